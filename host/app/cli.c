@@ -1,0 +1,133 @@
+/* cli.c — subcommands, their options and their help text. Help describes what each command does
+ * today; commands whose machinery arrives with a later component say so and exit 2. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/hostinfo.h"
+#include "session.h"
+
+#ifndef TH_SOURCE_DIR
+#define TH_SOURCE_DIR "."
+#endif
+
+const char *th_cli_home(void)
+{
+    const char *h = getenv("TH_HOME");
+    return (h && *h) ? h : TH_SOURCE_DIR;
+}
+
+int th_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
+    return 0;
+}
+
+static int run_like(int argc, char **argv, const char *mode, int virtual_clock)
+{
+    static const struct option longopts[] = {
+        {"paper", no_argument, NULL, 'p'},
+        {"duration", required_argument, NULL, 'd'},
+        {"log-level", required_argument, NULL, 'l'},
+        {NULL, 0, NULL, 0},
+    };
+    th_session_opts o = {.home = th_cli_home(), .mode = mode, .virtual_clock = virtual_clock};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p': o.mode = "paper"; break;
+        case 'd': {
+            char *end;
+            o.duration_s = strtod(optarg, &end);
+            if (*end || o.duration_s < 0) { fprintf(stderr, "tradehost %s: --duration: not a number of seconds: %s\n", argv[0], optarg); return 2; }
+            break;
+        }
+        case 'l': o.log_level = optarg; break;
+        default: fprintf(stderr, "see `tradehost %s --help`\n", argv[0]); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "tradehost %s: expected exactly one CONFIG file (see --help)\n", argv[0]);
+        return 2;
+    }
+    o.config_path = argv[optind];
+    return th_session_run(&o);
+}
+
+static int cmd_run(int argc, char **argv) { return run_like(argc, argv, "run", 0); }
+static int cmd_backtest(int argc, char **argv) { return run_like(argc, argv, "backtest", 1); }
+
+int th_cmd_replay(int argc, char **argv);
+
+static int cmd_record(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    fprintf(stderr, "tradehost record: capturing a live venue needs the venue connectors, which this build "
+                    "does not have yet; nothing was recorded\n");
+    return 2;
+}
+
+static int cmd_repl(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    fprintf(stderr, "tradehost repl: this build's host does not open a REPL socket yet; nothing to attach to\n");
+    return 2;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    printf("tradehost %s\n", TH_VERSION);
+    return 0;
+}
+
+const th_cli_cmd TH_COMMANDS[] = {
+    {"run", "run a trading session from a config file",
+     "usage: tradehost run CONFIG [--paper] [--duration SECONDS] [--log-level LEVEL]\n\n"
+     "Loads CONFIG (a Lua file returning a table; see docs/config.md), validates it (an unknown key, a\n"
+     "wrong type or a missing value stops start-up with a message naming the file and key path), loads\n"
+     "the strategy module and runs one libuv loop: on_start, then market events and on_tick every\n"
+     "strategy.tick_ms, until SIGTERM/SIGINT (on_stop, then a graceful exit 0) or --duration.\n"
+     "SIGHUP reloads the strategy: new code is compiled, check()/migrate(state) run, and on any error\n"
+     "the old code keeps running; the state table is kept. A Lua error faults only that strategy.\n\n"
+     "  --paper            fill orders against the local simulated venue while reading market data\n"
+     "  --duration S       stop gracefully after S seconds (default: config session.duration_s, else never)\n"
+     "  --log-level L      debug|info|warn|error (overrides log.level)\n\n"
+     "Exit status: 0 after a graceful stop, 2 for a bad config or strategy, 1 for a runtime failure.\n",
+     cmd_run},
+    {"backtest", "run a session over recorded data on a virtual clock",
+     "usage: tradehost backtest CONFIG [--duration SECONDS] [--log-level LEVEL]\n\n"
+     "The same session code as `run`, with a virtual clock that only moves with the recording's receive\n"
+     "timestamps, so a run is deterministic. The config's venue.recording names the data; strategy\n"
+     "callbacks and risk gates are the ones a live session uses.\n",
+     cmd_backtest},
+    {"replay", "drive the feed parsers and books from a recording",
+     "usage: tradehost replay FILE --venue VENUE [--instruments FILE] [--snapshots FILE]... [--json]\n"
+     "                        [--pace full|recorded]\n\n"
+     "Reads recorded frames (`<receive_ts_ns> <frame>` lines, or the cryptofeed .rec format; plain or\n"
+     "gzip) and applies them to L2 books exactly as a live feed would: checksums (Kraken), sequence\n"
+     "numbers (Kraken Futures seq, Binance U/u/pu) and REST snapshots carried inline or given with\n"
+     "--snapshots. VENUE: kraken | kraken-futures | binance | binance-usdm.\n"
+     "  --instruments FILE  the venue's instrument data (raw JSON body or a recording holding it)\n"
+     "  --snapshots FILE    Binance REST depth snapshots, when the recording does not carry them\n"
+     "  --json              print one JSON object with per-symbol counters and the final top 5 levels\n"
+     "  --pace recorded     sleep to reproduce the recording's timing (default: full speed)\n",
+     th_cmd_replay},
+    {"record", "capture a venue's raw frames to a file (needs venue connectors)",
+     "usage: tradehost record CONFIG OUT\n\n"
+     "Will capture every raw frame and REST snapshot of a live venue into OUT in the replay format.\n"
+     "This build has no live venue connectors yet, so the command refuses to run (exit 2).\n",
+     cmd_record},
+    {"repl", "attach to a running host's REPL socket",
+     "usage: tradehost repl SOCKET\n\n"
+     "Will attach to a running host's 0600 unix-socket REPL to evaluate Lua inside it. This build's\n"
+     "host does not open a REPL socket yet, so the command refuses to run (exit 2).\n",
+     cmd_repl},
+    {"version", "print the version", "usage: tradehost version\n\nPrints the tradehost version.\n", cmd_version},
+    {NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,22 @@
+/* session.h — one running host session: the libuv loop, the Lua strategies, the signal handling
+ * and the clock ticks. `run`, `backtest` and the demo all go through session_run so there is one
+ * code path for live, paper and recorded modes (design.md "Modes, one code path"). */
+#ifndef TH_SESSION_H
+#define TH_SESSION_H
+
+#include <stdbool.h>
+
+typedef struct th_session_opts {
+    const char *config_path;
+    const char *home;
+    const char *mode;          /* "run", "paper", "backtest" */
+    double duration_s;         /* 0: until a signal (or until the recording ends in backtest) */
+    const char *log_level;     /* overrides config when set */
+    bool virtual_clock;        /* backtest: time comes from the recording */
+} th_session_opts;
+
+/* Returns the process exit code: 0 after a graceful stop, 2 for a config/strategy load error,
+ * 1 for a runtime failure. */
+int th_session_run(const th_session_opts *opts);
+
+#endif

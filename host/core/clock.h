@@ -1,0 +1,22 @@
+/* clock.h — the host's notion of "now", real or virtual.
+ *
+ * Live and paper sessions read CLOCK_REALTIME (wall time, what venues timestamp with). Backtests and
+ * replays switch to a virtual clock that only moves when the driver sets it from recorded receive
+ * timestamps, so the same strategy and risk code runs deterministically. Virtual time never goes
+ * backwards: a recording with a late frame cannot make durations negative. */
+#ifndef TH_CLOCK_H
+#define TH_CLOCK_H
+
+#include <stdbool.h>
+#include "tradehost.h"
+
+void th_clock_use_virtual(int64_t start_ns);
+void th_clock_use_real(void);
+bool th_clock_is_virtual(void);
+/* Advance virtual time; earlier values are ignored. No effect on the real clock. */
+void th_clock_advance_to(int64_t ns);
+int64_t th_clock_ns(void);
+/* Monotonic time for measuring durations (latency histograms); unaffected by virtual time. */
+int64_t th_mono_ns(void);
+
+#endif

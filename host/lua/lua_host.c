@@ -1,0 +1,308 @@
+/* lua_host.c — LuaJIT embedding (see lua_host.h). */
+#include "lua_host.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <luajit.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/clock.h"
+#include "../core/log.h"
+#include "../core/metrics.h"
+
+static int traceback_handler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) msg = luaL_typename(L, 1);
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int th_lua_pcall(th_lua *lh, int nargs, int nresults)
+{
+    lua_State *L = lh->L;
+    int fn_idx = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback_handler);
+    lua_insert(L, fn_idx);
+    int rc = lua_pcall(L, nargs, nresults, fn_idx);
+    if (rc != 0) {
+        const char *m = lua_tostring(L, -1);
+        snprintf(lh->error, sizeof lh->error, "%s", m ? m : "(error object is not a string)");
+        lua_pop(L, 1);
+        lua_remove(L, fn_idx);
+        return -1;
+    }
+    lua_remove(L, fn_idx);
+    return 0;
+}
+
+int th_lua_open(th_lua *lh, const char *home, const char **err)
+{
+    memset(lh, 0, sizeof *lh);
+    lh->config_ref = LUA_NOREF;
+    snprintf(lh->home, sizeof lh->home, "%s", home);
+    lh->L = luaL_newstate();
+    if (!lh->L) { *err = "cannot create Lua state (out of memory)"; return -1; }
+    lua_State *L = lh->L;
+    luaL_openlibs(L);
+    /* scripts/ holds the th library; the project root lets strategies require each other. */
+    lua_getglobal(L, "package");
+    lua_pushfstring(L, "%s/scripts/?.lua;%s/scripts/?/init.lua;%s/?.lua;", home, home, home);
+    lua_getfield(L, -2, "path");
+    lua_concat(L, 2);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
+    /* Load the th library now so a broken install fails at start, not at the first tick. */
+    lua_getglobal(L, "require");
+    lua_pushstring(L, "th");
+    if (th_lua_pcall(lh, 1, 0) != 0) { *err = lh->error; return -1; }
+    return 0;
+}
+
+void th_lua_close(th_lua *lh)
+{
+    if (lh->L) lua_close(lh->L);
+    lh->L = NULL;
+}
+
+static int require_field(th_lua *lh, const char *module, const char *field)
+{
+    lua_State *L = lh->L;
+    lua_getglobal(L, "require");
+    lua_pushstring(L, module);
+    if (th_lua_pcall(lh, 1, 1) != 0) return -1;
+    lua_getfield(L, -1, field);
+    lua_remove(L, -2);
+    return 0;
+}
+
+int th_lua_load_config(th_lua *lh, const char *path, const char **err)
+{
+    lua_State *L = lh->L;
+    if (require_field(lh, "th.config", "load") != 0) { *err = lh->error; return -1; }
+    lua_pushstring(L, path);
+    if (th_lua_pcall(lh, 1, 2) != 0) { *err = lh->error; return -1; }
+    if (lua_isnil(L, -2)) {
+        snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "invalid config");
+        lua_pop(L, 2);
+        *err = lh->error;
+        return -1;
+    }
+    lua_pop(L, 1);
+    if (lh->config_ref != LUA_NOREF) luaL_unref(L, LUA_REGISTRYINDEX, lh->config_ref);
+    lh->config_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* Pushes the value at a dotted path of the config (or nil). */
+static void push_cfg_path(th_lua *lh, const char *path)
+{
+    lua_State *L = lh->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
+    char key[128];
+    const char *p = path;
+    while (*p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof key) n = sizeof key - 1;
+        memcpy(key, p, n);
+        key[n] = 0;
+        if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_pushnil(L); return; }
+        lua_getfield(L, -1, key);
+        lua_remove(L, -2);
+        p += n;
+        if (*p == '.') p++;
+    }
+}
+
+double th_lua_cfg_number(th_lua *lh, const char *path, double dflt)
+{
+    push_cfg_path(lh, path);
+    double v = lua_type(lh->L, -1) == LUA_TNUMBER ? lua_tonumber(lh->L, -1) : dflt;
+    lua_pop(lh->L, 1);
+    return v;
+}
+
+bool th_lua_cfg_bool(th_lua *lh, const char *path, bool dflt)
+{
+    push_cfg_path(lh, path);
+    bool v = lua_type(lh->L, -1) == LUA_TBOOLEAN ? lua_toboolean(lh->L, -1) : dflt;
+    lua_pop(lh->L, 1);
+    return v;
+}
+
+bool th_lua_cfg_string(th_lua *lh, const char *path, char *buf, size_t cap)
+{
+    push_cfg_path(lh, path);
+    bool ok = lua_type(lh->L, -1) == LUA_TSTRING;
+    snprintf(buf, cap, "%s", ok ? lua_tostring(lh->L, -1) : "");
+    lua_pop(lh->L, 1);
+    return ok;
+}
+
+int th_lua_cfg_pair_count(th_lua *lh)
+{
+    push_cfg_path(lh, "pairs");
+    int n = lua_istable(lh->L, -1) ? (int)lua_objlen(lh->L, -1) : 0;
+    lua_pop(lh->L, 1);
+    return n;
+}
+
+bool th_lua_cfg_pair_symbol(th_lua *lh, int index0, char *buf, size_t cap, bool *enabled)
+{
+    lua_State *L = lh->L;
+    push_cfg_path(lh, "pairs");
+    lua_rawgeti(L, -1, index0 + 1);
+    bool ok = lua_istable(L, -1);
+    if (ok) {
+        lua_getfield(L, -1, "symbol");
+        snprintf(buf, cap, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
+        lua_getfield(L, -2, "enabled");
+        *enabled = lua_isnil(L, -1) || lua_toboolean(L, -1);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 2);
+    return ok;
+}
+
+static void register_strategy_metrics(th_strategy *s)
+{
+    char name[96];
+    const char *e;
+    snprintf(name, sizeof name, "strategy_errors{strategy=\"%s\"}", s->name);
+    th_metric_register(name, TH_METRIC_COUNTER, &s->m_errors, &e);
+    snprintf(name, sizeof name, "strategy_reloads{strategy=\"%s\"}", s->name);
+    th_metric_register(name, TH_METRIC_COUNTER, &s->m_reloads, &e);
+    snprintf(name, sizeof name, "strategy_reload_failures{strategy=\"%s\"}", s->name);
+    th_metric_register(name, TH_METRIC_COUNTER, &s->m_reload_failures, &e);
+    snprintf(name, sizeof name, "strategy_callback_ns{strategy=\"%s\"}", s->name);
+    th_metric_register(name, TH_METRIC_HISTOGRAM, &s->m_cb_ns, &e);
+    snprintf(name, sizeof name, "strategy_over_budget{strategy=\"%s\"}", s->name);
+    th_metric_register(name, TH_METRIC_COUNTER, &s->m_over_budget, &e);
+}
+
+int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
+{
+    lua_State *L = lh->L;
+    memset(s, 0, sizeof *s);
+    s->mod_ref = s->state_ref = s->ctx_ref = LUA_NOREF;
+    th_lua_cfg_string(lh, "strategy.name", s->name, sizeof s->name);
+    s->budget_ms = th_lua_cfg_number(lh, "strategy.budget_ms", 5);
+    char module[1024];
+    if (th_lua_cfg_string(lh, "strategy.module", module, sizeof module)) {
+        if (module[0] == '/') snprintf(s->path, sizeof s->path, "%s", module);
+        else snprintf(s->path, sizeof s->path, "%s/%s", lh->home, module);
+    } else {
+        snprintf(s->path, sizeof s->path, "%s/strategies/%s.lua", lh->home, s->name);
+    }
+    register_strategy_metrics(s);
+
+    if (require_field(lh, "th.runtime", "start") != 0) { *err = lh->error; return -1; }
+    lua_pushstring(L, s->path);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
+    if (th_lua_pcall(lh, 2, 3) != 0) { *err = lh->error; return -1; }
+    if (lua_isnil(L, -3)) {
+        snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, -2) ? lua_tostring(L, -2) : "strategy failed to load");
+        lua_pop(L, 3);
+        *err = lh->error;
+        return -1;
+    }
+    s->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    s->state_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    s->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+void th_strategy_release(th_lua *lh, th_strategy *s)
+{
+    if (!lh->L) return;
+    luaL_unref(lh->L, LUA_REGISTRYINDEX, s->mod_ref);
+    luaL_unref(lh->L, LUA_REGISTRYINDEX, s->state_ref);
+    luaL_unref(lh->L, LUA_REGISTRYINDEX, s->ctx_ref);
+    s->mod_ref = s->state_ref = s->ctx_ref = LUA_NOREF;
+}
+
+/* Extract "file:line" from the first line of an error message for the structured log field. */
+static void error_location(const char *msg, char *out, size_t cap)
+{
+    const char *colon = strchr(msg, ':');
+    const char *colon2 = colon ? strchr(colon + 1, ':') : NULL;
+    size_t n = colon2 ? (size_t)(colon2 - msg) : 0;
+    if (n >= cap) n = cap - 1;
+    memcpy(out, msg, n);
+    out[n] = 0;
+}
+
+int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
+{
+    lua_State *L = lh->L;
+    if (s->faulted || s->mod_ref == LUA_NOREF) { lua_pop(L, nargs); return 0; }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->mod_ref);
+    lua_getfield(L, -1, cb);
+    lua_remove(L, -2);
+    if (!lua_isfunction(L, -1)) { lua_pop(L, 1 + nargs); return 0; }
+    int fn_idx = lua_gettop(L);
+    lua_insert(L, fn_idx - nargs); /* function below its args */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
+    lua_insert(L, fn_idx - nargs + 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
+    lua_insert(L, fn_idx - nargs + 2);
+    int64_t t0 = th_mono_ns();
+    int rc = th_lua_pcall(lh, nargs + 2, 0);
+    int64_t dt = th_mono_ns() - t0;
+    th_metric_observe(s->m_cb_ns, dt);
+    /* A count hook cannot interrupt compiled traces, so the budget is measured, not enforced:
+     * an over-budget callback is logged and counted for the operator to see. */
+    if ((double)dt > s->budget_ms * 1e6) {
+        th_metric_inc(s->m_over_budget);
+        th_logf(TH_LOG_WARN, "strategy callback over budget", "strategy=%s callback=%s ms=%.3f budget_ms=%.3f",
+                s->name, cb, (double)dt / 1e6, s->budget_ms);
+    }
+    if (rc != 0) {
+        char where[256];
+        error_location(lh->error, where, sizeof where);
+        s->faulted = true;
+        s->errors++;
+        th_metric_inc(s->m_errors);
+        char q[sizeof lh->error + 64];
+        th_log_quote(lh->error, q, sizeof q);
+        th_logf(TH_LOG_ERROR, "strategy faulted: callbacks stopped until reload",
+                "strategy=%s callback=%s where=%s error=%s", s->name, cb, where, q);
+        return -1;
+    }
+    return 0;
+}
+
+int th_strategy_reload(th_lua *lh, th_strategy *s)
+{
+    lua_State *L = lh->L;
+    th_metric_inc(s->m_reloads);
+    s->reloads++;
+    if (require_field(lh, "th.runtime", "reload") == 0) {
+        lua_pushstring(L, s->path);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
+        if (th_lua_pcall(lh, 3, 2) == 0) {
+            if (!lua_isnil(L, -2)) {
+                lua_pop(L, 1);
+                luaL_unref(L, LUA_REGISTRYINDEX, s->mod_ref);
+                s->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+                bool was_faulted = s->faulted;
+                s->faulted = false;
+                th_logf(TH_LOG_INFO, "strategy reloaded", "strategy=%s path=%s reloads=%llu%s", s->name, s->path,
+                        (unsigned long long)s->reloads, was_faulted ? " unfaulted=true" : "");
+                return 0;
+            }
+            snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "reload failed");
+            lua_pop(L, 2);
+        }
+    }
+    s->reload_failures++;
+    th_metric_inc(s->m_reload_failures);
+    char q[sizeof lh->error + 64];
+    th_log_quote(lh->error, q, sizeof q);
+    th_logf(TH_LOG_ERROR, "strategy reload failed: old code keeps running", "strategy=%s error=%s", s->name, q);
+    return -1;
+}

@@ -1,0 +1,64 @@
+/* lua_host.h — the LuaJIT embedding: one lua_State per host, the single protected-call wrapper
+ * every host->Lua call goes through, and strategy instances (module + state + ctx) with fault
+ * isolation and transactional hot reload.
+ *
+ * Only this directory includes lua.h (style.md: one adapter per library). */
+#ifndef TH_LUA_HOST_H
+#define TH_LUA_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lua_State lua_State;
+
+typedef struct th_lua {
+    lua_State *L;
+    int config_ref;       /* the validated config table */
+    char home[1024];      /* project root: scripts/, strategies/ */
+    char error[8192];     /* last error text (with traceback) from th_lua_pcall */
+} th_lua;
+
+typedef struct th_strategy {
+    char name[64];
+    char path[1024];
+    int mod_ref, state_ref, ctx_ref;
+    bool started;
+    bool faulted;
+    uint64_t errors;
+    uint64_t reloads, reload_failures;
+    double budget_ms;
+    int32_t m_errors, m_reloads, m_reload_failures, m_cb_ns, m_over_budget;
+} th_strategy;
+
+int th_lua_open(th_lua *lh, const char *home, const char **err);
+void th_lua_close(th_lua *lh);
+
+/* The one protected call: function + nargs on the stack; runs with a traceback handler. On error
+ * returns -1 with the message and traceback in lh->error (stack left balanced: nothing pushed). */
+int th_lua_pcall(th_lua *lh, int nargs, int nresults);
+
+/* Load and validate a config file; keeps it in lh->config_ref. err points to lh->error. */
+int th_lua_load_config(th_lua *lh, const char *path, const char **err);
+
+/* Read config values by dotted path ("strategy.tick_ms"). Missing or mistyped -> default. */
+double th_lua_cfg_number(th_lua *lh, const char *path, double dflt);
+bool th_lua_cfg_bool(th_lua *lh, const char *path, bool dflt);
+/* Copies into buf (NUL-terminated); returns false and leaves buf empty if missing. */
+bool th_lua_cfg_string(th_lua *lh, const char *path, char *buf, size_t cap);
+int th_lua_cfg_pair_count(th_lua *lh);
+bool th_lua_cfg_pair_symbol(th_lua *lh, int index0, char *buf, size_t cap, bool *enabled);
+
+/* Resolve a strategy module path from the config (strategy.module or strategies/<name>.lua). */
+int th_strategy_load(th_lua *lh, th_strategy *s, const char **err);
+void th_strategy_release(th_lua *lh, th_strategy *s);
+
+/* Dispatch a callback by name. Arguments after (state, ctx) are pushed by the caller and consumed.
+ * Returns 0 (done or callback absent or strategy faulted), -1 when the callback raised: then the
+ * strategy is faulted, the error is logged with its traceback and counted. */
+int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs);
+
+/* SIGHUP: recompile, check(), migrate(state). On failure the old code keeps running. */
+int th_strategy_reload(th_lua *lh, th_strategy *s);
+
+#endif

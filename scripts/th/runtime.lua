@@ -1,0 +1,129 @@
+-- th/runtime.lua — compiles strategy modules and makes reloads transactional.
+--
+-- A strategy is a module of functions over a state table the host keeps (design.md). The host's C
+-- side owns dispatch (one protected call per callback); this file owns the parts that are easier
+-- to get right in Lua: compiling a module and checking its shape, merging per-pair parameters, and
+-- the reload transaction. A reload compiles the new file, runs its check(), then its migrate(state)
+-- against the live state with a deep backup: if migrate raises or returns false, the state is put
+-- back field by field (the same table object, so references the host or the strategy hold stay
+-- valid) and the old module keeps running.
+local config = require("th.config")
+
+local M = {}
+
+M.CALLBACKS = { "on_start", "on_tick", "on_stop", "on_book", "on_trade", "on_book_health", "on_fill",
+                "on_order" }
+local MODULE_KEYS = { check = true, migrate = true, defaults = true, name = true, description = true }
+for _, k in ipairs(M.CALLBACKS) do MODULE_KEYS[k] = true end
+
+local function traceback(e) return debug.traceback(tostring(e), 2) end
+
+function M.compile(path)
+  local chunk, err = loadfile(path)
+  if not chunk then return nil, err end
+  local ok, mod = xpcall(chunk, traceback)
+  if not ok then return nil, mod end
+  if type(mod) ~= "table" then
+    return nil, ("%s: a strategy must return a table of functions, got %s"):format(path, type(mod))
+  end
+  for k, v in pairs(mod) do
+    if MODULE_KEYS[k] == nil and type(v) ~= "function" then
+      return nil, ("%s: module field %s is a %s; a strategy keeps data in its state table, not its module")
+        :format(path, tostring(k), type(v))
+    end
+  end
+  for _, name in ipairs(M.CALLBACKS) do
+    if mod[name] ~= nil and type(mod[name]) ~= "function" then
+      return nil, ("%s: %s must be a function, got %s"):format(path, name, type(mod[name]))
+    end
+  end
+  if mod.defaults ~= nil and type(mod.defaults) ~= "table" then
+    return nil, ("%s: defaults must be a table"):format(path)
+  end
+  if mod.check then
+    local cok, res, msg = xpcall(mod.check, traceback)
+    if not cok then return nil, ("%s: check() raised: %s"):format(path, res) end
+    if res == false then return nil, ("%s: check() refused: %s"):format(path, tostring(msg)) end
+  end
+  return mod
+end
+
+local function merged_params(defaults, params, pair)
+  local p = {}
+  for k, v in pairs(defaults or {}) do p[k] = v end
+  for k, v in pairs(params or {}) do p[k] = v end
+  for k, v in pairs(pair) do if k ~= "symbol" and k ~= "enabled" then p[k] = v end end
+  return p
+end
+
+-- Builds what a strategy sees besides its state: its name, params, and enabled pairs with their
+-- merged parameters. Returns mod, state, ctx or nil, err.
+function M.start(path, cfg)
+  local mod, err = M.compile(path)
+  if not mod then
+    return nil, ("%s: strategy %s (from %s): %s"):format(cfg._path or "config", cfg.strategy.name,
+      cfg.strategy.module and "strategy.module" or "strategy.name", err)
+  end
+  local ok, perr = config.check_params(cfg, mod.defaults)
+  if not ok then return nil, perr end
+  local ctx = { name = cfg.strategy.name, params = merged_params(mod.defaults, cfg.strategy.params, {}),
+                pairs = {}, symbols = {}, config = cfg }
+  for _, pair in ipairs(cfg.pairs) do
+    if pair.enabled then
+      local entry = { symbol = pair.symbol, params = merged_params(mod.defaults, cfg.strategy.params, pair) }
+      ctx.pairs[#ctx.pairs + 1] = entry
+      ctx.symbols[pair.symbol] = entry
+    end
+  end
+  return mod, {}, ctx
+end
+
+-- The migrate backup: a deep copy of every table reachable from the state (cycles kept), recording
+-- original -> copy. Restoring writes each copy back into its *original* table, so every table keeps
+-- its identity (the state itself, nested tables, self-references). Non-table values (numbers,
+-- strings, functions, cdata handles owned by C) are kept by reference.
+local function snapshot(root)
+  local copies, metatables = {}, {}
+  local function copy(v)
+    if type(v) ~= "table" then return v end
+    if copies[v] then return copies[v] end
+    local c = {}
+    copies[v] = c
+    metatables[v] = getmetatable(v)
+    for k, x in pairs(v) do c[copy(k)] = copy(x) end
+    return c
+  end
+  copy(root)
+  return { copies = copies, metatables = metatables }
+end
+
+local function restore(snap)
+  local copies = snap.copies
+  local original = {}
+  for orig, c in pairs(copies) do original[c] = orig end
+  local function back(v) return original[v] or v end
+  for orig, c in pairs(copies) do
+    for k in pairs(orig) do rawset(orig, k, nil) end
+    for k, v in pairs(c) do rawset(orig, back(k), back(v)) end
+    setmetatable(orig, snap.metatables[orig])
+  end
+end
+
+function M.reload(path, state, cfg)
+  local mod, err = M.compile(path)
+  if not mod then return nil, err end
+  local ok, perr = config.check_params(cfg, mod.defaults)
+  if not ok then return nil, perr end
+  if mod.migrate then
+    local backup = snapshot(state)
+    local mok, res = xpcall(mod.migrate, traceback, state)
+    if not mok or res == false then
+      restore(backup)
+      return nil, ("%s: migrate(state) %s; state restored"):format(path,
+        mok and "returned false" or ("raised: " .. tostring(res)))
+    end
+  end
+  return mod
+end
+
+return M

@@ -1,0 +1,43 @@
+# lib.sh — helpers for functional tests that drive the real tradehost binary.
+# Each test gets a private temp dir; the host runs in the background with its stderr in a file.
+set -euo pipefail
+: "${TH_BIN:?TH_BIN must point at the tradehost binary}"
+: "${TH_HOME:?TH_HOME must point at the source tree}"
+export TH_HOME
+T=$(mktemp -d "${TMPDIR:-/tmp}/th-func.XXXXXX")
+HOST_PID=""
+cleanup() {
+  if [ -n "$HOST_PID" ] && kill -0 "$HOST_PID" 2>/dev/null; then kill -9 "$HOST_PID" 2>/dev/null || true; fi
+  if [ "${KEEP_TMP:-0}" = 1 ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; [ -f "$T/host.log" ] && { echo "--- host log ---" >&2; tail -40 "$T/host.log" >&2; }; exit 1; }
+pass() { echo "ok - $*"; }
+
+start_host() { # start_host ARGS... ; log in $T/host.log
+  "$TH_BIN" "$@" 2>"$T/host.log" &
+  HOST_PID=$!
+}
+
+# wait_for PATTERN [TIMEOUT_S] [MIN_COUNT]: wait until the host log has PATTERN (grep -E) MIN_COUNT times.
+wait_for() {
+  local pat=$1 timeout=${2:-10} min=${3:-1} i=0
+  while [ $i -lt $((timeout * 20)) ]; do
+    if [ "$(grep -cE -- "$pat" "$T/host.log" 2>/dev/null || true)" -ge "$min" ]; then return 0; fi
+    kill -0 "$HOST_PID" 2>/dev/null || fail "host exited while waiting for: $pat"
+    sleep 0.05; i=$((i + 1))
+  done
+  fail "timed out after ${timeout}s waiting for: $pat"
+}
+
+# wait_exit: wait for the host to exit; sets HOST_RC.
+wait_exit() {
+  local timeout=${1:-10} i=0
+  while kill -0 "$HOST_PID" 2>/dev/null; do
+    sleep 0.05; i=$((i + 1))
+    [ $i -lt $((timeout * 20)) ] || fail "host did not exit within ${timeout}s"
+  done
+  set +e; wait "$HOST_PID"; HOST_RC=$?; set -e
+  HOST_PID=""
+}

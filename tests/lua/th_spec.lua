@@ -1,0 +1,35 @@
+-- th_spec.lua — the th library over the real C core (libthcore.so through FFI).
+package.path = "scripts/?.lua;scripts/?/init.lua;" .. package.path
+local th = require("th")
+
+describe("th", function()
+  it("registers and reads metrics through the C registry", function()
+    local c = assert(th.metrics.register("spec_counter", "counter"))
+    c:add(3)
+    c:add()
+    assert.equal(4, c:read().value)
+    local again = assert(th.metrics.register("spec_counter", "counter"))
+    assert.equal(c.id, again.id)
+    local nope, err = th.metrics.register("spec_counter", "gauge")
+    assert.is_nil(nope)
+    assert.equal("metric already registered with another kind", err)
+    assert.has_error(function() c:set(1) end, "metric spec_counter: set needs a gauge")
+    local h = assert(th.metrics.register("spec_lat", "histogram"))
+    for i = 1, 100 do h:observe(i * 1000) end
+    local r = h:read()
+    assert.equal(100, r.count)
+    assert.is_true(r.p50 >= 50000 and r.p50 <= 52000)
+    assert.equal(100000, r.max)
+  end)
+
+  it("misuse raises at the caller's line", function()
+    local ok, err = pcall(function() th.log.info(42) end)
+    assert.is_false(ok)
+    assert.matches("th_spec.lua:%d+: th.log.info: msg must be a string", err)
+  end)
+
+  it("reads the host clock", function()
+    assert.is_true(th.clock.now() > 1.6e9)
+    assert.is_false(th.clock.is_virtual())
+  end)
+end)
