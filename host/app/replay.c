@@ -1,9 +1,255 @@
-/* replay.c — `tradehost replay`: drives feed parsers and books from a recording. */
+/* replay.c — `tradehost replay`: recorded frames through the real feed parsers and books.
+ *
+ * REST snapshots given with --snapshots are merged into the stream by their recorded receive time,
+ * which is how the venue's own sequence of events looked to the recorder (a Binance snapshot taken
+ * while the diff stream was being buffered). Snapshots carried inline in the recording are used
+ * where they stand. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/clock.h"
+#include "../core/decimal.h"
+#include "../core/log.h"
+#include "../feed/feed.h"
+#include "../feed/recording.h"
+
+typedef struct snap {
+    int64_t ts_ns;
+    char *url;
+    char *body;
+    size_t body_len;
+} snap;
+
+typedef struct snaps {
+    snap *v;
+    size_t n, cap, next;
+} snaps;
+
+static int cmp_snap(const void *a, const void *b)
+{
+    const snap *x = a, *y = b;
+    return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+static int load_snapshots(snaps *ss, const char *path)
+{
+    th_recording rec;
+    const char *err;
+    if (th_recording_open(&rec, path, &err) != 0) {
+        fprintf(stderr, "tradehost replay: --snapshots %s: %s\n", path, err);
+        return -1;
+    }
+    th_record r;
+    while (th_recording_next(&rec, &r) > 0) {
+        if (r.kind != TH_REC_REST || !r.data) continue;
+        if (ss->n == ss->cap) {
+            ss->cap = ss->cap ? ss->cap * 2 : 16;
+            ss->v = realloc(ss->v, sizeof *ss->v * ss->cap);
+            if (!ss->v) return -1;
+        }
+        snap *s = &ss->v[ss->n++];
+        s->ts_ns = r.ts_ns;
+        s->url = strndup(r.url, r.url_len);
+        s->body = strndup(r.data, r.len);
+        s->body_len = r.len;
+    }
+    th_recording_close(&rec);
+    qsort(ss->v, ss->n, sizeof *ss->v, cmp_snap);
+    return 0;
+}
+
+static void on_health(void *ctx, th_feed *f, int32_t sym, int32_t old_h, int32_t new_h, const char *reason)
+{
+    (void)ctx;
+    if (new_h == TH_BOOK_OK && old_h != TH_BOOK_EMPTY) {
+        th_logf(TH_LOG_INFO, "book recovered", "symbol=%s reason=\"%s\"", f->instruments.v[sym].symbol, reason);
+    } else if (new_h != TH_BOOK_OK) {
+        th_logf(TH_LOG_WARN, "book health", "symbol=%s from=%s to=%s reason=\"%s\"", f->instruments.v[sym].symbol,
+                th_book_health_name(old_h), th_book_health_name(new_h), reason);
+    }
+}
+
+static void json_str(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', o);
+        if ((unsigned char)*s >= 0x20) fputc(*s, o);
+    }
+    fputc('"', o);
+}
+
+static void print_levels(FILE *o, const th_book *b, int side, int n)
+{
+    fputc('[', o);
+    for (int i = 0; i < n; i++) {
+        int64_t px, qty;
+        if (th_book_level(b, side, i, &px, &qty) != 0) break;
+        char p[32], q[32];
+        th_dec_format(px, b->price_dec, p, sizeof p);
+        th_dec_format(qty, b->qty_dec, q, sizeof q);
+        fprintf(o, "%s[\"%s\",\"%s\"]", i ? "," : "", p, q);
+    }
+    fputc(']', o);
+}
+
+static void print_json(FILE *o, const th_feed *f, uint64_t records)
+{
+    fprintf(o, "{\"venue\":\"%s\",\"records\":%llu,\"frames\":%llu,\"errors\":%llu,\"ignored\":%llu,\"symbols\":{",
+            th_venue_name(f->venue), (unsigned long long)records, (unsigned long long)f->frames,
+            (unsigned long long)f->errors, (unsigned long long)f->ignored);
+    int first = 1;
+    for (int32_t i = 0; i < f->sym_cap; i++) {
+        const th_feed_symbol *s = f->sym[i];
+        if (!s || s->frames == 0) continue;
+        fprintf(o, "%s", first ? "" : ",");
+        first = 0;
+        json_str(o, f->instruments.v[i].symbol);
+        fprintf(o, ":{\"frames\":%llu,\"checksum_ok\":%llu,\"checksum_failed\":%llu,\"gaps\":%llu,\"resyncs\":%llu,"
+                   "\"parse_errors\":%llu,\"trades\":%llu,\"health\":\"%s\",\"bids\":",
+                (unsigned long long)s->frames, (unsigned long long)s->checksum_ok,
+                (unsigned long long)s->checksum_failed, (unsigned long long)s->gaps, (unsigned long long)s->resyncs,
+                (unsigned long long)s->parse_errors, (unsigned long long)s->trades, th_book_health_name(s->book.health));
+        print_levels(o, &s->book, TH_BID, 5);
+        fprintf(o, ",\"asks\":");
+        print_levels(o, &s->book, TH_ASK, 5);
+        fputc('}', o);
+    }
+    fprintf(o, "}}\n");
+}
+
+static void print_table(FILE *o, const th_feed *f, uint64_t records, double secs)
+{
+    fprintf(o, "venue %s: %llu records, %llu frames, %llu errors in %.3f s\n", th_venue_name(f->venue),
+            (unsigned long long)records, (unsigned long long)f->frames, (unsigned long long)f->errors, secs);
+    fprintf(o, "%-20s %8s %8s %8s %5s %7s %-10s %s\n", "symbol", "frames", "cksum_ok", "cksum_bad", "gaps", "resyncs",
+            "health", "best bid / ask");
+    for (int32_t i = 0; i < f->sym_cap; i++) {
+        const th_feed_symbol *s = f->sym[i];
+        if (!s || s->frames == 0) continue;
+        char bp[32] = "-", ap[32] = "-";
+        int64_t px, q;
+        if (th_book_level(&s->book, TH_BID, 0, &px, &q) == 0) th_dec_format(px, s->book.price_dec, bp, sizeof bp);
+        if (th_book_level(&s->book, TH_ASK, 0, &px, &q) == 0) th_dec_format(px, s->book.price_dec, ap, sizeof ap);
+        fprintf(o, "%-20s %8llu %8llu %8llu %5llu %7llu %-10s %s / %s\n", f->instruments.v[i].symbol,
+                (unsigned long long)s->frames, (unsigned long long)s->checksum_ok, (unsigned long long)s->checksum_failed,
+                (unsigned long long)s->gaps, (unsigned long long)s->resyncs, th_book_health_name(s->book.health), bp, ap);
+    }
+}
+
+static void sleep_ns(int64_t ns)
+{
+    if (ns <= 0) return;
+    struct timespec ts = {.tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL};
+    nanosleep(&ts, NULL);
+}
 
 int th_cmd_replay(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "tradehost replay: the feed parsers are not built in yet\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"venue", required_argument, NULL, 'v'},  {"instruments", required_argument, NULL, 'i'},
+        {"snapshots", required_argument, NULL, 's'}, {"json", no_argument, NULL, 'j'},
+        {"pace", required_argument, NULL, 'p'},   {"depth", required_argument, NULL, 'd'},
+        {"symbol", required_argument, NULL, 'y'}, {NULL, 0, NULL, 0},
+    };
+    const char *venue_name = NULL, *instruments = NULL, *symbol_hint = NULL;
+    const char *snapshot_files[16];
+    int nsnap = 0, json = 0, recorded_pace = 0, depth = -1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'v': venue_name = optarg; break;
+        case 'i': instruments = optarg; break;
+        case 's':
+            if (nsnap == 16) { fprintf(stderr, "tradehost replay: at most 16 --snapshots files\n"); return 2; }
+            snapshot_files[nsnap++] = optarg;
+            break;
+        case 'j': json = 1; break;
+        case 'p':
+            if (strcmp(optarg, "recorded") == 0) recorded_pace = 1;
+            else if (strcmp(optarg, "full") != 0) { fprintf(stderr, "tradehost replay: --pace must be full or recorded\n"); return 2; }
+            break;
+        case 'd': depth = atoi(optarg); break;
+        case 'y': symbol_hint = optarg; break;
+        default: fprintf(stderr, "see `tradehost replay --help`\n"); return 2;
+        }
+    }
+    if (optind != argc - 1) { fprintf(stderr, "tradehost replay: expected one recording FILE (see --help)\n"); return 2; }
+    const char *path = argv[optind];
+    th_venue_id venue;
+    if (!venue_name || th_venue_parse(venue_name, &venue) != 0 || venue == TH_VENUE_SIM) {
+        fprintf(stderr, "tradehost replay: --venue must be kraken, kraken-futures, binance or binance-usdm\n");
+        return 2;
+    }
+    if (depth < 0) depth = venue == TH_VENUE_KRAKEN ? 1000 : 0;
+
+    th_feed feed;
+    if (th_feed_init(&feed, venue, depth) != 0) { fprintf(stderr, "tradehost replay: out of memory\n"); return 1; }
+    feed.sink.on_health = on_health;
+    const char *err;
+    int code = 0;
+    if (instruments) {
+        int n = th_instruments_load_file(&feed.instruments, instruments, &err);
+        if (n <= 0) {
+            fprintf(stderr, "tradehost replay: --instruments %s: %s\n", instruments, err);
+            th_feed_free(&feed);
+            return 2;
+        }
+    } else if (venue != TH_VENUE_KRAKEN) {
+        fprintf(stderr, "tradehost replay: --instruments is required for %s (tick and lot sizes come from it)\n", venue_name);
+        th_feed_free(&feed);
+        return 2;
+    }
+    snaps ss = {0};
+    for (int i = 0; i < nsnap; i++)
+        if (load_snapshots(&ss, snapshot_files[i]) != 0) { code = 2; goto out; }
+
+    th_recording rec;
+    if (th_recording_open(&rec, path, &err) != 0) {
+        fprintf(stderr, "tradehost replay: %s: %s\n", path, err);
+        code = 2;
+        goto out;
+    }
+    th_clock_use_virtual(0);
+    th_record r;
+    uint64_t records = 0, reported = 0;
+    int64_t t0 = th_mono_ns(), first_ts = -1;
+    int rd;
+    while ((rd = th_recording_next(&rec, &r)) > 0) {
+        records++;
+        th_clock_advance_to(r.ts_ns);
+        if (recorded_pace) {
+            if (first_ts < 0) first_ts = r.ts_ns;
+            sleep_ns((r.ts_ns - first_ts) - (th_mono_ns() - t0));
+        }
+        while (ss.next < ss.n && ss.v[ss.next].ts_ns <= r.ts_ns) {
+            snap *s = &ss.v[ss.next++];
+            feed.now_ns = s->ts_ns;
+            th_feed_rest(&feed, s->url, strlen(s->url), s->body, s->body_len, symbol_hint);
+        }
+        int rc = 0;
+        if (r.kind == TH_REC_FRAME) rc = th_feed_frame(&feed, r.data, r.len, r.ts_ns);
+        else if (r.kind == TH_REC_REST && r.data) { feed.now_ns = r.ts_ns; rc = th_feed_rest(&feed, r.url, r.url_len, r.data, r.len, symbol_hint); }
+        if (rc != 0 && reported++ < 20)
+            th_logf(TH_LOG_WARN, "replay: frame rejected", "line=%llu error=\"%s\"", (unsigned long long)rec.line_no, feed.last_error);
+    }
+    while (ss.next < ss.n) {
+        snap *s = &ss.v[ss.next++];
+        th_feed_rest(&feed, s->url, strlen(s->url), s->body, s->body_len, symbol_hint);
+    }
+    if (rd < 0) { fprintf(stderr, "tradehost replay: %s: read error at line %llu\n", path, (unsigned long long)rec.line_no); code = 1; }
+    if (rec.bad_lines) th_logf(TH_LOG_WARN, "replay: lines in no known format were skipped", "count=%llu", (unsigned long long)rec.bad_lines);
+    double secs = (double)(th_mono_ns() - t0) / 1e9;
+    th_recording_close(&rec);
+    if (json) print_json(stdout, &feed, records);
+    else print_table(stdout, &feed, records, secs);
+out:
+    for (size_t i = 0; i < ss.n; i++) { free(ss.v[i].url); free(ss.v[i].body); }
+    free(ss.v);
+    th_feed_free(&feed);
+    return code;
 }

@@ -28,6 +28,21 @@ enum {
     TH_METRIC_HISTOGRAM = 2
 };
 
+enum {
+    TH_BID = 0,
+    TH_ASK = 1
+};
+
+/* Book health: only OK is tradable. */
+enum {
+    TH_BOOK_EMPTY = 0,
+    TH_BOOK_OK = 1,
+    TH_BOOK_STALE = 2,
+    TH_BOOK_GAPPED = 3,
+    TH_BOOK_CHECKSUM_FAILED = 4,
+    TH_BOOK_RESYNCING = 5
+};
+
 /* A snapshot of one metric; histogram quantiles are in the unit observed (ns by convention). */
 typedef struct th_metric_view {
     int32_t kind;

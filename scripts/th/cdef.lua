@@ -14,6 +14,18 @@ enum {
     TH_METRIC_GAUGE = 1,
     TH_METRIC_HISTOGRAM = 2
 };
+enum {
+    TH_BID = 0,
+    TH_ASK = 1
+};
+enum {
+    TH_BOOK_EMPTY = 0,
+    TH_BOOK_OK = 1,
+    TH_BOOK_STALE = 2,
+    TH_BOOK_GAPPED = 3,
+    TH_BOOK_CHECKSUM_FAILED = 4,
+    TH_BOOK_RESYNCING = 5
+};
 typedef struct th_metric_view {
     int32_t kind;
     int32_t reserved;

@@ -1,0 +1,230 @@
+/* book.c — L2 book (see book.h for the layout and why). */
+#include "book.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "decimal.h"
+
+static const char *const HEALTH_NAMES[] = {"empty", "ok", "stale", "gapped", "checksum_failed", "resyncing"};
+
+const char *th_book_health_name(int32_t h) { return (h >= 0 && h <= TH_BOOK_RESYNCING) ? HEALTH_NAMES[h] : "?"; }
+
+static int side_alloc(th_book_side *s, int32_t cap)
+{
+    int64_t *k = malloc(sizeof *k * (size_t)cap), *q = malloc(sizeof *q * (size_t)cap);
+    if (!k || !q) { free(k); free(q); return -1; }
+    s->key = k;
+    s->qty = q;
+    s->cap = cap;
+    s->start = s->end = cap / 2; /* room to grow both ways */
+    return 0;
+}
+
+int th_book_init(th_book *b, int32_t depth, int32_t price_dec, int32_t qty_dec)
+{
+    memset(b, 0, sizeof *b);
+    b->depth = depth;
+    b->price_dec = price_dec;
+    b->qty_dec = qty_dec;
+    b->wire_price_dec = price_dec;
+    b->wire_qty_dec = qty_dec;
+    b->health = TH_BOOK_EMPTY;
+    b->reason = "awaiting snapshot";
+    int32_t cap = depth > 0 ? depth * 2 + 64 : 2048;
+    if (side_alloc(&b->side[0], cap) || side_alloc(&b->side[1], cap)) { th_book_free(b); return -1; }
+    return 0;
+}
+
+void th_book_free(th_book *b)
+{
+    for (int i = 0; i < 2; i++) { free(b->side[i].key); free(b->side[i].qty); b->side[i].key = b->side[i].qty = NULL; }
+}
+
+void th_book_clear(th_book *b)
+{
+    for (int i = 0; i < 2; i++) b->side[i].start = b->side[i].end = b->side[i].cap / 2;
+}
+
+/* First index in [start, end) whose key >= key; galloping down from the best end first. */
+static inline int32_t lower_bound(const th_book_side *s, int64_t key)
+{
+    int32_t lo = s->start, hi = s->end, i = hi - 1, step = 1;
+    while (i >= lo && s->key[i] > key) { hi = i; i -= step; step <<= 1; }
+    if (i > lo) lo = i;
+    while (lo < hi) {
+        int32_t mid = lo + (hi - lo) / 2;
+        if (s->key[mid] < key) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+static int recenter(th_book_side *s)
+{
+    int32_t n = s->end - s->start;
+    if (n + 2 > s->cap / 2) { /* grow */
+        int32_t cap = s->cap * 2;
+        int64_t *k = malloc(sizeof *k * (size_t)cap), *q = malloc(sizeof *q * (size_t)cap);
+        if (!k || !q) { free(k); free(q); return -1; }
+        int32_t ns = (cap - n) / 2;
+        memcpy(k + ns, s->key + s->start, sizeof *k * (size_t)n);
+        memcpy(q + ns, s->qty + s->start, sizeof *q * (size_t)n);
+        free(s->key); free(s->qty);
+        s->key = k; s->qty = q; s->cap = cap;
+        s->start = ns; s->end = ns + n;
+        return 0;
+    }
+    int32_t ns = (s->cap - n) / 2;
+    memmove(s->key + ns, s->key + s->start, sizeof *s->key * (size_t)n);
+    memmove(s->qty + ns, s->qty + s->start, sizeof *s->qty * (size_t)n);
+    s->start = ns;
+    s->end = ns + n;
+    return 0;
+}
+
+int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
+{
+    th_book_side *s = &b->side[side];
+    int64_t key = side == TH_BID ? price : -price;
+    int32_t p = lower_bound(s, key);
+    bool found = p < s->end && s->key[p] == key;
+    if (found) {
+        if (qty > 0) {
+            if (s->qty[p] == qty) return 0;
+            s->qty[p] = qty;
+            return 1;
+        }
+        /* delete: close the gap from the shorter side */
+        if (s->end - p - 1 <= p - s->start) {
+            memmove(s->key + p, s->key + p + 1, sizeof *s->key * (size_t)(s->end - p - 1));
+            memmove(s->qty + p, s->qty + p + 1, sizeof *s->qty * (size_t)(s->end - p - 1));
+            s->end--;
+        } else {
+            memmove(s->key + s->start + 1, s->key + s->start, sizeof *s->key * (size_t)(p - s->start));
+            memmove(s->qty + s->start + 1, s->qty + s->start, sizeof *s->qty * (size_t)(p - s->start));
+            s->start++;
+        }
+        return 1;
+    }
+    if (qty <= 0) return 0;
+    bool right_cheaper = s->end - p <= p - s->start;
+    if ((right_cheaper && s->end == s->cap) || (!right_cheaper && s->start == 0)) {
+        /* out of room on the cheap side: re-centre (amortised O(1): at most once per cap/2 inserts) */
+        int32_t off = p - s->start;
+        if (recenter(s) != 0) return -1;
+        p = s->start + off;
+    }
+    if (right_cheaper) {
+        memmove(s->key + p + 1, s->key + p, sizeof *s->key * (size_t)(s->end - p));
+        memmove(s->qty + p + 1, s->qty + p, sizeof *s->qty * (size_t)(s->end - p));
+        s->end++;
+    } else {
+        memmove(s->key + s->start - 1, s->key + s->start, sizeof *s->key * (size_t)(p - s->start));
+        memmove(s->qty + s->start - 1, s->qty + s->start, sizeof *s->qty * (size_t)(p - s->start));
+        s->start--;
+        p--;
+    }
+    s->key[p] = key;
+    s->qty[p] = qty;
+    return 1;
+}
+
+void th_book_truncate(th_book *b)
+{
+    if (b->depth <= 0) return;
+    for (int i = 0; i < 2; i++) {
+        th_book_side *s = &b->side[i];
+        if (s->end - s->start > b->depth) s->start = s->end - b->depth;
+    }
+}
+
+static inline char *put_u64(char *o, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+    do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+    while (n) *o++ = tmp[--n];
+    return o;
+}
+
+uint32_t th_book_kraken_crc32(const th_book *b)
+{
+    char buf[20 * 2 * 20 + 16];
+    char *o = buf;
+    static const int order[2] = {TH_ASK, TH_BID};
+    int64_t pmul = th_dec_pow10(b->wire_price_dec - b->price_dec), qmul = th_dec_pow10(b->wire_qty_dec - b->qty_dec);
+    for (int k = 0; k < 2; k++) {
+        const th_book_side *s = &b->side[order[k]];
+        for (int32_t i = s->end - 1, n = 0; i >= s->start && n < 10; i--, n++) {
+            int64_t px = order[k] == TH_BID ? s->key[i] : -s->key[i];
+            o = put_u64(o, (uint64_t)(px * pmul));
+            o = put_u64(o, (uint64_t)(s->qty[i] * qmul));
+        }
+    }
+    return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)(o - buf));
+}
+
+bool th_book_set_health(th_book *b, int32_t health, const char *reason)
+{
+    if (b->health == health) return false;
+    b->health = health;
+    b->reason = reason;
+    return true;
+}
+
+int th_book_vwap(const th_book *b, int side, double qty, double *vwap, double *filled)
+{
+    int64_t want;
+    if (th_dec_from_double(qty, b->qty_dec, &want) != 0 || want <= 0) return -1;
+    const th_book_side *s = &b->side[side];
+    __int128 notional = 0;
+    int64_t got = 0;
+    for (int32_t i = s->end - 1; i >= s->start && got < want; i--) {
+        int64_t take = s->qty[i] < want - got ? s->qty[i] : want - got;
+        int64_t px = side == TH_BID ? s->key[i] : -s->key[i];
+        notional += (__int128)px * take;
+        got += take;
+    }
+    if (got == 0) return -1;
+    *vwap = (double)notional / (double)got / (double)th_dec_pow10(b->price_dec);
+    *filled = th_dec_to_double(got, b->qty_dec);
+    return 0;
+}
+
+int th_book_depth_within(const th_book *b, int side, double bps, double *qty)
+{
+    const th_book_side *s = &b->side[side];
+    if (s->end == s->start || bps < 0) return -1;
+    int64_t best = s->key[s->end - 1];
+    /* key distance from best, in price units; keys of worse levels are lower on both sides */
+    double limit = (double)(side == TH_BID ? best : -best) * bps / 1e4;
+    int64_t total = 0;
+    for (int32_t i = s->end - 1; i >= s->start; i--) {
+        if ((double)(best - s->key[i]) > limit) break;
+        total += s->qty[i];
+    }
+    *qty = th_dec_to_double(total, b->qty_dec);
+    return 0;
+}
+
+int th_book_microprice(const th_book *b, double *out)
+{
+    int64_t bp, bq, ap, aq;
+    if (th_book_level(b, TH_BID, 0, &bp, &bq) || th_book_level(b, TH_ASK, 0, &ap, &aq)) return -1;
+    double p = ((double)bp * (double)aq + (double)ap * (double)bq) / ((double)aq + (double)bq);
+    *out = p / (double)th_dec_pow10(b->price_dec);
+    return 0;
+}
+
+int th_book_imbalance(const th_book *b, int32_t levels, double *out)
+{
+    int64_t sum[2] = {0, 0};
+    for (int side = 0; side < 2; side++) {
+        const th_book_side *s = &b->side[side];
+        for (int32_t i = s->end - 1, n = 0; i >= s->start && n < levels; i--, n++) sum[side] += s->qty[i];
+    }
+    if (sum[0] + sum[1] == 0) return -1;
+    *out = (double)(sum[0] - sum[1]) / (double)(sum[0] + sum[1]);
+    return 0;
+}

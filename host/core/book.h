@@ -1,0 +1,78 @@
+/* book.h — an L2 order book in fixed-point integers, and its health.
+ *
+ * Each side is a sorted array of (key, qty) with the BEST level at the high end: bids keyed by
+ * price, asks by -price, so both sides are "ascending, best last" and share one code path. Almost
+ * all traffic touches the top of the book, so inserts and deletes there move only a few elements;
+ * the array keeps free room at both ends and shifts whichever part is shorter, and truncating to
+ * the subscribed depth drops the worst level by moving the start index (O(1)). Searches gallop
+ * down from the top before a binary search. No allocation after init unless a side outgrows its
+ * capacity (only unbounded-depth books, e.g. Binance local books, can).
+ *
+ * Health: a book is only trusted when OK. A failed checksum, a sequence gap, or a parse error
+ * moves it to RESYNCING (with the reason) until a fresh snapshot; no update for the stale interval
+ * makes it STALE until the next update. Quoting pauses on anything but OK. */
+#ifndef TH_BOOK_H
+#define TH_BOOK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tradehost.h"
+
+typedef struct th_book_side {
+    int64_t *key;
+    int64_t *qty;
+    int32_t start, end, cap;
+} th_book_side;
+
+typedef struct th_book {
+    th_book_side side[2];   /* TH_BID, TH_ASK */
+    int32_t depth;          /* levels kept per side; 0 = unbounded */
+    int32_t price_dec, qty_dec;
+    /* Decimals of the venue's wire text (>= price_dec/qty_dec): Kraken's checksum is over the text
+     * as sent, trailing zeros included, which can carry more decimals than the precision. */
+    int32_t wire_price_dec, wire_qty_dec;
+    int32_t health;
+    const char *reason;     /* why the book is not OK (static string) */
+    int64_t last_update_ns;
+    int64_t seq;            /* venue sequence: Kraken Futures seq, Binance u */
+    uint64_t updates;
+} th_book;
+
+int th_book_init(th_book *b, int32_t depth, int32_t price_dec, int32_t qty_dec);
+void th_book_free(th_book *b);
+void th_book_clear(th_book *b);
+
+/* Set a level: qty 0 deletes (deleting an absent level is a no-op that returns 0). Returns 1 if
+ * the book changed, 0 if not, -1 on allocation failure. price and qty are in book units. */
+int th_book_set(th_book *b, int side, int64_t price, int64_t qty);
+/* Drop levels beyond depth on both sides (the venue forgets them too). */
+void th_book_truncate(th_book *b);
+
+static inline int32_t th_book_count(const th_book *b, int side) { return b->side[side].end - b->side[side].start; }
+/* n-th level from the top (0 = best). Returns 0, or -1 if there is no such level. */
+static inline int th_book_level(const th_book *b, int side, int32_t n, int64_t *price, int64_t *qty)
+{
+    const th_book_side *s = &b->side[side];
+    int32_t i = s->end - 1 - n;
+    if (n < 0 || i < s->start) return -1;
+    *price = side == TH_BID ? s->key[i] : -s->key[i];
+    *qty = s->qty[i];
+    return 0;
+}
+
+/* Kraken v2 checksum: CRC32 over the top 10 asks then top 10 bids, each level's price and qty
+ * digits at the instrument's precision with the point and leading zeros removed. */
+uint32_t th_book_kraken_crc32(const th_book *b);
+
+/* Returns true if the health changed (the caller emits the transition event). */
+bool th_book_set_health(th_book *b, int32_t health, const char *reason);
+const char *th_book_health_name(int32_t health);
+
+/* Queries in human units (doubles are only the presentation; the walk is in integers). */
+int th_book_vwap(const th_book *b, int side, double qty, double *vwap, double *filled);
+int th_book_depth_within(const th_book *b, int side, double bps, double *qty);
+int th_book_microprice(const th_book *b, double *out);
+int th_book_imbalance(const th_book *b, int32_t levels, double *out);
+
+#endif

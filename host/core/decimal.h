@@ -1,0 +1,42 @@
+/* decimal.h — the one decimal <-> fixed-point converter.
+ *
+ * Every price and size in the host is an int64 count of 10^-scale units, where scale is the
+ * instrument's number of decimals (its price or quantity precision). Wire text is converted with no
+ * floating point in between, so "0.043020" at scale 6 is exactly 43020 and formats back to
+ * "0.043020". A value that cannot be represented exactly at the scale (a non-zero digit beyond it)
+ * is refused rather than rounded: on a feed, that means the instrument data and the feed disagree,
+ * and the book must not silently drift. Doubles appear only at the Lua boundary, in
+ * th_dec_from_double, which rounds to the nearest unit on purpose. */
+#ifndef TH_DECIMAL_H
+#define TH_DECIMAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TH_DEC_MAX_SCALE 18
+
+enum {
+    TH_DEC_OK = 0,
+    TH_DEC_ESYNTAX = -1,   /* not a decimal number */
+    TH_DEC_EINEXACT = -2,  /* non-zero digits beyond the scale */
+    TH_DEC_ERANGE = -3,    /* does not fit in int64 at this scale */
+};
+
+/* Parse [-|+]digits[.digits][e[+-]digits] (JSON number or quoted-string contents). */
+int th_dec_parse(const char *s, size_t n, int scale, int64_t *out);
+/* Format with exactly `scale` decimals; returns the length written (buf gets a NUL). cap >= 24. */
+int th_dec_format(int64_t v, int scale, char *buf, size_t cap);
+/* Decimal places that matter in a text (trailing zeros ignored): "0.00001000" -> 5, "0.5" -> 1,
+ * "1" -> 0, "1e-05" -> 5. Returns -1 if not a number. Used to derive a scale from a tick size. */
+int th_dec_places(const char *s, size_t n);
+/* Decimals written in the text, trailing zeros included: "0.00010000" -> 8, "1" -> 0. */
+int th_dec_text_decimals(const char *s, size_t n);
+/* Value of v at scale as a double (for Lua and reports only; never for book arithmetic). */
+double th_dec_to_double(int64_t v, int scale);
+/* Nearest integer unit for a double; refuses NaN/inf and out-of-range values. */
+int th_dec_from_double(double x, int scale, int64_t *out);
+/* 10^scale for 0 <= scale <= 18. */
+int64_t th_dec_pow10(int scale);
+const char *th_dec_strerror(int rc);
+
+#endif

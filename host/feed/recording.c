@@ -1,0 +1,145 @@
+/* recording.c — recorded frame reader (see recording.h). */
+#include "recording.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "../core/decimal.h"
+
+int th_recording_open(th_recording *r, const char *path, const char **err)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->path, sizeof r->path, "%s", path);
+    gzFile f = gzopen(path, "rb");
+    if (!f) { *err = "cannot open recording"; return -1; }
+    gzbuffer(f, 1 << 17);
+    r->gz = f;
+    r->cap = 1 << 16;
+    r->buf = malloc(r->cap);
+    if (!r->buf) { gzclose(f); *err = "out of memory"; return -1; }
+    return 0;
+}
+
+void th_recording_close(th_recording *r)
+{
+    if (r->gz) gzclose((gzFile)r->gz);
+    free(r->buf);
+    r->gz = NULL;
+    r->buf = NULL;
+}
+
+/* "1633998512.0633569" -> ns, exactly (decimal converter at scale 9). */
+static int parse_epoch(const char *s, size_t n, int64_t *ns) { return th_dec_parse(s, n, 9, ns) == 0 ? 0 : -1; }
+
+int th_recording_parse_line(char *line, size_t len, th_record *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len == 0) return -1;
+    char *sp = memchr(line, ' ', len);
+    if (!sp) return -1;
+    size_t first = (size_t)(sp - line);
+    /* ours: "<digits> <frame>" */
+    size_t k = 0;
+    while (k < first && line[k] >= '0' && line[k] <= '9') k++;
+    if (k == first && first >= 10) {
+        int64_t ts = 0;
+        for (size_t i = 0; i < first; i++) ts = ts * 10 + (line[i] - '0');
+        out->kind = TH_REC_FRAME;
+        out->ts_ns = ts;
+        out->data = sp + 1;
+        out->len = len - first - 1;
+        return 0;
+    }
+    /* cryptofeed frame: "<epoch>: <frame>" */
+    if (first > 1 && line[first - 1] == ':' && parse_epoch(line, first - 1, &out->ts_ns) == 0) {
+        out->kind = TH_REC_FRAME;
+        out->data = sp + 1;
+        out->len = len - first - 1;
+        return 0;
+    }
+    /* "<url> <arrow> <epoch>[: <body>]" */
+    char *arrow = sp + 1;
+    char *sp2 = memchr(arrow, ' ', len - first - 1);
+    if (!sp2) return -1;
+    size_t alen = (size_t)(sp2 - arrow);
+    th_record_kind kind;
+    if (alen == 3 && memcmp(arrow, "<->", 3) == 0) kind = TH_REC_OPEN;
+    else if (alen == 2 && memcmp(arrow, "<-", 2) == 0) kind = TH_REC_SENT;
+    else if (alen == 2 && memcmp(arrow, "->", 2) == 0) kind = TH_REC_REST;
+    else return -1;
+    char *ts = sp2 + 1;
+    size_t rest = len - (size_t)(ts - line);
+    char *colon = memchr(ts, ':', rest);
+    size_t tslen = colon ? (size_t)(colon - ts) : rest;
+    if (parse_epoch(ts, tslen, &out->ts_ns) != 0) return -1;
+    out->kind = kind;
+    out->url = line;
+    out->url_len = first;
+    if (colon && kind != TH_REC_OPEN) {
+        out->data = colon + 1;
+        out->len = rest - tslen - 1;
+        if (out->len && out->data[0] == ' ') { out->data++; out->len--; }
+    }
+    return 0;
+}
+
+int th_recording_next(th_recording *r, th_record *out)
+{
+    gzFile f = (gzFile)r->gz;
+    for (;;) {
+        size_t len = 0;
+        r->buf[0] = 0;
+        for (;;) {
+            if (!gzgets(f, r->buf + len, (int)(r->cap - len))) {
+                if (len == 0) {
+                    int errnum;
+                    gzerror(f, &errnum);
+                    return errnum < 0 ? -1 : 0;
+                }
+                break;
+            }
+            len += strlen(r->buf + len);
+            if (len > 0 && r->buf[len - 1] == '\n') break;
+            if (len + 1 >= r->cap) {
+                size_t cap = r->cap * 2;
+                char *b = realloc(r->buf, cap);
+                if (!b) return -1;
+                r->buf = b;
+                r->cap = cap;
+            }
+        }
+        while (len > 0 && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r')) r->buf[--len] = 0;
+        r->line_no++;
+        if (len == 0) continue;
+        if (th_recording_parse_line(r->buf, len, out) == 0) return 1;
+        r->bad_lines++;
+    }
+}
+
+int th_read_file(const char *path, char **out, size_t *len, const char **err)
+{
+    gzFile f = gzopen(path, "rb");
+    if (!f) { *err = "cannot open file"; return -1; }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) { gzclose(f); *err = "out of memory"; return -1; }
+        int got = gzread(f, buf + n, (unsigned)(cap - n));
+        if (got < 0) { free(buf); gzclose(f); *err = "read error"; return -1; }
+        n += (size_t)got;
+        if (got == 0) break;
+        if (n == cap) {
+            cap *= 2;
+            char *b = realloc(buf, cap + 1);
+            if (!b) { free(buf); buf = NULL; continue; }
+            buf = b;
+        }
+    }
+    gzclose(f);
+    buf[n] = 0;
+    *out = buf;
+    *len = n;
+    return 0;
+}

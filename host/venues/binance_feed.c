@@ -1,0 +1,199 @@
+/* binance_feed.c — Binance spot and USD-M futures market streams: depthUpdate diffs kept in sync
+ * with a REST depth snapshot, bookTicker, aggTrade/trade.
+ *
+ * Local book rules (Binance docs, "How to manage a local order book correctly"):
+ *   spot:  drop events with u <= lastUpdateId; the first applied event has U <= lastUpdateId+1 <= u;
+ *          each later event has U == previous u + 1.
+ *   USD-M: drop events with u < lastUpdateId; the first applied event has U <= lastUpdateId <= u;
+ *          each later event has pu == previous u.
+ * Diffs that arrive before the snapshot are buffered (as the docs say to) and replayed through the
+ * same rules when it arrives. A broken rule is a gap: the book goes RESYNCING and diffs are buffered
+ * again until a new snapshot. Quantities are absolute; "0.00000000" deletes the level. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../feed/feed.h"
+
+#define PENDING_MAX (8u << 20)
+
+/* [["price","qty"], ...] */
+static int apply_pairs(th_feed *f, th_book *b, int arr, int side)
+{
+    const th_json *j = &f->json;
+    if (arr < 0) return 0;
+    if (j->tok[arr].type != TH_JSON_ARRAY) return -1;
+    int i = arr + 1;
+    for (int k = 0; k < j->tok[arr].size; k++, i = th_json_skip(j, i)) {
+        if (j->tok[i].type != TH_JSON_ARRAY || j->tok[i].size < 2) return -1;
+        int64_t px, qty;
+        if (th_feed_dec(f, i + 1, b->price_dec, &px) || th_feed_dec(f, i + 2, b->qty_dec, &qty) || px <= 0 || qty < 0)
+            return -1;
+        if (th_book_set(b, side, px, qty) < 0) return -1;
+    }
+    return 0;
+}
+
+static void buffer_frame(th_feed_symbol *s, const char *frame, size_t len)
+{
+    if (s->pending_len + len + 1 > PENDING_MAX) { /* bounded: the snapshot will then show a gap */
+        s->pending_dropped++;
+        s->pending_len = 0;
+        return;
+    }
+    if (s->pending_len + len + 1 > s->pending_cap) {
+        size_t cap = s->pending_cap ? s->pending_cap : 1 << 14;
+        while (cap < s->pending_len + len + 1) cap *= 2;
+        char *p = realloc(s->pending, cap);
+        if (!p) { s->pending_dropped++; return; }
+        s->pending = p;
+        s->pending_cap = cap;
+    }
+    memcpy(s->pending + s->pending_len, frame, len);
+    s->pending[s->pending_len + len] = 0;
+    s->pending_len += len + 1;
+}
+
+static int gap(th_feed *f, int32_t idx, th_feed_symbol *s, const char *why)
+{
+    s->gaps++;
+    s->synced = false;
+    s->snapshot_id = 0;
+    th_feed_set_health(f, idx, TH_BOOK_GAPPED, why);
+    th_feed_set_health(f, idx, TH_BOOK_RESYNCING, why);
+    f->errors++;
+    return -1;
+}
+
+/* ev: the depthUpdate object token in f->json. */
+static int handle_depth(th_feed *f, int ev, const char *frame, size_t len)
+{
+    const th_json *j = &f->json;
+    int32_t idx = th_feed_lookup(f, th_json_get(j, ev, "s"));
+    if (idx < 0) return -1;
+    th_feed_symbol *s = th_feed_symbol_at(f, idx);
+    if (!s) return th_feed_error(f, idx, "out of memory");
+    s->frames++;
+    int64_t U, u, pu = -1;
+    if (th_json_i64(j, th_json_get(j, ev, "U"), &U) || th_json_i64(j, th_json_get(j, ev, "u"), &u))
+        return th_feed_error(f, idx, "depthUpdate without U/u");
+    bool usdm = f->venue == TH_VENUE_BINANCE_USDM;
+    if (usdm && th_json_i64(j, th_json_get(j, ev, "pu"), &pu)) return th_feed_error(f, idx, "USD-M depthUpdate without pu");
+    if (s->snapshot_id == 0) { buffer_frame(s, frame, len); s->skipped++; return 0; }
+    th_book *b = &s->book;
+    if (!s->synced) {
+        int64_t id = s->snapshot_id;
+        if (usdm ? u < id : u <= id) { s->skipped++; return 0; } /* older than the snapshot */
+        bool ok = usdm ? (U <= id && id <= u) : (U <= id + 1 && id + 1 <= u);
+        if (!ok) return gap(f, idx, s, "first diff does not straddle the snapshot");
+    } else {
+        bool ok = usdm ? (pu == b->seq) : (U == b->seq + 1);
+        if (!ok) return gap(f, idx, s, usdm ? "pu != previous u" : "U != previous u + 1");
+    }
+    if (apply_pairs(f, b, th_json_get(j, ev, "b"), TH_BID) || apply_pairs(f, b, th_json_get(j, ev, "a"), TH_ASK)) {
+        s->synced = false;
+        s->snapshot_id = 0;
+        return th_feed_error(f, idx, "malformed depth level");
+    }
+    s->synced = true;
+    b->seq = u;
+    b->updates++;
+    b->last_update_ns = f->now_ns;
+    s->dirty = true;
+    if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, "synchronised with snapshot");
+    return 0;
+}
+
+int th_binance_snapshot(th_feed *f, int32_t idx, const char *body, size_t len)
+{
+    th_feed_symbol *s = th_feed_symbol_at(f, idx);
+    if (!s) return th_feed_error(f, idx, "out of memory");
+    int rc = th_json_parse(&f->json, body, len);
+    if (rc < 0) return th_feed_error(f, idx, th_json_strerror(rc));
+    const th_json *j = &f->json;
+    int64_t id;
+    if (th_json_i64(j, th_json_get(j, 0, "lastUpdateId"), &id) != 0 || id <= 0)
+        return th_feed_error(f, idx, "depth snapshot without lastUpdateId");
+    th_book *b = &s->book;
+    th_book_clear(b);
+    if (apply_pairs(f, b, th_json_get(j, 0, "bids"), TH_BID) || apply_pairs(f, b, th_json_get(j, 0, "asks"), TH_ASK))
+        return th_feed_error(f, idx, "malformed snapshot level");
+    s->snapshot_id = id;
+    s->synced = false;
+    b->seq = id;
+    b->last_update_ns = f->now_ns;
+    /* Replay what was buffered, in order, through the same rules. The buffer is detached first so
+     * that a gap during the replay re-buffers into a fresh one. */
+    char *pend = s->pending;
+    size_t plen = s->pending_len;
+    s->pending = NULL;
+    s->pending_len = s->pending_cap = 0;
+    int out = 0;
+    for (size_t off = 0; off < plen;) {
+        size_t n = strlen(pend + off);
+        s->frames--; /* counted when buffered */
+        if (th_binance_frame_text(f, pend + off, n) != 0) out = -1;
+        off += n + 1;
+    }
+    free(pend);
+    /* Until a diff straddles the snapshot the book is not trusted; it stays in its current
+     * (EMPTY or RESYNCING) state rather than counting another resync. */
+    return out;
+}
+
+static int handle_event(th_feed *f, int ev, const char *frame, size_t len)
+{
+    const th_json *j = &f->json;
+    int e = th_json_get(j, ev, "e");
+    if (th_json_eq(j, e, "depthUpdate")) return handle_depth(f, ev, frame, len);
+    if (th_json_eq(j, e, "aggTrade") || th_json_eq(j, e, "trade")) {
+        int32_t idx = th_feed_lookup(f, th_json_get(j, ev, "s"));
+        th_feed_symbol *s = idx >= 0 ? th_feed_symbol_at(f, idx) : NULL;
+        if (!s) return -1;
+        th_trade_ev t = {.ts_ns = f->now_ns};
+        if (th_feed_dec(f, th_json_get(j, ev, "p"), s->book.price_dec, &t.price) ||
+            th_feed_dec(f, th_json_get(j, ev, "q"), s->book.qty_dec, &t.qty)) {
+            f->errors++;
+            s->parse_errors++;
+            return -1;
+        }
+        /* m: buyer is the maker, so the seller was the taker */
+        t.side = th_json_eq(j, th_json_get(j, ev, "m"), "true") ? TH_ASK : TH_BID;
+        s->trades++;
+        s->last_trade = t;
+        s->dirty = true;
+        if (f->sink.on_trade) f->sink.on_trade(f->sink.ctx, f, idx, &t);
+        return 0;
+    }
+    if (e < 0 || th_json_eq(j, e, "bookTicker")) { /* spot bookTicker has no "e" */
+        int bt = th_json_get(j, ev, "b"), at = th_json_get(j, ev, "a");
+        int32_t idx = th_feed_lookup(f, th_json_get(j, ev, "s"));
+        th_feed_symbol *s = idx >= 0 ? th_feed_symbol_at(f, idx) : NULL;
+        if (!s || bt < 0 || at < 0) { f->ignored++; return 0; }
+        th_feed_dec(f, bt, s->book.price_dec, &s->ticker.bid);
+        th_feed_dec(f, at, s->book.price_dec, &s->ticker.ask);
+        s->ticker.ts_ns = f->now_ns;
+        s->dirty = true;
+        return 0;
+    }
+    f->ignored++; /* kline and others */
+    return 0;
+}
+
+/* Re-tokenise and handle (used for buffered frames). */
+int th_binance_frame_text(th_feed *f, const char *frame, size_t len)
+{
+    int rc = th_json_parse(&f->json, frame, len);
+    if (rc < 0) return th_feed_error(f, -1, th_json_strerror(rc));
+    return th_binance_frame(f, frame, len);
+}
+
+int th_binance_frame(th_feed *f, const char *frame, size_t len)
+{
+    const th_json *j = &f->json;
+    if (j->tok[0].type != TH_JSON_OBJECT) { f->ignored++; return 0; }
+    int data = th_json_get(j, 0, "data");
+    int ev = data >= 0 ? data : 0; /* combined stream wraps the event in {"stream","data"} */
+    if (j->tok[ev].type != TH_JSON_OBJECT) { f->ignored++; return 0; }
+    if (th_json_get(j, 0, "result") >= 0 && th_json_get(j, 0, "id") >= 0) { f->ignored++; return 0; } /* sub ack */
+    return handle_event(f, ev, frame, len);
+}

@@ -1,0 +1,166 @@
+/* kraken_feed.c — Kraken spot WebSocket v2 public channels: book, trade, ticker, instrument.
+ *
+ * Book rules (docs.kraken.com, "book" and "checksum" v2): a snapshot replaces the book; an update
+ * applies each level (qty 0 deletes), then the book is truncated to the subscribed depth, then the
+ * CRC32 of the top 10 levels must equal the frame's `checksum`. A mismatch means our book is wrong:
+ * the symbol goes to RESYNCING and ignores updates until the next snapshot (a live connector
+ * resubscribes). Prices and quantities go text -> integer units without floating point. */
+#include <string.h>
+
+#include "../core/decimal.h"
+#include "../feed/feed.h"
+
+/* Decimals in a number's text ("0.043020" -> 6). */
+static int32_t text_decimals(const th_json *j, int t)
+{
+    const char *p = th_json_ptr(j, t);
+    size_t n = th_json_len(j, t);
+    const char *dot = memchr(p, '.', n);
+    return dot ? (int32_t)(n - (size_t)(dot - p) - 1) : 0;
+}
+
+/* Apply an array of {"price":..,"qty":..} levels; a snapshot also learns the wire's decimals.
+ * Returns 0 or -1 (bad level). */
+static int apply_levels(th_feed *f, th_book *b, int arr, int side, bool snapshot)
+{
+    const th_json *j = &f->json;
+    if (arr < 0) return 0;
+    if (j->tok[arr].type != TH_JSON_ARRAY) return -1;
+    int i = arr + 1;
+    for (int k = 0; k < j->tok[arr].size; k++) {
+        if (j->tok[i].type != TH_JSON_OBJECT) return -1;
+        int pt = -1, qt = -1;
+        /* levels are small objects: scan keys directly instead of two lookups */
+        int t = i + 1;
+        for (int q = 0; q < j->tok[i].size; q++) {
+            if (th_json_eq(j, t, "price")) pt = t + 1;
+            else if (th_json_eq(j, t, "qty")) qt = t + 1;
+            t = th_json_skip(j, t + 1);
+        }
+        int64_t px, qty;
+        if (th_feed_dec(f, pt, b->price_dec, &px) || th_feed_dec(f, qt, b->qty_dec, &qty) || px <= 0 || qty < 0)
+            return -1;
+        if (snapshot) {
+            int32_t pd = text_decimals(j, pt), qd = text_decimals(j, qt);
+            if (pd > b->wire_price_dec && pd <= 18) b->wire_price_dec = pd;
+            if (qd > b->wire_qty_dec && qd <= 18) b->wire_qty_dec = qd;
+        }
+        if (th_book_set(b, side, px, qty) < 0) return -1;
+        i = t;
+    }
+    return 0;
+}
+
+static int handle_book(th_feed *f, int data, bool snapshot)
+{
+    const th_json *j = &f->json;
+    int rc = 0;
+    int e = data + 1;
+    for (int k = 0; k < j->tok[data].size; k++, e = th_json_skip(j, e)) {
+        int32_t idx = th_feed_lookup(f, th_json_get(j, e, "symbol"));
+        if (idx < 0) { rc = -1; continue; }
+        th_feed_symbol *s = th_feed_symbol_at(f, idx);
+        if (!s) return th_feed_error(f, idx, "out of memory");
+        s->frames++;
+        th_book *b = &s->book;
+        if (!snapshot && (b->health == TH_BOOK_RESYNCING || b->health == TH_BOOK_EMPTY)) { s->skipped++; continue; }
+        if (snapshot) {
+            th_book_clear(b);
+            b->wire_price_dec = b->price_dec;
+            b->wire_qty_dec = b->qty_dec;
+        }
+        if (apply_levels(f, b, th_json_get(j, e, "bids"), TH_BID, snapshot) ||
+            apply_levels(f, b, th_json_get(j, e, "asks"), TH_ASK, snapshot)) {
+            rc = th_feed_error(f, idx, "malformed book level");
+            continue;
+        }
+        th_book_truncate(b);
+        b->updates++;
+        b->last_update_ns = f->now_ns;
+        s->dirty = true;
+        uint64_t want;
+        int ct = th_json_get(j, e, "checksum");
+        if (ct < 0 || th_json_u64(j, ct, &want) != 0) { rc = th_feed_error(f, idx, "book frame without a checksum"); continue; }
+        if (th_book_kraken_crc32(b) != (uint32_t)want) {
+            s->checksum_failed++;
+            rc = th_feed_error(f, idx, "checksum mismatch");
+            continue;
+        }
+        s->checksum_ok++;
+        if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, snapshot ? "snapshot" : "update");
+    }
+    return rc;
+}
+
+static int handle_trades(th_feed *f, int data)
+{
+    const th_json *j = &f->json;
+    int e = data + 1;
+    for (int k = 0; k < j->tok[data].size; k++, e = th_json_skip(j, e)) {
+        int32_t idx = th_feed_lookup(f, th_json_get(j, e, "symbol"));
+        if (idx < 0) continue;
+        th_feed_symbol *s = th_feed_symbol_at(f, idx);
+        if (!s) return th_feed_error(f, idx, "out of memory");
+        th_trade_ev t = {.ts_ns = f->now_ns};
+        if (th_feed_dec(f, th_json_get(j, e, "price"), s->book.price_dec, &t.price) ||
+            th_feed_dec(f, th_json_get(j, e, "qty"), s->book.qty_dec, &t.qty)) {
+            f->errors++;
+            s->parse_errors++;
+            continue; /* a bad trade print does not make the book wrong */
+        }
+        t.side = th_json_eq(j, th_json_get(j, e, "side"), "sell") ? TH_ASK : TH_BID;
+        s->trades++;
+        s->last_trade = t;
+        s->dirty = true;
+        if (f->sink.on_trade) f->sink.on_trade(f->sink.ctx, f, idx, &t);
+    }
+    return 0;
+}
+
+static int handle_ticker(th_feed *f, int data)
+{
+    const th_json *j = &f->json;
+    int e = data + 1;
+    for (int k = 0; k < j->tok[data].size; k++, e = th_json_skip(j, e)) {
+        int32_t idx = th_feed_lookup(f, th_json_get(j, e, "symbol"));
+        if (idx < 0) continue;
+        th_feed_symbol *s = th_feed_symbol_at(f, idx);
+        if (!s) return -1;
+        th_ticker_ev t = {.ts_ns = f->now_ns};
+        th_feed_dec(f, th_json_get(j, e, "bid"), s->book.price_dec, &t.bid);
+        th_feed_dec(f, th_json_get(j, e, "ask"), s->book.price_dec, &t.ask);
+        th_feed_dec(f, th_json_get(j, e, "last"), s->book.price_dec, &t.last);
+        s->ticker = t;
+        s->dirty = true;
+    }
+    return 0;
+}
+
+int th_kraken_frame(th_feed *f, const char *frame, size_t len)
+{
+    const th_json *j = &f->json;
+    int ch = th_json_get(j, 0, "channel");
+    if (ch < 0) { f->ignored++; return 0; } /* method responses: {"method":"subscribe",...} */
+    int data = th_json_get(j, 0, "data");
+    if (th_json_eq(j, ch, "book")) {
+        if (data < 0 || j->tok[data].type != TH_JSON_ARRAY) return th_feed_error(f, -1, "book frame without a data array");
+        int type = th_json_get(j, 0, "type");
+        return handle_book(f, data, th_json_eq(j, type, "snapshot"));
+    }
+    if (th_json_eq(j, ch, "trade")) {
+        if (data < 0 || j->tok[data].type != TH_JSON_ARRAY) return th_feed_error(f, -1, "trade frame without a data array");
+        return handle_trades(f, data);
+    }
+    if (th_json_eq(j, ch, "ticker")) {
+        if (data < 0 || j->tok[data].type != TH_JSON_ARRAY) return th_feed_error(f, -1, "ticker frame without a data array");
+        return handle_ticker(f, data);
+    }
+    if (th_json_eq(j, ch, "instrument")) {
+        const char *err;
+        int n = th_instruments_load_json(&f->instruments, frame, len, &err);
+        /* reload re-tokenised into a private parser; ours is untouched */
+        return n < 0 ? th_feed_error(f, -1, err) : 0;
+    }
+    f->ignored++; /* heartbeat, status */
+    return 0;
+}
