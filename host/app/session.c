@@ -8,14 +8,46 @@
 
 #include <lua.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "../core/clock.h"
 #include "../core/hostinfo.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
+#include "../feed/feed.h"
+#include "../feed/market.h"
+#include "../feed/recording.h"
 #include "../lua/lua_host.h"
+
+#define HEALTH_QUEUE 1024
+
+typedef struct health_ev {
+    int32_t sym, health;
+    const char *reason;
+} health_ev;
+
+/* Market data replayed from a recording (the sim venue's feed; later also live connectors). */
+typedef struct session_feed {
+    bool active, done;
+    th_feed feed;
+    th_recording rec;
+    th_record next;          /* read ahead: the next record not yet applied */
+    bool have_next;
+    bool full_pace;          /* backtest: as fast as possible on the virtual clock */
+    double speed;
+    int64_t first_ts, start_mono;
+    int64_t stale_ns;
+    bool *wanted;            /* by instrument index: a configured, enabled pair */
+    health_ev hq[HEALTH_QUEUE];
+    int hq_n;
+    uint64_t hq_dropped, book_events, frames_rejected;
+    uv_timer_t timer;
+    uv_idle_t idle;
+    int64_t next_vtick;      /* backtest: next virtual on_tick */
+} session_feed;
 
 typedef struct session {
     uv_loop_t loop;
@@ -24,9 +56,12 @@ typedef struct session {
     th_lua lua;
     th_strategy strat;
     bool strategy_loaded;
+    bool started;     /* on_start ran: on_stop is owed */
     bool stopping;
     uint64_t ticks;
-    int32_t m_ticks;
+    int32_t m_ticks, m_book_events, m_frames;
+    double tick_ms;
+    session_feed mf;
 } session;
 
 static void close_handle(uv_handle_t *h)
@@ -39,22 +74,229 @@ static void session_stop(session *s, const char *why)
     if (s->stopping) return;
     s->stopping = true;
     th_logf(TH_LOG_INFO, "stopping", "reason=%s ticks=%llu", why, (unsigned long long)s->ticks);
-    if (s->strategy_loaded) th_strategy_call(&s->lua, &s->strat, "on_stop", 0);
+    if (s->started) th_strategy_call(&s->lua, &s->strat, "on_stop", 0);
     uv_timer_stop(&s->tick_timer);
     close_handle((uv_handle_t *)&s->tick_timer);
+    if (s->mf.active) {
+        close_handle((uv_handle_t *)&s->mf.timer);
+        close_handle((uv_handle_t *)&s->mf.idle);
+    }
     close_handle((uv_handle_t *)&s->stop_timer);
     close_handle((uv_handle_t *)&s->sig_term);
     close_handle((uv_handle_t *)&s->sig_int);
     close_handle((uv_handle_t *)&s->sig_hup);
 }
 
-static void on_tick(uv_timer_t *t)
+static void dispatch_tick(session *s)
 {
-    session *s = t->data;
     s->ticks++;
     th_metric_inc(s->m_ticks);
     lua_pushnumber(s->lua.L, (lua_Number)th_clock_ns());
     th_strategy_call(&s->lua, &s->strat, "on_tick", 1);
+}
+
+/* Recorded pace: the session's clock is the recording's, scaled: first frame time plus elapsed
+ * wall time times speed, so strategies, stale checks and (later) risk windows all see recorded
+ * time, exactly as in a backtest. */
+static void feed_clock_sync(session *s)
+{
+    session_feed *m = &s->mf;
+    if (m->active && !m->full_pace && m->start_mono)
+        th_clock_advance_to(m->first_ts + (int64_t)((double)(th_mono_ns() - m->start_mono) * m->speed));
+}
+
+static void on_tick(uv_timer_t *t)
+{
+    session *s = t->data;
+    feed_clock_sync(s);
+    if (s->mf.active && s->mf.stale_ns > 0) th_feed_check_stale(&s->mf.feed, th_clock_ns(), s->mf.stale_ns);
+    dispatch_tick(s);
+}
+
+/* ---- market data ---- */
+
+static void feed_on_health(void *ctx, th_feed *f, int32_t sym, int32_t old_h, int32_t new_h, const char *reason)
+{
+    session *s = ctx;
+    (void)old_h;
+    th_logf(new_h == TH_BOOK_OK ? TH_LOG_DEBUG : TH_LOG_WARN, "book health", "symbol=%s health=%s reason=\"%s\"",
+            f->instruments.v[sym].symbol, th_book_health_name(new_h), reason);
+    /* Parsers never call Lua: the event waits for the end of this batch. */
+    if (s->mf.hq_n == HEALTH_QUEUE) { s->mf.hq_dropped++; return; }
+    s->mf.hq[s->mf.hq_n++] = (health_ev){sym, new_h, reason};
+}
+
+/* After a batch of frames: health events in order, then one on_book per changed wanted pair. */
+static void dispatch_market(session *s)
+{
+    session_feed *m = &s->mf;
+    lua_State *L = s->lua.L;
+    for (int i = 0; i < m->hq_n; i++) {
+        health_ev *e = &m->hq[i];
+        if (!m->wanted[e->sym]) continue;
+        lua_pushstring(L, m->feed.instruments.v[e->sym].symbol);
+        lua_pushstring(L, th_book_health_name(e->health));
+        lua_pushstring(L, e->reason ? e->reason : "");
+        th_strategy_call(&s->lua, &s->strat, "on_book_health", 3);
+    }
+    m->hq_n = 0;
+    for (int32_t i = 0; i < m->feed.sym_cap; i++) {
+        th_feed_symbol *fs = m->feed.sym[i];
+        if (!fs || !fs->dirty) continue;
+        fs->dirty = false;
+        if (!m->wanted[i]) continue;
+        m->book_events++;
+        th_metric_inc(s->m_book_events);
+        lua_pushstring(L, m->feed.instruments.v[i].symbol);
+        th_strategy_call(&s->lua, &s->strat, "on_book", 1);
+    }
+}
+
+static void feed_apply(session *s, th_record *r)
+{
+    session_feed *m = &s->mf;
+    int rc = 0;
+    th_clock_advance_to(r->ts_ns);
+    th_metric_inc(s->m_frames);
+    if (r->kind == TH_REC_FRAME) rc = th_feed_frame(&m->feed, r->data, r->len, r->ts_ns);
+    else if (r->kind == TH_REC_REST && r->data) rc = th_feed_rest(&m->feed, r->url, r->url_len, r->data, r->len, NULL);
+    if (rc != 0 && m->frames_rejected++ < 20)
+        th_logf(TH_LOG_WARN, "market frame rejected", "line=%llu error=\"%s\"", (unsigned long long)m->rec.line_no,
+                m->feed.last_error);
+}
+
+static bool feed_read(session_feed *m)
+{
+    int rc = th_recording_next(&m->rec, &m->next);
+    m->have_next = rc > 0;
+    if (rc < 0) th_logf(TH_LOG_ERROR, "recording read error", "line=%llu", (unsigned long long)m->rec.line_no);
+    return m->have_next;
+}
+
+static void feed_finished(session *s)
+{
+    session_feed *m = &s->mf;
+    m->done = true;
+    th_logf(TH_LOG_INFO, "recording finished", "frames=%llu book_events=%llu rejected=%llu", (unsigned long long)m->feed.frames,
+            (unsigned long long)m->book_events, (unsigned long long)m->frames_rejected);
+    if (m->full_pace) session_stop(s, "end of recording");
+}
+
+/* Recorded pace: apply everything due by now (scaled by speed), then sleep until the next record. */
+static void on_feed_timer(uv_timer_t *t)
+{
+    session *s = t->data;
+    session_feed *m = &s->mf;
+    if (s->stopping) return;
+    feed_clock_sync(s);
+    int64_t elapsed = (int64_t)((double)(th_mono_ns() - m->start_mono) * m->speed);
+    int n = 0;
+    while (m->have_next && m->next.ts_ns - m->first_ts <= elapsed && n < 4096) {
+        feed_apply(s, &m->next);
+        feed_read(m);
+        n++;
+    }
+    dispatch_market(s);
+    if (!m->have_next) { feed_finished(s); return; }
+    int64_t due_ns = (int64_t)((double)(m->next.ts_ns - m->first_ts) / m->speed) - (th_mono_ns() - m->start_mono);
+    uv_timer_start(&m->timer, on_feed_timer, due_ns > 0 ? (uint64_t)(due_ns / 1000000) : 0, 0);
+}
+
+/* Full pace (backtest): a batch per loop turn; on_tick fires on virtual time. */
+static void on_feed_idle(uv_idle_t *h)
+{
+    session *s = h->data;
+    session_feed *m = &s->mf;
+    if (s->stopping) { uv_idle_stop(h); return; }
+    for (int n = 0; n < 512 && m->have_next; n++) {
+        feed_apply(s, &m->next);
+        if (m->next_vtick == 0) m->next_vtick = m->next.ts_ns + (int64_t)(s->tick_ms * 1e6);
+        feed_read(m);
+        int64_t now = th_clock_ns();
+        while (m->next_vtick && now >= m->next_vtick) {
+            dispatch_market(s);
+            dispatch_tick(s);
+            m->next_vtick += (int64_t)(s->tick_ms * 1e6);
+        }
+    }
+    dispatch_market(s);
+    if (!m->have_next) { uv_idle_stop(h); feed_finished(s); }
+}
+
+static int feed_open(session *s, const th_session_opts *o, const char **err)
+{
+    session_feed *m = &s->mf;
+    char buf[1024], venue_name[64];
+    if (!th_lua_cfg_string(&s->lua, "venue.recording", buf, sizeof buf)) return 0; /* no market data source yet */
+    if (!th_lua_cfg_string(&s->lua, "venue.feed", venue_name, sizeof venue_name))
+        th_lua_cfg_string(&s->lua, "venue.name", venue_name, sizeof venue_name);
+    th_venue_id venue;
+    if (th_venue_parse(venue_name, &venue) != 0 || venue == TH_VENUE_SIM) venue = TH_VENUE_KRAKEN;
+    if (th_feed_init(&m->feed, venue, venue == TH_VENUE_KRAKEN ? 1000 : 0) != 0) { *err = "out of memory"; return -1; }
+    m->active = true;
+    m->feed.sink.ctx = s;
+    m->feed.sink.on_health = feed_on_health;
+    char ipath[1024];
+    if (!th_lua_cfg_string(&s->lua, "venue.instruments", ipath, sizeof ipath)) { *err = "venue.instruments is required with venue.recording"; return -1; }
+    char resolved[2100];
+    const char *ip = ipath;
+    if (ipath[0] != '/' && access(ipath, R_OK) != 0) { snprintf(resolved, sizeof resolved, "%s/%s", o->home, ipath); ip = resolved; }
+    if (th_instruments_load_file(&m->feed.instruments, ip, err) <= 0) return -1;
+    const char *rp = buf;
+    char rresolved[2100];
+    if (buf[0] != '/' && access(buf, R_OK) != 0) { snprintf(rresolved, sizeof rresolved, "%s/%s", o->home, buf); rp = rresolved; }
+    if (th_recording_open(&m->rec, rp, err) != 0) return -1;
+    m->wanted = calloc((size_t)m->feed.instruments.n + 1, sizeof *m->wanted);
+    if (!m->wanted) { *err = "out of memory"; return -1; }
+    int npairs = th_lua_cfg_pair_count(&s->lua);
+    for (int i = 0; i < npairs; i++) {
+        char sym[64];
+        bool enabled;
+        if (!th_lua_cfg_pair_symbol(&s->lua, i, sym, sizeof sym, &enabled) || !enabled) continue;
+        int32_t idx = th_instruments_find(&m->feed.instruments, sym, strlen(sym));
+        if (idx < 0) {
+            th_logf(TH_LOG_ERROR, "pair has no instrument data: it gets no market events", "symbol=%s instruments=%s", sym, ipath);
+            continue;
+        }
+        m->wanted[idx] = true;
+        th_feed_symbol_at(&m->feed, idx);
+    }
+    th_market_add(&m->feed);
+    char pace[16];
+    th_lua_cfg_string(&s->lua, "venue.pace", pace, sizeof pace);
+    m->full_pace = o->virtual_clock || strcmp(pace, "full") == 0;
+    m->speed = th_lua_cfg_number(&s->lua, "venue.speed", 1);
+    m->stale_ns = (int64_t)(th_lua_cfg_number(&s->lua, "venue.stale_ms", 5000) * 1e6);
+    uv_timer_init(&s->loop, &m->timer);
+    uv_idle_init(&s->loop, &m->idle);
+    m->timer.data = m->idle.data = s;
+    if (feed_read(m)) {
+        m->first_ts = m->next.ts_ns;
+        th_clock_use_virtual(m->first_ts);
+    }
+    th_logf(TH_LOG_INFO, "market data from recording", "feed=%s file=%s instruments=%d pace=%s speed=%g", th_venue_name(venue),
+            buf, m->feed.instruments.n, m->full_pace ? "full" : "recorded", m->speed);
+    return 0;
+}
+
+static void feed_start(session *s)
+{
+    session_feed *m = &s->mf;
+    if (!m->active) return;
+    m->start_mono = th_mono_ns();
+    if (m->full_pace) uv_idle_start(&m->idle, on_feed_idle);
+    else uv_timer_start(&m->timer, on_feed_timer, 0, 0);
+}
+
+static void feed_close(session *s)
+{
+    session_feed *m = &s->mf;
+    if (!m->active) return;
+    th_market_remove(&m->feed);
+    th_recording_close(&m->rec);
+    th_feed_free(&m->feed);
+    free(m->wanted);
+    m->active = false;
 }
 
 static void on_stop_timer(uv_timer_t *t) { session_stop(t->data, "duration"); }
@@ -89,6 +331,8 @@ int th_session_run(const th_session_opts *o)
     if (o->virtual_clock) th_clock_use_virtual(0);
     const char *e2;
     th_metric_register("session_ticks", TH_METRIC_COUNTER, &s->m_ticks, &e2);
+    th_metric_register("market_book_events", TH_METRIC_COUNTER, &s->m_book_events, &e2);
+    th_metric_register("market_records", TH_METRIC_COUNTER, &s->m_frames, &e2);
 
     if (th_lua_open(&s->lua, o->home, &err) != 0) {
         fprintf(stderr, "tradehost: cannot start the Lua runtime: %s\n", err);
@@ -120,6 +364,11 @@ int th_session_run(const th_session_opts *o)
     s->strategy_loaded = true;
 
     uv_loop_init(&s->loop);
+    if (feed_open(s, o, &err) != 0) {
+        fprintf(stderr, "tradehost: market data: %s\n", err);
+        code = 2;
+        goto teardown;
+    }
     start_signal(s, &s->sig_term, SIGTERM);
     start_signal(s, &s->sig_int, SIGINT);
     start_signal(s, &s->sig_hup, SIGHUP);
@@ -128,12 +377,16 @@ int th_session_run(const th_session_opts *o)
     s->tick_timer.data = s->stop_timer.data = s;
 
     double tick_ms = th_lua_cfg_number(&s->lua, "strategy.tick_ms", 1000);
+    s->tick_ms = tick_ms;
     double duration = o->duration_s > 0 ? o->duration_s : th_lua_cfg_number(&s->lua, "session.duration_s", 0);
     th_logf(TH_LOG_INFO, "session starting", "mode=%s strategy=%s pairs=%d tick_ms=%.0f pid=%d", o->mode,
             s->strat.name, th_lua_cfg_pair_count(&s->lua), tick_ms, (int)uv_os_getpid());
 
+    s->started = true;
     th_strategy_call(&s->lua, &s->strat, "on_start", 0);
-    uv_timer_start(&s->tick_timer, on_tick, (uint64_t)tick_ms, (uint64_t)tick_ms);
+    /* On a virtual clock, ticks follow recorded time (on_feed_idle); otherwise a real timer. */
+    if (!(s->mf.active && s->mf.full_pace)) uv_timer_start(&s->tick_timer, on_tick, (uint64_t)tick_ms, (uint64_t)tick_ms);
+    feed_start(s);
     if (duration > 0) uv_timer_start(&s->stop_timer, on_stop_timer, (uint64_t)(duration * 1000), 0);
 
     uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -141,10 +394,14 @@ int th_session_run(const th_session_opts *o)
     th_logf(TH_LOG_INFO, "session stopped", "ticks=%llu strategy_errors=%llu reloads=%llu reload_failures=%llu",
             (unsigned long long)s->ticks, (unsigned long long)s->strat.errors,
             (unsigned long long)s->strat.reloads, (unsigned long long)s->strat.reload_failures);
+teardown:
+    if (code != 0) session_stop(s, "start-up failed");
+    uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
     if (uv_loop_close(&s->loop) != 0) {
         th_logf(TH_LOG_ERROR, "loop closed with live handles", NULL);
         code = 1;
     }
+    feed_close(s);
     th_strategy_release(&s->lua, &s->strat);
     th_lua_close(&s->lua);
     th_log_close();

@@ -44,6 +44,23 @@ typedef struct th_host_info {
     int32_t pid;
     int64_t started_ns;
 } th_host_info;
+typedef struct th_book_top {
+    double bid;
+    double bid_qty;
+    double ask;
+    double ask_qty;
+    double mid;
+    double spread;
+    int64_t last_update_ns;
+    int32_t health;
+    int32_t bid_levels;
+    int32_t ask_levels;
+    int32_t reserved;
+} th_book_top;
+typedef struct th_level {
+    double price;
+    double qty;
+} th_level;
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 int th_log_emit(int32_t level, const char *msg, const char *fields);
@@ -53,11 +70,21 @@ int th_metric_add(int32_t id, double v);
 int th_metric_set(int32_t id, double v);
 int th_metric_observe(int32_t id, int64_t v);
 int th_metric_read(int32_t id, th_metric_view *out, const char **err);
+int th_book_find(const char *symbol, int32_t *id_out, const char **err);
+int th_book_top_get(int32_t id, th_book_top *out, const char **err);
+int th_book_levels_get(int32_t id, int32_t side, int32_t n, th_level *out, int32_t *n_out, const char **err);
+int th_book_vwap_get(int32_t id, int32_t side, double qty, double *vwap, double *filled, const char **err);
+int th_book_depth_get(int32_t id, int32_t side, double bps, double *qty, const char **err);
+int th_book_microprice_get(int32_t id, double *out, const char **err);
+int th_book_imbalance_get(int32_t id, int32_t levels, double *out, const char **err);
+int th_book_health_get(int32_t id, int32_t *health, const char **reason, const char **err);
 ]]
 
 M.layout = {
   { "th_metric_view", { "kind", "reserved", "value", "count", "sum", "p50", "p90", "p99", "max" } },
   { "th_host_info", { "version", "mode", "virtual_clock", "pid", "started_ns" } },
+  { "th_book_top", { "bid", "bid_qty", "ask", "ask_qty", "mid", "spread", "last_update_ns", "health", "bid_levels", "ask_levels", "reserved" } },
+  { "th_level", { "price", "qty" } },
 }
 
 return M

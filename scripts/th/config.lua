@@ -42,6 +42,7 @@ M.schema = {
       snapshots = { type = "string" },
       pace = { type = "string", enum = { "full", "recorded" }, default = "recorded" },
       speed = { type = "number", min = 0.001, default = 1 },
+      stale_ms = { type = "number", min = 1, default = 5000 },
       credentials = { type = "table", fields = { key_env = ENV, secret_env = ENV } },
     } },
     strategy = { type = "table", required = true, fields = {

@@ -80,6 +80,9 @@ function th.metrics.register(name, kind)
   return setmetatable({ id = base.i32[0], name = name }, metric_mt)
 end
 
+-- th.book(symbol): read-only view of the host's book for a symbol (see th/book.lua).
+th.book = require("th.book").get
+
 function th.host_info()
   local info = ffi.new("th_host_info")
   C.th_host_info_get(info)

@@ -1,0 +1,125 @@
+/* market.c — feed registry and the read-only book views exported to Lua (tradehost.h). Views
+ * convert integer units to doubles at the boundary; they never allocate. */
+#include "market.h"
+
+#include <string.h>
+
+#include "../core/decimal.h"
+
+static th_feed *g_feeds[TH_MARKET_MAX_FEEDS];
+
+int th_market_add(th_feed *f)
+{
+    for (int i = 0; i < TH_MARKET_MAX_FEEDS; i++)
+        if (!g_feeds[i]) { g_feeds[i] = f; return i; }
+    return -1;
+}
+
+void th_market_remove(th_feed *f)
+{
+    for (int i = 0; i < TH_MARKET_MAX_FEEDS; i++)
+        if (g_feeds[i] == f) g_feeds[i] = NULL;
+}
+
+static th_feed_symbol *symbol_of(int32_t id)
+{
+    int slot = id >> 24, idx = id & 0xFFFFFF;
+    if (id < 0 || slot >= TH_MARKET_MAX_FEEDS || !g_feeds[slot]) return NULL;
+    th_feed *f = g_feeds[slot];
+    if (idx >= f->sym_cap) return NULL;
+    return f->sym[idx];
+}
+
+const th_book *th_market_book(int32_t id)
+{
+    th_feed_symbol *s = symbol_of(id);
+    return s ? &s->book : NULL;
+}
+
+int th_book_find(const char *symbol, int32_t *id_out, const char **err)
+{
+    if (!symbol) { *err = "symbol is nil"; return -1; }
+    for (int i = 0; i < TH_MARKET_MAX_FEEDS; i++) {
+        th_feed *f = g_feeds[i];
+        if (!f) continue;
+        int32_t idx = th_instruments_find(&f->instruments, symbol, strlen(symbol));
+        if (idx >= 0) {
+            if (!th_feed_symbol_at(f, idx)) { *err = "out of memory"; return -1; }
+            *id_out = (i << 24) | idx;
+            return 0;
+        }
+    }
+    *err = "no market data for this symbol";
+    return -1;
+}
+
+#define BOOK_OR_FAIL(b, id)                                      \
+    const th_book *b = th_market_book(id);                       \
+    if (!b) { *err = "unknown book id"; return -1; }
+
+int th_book_top_get(int32_t id, th_book_top *out, const char **err)
+{
+    BOOK_OR_FAIL(b, id);
+    memset(out, 0, sizeof *out);
+    int64_t px, qty;
+    double scale_p = (double)th_dec_pow10(b->price_dec), scale_q = (double)th_dec_pow10(b->qty_dec);
+    if (th_book_level(b, TH_BID, 0, &px, &qty) == 0) { out->bid = (double)px / scale_p; out->bid_qty = (double)qty / scale_q; }
+    if (th_book_level(b, TH_ASK, 0, &px, &qty) == 0) { out->ask = (double)px / scale_p; out->ask_qty = (double)qty / scale_q; }
+    if (out->bid > 0 && out->ask > 0) { out->mid = (out->bid + out->ask) / 2; out->spread = out->ask - out->bid; }
+    out->last_update_ns = b->last_update_ns;
+    out->health = b->health;
+    out->bid_levels = th_book_count(b, TH_BID);
+    out->ask_levels = th_book_count(b, TH_ASK);
+    return 0;
+}
+
+int th_book_levels_get(int32_t id, int32_t side, int32_t n, th_level *out, int32_t *n_out, const char **err)
+{
+    BOOK_OR_FAIL(b, id);
+    if (side != TH_BID && side != TH_ASK) { *err = "side must be TH_BID or TH_ASK"; return -1; }
+    double scale_p = (double)th_dec_pow10(b->price_dec), scale_q = (double)th_dec_pow10(b->qty_dec);
+    int32_t k = 0;
+    int64_t px, qty;
+    for (; k < n && th_book_level(b, side, k, &px, &qty) == 0; k++) {
+        out[k].price = (double)px / scale_p;
+        out[k].qty = (double)qty / scale_q;
+    }
+    *n_out = k;
+    return 0;
+}
+
+int th_book_vwap_get(int32_t id, int32_t side, double qty, double *vwap, double *filled, const char **err)
+{
+    BOOK_OR_FAIL(b, id);
+    if (th_book_vwap(b, side, qty, vwap, filled) != 0) { *err = "no liquidity or bad size"; return -1; }
+    return 0;
+}
+
+int th_book_depth_get(int32_t id, int32_t side, double bps, double *qty, const char **err)
+{
+    BOOK_OR_FAIL(b, id);
+    if (th_book_depth_within(b, side, bps, qty) != 0) { *err = "empty side or negative distance"; return -1; }
+    return 0;
+}
+
+int th_book_microprice_get(int32_t id, double *out, const char **err)
+{
+    BOOK_OR_FAIL(b, id);
+    if (th_book_microprice(b, out) != 0) { *err = "one side is empty"; return -1; }
+    return 0;
+}
+
+int th_book_imbalance_get(int32_t id, int32_t levels, double *out, const char **err)
+{
+    BOOK_OR_FAIL(b, id);
+    if (th_book_imbalance(b, levels, out) != 0) { *err = "book is empty"; return -1; }
+    return 0;
+}
+
+int th_book_health_get(int32_t id, int32_t *health, const char **reason, const char **err)
+{
+    BOOK_OR_FAIL(b, id);
+    *health = b->health;
+    *reason = b->reason ? b->reason : "";
+    return 0;
+}
