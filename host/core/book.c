@@ -44,6 +44,7 @@ void th_book_free(th_book *b)
 
 void th_book_clear(th_book *b)
 {
+    b->crc_valid = false;
     for (int i = 0; i < 2; i++) b->side[i].start = b->side[i].end = b->side[i].cap / 2;
 }
 
@@ -89,6 +90,8 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
     int64_t key = side == TH_BID ? price : -price;
     int32_t p = lower_bound(s, key);
     bool found = p < s->end && s->key[p] == key;
+    /* rank from the top of the level being changed (or of the insertion point) */
+    if (s->end - p - (found ? 1 : 0) < 10) b->crc_valid = false;
     if (found) {
         if (qty > 0) {
             if (s->qty[p] == qty) return 0;
@@ -133,23 +136,39 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
 void th_book_truncate(th_book *b)
 {
     if (b->depth <= 0) return;
+    if (b->depth <= 10) b->crc_valid = false;
     for (int i = 0; i < 2; i++) {
         th_book_side *s = &b->side[i];
         if (s->end - s->start > b->depth) s->start = s->end - b->depth;
     }
 }
 
+static const char DIGITS2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Decimal digits of v, two at a time from a table (the checksum formats 40 numbers per frame). */
 static inline char *put_u64(char *o, uint64_t v)
 {
-    char tmp[20];
-    int n = 0;
-    do { tmp[n++] = (char)('0' + v % 10); v /= 10; } while (v);
-    while (n) *o++ = tmp[--n];
-    return o;
+    char tmp[24];
+    char *t = tmp + sizeof tmp;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--t = DIGITS2[d + 1];
+        *--t = DIGITS2[d];
+    }
+    if (v >= 10) { *--t = DIGITS2[v * 2 + 1]; *--t = DIGITS2[v * 2]; }
+    else *--t = (char)('0' + v);
+    size_t n = (size_t)(tmp + sizeof tmp - t);
+    memcpy(o, t, n);
+    return o + n;
 }
 
-uint32_t th_book_kraken_crc32(const th_book *b)
+uint32_t th_book_kraken_crc32(th_book *b)
 {
+    if (b->crc_valid) return b->crc_cache;
     char buf[20 * 2 * 20 + 16];
     char *o = buf;
     static const int order[2] = {TH_ASK, TH_BID};
@@ -162,7 +181,9 @@ uint32_t th_book_kraken_crc32(const th_book *b)
             o = put_u64(o, (uint64_t)(s->qty[i] * qmul));
         }
     }
-    return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)(o - buf));
+    b->crc_cache = (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)(o - buf));
+    b->crc_valid = true;
+    return b->crc_cache;
 }
 
 bool th_book_set_health(th_book *b, int32_t health, const char *reason)

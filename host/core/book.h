@@ -36,6 +36,10 @@ typedef struct th_book {
     const char *reason;     /* why the book is not OK (static string) */
     int64_t last_update_ns;
     int64_t seq;            /* venue sequence: Kraken Futures seq, Binance u */
+    /* The top-10 checksum only changes when a top-10 level does: cached until then. (One zlib
+     * call over the whole ~400-byte string: per-level calls cost more in call overhead.) */
+    uint32_t crc_cache;
+    bool crc_valid;
     uint64_t updates;
 } th_book;
 
@@ -63,7 +67,7 @@ static inline int th_book_level(const th_book *b, int side, int32_t n, int64_t *
 
 /* Kraken v2 checksum: CRC32 over the top 10 asks then top 10 bids, each level's price and qty
  * digits at the instrument's precision with the point and leading zeros removed. */
-uint32_t th_book_kraken_crc32(const th_book *b);
+uint32_t th_book_kraken_crc32(th_book *b);
 
 /* Returns true if the health changed (the caller emits the transition event). */
 bool th_book_set_health(th_book *b, int32_t health, const char *reason);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
 _Static_assert(sizeof(th_jtok) == sizeof(jsmntok_t), "th_jtok must mirror jsmntok_t");

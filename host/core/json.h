@@ -13,7 +13,10 @@
 
 enum { TH_JSON_UNDEF = 0, TH_JSON_OBJECT = 1, TH_JSON_ARRAY = 2, TH_JSON_STRING = 3, TH_JSON_PRIMITIVE = 4 };
 
-typedef struct th_jtok { int type, start, end, size; } th_jtok; /* same layout as jsmntok_t */
+/* Same layout as jsmntok_t built with JSMN_PARENT_LINKS: the parent index makes closing a
+ * container O(1); without it jsmn scans back over every token on each ',' and a depth-1000
+ * snapshot (10k tokens) costs quadratic time. */
+typedef struct th_jtok { int type, start, end, size, parent; } th_jtok;
 
 typedef struct th_json {
     th_jtok *tok;

@@ -115,7 +115,9 @@ int th_feed_frame(th_feed *f, const char *frame, size_t len, int64_t recv_ns)
 {
     f->frames++;
     f->now_ns = recv_ns;
-    int rc = th_json_parse(&f->json, frame, len);
+    int rc;
+    if ((f->venue == TH_VENUE_KRAKEN || f->venue == TH_VENUE_SIM) && th_kraken_fast_frame(f, frame, len, &rc)) return rc;
+    rc = th_json_parse(&f->json, frame, len);
     if (rc < 0) return th_feed_error(f, -1, th_json_strerror(rc));
     if (f->json.tok[0].type != TH_JSON_OBJECT && f->json.tok[0].type != TH_JSON_ARRAY)
         return th_feed_error(f, -1, "frame is not a JSON object");

@@ -63,6 +63,7 @@ typedef struct th_feed {
     th_json json;
     th_feed_sink sink;
     int64_t now_ns;           /* receive time of the frame being handled */
+    bool no_fast_path;        /* tests: force the generic jsmn path (cross-checks the fast one) */
     uint64_t frames, ignored, errors, unknown_symbol;
     char last_error[256];
 } th_feed;
@@ -86,6 +87,7 @@ void th_feed_check_stale(th_feed *f, int64_t now_ns, int64_t stale_ns);
 
 /* Per-venue parsers (host/venues/). */
 int th_kraken_frame(th_feed *f, const char *frame, size_t len);
+bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc);
 int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len);
 int th_binance_frame(th_feed *f, const char *frame, size_t len);
 int th_binance_snapshot(th_feed *f, int32_t idx, const char *body, size_t len);

@@ -5,6 +5,7 @@
  * CRC32 of the top 10 levels must equal the frame's `checksum`. A mismatch means our book is wrong:
  * the symbol goes to RESYNCING and ignores updates until the next snapshot (a live connector
  * resubscribes). Prices and quantities go text -> integer units without floating point. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "../core/decimal.h"
@@ -134,6 +135,129 @@ static int handle_ticker(th_feed *f, int data)
         s->dirty = true;
     }
     return 0;
+}
+
+/* ---- Fast path for book updates ----
+ * Kraken v2 sends one shape for book updates, byte for byte:
+ *   {"channel":"book","type":"update","data":[{"symbol":"S","bids":[{"price":N,"qty":N},...],
+ *    "asks":[...],"checksum":N,"timestamp":"T"}]}
+ * Tokenising that generically costs more than everything else per frame, so this scanner checks
+ * the exact shape and collects the number texts. It accepts nothing else: any other byte (a
+ * space, another key order, an escape, a snapshot) returns "not mine" before the book is touched
+ * and the generic jsmn path handles the frame. Both paths are cross-checked on all recorded data
+ * and fuzzed against each other (tests/unit/test_feed.c, tests/fuzz/fuzz_kraken.c). */
+
+#define FAST_MAX_LEVELS 64
+
+typedef struct fast_num { const char *p; uint32_t n; } fast_num;
+typedef struct fast_frame {
+    const char *sym;
+    size_t sym_len;
+    int nlev[2];
+    fast_num px[2][FAST_MAX_LEVELS], qty[2][FAST_MAX_LEVELS];
+    fast_num checksum;
+} fast_frame;
+
+static inline bool lit(const char **s, const char *end, const char *text, size_t n)
+{
+    if ((size_t)(end - *s) < n || memcmp(*s, text, n) != 0) return false;
+    *s += n;
+    return true;
+}
+#define LIT(s, e, t) lit(&(s), (e), (t), sizeof(t) - 1)
+
+static inline bool number(const char **s, const char *end, fast_num *out)
+{
+    const char *p = *s;
+    while (p < end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == 'e' || *p == 'E' || *p == '+')) p++;
+    if (p == *s) return false;
+    out->p = *s;
+    out->n = (uint32_t)(p - *s);
+    *s = p;
+    return true;
+}
+
+static bool fast_levels(const char **sp, const char *end, fast_frame *fr, int side)
+{
+    const char *s = *sp;
+    int n = 0;
+    if (s < end && *s == ']') { *sp = s + 1; fr->nlev[side] = 0; return true; }
+    for (;;) {
+        if (n == FAST_MAX_LEVELS) return false;
+        if (!LIT(s, end, "{\"price\":") || !number(&s, end, &fr->px[side][n]) || !LIT(s, end, ",\"qty\":") ||
+            !number(&s, end, &fr->qty[side][n]) || !LIT(s, end, "}"))
+            return false;
+        n++;
+        if (s < end && *s == ',') { s++; continue; }
+        if (s < end && *s == ']') { s++; break; }
+        return false;
+    }
+    fr->nlev[side] = n;
+    *sp = s;
+    return true;
+}
+
+static bool fast_scan(const char *s, size_t len, fast_frame *fr)
+{
+    const char *end = s + len;
+    if (!LIT(s, end, "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"")) return false;
+    fr->sym = s;
+    while (s < end && *s != '"' && *s != '\\') s++;
+    if (s == end || *s != '"') return false;
+    fr->sym_len = (size_t)(s - fr->sym);
+    s++;
+    if (!LIT(s, end, ",\"bids\":[") || !fast_levels(&s, end, fr, TH_BID)) return false;
+    if (!LIT(s, end, ",\"asks\":[") || !fast_levels(&s, end, fr, TH_ASK)) return false;
+    if (!LIT(s, end, ",\"checksum\":") || !number(&s, end, &fr->checksum)) return false;
+    if (!LIT(s, end, ",\"timestamp\":\"")) return false;
+    while (s < end && *s != '"' && *s != '\\') s++;
+    if (!LIT(s, end, "\"}]}")) return false;
+    return s == end;
+}
+
+/* Returns true when the frame was handled here (*rc set); false: use the generic path. */
+bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
+{
+    fast_frame fr;
+    if (f->no_fast_path || !fast_scan(frame, len, &fr)) return false;
+    /* Anything the generic path would treat differently is declined before any state changes:
+     * an unknown symbol (reported there) or a checksum that is not a plain integer. */
+    uint64_t want = 0;
+    for (uint32_t k = 0; k < fr.checksum.n; k++) {
+        char c = fr.checksum.p[k];
+        if (c < '0' || c > '9' || k >= 10) return false;
+        want = want * 10 + (uint64_t)(c - '0');
+    }
+    int32_t idx = th_instruments_find(&f->instruments, fr.sym, fr.sym_len);
+    if (idx < 0) return false;
+    th_feed_symbol *s = th_feed_symbol_at(f, idx);
+    if (!s) { *rc = th_feed_error(f, idx, "out of memory"); return true; }
+    s->frames++;
+    th_book *b = &s->book;
+    if (b->health == TH_BOOK_RESYNCING || b->health == TH_BOOK_EMPTY) { s->skipped++; *rc = 0; return true; }
+    for (int side = 0; side < 2; side++)
+        for (int k = 0; k < fr.nlev[side]; k++) {
+            int64_t px, qty;
+            if (th_dec_parse(fr.px[side][k].p, fr.px[side][k].n, b->price_dec, &px) ||
+                th_dec_parse(fr.qty[side][k].p, fr.qty[side][k].n, b->qty_dec, &qty) || px <= 0 || qty < 0 ||
+                th_book_set(b, side, px, qty) < 0) {
+                *rc = th_feed_error(f, idx, "malformed book level");
+                return true;
+            }
+        }
+    th_book_truncate(b);
+    b->updates++;
+    b->last_update_ns = f->now_ns;
+    s->dirty = true;
+    if (th_book_kraken_crc32(b) != (uint32_t)want) {
+        s->checksum_failed++;
+        *rc = th_feed_error(f, idx, "checksum mismatch");
+        return true;
+    }
+    s->checksum_ok++;
+    if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, "update");
+    *rc = 0;
+    return true;
 }
 
 int th_kraken_frame(th_feed *f, const char *frame, size_t len)
