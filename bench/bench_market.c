@@ -122,6 +122,13 @@ static void load_frames(const char *path, frames *out)
     th_recording_close(&rec);
 }
 
+static size_t frames_bytes(const frames *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++) n += f->len[i] + 1;
+    return n;
+}
+
 static int cmp_i64(const void *a, const void *b) { int64_t x = *(const int64_t *)a, y = *(const int64_t *)b; return x < y ? -1 : x > y; }
 
 static void bench_parse(const char *dir, int runs, int with_500)
@@ -172,10 +179,11 @@ static void bench_parse(const char *dir, int runs, int with_500)
     for (int32_t i = 0; i < f.sym_cap; i++) if (f.sym[i]) { ok += f.sym[i]->checksum_ok; bad += f.sym[i]->checksum_failed; }
     qsort(lat, nlat, sizeof *lat, cmp_i64);
     double m = median(rate, runs);
+    if (!with_500)
     printf("parse+apply Kraken v2 (%zu update frames, avg %zu B)  %8.2f M frames/s   p50 %lld ns  p99 %lld ns  (checksums ok %llu, failed %llu)\n",
            nupd, bytes / nupd, m / 1e6, (long long)lat[nlat / 2], (long long)lat[nlat * 99 / 100],
            (unsigned long long)ok, (unsigned long long)bad);
-    printf("RESULT kraken_frames_per_s %.0f\n", m);
+    if (!with_500) printf("RESULT kraken_frames_per_s %.0f\n", m);
     free(lat);
     th_feed_free(&f);
 
@@ -221,8 +229,13 @@ static void bench_parse(const char *dir, int runs, int with_500)
     for (int32_t i = 0; i < g.sym_cap; i++) if (g.sym[i]) { books++; ok += g.sym[i]->checksum_ok; bad += g.sym[i]->checksum_failed; }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("500 symbols interleaved, depth 1000      %8.2f M frames/s (snapshots included)  books %d  checksums ok %llu failed %llu  peak RSS %.1f MB (whole bench process)\n",
-           median(rate500, runs) / 1e6, books, (unsigned long long)ok, (unsigned long long)bad, (double)ru.ru_maxrss / 1024.0);
+    size_t book_bytes = 0;
+    for (int32_t i = 0; i < g.sym_cap; i++)
+        if (g.sym[i]) book_bytes += sizeof *g.sym[i] + 2 * 2 * sizeof(int64_t) * (size_t)g.sym[i]->book.side[0].cap;
+    printf("500 symbols interleaved, depth 1000      %8.2f M frames/s (snapshots included)  books %d  checksums ok %llu failed %llu\n"
+           "                                         books hold %.1f MB; peak RSS of this process %.1f MB (incl. %.1f MB of frame copies)\n",
+           median(rate500, runs) / 1e6, books, (unsigned long long)ok, (unsigned long long)bad, (double)book_bytes / 1048576.0,
+           (double)ru.ru_maxrss / 1024.0, (double)frames_bytes(&many) / 1048576.0);
     th_instruments_free(&base);
     th_feed_free(&g);
     for (size_t i = 0; i < many.n; i++) free(many.v[i]);
@@ -239,6 +252,7 @@ int main(int argc, char **argv)
     printf("tradehost market data benchmark (median of %d runs)\n", runs);
     const char *only = argc > 3 ? argv[3] : "";
     if (!*only || strcmp(only, "book") == 0) bench_book(runs);
-    if (!*only || strcmp(only, "parse") == 0) bench_parse(dir, runs, !*only);
+    if (!*only || strcmp(only, "parse") == 0) bench_parse(dir, runs, 0);
+    if (!*only || strcmp(only, "500") == 0) bench_parse(dir, runs, 1);
     return 0;
 }
