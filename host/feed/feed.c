@@ -111,6 +111,25 @@ int th_feed_error(th_feed *f, int32_t idx, const char *reason)
     return -1;
 }
 
+int th_feed_trade(th_feed *f, int32_t idx, int price_tok, int qty_tok, int side)
+{
+    th_feed_symbol *s = th_feed_symbol_at(f, idx);
+    if (!s) return -1;
+    th_trade_ev t = {.ts_ns = f->now_ns, .side = side};
+    if (th_feed_dec(f, price_tok, s->book.price_dec, &t.price) || th_feed_dec(f, qty_tok, s->book.qty_dec, &t.qty)) {
+        /* a bad trade print is counted; it does not make the book wrong */
+        f->errors++;
+        s->parse_errors++;
+        snprintf(f->last_error, sizeof f->last_error, "%s: malformed trade", f->instruments.v[idx].symbol);
+        return -1;
+    }
+    s->trades++;
+    s->last_trade = t;
+    s->dirty = true;
+    if (f->sink.on_trade) f->sink.on_trade(f->sink.ctx, f, idx, &t);
+    return 0;
+}
+
 int th_feed_frame(th_feed *f, const char *frame, size_t len, int64_t recv_ns)
 {
     f->frames++;

@@ -98,5 +98,7 @@ int th_binance_frame_text(th_feed *f, const char *frame, size_t len);
 int32_t th_feed_lookup(th_feed *f, int tok);
 int th_feed_dec(th_feed *f, int tok, int scale, int64_t *out);
 int th_feed_error(th_feed *f, int32_t idx, const char *reason);
+/* Record a trade print (price/qty tokens in f->json; side TH_BID when the buyer took). */
+int th_feed_trade(th_feed *f, int32_t idx, int price_tok, int qty_tok, int side);
 
 #endif

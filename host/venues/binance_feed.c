@@ -149,20 +149,9 @@ static int handle_event(th_feed *f, int ev, const char *frame, size_t len)
         int32_t idx = th_feed_lookup(f, th_json_get(j, ev, "s"));
         th_feed_symbol *s = idx >= 0 ? th_feed_symbol_at(f, idx) : NULL;
         if (!s) return -1;
-        th_trade_ev t = {.ts_ns = f->now_ns};
-        if (th_feed_dec(f, th_json_get(j, ev, "p"), s->book.price_dec, &t.price) ||
-            th_feed_dec(f, th_json_get(j, ev, "q"), s->book.qty_dec, &t.qty)) {
-            f->errors++;
-            s->parse_errors++;
-            return -1;
-        }
         /* m: buyer is the maker, so the seller was the taker */
-        t.side = th_json_eq(j, th_json_get(j, ev, "m"), "true") ? TH_ASK : TH_BID;
-        s->trades++;
-        s->last_trade = t;
-        s->dirty = true;
-        if (f->sink.on_trade) f->sink.on_trade(f->sink.ctx, f, idx, &t);
-        return 0;
+        return th_feed_trade(f, idx, th_json_get(j, ev, "p"), th_json_get(j, ev, "q"),
+                             th_json_eq(j, th_json_get(j, ev, "m"), "true") ? TH_ASK : TH_BID);
     }
     if (e < 0 || th_json_eq(j, e, "bookTicker")) { /* spot bookTicker has no "e" */
         int bt = th_json_get(j, ev, "b"), at = th_json_get(j, ev, "a");

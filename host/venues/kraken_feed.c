@@ -102,18 +102,8 @@ static int handle_trades(th_feed *f, int data)
         if (idx < 0) continue;
         th_feed_symbol *s = th_feed_symbol_at(f, idx);
         if (!s) return th_feed_error(f, idx, "out of memory");
-        th_trade_ev t = {.ts_ns = f->now_ns};
-        if (th_feed_dec(f, th_json_get(j, e, "price"), s->book.price_dec, &t.price) ||
-            th_feed_dec(f, th_json_get(j, e, "qty"), s->book.qty_dec, &t.qty)) {
-            f->errors++;
-            s->parse_errors++;
-            continue; /* a bad trade print does not make the book wrong */
-        }
-        t.side = th_json_eq(j, th_json_get(j, e, "side"), "sell") ? TH_ASK : TH_BID;
-        s->trades++;
-        s->last_trade = t;
-        s->dirty = true;
-        if (f->sink.on_trade) f->sink.on_trade(f->sink.ctx, f, idx, &t);
+        th_feed_trade(f, idx, th_json_get(j, e, "price"), th_json_get(j, e, "qty"),
+                      th_json_eq(j, th_json_get(j, e, "side"), "sell") ? TH_ASK : TH_BID);
     }
     return 0;
 }

@@ -34,22 +34,11 @@ static th_feed_symbol *symbol_of(th_feed *f, int32_t *idx_out)
     return th_feed_symbol_at(f, idx);
 }
 
-static int handle_trade(th_feed *f, int32_t idx, th_feed_symbol *s, int obj)
+static int handle_trade(th_feed *f, int32_t idx, int obj)
 {
     const th_json *j = &f->json;
-    th_trade_ev t = {.ts_ns = f->now_ns};
-    if (th_feed_dec(f, th_json_get(j, obj, "price"), s->book.price_dec, &t.price) ||
-        th_feed_dec(f, th_json_get(j, obj, "qty"), s->book.qty_dec, &t.qty)) {
-        f->errors++;
-        s->parse_errors++;
-        return -1;
-    }
-    t.side = th_json_eq(j, th_json_get(j, obj, "side"), "sell") ? TH_ASK : TH_BID;
-    s->trades++;
-    s->last_trade = t;
-    s->dirty = true;
-    if (f->sink.on_trade) f->sink.on_trade(f->sink.ctx, f, idx, &t);
-    return 0;
+    return th_feed_trade(f, idx, th_json_get(j, obj, "price"), th_json_get(j, obj, "qty"),
+                         th_json_eq(j, th_json_get(j, obj, "side"), "sell") ? TH_ASK : TH_BID);
 }
 
 int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
@@ -106,7 +95,7 @@ int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
     }
     if (th_json_eq(j, feed, "trade")) {
         th_feed_symbol *s = symbol_of(f, &idx);
-        return s ? handle_trade(f, idx, s, 0) : -1;
+        return s ? handle_trade(f, idx, 0) : -1;
     }
     if (th_json_eq(j, feed, "trade_snapshot")) {
         th_feed_symbol *s = symbol_of(f, &idx);
@@ -114,7 +103,7 @@ int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
         int arr = th_json_get(j, 0, "trades");
         if (arr < 0 || j->tok[arr].type != TH_JSON_ARRAY) return th_feed_error(f, -1, "trade_snapshot without trades");
         /* newest first on the wire: only the newest becomes last_trade */
-        if (j->tok[arr].size > 0) handle_trade(f, idx, s, arr + 1);
+        if (j->tok[arr].size > 0) handle_trade(f, idx, arr + 1);
         return 0;
     }
     if (th_json_eq(j, feed, "ticker") || th_json_eq(j, feed, "ticker_lite")) {
