@@ -1,0 +1,295 @@
+/* order_tracker.c — client order tracker (see order_tracker.h for the rules). */
+#include "order_tracker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const STATE_NAMES[] = {"pending_create", "open", "pending_cancel", "done"};
+static const char *const REASON_NAMES[] = {"none", "filled", "cancelled", "rejected", "expired", "failed"};
+
+const char *th_ord_state_name(int32_t s) { return (s >= 0 && s <= TH_ORD_DONE) ? STATE_NAMES[s] : "?"; }
+const char *th_done_reason_name(int32_t r) { return (r >= 0 && r <= TH_DONE_FAILED) ? REASON_NAMES[r] : "?"; }
+
+static uint32_t hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) { h ^= (uint8_t)*s; h *= 16777619u; }
+    return h;
+}
+
+static void slot_put(int32_t *slots, int32_t nslots, const char *key, int32_t idx)
+{
+    uint32_t mask = (uint32_t)nslots - 1, h = hash_str(key) & mask;
+    while (slots[h]) h = (h + 1) & mask;
+    slots[h] = idx + 1;
+}
+
+static int rehash(th_tracker *t, int32_t nslots)
+{
+    int32_t *cl = calloc((size_t)nslots, sizeof *cl), *ex = calloc((size_t)nslots, sizeof *ex);
+    if (!cl || !ex) { free(cl); free(ex); return -1; }
+    for (int32_t i = 0; i < t->n; i++) {
+        slot_put(cl, nslots, t->v[i].cl_id, i);
+        if (t->v[i].ex_id[0]) slot_put(ex, nslots, t->v[i].ex_id, i);
+    }
+    free(t->cl_slots);
+    free(t->ex_slots);
+    t->cl_slots = cl;
+    t->ex_slots = ex;
+    t->nslots = nslots;
+    return 0;
+}
+
+int th_tracker_init(th_tracker *t, const char *prefix)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
+    return rehash(t, 256);
+}
+
+void th_tracker_free(th_tracker *t)
+{
+    free(t->v);
+    free(t->cl_slots);
+    free(t->ex_slots);
+    free(t->trade_ids);
+    free(t->trade_slots);
+    memset(t, 0, sizeof *t);
+}
+
+static int32_t find(const int32_t *slots, int32_t nslots, const th_tracker *t, const char *key, bool ex)
+{
+    if (!key || !*key) return TH_TRK_UNKNOWN;
+    uint32_t mask = (uint32_t)nslots - 1;
+    for (uint32_t h = hash_str(key) & mask;; h = (h + 1) & mask) {
+        int32_t i = slots[h];
+        if (!i) return TH_TRK_UNKNOWN;
+        if (strcmp(ex ? t->v[i - 1].ex_id : t->v[i - 1].cl_id, key) == 0) return i - 1;
+    }
+}
+
+int32_t th_tracker_find_cl(const th_tracker *t, const char *cl_id) { return find(t->cl_slots, t->nslots, t, cl_id, false); }
+int32_t th_tracker_find_ex(const th_tracker *t, const char *ex_id) { return find(t->ex_slots, t->nslots, t, ex_id, true); }
+
+static int32_t append(th_tracker *t, const th_order *o)
+{
+    if (t->n == t->cap) {
+        int32_t cap = t->cap ? t->cap * 2 : 128;
+        th_order *v = realloc(t->v, sizeof *v * (size_t)cap);
+        if (!v) return TH_TRK_FULL;
+        t->v = v;
+        t->cap = cap;
+    }
+    if ((t->n + 1) * 2 > t->nslots && rehash(t, t->nslots * 2) != 0) return TH_TRK_FULL;
+    int32_t idx = t->n++;
+    t->v[idx] = *o;
+    slot_put(t->cl_slots, t->nslots, o->cl_id, idx);
+    if (o->ex_id[0]) slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
+    return idx;
+}
+
+static void set_ex_id(th_tracker *t, int32_t idx, const char *ex_id)
+{
+    th_order *o = &t->v[idx];
+    if (!ex_id || !*ex_id || o->ex_id[0]) return;
+    snprintf(o->ex_id, sizeof o->ex_id, "%s", ex_id);
+    slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
+}
+
+static void transition(th_tracker *t, th_order *o, int32_t state, int32_t reason, int64_t now_ns)
+{
+    o->state = state;
+    o->state_ns = now_ns;
+    if (state == TH_ORD_DONE) {
+        o->done_reason = reason;
+        t->st.done[reason]++;
+    }
+}
+
+int32_t th_tracker_create(th_tracker *t, int32_t instrument, int32_t side, int64_t price, int64_t qty,
+                          const char *tag, int64_t now_ns)
+{
+    th_order o;
+    memset(&o, 0, sizeof o);
+    /* base-36 sequence keeps ids short: Kraken's cl_ord_id and Binance's clientOrderId limit length */
+    char seq[16];
+    uint64_t v = ++t->seq;
+    int n = 0;
+    do { seq[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36]; v /= 36; } while (v);
+    char *p = o.cl_id + snprintf(o.cl_id, sizeof o.cl_id, "%s-", t->prefix);
+    while (n && p < o.cl_id + sizeof o.cl_id - 1) *p++ = seq[--n];
+    *p = 0;
+    o.instrument = instrument;
+    o.side = side;
+    o.price = price;
+    o.qty = qty;
+    o.state = TH_ORD_PENDING_CREATE;
+    o.created_ns = o.state_ns = now_ns;
+    snprintf(o.tag, sizeof o.tag, "%s", tag ? tag : "");
+    int32_t idx = append(t, &o);
+    if (idx >= 0) t->st.created++;
+    return idx;
+}
+
+int32_t th_tracker_on_ack(th_tracker *t, const char *cl_id, const char *ex_id, int64_t now_ns)
+{
+    int32_t idx = th_tracker_find_cl(t, cl_id);
+    if (idx < 0) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
+    th_order *o = &t->v[idx];
+    set_ex_id(t, idx, ex_id);
+    if (o->state != TH_ORD_PENDING_CREATE) {
+        if (o->state == TH_ORD_DONE) t->st.late_events++;
+        else t->st.duplicate_acks++;
+        return TH_TRK_DUPLICATE;
+    }
+    t->st.acked++;
+    transition(t, o, TH_ORD_OPEN, TH_DONE_NONE, now_ns);
+    return idx;
+}
+
+int32_t th_tracker_on_reject(th_tracker *t, const char *cl_id, int64_t now_ns)
+{
+    int32_t idx = th_tracker_find_cl(t, cl_id);
+    if (idx < 0) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
+    th_order *o = &t->v[idx];
+    if (o->state != TH_ORD_PENDING_CREATE || o->filled > 0) { t->st.late_events++; return TH_TRK_INVALID; }
+    transition(t, o, TH_ORD_DONE, TH_DONE_REJECTED, now_ns);
+    return idx;
+}
+
+static int32_t finish(th_tracker *t, int32_t idx, int32_t reason, int64_t now_ns)
+{
+    if (idx < 0 || idx >= t->n) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
+    th_order *o = &t->v[idx];
+    if (o->state == TH_ORD_DONE) { t->st.late_events++; return TH_TRK_DUPLICATE; }
+    /* a cancel that lost the race to the last fill is a fill */
+    transition(t, o, TH_ORD_DONE, o->filled == o->qty ? TH_DONE_FILLED : reason, now_ns);
+    return idx;
+}
+
+int32_t th_tracker_on_cancelled(th_tracker *t, int32_t idx, int64_t now_ns) { return finish(t, idx, TH_DONE_CANCELLED, now_ns); }
+int32_t th_tracker_on_expired(th_tracker *t, int32_t idx, int64_t now_ns) { return finish(t, idx, TH_DONE_EXPIRED, now_ns); }
+
+/* Trade-id set: open addressing over a growing array of ids. */
+static bool trade_seen_or_add(th_tracker *t, const char *trade_id, bool *oom)
+{
+    *oom = false;
+    if (t->ntrade_slots && (uint32_t)t->ntrades * 2 < (uint32_t)t->ntrade_slots) {
+        uint32_t mask = (uint32_t)t->ntrade_slots - 1;
+        for (uint32_t h = hash_str(trade_id) & mask;; h = (h + 1) & mask) {
+            int32_t i = t->trade_slots[h];
+            if (!i) break;
+            if (strcmp(t->trade_ids[i - 1], trade_id) == 0) return true;
+        }
+    } else {
+        int32_t nslots = t->ntrade_slots ? t->ntrade_slots * 2 : 256;
+        int32_t *slots = calloc((size_t)nslots, sizeof *slots);
+        if (!slots) { *oom = true; return false; }
+        for (int32_t i = 0; i < t->ntrades; i++) slot_put(slots, nslots, t->trade_ids[i], i);
+        free(t->trade_slots);
+        t->trade_slots = slots;
+        t->ntrade_slots = nslots;
+        return trade_seen_or_add(t, trade_id, oom);
+    }
+    if (t->ntrades == t->trade_cap) {
+        int32_t cap = t->trade_cap ? t->trade_cap * 2 : 128;
+        char(*ids)[TH_TRADEID_MAX] = realloc(t->trade_ids, sizeof *ids * (size_t)cap);
+        if (!ids) { *oom = true; return false; }
+        t->trade_ids = ids;
+        t->trade_cap = cap;
+    }
+    snprintf(t->trade_ids[t->ntrades], TH_TRADEID_MAX, "%s", trade_id);
+    slot_put(t->trade_slots, t->ntrade_slots, t->trade_ids[t->ntrades], t->ntrades);
+    t->ntrades++;
+    return false;
+}
+
+int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int64_t qty, int64_t price,
+                           int64_t now_ns)
+{
+    if (idx < 0 || idx >= t->n) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
+    if (!trade_id || !*trade_id || qty <= 0 || price <= 0) return TH_TRK_INVALID;
+    bool oom;
+    if (trade_seen_or_add(t, trade_id, &oom)) { t->st.duplicate_fills++; return TH_TRK_DUPLICATE; }
+    if (oom) return TH_TRK_FULL;
+    th_order *o = &t->v[idx];
+    if (o->state == TH_ORD_PENDING_CREATE) { t->st.fill_before_ack++; transition(t, o, TH_ORD_OPEN, TH_DONE_NONE, now_ns); }
+    else if (o->state == TH_ORD_PENDING_CANCEL) t->st.fill_after_cancel_request++;
+    else if (o->state == TH_ORD_DONE) t->st.late_events++; /* a real fill is never lost, even after DONE */
+    if (o->filled + qty > o->qty) { t->st.overfill_refused++; qty = o->qty - o->filled; }
+    if (qty > 0) {
+        o->filled += qty;
+        o->notional_filled += price * qty;
+        t->st.filled_events++;
+    }
+    if (o->filled == o->qty && o->state != TH_ORD_DONE) transition(t, o, TH_ORD_DONE, TH_DONE_FILLED, now_ns);
+    else if (o->filled == o->qty && o->done_reason != TH_DONE_FILLED) {
+        t->st.done[o->done_reason]--;
+        o->done_reason = TH_DONE_FILLED;
+        t->st.done[TH_DONE_FILLED]++;
+    }
+    return idx;
+}
+
+int32_t th_tracker_request_cancel(th_tracker *t, int32_t idx, int64_t now_ns)
+{
+    if (idx < 0 || idx >= t->n) return TH_TRK_UNKNOWN;
+    th_order *o = &t->v[idx];
+    switch (o->state) {
+    case TH_ORD_OPEN: transition(t, o, TH_ORD_PENDING_CANCEL, TH_DONE_NONE, now_ns); return idx;
+    case TH_ORD_PENDING_CREATE:
+        if (o->flags & TH_ORD_CANCEL_WANTED) return TH_TRK_DUPLICATE;
+        o->flags |= TH_ORD_CANCEL_WANTED;
+        return idx;
+    case TH_ORD_PENDING_CANCEL: return TH_TRK_DUPLICATE;
+    default: return TH_TRK_INVALID;
+    }
+}
+
+int32_t th_tracker_resolve_missing(th_tracker *t, int32_t idx, int64_t now_ns)
+{
+    if (idx < 0 || idx >= t->n) return TH_TRK_UNKNOWN;
+    th_order *o = &t->v[idx];
+    if (o->state == TH_ORD_DONE) return TH_TRK_INVALID;
+    int32_t reason = o->state == TH_ORD_PENDING_CREATE && o->filled == 0 ? TH_DONE_FAILED : TH_DONE_CANCELLED;
+    return finish(t, idx, reason, now_ns);
+}
+
+int32_t th_tracker_adopt(th_tracker *t, const char *ex_id, int32_t instrument, int32_t side, int64_t price,
+                         int64_t qty, int64_t filled, int64_t now_ns)
+{
+    if (!ex_id || !*ex_id || qty <= 0 || filled < 0 || filled > qty) return TH_TRK_INVALID;
+    if (th_tracker_find_ex(t, ex_id) >= 0) return TH_TRK_DUPLICATE;
+    th_order o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.cl_id, sizeof o.cl_id, "%s-adopted-%llu", t->prefix, (unsigned long long)++t->seq);
+    snprintf(o.ex_id, sizeof o.ex_id, "%s", ex_id);
+    o.instrument = instrument;
+    o.side = side;
+    o.price = price;
+    o.qty = qty;
+    o.filled = filled;
+    o.notional_filled = price * filled;
+    o.flags = TH_ORD_ADOPTED;
+    o.created_ns = o.state_ns = now_ns;
+    o.state = filled == qty ? TH_ORD_DONE : TH_ORD_OPEN;
+    o.done_reason = filled == qty ? TH_DONE_FILLED : TH_DONE_NONE;
+    int32_t idx = append(t, &o);
+    if (idx >= 0) {
+        t->st.adopted++;
+        if (o.state == TH_ORD_DONE) t->st.done[TH_DONE_FILLED]++;
+    }
+    return idx;
+}
+
+int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max)
+{
+    int32_t k = 0;
+    for (int32_t i = 0; i < t->n && k < max; i++) {
+        const th_order *o = &t->v[i];
+        if ((o->state == TH_ORD_PENDING_CREATE || o->state == TH_ORD_PENDING_CANCEL) && now_ns - o->state_ns >= timeout_ns)
+            out[k++] = i;
+    }
+    return k;
+}

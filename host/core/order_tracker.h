@@ -1,0 +1,101 @@
+/* order_tracker.h — the client-side truth about every order this host ever sent.
+ *
+ * The host makes every client order id (`<prefix>-<seq>`: the prefix names the host and session,
+ * so ids stay unique across restarts and across hosts sharing an account) and maps client id <->
+ * exchange id both ways. States: PENDING_CREATE -> OPEN -> PENDING_CANCEL -> DONE, with a DONE
+ * reason. Venues deliver events late, twice, or out of order, so every event is accepted in any
+ * state and resolved by rule, and each anomaly is counted (never dropped):
+ *   - a fill before the ack implies the ack;
+ *   - a fill after a cancel request still counts (the cancel lost the race);
+ *   - fills are idempotent by trade id, and filled never exceeds quantity (excess refused);
+ *   - an ack or fill for an unknown id is reported to the caller, who adopts or cancels it;
+ *   - PENDING_* older than the timeout are listed for a venue query (th_tracker_due).
+ * Plain C with no I/O: the connector interface and the journal drive it. */
+#ifndef TH_ORDER_TRACKER_H
+#define TH_ORDER_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum th_ord_state { TH_ORD_PENDING_CREATE = 0, TH_ORD_OPEN, TH_ORD_PENDING_CANCEL, TH_ORD_DONE } th_ord_state;
+typedef enum th_done_reason {
+    TH_DONE_NONE = 0, TH_DONE_FILLED, TH_DONE_CANCELLED, TH_DONE_REJECTED, TH_DONE_EXPIRED, TH_DONE_FAILED
+} th_done_reason;
+
+enum { TH_ORD_ADOPTED = 1u << 0, TH_ORD_CANCEL_WANTED = 1u << 1 };
+
+/* Results of event calls: >= 0 applied (the order's index); negative: why not. */
+enum {
+    TH_TRK_UNKNOWN = -1,   /* no such order: caller decides (adopt or cancel) */
+    TH_TRK_DUPLICATE = -2, /* already applied (same trade id, same ack): ignored, counted */
+    TH_TRK_INVALID = -3,   /* not possible in this state (e.g. cancel of a DONE order) */
+    TH_TRK_FULL = -4,      /* out of memory */
+};
+
+#define TH_CLID_MAX 40
+#define TH_EXID_MAX 48
+#define TH_TRADEID_MAX 48
+
+typedef struct th_order {
+    char cl_id[TH_CLID_MAX];
+    char ex_id[TH_EXID_MAX];
+    int32_t instrument, side;      /* TH_BID buys, TH_ASK sells */
+    int64_t price, qty, filled;    /* instrument units */
+    int64_t notional_filled;       /* sum of px*qty of fills (price units * qty units) */
+    int32_t state, done_reason;
+    uint32_t flags;
+    int64_t created_ns, state_ns;
+    char tag[16];
+} th_order;
+
+typedef struct th_tracker_stats {
+    uint64_t created, acked, filled_events, done[6];
+    uint64_t fill_before_ack, fill_after_cancel_request, duplicate_fills, duplicate_acks, late_events,
+        unknown_events, overfill_refused, adopted;
+} th_tracker_stats;
+
+typedef struct th_tracker {
+    char prefix[24];
+    uint64_t seq;
+    th_order *v;
+    int32_t n, cap;
+    int32_t *cl_slots, *ex_slots;   /* open addressing: index + 1 */
+    int32_t nslots;
+    char (*trade_ids)[TH_TRADEID_MAX]; /* seen trade ids (for idempotent fills) */
+    int32_t *trade_slots;
+    int32_t ntrades, trade_cap, ntrade_slots;
+    th_tracker_stats st;
+} th_tracker;
+
+int th_tracker_init(th_tracker *t, const char *prefix);
+void th_tracker_free(th_tracker *t);
+
+/* A new intent: PENDING_CREATE with a fresh client id. Returns the index or TH_TRK_FULL. */
+int32_t th_tracker_create(th_tracker *t, int32_t instrument, int32_t side, int64_t price, int64_t qty,
+                          const char *tag, int64_t now_ns);
+int32_t th_tracker_find_cl(const th_tracker *t, const char *cl_id);
+int32_t th_tracker_find_ex(const th_tracker *t, const char *ex_id);
+
+/* Venue events, by client id (ex_id may be NULL when the venue echoes only ours). */
+int32_t th_tracker_on_ack(th_tracker *t, const char *cl_id, const char *ex_id, int64_t now_ns);
+int32_t th_tracker_on_reject(th_tracker *t, const char *cl_id, int64_t now_ns);
+int32_t th_tracker_on_cancelled(th_tracker *t, int32_t idx, int64_t now_ns);
+int32_t th_tracker_on_expired(th_tracker *t, int32_t idx, int64_t now_ns);
+int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int64_t qty, int64_t price,
+                           int64_t now_ns);
+/* Our request to cancel: OPEN -> PENDING_CANCEL; PENDING_CREATE keeps its state and is flagged
+ * (the cancel goes out by client id once acked). */
+int32_t th_tracker_request_cancel(th_tracker *t, int32_t idx, int64_t now_ns);
+/* The venue, asked after a timeout, does not know the order: never created, or gone. */
+int32_t th_tracker_resolve_missing(th_tracker *t, int32_t idx, int64_t now_ns);
+/* The venue reports an order we never sent: track it, flagged ADOPTED. */
+int32_t th_tracker_adopt(th_tracker *t, const char *ex_id, int32_t instrument, int32_t side, int64_t price,
+                         int64_t qty, int64_t filled, int64_t now_ns);
+
+/* PENDING_* orders whose state is older than timeout_ns; writes up to max indexes, returns count. */
+int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max);
+
+const char *th_ord_state_name(int32_t s);
+const char *th_done_reason_name(int32_t r);
+
+#endif

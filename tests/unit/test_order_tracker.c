@@ -1,0 +1,257 @@
+/* test_order_tracker.c — every state transition of the order tracker, every anomaly counter, and a
+ * randomised interleaving of acks, fills (partial, duplicate, late), cancels, rejects, expiries and
+ * timeouts with the invariants checked after every step. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../host/core/order_tracker.h"
+
+static th_tracker T;
+
+static int setup(void **st) { (void)st; return th_tracker_init(&T, "h1s42"); }
+static int teardown(void **st) { (void)st; th_tracker_free(&T); return 0; }
+
+static void ids_are_prefixed_unique_and_found(void **st)
+{
+    (void)st;
+    int32_t a = th_tracker_create(&T, 0, 0, 100, 10, "mm", 1);
+    int32_t b = th_tracker_create(&T, 0, 1, 101, 10, "mm", 1);
+    assert_string_equal(T.v[a].cl_id, "h1s42-1");
+    assert_string_equal(T.v[b].cl_id, "h1s42-2");
+    assert_int_equal(T.v[a].state, TH_ORD_PENDING_CREATE);
+    assert_int_equal(th_tracker_find_cl(&T, "h1s42-2"), b);
+    assert_int_equal(th_tracker_find_cl(&T, "h1s42-3"), TH_TRK_UNKNOWN);
+    for (int i = 0; i < 40; i++) th_tracker_create(&T, 0, 0, 1, 1, NULL, 1);
+    assert_string_equal(T.v[T.n - 1].cl_id, "h1s42-16"); /* 42 in base 36 */
+}
+
+static void ack_and_its_anomalies(void **st)
+{
+    (void)st;
+    int32_t a = th_tracker_create(&T, 0, 0, 100, 10, "", 1);
+    assert_int_equal(th_tracker_on_ack(&T, T.v[a].cl_id, "OABC-1", 5), a);
+    assert_int_equal(T.v[a].state, TH_ORD_OPEN);
+    assert_int_equal(T.v[a].state_ns, 5);
+    assert_int_equal(th_tracker_find_ex(&T, "OABC-1"), a);
+    assert_int_equal(th_tracker_on_ack(&T, T.v[a].cl_id, "OABC-1", 6), TH_TRK_DUPLICATE);
+    assert_int_equal(T.st.duplicate_acks, 1);
+    assert_int_equal(th_tracker_on_ack(&T, "h1s42-999", "X", 6), TH_TRK_UNKNOWN);
+    assert_int_equal(T.st.unknown_events, 1);
+    assert_int_equal(th_tracker_on_cancelled(&T, a, 7), a);
+    assert_int_equal(th_tracker_on_ack(&T, T.v[a].cl_id, NULL, 8), TH_TRK_DUPLICATE);
+    assert_int_equal(T.st.late_events, 1);
+}
+
+static void reject_only_before_ack(void **st)
+{
+    (void)st;
+    int32_t a = th_tracker_create(&T, 0, 0, 100, 10, "", 1);
+    assert_int_equal(th_tracker_on_reject(&T, T.v[a].cl_id, 2), a);
+    assert_int_equal(T.v[a].state, TH_ORD_DONE);
+    assert_int_equal(T.v[a].done_reason, TH_DONE_REJECTED);
+    int32_t b = th_tracker_create(&T, 0, 0, 100, 10, "", 1);
+    th_tracker_on_ack(&T, T.v[b].cl_id, "E2", 2);
+    assert_int_equal(th_tracker_on_reject(&T, T.v[b].cl_id, 3), TH_TRK_INVALID);
+    assert_int_equal(T.v[b].state, TH_ORD_OPEN);
+    assert_int_equal(T.st.done[TH_DONE_REJECTED], 1);
+}
+
+static void cancel_flow(void **st)
+{
+    (void)st;
+    int32_t a = th_tracker_create(&T, 0, 0, 100, 10, "", 1);
+    /* cancel before the ack: flagged, state kept, sent once acked */
+    assert_int_equal(th_tracker_request_cancel(&T, a, 2), a);
+    assert_int_equal(T.v[a].state, TH_ORD_PENDING_CREATE);
+    assert_true(T.v[a].flags & TH_ORD_CANCEL_WANTED);
+    assert_int_equal(th_tracker_request_cancel(&T, a, 2), TH_TRK_DUPLICATE);
+    th_tracker_on_ack(&T, T.v[a].cl_id, "E1", 3);
+    assert_int_equal(th_tracker_request_cancel(&T, a, 4), a);
+    assert_int_equal(T.v[a].state, TH_ORD_PENDING_CANCEL);
+    assert_int_equal(th_tracker_request_cancel(&T, a, 4), TH_TRK_DUPLICATE);
+    assert_int_equal(th_tracker_on_cancelled(&T, a, 5), a);
+    assert_int_equal(T.v[a].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(th_tracker_on_cancelled(&T, a, 6), TH_TRK_DUPLICATE);
+    assert_int_equal(th_tracker_request_cancel(&T, a, 7), TH_TRK_INVALID);
+    int32_t b = th_tracker_create(&T, 0, 0, 100, 10, "", 1);
+    th_tracker_on_ack(&T, T.v[b].cl_id, "E2", 2);
+    assert_int_equal(th_tracker_on_expired(&T, b, 9), b);
+    assert_int_equal(T.v[b].done_reason, TH_DONE_EXPIRED);
+}
+
+static void fills(void **st)
+{
+    (void)st;
+    int32_t a = th_tracker_create(&T, 0, 0, 100, 10, "", 1);
+    /* fill before the ack implies the ack */
+    assert_int_equal(th_tracker_on_fill(&T, a, "T1", 4, 100, 2), a);
+    assert_int_equal(T.v[a].state, TH_ORD_OPEN);
+    assert_int_equal(T.st.fill_before_ack, 1);
+    assert_int_equal(th_tracker_on_fill(&T, a, "T1", 4, 100, 3), TH_TRK_DUPLICATE);
+    assert_int_equal(T.v[a].filled, 4);
+    assert_int_equal(T.st.duplicate_fills, 1);
+    /* fill after a cancel request still counts */
+    th_tracker_request_cancel(&T, a, 4);
+    assert_int_equal(th_tracker_on_fill(&T, a, "T2", 3, 99, 5), a);
+    assert_int_equal(T.st.fill_after_cancel_request, 1);
+    assert_int_equal(T.v[a].filled, 7);
+    assert_int_equal(T.v[a].notional_filled, 4 * 100 + 3 * 99);
+    /* overfill is refused: filled never exceeds qty, and completing makes it DONE filled */
+    assert_int_equal(th_tracker_on_fill(&T, a, "T3", 5, 99, 6), a);
+    assert_int_equal(T.v[a].filled, 10);
+    assert_int_equal(T.st.overfill_refused, 1);
+    assert_int_equal(T.v[a].state, TH_ORD_DONE);
+    assert_int_equal(T.v[a].done_reason, TH_DONE_FILLED);
+    /* a cancel confirmation after the last fill does not turn it into "cancelled" */
+    assert_int_equal(th_tracker_on_cancelled(&T, a, 7), TH_TRK_DUPLICATE);
+    assert_int_equal(T.v[a].done_reason, TH_DONE_FILLED);
+    /* a late fill after "cancelled" is applied (real money) and can make it filled */
+    int32_t b = th_tracker_create(&T, 0, 1, 100, 5, "", 1);
+    th_tracker_on_ack(&T, T.v[b].cl_id, "E9", 2);
+    th_tracker_on_fill(&T, b, "U1", 2, 100, 3);
+    th_tracker_on_cancelled(&T, b, 4);
+    assert_int_equal(T.v[b].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(th_tracker_on_fill(&T, b, "U2", 3, 100, 5), b);
+    assert_int_equal(T.v[b].filled, 5);
+    assert_int_equal(T.v[b].done_reason, TH_DONE_FILLED);
+    assert_int_equal(T.st.done[TH_DONE_CANCELLED], 0);
+    assert_int_equal(th_tracker_on_fill(&T, b, "", 1, 100, 5), TH_TRK_INVALID);
+    assert_int_equal(th_tracker_on_fill(&T, b, "U3", 0, 100, 5), TH_TRK_INVALID);
+    assert_int_equal(th_tracker_on_fill(&T, 12345, "U4", 1, 100, 5), TH_TRK_UNKNOWN);
+}
+
+static void timeouts_and_missing(void **st)
+{
+    (void)st;
+    int32_t a = th_tracker_create(&T, 0, 0, 100, 10, "", 1000);
+    int32_t b = th_tracker_create(&T, 0, 0, 100, 10, "", 1000);
+    int32_t c = th_tracker_create(&T, 0, 0, 100, 10, "", 1000);
+    th_tracker_on_ack(&T, T.v[b].cl_id, "EB", 1100);
+    th_tracker_request_cancel(&T, b, 1200);
+    th_tracker_on_ack(&T, T.v[c].cl_id, "EC", 1100);
+    int32_t due[8];
+    assert_int_equal(th_tracker_due(&T, 1500, 1000, due, 8), 0);
+    assert_int_equal(th_tracker_due(&T, 2000, 1000, due, 8), 1);
+    assert_int_equal(due[0], a);
+    assert_int_equal(th_tracker_due(&T, 2200, 1000, due, 8), 2); /* b's PENDING_CANCEL is due too */
+    assert_int_equal(th_tracker_resolve_missing(&T, a, 2300), a);
+    assert_int_equal(T.v[a].done_reason, TH_DONE_FAILED);      /* never reached the venue */
+    assert_int_equal(th_tracker_resolve_missing(&T, b, 2300), b);
+    assert_int_equal(T.v[b].done_reason, TH_DONE_CANCELLED);   /* gone */
+    assert_int_equal(th_tracker_resolve_missing(&T, b, 2300), TH_TRK_INVALID);
+    assert_int_equal(th_tracker_due(&T, 9000, 1000, due, 8), 0); /* c is OPEN: not due */
+}
+
+static void adoption(void **st)
+{
+    (void)st;
+    int32_t a = th_tracker_adopt(&T, "FOREIGN-1", 3, 1, 250, 10, 4, 7);
+    assert_true(a >= 0);
+    assert_true(T.v[a].flags & TH_ORD_ADOPTED);
+    assert_int_equal(T.v[a].state, TH_ORD_OPEN);
+    assert_int_equal(th_tracker_find_ex(&T, "FOREIGN-1"), a);
+    assert_int_equal(th_tracker_find_cl(&T, T.v[a].cl_id), a);
+    assert_int_equal(th_tracker_adopt(&T, "FOREIGN-1", 3, 1, 250, 10, 4, 7), TH_TRK_DUPLICATE);
+    assert_int_equal(th_tracker_adopt(&T, "F2", 3, 1, 250, 10, 11, 7), TH_TRK_INVALID);
+    assert_int_equal(T.st.adopted, 1);
+}
+
+static uint64_t rng_state = 0xC0FFEEull;
+static uint64_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* Random interleavings; the test keeps its own record of every applied fill. */
+static void randomised_invariants(void **st)
+{
+    (void)st;
+    enum { ORDERS = 600, STEPS = 200000 };
+    static int64_t applied[ORDERS * 2];
+    static char trades[4096][16];
+    int ntrades = 0;
+    memset(applied, 0, sizeof applied);
+    int64_t now = 0;
+    for (int step = 0; step < STEPS; step++) {
+        now += (int64_t)(rnd() % 1000);
+        int op = (int)(rnd() % 9);
+        int32_t i = T.n ? (int32_t)(rnd() % (uint64_t)T.n) : -1;
+        if (op == 0 || i < 0) {
+            if (T.n < ORDERS) {
+                int32_t ins = (int32_t)(rnd() % 4), side = (int32_t)(rnd() % 2);
+                int64_t px = 100 + (int64_t)(rnd() % 10), qty = 1 + (int64_t)(rnd() % 20);
+                th_tracker_create(&T, ins, side, px, qty, "r", now);
+            }
+            continue;
+        }
+        th_order *o = &T.v[i];
+        char ex[24];
+        snprintf(ex, sizeof ex, "E%d", i);
+        switch (op) {
+        case 1: th_tracker_on_ack(&T, o->cl_id, ex, now); break;
+        case 2: th_tracker_on_reject(&T, o->cl_id, now); break;
+        case 3: th_tracker_request_cancel(&T, i, now); break;
+        case 4: th_tracker_on_cancelled(&T, i, now); break;
+        case 5: th_tracker_on_expired(&T, i, now); break;
+        case 6: th_tracker_resolve_missing(&T, i, now); break;
+        default: { /* fills: new trade ids, or a repeat of an old one (duplicate) */
+            const char *tid;
+            if (ntrades > 0 && rnd() % 4 == 0) tid = trades[rnd() % (uint64_t)ntrades];
+            else if (ntrades < 4096) { snprintf(trades[ntrades], 16, "t%d", ntrades); tid = trades[ntrades++]; }
+            else tid = trades[rnd() % 4096];
+            int64_t before = o->filled;
+            int64_t q = 1 + (int64_t)(rnd() % 8);
+            int32_t rc = th_tracker_on_fill(&T, i, tid, q, 100, now);
+            if (rc >= 0) applied[i] += o->filled - before;
+            else assert_int_equal(o->filled, before);
+        }
+        }
+        /* invariants, every step, every order */
+        for (int32_t k = 0; k < T.n; k++) {
+            const th_order *q = &T.v[k];
+            assert_true(q->filled >= 0 && q->filled <= q->qty);
+            assert_int_equal(q->filled, applied[k]);
+            assert_true(q->state >= TH_ORD_PENDING_CREATE && q->state <= TH_ORD_DONE);
+            assert_true((q->state == TH_ORD_DONE) == (q->done_reason != TH_DONE_NONE));
+            if (q->filled == q->qty) assert_int_equal(q->state, TH_ORD_DONE);
+            if (q->state == TH_ORD_DONE && q->filled == q->qty) assert_int_equal(q->done_reason, TH_DONE_FILLED);
+            if (step % 5000 == 0) {
+                assert_int_equal(th_tracker_find_cl(&T, q->cl_id), k);
+                if (q->ex_id[0]) assert_int_equal(th_tracker_find_ex(&T, q->ex_id), k);
+            }
+        }
+    }
+    /* every intent accounted for: done counts add up to the DONE orders */
+    uint64_t done = 0, total = 0;
+    for (int r = 1; r <= TH_DONE_FAILED; r++) total += T.st.done[r];
+    for (int32_t k = 0; k < T.n; k++) done += T.v[k].state == TH_ORD_DONE;
+    assert_int_equal(total, done);
+    assert_int_equal(T.st.created, (uint64_t)T.n);
+    print_message("orders %d, fills %llu, duplicate fills %llu, overfills refused %llu, fill-before-ack %llu\n", T.n,
+                  (unsigned long long)T.st.filled_events, (unsigned long long)T.st.duplicate_fills,
+                  (unsigned long long)T.st.overfill_refused, (unsigned long long)T.st.fill_before_ack);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(ids_are_prefixed_unique_and_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(ack_and_its_anomalies, setup, teardown),
+        cmocka_unit_test_setup_teardown(reject_only_before_ack, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancel_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(fills, setup, teardown),
+        cmocka_unit_test_setup_teardown(timeouts_and_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(adoption, setup, teardown),
+        cmocka_unit_test_setup_teardown(randomised_invariants, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
