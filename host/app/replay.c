@@ -46,9 +46,15 @@ static int load_snapshots(snaps *ss, const char *path)
     while (th_recording_next(&rec, &r) > 0) {
         if (r.kind != TH_REC_REST || !r.data) continue;
         if (ss->n == ss->cap) {
-            ss->cap = ss->cap ? ss->cap * 2 : 16;
-            ss->v = realloc(ss->v, sizeof *ss->v * ss->cap);
-            if (!ss->v) return -1;
+            size_t cap = ss->cap ? ss->cap * 2 : 16;
+            snap *v = realloc(ss->v, sizeof *v * cap);
+            if (!v) {
+                fprintf(stderr, "tradehost replay: --snapshots %s: out of memory\n", path);
+                th_recording_close(&rec);
+                return -1;
+            }
+            ss->v = v;
+            ss->cap = cap;
         }
         snap *s = &ss->v[ss->n++];
         s->ts_ns = r.ts_ns;
