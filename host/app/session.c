@@ -223,6 +223,14 @@ static void on_feed_idle(uv_idle_t *h)
     if (!m->have_next) { uv_idle_stop(h); feed_finished(s); }
 }
 
+/* A config path: as given if readable from here (or absolute), else relative to the project home. */
+static const char *resolve_path(const char *home, const char *path, char *buf, size_t cap)
+{
+    if (path[0] == '/' || access(path, R_OK) == 0) return path;
+    snprintf(buf, cap, "%s/%s", home, path);
+    return buf;
+}
+
 static int feed_open(session *s, const th_session_opts *o, const char **err)
 {
     session_feed *m = &s->mf;
@@ -239,13 +247,9 @@ static int feed_open(session *s, const th_session_opts *o, const char **err)
     char ipath[1024];
     if (!th_lua_cfg_string(&s->lua, "venue.instruments", ipath, sizeof ipath)) { *err = "venue.instruments is required with venue.recording"; return -1; }
     char resolved[2100];
-    const char *ip = ipath;
-    if (ipath[0] != '/' && access(ipath, R_OK) != 0) { snprintf(resolved, sizeof resolved, "%s/%s", o->home, ipath); ip = resolved; }
-    if (th_instruments_load_file(&m->feed.instruments, ip, err) <= 0) return -1;
-    const char *rp = buf;
-    char rresolved[2100];
-    if (buf[0] != '/' && access(buf, R_OK) != 0) { snprintf(rresolved, sizeof rresolved, "%s/%s", o->home, buf); rp = rresolved; }
-    if (th_recording_open(&m->rec, rp, err) != 0) return -1;
+    if (th_instruments_load_file(&m->feed.instruments, resolve_path(o->home, ipath, resolved, sizeof resolved), err) <= 0)
+        return -1;
+    if (th_recording_open(&m->rec, resolve_path(o->home, buf, resolved, sizeof resolved), err) != 0) return -1;
     m->wanted = calloc((size_t)m->feed.instruments.n + 1, sizeof *m->wanted);
     if (!m->wanted) { *err = "out of memory"; return -1; }
     int npairs = th_lua_cfg_pair_count(&s->lua);

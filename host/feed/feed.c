@@ -111,6 +111,22 @@ int th_feed_error(th_feed *f, int32_t idx, const char *reason)
     return -1;
 }
 
+int th_feed_set_level(th_book *b, int side, const char *px, size_t px_len, const char *qty, size_t qty_len)
+{
+    int64_t p, q;
+    if (th_dec_parse(px, px_len, b->price_dec, &p) || th_dec_parse(qty, qty_len, b->qty_dec, &q) || p <= 0 || q < 0)
+        return -1;
+    return th_book_set(b, side, p, q) < 0 ? -1 : 0;
+}
+
+int th_feed_set_level_tok(th_feed *f, th_book *b, int side, int price_tok, int qty_tok)
+{
+    if (price_tok < 0 || qty_tok < 0) return -1;
+    const th_json *j = &f->json;
+    return th_feed_set_level(b, side, th_json_ptr(j, price_tok), th_json_len(j, price_tok), th_json_ptr(j, qty_tok),
+                             th_json_len(j, qty_tok));
+}
+
 int th_feed_trade(th_feed *f, int32_t idx, int price_tok, int qty_tok, int side)
 {
     th_feed_symbol *s = th_feed_symbol_at(f, idx);

@@ -98,6 +98,18 @@ int th_binance_frame_text(th_feed *f, const char *frame, size_t len);
 int32_t th_feed_lookup(th_feed *f, int tok);
 int th_feed_dec(th_feed *f, int tok, int scale, int64_t *out);
 int th_feed_error(th_feed *f, int32_t idx, const char *reason);
+/* Apply one level from its wire text: exact decimals, price > 0, qty >= 0 (0 deletes). The one
+ * level rule every parser uses. Returns 0, or -1 for a malformed level or allocation failure. */
+int th_feed_set_level(th_book *b, int side, const char *px, size_t px_len, const char *qty, size_t qty_len);
+/* The same, from price and qty tokens in f->json. */
+int th_feed_set_level_tok(th_feed *f, th_book *b, int side, int price_tok, int qty_tok);
+/* A frame changed this book: count it, stamp it with the frame's time, mark it for dispatch. */
+static inline void th_feed_book_updated(th_feed *f, th_feed_symbol *s)
+{
+    s->book.updates++;
+    s->book.last_update_ns = f->now_ns;
+    s->dirty = true;
+}
 /* Record a trade print (price/qty tokens in f->json; side TH_BID when the buyer took). */
 int th_feed_trade(th_feed *f, int32_t idx, int price_tok, int qty_tok, int side);
 

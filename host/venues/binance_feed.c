@@ -25,10 +25,7 @@ static int apply_pairs(th_feed *f, th_book *b, int arr, int side)
     int i = arr + 1;
     for (int k = 0; k < j->tok[arr].size; k++, i = th_json_skip(j, i)) {
         if (j->tok[i].type != TH_JSON_ARRAY || j->tok[i].size < 2) return -1;
-        int64_t px, qty;
-        if (th_feed_dec(f, i + 1, b->price_dec, &px) || th_feed_dec(f, i + 2, b->qty_dec, &qty) || px <= 0 || qty < 0)
-            return -1;
-        if (th_book_set(b, side, px, qty) < 0) return -1;
+        if (th_feed_set_level_tok(f, b, side, i + 1, i + 2) != 0) return -1;
     }
     return 0;
 }
@@ -96,9 +93,7 @@ static int handle_depth(th_feed *f, int ev, const char *frame, size_t len)
     }
     s->synced = true;
     b->seq = u;
-    b->updates++;
-    b->last_update_ns = f->now_ns;
-    s->dirty = true;
+    th_feed_book_updated(f, s);
     if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, "synchronised with snapshot");
     return 0;
 }

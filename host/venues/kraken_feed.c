@@ -38,15 +38,12 @@ static int apply_levels(th_feed *f, th_book *b, int arr, int side, bool snapshot
             else if (th_json_eq(j, t, "qty")) qt = t + 1;
             t = th_json_skip(j, t + 1);
         }
-        int64_t px, qty;
-        if (th_feed_dec(f, pt, b->price_dec, &px) || th_feed_dec(f, qt, b->qty_dec, &qty) || px <= 0 || qty < 0)
-            return -1;
+        if (th_feed_set_level_tok(f, b, side, pt, qt) != 0) return -1;
         if (snapshot) {
             int32_t pd = text_decimals(j, pt), qd = text_decimals(j, qt);
             if (pd > b->wire_price_dec && pd <= 18) b->wire_price_dec = pd;
             if (qd > b->wire_qty_dec && qd <= 18) b->wire_qty_dec = qd;
         }
-        if (th_book_set(b, side, px, qty) < 0) return -1;
         i = t;
     }
     return 0;
@@ -76,9 +73,7 @@ static int handle_book(th_feed *f, int data, bool snapshot)
             continue;
         }
         th_book_truncate(b);
-        b->updates++;
-        b->last_update_ns = f->now_ns;
-        s->dirty = true;
+        th_feed_book_updated(f, s);
         uint64_t want;
         int ct = th_json_get(j, e, "checksum");
         if (ct < 0 || th_json_u64(j, ct, &want) != 0) { rc = th_feed_error(f, idx, "book frame without a checksum"); continue; }
@@ -227,18 +222,13 @@ bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
     if (b->health == TH_BOOK_RESYNCING || b->health == TH_BOOK_EMPTY) { s->skipped++; *rc = 0; return true; }
     for (int side = 0; side < 2; side++)
         for (int k = 0; k < fr.nlev[side]; k++) {
-            int64_t px, qty;
-            if (th_dec_parse(fr.px[side][k].p, fr.px[side][k].n, b->price_dec, &px) ||
-                th_dec_parse(fr.qty[side][k].p, fr.qty[side][k].n, b->qty_dec, &qty) || px <= 0 || qty < 0 ||
-                th_book_set(b, side, px, qty) < 0) {
+            if (th_feed_set_level(b, side, fr.px[side][k].p, fr.px[side][k].n, fr.qty[side][k].p, fr.qty[side][k].n)) {
                 *rc = th_feed_error(f, idx, "malformed book level");
                 return true;
             }
         }
     th_book_truncate(b);
-    b->updates++;
-    b->last_update_ns = f->now_ns;
-    s->dirty = true;
+    th_feed_book_updated(f, s);
     if (th_book_kraken_crc32(b) != (uint32_t)want) {
         s->checksum_failed++;
         *rc = th_feed_error(f, idx, "checksum mismatch");

@@ -16,13 +16,8 @@ static int apply_levels(th_feed *f, th_book *b, int arr, int side)
     if (arr < 0) return 0;
     if (j->tok[arr].type != TH_JSON_ARRAY) return -1;
     int i = arr + 1;
-    for (int k = 0; k < j->tok[arr].size; k++, i = th_json_skip(j, i)) {
-        int64_t px, qty;
-        if (th_feed_dec(f, th_json_get(j, i, "price"), b->price_dec, &px) ||
-            th_feed_dec(f, th_json_get(j, i, "qty"), b->qty_dec, &qty) || px <= 0 || qty < 0)
-            return -1;
-        if (th_book_set(b, side, px, qty) < 0) return -1;
-    }
+    for (int k = 0; k < j->tok[arr].size; k++, i = th_json_skip(j, i))
+        if (th_feed_set_level_tok(f, b, side, th_json_get(j, i, "price"), th_json_get(j, i, "qty")) != 0) return -1;
     return 0;
 }
 
@@ -63,16 +58,11 @@ int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
             f->errors++;
             return -1;
         }
-        int64_t px, qty;
         int side = th_json_eq(j, th_json_get(j, 0, "side"), "sell") ? TH_ASK : TH_BID;
-        if (th_feed_dec(f, th_json_get(j, 0, "price"), b->price_dec, &px) ||
-            th_feed_dec(f, th_json_get(j, 0, "qty"), b->qty_dec, &qty) || px <= 0 || qty < 0)
+        if (th_feed_set_level_tok(f, b, side, th_json_get(j, 0, "price"), th_json_get(j, 0, "qty")) != 0)
             return th_feed_error(f, idx, "malformed book delta");
-        if (th_book_set(b, side, px, qty) < 0) return th_feed_error(f, idx, "out of memory");
         b->seq = seq;
-        b->updates++;
-        b->last_update_ns = f->now_ns;
-        s->dirty = true;
+        th_feed_book_updated(f, s);
         if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, "delta");
         return 0;
     }
@@ -87,9 +77,7 @@ int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
         if (apply_levels(f, b, th_json_get(j, 0, "bids"), TH_BID) || apply_levels(f, b, th_json_get(j, 0, "asks"), TH_ASK))
             return th_feed_error(f, idx, "malformed snapshot level");
         b->seq = seq;
-        b->updates++;
-        b->last_update_ns = f->now_ns;
-        s->dirty = true;
+        th_feed_book_updated(f, s);
         th_feed_set_health(f, idx, TH_BOOK_OK, "snapshot");
         return 0;
     }
