@@ -55,6 +55,8 @@ void th_tracker_free(th_tracker *t)
     free(t->ex_slots);
     free(t->trade_ids);
     free(t->trade_slots);
+    free(t->live_head);
+    free(t->live_count);
     memset(t, 0, sizeof *t);
 }
 
@@ -72,8 +74,57 @@ static int32_t find(const int32_t *slots, int32_t nslots, const th_tracker *t, c
 int32_t th_tracker_find_cl(const th_tracker *t, const char *cl_id) { return find(t->cl_slots, t->nslots, t, cl_id, false); }
 int32_t th_tracker_find_ex(const th_tracker *t, const char *ex_id) { return find(t->ex_slots, t->nslots, t, ex_id, true); }
 
+static int live_reserve(th_tracker *t, int32_t ins)
+{
+    if (ins < t->ins_cap) return 0;
+    int32_t cap = t->ins_cap ? t->ins_cap : 64;
+    while (cap <= ins) cap *= 2;
+    int32_t *h = realloc(t->live_head, sizeof *h * (size_t)cap);
+    if (!h) return -1;
+    t->live_head = h;
+    int32_t *c = realloc(t->live_count, sizeof *c * (size_t)cap);
+    if (!c) return -1;
+    t->live_count = c;
+    for (int32_t i = t->ins_cap; i < cap; i++) { h[i] = -1; c[i] = 0; }
+    t->ins_cap = cap;
+    return 0;
+}
+
+static void live_link(th_tracker *t, int32_t idx)
+{
+    th_order *o = &t->v[idx];
+    o->live_prev = -1;
+    o->live_next = t->live_head[o->instrument];
+    if (o->live_next >= 0) t->v[o->live_next].live_prev = idx;
+    t->live_head[o->instrument] = idx;
+    t->live_count[o->instrument]++;
+    t->nlive++;
+}
+
+static void live_unlink(th_tracker *t, int32_t idx)
+{
+    th_order *o = &t->v[idx];
+    if (o->live_prev >= 0) t->v[o->live_prev].live_next = o->live_next;
+    else t->live_head[o->instrument] = o->live_next;
+    if (o->live_next >= 0) t->v[o->live_next].live_prev = o->live_prev;
+    o->live_prev = o->live_next = -1;
+    t->live_count[o->instrument]--;
+    t->nlive--;
+}
+
+int32_t th_tracker_live_first(const th_tracker *t, int32_t ins)
+{
+    return ins >= 0 && ins < t->ins_cap ? t->live_head[ins] : -1;
+}
+
+int32_t th_tracker_live_count(const th_tracker *t, int32_t ins)
+{
+    return ins >= 0 && ins < t->ins_cap ? t->live_count[ins] : 0;
+}
+
 static int32_t append(th_tracker *t, const th_order *o)
 {
+    if (o->instrument < 0 || live_reserve(t, o->instrument) != 0) return TH_TRK_FULL;
     if (t->n == t->cap) {
         int32_t cap = t->cap ? t->cap * 2 : 128;
         th_order *v = realloc(t->v, sizeof *v * (size_t)cap);
@@ -86,6 +137,8 @@ static int32_t append(th_tracker *t, const th_order *o)
     t->v[idx] = *o;
     slot_put(t->cl_slots, t->nslots, o->cl_id, idx);
     if (o->ex_id[0]) slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
+    if (o->state != TH_ORD_DONE) live_link(t, idx);
+    else t->v[idx].live_prev = t->v[idx].live_next = -1;
     return idx;
 }
 
@@ -99,6 +152,7 @@ static void set_ex_id(th_tracker *t, int32_t idx, const char *ex_id)
 
 static void transition(th_tracker *t, th_order *o, int32_t state, int32_t reason, int64_t now_ns)
 {
+    if (state == TH_ORD_DONE && o->state != TH_ORD_DONE) live_unlink(t, (int32_t)(o - t->v));
     o->state = state;
     o->state_ns = now_ns;
     if (state == TH_ORD_DONE) {
@@ -247,6 +301,36 @@ int32_t th_tracker_request_cancel(th_tracker *t, int32_t idx, int64_t now_ns)
     }
 }
 
+int32_t th_tracker_request_amend(th_tracker *t, int32_t idx, int64_t price, int64_t qty, int64_t now_ns)
+{
+    (void)now_ns;
+    if (idx < 0 || idx >= t->n) return TH_TRK_UNKNOWN;
+    th_order *o = &t->v[idx];
+    if (o->state != TH_ORD_OPEN || price <= 0 || qty <= 0) return TH_TRK_INVALID;
+    if (o->amend_qty) return TH_TRK_DUPLICATE; /* one amend in flight at a time */
+    o->amend_price = price;
+    o->amend_qty = qty;
+    return idx;
+}
+
+int32_t th_tracker_on_amended(th_tracker *t, int32_t idx, bool ok, int64_t now_ns)
+{
+    if (idx < 0 || idx >= t->n) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
+    th_order *o = &t->v[idx];
+    if (!o->amend_qty) { t->st.late_events++; return TH_TRK_DUPLICATE; }
+    if (ok && o->state != TH_ORD_DONE) {
+        o->price = o->amend_price;
+        o->qty = o->amend_qty;
+        o->state_ns = now_ns;
+        if (o->qty <= o->filled) {
+            o->qty = o->filled;
+            transition(t, o, TH_ORD_DONE, o->filled ? TH_DONE_FILLED : TH_DONE_CANCELLED, now_ns);
+        }
+    }
+    o->amend_price = o->amend_qty = 0;
+    return idx;
+}
+
 int32_t th_tracker_resolve_missing(th_tracker *t, int32_t idx, int64_t now_ns)
 {
     if (idx < 0 || idx >= t->n) return TH_TRK_UNKNOWN;
@@ -283,13 +367,32 @@ int32_t th_tracker_adopt(th_tracker *t, const char *ex_id, int32_t instrument, i
     return idx;
 }
 
+int32_t th_tracker_restore(th_tracker *t, const th_order *src)
+{
+    if (!src->cl_id[0] || th_tracker_find_cl(t, src->cl_id) >= 0) return TH_TRK_DUPLICATE;
+    if (src->ex_id[0] && th_tracker_find_ex(t, src->ex_id) >= 0) return TH_TRK_DUPLICATE;
+    if (src->state < TH_ORD_PENDING_CREATE || src->state > TH_ORD_DONE || src->filled > src->qty) return TH_TRK_INVALID;
+    th_order o = *src;
+    int32_t idx = append(t, &o);
+    if (idx < 0) return idx;
+    if (o.state == TH_ORD_DONE) t->st.done[o.done_reason >= 0 && o.done_reason <= TH_DONE_FAILED ? o.done_reason : 0]++;
+    if (o.flags & TH_ORD_ADOPTED) t->st.adopted++;
+    return idx;
+}
+
+void th_tracker_touch(th_tracker *t, int32_t idx, int64_t now_ns)
+{
+    if (idx >= 0 && idx < t->n) t->v[idx].state_ns = now_ns;
+}
+
 int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max)
 {
     int32_t k = 0;
-    for (int32_t i = 0; i < t->n && k < max; i++) {
-        const th_order *o = &t->v[i];
-        if ((o->state == TH_ORD_PENDING_CREATE || o->state == TH_ORD_PENDING_CANCEL) && now_ns - o->state_ns >= timeout_ns)
-            out[k++] = i;
-    }
+    for (int32_t ins = 0; ins < t->ins_cap && k < max; ins++)
+        for (int32_t i = t->live_head[ins]; i >= 0 && k < max; i = t->v[i].live_next) {
+            const th_order *o = &t->v[i];
+            if ((o->state == TH_ORD_PENDING_CREATE || o->state == TH_ORD_PENDING_CANCEL) && now_ns - o->state_ns >= timeout_ns)
+                out[k++] = i;
+        }
     return k;
 }

@@ -46,6 +46,9 @@ typedef struct th_order {
     uint32_t flags;
     int64_t created_ns, state_ns;
     char tag[16];
+    int32_t live_prev, live_next;  /* the instrument's list of live (not DONE) orders; -1 ends */
+    int32_t reserved;
+    int64_t amend_price, amend_qty; /* an amend sent and not yet answered (0: none) */
 } th_order;
 
 typedef struct th_tracker_stats {
@@ -64,6 +67,9 @@ typedef struct th_tracker {
     char (*trade_ids)[TH_TRADEID_MAX]; /* seen trade ids (for idempotent fills) */
     int32_t *trade_slots;
     int32_t ntrades, trade_cap, ntrade_slots;
+    int32_t *live_head;             /* by instrument: first live order, -1 none */
+    int32_t *live_count;
+    int32_t ins_cap, nlive;
     th_tracker_stats st;
 } th_tracker;
 
@@ -86,14 +92,29 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
 /* Our request to cancel: OPEN -> PENDING_CANCEL; PENDING_CREATE keeps its state and is flagged
  * (the cancel goes out by client id once acked). */
 int32_t th_tracker_request_cancel(th_tracker *t, int32_t idx, int64_t now_ns);
+/* Cancel-replace in place (venues with an amend): the request, then the venue's answer. An amend
+ * to a quantity at or below the filled quantity finishes the order, as venues do. */
+int32_t th_tracker_request_amend(th_tracker *t, int32_t idx, int64_t price, int64_t qty, int64_t now_ns);
+int32_t th_tracker_on_amended(th_tracker *t, int32_t idx, bool ok, int64_t now_ns);
 /* The venue, asked after a timeout, does not know the order: never created, or gone. */
 int32_t th_tracker_resolve_missing(th_tracker *t, int32_t idx, int64_t now_ns);
 /* The venue reports an order we never sent: track it, flagged ADOPTED. */
 int32_t th_tracker_adopt(th_tracker *t, const char *ex_id, int32_t instrument, int32_t side, int64_t price,
                          int64_t qty, int64_t filled, int64_t now_ns);
 
+/* Put back an order exactly as it was (recovery from the journal: its client id, state, fills).
+ * Refuses a client id already tracked (TH_TRK_DUPLICATE). */
+int32_t th_tracker_restore(th_tracker *t, const th_order *o);
+/* Restart an order's timeout clock (after a query was sent for it). */
+void th_tracker_touch(th_tracker *t, int32_t idx, int64_t now_ns);
+
 /* PENDING_* orders whose state is older than timeout_ns; writes up to max indexes, returns count. */
 int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max);
+
+/* Live orders of one instrument: for (i = th_tracker_live_first(t, ins); i >= 0; i = t->v[i].live_next). */
+int32_t th_tracker_live_first(const th_tracker *t, int32_t instrument);
+int32_t th_tracker_live_count(const th_tracker *t, int32_t instrument);
+static inline bool th_order_live(const th_order *o) { return o->state != TH_ORD_DONE; }
 
 const char *th_ord_state_name(int32_t s);
 const char *th_done_reason_name(int32_t r);

@@ -85,6 +85,133 @@ typedef struct th_level {
     double qty;
 } th_level;
 
+/* Why a risk gate refused an order intent (0: accepted). th_risk_reason_name gives the text. */
+enum {
+    TH_RISK_OK = 0,
+    TH_RISK_HALTED = 1,
+    TH_RISK_BREAKER_OPEN = 2,
+    TH_RISK_RATE_LIMITED = 3,
+    TH_RISK_VENUE_BACKOFF = 4,
+    TH_RISK_BAD_ORDER = 5,
+    TH_RISK_UNKNOWN_SYMBOL = 6,
+    TH_RISK_INSTRUMENT_OFFLINE = 7,
+    TH_RISK_NOT_ON_TICK = 8,
+    TH_RISK_NOT_ON_LOT = 9,
+    TH_RISK_BELOW_EXCHANGE_MIN_QTY = 10,
+    TH_RISK_BELOW_EXCHANGE_MIN_COST = 11,
+    TH_RISK_SIZE_TOO_SMALL = 12,
+    TH_RISK_SIZE_TOO_LARGE = 13,
+    TH_RISK_NOTIONAL_TOO_SMALL = 14,
+    TH_RISK_NOTIONAL_TOO_LARGE = 15,
+    TH_RISK_NO_REFERENCE_PRICE = 16,
+    TH_RISK_BOOK_NOT_OK = 17,
+    TH_RISK_PRICE_BAND = 18,
+    TH_RISK_POST_ONLY_CROSS = 19,
+    TH_RISK_POSITION_LIMIT = 20,
+    TH_RISK_MAX_OPEN_ORDERS = 21,
+    TH_RISK_LAYERING = 22,
+    TH_RISK_EXPOSURE_TOTAL = 23,
+    TH_RISK_EXPOSURE_POSITION = 24,
+    TH_RISK_EXPOSURE_PAIR = 25,
+    TH_RISK_DAILY_LOSS = 26,
+    TH_RISK_DRAWDOWN = 27,
+    TH_RISK_RECOVERING = 28,
+    TH_RISK_NO_VENUE = 29,
+    TH_RISK_REASON_COUNT = 30
+};
+
+enum {
+    TH_ORDER_POST_ONLY = 1
+};
+
+/* An order intent from Lua, in human units. */
+typedef struct th_order_req {
+    const char *symbol;
+    const char *tag;
+    double price;
+    double qty;
+    int32_t side;
+    int32_t flags;
+} th_order_req;
+
+/* One quote target for th_quotes_set. */
+typedef struct th_quote_target {
+    double price;
+    double qty;
+    int32_t side;
+    int32_t reserved;
+    char tag[16];
+} th_quote_target;
+
+/* What th_quotes_set did: counts, and the first refusal (if any) of a place it wanted. */
+typedef struct th_quote_result {
+    int32_t kept;
+    int32_t placed;
+    int32_t cancelled;
+    int32_t replaced;
+    int32_t refused;
+    int32_t waiting;
+    int32_t first_refusal;
+    int32_t reserved;
+} th_quote_result;
+
+/* A read-only copy of one tracked order. */
+typedef struct th_order_view {
+    char cl_id[40];
+    char ex_id[48];
+    char symbol[32];
+    char tag[16];
+    double price;
+    double qty;
+    double filled;
+    double avg_fill_price;
+    int32_t side;
+    int32_t state;
+    int32_t done_reason;
+    int32_t flags;
+    int64_t created_ns;
+    int64_t state_ns;
+} th_order_view;
+
+typedef struct th_position_view {
+    double qty;
+    double avg_entry;
+    double mark;
+    double realised;
+    double unrealised;
+    double fees;
+    double day_realised;
+    double day_fees;
+    double bought;
+    double sold;
+    int64_t fills;
+} th_position_view;
+
+/* Portfolio totals in the report currency. */
+typedef struct th_pnl_view {
+    double realised;
+    double unrealised;
+    double fees;
+    double total;
+    double day;
+    double peak;
+    double drawdown;
+    double exposure;
+    double open_notional;
+    char currency[16];
+} th_pnl_view;
+
+typedef struct th_risk_view {
+    int32_t halted;
+    int32_t halt_code;
+    int32_t breaker_open;
+    int32_t consecutive_errors;
+    int64_t breaker_until_ns;
+    int64_t backoff_until_ns;
+    double refusals_total;
+    char halt_reason[128];
+} th_risk_view;
+
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 
@@ -105,6 +232,20 @@ int th_book_depth_get(int32_t id, int32_t side, double bps, double *qty, const c
 int th_book_microprice_get(int32_t id, double *out, const char **err);
 int th_book_imbalance_get(int32_t id, int32_t levels, double *out, const char **err);
 int th_book_health_get(int32_t id, int32_t *health, const char **reason, const char **err);
+int th_risk_reason_name(int32_t reason, const char **name);
+int th_risk_refusals_get(double *counts, int32_t n);
+int th_risk_status_get(th_risk_view *out);
+int th_risk_kill(const char *reason);
+int th_risk_rearm(const char **err);
+int th_risk_set_oracle(const char *symbol, double price, const char **err);
+int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out, const char **err);
+int th_order_cancel(const char *cl_id, const char **err);
+int th_order_cancel_all(const char *symbol, int32_t *n_out, const char **err);
+int th_order_get(const char *cl_id, th_order_view *out, const char **err);
+int th_orders_open(const char *symbol, th_order_view *out, int32_t max, int32_t *n_out, const char **err);
+int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n, th_quote_result *out, const char **err);
+int th_position_get(const char *symbol, th_position_view *out, const char **err);
+int th_pnl_get(th_pnl_view *out, const char **err);
 /* th:ffi-end */
 
 #endif

@@ -1,0 +1,288 @@
+/* journal.c — append-only journal with CRC-framed records and group commit (see journal.h). */
+#include "journal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+
+static const char *const TYPE_NAMES[TH_J_TYPE_MAX] = {
+    "?", "session", "intent", "ack", "reject", "cancel_req", "cancelled", "expired", "fill", "missing",
+    "adopt", "amend_req", "amended", "kill", "rearm", "order", "position", "close",
+};
+
+const char *th_jtype_name(int32_t t) { return t > 0 && t < TH_J_TYPE_MAX ? TYPE_NAMES[t] : "?"; }
+
+/* Field ids: integers are 8 bytes, strings up to 255. Id 0 is never written. */
+enum { F_SIDE = 1, F_CODE, F_REASON, F_PRICE, F_QTY, F_FILLED, F_FEE, F_COST, F_REALISED, F_NOTIONAL,
+       F_CREATED, F_SEQ, F_CL = 32, F_EX, F_SYMBOL, F_TRADE, F_TAG, F_TEXT };
+
+static void put_u32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
+static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static void put_i64(uint8_t *p, int64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (uint8_t)((uint64_t)v >> (8 * i));
+}
+static int64_t get_i64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    return (int64_t)v;
+}
+
+typedef struct wbuf { uint8_t *p; size_t n, cap; bool over; } wbuf;
+
+static void w_bytes(wbuf *w, const void *b, size_t n)
+{
+    if (w->n + n > w->cap) { w->over = true; return; }
+    memcpy(w->p + w->n, b, n);
+    w->n += n;
+}
+static void w_int(wbuf *w, uint8_t id, int64_t v)
+{
+    if (!v) return; /* absent means zero */
+    uint8_t b[10] = {id, 8};
+    put_i64(b + 2, v);
+    w_bytes(w, b, 10);
+}
+static void w_str(wbuf *w, uint8_t id, const char *s)
+{
+    size_t n = strlen(s);
+    if (!n) return;
+    if (n > 255) n = 255;
+    uint8_t h[2] = {id, (uint8_t)n};
+    w_bytes(w, h, 2);
+    w_bytes(w, s, n);
+}
+
+int th_jrec_encode(const th_jrec *r, uint8_t *out, size_t cap)
+{
+    wbuf w = {out, 0, cap, false};
+    uint8_t t = (uint8_t)r->type;
+    w_bytes(&w, &t, 1);
+    uint8_t ts[8];
+    put_i64(ts, r->ts_ns);
+    w_bytes(&w, ts, 8);
+    w_int(&w, F_SIDE, r->side);
+    w_int(&w, F_CODE, r->code);
+    w_int(&w, F_REASON, r->reason);
+    w_int(&w, F_PRICE, r->price);
+    w_int(&w, F_QTY, r->qty);
+    w_int(&w, F_FILLED, r->filled);
+    w_int(&w, F_FEE, r->fee);
+    w_int(&w, F_COST, r->cost);
+    w_int(&w, F_REALISED, r->realised);
+    w_int(&w, F_NOTIONAL, r->notional);
+    w_int(&w, F_CREATED, r->created_ns);
+    w_int(&w, F_SEQ, r->seq);
+    w_str(&w, F_CL, r->cl_id);
+    w_str(&w, F_EX, r->ex_id);
+    w_str(&w, F_SYMBOL, r->symbol);
+    w_str(&w, F_TRADE, r->trade_id);
+    w_str(&w, F_TAG, r->tag);
+    w_str(&w, F_TEXT, r->text);
+    return w.over ? -1 : (int)w.n;
+}
+
+static int copy_str(char *dst, size_t cap, const uint8_t *s, size_t n)
+{
+    if (n >= cap) return -1;
+    memcpy(dst, s, n);
+    dst[n] = 0;
+    return 0;
+}
+
+int th_jrec_decode(const uint8_t *b, size_t n, th_jrec *r)
+{
+    memset(r, 0, sizeof *r);
+    if (n < 9) return -1;
+    r->type = b[0];
+    if (r->type <= 0 || r->type >= TH_J_TYPE_MAX) return -1;
+    r->ts_ns = get_i64(b + 1);
+    size_t i = 9;
+    while (i < n) {
+        if (i + 2 > n) return -1;
+        uint8_t id = b[i], len = b[i + 1];
+        const uint8_t *v = b + i + 2;
+        if (i + 2 + len > n) return -1;
+        i += 2 + (size_t)len;
+        if (id < F_CL) {
+            if (len != 8) return -1;
+            int64_t x = get_i64(v);
+            switch (id) {
+            case F_SIDE: r->side = (int32_t)x; break;
+            case F_CODE: r->code = (int32_t)x; break;
+            case F_REASON: r->reason = (int32_t)x; break;
+            case F_PRICE: r->price = x; break;
+            case F_QTY: r->qty = x; break;
+            case F_FILLED: r->filled = x; break;
+            case F_FEE: r->fee = x; break;
+            case F_COST: r->cost = x; break;
+            case F_REALISED: r->realised = x; break;
+            case F_NOTIONAL: r->notional = x; break;
+            case F_CREATED: r->created_ns = x; break;
+            case F_SEQ: r->seq = x; break;
+            default: return -1;
+            }
+            continue;
+        }
+        int rc;
+        switch (id) {
+        case F_CL: rc = copy_str(r->cl_id, sizeof r->cl_id, v, len); break;
+        case F_EX: rc = copy_str(r->ex_id, sizeof r->ex_id, v, len); break;
+        case F_SYMBOL: rc = copy_str(r->symbol, sizeof r->symbol, v, len); break;
+        case F_TRADE: rc = copy_str(r->trade_id, sizeof r->trade_id, v, len); break;
+        case F_TAG: rc = copy_str(r->tag, sizeof r->tag, v, len); break;
+        case F_TEXT: rc = copy_str(r->text, sizeof r->text, v, len); break;
+        default: rc = -1;
+        }
+        if (rc) return -1;
+    }
+    return 0;
+}
+
+int th_journal_open(th_journal *j, const char *path, bool sync, const char **err)
+{
+    memset(j, 0, sizeof *j);
+    j->fd = -1;
+    j->sync = sync;
+    j->crash_at = -1;
+    snprintf(j->path, sizeof j->path, "%s", path);
+    const char *hook = getenv("TH_JOURNAL_CRASH_AT");
+    if (hook && *hook) j->crash_at = strtoll(hook, NULL, 10);
+    j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+    if (j->fd < 0) { *err = errno == EEXIST ? "journal file already exists" : "cannot create the journal file"; return -1; }
+    j->cap = 64 * 1024;
+    j->buf = malloc(j->cap);
+    if (!j->buf) { close(j->fd); j->fd = -1; *err = "out of memory"; return -1; }
+    return 0;
+}
+
+void th_journal_close(th_journal *j)
+{
+    if (j->fd >= 0) close(j->fd);
+    free(j->buf);
+    j->buf = NULL;
+    j->fd = -1;
+}
+
+int th_journal_append(th_journal *j, const th_jrec *r)
+{
+    uint8_t body[1024];
+    int n = th_jrec_encode(r, body, sizeof body);
+    if (n < 0) return -1;
+    if (j->len + 8 + (size_t)n > j->cap) {
+        size_t cap = j->cap * 2;
+        while (j->len + 8 + (size_t)n > cap) cap *= 2;
+        char *b = realloc(j->buf, cap);
+        if (!b) return -1;
+        j->buf = b;
+        j->cap = cap;
+    }
+    uint8_t *p = (uint8_t *)j->buf + j->len;
+    put_u32(p, (uint32_t)n);
+    put_u32(p + 4, (uint32_t)crc32(0L, body, (uInt)n));
+    memcpy(p + 8, body, (size_t)n);
+    j->len += 8 + (size_t)n;
+    j->records++;
+    j->pending_records++;
+    return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int th_journal_commit(th_journal *j, const char **err)
+{
+    if (!j->len) return 0;
+    if (j->fd < 0) { *err = "journal is closed"; return -1; }
+    if (j->crash_at >= 0 && j->offset + j->len > (uint64_t)j->crash_at) {
+        size_t part = (size_t)((uint64_t)j->crash_at - j->offset);
+        (void)write_all(j->fd, j->buf, part);
+        (void)fdatasync(j->fd);
+        abort(); /* test hook: a crash with this many bytes on disk */
+    }
+    if (write_all(j->fd, j->buf, j->len) != 0) { *err = "journal write failed"; return -1; }
+    if (j->sync && fdatasync(j->fd) != 0) { *err = "journal fdatasync failed"; return -1; }
+    j->offset += j->len;
+    j->len = 0;
+    j->pending_records = 0;
+    j->commits++;
+    return 0;
+}
+
+static int read_whole(const char *path, char **out, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    size_t cap = 1 << 16, len = 0;
+    char *b = malloc(cap);
+    while (b) {
+        size_t r = fread(b + len, 1, cap - len, f);
+        len += r;
+        if (len < cap) break;
+        char *nb = realloc(b, cap * 2);
+        if (!nb) { free(b); b = NULL; break; }
+        b = nb;
+        cap *= 2;
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (!b || failed) { free(b); return -1; }
+    *out = b;
+    *n = len;
+    return 0;
+}
+
+int th_journal_read(const char *path, th_journal_fn fn, void *ctx, th_journal_scan *scan, const char **err)
+{
+    memset(scan, 0, sizeof *scan);
+    size_t n;
+    char *data;
+    if (read_whole(path, &data, &n) != 0) { *err = "cannot read the journal file"; return -1; }
+    const uint8_t *b = (const uint8_t *)data;
+    size_t off = 0;
+    int rc = 0;
+    while (off < n) {
+        th_jrec r;
+        bool bad = false;
+        size_t len = 0;
+        if (n - off < 8) bad = true;
+        else {
+            len = get_u32(b + off);
+            if (len > 1024 || n - off - 8 < len) bad = true;
+            else if ((uint32_t)crc32(0L, b + off + 8, (uInt)len) != get_u32(b + off + 4)) bad = true;
+            else if (th_jrec_decode(b + off + 8, len, &r) != 0) bad = true;
+        }
+        if (bad) {
+            scan->bad_offset = off;
+            /* The last record is cut short, or its bytes never all reached the disk: a crash while
+             * writing. Anything after a bad record that is not the last one is corruption. */
+            size_t end = (n - off >= 8 && len <= 1024) ? off + 8 + len : n;
+            if (end >= n) scan->torn_tail = true;
+            else { scan->corrupt = true; *err = "journal record failed its CRC with data after it (corruption, not a torn tail)"; rc = -1; }
+            break;
+        }
+        if (fn && fn(ctx, &r) != 0) { *err = "journal record could not be applied"; rc = -1; break; }
+        scan->records++;
+        off += 8 + len;
+        scan->bytes_ok = off;
+    }
+    free(data);
+    return rc;
+}

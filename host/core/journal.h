@@ -1,0 +1,95 @@
+/* journal.h — the append-only order journal: the embedded default store and the source of truth
+ * for recovery.
+ *
+ * Every order intent is appended before it is sent, and every ack, fill, cancel and state change
+ * after it. A record on disk is
+ *     u32 length | u32 crc32(body) | body[length]      (little-endian)
+ * where body is a type byte, the time, and tagged fields (id byte, length byte, bytes), so a reader
+ * can tell a torn tail (a record cut short by a crash: ignored) from corruption in the middle (a
+ * bad record followed by more data: refused, because the state after it is unknown).
+ * Group commit: appends go to a memory buffer, and th_journal_commit writes the buffer and syncs
+ * once (fdatasync) — the order flow calls it once per loop turn that has records, and sends the
+ * turn's orders only after it returns. Sync can be turned off (sync = "none") for backtests.
+ * The test hook TH_JOURNAL_CRASH_AT=<byte offset> writes the file up to that byte and aborts, so
+ * crash tests can cut a record anywhere. */
+#ifndef TH_JOURNAL_H
+#define TH_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum th_jtype {
+    TH_J_SESSION = 1,     /* text: client id prefix; code: format version */
+    TH_J_INTENT,          /* cl_id symbol side price qty tag code(flags) */
+    TH_J_ACK,             /* cl_id ex_id */
+    TH_J_REJECT,          /* cl_id text */
+    TH_J_CANCEL_REQ,      /* cl_id */
+    TH_J_CANCELLED,       /* cl_id */
+    TH_J_EXPIRED,         /* cl_id */
+    TH_J_FILL,            /* cl_id trade_id price qty fee */
+    TH_J_MISSING,         /* cl_id: the venue does not know it (resolved after a query) */
+    TH_J_ADOPT,           /* ex_id symbol side price qty filled */
+    TH_J_AMEND_REQ,       /* cl_id price qty */
+    TH_J_AMENDED,         /* cl_id code(1 ok, 0 refused) */
+    TH_J_KILL,            /* code text */
+    TH_J_REARM,
+    TH_J_ORDER,           /* carried over from the previous session: a whole order */
+    TH_J_POSITION,        /* carried over: symbol qty cost realised fees */
+    TH_J_CLOSE,           /* clean end of session */
+    TH_J_TYPE_MAX
+} th_jtype;
+
+typedef struct th_jrec {
+    int32_t type;
+    int32_t side;
+    int32_t code;         /* flags, state, kill reason code... by type */
+    int32_t reason;       /* done reason (TH_J_ORDER) */
+    int64_t ts_ns;
+    int64_t price, qty, filled, fee, cost, realised, notional;
+    int64_t created_ns, seq;
+    char cl_id[40], ex_id[48], symbol[32], trade_id[48], tag[16];
+    char text[128];
+} th_jrec;
+
+#define TH_JOURNAL_VERSION 1
+
+typedef struct th_journal {
+    int fd;
+    bool sync;
+    char *buf;
+    size_t len, cap;
+    uint64_t offset;           /* bytes in the file */
+    uint64_t records, commits, pending_records;
+    int64_t crash_at;          /* test hook; -1 off */
+    char path[512];
+} th_journal;
+
+/* Creates (O_EXCL) a new journal file with mode 0600. */
+int th_journal_open(th_journal *j, const char *path, bool sync, const char **err);
+void th_journal_close(th_journal *j);
+/* Buffer one record (no I/O). Returns -1 only when out of memory. */
+int th_journal_append(th_journal *j, const th_jrec *r);
+/* Write and sync what is buffered. 0 on success (also when nothing is pending). */
+int th_journal_commit(th_journal *j, const char **err);
+static inline bool th_journal_pending(const th_journal *j) { return j->len > 0; }
+
+/* Encode one record (for tests and the reader's round trip); returns the bytes written or -1. */
+int th_jrec_encode(const th_jrec *r, uint8_t *out, size_t cap);
+int th_jrec_decode(const uint8_t *body, size_t n, th_jrec *r);
+
+typedef struct th_journal_scan {
+    uint64_t records, bytes_ok;
+    bool torn_tail;            /* a cut record at the end (ignored) */
+    bool corrupt;              /* a bad record with data after it */
+    uint64_t bad_offset;
+} th_journal_scan;
+
+typedef int (*th_journal_fn)(void *ctx, const th_jrec *r);
+/* Read every good record in order; stops at a torn tail (returns 0, scan->torn_tail) or at
+ * corruption (returns -1, scan->corrupt, *err). A callback returning non-zero stops with -1. */
+int th_journal_read(const char *path, th_journal_fn fn, void *ctx, th_journal_scan *scan, const char **err);
+
+const char *th_jtype_name(int32_t type);
+
+#endif

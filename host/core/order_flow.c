@@ -1,0 +1,930 @@
+/* order_flow.c — intents to the venue and venue events back to state (see order_flow.h).
+ *
+ * One rule keeps recovery exact: every event that changes an order is journalled as the event
+ * itself (not the resulting state), and th_flow_apply replays it through the same tracker and
+ * portfolio calls the live path made, so the rebuilt state is the state, not an approximation. */
+#include "order_flow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+
+void th_flow_defaults(th_flow_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    th_risk_defaults(&cfg->risk);
+    cfg->exec.price_tol_bps = 2;
+    cfg->exec.size_tol = 0.10;
+    cfg->pending_timeout_ns = 10LL * 1000000000;
+    cfg->adopt_unknown = true;
+    cfg->venue_cap = 50;
+    cfg->venue_rate = 10;
+    snprintf(cfg->prefix, sizeof cfg->prefix, "th");
+}
+
+static void flow_error(th_flow *f, const char *fmt, const char *a)
+{
+    snprintf(f->last_error, sizeof f->last_error, fmt, a ? a : "");
+}
+
+int th_flow_init(th_flow *f, const th_flow_cfg *cfg, const th_instruments *ins, th_venue venue, th_journal *jr,
+                 int64_t now_ns, const char **err)
+{
+    memset(f, 0, sizeof *f);
+    f->cfg = *cfg;
+    f->ins = ins;
+    f->venue = venue;
+    f->jr = jr;
+    int32_t n = ins->n > 0 ? ins->n : 1;
+    if (th_tracker_init(&f->trk, cfg->prefix) != 0 || th_portfolio_init(&f->pf, n) != 0 ||
+        th_risk_init(&f->risk, &cfg->risk, n) != 0) {
+        *err = "out of memory";
+        return -1;
+    }
+    f->oracle = calloc((size_t)n, sizeof *f->oracle);
+    f->pair_bucket = calloc((size_t)n, sizeof *f->pair_bucket);
+    if (!f->oracle || !f->pair_bucket) { *err = "out of memory"; return -1; }
+    for (int32_t i = 0; i < ins->n; i++) {
+        th_portfolio_set_unit(&f->pf, i, ins->v[i].price_dec + ins->v[i].qty_dec, 1.0);
+        th_bucket_init(&f->pair_bucket[i], cfg->pair_cap, cfg->pair_rate, now_ns);
+    }
+    th_bucket_init(&f->venue_bucket, cfg->venue_cap, cfg->venue_rate, now_ns);
+    th_backoff_init(&f->backoff, 500LL * 1000000, 60LL * 1000000000, (uint64_t)now_ns | 1);
+    return 0;
+}
+
+void th_flow_free(th_flow *f)
+{
+    th_tracker_free(&f->trk);
+    th_portfolio_free(&f->pf);
+    th_risk_free(&f->risk);
+    free(f->oracle);
+    free(f->pair_bucket);
+    free(f->out);
+    free(f->ev);
+    memset(f, 0, sizeof *f);
+}
+
+void th_flow_set_market(th_flow *f, th_market_top_fn fn, void *ctx)
+{
+    f->market_top = fn;
+    f->market_ctx = ctx;
+}
+
+void th_flow_set_rate(th_flow *f, const char *currency, double rate)
+{
+    for (int32_t i = 0; i < f->ins->n; i++)
+        if (strcmp(f->ins->v[i].quote, currency) == 0)
+            th_portfolio_set_unit(&f->pf, i, f->ins->v[i].price_dec + f->ins->v[i].qty_dec, rate);
+}
+
+/* ---- small helpers ---- */
+
+static void jr_put(th_flow *f, th_jrec *r)
+{
+    if (!f->jr) return;
+    if (!r->ts_ns) r->ts_ns = th_clock_ns();
+    if (th_journal_append(f->jr, r) != 0) {
+        f->failed = true;
+        flow_error(f, "journal append failed: %s", "out of memory");
+    }
+}
+
+static void jr_order(th_flow *f, int32_t type, const th_order *o)
+{
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = type;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+    jr_put(f, &r);
+}
+
+static void ev_push(th_flow *f, int32_t kind, int32_t idx, int64_t qty, int64_t price, int64_t fee)
+{
+    if (f->nev == f->ev_cap) {
+        int32_t cap = f->ev_cap ? f->ev_cap * 2 : 256;
+        th_flow_event *v = realloc(f->ev, sizeof *v * (size_t)cap);
+        if (!v) { f->st.events_dropped++; return; }
+        f->ev = v;
+        f->ev_cap = cap;
+    }
+    f->ev[f->nev++] = (th_flow_event){kind, idx, qty, price, fee};
+}
+
+static int out_push(th_flow *f, int32_t kind, int32_t idx, bool post_only)
+{
+    if (f->nout == f->out_cap) {
+        int32_t cap = f->out_cap ? f->out_cap * 2 : 256;
+        th_send *v = realloc(f->out, sizeof *v * (size_t)cap);
+        if (!v) return -1;
+        f->out = v;
+        f->out_cap = cap;
+    }
+    f->out[f->nout++] = (th_send){kind, idx, post_only};
+    return 0;
+}
+
+static double live_notional(const th_flow *f, const th_order *o)
+{
+    if (o->state == TH_ORD_DONE || o->instrument >= f->pf.n) return 0;
+    return (double)(o->qty - o->filled) * (double)o->price * f->pf.v[o->instrument].unit;
+}
+
+/* Run a tracker mutation on order idx and keep open_notional in step with it. */
+#define TRACK(f, idx, call)                                                                        \
+    ({                                                                                             \
+        double c0_ = (idx) >= 0 && (idx) < (f)->trk.n ? live_notional((f), &(f)->trk.v[(idx)]) : 0; \
+        int32_t rc_ = (call);                                                                      \
+        if ((idx) >= 0 && (idx) < (f)->trk.n) (f)->open_notional += live_notional((f), &(f)->trk.v[(idx)]) - c0_; \
+        rc_;                                                                                       \
+    })
+
+static const th_instrument *instrument_of(const th_flow *f, int32_t ins)
+{
+    return ins >= 0 && ins < f->ins->n ? &f->ins->v[ins] : NULL;
+}
+
+static void risk_ctx(th_flow *f, th_risk_ctx *c, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only,
+                     int64_t now_ns)
+{
+    memset(c, 0, sizeof *c);
+    c->ins = instrument_of(f, ins);
+    c->ins_idx = ins;
+    c->side = side;
+    c->price = price;
+    c->qty = qty;
+    c->post_only = post_only;
+    c->book_health = TH_BOOK_EMPTY;
+    if (c->ins && f->market_top) f->market_top(f->market_ctx, ins, &c->best_bid, &c->best_ask, &c->book_health);
+    c->oracle = c->ins ? f->oracle[ins] : 0;
+    c->tracker = &f->trk;
+    c->exclude = -1;
+    c->portfolio = &f->pf;
+    c->open_notional = f->open_notional;
+    c->now_ns = now_ns;
+}
+
+/* Rate limits: the venue's order bucket, and Kraken's per-pair counter. Never for cancels. */
+static int32_t rate_gate(th_flow *f, int32_t ins, int64_t now_ns)
+{
+    if (th_backoff_blocked(&f->backoff, now_ns)) return TH_RISK_VENUE_BACKOFF;
+    if (f->cfg.venue_cap > 0 && !th_bucket_take(&f->venue_bucket, 1, now_ns)) return TH_RISK_RATE_LIMITED;
+    if (f->cfg.rate_model == TH_RATE_KRAKEN && f->cfg.pair_cap > 0 && !th_bucket_take(&f->pair_bucket[ins], 1, now_ns)) {
+        th_bucket_charge(&f->venue_bucket, -1, now_ns); /* give the venue token back */
+        return TH_RISK_RATE_LIMITED;
+    }
+    return TH_RISK_OK;
+}
+
+/* ---- intents ---- */
+
+int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only, const char *tag,
+                      int64_t now_ns, int32_t *idx_out)
+{
+    int32_t reason = TH_RISK_OK;
+    if (f->failed) reason = TH_RISK_HALTED;
+    else if (f->recon) reason = TH_RISK_RECOVERING;
+    else if (!f->venue.ops) reason = TH_RISK_NO_VENUE;
+    else if (!instrument_of(f, ins)) reason = TH_RISK_UNKNOWN_SYMBOL;
+    if (reason) { th_risk_count(&f->risk, reason); return reason; }
+    th_risk_ctx c;
+    risk_ctx(f, &c, ins, side, price, qty, post_only, now_ns);
+    reason = th_risk_check(&f->risk, &c);
+    if (reason) return reason;
+    reason = rate_gate(f, ins, now_ns);
+    if (reason) { th_risk_count(&f->risk, reason); return reason; }
+    int32_t idx = th_tracker_create(&f->trk, ins, side, price, qty, tag, now_ns);
+    if (idx < 0) { th_risk_count(&f->risk, TH_RISK_HALTED); return TH_RISK_HALTED; }
+    th_order *o = &f->trk.v[idx];
+    f->open_notional += live_notional(f, o);
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_INTENT;
+    r.ts_ns = now_ns;
+    r.side = side;
+    r.code = post_only ? TH_ORDER_POST_ONLY : 0;
+    r.price = price;
+    r.qty = qty;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+    snprintf(r.symbol, sizeof r.symbol, "%s", f->ins->v[ins].symbol);
+    snprintf(r.tag, sizeof r.tag, "%s", o->tag);
+    jr_put(f, &r);
+    if (out_push(f, TH_SEND_PLACE, idx, post_only) != 0) {
+        TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));
+        jr_order(f, TH_J_MISSING, o);
+        return TH_RISK_HALTED;
+    }
+    f->st.placed++;
+    if (idx_out) *idx_out = idx;
+    return TH_RISK_OK;
+}
+
+/* A place still in the outbox is simply never sent: the order fails, nothing reached the venue. */
+static bool unsend_place(th_flow *f, int32_t idx, int64_t now_ns)
+{
+    for (int32_t i = 0; i < f->nout; i++)
+        if (f->out[i].kind == TH_SEND_PLACE && f->out[i].order == idx) {
+            f->out[i].kind = 0;
+            TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));
+            th_jrec r;
+            memset(&r, 0, sizeof r);
+            r.type = TH_J_MISSING;
+            snprintf(r.cl_id, sizeof r.cl_id, "%s", f->trk.v[idx].cl_id);
+            snprintf(r.text, sizeof r.text, "cancelled before it was sent");
+            jr_put(f, &r);
+            ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+            return true;
+        }
+    return false;
+}
+
+int32_t th_flow_cancel(th_flow *f, int32_t idx, int64_t now_ns)
+{
+    if (idx < 0 || idx >= f->trk.n) return TH_TRK_UNKNOWN;
+    th_order *o = &f->trk.v[idx];
+    if (o->state == TH_ORD_PENDING_CREATE && unsend_place(f, idx, now_ns)) return 0;
+    int32_t rc = th_tracker_request_cancel(&f->trk, idx, now_ns);
+    if (rc < 0) return rc;
+    jr_order(f, TH_J_CANCEL_REQ, o);
+    if (f->cfg.rate_model == TH_RATE_KRAKEN && o->instrument < f->ins->n)
+        th_bucket_charge(&f->pair_bucket[o->instrument], th_kraken_cancel_cost(now_ns - o->created_ns), now_ns);
+    /* PENDING_CREATE: flagged; the cancel goes out when the ack (or the timeout query) arrives. */
+    if (o->state == TH_ORD_PENDING_CANCEL) out_push(f, TH_SEND_CANCEL, idx, false);
+    return 0;
+}
+
+int32_t th_flow_cancel_all(th_flow *f, int32_t ins, int64_t now_ns)
+{
+    int32_t n = 0;
+    int32_t lo = ins < 0 ? 0 : ins, hi = ins < 0 ? f->trk.ins_cap : ins + 1;
+    for (int32_t i = lo; i < hi; i++)
+        for (int32_t k = th_tracker_live_first(&f->trk, i); k >= 0;) {
+            int32_t next = f->trk.v[k].live_next; /* cancelling may unlink k */
+            if (th_flow_cancel(f, k, now_ns) == 0) n++;
+            k = next;
+        }
+    return n;
+}
+
+static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t now_ns)
+{
+    th_order *o = &f->trk.v[idx];
+    th_risk_ctx c;
+    risk_ctx(f, &c, o->instrument, o->side, q->price, q->qty, true, now_ns);
+    c.exclude = idx;
+    int32_t reason = th_risk_check(&f->risk, &c);
+    if (reason) return reason;
+    if (th_backoff_blocked(&f->backoff, now_ns)) { th_risk_count(&f->risk, TH_RISK_VENUE_BACKOFF); return TH_RISK_VENUE_BACKOFF; }
+    if (th_tracker_request_amend(&f->trk, idx, q->price, q->qty, now_ns) < 0) return TH_RISK_BAD_ORDER;
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_AMEND_REQ;
+    r.price = q->price;
+    r.qty = q->qty;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+    jr_put(f, &r);
+    if (f->cfg.rate_model == TH_RATE_KRAKEN)
+        th_bucket_charge(&f->pair_bucket[o->instrument], 1 + th_kraken_amend_cost(now_ns - o->state_ns), now_ns);
+    out_push(f, TH_SEND_AMEND, idx, true);
+    return TH_RISK_OK;
+}
+
+int th_flow_quotes(th_flow *f, int32_t ins, const th_quote *targets, int32_t n, int64_t now_ns, th_quotes_outcome *res)
+{
+    memset(res, 0, sizeof *res);
+    th_exec_action act[TH_QUOTES_MAX + 256];
+    th_exec_cfg ec = f->cfg.exec;
+    ec.amend = ec.amend && f->venue.ops && f->venue.ops->can_amend;
+    int32_t m = th_exec_diff(&f->trk, ins, targets, n, &ec, act, (int32_t)(sizeof act / sizeof act[0]));
+    if (m < 0) return -1;
+    /* Cancels first: they free the room (exposure, layering, open orders) the places need. */
+    for (int32_t i = 0; i < m; i++)
+        if (act[i].kind == TH_EXEC_CANCEL && th_flow_cancel(f, act[i].order, now_ns) == 0) res->cancelled++;
+    for (int32_t i = 0; i < m; i++) {
+        const th_exec_action *a = &act[i];
+        if (a->kind == TH_EXEC_KEEP) res->kept++;
+        else if (a->kind == TH_EXEC_WAIT) res->waiting++;
+        else if (a->kind == TH_EXEC_AMEND) {
+            int32_t reason = flow_amend(f, a->order, &targets[a->target], now_ns);
+            if (reason == TH_RISK_OK) res->replaced++;
+            else {
+                res->refused++;
+                if (!res->first_refusal) res->first_refusal = reason;
+                if (th_flow_cancel(f, a->order, now_ns) == 0) res->cancelled++; /* never leave a stale quote up */
+            }
+        }
+    }
+    for (int32_t i = 0; i < m; i++) {
+        const th_exec_action *a = &act[i];
+        if (a->kind != TH_EXEC_PLACE) continue;
+        const th_quote *q = &targets[a->target];
+        int32_t reason = th_flow_place(f, ins, q->side, q->price, q->qty, true, q->tag, now_ns, NULL);
+        if (reason == TH_RISK_OK) res->placed++;
+        else {
+            res->refused++;
+            if (!res->first_refusal) res->first_refusal = reason;
+        }
+    }
+    return 0;
+}
+
+static void check_loss_caps(th_flow *f, int64_t now_ns);
+
+/* ---- sending ---- */
+
+static void send_failed(th_flow *f, int32_t idx, int64_t now_ns, const char *what)
+{
+    f->st.send_failures++;
+    th_order *o = &f->trk.v[idx];
+    th_logf(TH_LOG_WARN, "venue request failed locally", "request=%s cl_id=%s", what, o->cl_id);
+    if (th_risk_venue_error(&f->risk, now_ns)) th_logf(TH_LOG_WARN, "circuit breaker open", "errors=%d", f->cfg.risk.breaker_errors);
+}
+
+int th_flow_flush(th_flow *f, int64_t now_ns)
+{
+    int rc = 0;
+    if (f->jr && th_journal_pending(f->jr) && !f->failed) {
+        const char *err = NULL;
+        if (th_journal_commit(f->jr, &err) != 0) {
+            f->failed = true;
+            flow_error(f, "journal commit failed: %s", err);
+        }
+    }
+    if (f->failed) {
+        rc = -1;
+        /* Intents not on disk must never reach the venue; cancels still go (they only reduce risk). */
+        if (!f->risk.halted) {
+            th_logf(TH_LOG_ERROR, "journal failed: halting", "error=\"%s\"", f->last_error);
+            th_flow_kill(f, TH_RISK_HALTED, f->last_error, now_ns);
+        }
+        for (int32_t i = 0; i < f->nout; i++)
+            if (f->out[i].kind == TH_SEND_PLACE || f->out[i].kind == TH_SEND_AMEND) {
+                int32_t idx = f->out[i].order;
+                if (f->out[i].kind == TH_SEND_PLACE) TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));
+                else th_tracker_on_amended(&f->trk, idx, false, now_ns);
+                f->out[i].kind = 0;
+            }
+    }
+    const th_venue_ops *ops = f->venue.ops;
+    for (int32_t i = 0; i < f->nout && ops; i++) {
+        th_send *s = &f->out[i];
+        if (!s->kind) continue;
+        th_order *o = &f->trk.v[s->order];
+        const th_instrument *ins = instrument_of(f, o->instrument);
+        switch (s->kind) {
+        case TH_SEND_PLACE: {
+            if (o->state != TH_ORD_PENDING_CREATE) break;
+            th_venue_place p = {o->cl_id, ins, o->side, s->post_only, o->price, o->qty};
+            if (ops->place(f->venue.self, &p) != 0) {
+                send_failed(f, s->order, now_ns, "place");
+                TRACK(f, s->order, th_tracker_resolve_missing(&f->trk, s->order, now_ns));
+                jr_order(f, TH_J_MISSING, o);
+                ev_push(f, TH_FLOW_EV_ORDER, s->order, 0, 0, 0);
+            } else f->st.sent++;
+            break;
+        }
+        case TH_SEND_CANCEL:
+            if (o->state == TH_ORD_DONE) break;
+            if (ops->cancel(f->venue.self, o->cl_id, o->ex_id, ins) != 0) send_failed(f, s->order, now_ns, "cancel");
+            else f->st.cancels_sent++;
+            break;
+        case TH_SEND_AMEND:
+            if (!o->amend_qty) break;
+            if (ops->amend(f->venue.self, o->cl_id, o->ex_id, ins, o->amend_price, o->amend_qty) != 0) {
+                send_failed(f, s->order, now_ns, "amend");
+                th_tracker_on_amended(&f->trk, s->order, false, now_ns);
+                th_jrec r;
+                memset(&r, 0, sizeof r);
+                r.type = TH_J_AMENDED;
+                snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+                jr_put(f, &r);
+            } else f->st.amends_sent++;
+            break;
+        case TH_SEND_QUERY:
+            if (ops->query_order(f->venue.self, o->cl_id, o->ex_id, ins) == 0) f->st.queries_sent++;
+            break;
+        }
+    }
+    f->nout = 0;
+    return rc;
+}
+
+void th_flow_tick(th_flow *f, int64_t now_ns)
+{
+    int32_t due[256];
+    int32_t n = th_tracker_due(&f->trk, now_ns, f->cfg.pending_timeout_ns, due, 256);
+    for (int32_t i = 0; i < n; i++) {
+        th_tracker_touch(&f->trk, due[i], now_ns);
+        out_push(f, TH_SEND_QUERY, due[i], false);
+    }
+    th_portfolio_recompute(&f->pf, now_ns);
+    double open = 0;
+    for (int32_t i = 0; i < f->trk.ins_cap; i++)
+        for (int32_t k = f->trk.live_head[i]; k >= 0; k = f->trk.v[k].live_next) open += live_notional(f, &f->trk.v[k]);
+    f->open_notional = open;
+    check_loss_caps(f, now_ns);
+}
+
+void th_flow_mark(th_flow *f, int32_t ins, int64_t mid, int64_t now_ns) { th_portfolio_mark(&f->pf, ins, mid, now_ns); }
+
+/* The kill switch was just pulled (by us or by a loss cap): journal it, then cancel everything. */
+static void after_kill(th_flow *f, int64_t now_ns)
+{
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_KILL;
+    r.ts_ns = now_ns;
+    r.code = f->risk.halt_code;
+    snprintf(r.text, sizeof r.text, "%s", f->risk.halt_reason);
+    jr_put(f, &r);
+    th_logf(TH_LOG_WARN, "kill switch pulled", "reason=\"%s\" live_orders=%d", f->risk.halt_reason, f->trk.nlive);
+}
+
+void th_flow_kill(th_flow *f, int32_t code, const char *reason, int64_t now_ns)
+{
+    if (th_risk_halt(&f->risk, code, reason)) after_kill(f, now_ns);
+    th_flow_cancel_all(f, -1, now_ns); /* again on every pull: a second kill re-sends what is still live */
+}
+
+static void check_loss_caps(th_flow *f, int64_t now_ns)
+{
+    if (!th_risk_check_portfolio(&f->risk, &f->pf)) return;
+    after_kill(f, now_ns);
+    th_flow_cancel_all(f, -1, now_ns);
+}
+
+void th_flow_rearm(th_flow *f, int64_t now_ns)
+{
+    if (!f->risk.halted) return;
+    th_risk_resume(&f->risk);
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_REARM;
+    r.ts_ns = now_ns;
+    jr_put(f, &r);
+    th_logf(TH_LOG_WARN, "kill switch re-armed", NULL);
+}
+
+/* ---- venue events ---- */
+
+static int32_t find_order(th_flow *f, const char *cl_id, const char *ex_id)
+{
+    int32_t idx = cl_id && *cl_id ? th_tracker_find_cl(&f->trk, cl_id) : TH_TRK_UNKNOWN;
+    if (idx < 0 && ex_id && *ex_id) idx = th_tracker_find_ex(&f->trk, ex_id);
+    return idx;
+}
+
+static void ev_ack(void *ctx, const char *cl_id, const char *ex_id)
+{
+    th_flow *f = ctx;
+    int64_t now = th_clock_ns();
+    int32_t idx = find_order(f, cl_id, ex_id);
+    if (idx < 0) {
+        f->trk.st.unknown_events++;
+        th_logf(TH_LOG_WARN, "ack for an order we never sent", "cl_id=%s ex_id=%s", cl_id ? cl_id : "", ex_id ? ex_id : "");
+        return;
+    }
+    th_order *o = &f->trk.v[idx];
+    int32_t rc = th_tracker_on_ack(&f->trk, o->cl_id, ex_id, now);
+    th_risk_venue_ok(&f->risk);
+    th_backoff_success(&f->backoff);
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_ACK;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+    snprintf(r.ex_id, sizeof r.ex_id, "%s", ex_id ? ex_id : "");
+    jr_put(f, &r);
+    if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+    if (rc >= 0 && (o->flags & TH_ORD_CANCEL_WANTED)) th_flow_cancel(f, idx, now);
+}
+
+static void venue_trouble(th_flow *f, int32_t verr, int64_t retry_after_ns, int64_t now)
+{
+    f->st.venue_errors++;
+    if (verr == TH_VERR_RATE_LIMITED || verr == TH_VERR_BANNED) {
+        int64_t floor_ns = verr == TH_VERR_BANNED && retry_after_ns < 60LL * 1000000000 ? 60LL * 1000000000 : retry_after_ns;
+        int64_t until = th_backoff_fail(&f->backoff, now, floor_ns);
+        th_logf(TH_LOG_WARN, "venue rate limit: backing off", "kind=%s wait_ms=%lld", verr == TH_VERR_BANNED ? "banned" : "rate_limited",
+                (long long)((until - now) / 1000000));
+    }
+    if (th_risk_venue_error(&f->risk, now))
+        th_logf(TH_LOG_WARN, "circuit breaker open: order flow paused", "errors=%d cooldown_ms=%lld", f->cfg.risk.breaker_errors,
+                (long long)(f->cfg.risk.breaker_cooldown_ns / 1000000));
+}
+
+static void ev_reject(void *ctx, const char *cl_id, int32_t verr, int64_t retry_after_ns, const char *text)
+{
+    th_flow *f = ctx;
+    int64_t now = th_clock_ns();
+    venue_trouble(f, verr, retry_after_ns, now);
+    int32_t idx = find_order(f, cl_id, NULL);
+    if (idx < 0) { f->trk.st.unknown_events++; return; }
+    f->st.rejects++;
+    int32_t rc = TRACK(f, idx, th_tracker_on_reject(&f->trk, cl_id, now));
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_REJECT;
+    r.code = verr;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", cl_id);
+    snprintf(r.text, sizeof r.text, "%s", text ? text : "");
+    jr_put(f, &r);
+    th_logf(TH_LOG_WARN, "order rejected", "cl_id=%s reason=\"%s\"", cl_id, text ? text : "");
+    if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+}
+
+static void finish_event(th_flow *f, const char *cl_id, const char *ex_id, int32_t type)
+{
+    int64_t now = th_clock_ns();
+    int32_t idx = find_order(f, cl_id, ex_id);
+    if (idx < 0) { f->trk.st.unknown_events++; return; }
+    th_risk_venue_ok(&f->risk);
+    int32_t rc = type == TH_J_CANCELLED ? TRACK(f, idx, th_tracker_on_cancelled(&f->trk, idx, now))
+                                        : TRACK(f, idx, th_tracker_on_expired(&f->trk, idx, now));
+    jr_order(f, type, &f->trk.v[idx]);
+    if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+}
+
+static void ev_cancelled(void *ctx, const char *cl_id, const char *ex_id) { finish_event(ctx, cl_id, ex_id, TH_J_CANCELLED); }
+static void ev_expired(void *ctx, const char *cl_id, const char *ex_id) { finish_event(ctx, cl_id, ex_id, TH_J_EXPIRED); }
+
+static void ev_cancel_failed(void *ctx, const char *cl_id, int32_t verr, int64_t retry_after_ns, const char *text)
+{
+    th_flow *f = ctx;
+    int64_t now = th_clock_ns();
+    int32_t idx = find_order(f, cl_id, NULL);
+    th_logf(TH_LOG_WARN, "cancel failed", "cl_id=%s reason=\"%s\"", cl_id ? cl_id : "", text ? text : "");
+    if (verr != TH_VERR_UNKNOWN_ORDER) venue_trouble(f, verr, retry_after_ns, now);
+    if (idx < 0) return;
+    /* The venue's answer decides: ask it now rather than at the timeout. */
+    th_tracker_touch(&f->trk, idx, now);
+    out_push(f, TH_SEND_QUERY, idx, false);
+}
+
+static void ev_amended(void *ctx, const char *cl_id, bool ok, const char *text)
+{
+    th_flow *f = ctx;
+    int64_t now = th_clock_ns();
+    int32_t idx = find_order(f, cl_id, NULL);
+    if (idx < 0) { f->trk.st.unknown_events++; return; }
+    if (!ok) th_logf(TH_LOG_WARN, "amend refused", "cl_id=%s reason=\"%s\"", cl_id, text ? text : "");
+    int32_t rc = TRACK(f, idx, th_tracker_on_amended(&f->trk, idx, ok, now));
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_AMENDED;
+    r.code = ok ? 1 : 0;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", cl_id);
+    jr_put(f, &r);
+    if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+}
+
+static int32_t adopt(th_flow *f, const char *ex_id, const char *symbol, int32_t side, int64_t price, int64_t qty, int64_t filled,
+                     int64_t now)
+{
+    int32_t ins = th_instruments_find(f->ins, symbol, strlen(symbol));
+    if (ins < 0) {
+        th_logf(TH_LOG_ERROR, "venue reports an order on an instrument we do not know", "ex_id=%s symbol=%s", ex_id, symbol);
+        return TH_TRK_INVALID;
+    }
+    int32_t idx = TRACK(f, -1, th_tracker_adopt(&f->trk, ex_id, ins, side, price, qty, filled, now));
+    if (idx < 0) return idx;
+    th_order *o = &f->trk.v[idx];
+    f->open_notional += live_notional(f, o);
+    f->st.adopted++;
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_ADOPT;
+    r.side = side;
+    r.price = price;
+    r.qty = qty;
+    r.filled = filled;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+    snprintf(r.ex_id, sizeof r.ex_id, "%s", ex_id);
+    snprintf(r.symbol, sizeof r.symbol, "%s", symbol);
+    jr_put(f, &r);
+    th_logf(TH_LOG_WARN, "adopted an order we never sent", "ex_id=%s symbol=%s cl_id=%s", ex_id, symbol, o->cl_id);
+    return idx;
+}
+
+/* Apply one fill to tracker and portfolio; shared by the live path and journal replay. */
+static int32_t apply_fill(th_flow *f, int32_t idx, const char *trade_id, int64_t qty, int64_t price, int64_t fee, int64_t now,
+                          int64_t *delta_out)
+{
+    th_order *o = &f->trk.v[idx];
+    int64_t before = o->filled;
+    int32_t rc = TRACK(f, idx, th_tracker_on_fill(&f->trk, idx, trade_id, qty, price, now));
+    int64_t delta = o->filled - before;
+    if (rc >= 0) th_portfolio_fill(&f->pf, o->instrument, o->side, delta, price, fee, now);
+    *delta_out = delta;
+    return rc;
+}
+
+static void ev_fill(void *ctx, const th_venue_fill *x)
+{
+    th_flow *f = ctx;
+    int64_t now = th_clock_ns();
+    int32_t idx = find_order(f, x->cl_id, x->ex_id);
+    if (idx < 0) {
+        /* A fill is never dropped: the order is adopted so the position counts it. */
+        idx = adopt(f, x->ex_id[0] ? x->ex_id : x->trade_id, x->symbol, x->side, x->price, x->qty, 0, now);
+        if (idx < 0) { f->trk.st.unknown_events++; return; }
+    }
+    th_order *o = &f->trk.v[idx];
+    int64_t delta;
+    int32_t rc = apply_fill(f, idx, x->trade_id, x->qty, x->price, x->fee, now, &delta);
+    if (rc < 0) return; /* duplicate (by trade id) or invalid: nothing changed */
+    f->st.fills++;
+    if (x->ts_ns > f->last_fill_ns) f->last_fill_ns = x->ts_ns;
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_FILL;
+    r.price = x->price;
+    r.qty = x->qty;
+    r.fee = x->fee;
+    r.created_ns = x->ts_ns;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+    snprintf(r.trade_id, sizeof r.trade_id, "%s", x->trade_id);
+    jr_put(f, &r);
+    ev_push(f, TH_FLOW_EV_FILL, idx, delta, x->price, x->fee);
+    if (o->state == TH_ORD_DONE) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+    check_loss_caps(f, now);
+}
+
+static void resolve_missing(th_flow *f, int32_t idx, int64_t now, const char *why)
+{
+    th_order *o = &f->trk.v[idx];
+    if (o->state == TH_ORD_DONE) return;
+    TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now));
+    f->st.resolved_missing++;
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_MISSING;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+    snprintf(r.text, sizeof r.text, "%s", why);
+    jr_put(f, &r);
+    ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+}
+
+static void ev_order_status(void *ctx, const char *cl_id, const th_venue_order *vo)
+{
+    th_flow *f = ctx;
+    int64_t now = th_clock_ns();
+    int32_t idx = find_order(f, cl_id, vo ? vo->ex_id : NULL);
+    if (idx < 0) return;
+    th_order *o = &f->trk.v[idx];
+    if (!vo) { resolve_missing(f, idx, now, "venue does not know the order"); return; }
+    if (o->state == TH_ORD_PENDING_CREATE) ev_ack(f, o->cl_id, vo->ex_id);
+    if (o->state == TH_ORD_DONE) return;
+    if (vo->open) {
+        if (o->state == TH_ORD_PENDING_CANCEL) out_push(f, TH_SEND_CANCEL, idx, false); /* the cancel was lost: again */
+        th_tracker_touch(&f->trk, idx, now);
+    } else if (vo->filled > o->filled) {
+        /* finished at the venue with fills we have not seen: fetch them before deciding */
+        if (f->venue.ops) f->venue.ops->trades_since(f->venue.self, f->last_fill_ns);
+        th_tracker_touch(&f->trk, idx, now);
+    } else {
+        finish_event(f, o->cl_id, NULL, TH_J_CANCELLED);
+    }
+}
+
+enum { TH_ORD_SEEN = 1u << 7 };
+
+static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
+{
+    th_flow *f = ctx;
+    int64_t now = th_clock_ns();
+    if (f->recon != TH_RECON_OPEN) return;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t idx = find_order(f, v[i].cl_id, v[i].ex_id);
+        if (idx < 0) {
+            if (f->cfg.adopt_unknown) {
+                idx = adopt(f, v[i].ex_id, v[i].symbol, v[i].side, v[i].price, v[i].qty, v[i].filled, now);
+                if (idx >= 0) f->trk.v[idx].flags |= TH_ORD_SEEN;
+            } else if (f->venue.ops) {
+                int32_t ins = th_instruments_find(f->ins, v[i].symbol, strlen(v[i].symbol));
+                f->venue.ops->cancel(f->venue.self, v[i].cl_id, v[i].ex_id, instrument_of(f, ins));
+                f->st.adopted_cancelled++;
+                th_logf(TH_LOG_WARN, "cancelling an order we never sent", "ex_id=%s symbol=%s", v[i].ex_id, v[i].symbol);
+            }
+            continue;
+        }
+        th_order *o = &f->trk.v[idx];
+        o->flags |= TH_ORD_SEEN;
+        if (o->state == TH_ORD_PENDING_CREATE) ev_ack(f, o->cl_id, v[i].ex_id);
+        if (o->state == TH_ORD_PENDING_CANCEL || (o->flags & TH_ORD_CANCEL_WANTED)) out_push(f, TH_SEND_CANCEL, idx, false);
+    }
+    /* Ours, live, and not reported open: gone while we were away (fills were applied first). */
+    for (int32_t ins = 0; ins < f->trk.ins_cap; ins++)
+        for (int32_t k = f->trk.live_head[ins]; k >= 0;) {
+            int32_t next = f->trk.v[k].live_next;
+            if (!(f->trk.v[k].flags & TH_ORD_SEEN)) resolve_missing(f, k, now, "not open at the venue after recovery");
+            k = next;
+        }
+    for (int32_t k = 0; k < f->trk.n; k++) f->trk.v[k].flags &= ~(uint32_t)TH_ORD_SEEN;
+    f->recon = TH_RECON_NONE;
+    th_logf(TH_LOG_INFO, "reconciled with the venue", "venue_open=%d live=%d adopted=%llu resolved=%llu", n, f->trk.nlive,
+            (unsigned long long)f->st.adopted, (unsigned long long)f->st.resolved_missing);
+}
+
+static void ev_trades(void *ctx, const th_venue_fill *v, int32_t n)
+{
+    th_flow *f = ctx;
+    for (int32_t i = 0; i < n; i++) ev_fill(f, &v[i]);
+    if (f->recon == TH_RECON_TRADES) {
+        f->recon = TH_RECON_OPEN;
+        if (!f->venue.ops || f->venue.ops->open_orders(f->venue.self) != 0) {
+            th_logf(TH_LOG_ERROR, "reconcile: open orders request failed; staying in recovery", NULL);
+        }
+    }
+}
+
+th_venue_events th_flow_venue_events(th_flow *f)
+{
+    return (th_venue_events){f, ev_ack, ev_reject, ev_cancelled, ev_cancel_failed, ev_expired, ev_amended, ev_fill,
+                             ev_order_status, ev_open_orders, ev_trades};
+}
+
+/* ---- recovery ---- */
+
+static int32_t ins_of_symbol(th_flow *f, const char *symbol, const char **err)
+{
+    int32_t ins = th_instruments_find(f->ins, symbol, strlen(symbol));
+    if (ins < 0) *err = "the journal names an instrument missing from the venue's instrument data";
+    return ins;
+}
+
+int th_flow_apply(th_flow *f, const th_jrec *r)
+{
+    const char *err = NULL;
+    int32_t idx = r->cl_id[0] ? th_tracker_find_cl(&f->trk, r->cl_id) : -1;
+    int64_t t = r->ts_ns;
+    switch (r->type) {
+    case TH_J_SESSION:
+    case TH_J_CLOSE:
+        return 0;
+    case TH_J_INTENT:
+    case TH_J_ADOPT:
+    case TH_J_ORDER: {
+        th_order o;
+        memset(&o, 0, sizeof o);
+        int32_t ins = ins_of_symbol(f, r->symbol, &err);
+        if (ins < 0) { flow_error(f, "%s", err); return -1; }
+        snprintf(o.cl_id, sizeof o.cl_id, "%s", r->cl_id);
+        snprintf(o.ex_id, sizeof o.ex_id, "%s", r->ex_id);
+        snprintf(o.tag, sizeof o.tag, "%s", r->tag);
+        o.instrument = ins;
+        o.side = r->side;
+        o.price = r->price;
+        o.qty = r->qty;
+        o.created_ns = o.state_ns = r->type == TH_J_ORDER ? r->created_ns : t;
+        if (r->type == TH_J_INTENT) o.state = TH_ORD_PENDING_CREATE;
+        else if (r->type == TH_J_ADOPT) {
+            o.filled = r->filled;
+            o.notional_filled = r->price * r->filled;
+            o.flags = TH_ORD_ADOPTED;
+            o.state = r->filled == r->qty ? TH_ORD_DONE : TH_ORD_OPEN;
+            o.done_reason = r->filled == r->qty ? TH_DONE_FILLED : TH_DONE_NONE;
+        } else {
+            o.filled = r->filled;
+            o.notional_filled = r->notional;
+            o.state = r->code;
+            o.done_reason = r->reason;
+            o.flags = (uint32_t)r->seq;
+        }
+        int32_t k = th_tracker_restore(&f->trk, &o);
+        if (k < 0) { flow_error(f, "journal: order %s cannot be restored (duplicate or invalid)", r->cl_id); return -1; }
+        f->open_notional += live_notional(f, &f->trk.v[k]);
+        return 0;
+    }
+    case TH_J_POSITION: {
+        int32_t ins = ins_of_symbol(f, r->symbol, &err);
+        if (ins < 0) { flow_error(f, "%s", err); return -1; }
+        th_position *p = &f->pf.v[ins];
+        p->qty = r->qty;
+        p->cost = r->cost;
+        p->realised = r->realised;
+        p->fees = r->fee;
+        p->mark = r->price;
+        p->fills = r->seq;
+        return 0;
+    }
+    case TH_J_KILL:
+        th_risk_halt(&f->risk, r->code, r->text);
+        return 0;
+    case TH_J_REARM:
+        th_risk_resume(&f->risk);
+        return 0;
+    default:
+        break;
+    }
+    if (idx < 0) { flow_error(f, "journal: event for an order that was never journalled: %s", r->cl_id); return -1; }
+    switch (r->type) {
+    case TH_J_ACK: th_tracker_on_ack(&f->trk, r->cl_id, r->ex_id, t); break;
+    case TH_J_REJECT: TRACK(f, idx, th_tracker_on_reject(&f->trk, r->cl_id, t)); break;
+    case TH_J_CANCEL_REQ: th_tracker_request_cancel(&f->trk, idx, t); break;
+    case TH_J_CANCELLED: TRACK(f, idx, th_tracker_on_cancelled(&f->trk, idx, t)); break;
+    case TH_J_EXPIRED: TRACK(f, idx, th_tracker_on_expired(&f->trk, idx, t)); break;
+    case TH_J_MISSING: TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, t)); break;
+    case TH_J_AMEND_REQ: th_tracker_request_amend(&f->trk, idx, r->price, r->qty, t); break;
+    case TH_J_AMENDED: TRACK(f, idx, th_tracker_on_amended(&f->trk, idx, r->code != 0, t)); break;
+    case TH_J_FILL: {
+        int64_t delta;
+        apply_fill(f, idx, r->trade_id, r->qty, r->price, r->fee, t, &delta);
+        if (r->created_ns > f->last_fill_ns) f->last_fill_ns = r->created_ns;
+        break;
+    }
+    default:
+        flow_error(f, "journal: unknown record type %s", th_jtype_name(r->type));
+        return -1;
+    }
+    return 0;
+}
+
+static int apply_cb(void *ctx, const th_jrec *r) { return th_flow_apply(ctx, r); }
+
+int th_flow_recover(th_flow *f, const char *path, th_journal_scan *scan, const char **err)
+{
+    if (th_journal_read(path, apply_cb, f, scan, err) != 0) {
+        if (f->last_error[0]) *err = f->last_error;
+        return -1;
+    }
+    f->st.recovered_orders = (uint64_t)f->trk.nlive;
+    th_portfolio_recompute(&f->pf, th_clock_ns());
+    return 0;
+}
+
+void th_flow_journal_begin(th_flow *f, int64_t now_ns)
+{
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_SESSION;
+    r.ts_ns = now_ns;
+    r.code = TH_JOURNAL_VERSION;
+    snprintf(r.text, sizeof r.text, "%s", f->cfg.prefix);
+    jr_put(f, &r);
+    for (int32_t i = 0; i < f->pf.n; i++) {
+        const th_position *p = &f->pf.v[i];
+        if (!p->qty && !p->realised && !p->fees && !p->fills) continue;
+        memset(&r, 0, sizeof r);
+        r.type = TH_J_POSITION;
+        r.ts_ns = now_ns;
+        r.qty = p->qty;
+        r.cost = p->cost;
+        r.realised = p->realised;
+        r.fee = p->fees;
+        r.price = p->mark;
+        r.seq = p->fills;
+        snprintf(r.symbol, sizeof r.symbol, "%s", f->ins->v[i].symbol);
+        jr_put(f, &r);
+    }
+    for (int32_t ins = 0; ins < f->trk.ins_cap; ins++)
+        for (int32_t k = f->trk.live_head[ins]; k >= 0; k = f->trk.v[k].live_next) {
+            const th_order *o = &f->trk.v[k];
+            memset(&r, 0, sizeof r);
+            r.type = TH_J_ORDER;
+            r.ts_ns = now_ns;
+            r.side = o->side;
+            r.code = o->state;
+            r.reason = o->done_reason;
+            r.price = o->price;
+            r.qty = o->qty;
+            r.filled = o->filled;
+            r.notional = o->notional_filled;
+            r.created_ns = o->created_ns;
+            r.seq = o->flags;
+            snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+            snprintf(r.ex_id, sizeof r.ex_id, "%s", o->ex_id);
+            snprintf(r.symbol, sizeof r.symbol, "%s", f->ins->v[o->instrument].symbol);
+            snprintf(r.tag, sizeof r.tag, "%s", o->tag);
+            jr_put(f, &r);
+        }
+    if (f->risk.halted) {
+        memset(&r, 0, sizeof r);
+        r.type = TH_J_KILL;
+        r.ts_ns = now_ns;
+        r.code = f->risk.halt_code;
+        snprintf(r.text, sizeof r.text, "%s", f->risk.halt_reason);
+        jr_put(f, &r);
+    }
+}
+
+void th_flow_reconcile(th_flow *f, int64_t now_ns)
+{
+    (void)now_ns;
+    if (!f->venue.ops) return;
+    f->recon = TH_RECON_TRADES;
+    if (f->venue.ops->trades_since(f->venue.self, f->last_fill_ns) != 0)
+        th_logf(TH_LOG_ERROR, "reconcile: trades request failed; staying in recovery", NULL);
+}
+
+void th_flow_journal_close(th_flow *f, int64_t now_ns)
+{
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_CLOSE;
+    r.ts_ns = now_ns;
+    jr_put(f, &r);
+    th_flow_flush(f, now_ns);
+}

@@ -1,0 +1,140 @@
+/* order_flow.h — the one path every order takes, and the state it leaves behind.
+ *
+ *   intent -> risk gates -> rate limits -> tracker (client id) -> journal -> outbox
+ *   end of loop turn: journal commit (one fsync) -> outbox to the venue connector
+ *   venue events -> tracker -> positions/PnL -> journal -> events for the strategy
+ *
+ * Nothing reaches the venue before its intent is on disk: the outbox is only sent after the
+ * turn's commit succeeds, and a failed commit pulls the kill switch and fails the unsent orders.
+ * Recovery rebuilds tracker, positions and the kill switch from the previous session's journal
+ * (the same apply code the live path journals for), carries the live orders and positions into the
+ * new journal, then reconciles with the venue: trades since the last journalled fill first, then
+ * open orders; every order still PENDING_* or OPEN that the venue does not report is resolved, and
+ * orders the venue reports that we never sent are adopted (flagged) or cancelled, by configuration.
+ * No uv, no Lua: the session drives it, and the tests drive it through the in-process test venue. */
+#ifndef TH_ORDER_FLOW_H
+#define TH_ORDER_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "instrument.h"
+#include "journal.h"
+#include "order_tracker.h"
+#include "position.h"
+#include "quote_executor.h"
+#include "rate_limit.h"
+#include "risk.h"
+#include "venue_api.h"
+
+typedef enum th_rate_model { TH_RATE_NONE = 0, TH_RATE_KRAKEN, TH_RATE_BINANCE } th_rate_model;
+
+typedef struct th_flow_cfg {
+    th_risk_limits risk;
+    th_exec_cfg exec;
+    int64_t pending_timeout_ns;     /* PENDING_* older than this is queried; default 10 s */
+    bool adopt_unknown;             /* true: adopt orders we never sent (flagged); false: cancel them */
+    int32_t rate_model;
+    double pair_cap, pair_rate;     /* Kraken: per-pair counter threshold and decay per second */
+    double venue_cap, venue_rate;   /* orders per venue: capacity and refill per second */
+    char prefix[24];                /* client id prefix: host and session */
+} th_flow_cfg;
+
+typedef enum th_flow_ev_kind { TH_FLOW_EV_FILL = 1, TH_FLOW_EV_ORDER } th_flow_ev_kind;
+
+typedef struct th_flow_event {
+    int32_t kind, order;
+    int64_t qty, price, fee;        /* fills */
+} th_flow_event;
+
+typedef enum th_send_kind { TH_SEND_PLACE = 1, TH_SEND_CANCEL, TH_SEND_AMEND, TH_SEND_QUERY } th_send_kind;
+
+typedef struct th_send {
+    int32_t kind, order;
+    bool post_only;
+} th_send;
+
+typedef struct th_flow_stats {
+    uint64_t placed, sent, cancels_sent, amends_sent, queries_sent, fills, rejects, venue_errors,
+        adopted, adopted_cancelled, resolved_missing, recovered_orders, send_failures, events_dropped;
+} th_flow_stats;
+
+/* Market view the gates need: best prices (price units, 0 = empty) and book health. */
+typedef int (*th_market_top_fn)(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health);
+
+typedef enum th_recon_phase { TH_RECON_NONE = 0, TH_RECON_TRADES, TH_RECON_OPEN } th_recon_phase;
+
+typedef struct th_flow {
+    th_flow_cfg cfg;
+    const th_instruments *ins;
+    th_tracker trk;
+    th_portfolio pf;
+    th_risk risk;
+    th_journal *jr;                 /* NULL: no journal (some unit tests only) */
+    th_venue venue;
+    th_market_top_fn market_top;
+    void *market_ctx;
+    int64_t *oracle;                /* by instrument, price units; 0 none */
+    th_bucket venue_bucket;
+    th_bucket *pair_bucket;         /* by instrument */
+    th_backoff backoff;
+    th_send *out;
+    int32_t nout, out_cap;
+    th_flow_event *ev;
+    int32_t nev, ev_cap;
+    double open_notional;           /* report currency, all live orders' remaining size */
+    int32_t recon;
+    int64_t last_fill_ns;
+    bool failed;                    /* journal failure: nothing more is sent */
+    char last_error[160];
+    th_flow_stats st;
+} th_flow;
+
+void th_flow_defaults(th_flow_cfg *cfg);
+int th_flow_init(th_flow *f, const th_flow_cfg *cfg, const th_instruments *ins, th_venue venue, th_journal *jr,
+                 int64_t now_ns, const char **err);
+void th_flow_free(th_flow *f);
+/* The callbacks the connector calls (ctx is the flow). */
+th_venue_events th_flow_venue_events(th_flow *f);
+void th_flow_set_market(th_flow *f, th_market_top_fn fn, void *ctx);
+/* Quote currency rate to the report currency for every instrument quoted in `currency`. */
+void th_flow_set_rate(th_flow *f, const char *currency, double rate);
+
+/* An intent: TH_RISK_OK and *idx_out, or the refusing gate's reason. */
+int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only, const char *tag,
+                      int64_t now_ns, int32_t *idx_out);
+/* 0, or a TH_TRK_* error (unknown order, already done, already cancelling). */
+int32_t th_flow_cancel(th_flow *f, int32_t idx, int64_t now_ns);
+/* Cancels every live order (of one instrument, or all with ins < 0); returns how many. */
+int32_t th_flow_cancel_all(th_flow *f, int32_t ins, int64_t now_ns);
+/* Make the pair's live orders match targets (instrument units). */
+typedef struct th_quotes_outcome {
+    int32_t kept, placed, cancelled, replaced, refused, waiting, first_refusal;
+} th_quotes_outcome;
+int th_flow_quotes(th_flow *f, int32_t ins, const th_quote *targets, int32_t n, int64_t now_ns, th_quotes_outcome *res);
+
+/* End of a loop turn: commit the journal, then send the outbox. Returns -1 if the commit failed. */
+int th_flow_flush(th_flow *f, int64_t now_ns);
+/* Clock tick: query timed-out PENDING_* orders, recompute PnL exactly, check the loss caps. */
+void th_flow_tick(th_flow *f, int64_t now_ns);
+/* A book's mid for unrealised PnL. */
+void th_flow_mark(th_flow *f, int32_t ins, int64_t mid, int64_t now_ns);
+/* Kill switch: refuse new orders, cancel every live one, stay halted until th_flow_rearm. */
+void th_flow_kill(th_flow *f, int32_t code, const char *reason, int64_t now_ns);
+void th_flow_rearm(th_flow *f, int64_t now_ns);
+
+/* Recovery. Rebuild from a previous session's journal (0, or -1 with *err naming what was wrong). */
+int th_flow_recover(th_flow *f, const char *path, th_journal_scan *scan, const char **err);
+/* Apply one journal record to the state (the recovery path; exposed for tests and tools). */
+int th_flow_apply(th_flow *f, const th_jrec *r);
+/* Write the session header and the carried-over state into the (new) journal. */
+void th_flow_journal_begin(th_flow *f, int64_t now_ns);
+/* Ask the venue what happened while we were away; new orders are refused until it answers. */
+void th_flow_reconcile(th_flow *f, int64_t now_ns);
+static inline bool th_flow_recovering(const th_flow *f) { return f->recon != TH_RECON_NONE; }
+void th_flow_journal_close(th_flow *f, int64_t now_ns);
+
+/* Events for the strategy since the last drain. */
+static inline void th_flow_events_clear(th_flow *f) { f->nev = 0; }
+
+#endif

@@ -1,0 +1,65 @@
+/* test_venue.h — an in-process venue behind the connector interface (venue_api.h).
+ *
+ * It keeps its own order book of our orders and answers every request one pump later (never from
+ * inside the request, as the interface demands), so the order flow meets the same asynchrony as
+ * with a socket. Tests command it: reject or drop the next requests, fail locally, fill an order,
+ * cancel or expire one on its own, report an order we never sent. With a market callback it also
+ * fills resting orders when the book trades through them (paper fills for `--paper` until the sim
+ * venue exists). The venues issue runs the same scenarios over real sockets against `sim`. */
+#ifndef TH_TEST_VENUE_H
+#define TH_TEST_VENUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/order_flow.h"
+#include "../core/venue_api.h"
+
+typedef struct tv_order {
+    th_venue_order o;
+    const th_instrument *ins;
+    int64_t created_ns;
+} tv_order;
+
+typedef struct tv_req {
+    int32_t kind;
+    char cl_id[40], ex_id[48];
+    const th_instrument *ins;
+    int32_t side;
+    bool post_only;
+    int64_t price, qty, since;
+} tv_req;
+
+typedef struct th_test_venue {
+    th_venue_events ev;
+    tv_order *orders;
+    int32_t norders, orders_cap;
+    th_venue_fill *trades;
+    int32_t ntrades, trades_cap;
+    tv_req *inbox;
+    int32_t ninbox, inbox_cap;
+    uint64_t next_ex, next_trade;
+    /* commands */
+    int32_t reject_next, drop_next, fail_local;
+    int32_t reject_verr;
+    int64_t retry_after_ns;
+    double fee_bps;
+    th_market_top_fn market_top;   /* paper fills (NULL: only commanded fills) */
+    void *market_ctx;
+    const th_instruments *market_ins;
+    uint64_t requests, answered;
+} th_test_venue;
+
+void th_test_venue_init(th_test_venue *v);
+void th_test_venue_free(th_test_venue *v);
+th_venue th_test_venue_as_venue(th_test_venue *v);
+/* Deliver answers to everything received before this call; then paper fills if a market is set. */
+int32_t th_test_venue_pump(th_test_venue *v);
+/* Venue-side happenings. */
+int th_test_venue_fill(th_test_venue *v, const char *cl_id, int64_t qty, int64_t price);
+int th_test_venue_cancel(th_test_venue *v, const char *cl_id);    /* the venue cancels on its own */
+int th_test_venue_inject(th_test_venue *v, const th_instrument *ins, const char *ex_id, int32_t side, int64_t price, int64_t qty);
+tv_order *th_test_venue_find(th_test_venue *v, const char *cl_id);
+int32_t th_test_venue_open_count(const th_test_venue *v);
+
+#endif
