@@ -18,6 +18,7 @@ void th_flow_defaults(th_flow_cfg *cfg)
     th_risk_defaults(&cfg->risk);
     cfg->exec.price_tol_bps = 2;
     cfg->exec.size_tol = 0.10;
+    cfg->exec.amend = true; /* used where the venue amends in place */
     cfg->pending_timeout_ns = 10LL * 1000000000;
     cfg->adopt_unknown = true;
     cfg->venue_cap = 50;

@@ -1,0 +1,738 @@
+/* test_order_flow.c — the order flow driven through the connector interface by the in-process test
+ * venue: journal-before-send, acks, fills and positions, refusals with reasons, rejects, rate-limit
+ * back-off, the circuit breaker, timeouts resolved by query, the kill switch, a failing journal,
+ * quotes, recovery with reconciliation, a randomised run with invariants after every step, and
+ * processes aborted at random journal offsets whose journals rebuild to a consistent state. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../host/core/clock.h"
+#include "../../host/core/log.h"
+#include "../../host/core/order_flow.h"
+#include "../../host/venues/test_venue.h"
+
+#define S 1000000000LL
+
+static th_instruments INS;
+static th_test_venue V;
+static th_flow F;
+static th_journal J;
+static char DIR_[128], JPATH[256], JPATH2[256];
+static int64_t BID = 499900, ASK = 500100; /* 49990.0 / 50010.0 */
+static int32_t HEALTH = TH_BOOK_OK;
+
+static int market(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health)
+{
+    (void)ctx;
+    if (ins < 0) return -1;
+    *bid = BID + ins * 1000;
+    *ask = ASK + ins * 1000;
+    *health = HEALTH;
+    return 0;
+}
+
+static void add_instrument(const char *sym)
+{
+    th_instrument x;
+    memset(&x, 0, sizeof x);
+    snprintf(x.symbol, sizeof x.symbol, "%s", sym);
+    snprintf(x.quote, sizeof x.quote, "USD");
+    x.price_dec = 1;
+    x.qty_dec = 4;
+    x.tick = 1;
+    x.lot = 1;
+    x.min_qty = 10;
+    x.online = true;
+    th_instruments_put(&INS, &x);
+}
+
+static th_flow_cfg cfg(void)
+{
+    th_flow_cfg c;
+    th_flow_defaults(&c);
+    snprintf(c.prefix, sizeof c.prefix, "t1");
+    c.risk.pair_default.band_bps = 200;
+    c.risk.pair_default.layering_bps = 1;
+    c.risk.breaker_errors = 3;
+    c.risk.breaker_cooldown_ns = 5 * S;
+    c.pending_timeout_ns = 2 * S;
+    c.venue_cap = 1000;
+    c.venue_rate = 1000;
+    return c;
+}
+
+static void flow_up(th_flow *f, const th_flow_cfg *c, th_journal *j)
+{
+    const char *err;
+    assert_int_equal(th_flow_init(f, c, &INS, th_test_venue_as_venue(&V), j, th_clock_ns(), &err), 0);
+    th_flow_set_market(f, market, NULL);
+    V.ev = th_flow_venue_events(f);
+}
+
+static int setup(void **st)
+{
+    (void)st;
+    th_log_set_level(TH_LOG_ERROR + 1);
+    th_clock_use_virtual(1000 * S);
+    th_instruments_init(&INS, TH_VENUE_SIM);
+    add_instrument("XBT/USD");
+    add_instrument("ETH/USD");
+    th_test_venue_init(&V);
+    snprintf(DIR_, sizeof DIR_, "/tmp/th_flow_test_XXXXXX");
+    if (!mkdtemp(DIR_)) return -1;
+    snprintf(JPATH, sizeof JPATH, "%s/1.thj", DIR_);
+    snprintf(JPATH2, sizeof JPATH2, "%s/2.thj", DIR_);
+    const char *err;
+    if (th_journal_open(&J, JPATH, false, &err) != 0) return -1;
+    th_flow_cfg c = cfg();
+    flow_up(&F, &c, &J);
+    BID = 499900;
+    ASK = 500100;
+    HEALTH = TH_BOOK_OK;
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    th_flow_free(&F);
+    th_journal_close(&J);
+    th_test_venue_free(&V);
+    th_instruments_free(&INS);
+    unlink(JPATH);
+    unlink(JPATH2);
+    rmdir(DIR_);
+    return 0;
+}
+
+static void advance(int64_t ns) { th_clock_advance_to(th_clock_ns() + ns); }
+
+/* One loop turn: commit and send, then the venue answers. */
+static void turn(void)
+{
+    th_flow_flush(&F, th_clock_ns());
+    th_test_venue_pump(&V);
+    th_flow_flush(&F, th_clock_ns());
+}
+
+typedef struct jcount { int32_t type; int n; } jcount;
+static int jcount_cb(void *p, const th_jrec *r)
+{
+    jcount *c = p;
+    if (r->type == c->type) c->n++;
+    return 0;
+}
+
+/* Records of a type on disk now (what a crash at this instant would leave). */
+static int on_disk(int32_t type)
+{
+    jcount c = {type, 0};
+    th_journal_scan scan;
+    const char *err;
+    assert_int_equal(th_journal_read(JPATH, jcount_cb, &c, &scan, &err), 0);
+    return c.n;
+}
+
+static void intent_is_on_disk_before_the_venue_sees_it(void **st)
+{
+    (void)st;
+    int32_t idx = -1;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 1000, true, "mm", th_clock_ns(), &idx), TH_RISK_OK);
+    assert_int_equal(F.trk.v[idx].state, TH_ORD_PENDING_CREATE);
+    assert_int_equal(V.requests, 0);          /* nothing sent yet */
+    assert_int_equal(on_disk(TH_J_INTENT), 0); /* and nothing committed: group commit at the turn's end */
+    th_flow_flush(&F, th_clock_ns());
+    assert_int_equal(on_disk(TH_J_INTENT), 1);
+    assert_int_equal(V.requests, 1);
+    assert_int_equal(J.commits, 1);
+    th_test_venue_pump(&V);
+    assert_int_equal(F.trk.v[idx].state, TH_ORD_OPEN);
+    assert_string_equal(F.trk.v[idx].ex_id, "TV-1");
+    /* fills: partial, duplicate by trade id (venue re-sends), then the rest */
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[idx].cl_id, 400, 499000), 0);
+    V.ev.on_fill(V.ev.ctx, &V.trades[0]); /* duplicate delivery */
+    assert_int_equal(F.trk.v[idx].filled, 400);
+    assert_int_equal(F.pf.v[0].qty, 400);
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[idx].cl_id, 600, 498900), 0);
+    assert_int_equal(F.trk.v[idx].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[idx].done_reason, TH_DONE_FILLED);
+    assert_int_equal(F.pf.v[0].qty, 1000);
+    assert_int_equal(F.pf.v[0].cost, 400 * 499000LL + 600 * 498900LL);
+    assert_int_equal(F.trk.st.duplicate_fills, 1);
+    /* the strategy sees: ack, fill, fill, done */
+    int fills = 0, orders = 0;
+    for (int32_t i = 0; i < F.nev; i++) {
+        fills += F.ev[i].kind == TH_FLOW_EV_FILL;
+        orders += F.ev[i].kind == TH_FLOW_EV_ORDER;
+    }
+    assert_int_equal(fills, 2);
+    assert_int_equal(orders, 2);
+    th_flow_flush(&F, th_clock_ns());
+    assert_int_equal(on_disk(TH_J_FILL), 2);
+    assert_int_equal(on_disk(TH_J_ACK), 1);
+}
+
+static void refusals_return_reasons_and_send_nothing(void **st)
+{
+    (void)st;
+    int32_t idx;
+    assert_int_equal(th_flow_place(&F, 5, TH_BID, 499000, 1000, false, "", th_clock_ns(), &idx), TH_RISK_UNKNOWN_SYMBOL);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 400000, 1000, false, "", th_clock_ns(), &idx), TH_RISK_PRICE_BAND);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 500200, 1000, true, "", th_clock_ns(), &idx), TH_RISK_POST_ONLY_CROSS);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 5, false, "", th_clock_ns(), &idx), TH_RISK_BELOW_EXCHANGE_MIN_QTY);
+    HEALTH = TH_BOOK_GAPPED;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 1000, false, "", th_clock_ns(), &idx), TH_RISK_BOOK_NOT_OK);
+    HEALTH = TH_BOOK_OK;
+    turn();
+    assert_int_equal(V.requests, 0);
+    assert_int_equal(F.trk.n, 0);
+    assert_int_equal(on_disk(TH_J_INTENT), 0);
+    assert_int_equal(F.risk.refusals[TH_RISK_PRICE_BAND], 1);
+    assert_int_equal(F.risk.refusals[TH_RISK_BOOK_NOT_OK], 1);
+}
+
+static void venue_bucket_limits_the_order_rate(void **st)
+{
+    (void)st;
+    th_flow_free(&F);
+    th_flow_cfg c = cfg();
+    c.venue_cap = 3;
+    c.venue_rate = 1;
+    c.rate_model = TH_RATE_KRAKEN;
+    c.pair_cap = 2;
+    c.pair_rate = 1;
+    flow_up(&F, &c, &J);
+    int32_t idx;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_OK);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 498000, 100, true, "", th_clock_ns(), &idx), TH_RISK_OK);
+    /* Kraken per-pair counter full (2), the venue bucket still has one: ETH still goes */
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 497000, 100, true, "", th_clock_ns(), &idx), TH_RISK_RATE_LIMITED);
+    assert_int_equal(th_flow_place(&F, 1, TH_BID, 500000, 100, true, "", th_clock_ns(), &idx), TH_RISK_OK);
+    assert_int_equal(th_flow_place(&F, 1, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_RATE_LIMITED);
+    advance(2 * S);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 497000, 100, true, "", th_clock_ns(), &idx), TH_RISK_OK);
+    assert_int_equal(F.risk.refusals[TH_RISK_RATE_LIMITED], 2);
+    /* cancels are never refused by the limiter, but are charged (young orders cost 8) */
+    turn();
+    assert_int_equal(th_flow_cancel(&F, idx, th_clock_ns()), 0);
+    assert_true(th_bucket_level(&F.pair_bucket[0], th_clock_ns()) < 0);
+}
+
+static void rejects_rate_limit_backoff_and_breaker(void **st)
+{
+    (void)st;
+    int32_t idx;
+    V.reject_next = 1;
+    V.reject_verr = TH_VERR_RATE_LIMITED;
+    V.retry_after_ns = 3 * S;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_OK);
+    turn();
+    assert_int_equal(F.trk.v[idx].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[idx].done_reason, TH_DONE_REJECTED);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_VENUE_BACKOFF);
+    advance(3 * S + 1);
+    /* business rejects count towards the breaker: 3 in a row open it */
+    V.reject_next = 2;
+    V.reject_verr = TH_VERR_REJECTED;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000 - i * 100, 100, true, "", th_clock_ns(), &idx), TH_RISK_OK);
+        turn();
+    }
+    /* 1 (rate limit) + 2 rejects: the breaker opened on the third consecutive error */
+    assert_int_equal(F.risk.breaker_trips, 1);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_BREAKER_OPEN);
+    advance(5 * S);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_OK);
+    turn();
+    assert_int_equal(F.trk.v[idx].state, TH_ORD_OPEN);
+    assert_int_equal(F.risk.consecutive_errors, 0);
+}
+
+static void lost_requests_are_resolved_by_query(void **st)
+{
+    (void)st;
+    int32_t a, b;
+    V.drop_next = 1; /* the place never reaches the venue, and no answer comes */
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &a), TH_RISK_OK);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 498000, 100, true, "", th_clock_ns(), &b), TH_RISK_OK);
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_PENDING_CREATE);
+    assert_int_equal(F.trk.v[b].state, TH_ORD_OPEN);
+    /* the cancel of b is lost too */
+    V.drop_next = 1;
+    th_flow_cancel(&F, b, th_clock_ns());
+    turn();
+    assert_int_equal(F.trk.v[b].state, TH_ORD_PENDING_CANCEL);
+    advance(1 * S);
+    th_flow_tick(&F, th_clock_ns());
+    turn();
+    assert_int_equal(V.requests, 3); /* place a, place b, cancel b; not due yet: no queries */
+    advance(2 * S);
+    th_flow_tick(&F, th_clock_ns());
+    turn();  /* queries out and answered: a unknown -> failed; b still open -> cancel again */
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_FAILED);
+    turn();
+    assert_int_equal(F.trk.v[b].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[b].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(th_test_venue_open_count(&V), 0);
+    /* a cancel of an order the venue already finished: the query settles it */
+    int32_t c;
+    th_flow_place(&F, 0, TH_ASK, 501000, 100, true, "", th_clock_ns(), &c);
+    turn();
+    th_test_venue_find(&V, F.trk.v[c].cl_id)->o.open = 0; /* gone at the venue, silently */
+    th_flow_cancel(&F, c, th_clock_ns());
+    turn();
+    turn();
+    assert_int_equal(F.trk.v[c].state, TH_ORD_DONE);
+}
+
+static void cancel_before_ack_and_before_send(void **st)
+{
+    (void)st;
+    int32_t a, b;
+    th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &a);
+    assert_int_equal(th_flow_cancel(&F, a, th_clock_ns()), 0); /* still in the outbox: never sent */
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_FAILED);
+    th_flow_place(&F, 0, TH_BID, 498000, 100, true, "", th_clock_ns(), &b);
+    th_flow_flush(&F, th_clock_ns());
+    assert_int_equal(th_flow_cancel(&F, b, th_clock_ns()), 0); /* sent, not acked: flagged */
+    assert_true(F.trk.v[b].flags & TH_ORD_CANCEL_WANTED);
+    turn(); /* ack arrives -> the cancel goes out */
+    turn();
+    assert_int_equal(F.trk.v[b].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[b].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(V.requests, 2);
+    assert_int_equal(th_test_venue_open_count(&V), 0);
+}
+
+static void kill_switch_cancels_everything_and_stays(void **st)
+{
+    (void)st;
+    int32_t a, b, c;
+    th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &a);
+    th_flow_place(&F, 1, TH_ASK, 502000, 100, true, "", th_clock_ns(), &b);
+    turn();
+    th_flow_place(&F, 0, TH_ASK, 501000, 100, true, "", th_clock_ns(), &c); /* in the outbox */
+    th_flow_kill(&F, 0, "operator: REPL", th_clock_ns());
+    turn();
+    assert_int_equal(th_test_venue_open_count(&V), 0);
+    assert_int_equal(F.trk.nlive, 0);
+    assert_int_equal(F.trk.v[c].done_reason, TH_DONE_FAILED);
+    assert_null(th_test_venue_find(&V, F.trk.v[c].cl_id)); /* never reached the venue */
+    int32_t idx;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_HALTED);
+    advance(3600 * S);
+    th_flow_tick(&F, th_clock_ns());
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_HALTED);
+    th_flow_rearm(&F, th_clock_ns());
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_OK);
+    th_flow_flush(&F, th_clock_ns());
+    assert_int_equal(on_disk(TH_J_KILL), 1);
+    assert_int_equal(on_disk(TH_J_REARM), 1);
+}
+
+static void loss_cap_pulls_the_kill_switch(void **st)
+{
+    (void)st;
+    th_flow_free(&F);
+    th_flow_cfg c = cfg();
+    c.risk.daily_loss_cap = 50; /* USD */
+    flow_up(&F, &c, &J);
+    int32_t a, b;
+    th_flow_place(&F, 0, TH_BID, 499000, 1000, true, "", th_clock_ns(), &a); /* 0.1 BTC */
+    th_flow_place(&F, 0, TH_BID, 490000, 1000, true, "", th_clock_ns(), &b);
+    turn();
+    th_test_venue_fill(&V, F.trk.v[a].cl_id, 1000, 499000);
+    th_flow_mark(&F, 0, 495000, th_clock_ns()); /* -40 */
+    th_flow_tick(&F, th_clock_ns());
+    assert_false(F.risk.halted);
+    th_flow_mark(&F, 0, 493000, th_clock_ns()); /* -60 */
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(F.risk.halted);
+    assert_int_equal(F.risk.halt_code, TH_RISK_DAILY_LOSS);
+    turn();
+    assert_int_equal(F.trk.v[b].state, TH_ORD_DONE); /* the other bid was cancelled */
+    int32_t idx;
+    assert_int_equal(th_flow_place(&F, 0, TH_ASK, 494000, 1000, false, "", th_clock_ns(), &idx), TH_RISK_DAILY_LOSS);
+}
+
+static void failing_journal_halts_and_sends_nothing(void **st)
+{
+    (void)st;
+    int32_t a, b;
+    th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &a);
+    turn();
+    th_flow_place(&F, 0, TH_BID, 498000, 100, true, "", th_clock_ns(), &b);
+    close(J.fd); /* the disk goes away */
+    J.fd = open("/dev/full", 1);
+    assert_int_equal(th_flow_flush(&F, th_clock_ns()), -1);
+    assert_true(F.risk.halted);
+    assert_null(th_test_venue_find(&V, F.trk.v[b].cl_id)); /* its intent is not on disk: never sent */
+    assert_int_equal(F.trk.v[b].done_reason, TH_DONE_FAILED);
+    th_test_venue_pump(&V);                                  /* but the cancel of a went out */
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_CANCELLED);
+}
+
+static void quotes_converge_with_few_actions(void **st)
+{
+    (void)st;
+    th_quote q[4] = {{TH_BID, 0, 499500, 100, "b1"}, {TH_BID, 0, 499000, 100, "b2"}, {TH_ASK, 0, 500500, 100, "a1"},
+                     {TH_ASK, 0, 501000, 100, "a2"}};
+    th_quotes_outcome r;
+    assert_int_equal(th_flow_quotes(&F, 0, q, 4, th_clock_ns(), &r), 0);
+    assert_int_equal(r.placed, 4);
+    assert_int_equal(th_flow_quotes(&F, 0, q, 4, th_clock_ns(), &r), 0); /* still pending: nothing new */
+    assert_int_equal(r.kept, 4);
+    assert_int_equal(r.placed, 0);
+    turn();
+    q[0].price = 499501; /* within tolerance (2 bps) */
+    q[3].price = 502000; /* moved: amended in place (the test venue amends) */
+    assert_int_equal(th_flow_quotes(&F, 0, q, 4, th_clock_ns(), &r), 0);
+    assert_int_equal(r.kept, 3);
+    assert_int_equal(r.replaced, 1);
+    turn();
+    assert_int_equal(th_test_venue_open_count(&V), 4);
+    int found = 0;
+    for (int32_t i = 0; i < V.norders; i++) found += V.orders[i].o.open && V.orders[i].o.price == 502000;
+    assert_int_equal(found, 1);
+    /* a target that fails a gate is refused with its reason, the rest still applied */
+    q[1].price = 400000;
+    assert_int_equal(th_flow_quotes(&F, 0, q, 4, th_clock_ns(), &r), 0);
+    assert_int_equal(r.first_refusal, TH_RISK_PRICE_BAND);
+    turn();
+    assert_int_equal(th_test_venue_open_count(&V), 3); /* the stale b2 was not left up */
+    /* empty targets pull every quote */
+    assert_int_equal(th_flow_quotes(&F, 0, q, 0, th_clock_ns(), &r), 0);
+    assert_int_equal(r.cancelled, 3);
+    turn();
+    assert_int_equal(th_test_venue_open_count(&V), 0);
+}
+
+/* ---- recovery ---- */
+
+typedef struct snapshot {
+    int n;
+    struct { char cl[40]; int32_t state, reason; int64_t filled, qty, price; } o[512];
+    int64_t qty[2], cost[2], realised[2], fees[2];
+} snapshot;
+
+static void snap(const th_flow *f, snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    for (int32_t i = 0; i < f->trk.n && s->n < 512; i++) {
+        const th_order *o = &f->trk.v[i];
+        snprintf(s->o[s->n].cl, sizeof s->o[0].cl, "%s", o->cl_id);
+        s->o[s->n].state = o->state;
+        s->o[s->n].reason = o->done_reason;
+        s->o[s->n].filled = o->filled;
+        s->o[s->n].qty = o->qty;
+        s->o[s->n].price = o->price;
+        s->n++;
+    }
+    for (int i = 0; i < 2; i++) {
+        s->qty[i] = f->pf.v[i].qty;
+        s->cost[i] = f->pf.v[i].cost;
+        s->realised[i] = f->pf.v[i].realised;
+        s->fees[i] = f->pf.v[i].fees;
+    }
+}
+
+static void assert_same_state(const th_flow *live, const th_flow *rebuilt)
+{
+    snapshot *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+    snap(live, a);
+    snap(rebuilt, b);
+    assert_int_equal(a->n, b->n);
+    for (int i = 0; i < a->n; i++) {
+        int32_t k = th_tracker_find_cl(&rebuilt->trk, a->o[i].cl);
+        assert_true(k >= 0);
+        const th_order *o = &rebuilt->trk.v[k];
+        if (o->state != a->o[i].state || o->filled != a->o[i].filled || o->done_reason != a->o[i].reason ||
+            o->qty != a->o[i].qty || o->price != a->o[i].price)
+            fail_msg("order %s differs after rebuild: state %d/%d filled %lld/%lld", a->o[i].cl, a->o[i].state, o->state,
+                     (long long)a->o[i].filled, (long long)o->filled);
+    }
+    assert_memory_equal(a->qty, b->qty, sizeof a->qty);
+    assert_memory_equal(a->cost, b->cost, sizeof a->cost);
+    assert_memory_equal(a->realised, b->realised, sizeof a->realised);
+    assert_memory_equal(a->fees, b->fees, sizeof a->fees);
+    free(a);
+    free(b);
+}
+
+static void recovery_rebuilds_then_reconciles(void **st)
+{
+    (void)st;
+    V.fee_bps = 10;
+    int32_t a, b, c, d;
+    th_flow_place(&F, 0, TH_BID, 499000, 1000, true, "a", th_clock_ns(), &a);
+    th_flow_place(&F, 0, TH_ASK, 501000, 1000, true, "b", th_clock_ns(), &b);
+    th_flow_place(&F, 1, TH_BID, 500000, 500, true, "c", th_clock_ns(), &c);
+    turn();
+    th_test_venue_fill(&V, F.trk.v[a].cl_id, 300, 499000);
+    th_flow_place(&F, 1, TH_ASK, 502000, 500, true, "d", th_clock_ns(), &d);
+    th_flow_flush(&F, th_clock_ns()); /* d is sent... */
+    char cl_a[40], cl_b[40], cl_c[40], cl_d[40];
+    snprintf(cl_a, sizeof cl_a, "%s", F.trk.v[a].cl_id);
+    snprintf(cl_b, sizeof cl_b, "%s", F.trk.v[b].cl_id);
+    snprintf(cl_c, sizeof cl_c, "%s", F.trk.v[c].cl_id);
+    snprintf(cl_d, sizeof cl_d, "%s", F.trk.v[d].cl_id);
+    /* ...and the host dies before the ack. Reference: a rebuild from the journal equals the state. */
+    th_flow ref;
+    th_flow_cfg cc = cfg();
+    const char *err;
+    assert_int_equal(th_flow_init(&ref, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+    th_journal_scan scan;
+    assert_int_equal(th_flow_recover(&ref, JPATH, &scan, &err), 0);
+    assert_same_state(&F, &ref);
+    th_flow_free(&ref);
+    th_flow_free(&F);
+    th_journal_close(&J);
+
+    /* Meanwhile at the venue: d is accepted, a fills fully, b is cancelled by the venue,
+     * c fills 200, and an order we never sent appears. */
+    th_flow down; /* the host is down: answers go nowhere that matters */
+    assert_int_equal(th_flow_init(&down, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+    V.ev = th_flow_venue_events(&down);
+    th_test_venue_pump(&V);
+    th_test_venue_fill(&V, cl_a, 700, 498500);
+    th_test_venue_cancel(&V, cl_b);
+    th_test_venue_fill(&V, cl_c, 200, 500000);
+    th_test_venue_inject(&V, &INS.v[1], "FOREIGN-1", TH_BID, 490000, 100);
+    th_flow_free(&down);
+
+    /* Restart: new session prefix, new journal, state from the old one, then reconcile. */
+    cc = cfg();
+    snprintf(cc.prefix, sizeof cc.prefix, "t2");
+    assert_int_equal(th_journal_open(&J, JPATH2, false, &err), 0);
+    flow_up(&F, &cc, &J);
+    assert_int_equal(th_flow_recover(&F, JPATH, &scan, &err), 0);
+    assert_int_equal(F.trk.nlive, 4);
+    assert_int_equal(F.pf.v[0].qty, 300);
+    th_flow_journal_begin(&F, th_clock_ns());
+    th_flow_reconcile(&F, th_clock_ns());
+    int32_t idx;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_RECOVERING);
+    turn(); /* trades answer -> open orders asked */
+    turn(); /* open orders answer -> resolved */
+    assert_false(th_flow_recovering(&F));
+    int32_t ka = th_tracker_find_cl(&F.trk, cl_a), kb = th_tracker_find_cl(&F.trk, cl_b), kc = th_tracker_find_cl(&F.trk, cl_c),
+            kd = th_tracker_find_cl(&F.trk, cl_d);
+    assert_int_equal(F.trk.v[ka].done_reason, TH_DONE_FILLED);
+    assert_int_equal(F.trk.v[kb].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[kb].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(F.trk.v[kc].state, TH_ORD_OPEN);
+    assert_int_equal(F.trk.v[kc].filled, 200);
+    assert_int_equal(F.trk.v[kd].state, TH_ORD_OPEN);
+    assert_string_equal(F.trk.v[kd].ex_id, th_test_venue_find(&V, cl_d)->o.ex_id);
+    assert_int_equal(F.pf.v[0].qty, 1000);
+    assert_int_equal(F.pf.v[1].qty, 200);
+    assert_int_equal(F.st.adopted, 1);
+    int32_t kf = th_tracker_find_ex(&F.trk, "FOREIGN-1");
+    assert_true(kf >= 0 && (F.trk.v[kf].flags & TH_ORD_ADOPTED));
+    /* fees: 10 bps on every fill, none lost or doubled across the crash */
+    int64_t fees = 0;
+    for (int32_t i = 0; i < V.ntrades; i++) fees += V.trades[i].fee;
+    assert_int_equal(F.pf.v[0].fees + F.pf.v[1].fees, fees);
+    /* and the new journal alone rebuilds this state */
+    th_flow_flush(&F, th_clock_ns());
+    assert_int_equal(th_flow_init(&ref, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+    assert_int_equal(th_flow_recover(&ref, JPATH2, &scan, &err), 0);
+    assert_int_equal(ref.trk.nlive, F.trk.nlive);
+    assert_memory_equal(&ref.pf.v[0].qty, &F.pf.v[0].qty, sizeof(int64_t));
+    assert_int_equal(ref.pf.v[0].cost, F.pf.v[0].cost);
+    assert_int_equal(ref.pf.v[1].realised, F.pf.v[1].realised);
+    th_flow_free(&ref);
+    (void)idx;
+}
+
+static void unknown_orders_cancelled_by_configuration(void **st)
+{
+    (void)st;
+    th_test_venue_inject(&V, &INS.v[0], "FOREIGN-2", TH_ASK, 510000, 100);
+    th_flow_free(&F);
+    th_flow_cfg c = cfg();
+    c.adopt_unknown = false;
+    flow_up(&F, &c, &J);
+    th_flow_reconcile(&F, th_clock_ns());
+    turn();
+    turn();
+    turn();
+    assert_int_equal(F.st.adopted_cancelled, 1);
+    assert_int_equal(th_test_venue_open_count(&V), 0);
+    assert_int_equal(F.trk.n, 0);
+}
+
+/* ---- randomised ---- */
+
+static uint64_t RNG = 88172645463325252ull;
+static uint64_t rnd(void)
+{
+    RNG ^= RNG << 13;
+    RNG ^= RNG >> 7;
+    RNG ^= RNG << 17;
+    return RNG;
+}
+
+static int32_t NPLACED;
+
+static void random_step(void)
+{
+    int64_t now = th_clock_ns();
+    int32_t ins = (int32_t)(rnd() % 2), idx;
+    switch (rnd() % 12) {
+    case 0: case 1: case 2: {
+        int32_t side = (int32_t)(rnd() % 2);
+        int64_t px = side == TH_BID ? 495000 - (int64_t)(rnd() % 400) * 10 : 505000 + (int64_t)(rnd() % 400) * 10;
+        if (th_flow_place(&F, ins, side, px + ins * 1000, 10 + (int64_t)(rnd() % 500), true, "r", now, &idx) == TH_RISK_OK) NPLACED++;
+        break;
+    }
+    case 3:
+        if (F.trk.n) th_flow_cancel(&F, (int32_t)(rnd() % (uint64_t)F.trk.n), now);
+        break;
+    case 4: case 5:
+        if (V.norders) {
+            tv_order *o = &V.orders[rnd() % (uint64_t)V.norders];
+            th_test_venue_fill(&V, o->o.cl_id, 1 + (int64_t)(rnd() % 300), o->o.price);
+        }
+        break;
+    case 6:
+        if (V.ntrades && V.ev.on_fill) V.ev.on_fill(V.ev.ctx, &V.trades[rnd() % (uint64_t)V.ntrades]); /* duplicate */
+        break;
+    case 7:
+        if (V.norders) th_test_venue_cancel(&V, V.orders[rnd() % (uint64_t)V.norders].o.cl_id);
+        break;
+    case 8: V.drop_next = 1; break;
+    case 9: V.reject_next = 1; V.reject_verr = TH_VERR_REJECTED; break;
+    case 10: advance((int64_t)(rnd() % 3) * S); th_flow_tick(&F, th_clock_ns()); break;
+    default: turn(); break;
+    }
+}
+
+static void check_invariants(int step)
+{
+    int64_t pos[2] = {0, 0};
+    int32_t live = 0;
+    for (int32_t i = 0; i < F.trk.n; i++) {
+        const th_order *o = &F.trk.v[i];
+        if (o->filled > o->qty) fail_msg("step %d: %s filled > qty", step, o->cl_id);
+        if (o->state != TH_ORD_DONE) live++;
+        if (o->state == TH_ORD_DONE && (o->live_next >= 0 || o->live_prev >= 0)) fail_msg("step %d: done order linked live", step);
+        pos[o->instrument] += o->side == TH_BID ? o->filled : -o->filled;
+    }
+    if (live != F.trk.nlive) fail_msg("step %d: live count %d != %d", step, live, F.trk.nlive);
+    for (int i = 0; i < 2; i++)
+        if (pos[i] != F.pf.v[i].qty) fail_msg("step %d: position %lld != fills %lld", step, (long long)F.pf.v[i].qty, (long long)pos[i]);
+    /* every venue trade is counted exactly once */
+    int64_t vpos[2] = {0, 0};
+    for (int32_t i = 0; i < V.ntrades; i++) {
+        int k = strcmp(V.trades[i].symbol, "XBT/USD") == 0 ? 0 : 1;
+        vpos[k] += V.trades[i].side == TH_BID ? V.trades[i].qty : -V.trades[i].qty;
+    }
+    if (vpos[0] != pos[0] || vpos[1] != pos[1]) fail_msg("step %d: venue trades differ from our position", step);
+    /* every intent is accounted for: one tracked order per accepted place */
+    if (F.trk.n != NPLACED) fail_msg("step %d: %d orders tracked for %d intents", step, F.trk.n, NPLACED);
+}
+
+static void randomised_run_keeps_invariants_and_rebuilds(void **st)
+{
+    (void)st;
+    NPLACED = 0;
+    F.risk.lim.breaker_errors = 0;
+    for (int step = 0; step < 20000; step++) {
+        random_step();
+        check_invariants(step);
+    }
+    turn();
+    th_flow ref;
+    th_flow_cfg cc = cfg();
+    const char *err;
+    th_journal_scan scan;
+    assert_int_equal(th_flow_init(&ref, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+    assert_int_equal(th_flow_recover(&ref, JPATH, &scan, &err), 0);
+    assert_same_state(&F, &ref);
+    assert_true(F.st.fills > 500);
+    assert_true(F.trk.st.duplicate_fills > 100);
+    th_flow_free(&ref);
+}
+
+/* A child process runs random activity and aborts when the journal reaches a random byte; the
+ * parent rebuilds from what is on disk: the state is consistent and every journalled intent is
+ * there exactly once. */
+static void aborted_processes_rebuild_consistently(void **st)
+{
+    (void)st;
+    for (int round = 0; round < 8; round++) {
+        unlink(JPATH2);
+        pid_t pid = fork();
+        if (pid == 0) {
+            char at[32];
+            snprintf(at, sizeof at, "%d", 2000 + round * 7919);
+            setenv("TH_JOURNAL_CRASH_AT", at, 1);
+            th_journal j2;
+            const char *err;
+            th_flow_free(&F);
+            if (th_journal_open(&j2, JPATH2, false, &err) != 0) _exit(3);
+            th_flow_cfg c = cfg();
+            flow_up(&F, &c, &j2);
+            RNG = 1234567u + (uint64_t)round;
+            for (int step = 0; step < 200000; step++) random_step();
+            _exit(4); /* the hook should have fired long before */
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        assert_true(WIFSIGNALED(status));
+        th_flow ref;
+        th_flow_cfg cc = cfg();
+        const char *err;
+        th_journal_scan scan;
+        assert_int_equal(th_flow_init(&ref, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+        assert_int_equal(th_flow_recover(&ref, JPATH2, &scan, &err), 0);
+        jcount intents = {TH_J_INTENT, 0};
+        th_journal_read(JPATH2, jcount_cb, &intents, &scan, &err);
+        assert_true(intents.n > 0);
+        assert_int_equal(ref.trk.n - (int32_t)ref.trk.st.adopted, intents.n);
+        int64_t pos[2] = {0, 0};
+        for (int32_t i = 0; i < ref.trk.n; i++) {
+            const th_order *o = &ref.trk.v[i];
+            assert_true(o->filled <= o->qty);
+            pos[o->instrument] += o->side == TH_BID ? o->filled : -o->filled;
+        }
+        assert_int_equal(pos[0], ref.pf.v[0].qty);
+        assert_int_equal(pos[1], ref.pf.v[1].qty);
+        th_flow_free(&ref);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(intent_is_on_disk_before_the_venue_sees_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(refusals_return_reasons_and_send_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(venue_bucket_limits_the_order_rate, setup, teardown),
+        cmocka_unit_test_setup_teardown(rejects_rate_limit_backoff_and_breaker, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_requests_are_resolved_by_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancel_before_ack_and_before_send, setup, teardown),
+        cmocka_unit_test_setup_teardown(kill_switch_cancels_everything_and_stays, setup, teardown),
+        cmocka_unit_test_setup_teardown(loss_cap_pulls_the_kill_switch, setup, teardown),
+        cmocka_unit_test_setup_teardown(failing_journal_halts_and_sends_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(quotes_converge_with_few_actions, setup, teardown),
+        cmocka_unit_test_setup_teardown(recovery_rebuilds_then_reconciles, setup, teardown),
+        cmocka_unit_test_setup_teardown(unknown_orders_cancelled_by_configuration, setup, teardown),
+        cmocka_unit_test_setup_teardown(randomised_run_keeps_invariants_and_rebuilds, setup, teardown),
+        cmocka_unit_test_setup_teardown(aborted_processes_rebuild_consistently, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
