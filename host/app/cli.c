@@ -63,6 +63,7 @@ static int cmd_run(int argc, char **argv) { return run_like(argc, argv, "run", 0
 static int cmd_backtest(int argc, char **argv) { return run_like(argc, argv, "backtest", 1); }
 
 int th_cmd_replay(int argc, char **argv);
+int th_journal_cmd(int argc, char **argv);
 
 static int cmd_record(int argc, char **argv)
 {
@@ -128,6 +129,14 @@ const th_cli_cmd TH_COMMANDS[] = {
      "Will attach to a running host's 0600 unix-socket REPL to evaluate Lua inside it. This build's\n"
      "host does not open a REPL socket yet, so the command refuses to run (exit 2).\n",
      cmd_repl},
+    {"journal", "rebuild and print the state an order journal holds",
+     "usage: tradehost journal FILE|DIR [--json]\n\n"
+     "Reads an order journal (a DIR means its newest .thj file) with the same code recovery uses and\n"
+     "prints what it holds: every order with its state, fills and done reason, the positions in\n"
+     "instrument units, and the kill switch. A torn last record (a crash while writing) is reported\n"
+     "and ignored; corruption before the end is an error (exit 1).\n"
+     "  --json   one JSON object: file, records, torn_tail, halted, halt_reason, orders, positions\n",
+     th_journal_cmd},
     {"version", "print the version", "usage: tradehost version\n\nPrints the tradehost version.\n", cmd_version},
     {NULL, NULL, NULL, NULL},
 };

@@ -21,6 +21,7 @@
 #include "../feed/market.h"
 #include "../feed/recording.h"
 #include "../lua/lua_host.h"
+#include "trading.h"
 
 #define HEALTH_QUEUE 1024
 
@@ -51,8 +52,11 @@ typedef struct session_feed {
 
 typedef struct session {
     uv_loop_t loop;
-    uv_signal_t sig_term, sig_int, sig_hup;
-    uv_timer_t tick_timer, stop_timer;
+    uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
+    uv_timer_t tick_timer, stop_timer, drain_timer;
+    uv_check_t turn_check;     /* end of every loop turn: journal commit, then orders out */
+    int64_t drain_deadline;
+    th_trading tr;
     th_lua lua;
     th_strategy strat;
     bool strategy_loaded;
@@ -69,6 +73,32 @@ static void close_handle(uv_handle_t *h)
     if (h->loop && !uv_is_closing(h)) uv_close(h, NULL);
 }
 
+static void finish_stop(session *s)
+{
+    uv_timer_stop(&s->drain_timer);
+    close_handle((uv_handle_t *)&s->drain_timer);
+    close_handle((uv_handle_t *)&s->turn_check);
+    close_handle((uv_handle_t *)&s->stop_timer);
+    close_handle((uv_handle_t *)&s->sig_term);
+    close_handle((uv_handle_t *)&s->sig_int);
+    close_handle((uv_handle_t *)&s->sig_hup);
+    close_handle((uv_handle_t *)&s->sig_usr1);
+}
+
+/* Graceful stop: wait (up to 5 s) for the venue to confirm every cancel before closing. */
+static void on_drain(uv_timer_t *t)
+{
+    session *s = t->data;
+    th_trading_turn(&s->tr);
+    th_flow_events_clear(&s->tr.flow);
+    int32_t live = s->tr.active ? s->tr.flow.trk.nlive : 0;
+    if (live == 0 || th_mono_ns() > s->drain_deadline) {
+        if (live) th_logf(TH_LOG_ERROR, "stopped with orders still live at the venue", "live_orders=%d", live);
+        else th_logf(TH_LOG_INFO, "every order is cancelled", NULL);
+        finish_stop(s);
+    }
+}
+
 static void session_stop(session *s, const char *why)
 {
     if (s->stopping) return;
@@ -81,10 +111,24 @@ static void session_stop(session *s, const char *why)
         close_handle((uv_handle_t *)&s->mf.timer);
         close_handle((uv_handle_t *)&s->mf.idle);
     }
-    close_handle((uv_handle_t *)&s->stop_timer);
-    close_handle((uv_handle_t *)&s->sig_term);
-    close_handle((uv_handle_t *)&s->sig_int);
-    close_handle((uv_handle_t *)&s->sig_hup);
+    int32_t live = th_trading_cancel_all(&s->tr);
+    if (live > 0 && s->drain_timer.loop) {
+        th_logf(TH_LOG_INFO, "cancelling every open order before exit", "live_orders=%d", live);
+        s->drain_deadline = th_mono_ns() + 5000000000LL;
+        uv_timer_start(&s->drain_timer, on_drain, 0, 20);
+        return;
+    }
+    finish_stop(s);
+}
+
+/* After every loop turn: commit the journal and send, let the venue answer, tell the strategy. */
+static void on_turn(uv_check_t *h)
+{
+    session *s = h->data;
+    if (!s->tr.active || s->stopping) return;
+    th_trading_turn(&s->tr);
+    th_trading_dispatch(&s->tr, &s->lua, &s->strat);
+    th_trading_turn(&s->tr);
 }
 
 static void dispatch_tick(session *s)
@@ -110,6 +154,7 @@ static void on_tick(uv_timer_t *t)
     session *s = t->data;
     feed_clock_sync(s);
     if (s->mf.active && s->mf.stale_ns > 0) th_feed_check_stale(&s->mf.feed, th_clock_ns(), s->mf.stale_ns);
+    th_trading_tick(&s->tr);
     dispatch_tick(s);
 }
 
@@ -145,6 +190,7 @@ static void dispatch_market(session *s)
         if (!fs || !fs->dirty) continue;
         fs->dirty = false;
         if (!m->wanted[i]) continue;
+        th_trading_mark(&s->tr, i);
         m->book_events++;
         th_metric_inc(s->m_book_events);
         lua_pushstring(L, m->feed.instruments.v[i].symbol);
@@ -308,6 +354,11 @@ static void on_stop_timer(uv_timer_t *t) { session_stop(t->data, "duration"); }
 static void on_signal(uv_signal_t *h, int signum)
 {
     session *s = h->data;
+    if (signum == SIGUSR1) {
+        th_logf(TH_LOG_WARN, "SIGUSR1: kill switch", NULL);
+        if (s->tr.active) th_flow_kill(&s->tr.flow, TH_RISK_HALTED, "SIGUSR1", th_clock_ns());
+        return;
+    }
     if (signum == SIGHUP) {
         th_logf(TH_LOG_INFO, "SIGHUP: reloading strategy", "strategy=%s", s->strat.name);
         th_strategy_reload(&s->lua, &s->strat);
@@ -376,9 +427,18 @@ int th_session_run(const th_session_opts *o)
     start_signal(s, &s->sig_term, SIGTERM);
     start_signal(s, &s->sig_int, SIGINT);
     start_signal(s, &s->sig_hup, SIGHUP);
+    start_signal(s, &s->sig_usr1, SIGUSR1);
     uv_timer_init(&s->loop, &s->tick_timer);
     uv_timer_init(&s->loop, &s->stop_timer);
-    s->tick_timer.data = s->stop_timer.data = s;
+    uv_timer_init(&s->loop, &s->drain_timer);
+    uv_check_init(&s->loop, &s->turn_check);
+    s->tick_timer.data = s->stop_timer.data = s->drain_timer.data = s->turn_check.data = s;
+    if (th_trading_open(&s->tr, &s->lua, o->home, s->mf.active ? &s->mf.feed : NULL, &err) != 0) {
+        fprintf(stderr, "tradehost: orders: %s\n", err);
+        code = 2;
+        goto teardown;
+    }
+    uv_check_start(&s->turn_check, on_turn);
 
     double tick_ms = th_lua_cfg_number(&s->lua, "strategy.tick_ms", 1000);
     s->tick_ms = tick_ms;
@@ -401,6 +461,7 @@ int th_session_run(const th_session_opts *o)
 teardown:
     if (code != 0) session_stop(s, "start-up failed");
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
+    th_trading_close(&s->tr);
     if (uv_loop_close(&s->loop) != 0) {
         th_logf(TH_LOG_ERROR, "loop closed with live handles", NULL);
         code = 1;

@@ -170,6 +170,8 @@ void th_journal_close(th_journal *j)
     j->fd = -1;
 }
 
+int th_journal_commit(th_journal *j, const char **err);
+
 int th_journal_append(th_journal *j, const th_jrec *r)
 {
     uint8_t body[1024];
@@ -190,6 +192,10 @@ int th_journal_append(th_journal *j, const th_jrec *r)
     j->len += 8 + (size_t)n;
     j->records++;
     j->pending_records++;
+    if (j->commit_each) {
+        const char *err;
+        return th_journal_commit(j, &err);
+    }
     return 0;
 }
 

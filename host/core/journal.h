@@ -57,6 +57,7 @@ typedef struct th_jrec {
 typedef struct th_journal {
     int fd;
     bool sync;
+    bool commit_each;          /* fsync = "always": every record is committed as it is appended */
     char *buf;
     size_t len, cap;
     uint64_t offset;           /* bytes in the file */

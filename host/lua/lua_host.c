@@ -6,6 +6,7 @@
 #include <luajit.h>
 #include <lualib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/clock.h"
@@ -110,7 +111,10 @@ static void push_cfg_path(th_lua *lh, const char *path)
         memcpy(key, p, n);
         key[n] = 0;
         if (!lua_istable(L, -1)) { lua_pop(L, 1); lua_pushnil(L); return; }
-        lua_getfield(L, -1, key);
+        char *end;
+        long ix = strtol(key, &end, 10);
+        if (*key && !*end) lua_rawgeti(L, -1, (int)ix); /* "pairs.3.max_position": array index */
+        else lua_getfield(L, -1, key);
         lua_remove(L, -2);
         p += n;
         if (*p == '.') p++;

@@ -43,6 +43,7 @@ M.schema = {
       pace = { type = "string", enum = { "full", "recorded" }, default = "recorded" },
       speed = { type = "number", min = 0.001, default = 1 },
       stale_ms = { type = "number", min = 1, default = 5000 },
+      fee_bps = { type = "number", min = 0 },
       credentials = { type = "table", fields = { key_env = ENV, secret_env = ENV } },
     } },
     strategy = { type = "table", required = true, fields = {
@@ -59,6 +60,9 @@ M.schema = {
       type = "table", open = true, fields = {
         symbol = { type = "string", required = true },
         enabled = { type = "boolean", default = true },
+        -- per-pair risk overrides (base units)
+        max_order_size = POS, min_order_size = POS, max_position = POS,
+        max_open_orders = { type = "integer", min = 0 },
       } } },
     risk = { type = "table", default = {}, fields = {
       budget = POS, max_order_size = POS, max_order_notional = POS, min_order_notional = POS,
@@ -66,6 +70,14 @@ M.schema = {
       price_band_pct = PCT, anti_layering_pct = PCT, max_exposure_pct = PCT, max_position_pct = PCT,
       max_pair_pct = PCT, daily_loss_cap = POS, max_drawdown_pct = PCT,
       breaker_errors = { type = "integer", min = 1 }, breaker_cooldown_s = POS,
+      pending_timeout_s = { type = "number", min = 0.1 },
+      unknown_orders = { type = "string", enum = { "adopt", "cancel" }, default = "adopt" },
+      orders_per_s = POS, orders_burst = POS,
+      currency = { type = "string" },
+      rates = { type = "table", open = true, fields = {} },
+    } },
+    quotes = { type = "table", default = {}, fields = {
+      price_tolerance_bps = POS, size_tolerance_pct = PCT, amend = { type = "boolean" },
     } },
     storage = { type = "table", default = {}, fields = {
       journal_dir = { type = "string" },
@@ -83,6 +95,10 @@ M.schema = {
     session = { type = "table", default = {}, fields = {
       name = { type = "string" },
       duration_s = { type = "number", min = 0 },
+      id_prefix = { type = "string", check = function(v)
+        if not v:match("^%w%w?%w?%w?$") then return false, "1 to 4 letters or digits (client ids stay short)" end
+        return true
+      end },
     } },
   },
 }
@@ -117,6 +133,9 @@ function M.load(path)
   return cfg
 end
 
+M.PAIR_FIELDS = { symbol = true, enabled = true, max_order_size = true, min_order_size = true, max_position = true,
+                  max_open_orders = true }
+
 -- Strategy parameters are checked against the strategy's own `defaults` table, so a misspelt or
 -- mistyped parameter in `strategy.params` or a per-pair override is caught at startup too.
 function M.check_params(cfg, defaults)
@@ -130,7 +149,7 @@ function M.check_params(cfg, defaults)
   if not ok then return nil, path .. ": " .. err end
   for i, p in ipairs(cfg.pairs) do
     for k, v in pairs(p) do
-      if k ~= "symbol" and k ~= "enabled" then
+      if not M.PAIR_FIELDS[k] then
         if fields[k] == nil then
           return nil, ("%s: pairs[%d].%s: unknown key (neither a pair field nor a parameter of strategy %s)")
             :format(path, i, tostring(k), cfg.strategy.name)

@@ -83,6 +83,14 @@ end
 -- th.book(symbol): read-only view of the host's book for a symbol (see th/book.lua).
 th.book = require("th.book").get
 
+-- Orders, quotes, positions, PnL and the risk switch (see th/orders.lua).
+local orders = require("th.orders")
+th.orders = orders.orders
+th.quotes = orders.quotes
+th.position = orders.position
+th.pnl = orders.pnl
+th.risk = orders.risk
+
 function th.host_info()
   local info = ffi.new("th_host_info")
   C.th_host_info_get(info)

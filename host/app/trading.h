@@ -1,0 +1,51 @@
+/* trading.h — the session's order side: the order flow, its journal, its venue connector, and the
+ * FFI functions strategies call (th_order_*, th_quotes_set, th_position_get, th_pnl_get, th_risk_*).
+ *
+ * Built from the config at session start: limits from `risk`, the journal from `storage`
+ * (`journal_dir`, `fsync`), the connector from `venue.name`. Until the connectors issue lands,
+ * `sim` is served by the in-process test venue with paper fills against the session's books;
+ * other venues have no order connector yet, so their orders are refused with `no_venue`.
+ * Start-up recovers from the newest journal in the directory (refusing to start on a corrupt
+ * one), carries its live orders and positions into a new journal, and reconciles with the venue
+ * before any new order is accepted. */
+#ifndef TH_TRADING_H
+#define TH_TRADING_H
+
+#include <stdbool.h>
+
+#include "../core/order_flow.h"
+#include "../feed/feed.h"
+#include "../lua/lua_host.h"
+#include "../venues/test_venue.h"
+
+typedef struct th_trading {
+    bool active;
+    th_flow flow;
+    th_journal jr;
+    bool have_journal;
+    th_test_venue tv;
+    bool have_tv;
+    th_instruments own;          /* when there is no feed, instruments loaded for orders only */
+    bool own_loaded;
+    th_feed *feed;               /* books for the gates and paper fills; may be NULL */
+    char journal_path[512];
+    char currency[16];
+} th_trading;
+
+/* Returns 0 (also when orders are not configured: active stays false), or -1 with *err. */
+int th_trading_open(th_trading *t, th_lua *lua, const char *home, th_feed *feed, const char **err);
+/* One loop turn: commit + send, venue answers, commit again. */
+void th_trading_turn(th_trading *t);
+void th_trading_tick(th_trading *t);
+void th_trading_mark(th_trading *t, int32_t ins);
+/* Cancel everything (graceful stop); returns the live count left. */
+int32_t th_trading_cancel_all(th_trading *t);
+void th_trading_close(th_trading *t);
+/* The flow events since the last call go to the strategy as on_fill / on_order. */
+void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat);
+th_trading *th_trading_current(void);
+
+/* `tradehost journal FILE|DIR [--json]`: rebuild and print the state a journal holds. */
+int th_journal_cmd(int argc, char **argv);
+
+#endif
