@@ -248,12 +248,12 @@ static bool trade_seen_or_add(th_tracker *t, const char *trade_id, bool *oom)
     }
     if (t->ntrades == t->trade_cap) {
         int32_t cap = t->trade_cap ? t->trade_cap * 2 : 128;
-        char(*ids)[TH_TRADEID_MAX] = realloc(t->trade_ids, sizeof *ids * (size_t)cap);
+        char(*ids)[TH_TRADEKEY_MAX] = realloc(t->trade_ids, sizeof *ids * (size_t)cap);
         if (!ids) { *oom = true; return false; }
         t->trade_ids = ids;
         t->trade_cap = cap;
     }
-    snprintf(t->trade_ids[t->ntrades], TH_TRADEID_MAX, "%s", trade_id);
+    snprintf(t->trade_ids[t->ntrades], TH_TRADEKEY_MAX, "%s", trade_id);
     slot_put(t->trade_slots, t->ntrade_slots, t->trade_ids[t->ntrades], t->ntrades);
     t->ntrades++;
     return false;
@@ -264,8 +264,12 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
 {
     if (idx < 0 || idx >= t->n) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
     if (!trade_id || !*trade_id || qty <= 0 || price <= 0) return TH_TRK_INVALID;
+    /* Scoped to the order: Binance trade ids are unique per symbol only, and a self-trade gives both
+     * of our orders the same id. */
+    char key[TH_CLID_MAX + TH_TRADEID_MAX + 2];
+    snprintf(key, sizeof key, "%s|%s", t->v[idx].cl_id, trade_id);
     bool oom;
-    if (trade_seen_or_add(t, trade_id, &oom)) { t->st.duplicate_fills++; return TH_TRK_DUPLICATE; }
+    if (trade_seen_or_add(t, key, &oom)) { t->st.duplicate_fills++; return TH_TRK_DUPLICATE; }
     if (oom) return TH_TRK_FULL;
     th_order *o = &t->v[idx];
     if (o->state == TH_ORD_PENDING_CREATE) { t->st.fill_before_ack++; transition(t, o, TH_ORD_OPEN, TH_DONE_NONE, now_ns); }

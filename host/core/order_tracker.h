@@ -7,7 +7,7 @@
  * state and resolved by rule, and each anomaly is counted (never dropped):
  *   - a fill before the ack implies the ack;
  *   - a fill after a cancel request still counts (the cancel lost the race);
- *   - fills are idempotent by trade id, and filled never exceeds quantity (excess refused);
+ *   - fills are idempotent by (order, trade id), and filled never exceeds quantity (excess refused);
  *   - an ack or fill for an unknown id is reported to the caller, who adopts or cancels it;
  *   - PENDING_* older than the timeout are listed for a venue query (th_tracker_due).
  * Plain C with no I/O: the connector interface and the journal drive it. */
@@ -35,6 +35,7 @@ enum {
 #define TH_CLID_MAX 40
 #define TH_EXID_MAX 48
 #define TH_TRADEID_MAX 48
+#define TH_TRADEKEY_MAX (TH_CLID_MAX + TH_TRADEID_MAX + 2) /* client id | trade id */
 
 typedef struct th_order {
     char cl_id[TH_CLID_MAX];
@@ -64,7 +65,7 @@ typedef struct th_tracker {
     int32_t n, cap;
     int32_t *cl_slots, *ex_slots;   /* open addressing: index + 1 */
     int32_t nslots;
-    char (*trade_ids)[TH_TRADEID_MAX]; /* seen trade ids (for idempotent fills) */
+    char (*trade_ids)[TH_TRADEKEY_MAX]; /* seen (order, trade id) keys: idempotent fills */
     int32_t *trade_slots;
     int32_t ntrades, trade_cap, ntrade_slots;
     int32_t *live_head;             /* by instrument: first live order, -1 none */

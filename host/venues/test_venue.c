@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/clock.h"
 
@@ -24,6 +25,10 @@ void th_test_venue_init(th_test_venue *v)
 {
     memset(v, 0, sizeof *v);
     v->reject_verr = TH_VERR_REJECTED;
+    /* Ids stay unique across restarts, as a real venue's do: start from the wall clock. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    v->next_ex = v->next_trade = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 void th_test_venue_free(th_test_venue *v)

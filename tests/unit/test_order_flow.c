@@ -156,7 +156,7 @@ static void intent_is_on_disk_before_the_venue_sees_it(void **st)
     assert_int_equal(J.commits, 1);
     th_test_venue_pump(&V);
     assert_int_equal(F.trk.v[idx].state, TH_ORD_OPEN);
-    assert_string_equal(F.trk.v[idx].ex_id, "TV-1");
+    assert_int_equal(strncmp(F.trk.v[idx].ex_id, "TV-", 3), 0);
     /* fills: partial, duplicate by trade id (venue re-sends), then the rest */
     assert_int_equal(th_test_venue_fill(&V, F.trk.v[idx].cl_id, 400, 499000), 0);
     V.ev.on_fill(V.ev.ctx, &V.trades[0]); /* duplicate delivery */
