@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target bench_market >/dev/null
+cmake --build build -j"$(nproc)" --target bench_market bench_safety >/dev/null
 out=$(./build/bench_market tests/data "$runs" book | tee /dev/stderr)
 out=$(./build/bench_market tests/data "$runs" parse | tail -n +2 | tee /dev/stderr)
 # 500 symbols in a process of their own, so its peak RSS is not the book benchmark's.
@@ -22,3 +22,5 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 else
   echo "node/npm not found: ccxt comparison skipped"
 fi
+# The safety core: risk gates + tracker per intent, the 500-pair quote diff, journal throughput.
+./build/bench_safety "$runs" "${TMPDIR:-/tmp}"

@@ -5,6 +5,7 @@
  * portfolio calls the live path made, so the rebuilt state is the state, not an approximation. */
 #include "order_flow.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,17 +202,20 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     if (idx < 0) { th_risk_count(&f->risk, TH_RISK_HALTED); return TH_RISK_HALTED; }
     th_order *o = &f->trk.v[idx];
     f->open_notional += live_notional(f, o);
+    /* The record by hand: only the header and the strings this record has (no 400-byte memset,
+     * no printf) — this is the per-intent hot path. */
     th_jrec r;
-    memset(&r, 0, sizeof r);
+    memset(&r, 0, offsetof(th_jrec, cl_id));
     r.type = TH_J_INTENT;
     r.ts_ns = now_ns;
     r.side = side;
     r.code = post_only ? TH_ORDER_POST_ONLY : 0;
     r.price = price;
     r.qty = qty;
-    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
-    snprintf(r.symbol, sizeof r.symbol, "%s", f->ins->v[ins].symbol);
-    snprintf(r.tag, sizeof r.tag, "%s", o->tag);
+    memcpy(r.cl_id, o->cl_id, sizeof r.cl_id);
+    memcpy(r.symbol, f->ins->v[ins].symbol, sizeof r.symbol);
+    memcpy(r.tag, o->tag, sizeof r.tag);
+    r.ex_id[0] = r.trade_id[0] = r.text[0] = 0;
     jr_put(f, &r);
     if (out_push(f, TH_SEND_PLACE, idx, post_only) != 0) {
         TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));

@@ -171,8 +171,12 @@ int32_t th_tracker_create(th_tracker *t, int32_t instrument, int32_t side, int64
     uint64_t v = ++t->seq;
     int n = 0;
     do { seq[n++] = "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36]; v /= 36; } while (v);
-    char *p = o.cl_id + snprintf(o.cl_id, sizeof o.cl_id, "%s-", t->prefix);
-    while (n && p < o.cl_id + sizeof o.cl_id - 1) *p++ = seq[--n];
+    /* by hand, not snprintf: this runs once per order intent on the hot path */
+    size_t pl = strnlen(t->prefix, sizeof o.cl_id - 16);
+    memcpy(o.cl_id, t->prefix, pl);
+    char *p = o.cl_id + pl;
+    *p++ = '-';
+    while (n) *p++ = seq[--n];
     *p = 0;
     o.instrument = instrument;
     o.side = side;
@@ -180,7 +184,10 @@ int32_t th_tracker_create(th_tracker *t, int32_t instrument, int32_t side, int64
     o.qty = qty;
     o.state = TH_ORD_PENDING_CREATE;
     o.created_ns = o.state_ns = now_ns;
-    snprintf(o.tag, sizeof o.tag, "%s", tag ? tag : "");
+    if (tag) {
+        size_t tl = strnlen(tag, sizeof o.tag - 1);
+        memcpy(o.tag, tag, tl);
+    }
     int32_t idx = append(t, &o);
     if (idx >= 0) t->st.created++;
     return idx;

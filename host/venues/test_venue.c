@@ -33,18 +33,56 @@ void th_test_venue_init(th_test_venue *v)
 
 void th_test_venue_free(th_test_venue *v)
 {
+    free(v->slots);
     free(v->orders);
     free(v->trades);
     free(v->inbox);
     memset(v, 0, sizeof *v);
 }
 
+static uint32_t hash_id(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) { h ^= (uint8_t)*s; h *= 16777619u; }
+    return h;
+}
+
+static void slot_put(int32_t *slots, int32_t nslots, const char *key, int32_t idx)
+{
+    if (!*key) return;
+    uint32_t mask = (uint32_t)nslots - 1, h = hash_id(key) & mask;
+    while (slots[h]) h = (h + 1) & mask;
+    slots[h] = idx + 1;
+}
+
+/* Both ids of every order go into one table (4 slots per order keeps probes short). */
+static int index_orders(th_test_venue *v)
+{
+    if (v->norders * 4 <= v->nslots) return 0;
+    int32_t n = v->nslots ? v->nslots * 2 : 1024;
+    while (v->norders * 4 > n) n *= 2;
+    int32_t *s = calloc((size_t)n, sizeof *s);
+    if (!s) return -1;
+    for (int32_t i = 0; i < v->norders; i++) {
+        slot_put(s, n, v->orders[i].o.cl_id, i);
+        slot_put(s, n, v->orders[i].o.ex_id, i);
+    }
+    free(v->slots);
+    v->slots = s;
+    v->nslots = n;
+    return 1;
+}
+
 tv_order *th_test_venue_find(th_test_venue *v, const char *id)
 {
-    if (!id || !*id) return NULL;
-    for (int32_t i = 0; i < v->norders; i++)
-        if (strcmp(v->orders[i].o.cl_id, id) == 0 || strcmp(v->orders[i].o.ex_id, id) == 0) return &v->orders[i];
-    return NULL;
+    if (!id || !*id || !v->nslots) return NULL;
+    uint32_t mask = (uint32_t)v->nslots - 1;
+    for (uint32_t h = hash_id(id) & mask;; h = (h + 1) & mask) {
+        int32_t i = v->slots[h];
+        if (!i) return NULL;
+        tv_order *o = &v->orders[i - 1];
+        if (strcmp(o->o.cl_id, id) == 0 || strcmp(o->o.ex_id, id) == 0) return o;
+    }
 }
 
 int32_t th_test_venue_open_count(const th_test_venue *v)
@@ -125,6 +163,12 @@ static int add_order(th_test_venue *v, const tv_req *r)
     o->o.qty = r->qty;
     o->o.open = 1;
     o->created_ns = th_clock_ns();
+    int rc = index_orders(v); /* 1: rebuilt, this order included */
+    if (rc < 0) return -1;
+    if (rc == 0) {
+        slot_put(v->slots, v->nslots, o->o.cl_id, v->norders - 1);
+        slot_put(v->slots, v->nslots, o->o.ex_id, v->norders - 1);
+    }
     return 0;
 }
 
@@ -170,6 +214,7 @@ int th_test_venue_inject(th_test_venue *v, const th_instrument *ins, const char 
     tv_req r = {.kind = RQ_PLACE, .ins = ins, .side = side, .price = price, .qty = qty};
     if (add_order(v, &r) != 0) return -1;
     snprintf(v->orders[v->norders - 1].o.ex_id, sizeof v->orders[0].o.ex_id, "%s", ex_id);
+    slot_put(v->slots, v->nslots, ex_id, v->norders - 1);
     return 0;
 }
 

@@ -34,6 +34,8 @@ typedef struct th_test_venue {
     th_venue_events ev;
     tv_order *orders;
     int32_t norders, orders_cap;
+    int32_t *slots;               /* hash of client ids and venue ids -> index + 1 */
+    int32_t nslots;
     th_venue_fill *trades;
     int32_t ntrades, trades_cap;
     tv_req *inbox;
