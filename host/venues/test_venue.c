@@ -292,14 +292,15 @@ static void paper_fills(th_test_venue *v)
 int32_t th_test_venue_pump(th_test_venue *v)
 {
     int32_t n = v->ninbox;
-    /* answers may trigger new requests (the flow reacts): those wait for the next pump */
-    tv_req *batch = malloc(sizeof *batch * (size_t)(n ? n : 1));
-    if (!batch) return -1;
-    memcpy(batch, v->inbox, sizeof *batch * (size_t)n);
-    memmove(v->inbox, v->inbox + n, sizeof *v->inbox * (size_t)(v->ninbox - n));
-    v->ninbox -= n;
-    for (int32_t i = 0; i < n; i++) answer(v, &batch[i]);
-    free(batch);
+    if (n > 0) {
+        /* answers may trigger new requests (the flow reacts): those wait for the next pump */
+        tv_req *batch = malloc(sizeof *batch * (size_t)n);
+        if (!batch) return -1;
+        memcpy(batch, v->inbox, sizeof *batch * (size_t)n);
+        v->ninbox = 0;
+        for (int32_t i = 0; i < n; i++) answer(v, &batch[i]);
+        free(batch);
+    }
     v->answered += (uint64_t)n;
     if (v->market_top) paper_fills(v);
     return n;
