@@ -19,6 +19,5 @@ return {
     max_order_notional = 1000, price_band_pct = 2, daily_loss_cap = 200, max_open_orders = 8,
   },
   quotes = { price_tolerance_bps = 1 },
-  storage = { journal_dir = "var/journal", fsync = "turn" },
   session = { duration_s = 20 },
 }

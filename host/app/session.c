@@ -433,7 +433,7 @@ int th_session_run(const th_session_opts *o)
     uv_timer_init(&s->loop, &s->drain_timer);
     uv_check_init(&s->loop, &s->turn_check);
     s->tick_timer.data = s->stop_timer.data = s->drain_timer.data = s->turn_check.data = s;
-    if (th_trading_open(&s->tr, &s->lua, o->home, s->mf.active ? &s->mf.feed : NULL, &err) != 0) {
+    if (th_trading_open(&s->tr, &s->lua, o->home, o->config_path, o->mode, s->mf.active ? &s->mf.feed : NULL, &err) != 0) {
         fprintf(stderr, "tradehost: orders: %s\n", err);
         code = 2;
         goto teardown;

@@ -156,7 +156,8 @@ static void load_pair_limits(th_trading *t, th_lua *lua)
     }
 }
 
-int th_trading_open(th_trading *t, th_lua *lua, const char *home, th_feed *feed, const char **err)
+int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, th_feed *feed,
+                    const char **err)
 {
     memset(t, 0, sizeof *t);
     g_trading = t;
@@ -203,8 +204,24 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, th_feed *feed,
     }
     /* journal */
     char dir[512], fsync_mode[16];
-    if (!th_lua_cfg_string(lua, "storage.journal_dir", dir, sizeof dir)) snprintf(dir, sizeof dir, "var/journal");
     if (!th_lua_cfg_string(lua, "storage.fsync", fsync_mode, sizeof fsync_mode)) snprintf(fsync_mode, sizeof fsync_mode, "turn");
+    if (strcmp(mode, "backtest") == 0) {
+        if (th_flow_init(&t->flow, &c, ins, v, NULL, th_clock_ns(), err) != 0) return -1;
+        th_flow_set_market(&t->flow, market_top, t);
+        if (t->have_tv) t->tv.ev = th_flow_venue_events(&t->flow);
+        load_pair_limits(t, lua);
+        snprintf(t->currency, sizeof t->currency, "USD");
+        t->active = true;
+        th_logf(TH_LOG_INFO, "order flow ready (backtest: no journal, no recovery)", "venue=%s prefix=%s", venue, c.prefix);
+        return 0;
+    }
+    if (!th_lua_cfg_string(lua, "storage.journal_dir", dir, sizeof dir)) {
+        char strat[64] = "strategy";
+        th_lua_cfg_string(lua, "strategy.name", strat, sizeof strat);
+        const char *slash = strrchr(config_path, '/');
+        int dlen = slash ? (int)(slash - config_path) : 1;
+        snprintf(dir, sizeof dir, "%.*s/var/journal/%s", dlen, slash ? config_path : ".", strat);
+    }
     if (mkdirs(dir) != 0) { *err = "storage.journal_dir: cannot create the directory"; return -1; }
     char prev[600];
     bool have_prev = newest_journal(dir, prev, sizeof prev) == 0;

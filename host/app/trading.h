@@ -33,7 +33,11 @@ typedef struct th_trading {
 } th_trading;
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err. */
-int th_trading_open(th_trading *t, th_lua *lua, const char *home, th_feed *feed, const char **err);
+/* mode "backtest": no journal and no recovery (a backtest never inherits a previous run's orders).
+ * Otherwise the journal directory is storage.journal_dir, by default var/journal/<strategy> next to
+ * the config file, so two configs never recover each other's orders. */
+int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, th_feed *feed,
+                    const char **err);
 /* One loop turn: commit + send, venue answers, commit again. */
 void th_trading_turn(th_trading *t);
 void th_trading_tick(th_trading *t);
