@@ -269,8 +269,7 @@ static void on_feed_idle(uv_idle_t *h)
     if (!m->have_next) { uv_idle_stop(h); feed_finished(s); }
 }
 
-/* A config path: as given if readable from here (or absolute), else relative to the project home. */
-static const char *resolve_path(const char *home, const char *path, char *buf, size_t cap)
+const char *th_session_path(const char *home, const char *path, char *buf, size_t cap)
 {
     if (path[0] == '/' || access(path, R_OK) == 0) return path;
     snprintf(buf, cap, "%s/%s", home, path);
@@ -293,9 +292,9 @@ static int feed_open(session *s, const th_session_opts *o, const char **err)
     char ipath[1024];
     if (!th_lua_cfg_string(&s->lua, "venue.instruments", ipath, sizeof ipath)) { *err = "venue.instruments is required with venue.recording"; return -1; }
     char resolved[2100];
-    if (th_instruments_load_file(&m->feed.instruments, resolve_path(o->home, ipath, resolved, sizeof resolved), err) <= 0)
+    if (th_instruments_load_file(&m->feed.instruments, th_session_path(o->home, ipath, resolved, sizeof resolved), err) <= 0)
         return -1;
-    if (th_recording_open(&m->rec, resolve_path(o->home, buf, resolved, sizeof resolved), err) != 0) return -1;
+    if (th_recording_open(&m->rec, th_session_path(o->home, buf, resolved, sizeof resolved), err) != 0) return -1;
     m->wanted = calloc((size_t)m->feed.instruments.n + 1, sizeof *m->wanted);
     if (!m->wanted) { *err = "out of memory"; return -1; }
     int npairs = th_lua_cfg_pair_count(&s->lua);

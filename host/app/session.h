@@ -5,6 +5,7 @@
 #define TH_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct th_session_opts {
     const char *config_path;
@@ -14,6 +15,10 @@ typedef struct th_session_opts {
     const char *log_level;     /* overrides config when set */
     bool virtual_clock;        /* backtest: time comes from the recording */
 } th_session_opts;
+
+/* A path from the config: as given if absolute or readable from here, else relative to the
+ * project home (buf receives it then). */
+const char *th_session_path(const char *home, const char *path, char *buf, size_t cap);
 
 /* Returns the process exit code: 0 after a graceful stop, 2 for a config/strategy load error,
  * 1 for a runtime failure. */

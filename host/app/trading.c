@@ -14,6 +14,7 @@
 #include "../core/clock.h"
 #include "../core/decimal.h"
 #include "../core/log.h"
+#include "session.h"
 
 static th_trading *g_trading; /* one per process, like the session */
 
@@ -102,7 +103,7 @@ static void pair_limit(th_lua *lua, const char *key, int pair, double dflt_human
     if (v > 0) th_dec_from_double(v, dec, out);
 }
 
-static void load_limits(th_trading *t, th_lua *lua, th_flow_cfg *c)
+static void load_limits(th_lua *lua, th_flow_cfg *c)
 {
     th_risk_limits *l = &c->risk;
     l->budget = th_lua_cfg_number(lua, "risk.budget", 0);
@@ -126,7 +127,6 @@ static void load_limits(th_trading *t, th_lua *lua, th_flow_cfg *c)
     c->exec.price_tol_bps = th_lua_cfg_number(lua, "quotes.price_tolerance_bps", 2);
     c->exec.size_tol = pct(lua, "quotes.size_tolerance_pct", 0.10);
     c->exec.amend = th_lua_cfg_bool(lua, "quotes.amend", true);
-    (void)t;
 }
 
 /* Per-pair limits in instrument units: the global default, overridden by the pair's own keys. */
@@ -168,18 +168,16 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
     if (!ins) {
         if (!th_lua_cfg_string(lua, "venue.instruments", buf, sizeof buf)) return 0; /* no instruments: no orders */
         char path[1100];
-        snprintf(path, sizeof path, "%s%s%s", buf[0] == '/' || access(buf, R_OK) == 0 ? "" : home,
-                 buf[0] == '/' || access(buf, R_OK) == 0 ? "" : "/", buf);
         th_venue_id vid = TH_VENUE_KRAKEN;
         th_venue_parse(venue, &vid);
         th_instruments_init(&t->own, vid == TH_VENUE_SIM ? TH_VENUE_KRAKEN : vid);
         t->own_loaded = true;
-        if (th_instruments_load_file(&t->own, path, err) <= 0) return -1;
+        if (th_instruments_load_file(&t->own, th_session_path(home, buf, path, sizeof path), err) <= 0) return -1;
         ins = &t->own;
     }
     th_flow_cfg c;
     th_flow_defaults(&c);
-    load_limits(t, lua, &c);
+    load_limits(lua, &c);
     char id_prefix[8];
     if (!th_lua_cfg_string(lua, "session.id_prefix", id_prefix, sizeof id_prefix)) snprintf(id_prefix, sizeof id_prefix, "th");
     /* Wall time, not the session clock: ids and journal names must differ across restarts even
@@ -322,6 +320,9 @@ void th_trading_close(th_trading *t)
     if (t->have_journal) th_journal_close(&t->jr);
     if (t->have_tv) th_test_venue_free(&t->tv);
     if (t->own_loaded) th_instruments_free(&t->own);
+    free(t->events);
+    t->events = NULL;
+    t->events_cap = 0;
     t->active = false;
     g_trading = NULL;
 }
@@ -352,12 +353,8 @@ void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat)
     if (!t->active || !t->flow.nev) return;
     th_flow *f = &t->flow;
     lua_State *L = lua->L;
-    /* Copy first: a callback may place or cancel, which can queue new events. */
-    int32_t n = f->nev;
-    th_flow_event *evs = malloc(sizeof *evs * (size_t)n);
-    if (!evs) return;
-    memcpy(evs, f->ev, sizeof *evs * (size_t)n);
-    th_flow_events_clear(f);
+    int32_t n = th_flow_events_take(f, &t->events, &t->events_cap);
+    const th_flow_event *evs = t->events;
     for (int32_t i = 0; i < n; i++) {
         const th_order *o = &f->trk.v[evs[i].order];
         if (evs[i].kind == TH_FLOW_EV_FILL) {
@@ -376,7 +373,6 @@ void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat)
             th_strategy_call(lua, strat, "on_order", 1);
         }
     }
-    free(evs);
 }
 
 /* ---- FFI (tradehost.h) ---- */

@@ -30,6 +30,8 @@ typedef struct th_trading {
     th_feed *feed;               /* books for the gates and paper fills; may be NULL */
     char journal_path[512];
     char currency[16];
+    th_flow_event *events;       /* the batch being dispatched (swapped with the flow's queue) */
+    int32_t events_cap;
 } th_trading;
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err. */

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "../feed/recording.h"
+
 
 static const char *const TYPE_NAMES[TH_J_TYPE_MAX] = {
     "?", "session", "intent", "ack", "reject", "cancel_req", "cancelled", "expired", "fill", "missing",
@@ -232,35 +234,12 @@ int th_journal_commit(th_journal *j, const char **err)
     return 0;
 }
 
-static int read_whole(const char *path, char **out, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    size_t cap = 1 << 16, len = 0;
-    char *b = malloc(cap);
-    while (b) {
-        size_t r = fread(b + len, 1, cap - len, f);
-        len += r;
-        if (len < cap) break;
-        char *nb = realloc(b, cap * 2);
-        if (!nb) { free(b); b = NULL; break; }
-        b = nb;
-        cap *= 2;
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (!b || failed) { free(b); return -1; }
-    *out = b;
-    *n = len;
-    return 0;
-}
-
 int th_journal_read(const char *path, th_journal_fn fn, void *ctx, th_journal_scan *scan, const char **err)
 {
     memset(scan, 0, sizeof *scan);
     size_t n;
     char *data;
-    if (read_whole(path, &data, &n) != 0) { *err = "cannot read the journal file"; return -1; }
+    if (th_read_file(path, &data, &n, err) != 0) return -1; /* the one whole-file reader (instruments use it too) */
     const uint8_t *b = (const uint8_t *)data;
     size_t off = 0;
     int rc = 0;

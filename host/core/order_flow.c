@@ -95,12 +95,18 @@ static void jr_put(th_flow *f, th_jrec *r)
     }
 }
 
-static void jr_order(th_flow *f, int32_t type, const th_order *o)
+/* One event record: the order it concerns (or none), a code and a text (each optional). ts 0 is
+ * "now" on the host clock. Records with more fields (intent, fill, adopt...) build their own. */
+static void jr_event(th_flow *f, int32_t type, int64_t ts, const char *cl_id, const char *ex_id, int32_t code, const char *text)
 {
     th_jrec r;
     memset(&r, 0, sizeof r);
     r.type = type;
-    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
+    r.ts_ns = ts;
+    r.code = code;
+    snprintf(r.cl_id, sizeof r.cl_id, "%s", cl_id ? cl_id : "");
+    snprintf(r.ex_id, sizeof r.ex_id, "%s", ex_id ? ex_id : "");
+    snprintf(r.text, sizeof r.text, "%s", text ? text : "");
     jr_put(f, &r);
 }
 
@@ -114,6 +120,18 @@ static void ev_push(th_flow *f, int32_t kind, int32_t idx, int64_t qty, int64_t 
         f->ev_cap = cap;
     }
     f->ev[f->nev++] = (th_flow_event){kind, idx, qty, price, fee};
+}
+
+int32_t th_flow_events_take(th_flow *f, th_flow_event **buf, int32_t *cap)
+{
+    th_flow_event *v = f->ev;
+    int32_t n = f->nev, c = f->ev_cap;
+    f->ev = *buf;
+    f->ev_cap = *cap;
+    f->nev = 0;
+    *buf = v;
+    *cap = c;
+    return n;
 }
 
 static int out_push(th_flow *f, int32_t kind, int32_t idx, bool post_only)
@@ -219,12 +237,24 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     jr_put(f, &r);
     if (out_push(f, TH_SEND_PLACE, idx, post_only) != 0) {
         TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));
-        jr_order(f, TH_J_MISSING, o);
+        jr_event(f, TH_J_MISSING, 0, o->cl_id, NULL, 0, NULL);
         return TH_RISK_HALTED;
     }
     f->st.placed++;
     if (idx_out) *idx_out = idx;
     return TH_RISK_OK;
+}
+
+/* The order is not (or no longer) at the venue: DONE by the tracker's rule, journalled, and the
+ * strategy told. Returns false if it was already DONE. */
+static bool finish_missing(th_flow *f, int32_t idx, int64_t now_ns, const char *why)
+{
+    th_order *o = &f->trk.v[idx];
+    if (o->state == TH_ORD_DONE) return false;
+    TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));
+    jr_event(f, TH_J_MISSING, 0, o->cl_id, NULL, 0, why);
+    ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+    return true;
 }
 
 /* A place still in the outbox is simply never sent: the order fails, nothing reached the venue. */
@@ -233,14 +263,7 @@ static bool unsend_place(th_flow *f, int32_t idx, int64_t now_ns)
     for (int32_t i = 0; i < f->nout; i++)
         if (f->out[i].kind == TH_SEND_PLACE && f->out[i].order == idx) {
             f->out[i].kind = 0;
-            TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));
-            th_jrec r;
-            memset(&r, 0, sizeof r);
-            r.type = TH_J_MISSING;
-            snprintf(r.cl_id, sizeof r.cl_id, "%s", f->trk.v[idx].cl_id);
-            snprintf(r.text, sizeof r.text, "cancelled before it was sent");
-            jr_put(f, &r);
-            ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+            finish_missing(f, idx, now_ns, "cancelled before it was sent");
             return true;
         }
     return false;
@@ -253,7 +276,7 @@ int32_t th_flow_cancel(th_flow *f, int32_t idx, int64_t now_ns)
     if (o->state == TH_ORD_PENDING_CREATE && unsend_place(f, idx, now_ns)) return 0;
     int32_t rc = th_tracker_request_cancel(&f->trk, idx, now_ns);
     if (rc < 0) return rc;
-    jr_order(f, TH_J_CANCEL_REQ, o);
+    jr_event(f, TH_J_CANCEL_REQ, 0, o->cl_id, NULL, 0, NULL);
     if (f->cfg.rate_model == TH_RATE_KRAKEN && o->instrument < f->ins->n)
         th_bucket_charge(&f->pair_bucket[o->instrument], th_kraken_cancel_cost(now_ns - o->created_ns), now_ns);
     /* PENDING_CREATE: flagged; the cancel goes out when the ack (or the timeout query) arrives. */
@@ -385,9 +408,7 @@ int th_flow_flush(th_flow *f, int64_t now_ns)
             th_venue_place p = {o->cl_id, ins, o->side, s->post_only, o->price, o->qty};
             if (ops->place(f->venue.self, &p) != 0) {
                 send_failed(f, s->order, now_ns, "place");
-                TRACK(f, s->order, th_tracker_resolve_missing(&f->trk, s->order, now_ns));
-                jr_order(f, TH_J_MISSING, o);
-                ev_push(f, TH_FLOW_EV_ORDER, s->order, 0, 0, 0);
+                finish_missing(f, s->order, now_ns, NULL);
             } else f->st.sent++;
             break;
         }
@@ -401,11 +422,7 @@ int th_flow_flush(th_flow *f, int64_t now_ns)
             if (ops->amend(f->venue.self, o->cl_id, o->ex_id, ins, o->amend_price, o->amend_qty) != 0) {
                 send_failed(f, s->order, now_ns, "amend");
                 th_tracker_on_amended(&f->trk, s->order, false, now_ns);
-                th_jrec r;
-                memset(&r, 0, sizeof r);
-                r.type = TH_J_AMENDED;
-                snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
-                jr_put(f, &r);
+                jr_event(f, TH_J_AMENDED, 0, o->cl_id, NULL, 0, NULL);
             } else f->st.amends_sent++;
             break;
         case TH_SEND_QUERY:
@@ -436,15 +453,14 @@ void th_flow_tick(th_flow *f, int64_t now_ns)
 void th_flow_mark(th_flow *f, int32_t ins, int64_t mid, int64_t now_ns) { th_portfolio_mark(&f->pf, ins, mid, now_ns); }
 
 /* The kill switch was just pulled (by us or by a loss cap): journal it, then cancel everything. */
+static void jr_kill(th_flow *f, int64_t now_ns)
+{
+    jr_event(f, TH_J_KILL, now_ns, NULL, NULL, f->risk.halt_code, f->risk.halt_reason);
+}
+
 static void after_kill(th_flow *f, int64_t now_ns)
 {
-    th_jrec r;
-    memset(&r, 0, sizeof r);
-    r.type = TH_J_KILL;
-    r.ts_ns = now_ns;
-    r.code = f->risk.halt_code;
-    snprintf(r.text, sizeof r.text, "%s", f->risk.halt_reason);
-    jr_put(f, &r);
+    jr_kill(f, now_ns);
     th_logf(TH_LOG_WARN, "kill switch pulled", "reason=\"%s\" live_orders=%d", f->risk.halt_reason, f->trk.nlive);
 }
 
@@ -465,11 +481,7 @@ void th_flow_rearm(th_flow *f, int64_t now_ns)
 {
     if (!f->risk.halted) return;
     th_risk_resume(&f->risk);
-    th_jrec r;
-    memset(&r, 0, sizeof r);
-    r.type = TH_J_REARM;
-    r.ts_ns = now_ns;
-    jr_put(f, &r);
+    jr_event(f, TH_J_REARM, now_ns, NULL, NULL, 0, NULL);
     th_logf(TH_LOG_WARN, "kill switch re-armed", NULL);
 }
 
@@ -496,12 +508,7 @@ static void ev_ack(void *ctx, const char *cl_id, const char *ex_id)
     int32_t rc = th_tracker_on_ack(&f->trk, o->cl_id, ex_id, now);
     th_risk_venue_ok(&f->risk);
     th_backoff_success(&f->backoff);
-    th_jrec r;
-    memset(&r, 0, sizeof r);
-    r.type = TH_J_ACK;
-    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
-    snprintf(r.ex_id, sizeof r.ex_id, "%s", ex_id ? ex_id : "");
-    jr_put(f, &r);
+    jr_event(f, TH_J_ACK, 0, o->cl_id, ex_id, 0, NULL);
     if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
     if (rc >= 0 && (o->flags & TH_ORD_CANCEL_WANTED)) th_flow_cancel(f, idx, now);
 }
@@ -529,13 +536,7 @@ static void ev_reject(void *ctx, const char *cl_id, int32_t verr, int64_t retry_
     if (idx < 0) { f->trk.st.unknown_events++; return; }
     f->st.rejects++;
     int32_t rc = TRACK(f, idx, th_tracker_on_reject(&f->trk, cl_id, now));
-    th_jrec r;
-    memset(&r, 0, sizeof r);
-    r.type = TH_J_REJECT;
-    r.code = verr;
-    snprintf(r.cl_id, sizeof r.cl_id, "%s", cl_id);
-    snprintf(r.text, sizeof r.text, "%s", text ? text : "");
-    jr_put(f, &r);
+    jr_event(f, TH_J_REJECT, 0, cl_id, NULL, verr, text);
     th_logf(TH_LOG_WARN, "order rejected", "cl_id=%s reason=\"%s\"", cl_id, text ? text : "");
     if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
 }
@@ -548,7 +549,7 @@ static void finish_event(th_flow *f, const char *cl_id, const char *ex_id, int32
     th_risk_venue_ok(&f->risk);
     int32_t rc = type == TH_J_CANCELLED ? TRACK(f, idx, th_tracker_on_cancelled(&f->trk, idx, now))
                                         : TRACK(f, idx, th_tracker_on_expired(&f->trk, idx, now));
-    jr_order(f, type, &f->trk.v[idx]);
+    jr_event(f, type, 0, f->trk.v[idx].cl_id, NULL, 0, NULL);
     if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
 }
 
@@ -576,12 +577,7 @@ static void ev_amended(void *ctx, const char *cl_id, bool ok, const char *text)
     if (idx < 0) { f->trk.st.unknown_events++; return; }
     if (!ok) th_logf(TH_LOG_WARN, "amend refused", "cl_id=%s reason=\"%s\"", cl_id, text ? text : "");
     int32_t rc = TRACK(f, idx, th_tracker_on_amended(&f->trk, idx, ok, now));
-    th_jrec r;
-    memset(&r, 0, sizeof r);
-    r.type = TH_J_AMENDED;
-    r.code = ok ? 1 : 0;
-    snprintf(r.cl_id, sizeof r.cl_id, "%s", cl_id);
-    jr_put(f, &r);
+    jr_event(f, TH_J_AMENDED, 0, cl_id, NULL, ok ? 1 : 0, NULL);
     if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
 }
 
@@ -657,19 +653,10 @@ static void ev_fill(void *ctx, const th_venue_fill *x)
     check_loss_caps(f, now);
 }
 
+/* The venue, asked, does not report the order. */
 static void resolve_missing(th_flow *f, int32_t idx, int64_t now, const char *why)
 {
-    th_order *o = &f->trk.v[idx];
-    if (o->state == TH_ORD_DONE) return;
-    TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now));
-    f->st.resolved_missing++;
-    th_jrec r;
-    memset(&r, 0, sizeof r);
-    r.type = TH_J_MISSING;
-    snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
-    snprintf(r.text, sizeof r.text, "%s", why);
-    jr_put(f, &r);
-    ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+    if (finish_missing(f, idx, now, why)) f->st.resolved_missing++;
 }
 
 static void ev_order_status(void *ctx, const char *cl_id, const th_venue_order *vo)
@@ -905,14 +892,7 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
             snprintf(r.tag, sizeof r.tag, "%s", o->tag);
             jr_put(f, &r);
         }
-    if (f->risk.halted) {
-        memset(&r, 0, sizeof r);
-        r.type = TH_J_KILL;
-        r.ts_ns = now_ns;
-        r.code = f->risk.halt_code;
-        snprintf(r.text, sizeof r.text, "%s", f->risk.halt_reason);
-        jr_put(f, &r);
-    }
+    if (f->risk.halted) jr_kill(f, now_ns);
 }
 
 void th_flow_reconcile(th_flow *f, int64_t now_ns)
@@ -926,10 +906,6 @@ void th_flow_reconcile(th_flow *f, int64_t now_ns)
 
 void th_flow_journal_close(th_flow *f, int64_t now_ns)
 {
-    th_jrec r;
-    memset(&r, 0, sizeof r);
-    r.type = TH_J_CLOSE;
-    r.ts_ns = now_ns;
-    jr_put(f, &r);
+    jr_event(f, TH_J_CLOSE, now_ns, NULL, NULL, 0, NULL);
     th_flow_flush(f, now_ns);
 }

@@ -136,5 +136,9 @@ void th_flow_journal_close(th_flow *f, int64_t now_ns);
 
 /* Events for the strategy since the last drain. */
 static inline void th_flow_events_clear(th_flow *f) { f->nev = 0; }
+/* Hand those events to the caller in exchange for its buffer (empty, or NULL at first): no copy
+ * and no allocation per turn, and events queued while the caller works through them (a callback
+ * that places or cancels) land in the other buffer. Returns how many *buf holds. */
+int32_t th_flow_events_take(th_flow *f, th_flow_event **buf, int32_t *cap);
 
 #endif

@@ -1,5 +1,6 @@
 /* order_tracker.c — client order tracker (see order_tracker.h for the rules). */
 #include "order_tracker.h"
+#include "strhash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,27 +12,14 @@ static const char *const REASON_NAMES[] = {"none", "filled", "cancelled", "rejec
 const char *th_ord_state_name(int32_t s) { return (s >= 0 && s <= TH_ORD_DONE) ? STATE_NAMES[s] : "?"; }
 const char *th_done_reason_name(int32_t r) { return (r >= 0 && r <= TH_DONE_FAILED) ? REASON_NAMES[r] : "?"; }
 
-static uint32_t hash_str(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) { h ^= (uint8_t)*s; h *= 16777619u; }
-    return h;
-}
-
-static void slot_put(int32_t *slots, int32_t nslots, const char *key, int32_t idx)
-{
-    uint32_t mask = (uint32_t)nslots - 1, h = hash_str(key) & mask;
-    while (slots[h]) h = (h + 1) & mask;
-    slots[h] = idx + 1;
-}
 
 static int rehash(th_tracker *t, int32_t nslots)
 {
     int32_t *cl = calloc((size_t)nslots, sizeof *cl), *ex = calloc((size_t)nslots, sizeof *ex);
     if (!cl || !ex) { free(cl); free(ex); return -1; }
     for (int32_t i = 0; i < t->n; i++) {
-        slot_put(cl, nslots, t->v[i].cl_id, i);
-        if (t->v[i].ex_id[0]) slot_put(ex, nslots, t->v[i].ex_id, i);
+        th_slot_put(cl, nslots, t->v[i].cl_id, i);
+        if (t->v[i].ex_id[0]) th_slot_put(ex, nslots, t->v[i].ex_id, i);
     }
     free(t->cl_slots);
     free(t->ex_slots);
@@ -64,7 +52,7 @@ static int32_t find(const int32_t *slots, int32_t nslots, const th_tracker *t, c
 {
     if (!key || !*key) return TH_TRK_UNKNOWN;
     uint32_t mask = (uint32_t)nslots - 1;
-    for (uint32_t h = hash_str(key) & mask;; h = (h + 1) & mask) {
+    for (uint32_t h = th_strhash(key) & mask;; h = (h + 1) & mask) {
         int32_t i = slots[h];
         if (!i) return TH_TRK_UNKNOWN;
         if (strcmp(ex ? t->v[i - 1].ex_id : t->v[i - 1].cl_id, key) == 0) return i - 1;
@@ -135,8 +123,8 @@ static int32_t append(th_tracker *t, const th_order *o)
     if ((t->n + 1) * 2 > t->nslots && rehash(t, t->nslots * 2) != 0) return TH_TRK_FULL;
     int32_t idx = t->n++;
     t->v[idx] = *o;
-    slot_put(t->cl_slots, t->nslots, o->cl_id, idx);
-    if (o->ex_id[0]) slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
+    th_slot_put(t->cl_slots, t->nslots, o->cl_id, idx);
+    if (o->ex_id[0]) th_slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
     if (o->state != TH_ORD_DONE) live_link(t, idx);
     else t->v[idx].live_prev = t->v[idx].live_next = -1;
     return idx;
@@ -147,7 +135,7 @@ static void set_ex_id(th_tracker *t, int32_t idx, const char *ex_id)
     th_order *o = &t->v[idx];
     if (!ex_id || !*ex_id || o->ex_id[0]) return;
     snprintf(o->ex_id, sizeof o->ex_id, "%s", ex_id);
-    slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
+    th_slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
 }
 
 static void transition(th_tracker *t, th_order *o, int32_t state, int32_t reason, int64_t now_ns)
@@ -238,7 +226,7 @@ static bool trade_seen_or_add(th_tracker *t, const char *trade_id, bool *oom)
     *oom = false;
     if (t->ntrade_slots && (uint32_t)t->ntrades * 2 < (uint32_t)t->ntrade_slots) {
         uint32_t mask = (uint32_t)t->ntrade_slots - 1;
-        for (uint32_t h = hash_str(trade_id) & mask;; h = (h + 1) & mask) {
+        for (uint32_t h = th_strhash(trade_id) & mask;; h = (h + 1) & mask) {
             int32_t i = t->trade_slots[h];
             if (!i) break;
             if (strcmp(t->trade_ids[i - 1], trade_id) == 0) return true;
@@ -247,7 +235,7 @@ static bool trade_seen_or_add(th_tracker *t, const char *trade_id, bool *oom)
         int32_t nslots = t->ntrade_slots ? t->ntrade_slots * 2 : 256;
         int32_t *slots = calloc((size_t)nslots, sizeof *slots);
         if (!slots) { *oom = true; return false; }
-        for (int32_t i = 0; i < t->ntrades; i++) slot_put(slots, nslots, t->trade_ids[i], i);
+        for (int32_t i = 0; i < t->ntrades; i++) th_slot_put(slots, nslots, t->trade_ids[i], i);
         free(t->trade_slots);
         t->trade_slots = slots;
         t->ntrade_slots = nslots;
@@ -261,7 +249,7 @@ static bool trade_seen_or_add(th_tracker *t, const char *trade_id, bool *oom)
         t->trade_cap = cap;
     }
     snprintf(t->trade_ids[t->ntrades], TH_TRADEKEY_MAX, "%s", trade_id);
-    slot_put(t->trade_slots, t->ntrade_slots, t->trade_ids[t->ntrades], t->ntrades);
+    th_slot_put(t->trade_slots, t->ntrade_slots, t->trade_ids[t->ntrades], t->ntrades);
     t->ntrades++;
     return false;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../core/clock.h"
+#include "../core/strhash.h"
 
 enum { RQ_PLACE = 1, RQ_CANCEL, RQ_AMEND, RQ_QUERY, RQ_OPEN, RQ_TRADES };
 
@@ -37,22 +38,14 @@ void th_test_venue_free(th_test_venue *v)
     free(v->orders);
     free(v->trades);
     free(v->inbox);
+    free(v->spare);
     memset(v, 0, sizeof *v);
 }
 
-static uint32_t hash_id(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) { h ^= (uint8_t)*s; h *= 16777619u; }
-    return h;
-}
-
+/* An order has up to two keys (client id, venue id); an empty one is not indexed. */
 static void slot_put(int32_t *slots, int32_t nslots, const char *key, int32_t idx)
 {
-    if (!*key) return;
-    uint32_t mask = (uint32_t)nslots - 1, h = hash_id(key) & mask;
-    while (slots[h]) h = (h + 1) & mask;
-    slots[h] = idx + 1;
+    if (*key) th_slot_put(slots, nslots, key, idx);
 }
 
 /* Both ids of every order go into one table (4 slots per order keeps probes short). */
@@ -77,7 +70,7 @@ tv_order *th_test_venue_find(th_test_venue *v, const char *id)
 {
     if (!id || !*id || !v->nslots) return NULL;
     uint32_t mask = (uint32_t)v->nslots - 1;
-    for (uint32_t h = hash_id(id) & mask;; h = (h + 1) & mask) {
+    for (uint32_t h = th_strhash(id) & mask;; h = (h + 1) & mask) {
         int32_t i = v->slots[h];
         if (!i) return NULL;
         tv_order *o = &v->orders[i - 1];
@@ -291,16 +284,17 @@ static void paper_fills(th_test_venue *v)
 
 int32_t th_test_venue_pump(th_test_venue *v)
 {
+    /* Answer a swapped-out batch: requests the answers trigger (the flow reacts) go to the other
+     * buffer and wait for the next pump. No allocation per pump. */
     int32_t n = v->ninbox;
-    if (n > 0) {
-        /* answers may trigger new requests (the flow reacts): those wait for the next pump */
-        tv_req *batch = malloc(sizeof *batch * (size_t)n);
-        if (!batch) return -1;
-        memcpy(batch, v->inbox, sizeof *batch * (size_t)n);
-        v->ninbox = 0;
-        for (int32_t i = 0; i < n; i++) answer(v, &batch[i]);
-        free(batch);
-    }
+    tv_req *batch = v->inbox;
+    int32_t cap = v->inbox_cap;
+    v->inbox = v->spare;
+    v->inbox_cap = v->spare_cap;
+    v->ninbox = 0;
+    v->spare = batch;
+    v->spare_cap = cap;
+    for (int32_t i = 0; i < n; i++) answer(v, &batch[i]);
     v->answered += (uint64_t)n;
     if (v->market_top) paper_fills(v);
     return n;

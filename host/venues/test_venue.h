@@ -40,6 +40,8 @@ typedef struct th_test_venue {
     int32_t ntrades, trades_cap;
     tv_req *inbox;
     int32_t ninbox, inbox_cap;
+    tv_req *spare;                /* the batch being answered (swapped with the inbox) */
+    int32_t spare_cap;
     uint64_t next_ex, next_trade;
     /* commands */
     int32_t reject_next, drop_next, fail_local;
