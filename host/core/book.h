@@ -25,6 +25,13 @@ typedef struct th_book_side {
     int32_t start, end, cap;
 } th_book_side;
 
+/* One level's text in the Kraken checksum string: price digits then qty digits. */
+typedef struct th_crc_text {
+    int64_t key, qty;
+    uint8_t len;
+    char txt[47];  /* two numbers of at most 20 digits, and slack for a fixed-size copy */
+} th_crc_text;
+
 typedef struct th_book {
     th_book_side side[2];   /* TH_BID, TH_ASK */
     int32_t depth;          /* levels kept per side; 0 = unbounded */
@@ -36,10 +43,16 @@ typedef struct th_book {
     const char *reason;     /* why the book is not OK (static string) */
     int64_t last_update_ns;
     int64_t seq;            /* venue sequence: Kraken Futures seq, Binance u */
-    /* The top-10 checksum only changes when a top-10 level does: cached until then. (One zlib
-     * call over the whole ~400-byte string: per-level calls cost more in call overhead.) */
+    /* The top-10 checksum only changes when a top-10 level does: cached until then. */
     uint32_t crc_cache;
     bool crc_valid;
+    /* Each top-10 level's checksum text, by rank, kept from the last checksum. An update changes
+     * one or two levels and shifts the rest by a rank at most, so most texts are found here (at
+     * the same rank or one away) instead of being formatted again: formatting 40 numbers cost
+     * more than the CRC itself. Entries are checked by value, so a stale one is never used. */
+    th_crc_text crc_text[2][2][10]; /* [generation][side][rank]: last checksum's and this one's */
+    int32_t crc_gen;                /* which generation holds the last checksum's texts */
+    int64_t crc_text_mul[2];        /* the price/qty multipliers the texts were made with */
     uint64_t updates;
 } th_book;
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
+#include "crc32.h"
 
 #include "../feed/recording.h"
 
@@ -189,7 +189,7 @@ int th_journal_append(th_journal *j, const th_jrec *r)
     }
     uint8_t *p = (uint8_t *)j->buf + j->len;
     put_u32(p, (uint32_t)n);
-    put_u32(p + 4, (uint32_t)crc32(0L, body, (uInt)n));
+    put_u32(p + 4, th_crc32(body, n));
     memcpy(p + 8, body, (size_t)n);
     j->len += 8 + (size_t)n;
     j->records++;
@@ -251,7 +251,7 @@ int th_journal_read(const char *path, th_journal_fn fn, void *ctx, th_journal_sc
         else {
             len = get_u32(b + off);
             if (len > 1024 || n - off - 8 < len) bad = true;
-            else if ((uint32_t)crc32(0L, b + off + 8, (uInt)len) != get_u32(b + off + 4)) bad = true;
+            else if (th_crc32(b + off + 8, len) != get_u32(b + off + 4)) bad = true;
             else if (th_jrec_decode(b + off + 8, len, &r) != 0) bad = true;
         }
         if (bad) {

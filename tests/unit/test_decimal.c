@@ -136,6 +136,50 @@ static void roundtrip_every_recorded_number(void **st)
     assert_int_equal(bad, 0);
 }
 
+/* th_dec_parse has a fast path for plain "digits[.digits]" texts; a leading '+' sends the same
+ * text down the general path. The two must agree (result code and value) on every text, including
+ * the edges: 19 characters, overflow on scaling up, inexact scaling down, a lone point. */
+static void fast_path_agrees_with_general(void **st)
+{
+    (void)st;
+    static const char ALPHA[] = "0123456789.";
+    const char *edges[] = {".", "0", "0.", ".0", "5.", ".5", "9223372036854775807", "9223372036854775808",
+                           "999999999999999999.", "0.000000000000000001", "1844674407370955161", "00000000000000000001",
+                           "922337203685477580.7", "1.5", "..", "1..2", "12345678901234567890"};
+    char buf[40], plus[41];
+    uint64_t seed = 0x9e3779b97f4a7c15ULL;
+    int checked = 0;
+    for (int it = 0; it < 400000 + (int)(sizeof edges / sizeof *edges); it++) {
+        size_t n;
+        if (it < (int)(sizeof edges / sizeof *edges)) {
+            n = strlen(edges[it]);
+            memcpy(buf, edges[it], n);
+        } else {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            n = 1 + (size_t)((seed >> 33) % 21);
+            int dot = (int)((seed >> 20) % (n + 3)); /* usually one point, sometimes none */
+            for (size_t k = 0; k < n; k++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                buf[k] = (int)k == dot ? '.' : ALPHA[(seed >> 40) % 10];
+            }
+            if ((seed >> 8) % 50 == 0) buf[(seed >> 16) % n] = ALPHA[(seed >> 24) % 11]; /* stray points */
+        }
+        plus[0] = '+';
+        memcpy(plus + 1, buf, n);
+        for (int scale = 0; scale <= 18; scale++) {
+            int64_t a = -1, b = -1;
+            int ra = th_dec_parse(buf, n, scale, &a), rb = th_dec_parse(plus, n + 1, scale, &b);
+            if (ra != rb || (ra == TH_DEC_OK && a != b)) {
+                buf[n] = 0;
+                fail_msg("\"%s\" scale %d: fast path %d/%lld, general %d/%lld", buf, scale, ra, (long long)a, rb,
+                         (long long)b);
+            }
+            checked++;
+        }
+    }
+    assert_true(checked > 7000000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +187,7 @@ int main(void)
         cmocka_unit_test(refuses_what_it_cannot_represent),
         cmocka_unit_test(formats_exactly),
         cmocka_unit_test(roundtrip_every_recorded_number),
+        cmocka_unit_test(fast_path_agrees_with_general),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
