@@ -88,11 +88,15 @@ int32_t th_feed_lookup(th_feed *f, int tok)
         f->errors++;
         return -1;
     }
-    int32_t idx = th_instruments_find(&f->instruments, th_json_ptr(&f->json, tok), th_json_len(&f->json, tok));
+    return th_feed_lookup_name(f, th_json_ptr(&f->json, tok), th_json_len(&f->json, tok));
+}
+
+int32_t th_feed_lookup_name(th_feed *f, const char *name, size_t len)
+{
+    int32_t idx = th_instruments_find(&f->instruments, name, len);
     if (idx < 0) {
         f->unknown_symbol++;
-        snprintf(f->last_error, sizeof f->last_error, "unknown symbol %.*s (not in the instrument data)",
-                 (int)th_json_len(&f->json, tok), th_json_ptr(&f->json, tok));
+        snprintf(f->last_error, sizeof f->last_error, "unknown symbol %.*s (not in the instrument data)", (int)len, name);
     }
     return idx;
 }

@@ -96,6 +96,8 @@ int th_binance_frame_text(th_feed *f, const char *frame, size_t len);
 /* Helpers shared by the parsers. */
 /* Instrument index for a symbol token; an unknown symbol is counted and reported (-1). */
 int32_t th_feed_lookup(th_feed *f, int tok);
+/* The same for a symbol given as text (e.g. after mapping a venue's older naming). */
+int32_t th_feed_lookup_name(th_feed *f, const char *name, size_t len);
 int th_feed_dec(th_feed *f, int tok, int scale, int64_t *out);
 int th_feed_error(th_feed *f, int32_t idx, const char *reason);
 /* Apply one level from its wire text: exact decimals, price > 0, qty >= 0 (0 deletes). The one

@@ -1,4 +1,5 @@
-/* kraken_feed.c — Kraken spot WebSocket v2 public channels: book, trade, ticker, instrument.
+/* kraken_feed.c — Kraken spot WebSocket v2 public channels: book, trade, ticker, instrument; and
+ * v1 trade frames (older recordings, e.g. the bundled trades recording, are v1).
  *
  * Book rules (docs.kraken.com, "book" and "checksum" v2): a snapshot replaces the book; an update
  * applies each level (qty 0 deletes), then the book is truncated to the subscribed depth, then the
@@ -97,10 +98,65 @@ static int handle_trades(th_feed *f, int data)
         if (idx < 0) continue;
         th_feed_symbol *s = th_feed_symbol_at(f, idx);
         if (!s) return th_feed_error(f, idx, "out of memory");
+        s->frames++;
         th_feed_trade(f, idx, th_json_get(j, e, "price"), th_json_get(j, e, "qty"),
                       th_json_eq(j, th_json_get(j, e, "side"), "sell") ? TH_ASK : TH_BID);
     }
     return 0;
+}
+
+/* Kraken spot WS v1 trade frames (docs.kraken.com, WebSocket v1 "trade"):
+ *   [channelID, [["price","volume","time","side","orderType","misc"], ...], "trade", "XMR/USD"]
+ * side "b" or "s" is the taker's. v1 names Bitcoin XBT and Dogecoin XDG where v2, and so our
+ * instrument data, say BTC and DOGE: "KSM/XBT" is KSM/BTC. Other v1 channels are ignored. */
+static int v1_symbol(const char *p, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *rep = NULL;
+        size_t skip = 0;
+        if (n - i >= 3 && (i == 0 || p[i - 1] == '/') && (i + 3 == n || p[i + 3] == '/')) {
+            if (memcmp(p + i, "XBT", 3) == 0) rep = "BTC", skip = 3;
+            else if (memcmp(p + i, "XDG", 3) == 0) rep = "DOGE", skip = 3;
+        }
+        if (rep) {
+            size_t rn = strlen(rep);
+            if (o + rn >= cap) return -1;
+            memcpy(out + o, rep, rn);
+            o += rn;
+            i += skip - 1;
+        } else {
+            if (o + 1 >= cap) return -1;
+            out[o++] = p[i];
+        }
+    }
+    return (int)o;
+}
+
+static int handle_v1_frame(th_feed *f)
+{
+    const th_json *j = &f->json;
+    if (j->tok[0].size != 4) { f->ignored++; return 0; }
+    int trades = th_json_skip(j, 1), name = th_json_skip(j, trades), pair = th_json_skip(j, name);
+    if (pair >= j->n || !th_json_eq(j, name, "trade")) { f->ignored++; return 0; } /* book/ticker v1: not parsed */
+    if (j->tok[trades].type != TH_JSON_ARRAY || j->tok[pair].type != TH_JSON_STRING)
+        return th_feed_error(f, -1, "v1 trade frame: expected [id, [trades], \"trade\", \"pair\"]");
+    char sym[64];
+    int sn = v1_symbol(th_json_ptr(j, pair), th_json_len(j, pair), sym, sizeof sym);
+    if (sn < 0) return th_feed_error(f, -1, "v1 trade frame: pair name too long");
+    int32_t idx = th_feed_lookup_name(f, sym, (size_t)sn);
+    if (idx < 0) return 0;
+    th_feed_symbol *s = th_feed_symbol_at(f, idx);
+    if (!s) return th_feed_error(f, idx, "out of memory");
+    s->frames++;
+    int rc = 0, t = trades + 1;
+    for (int k = 0; k < j->tok[trades].size; k++, t = th_json_skip(j, t)) {
+        if (j->tok[t].type != TH_JSON_ARRAY || j->tok[t].size < 4) { rc = th_feed_error(f, idx, "malformed v1 trade"); continue; }
+        int px = t + 1, qty = th_json_skip(j, px), time = th_json_skip(j, qty), side = th_json_skip(j, time);
+        if (!th_json_eq(j, side, "b") && !th_json_eq(j, side, "s")) { rc = th_feed_error(f, idx, "v1 trade side is not b or s"); continue; }
+        if (th_feed_trade(f, idx, px, qty, th_json_eq(j, side, "s") ? TH_ASK : TH_BID) != 0) rc = -1;
+    }
+    return rc;
 }
 
 static int handle_ticker(th_feed *f, int data)
@@ -243,6 +299,7 @@ bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
 int th_kraken_frame(th_feed *f, const char *frame, size_t len)
 {
     const th_json *j = &f->json;
+    if (j->n > 0 && j->tok[0].type == TH_JSON_ARRAY) return handle_v1_frame(f);
     int ch = th_json_get(j, 0, "channel");
     if (ch < 0) { f->ignored++; return 0; } /* method responses: {"method":"subscribe",...} */
     int data = th_json_get(j, 0, "data");

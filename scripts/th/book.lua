@@ -5,10 +5,13 @@
 --   b:mid(), b:spread(), b:microprice(), b:imbalance(5), b:vwap("buy", 2.5), b:depth("bid", 10)
 --   b:health()  --> "ok" | "empty" | "stale" | "gapped" | "checksum_failed" | "resyncing", reason
 --   b:ok()      --> true only when the book is trustworthy (quote only then)
+--   b:age()     --> seconds since the last update (host clock)
 --   b:levels("bid", 5 [, out])  --> array of {price, qty} (reuses `out` when given)
 --
 -- Views are cached per symbol, and every method uses out-parameter cells allocated once, so calls
--- on the hot path allocate nothing (levels() allocates only when no `out` table is passed).
+-- on the hot path allocate nothing (levels() allocates only when no `out` table is passed;
+-- last_update_ns() returns a boxed int64). tests/functional/book_hotpath.lua checks this, and that
+-- the JIT compiles every method without aborting a trace.
 local ffi = require("ffi")
 local base = require("th.ffi")
 local C = base.C
@@ -53,9 +56,19 @@ function view:spread_bps()
   return top.spread / top.mid * 1e4
 end
 
+-- Host time of the last update, as an int64 cdata (exact ns; a boxed value, so it may allocate:
+-- on the hot path use age()).
 function view:last_update_ns()
   C.th_book_top_get(self.id, top, base.err)
   return top.last_update_ns
+end
+
+-- Seconds since the last update on the host clock (virtual in backtests); math.huge before any.
+function view:age()
+  C.th_book_top_get(self.id, top, base.err)
+  if top.last_update_ns == 0 then return math.huge end
+  C.th_clock_now(base.i64, base.i32)
+  return tonumber(base.i64[0] - top.last_update_ns) / 1e9
 end
 
 function view:health()

@@ -52,6 +52,18 @@ ticks=$(grep 'msg="ticks"' "$T/host.log" | sed -E 's/.* n=([0-9]+).*/\1/')
 grep 'msg="ticks"' "$T/host.log" | grep -q 'first_tick_s=1618678135 .*virtual=true\|first_tick_s=1618678135' || fail "ticks not on recorded time: $(grep 'msg="ticks"' "$T/host.log")"
 pass "backtest: $ticks on_tick calls on the virtual clock (recorded time), stopped at the end of the recording"
 
+# th.book on the hot path: no allocation per call, no NYI trace abort (book_hotpath.lua says how).
+sed -e "s|module = \"$T/watch.lua\"|module = \"$TH_HOME/tests/functional/book_hotpath.lua\"|" -e 's|name = "watch"|name = "book_hotpath"|' "$T/bt.lua" > "$T/hot.lua"
+"$TH_BIN" backtest "$T/hot.lua" 2>"$T/hot.log" || fail "hot-path backtest exit $?"
+line=$(grep 'msg="hotpath"' "$T/hot.log") || fail "hot-path strategy logged no figures: $(tail -3 "$T/hot.log")"
+rounds=$(echo "$line" | sed -E 's/.* rounds=([0-9]+).*/\1/')
+per=$(echo "$line" | sed -E 's/.* bytes_per_round=([0-9.]+).*/\1/')
+nyi=$(echo "$line" | sed -E 's/.* nyi_aborts=([0-9]+).*/\1/')
+[ "$rounds" -ge 10000 ] || fail "hot-path test measured only $rounds rounds"
+awk -v p="$per" 'BEGIN { exit !(p < 8) }' || fail "th.book views allocate: $per bytes per round of 13 calls ($line)"
+[ "$nyi" -eq 0 ] || fail "NYI trace aborts on the th.book hot path: $(grep 'trace abort' "$T/hot.log" | head -5)"
+pass "th.book hot path: $rounds rounds of 13 view calls, $per bytes per round (GC stopped), 0 NYI trace aborts"
+
 "$TH_BIN" run "$TH_HOME/config/demo.lua" --paper --duration 3 2>"$T/demo.log" || fail "demo exit $?"
 grep -q 'msg="book" .*symbol=XMR/USD' "$T/demo.log" || fail "demo printed no XMR/USD book"
 grep -q 'msg="summary"' "$T/demo.log" || fail "demo printed no summary"

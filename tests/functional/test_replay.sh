@@ -21,6 +21,10 @@ $CHECK "$SUM.n == 4" "$SUM.bad == 0" "sym[\"GRT/ETH\"] == nil" < "$T/k24.json" |
 grep -q "unknown symbol GRT/ETH (not in the instrument data)" "$T/replay.err" || fail "unknown symbol not reported"
 pass "kraken: the 683-pair 2024 instrument snapshot loads and maps 4 of the 5 pairs (GRT/ETH was delisted by 2024: its frames are reported as an unknown symbol)"
 
+replay "$D/kraken/trades-ws-v1-2021-04-17.rec" --venue kraken --instruments "$D/kraken/instrument-5pairs.v2.json" > "$T/kt.json"
+$CHECK 'sym["XMR/USD"].trades == 4' 'sym["SC/EUR"].trades == 6' "r.errors == 0" "$SUM.n == 2" < "$T/kt.json" || fail "kraken v1 trades replay"
+pass "kraken v1 trades: the 10 prints of the two recorded pairs the instrument data knows are counted, 0 errors"
+
 replay "$D/kraken-futures/futures-ws-v1-2021-07-22.rec" --venue kraken-futures --instruments "$D/kraken-futures/instruments-2021-07-22.rec" > "$T/f.json"
 $CHECK "$SUM.gaps == 0" "$SUM.resyncs == 0" "$SUM.n == 10" "not $SUM.notok" "r.errors == 0" < "$T/f.json" || fail "futures replay"
 pass "kraken-futures: 10 products, seq continuous, 0 gaps"

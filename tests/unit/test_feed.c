@@ -1,6 +1,6 @@
 /* test_feed.c — the Kraken fast path against the generic jsmn path on every recorded frame: after
  * each frame both feeds hold identical books, counters and health; and the fast path really took
- * the update frames (so this test is not vacuous). */
+ * the update frames (so this test is not vacuous). Kraken v1 trade frames from the v1 recording. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "../../host/core/decimal.h"
 
 #include "../../host/feed/feed.h"
 #include "../../host/feed/recording.h"
@@ -91,11 +93,81 @@ static void fast_path_declines_other_shapes(void **st)
     th_feed_free(&f);
 }
 
+/* Kraken spot v1 trade frames: every trade in the bundled v1 recording is counted against the
+ * symbols of the v2 instrument data, the last print's price is exact, and v1's XBT naming maps to
+ * v2's BTC. Malformed v1 frames are errors that name what was wrong. */
+static void kraken_v1_trades(void **st)
+{
+    (void)st;
+    th_feed f;
+    const char *err;
+    char path[512];
+    assert_int_equal(th_feed_init(&f, TH_VENUE_KRAKEN, 1000), 0);
+    snprintf(path, sizeof path, "%s/kraken/instrument-5pairs.v2.json", TH_TEST_DATA);
+    assert_int_equal(th_instruments_load_file(&f.instruments, path, &err), 5);
+    snprintf(path, sizeof path, "%s/kraken/trades-ws-v1-2021-04-17.rec", TH_TEST_DATA);
+    th_recording rec;
+    assert_int_equal(th_recording_open(&rec, path, &err), 0);
+    th_record r;
+    int expected = 0, frames = 0;
+    char last_xmr[32] = "";
+    while (th_recording_next(&rec, &r) > 0) {
+        if (r.kind != TH_REC_FRAME) continue; /* connection opened; our subscription */
+        if (r.len && r.data[0] == '[') {
+            /* count prints the plain way: each one has a "b" or "s" side field */
+            for (size_t k = 0; k + 5 <= r.len; k++)
+                if (!memcmp(r.data + k, "\",\"b\",", 5) || !memcmp(r.data + k, "\",\"s\",", 5)) expected++;
+            const char *x = memmem(r.data, r.len, "\"XMR/USD\"", 9);
+            if (x) { /* the frame's last print: [..., ["price", ...]] */
+                const char *q = r.data;
+                for (const char *p = r.data; p < x; p++) if (p[0] == '[' && p[1] == '"') q = p + 2;
+                size_t n = (size_t)(strchr(q, '"') - q);
+                memcpy(last_xmr, q, n);
+                last_xmr[n] = 0;
+            }
+            frames++;
+        }
+        if (th_feed_frame(&f, r.data, r.len, r.ts_ns) != 0) fail_msg("%.*s: %s", (int)r.len, r.data, f.last_error);
+    }
+    th_recording_close(&rec);
+    assert_int_equal(frames, 8);
+    assert_int_equal(f.errors, 0);
+    uint64_t trades = 0;
+    for (int32_t i = 0; i < f.sym_cap; i++) if (f.sym[i]) trades += f.sym[i]->trades;
+    assert_int_equal(trades, expected);
+    assert_int_equal(expected, 10);
+    int32_t xmr = th_instruments_find(&f.instruments, "XMR/USD", 7);
+    assert_true(xmr >= 0 && f.sym[xmr]);
+    int64_t want;
+    assert_int_equal(th_dec_parse(last_xmr, strlen(last_xmr), f.sym[xmr]->book.price_dec, &want), 0);
+    assert_int_equal(f.sym[xmr]->last_trade.price, want);
+
+    /* v1 says XBT where v2 says BTC */
+    th_instrument ins = {.symbol = "BTC/CHF", .price_dec = 1, .qty_dec = 8, .tick = 1, .lot = 1, .online = true};
+    th_instruments_put(&f.instruments, &ins);
+    const char *xbt = "[465,[[\"52000.1\",\"0.00100000\",\"1618678150.1\",\"b\",\"l\",\"\"]],\"trade\",\"XBT/CHF\"]";
+    assert_int_equal(th_feed_frame(&f, xbt, strlen(xbt), 0), 0);
+    int32_t btc = th_instruments_find(&f.instruments, "BTC/CHF", 7);
+    assert_int_equal(f.sym[btc]->trades, 1);
+    assert_int_equal(f.sym[btc]->last_trade.price, 520001);
+    assert_int_equal(f.sym[btc]->last_trade.qty, 100000);
+    assert_int_equal(f.sym[btc]->last_trade.side, TH_BID);
+    const char *bad_side = "[465,[[\"52000.1\",\"0.001\",\"1618678150.1\",\"x\",\"l\",\"\"]],\"trade\",\"XBT/CHF\"]";
+    assert_int_equal(th_feed_frame(&f, bad_side, strlen(bad_side), 0), -1);
+    assert_non_null(strstr(f.last_error, "BTC/CHF: v1 trade side is not b or s"));
+    const char *bad_shape = "[465,{\"a\":1},\"trade\",\"XBT/CHF\"]";
+    assert_int_equal(th_feed_frame(&f, bad_shape, strlen(bad_shape), 0), -1);
+    assert_non_null(strstr(f.last_error, "v1 trade frame"));
+    assert_int_equal(f.sym[btc]->trades, 1);
+    th_feed_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fast_path_equals_generic_path),
         cmocka_unit_test(fast_path_declines_other_shapes),
+        cmocka_unit_test(kraken_v1_trades),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
