@@ -129,6 +129,7 @@ static void on_turn(uv_check_t *h)
     th_trading_turn(&s->tr);
     th_trading_dispatch(&s->tr, &s->lua, &s->strat);
     th_trading_turn(&s->tr);
+    th_trading_end_turn(&s->tr);
 }
 
 static void dispatch_tick(session *s)

@@ -122,6 +122,8 @@ static void load_limits(th_lua *lua, th_flow_cfg *c)
     c->pending_timeout_ns = (int64_t)(th_lua_cfg_number(lua, "risk.pending_timeout_s", 10) * 1e9);
     char buf[32];
     c->adopt_unknown = !(th_lua_cfg_string(lua, "risk.unknown_orders", buf, sizeof buf) && strcmp(buf, "cancel") == 0);
+    c->keep_done_ns = (int64_t)(th_lua_cfg_number(lua, "session.keep_done_s", 300) * 1e9);
+    c->keep_done_max = (int32_t)th_lua_cfg_number(lua, "session.keep_done_max", 10000);
     c->venue_rate = th_lua_cfg_number(lua, "risk.orders_per_s", 10);
     c->venue_cap = th_lua_cfg_number(lua, "risk.orders_burst", 50);
     c->exec.price_tol_bps = th_lua_cfg_number(lua, "quotes.price_tolerance_bps", 2);
@@ -286,6 +288,11 @@ void th_trading_turn(th_trading *t)
     th_flow_flush(&t->flow, now);
     if (t->have_tv) th_test_venue_pump(&t->tv);
     th_flow_flush(&t->flow, now);
+}
+
+void th_trading_end_turn(th_trading *t)
+{
+    if (t->active) th_flow_end_turn(&t->flow, th_clock_ns());
 }
 
 void th_trading_tick(th_trading *t)
@@ -696,9 +703,10 @@ int th_journal_cmd(int argc, char **argv)
                scan.torn_tail ? "true" : "false", f.risk.halted ? "true" : "false");
         json_str(f.risk.halt_reason);
         printf(", \"orders\": {");
-        for (int32_t i = 0; i < f.trk.n; i++) {
+        for (int32_t i = 0, k = 0; i < f.trk.n; i++) {
             const th_order *o = &f.trk.v[i];
-            printf("%s\n  ", i ? "," : "");
+            if (o->state == TH_ORD_RETIRED) continue;
+            printf("%s\n  ", k++ ? "," : "");
             json_str(o->cl_id);
             printf(": {\"symbol\": ");
             json_str(reg.v[o->instrument].symbol);

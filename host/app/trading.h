@@ -42,6 +42,8 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
                     const char **err);
 /* One loop turn: commit + send, venue answers, commit again. */
 void th_trading_turn(th_trading *t);
+/* After the turn's events were dispatched: finished orders beyond the keep window are retired. */
+void th_trading_end_turn(th_trading *t);
 void th_trading_tick(th_trading *t);
 void th_trading_mark(th_trading *t, int32_t ins);
 /* Cancel everything (graceful stop); returns the live count left. */

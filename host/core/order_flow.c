@@ -22,6 +22,8 @@ void th_flow_defaults(th_flow_cfg *cfg)
     cfg->exec.amend = true; /* used where the venue amends in place */
     cfg->pending_timeout_ns = 10LL * 1000000000;
     cfg->adopt_unknown = true;
+    cfg->keep_done_ns = 300LL * 1000000000;
+    cfg->keep_done_max = 10000;
     cfg->venue_cap = 50;
     cfg->venue_rate = 10;
     snprintf(cfg->prefix, sizeof cfg->prefix, "th");
@@ -156,9 +158,9 @@ static double live_notional(const th_flow *f, const th_order *o)
 /* Run a tracker mutation on order idx and keep open_notional in step with it. */
 #define TRACK(f, idx, call)                                                                        \
     ({                                                                                             \
-        double c0_ = (idx) >= 0 && (idx) < (f)->trk.n ? live_notional((f), &(f)->trk.v[(idx)]) : 0; \
+        double c0_ = th_tracker_has(&(f)->trk, (idx)) ? live_notional((f), &(f)->trk.v[(idx)]) : 0; \
         int32_t rc_ = (call);                                                                      \
-        if ((idx) >= 0 && (idx) < (f)->trk.n) (f)->open_notional += live_notional((f), &(f)->trk.v[(idx)]) - c0_; \
+        if (th_tracker_has(&(f)->trk, (idx))) (f)->open_notional += live_notional((f), &(f)->trk.v[(idx)]) - c0_; \
         rc_;                                                                                       \
     })
 
@@ -271,7 +273,7 @@ static bool unsend_place(th_flow *f, int32_t idx, int64_t now_ns)
 
 int32_t th_flow_cancel(th_flow *f, int32_t idx, int64_t now_ns)
 {
-    if (idx < 0 || idx >= f->trk.n) return TH_TRK_UNKNOWN;
+    if (!th_tracker_has(&f->trk, idx)) return TH_TRK_UNKNOWN;
     th_order *o = &f->trk.v[idx];
     if (o->state == TH_ORD_PENDING_CREATE && unsend_place(f, idx, now_ns)) return 0;
     int32_t rc = th_tracker_request_cancel(&f->trk, idx, now_ns);
@@ -432,6 +434,11 @@ int th_flow_flush(th_flow *f, int64_t now_ns)
     }
     f->nout = 0;
     return rc;
+}
+
+int32_t th_flow_end_turn(th_flow *f, int64_t now_ns)
+{
+    return th_tracker_retire(&f->trk, now_ns, f->cfg.keep_done_ns, f->cfg.keep_done_max);
 }
 
 void th_flow_tick(th_flow *f, int64_t now_ns)
@@ -627,6 +634,11 @@ static void ev_fill(void *ctx, const th_venue_fill *x)
     th_flow *f = ctx;
     int64_t now = th_clock_ns();
     int32_t idx = find_order(f, x->cl_id, x->ex_id);
+    if (idx < 0 && th_tracker_trade_seen(&f->trk, x->cl_id, x->trade_id)) {
+        /* a replay of a fill already counted, for an order since retired */
+        f->trk.st.duplicate_fills++;
+        return;
+    }
     if (idx < 0) {
         /* A fill is never dropped: the order is adopted so the position counts it. */
         idx = adopt(f, x->ex_id[0] ? x->ex_id : x->trade_id, x->symbol, x->side, x->price, x->qty, 0, now);

@@ -34,6 +34,8 @@ typedef struct th_flow_cfg {
     th_exec_cfg exec;
     int64_t pending_timeout_ns;     /* PENDING_* older than this is queried; default 10 s */
     bool adopt_unknown;             /* true: adopt orders we never sent (flagged); false: cancel them */
+    int64_t keep_done_ns;           /* finished orders stay findable this long (default 300 s)... */
+    int32_t keep_done_max;          /* ...unless more than this many are waiting (default 10,000) */
     int32_t rate_model;
     double pair_cap, pair_rate;     /* Kraken: per-pair counter threshold and decay per second */
     double venue_cap, venue_rate;   /* orders per venue: capacity and refill per second */
@@ -115,6 +117,9 @@ int th_flow_quotes(th_flow *f, int32_t ins, const th_quote *targets, int32_t n, 
 
 /* End of a loop turn: commit the journal, then send the outbox. Returns -1 if the commit failed. */
 int th_flow_flush(th_flow *f, int64_t now_ns);
+/* After the turn's events were dispatched: retire finished orders beyond the keep window (their
+ * indexes in this turn's events stay valid until the end of the next turn). Returns how many. */
+int32_t th_flow_end_turn(th_flow *f, int64_t now_ns);
 /* Clock tick: query timed-out PENDING_* orders, recompute PnL exactly, check the loss caps. */
 void th_flow_tick(th_flow *f, int64_t now_ns);
 /* A book's mid for unrealised PnL. */

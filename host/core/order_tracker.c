@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const STATE_NAMES[] = {"pending_create", "open", "pending_cancel", "done"};
+static const char *const STATE_NAMES[] = {"pending_create", "open", "pending_cancel", "done", "retired"};
 static const char *const REASON_NAMES[] = {"none", "filled", "cancelled", "rejected", "expired", "failed"};
 
-const char *th_ord_state_name(int32_t s) { return (s >= 0 && s <= TH_ORD_DONE) ? STATE_NAMES[s] : "?"; }
+const char *th_ord_state_name(int32_t s) { return (s >= 0 && s <= TH_ORD_RETIRED) ? STATE_NAMES[s] : "?"; }
 const char *th_done_reason_name(int32_t r) { return (r >= 0 && r <= TH_DONE_FAILED) ? REASON_NAMES[r] : "?"; }
 
 
@@ -18,6 +18,7 @@ static int rehash(th_tracker *t, int32_t nslots)
     int32_t *cl = calloc((size_t)nslots, sizeof *cl), *ex = calloc((size_t)nslots, sizeof *ex);
     if (!cl || !ex) { free(cl); free(ex); return -1; }
     for (int32_t i = 0; i < t->n; i++) {
+        if (t->v[i].state == TH_ORD_RETIRED) continue;
         th_slot_put(cl, nslots, t->v[i].cl_id, i);
         if (t->v[i].ex_id[0]) th_slot_put(ex, nslots, t->v[i].ex_id, i);
     }
@@ -33,6 +34,8 @@ int th_tracker_init(th_tracker *t, const char *prefix)
 {
     memset(t, 0, sizeof *t);
     snprintf(t->prefix, sizeof t->prefix, "%s", prefix);
+    t->free_head = t->done_head = t->done_tail = -1;
+    t->trade_keep_max = 1 << 18;
     return rehash(t, 256);
 }
 
@@ -110,23 +113,44 @@ int32_t th_tracker_live_count(const th_tracker *t, int32_t ins)
     return ins >= 0 && ins < t->ins_cap ? t->live_count[ins] : 0;
 }
 
+/* Finished orders wait in a FIFO (through live_prev/live_next, free once unlinked from the live
+ * list) until th_tracker_retire takes them, oldest first. */
+static void done_push(th_tracker *t, int32_t idx)
+{
+    th_order *o = &t->v[idx];
+    o->done_epoch = t->epoch;
+    o->live_next = -1;
+    o->live_prev = t->done_tail;
+    if (t->done_tail >= 0) t->v[t->done_tail].live_next = idx;
+    else t->done_head = idx;
+    t->done_tail = idx;
+    t->ndone++;
+}
+
 static int32_t append(th_tracker *t, const th_order *o)
 {
     if (o->instrument < 0 || live_reserve(t, o->instrument) != 0) return TH_TRK_FULL;
-    if (t->n == t->cap) {
-        int32_t cap = t->cap ? t->cap * 2 : 128;
-        th_order *v = realloc(t->v, sizeof *v * (size_t)cap);
-        if (!v) return TH_TRK_FULL;
-        t->v = v;
-        t->cap = cap;
+    if ((t->n - t->nfree + 1) * 2 > t->nslots && rehash(t, t->nslots * 2) != 0) return TH_TRK_FULL;
+    int32_t idx;
+    if (t->free_head >= 0) { /* a retired slot: warm in cache, and the array does not grow */
+        idx = t->free_head;
+        t->free_head = t->v[idx].live_next;
+        t->nfree--;
+    } else {
+        if (t->n == t->cap) {
+            int32_t cap = t->cap ? t->cap * 2 : 128;
+            th_order *v = realloc(t->v, sizeof *v * (size_t)cap);
+            if (!v) return TH_TRK_FULL;
+            t->v = v;
+            t->cap = cap;
+        }
+        idx = t->n++;
     }
-    if ((t->n + 1) * 2 > t->nslots && rehash(t, t->nslots * 2) != 0) return TH_TRK_FULL;
-    int32_t idx = t->n++;
     t->v[idx] = *o;
     th_slot_put(t->cl_slots, t->nslots, o->cl_id, idx);
     if (o->ex_id[0]) th_slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
     if (o->state != TH_ORD_DONE) live_link(t, idx);
-    else t->v[idx].live_prev = t->v[idx].live_next = -1;
+    else done_push(t, idx);
     return idx;
 }
 
@@ -140,7 +164,10 @@ static void set_ex_id(th_tracker *t, int32_t idx, const char *ex_id)
 
 static void transition(th_tracker *t, th_order *o, int32_t state, int32_t reason, int64_t now_ns)
 {
-    if (state == TH_ORD_DONE && o->state != TH_ORD_DONE) live_unlink(t, (int32_t)(o - t->v));
+    if (state == TH_ORD_DONE && o->state != TH_ORD_DONE) {
+        live_unlink(t, (int32_t)(o - t->v));
+        done_push(t, (int32_t)(o - t->v));
+    }
     o->state = state;
     o->state_ns = now_ns;
     if (state == TH_ORD_DONE) {
@@ -209,7 +236,7 @@ int32_t th_tracker_on_reject(th_tracker *t, const char *cl_id, int64_t now_ns)
 
 static int32_t finish(th_tracker *t, int32_t idx, int32_t reason, int64_t now_ns)
 {
-    if (idx < 0 || idx >= t->n) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
+    if (!th_tracker_has(t, idx)) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
     th_order *o = &t->v[idx];
     if (o->state == TH_ORD_DONE) { t->st.late_events++; return TH_TRK_DUPLICATE; }
     /* a cancel that lost the race to the last fill is a fill */
@@ -220,36 +247,66 @@ static int32_t finish(th_tracker *t, int32_t idx, int32_t reason, int64_t now_ns
 int32_t th_tracker_on_cancelled(th_tracker *t, int32_t idx, int64_t now_ns) { return finish(t, idx, TH_DONE_CANCELLED, now_ns); }
 int32_t th_tracker_on_expired(th_tracker *t, int32_t idx, int64_t now_ns) { return finish(t, idx, TH_DONE_EXPIRED, now_ns); }
 
-/* Trade-id set: open addressing over a growing array of ids. */
-static bool trade_seen_or_add(th_tracker *t, const char *trade_id, bool *oom)
+/* Trade-key set: open addressing over a FIFO ring of keys. The ring grows to trade_keep_max, then
+ * the oldest key makes room for the newest. */
+static const char *trade_key_of(const void *ctx, int32_t i) { return ((const th_tracker *)ctx)->trade_ids[i].key; }
+
+static int32_t trade_find(const th_tracker *t, const char *key)
+{
+    if (!t->ntrade_slots) return -1;
+    uint32_t mask = (uint32_t)t->ntrade_slots - 1;
+    for (uint32_t h = th_strhash(key) & mask;; h = (h + 1) & mask) {
+        int32_t i = t->trade_slots[h];
+        if (!i) return -1;
+        if (strcmp(t->trade_ids[i - 1].key, key) == 0) return i - 1;
+    }
+}
+
+static int trade_key(char *key, const char *cl_id, const char *trade_id)
+{
+    return snprintf(key, TH_TRADEKEY_MAX, "%s|%s", cl_id, trade_id) < TH_TRADEKEY_MAX ? 0 : -1;
+}
+
+bool th_tracker_trade_seen(const th_tracker *t, const char *cl_id, const char *trade_id)
+{
+    char key[TH_TRADEKEY_MAX];
+    if (!cl_id || !*cl_id || !trade_id || !*trade_id || trade_key(key, cl_id, trade_id) != 0) return false;
+    return trade_find(t, key) >= 0;
+}
+
+static bool trade_seen_or_add(th_tracker *t, const char *key, bool *oom)
 {
     *oom = false;
-    if (t->ntrade_slots && (uint32_t)t->ntrades * 2 < (uint32_t)t->ntrade_slots) {
-        uint32_t mask = (uint32_t)t->ntrade_slots - 1;
-        for (uint32_t h = th_strhash(trade_id) & mask;; h = (h + 1) & mask) {
-            int32_t i = t->trade_slots[h];
-            if (!i) break;
-            if (strcmp(t->trade_ids[i - 1], trade_id) == 0) return true;
-        }
-    } else {
-        int32_t nslots = t->ntrade_slots ? t->ntrade_slots * 2 : 256;
-        int32_t *slots = calloc((size_t)nslots, sizeof *slots);
-        if (!slots) { *oom = true; return false; }
-        for (int32_t i = 0; i < t->ntrades; i++) th_slot_put(slots, nslots, t->trade_ids[i], i);
-        free(t->trade_slots);
-        t->trade_slots = slots;
-        t->ntrade_slots = nslots;
-        return trade_seen_or_add(t, trade_id, oom);
-    }
-    if (t->ntrades == t->trade_cap) {
+    if (trade_find(t, key) >= 0) return true;
+    if (t->ntrades == t->trade_cap && t->trade_cap < t->trade_keep_max) {
+        /* still growing: nothing was evicted yet, so the ring starts at 0 and is not wrapped */
         int32_t cap = t->trade_cap ? t->trade_cap * 2 : 128;
-        char(*ids)[TH_TRADEKEY_MAX] = realloc(t->trade_ids, sizeof *ids * (size_t)cap);
+        if (cap > t->trade_keep_max) cap = t->trade_keep_max;
+        th_trade_key *ids = realloc(t->trade_ids, sizeof *ids * (size_t)cap);
         if (!ids) { *oom = true; return false; }
         t->trade_ids = ids;
         t->trade_cap = cap;
     }
-    snprintf(t->trade_ids[t->ntrades], TH_TRADEKEY_MAX, "%s", trade_id);
-    th_slot_put(t->trade_slots, t->ntrade_slots, t->trade_ids[t->ntrades], t->ntrades);
+    if (t->ntrades == t->trade_cap) { /* full: the oldest key goes */
+        th_slot_del(t->trade_slots, t->ntrade_slots, t->trade_ids[t->trade_first].key, t->trade_first, trade_key_of, t);
+        t->trade_first = (t->trade_first + 1) % t->trade_cap;
+        t->ntrades--;
+    }
+    if ((uint32_t)(t->ntrades + 1) * 2 > (uint32_t)t->ntrade_slots) {
+        int32_t nslots = t->ntrade_slots ? t->ntrade_slots * 2 : 256;
+        int32_t *slots = calloc((size_t)nslots, sizeof *slots);
+        if (!slots) { *oom = true; return false; }
+        for (int32_t k = 0; k < t->ntrades; k++) {
+            int32_t i = (t->trade_first + k) % t->trade_cap;
+            th_slot_put(slots, nslots, t->trade_ids[i].key, i);
+        }
+        free(t->trade_slots);
+        t->trade_slots = slots;
+        t->ntrade_slots = nslots;
+    }
+    int32_t e = (t->trade_first + t->ntrades) % t->trade_cap;
+    snprintf(t->trade_ids[e].key, TH_TRADEKEY_MAX, "%s", key);
+    th_slot_put(t->trade_slots, t->ntrade_slots, t->trade_ids[e].key, e);
     t->ntrades++;
     return false;
 }
@@ -257,12 +314,12 @@ static bool trade_seen_or_add(th_tracker *t, const char *trade_id, bool *oom)
 int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int64_t qty, int64_t price,
                            int64_t now_ns)
 {
-    if (idx < 0 || idx >= t->n) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
+    if (!th_tracker_has(t, idx)) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
     if (!trade_id || !*trade_id || qty <= 0 || price <= 0) return TH_TRK_INVALID;
     /* Scoped to the order: Binance trade ids are unique per symbol only, and a self-trade gives both
      * of our orders the same id. */
-    char key[TH_CLID_MAX + TH_TRADEID_MAX + 2];
-    snprintf(key, sizeof key, "%s|%s", t->v[idx].cl_id, trade_id);
+    char key[TH_TRADEKEY_MAX];
+    if (trade_key(key, t->v[idx].cl_id, trade_id) != 0) return TH_TRK_INVALID;
     bool oom;
     if (trade_seen_or_add(t, key, &oom)) { t->st.duplicate_fills++; return TH_TRK_DUPLICATE; }
     if (oom) return TH_TRK_FULL;
@@ -287,7 +344,7 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
 
 int32_t th_tracker_request_cancel(th_tracker *t, int32_t idx, int64_t now_ns)
 {
-    if (idx < 0 || idx >= t->n) return TH_TRK_UNKNOWN;
+    if (!th_tracker_has(t, idx)) return TH_TRK_UNKNOWN;
     th_order *o = &t->v[idx];
     switch (o->state) {
     case TH_ORD_OPEN: transition(t, o, TH_ORD_PENDING_CANCEL, TH_DONE_NONE, now_ns); return idx;
@@ -303,7 +360,7 @@ int32_t th_tracker_request_cancel(th_tracker *t, int32_t idx, int64_t now_ns)
 int32_t th_tracker_request_amend(th_tracker *t, int32_t idx, int64_t price, int64_t qty, int64_t now_ns)
 {
     (void)now_ns;
-    if (idx < 0 || idx >= t->n) return TH_TRK_UNKNOWN;
+    if (!th_tracker_has(t, idx)) return TH_TRK_UNKNOWN;
     th_order *o = &t->v[idx];
     if (o->state != TH_ORD_OPEN || price <= 0 || qty <= 0) return TH_TRK_INVALID;
     if (o->amend_qty) return TH_TRK_DUPLICATE; /* one amend in flight at a time */
@@ -314,7 +371,7 @@ int32_t th_tracker_request_amend(th_tracker *t, int32_t idx, int64_t price, int6
 
 int32_t th_tracker_on_amended(th_tracker *t, int32_t idx, bool ok, int64_t now_ns)
 {
-    if (idx < 0 || idx >= t->n) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
+    if (!th_tracker_has(t, idx)) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
     th_order *o = &t->v[idx];
     if (!o->amend_qty) { t->st.late_events++; return TH_TRK_DUPLICATE; }
     if (ok && o->state != TH_ORD_DONE) {
@@ -332,7 +389,7 @@ int32_t th_tracker_on_amended(th_tracker *t, int32_t idx, bool ok, int64_t now_n
 
 int32_t th_tracker_resolve_missing(th_tracker *t, int32_t idx, int64_t now_ns)
 {
-    if (idx < 0 || idx >= t->n) return TH_TRK_UNKNOWN;
+    if (!th_tracker_has(t, idx)) return TH_TRK_UNKNOWN;
     th_order *o = &t->v[idx];
     if (o->state == TH_ORD_DONE) return TH_TRK_INVALID;
     int32_t reason = o->state == TH_ORD_PENDING_CREATE && o->filled == 0 ? TH_DONE_FAILED : TH_DONE_CANCELLED;
@@ -381,7 +438,7 @@ int32_t th_tracker_restore(th_tracker *t, const th_order *src)
 
 void th_tracker_touch(th_tracker *t, int32_t idx, int64_t now_ns)
 {
-    if (idx >= 0 && idx < t->n) t->v[idx].state_ns = now_ns;
+    if (th_tracker_has(t, idx)) t->v[idx].state_ns = now_ns;
 }
 
 int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max)
@@ -394,4 +451,39 @@ int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, 
                 out[k++] = i;
         }
     return k;
+}
+
+static const char *cl_key_of(const void *ctx, int32_t i) { return ((const th_tracker *)ctx)->v[i].cl_id; }
+static const char *ex_key_of(const void *ctx, int32_t i) { return ((const th_tracker *)ctx)->v[i].ex_id; }
+
+static void retire_one(th_tracker *t, int32_t idx)
+{
+    th_order *o = &t->v[idx];
+    th_slot_del(t->cl_slots, t->nslots, o->cl_id, idx, cl_key_of, t);
+    if (o->ex_id[0]) th_slot_del(t->ex_slots, t->nslots, o->ex_id, idx, ex_key_of, t);
+    t->done_head = o->live_next;
+    if (t->done_head >= 0) t->v[t->done_head].live_prev = -1;
+    else t->done_tail = -1;
+    t->ndone--;
+    o->state = TH_ORD_RETIRED;
+    o->cl_id[0] = o->ex_id[0] = 0;
+    o->live_prev = -1;
+    o->live_next = t->free_head;
+    t->free_head = idx;
+    t->nfree++;
+    t->st.retired++;
+}
+
+int32_t th_tracker_retire(th_tracker *t, int64_t now_ns, int64_t keep_ns, int32_t keep_max)
+{
+    t->epoch++;
+    int32_t n = 0;
+    while (t->done_head >= 0) {
+        const th_order *o = &t->v[t->done_head];
+        if (t->epoch - o->done_epoch < 2) break;                      /* finished this turn or the last */
+        if (t->ndone <= keep_max && now_ns - o->state_ns < keep_ns) break; /* still in the window */
+        retire_one(t, t->done_head);
+        n++;
+    }
+    return n;
 }

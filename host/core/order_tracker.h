@@ -10,6 +10,12 @@
  *   - fills are idempotent by (order, trade id), and filled never exceeds quantity (excess refused);
  *   - an ack or fill for an unknown id is reported to the caller, who adopts or cancels it;
  *   - PENDING_* older than the timeout are listed for a venue query (th_tracker_due).
+ * DONE orders are kept for late events and lookups, then retired (th_tracker_retire): their slot
+ * and ids are reused, so a host that runs for weeks holds its live orders plus a bounded window of
+ * finished ones, and the array it walks stays small and in cache. Trade keys outlive their orders
+ * in a window of their own (the newest trade_keep_max): a fill replayed for a retired order (a
+ * reconnect's trade snapshot) is still recognised as a duplicate (th_tracker_trade_seen) instead
+ * of being adopted and counted twice. Any other event for a retired order is an unknown event.
  * Plain C with no I/O: the connector interface and the journal drive it. */
 #ifndef TH_ORDER_TRACKER_H
 #define TH_ORDER_TRACKER_H
@@ -17,7 +23,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef enum th_ord_state { TH_ORD_PENDING_CREATE = 0, TH_ORD_OPEN, TH_ORD_PENDING_CANCEL, TH_ORD_DONE } th_ord_state;
+/* RETIRED marks a free slot (never an order's state as anyone outside the tracker sees it). */
+typedef enum th_ord_state {
+    TH_ORD_PENDING_CREATE = 0, TH_ORD_OPEN, TH_ORD_PENDING_CANCEL, TH_ORD_DONE, TH_ORD_RETIRED
+} th_ord_state;
 typedef enum th_done_reason {
     TH_DONE_NONE = 0, TH_DONE_FILLED, TH_DONE_CANCELLED, TH_DONE_REJECTED, TH_DONE_EXPIRED, TH_DONE_FAILED
 } th_done_reason;
@@ -47,7 +56,10 @@ typedef struct th_order {
     uint32_t flags;
     int64_t created_ns, state_ns;
     char tag[16];
-    int32_t live_prev, live_next;  /* the instrument's list of live (not DONE) orders; -1 ends */
+    /* Live: the instrument's list of live orders. DONE: the list of finished orders, oldest first,
+     * awaiting retirement. RETIRED: live_next links the free slots. -1 ends a list. */
+    int32_t live_prev, live_next;
+    uint32_t done_epoch;           /* the tracker's epoch when the order finished */
     int32_t reserved;
     int64_t amend_price, amend_qty; /* an amend sent and not yet answered (0: none) */
 } th_order;
@@ -55,8 +67,10 @@ typedef struct th_order {
 typedef struct th_tracker_stats {
     uint64_t created, acked, filled_events, done[6];
     uint64_t fill_before_ack, fill_after_cancel_request, duplicate_fills, duplicate_acks, late_events,
-        unknown_events, overfill_refused, adopted;
+        unknown_events, overfill_refused, adopted, retired;
 } th_tracker_stats;
+
+typedef struct th_trade_key { char key[TH_TRADEKEY_MAX]; } th_trade_key;
 
 typedef struct th_tracker {
     char prefix[24];
@@ -65,9 +79,13 @@ typedef struct th_tracker {
     int32_t n, cap;
     int32_t *cl_slots, *ex_slots;   /* open addressing: index + 1 */
     int32_t nslots;
-    char (*trade_ids)[TH_TRADEKEY_MAX]; /* seen (order, trade id) keys: idempotent fills */
+    th_trade_key *trade_ids;        /* seen "client id|trade id" keys, a FIFO ring: idempotent fills */
     int32_t *trade_slots;
-    int32_t ntrades, trade_cap, ntrade_slots;
+    int32_t ntrades, trade_cap, ntrade_slots, trade_first;
+    int32_t trade_keep_max;         /* ring size; the oldest key goes when full (default 262,144) */
+    int32_t free_head, nfree;       /* retired slots, reused first */
+    int32_t done_head, done_tail, ndone; /* DONE orders not yet retired, oldest first */
+    uint32_t epoch;                 /* bumped once per loop turn by the owner (th_tracker_retire) */
     int32_t *live_head;             /* by instrument: first live order, -1 none */
     int32_t *live_count;
     int32_t ins_cap, nlive;
@@ -111,6 +129,20 @@ void th_tracker_touch(th_tracker *t, int32_t idx, int64_t now_ns);
 
 /* PENDING_* orders whose state is older than timeout_ns; writes up to max indexes, returns count. */
 int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max);
+
+/* Whether a fill with this trade id was applied to the order with this client id (also after the
+ * order was retired, within the trade-key window). */
+bool th_tracker_trade_seen(const th_tracker *t, const char *cl_id, const char *trade_id);
+
+/* End of a loop turn: bump the epoch, then retire DONE orders (oldest first) that finished at least
+ * one full turn ago (so an index in this turn's events is never reused under its reader) and are
+ * either older than keep_ns or beyond the newest keep_max. Returns how many were retired. */
+int32_t th_tracker_retire(th_tracker *t, int64_t now_ns, int64_t keep_ns, int32_t keep_max);
+/* True when idx names an order (in range, not a retired slot). */
+static inline bool th_tracker_has(const th_tracker *t, int32_t idx)
+{
+    return idx >= 0 && idx < t->n && t->v[idx].state != TH_ORD_RETIRED;
+}
 
 /* Live orders of one instrument: for (i = th_tracker_live_first(t, ins); i >= 0; i = t->v[i].live_next). */
 int32_t th_tracker_live_first(const th_tracker *t, int32_t instrument);

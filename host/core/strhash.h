@@ -1,6 +1,7 @@
 /* strhash.h — the string hash and open-addressing insert behind the id maps (order tracker client
  * and exchange ids, trade keys; the test venue's order ids). Slots hold index + 1 (0 is empty), the
  * table size is a power of two, and the caller keeps it at most half full so probes stay short.
+ * Deletion shifts entries back (no tombstones), so a table with churn never fills with dead slots.
  * (Instrument symbols hash case-insensitively by length in instrument.c: a different key.) */
 #ifndef TH_STRHASH_H
 #define TH_STRHASH_H
@@ -20,6 +21,29 @@ static inline void th_slot_put(int32_t *slots, int32_t nslots, const char *key, 
     uint32_t mask = (uint32_t)nslots - 1, h = th_strhash(key) & mask;
     while (slots[h]) h = (h + 1) & mask;
     slots[h] = idx + 1;
+}
+
+/* Removes the slot holding idx (found from its key), then moves later entries of the same probe run
+ * back into the hole where their home slot allows, so that no lookup stops early at a hole (linear
+ * probing deletion without tombstones). key_of gives an index's key. */
+static inline void th_slot_del(int32_t *slots, int32_t nslots, const char *key, int32_t idx,
+                               const char *(*key_of)(const void *ctx, int32_t idx), const void *ctx)
+{
+    uint32_t mask = (uint32_t)nslots - 1, h = th_strhash(key) & mask;
+    while (slots[h] != idx + 1) {
+        if (!slots[h]) return;
+        h = (h + 1) & mask;
+    }
+    uint32_t hole = h;
+    for (uint32_t j = (hole + 1) & mask; slots[j]; j = (j + 1) & mask) {
+        uint32_t home = th_strhash(key_of(ctx, slots[j] - 1)) & mask;
+        /* the entry may move back unless its home lies cyclically in (hole, j] */
+        if (((j - home) & mask) >= ((j - hole) & mask)) {
+            slots[hole] = slots[j];
+            hole = j;
+        }
+    }
+    slots[hole] = 0;
 }
 
 #endif

@@ -95,6 +95,8 @@ M.schema = {
     session = { type = "table", default = {}, fields = {
       name = { type = "string" },
       duration_s = { type = "number", min = 0 },
+      keep_done_s = { type = "number", min = 0 },
+      keep_done_max = { type = "number", min = 0 },
       id_prefix = { type = "string", check = function(v)
         if not v:match("^%w%w?%w?%w?$") then return false, "1 to 4 letters or digits (client ids stay short)" end
         return true
