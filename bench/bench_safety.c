@@ -1,7 +1,9 @@
 /* bench_safety.c — the safety core's hot paths, with printed figures (not a timed test).
  *
- *   intent   risk gates + rate limit + tracker + journal append for one order intent
- *            (th_flow_place), over 500 instruments with 10 live orders each: p50/p99 ns
+ *   intent   one order intent through th_flow_place, over 500 instruments with 10 live orders
+ *            each, in steady state (finished orders retiring): first risk check + track (gates,
+ *            rate limit, tracker, outbox: the issue's target), then the same with its journal
+ *            append; p50/p90/p99 ns
  *   diff     the quote executor's diff for 500 pairs x 5 levels per side, all quotes moved
  *            (th_exec_diff for every pair: one full refresh), and the full th_flow_quotes refresh
  *            that also executes the actions through the gates
