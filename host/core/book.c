@@ -148,16 +148,13 @@ static const char DIGITS2[201] =
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-/* Decimal digits of v written at o, two at a time from a table; returns the end. The digit count
- * comes first so the digits go straight to their place (no temporary and no variable-size copy). */
+/* Decimal digits of v (an int64 value, >= 0, so at most 19 digits) written at o, two at a time
+ * from a table; returns the end. The digit count comes first so the digits go straight to their
+ * place (no temporary and no variable-size copy). */
 static inline char *put_u64(char *o, uint64_t v)
 {
-    static const uint64_t P10[20] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
-        10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
-        10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
-        100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
     int n = 1;
-    while (n < 20 && v >= P10[n]) n++;
+    while (n < 19 && v >= (uint64_t)th_dec_pow10_table[n]) n++;
     char *e = o + n, *t = e;
     while (v >= 100) {
         unsigned d = (unsigned)(v % 100) * 2;
@@ -178,8 +175,9 @@ static inline char *put_u64(char *o, uint64_t v)
 static inline char *level_text(char *o, th_crc_text *cur, const th_crc_text *old, int i, int64_t key,
                                int64_t qty, int64_t px, int64_t pmul, int64_t qmul)
 {
+    static const int NEAR[3] = {0, -1, 1}; /* same rank, moved down one, moved up one */
     for (int d = 0; d < 3; d++) {
-        int k = i + (d == 0 ? 0 : d == 1 ? -1 : 1);
+        int k = i + NEAR[d];
         if (k >= 0 && k < 10 && old[k].key == key && old[k].qty == qty && old[k].len) {
             memcpy(o, old[k].txt, 40); /* fixed size: slack in buf and txt */
             *cur = old[k];

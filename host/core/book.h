@@ -29,7 +29,7 @@ typedef struct th_book_side {
 typedef struct th_crc_text {
     int64_t key, qty;
     uint8_t len;
-    char txt[47];  /* two numbers of at most 20 digits, and slack for a fixed-size copy */
+    char txt[47];  /* two numbers of at most 19 digits, and slack for a fixed-size copy */
 } th_crc_text;
 
 typedef struct th_book {

@@ -5,13 +5,11 @@
 #include <math.h>
 #include <string.h>
 
-static const int64_t POW10[19] = {
+const int64_t th_dec_pow10_table[19] = {
     1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL, 100000000LL, 1000000000LL,
     10000000000LL, 100000000000LL, 1000000000000LL, 10000000000000LL, 100000000000000LL,
     1000000000000000LL, 10000000000000000LL, 100000000000000000LL, 1000000000000000000LL,
 };
-
-int64_t th_dec_pow10(int scale) { return (scale >= 0 && scale <= 18) ? POW10[scale] : 0; }
 
 const char *th_dec_strerror(int rc)
 {
@@ -96,11 +94,11 @@ int th_dec_parse(const char *s, size_t n, int scale, int64_t *out)
         if (i == n && n > (size_t)(frac >= 0)) {
             int f = frac < 0 ? 0 : frac;
             if (f <= scale) {
-                uint64_t p = (uint64_t)POW10[scale - f];
+                uint64_t p = (uint64_t)th_dec_pow10_table[scale - f];
                 if (v > (uint64_t)INT64_MAX / p) return TH_DEC_ERANGE;
                 v *= p;
             } else {
-                uint64_t p = (uint64_t)POW10[f - scale];
+                uint64_t p = (uint64_t)th_dec_pow10_table[f - scale];
                 if (v % p) return TH_DEC_EINEXACT;
                 v /= p;
                 if (v > (uint64_t)INT64_MAX) return TH_DEC_ERANGE;
@@ -178,12 +176,12 @@ int th_dec_format(int64_t v, int scale, char *buf, size_t cap)
     return (int)o;
 }
 
-double th_dec_to_double(int64_t v, int scale) { return (double)v / (double)POW10[scale]; }
+double th_dec_to_double(int64_t v, int scale) { return (double)v / (double)th_dec_pow10_table[scale]; }
 
 int th_dec_from_double(double x, int scale, int64_t *out)
 {
     if (scale < 0 || scale > TH_DEC_MAX_SCALE || !isfinite(x)) return TH_DEC_ERANGE;
-    double scaled = x * (double)POW10[scale];
+    double scaled = x * (double)th_dec_pow10_table[scale];
     if (fabs(scaled) >= 9.2e18) return TH_DEC_ERANGE;
     *out = (int64_t)llround(scaled);
     return TH_DEC_OK;

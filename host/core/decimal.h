@@ -35,8 +35,10 @@ int th_dec_text_decimals(const char *s, size_t n);
 double th_dec_to_double(int64_t v, int scale);
 /* Nearest integer unit for a double; refuses NaN/inf and out-of-range values. */
 int th_dec_from_double(double x, int scale, int64_t *out);
-/* 10^scale for 0 <= scale <= 18. */
-int64_t th_dec_pow10(int scale);
+/* 10^k for 0 <= k <= 18: the one powers-of-ten table (inline readers on hot paths use it too). */
+extern const int64_t th_dec_pow10_table[19];
+/* 10^scale for 0 <= scale <= 18; 0 outside. */
+static inline int64_t th_dec_pow10(int scale) { return (scale >= 0 && scale <= 18) ? th_dec_pow10_table[scale] : 0; }
 const char *th_dec_strerror(int rc);
 
 #endif

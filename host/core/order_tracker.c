@@ -51,19 +51,18 @@ void th_tracker_free(th_tracker *t)
     memset(t, 0, sizeof *t);
 }
 
-static int32_t find(const int32_t *slots, int32_t nslots, const th_tracker *t, const char *key, bool ex)
+static const char *cl_key_of(const void *ctx, int32_t i) { return ((const th_tracker *)ctx)->v[i].cl_id; }
+static const char *ex_key_of(const void *ctx, int32_t i) { return ((const th_tracker *)ctx)->v[i].ex_id; }
+
+static int32_t find(const int32_t *slots, const th_tracker *t, const char *key, const char *(*key_of)(const void *, int32_t))
 {
     if (!key || !*key) return TH_TRK_UNKNOWN;
-    uint32_t mask = (uint32_t)nslots - 1;
-    for (uint32_t h = th_strhash(key) & mask;; h = (h + 1) & mask) {
-        int32_t i = slots[h];
-        if (!i) return TH_TRK_UNKNOWN;
-        if (strcmp(ex ? t->v[i - 1].ex_id : t->v[i - 1].cl_id, key) == 0) return i - 1;
-    }
+    int32_t i = th_slot_find(slots, t->nslots, key, key_of, t);
+    return i >= 0 ? i : TH_TRK_UNKNOWN;
 }
 
-int32_t th_tracker_find_cl(const th_tracker *t, const char *cl_id) { return find(t->cl_slots, t->nslots, t, cl_id, false); }
-int32_t th_tracker_find_ex(const th_tracker *t, const char *ex_id) { return find(t->ex_slots, t->nslots, t, ex_id, true); }
+int32_t th_tracker_find_cl(const th_tracker *t, const char *cl_id) { return find(t->cl_slots, t, cl_id, cl_key_of); }
+int32_t th_tracker_find_ex(const th_tracker *t, const char *ex_id) { return find(t->ex_slots, t, ex_id, ex_key_of); }
 
 static int live_reserve(th_tracker *t, int32_t ins)
 {
@@ -253,13 +252,7 @@ static const char *trade_key_of(const void *ctx, int32_t i) { return ((const th_
 
 static int32_t trade_find(const th_tracker *t, const char *key)
 {
-    if (!t->ntrade_slots) return -1;
-    uint32_t mask = (uint32_t)t->ntrade_slots - 1;
-    for (uint32_t h = th_strhash(key) & mask;; h = (h + 1) & mask) {
-        int32_t i = t->trade_slots[h];
-        if (!i) return -1;
-        if (strcmp(t->trade_ids[i - 1].key, key) == 0) return i - 1;
-    }
+    return th_slot_find(t->trade_slots, t->ntrade_slots, key, trade_key_of, t);
 }
 
 static int trade_key(char *key, const char *cl_id, const char *trade_id)
@@ -452,9 +445,6 @@ int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, 
         }
     return k;
 }
-
-static const char *cl_key_of(const void *ctx, int32_t i) { return ((const th_tracker *)ctx)->v[i].cl_id; }
-static const char *ex_key_of(const void *ctx, int32_t i) { return ((const th_tracker *)ctx)->v[i].ex_id; }
 
 static void retire_one(th_tracker *t, int32_t idx)
 {

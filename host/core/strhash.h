@@ -7,6 +7,7 @@
 #define TH_STRHASH_H
 
 #include <stdint.h>
+#include <string.h>
 
 /* FNV-1a over a NUL-terminated string. */
 static inline uint32_t th_strhash(const char *s)
@@ -21,6 +22,19 @@ static inline void th_slot_put(int32_t *slots, int32_t nslots, const char *key, 
     uint32_t mask = (uint32_t)nslots - 1, h = th_strhash(key) & mask;
     while (slots[h]) h = (h + 1) & mask;
     slots[h] = idx + 1;
+}
+
+/* The index whose key (by key_of) equals key, or -1. */
+static inline int32_t th_slot_find(const int32_t *slots, int32_t nslots, const char *key,
+                                   const char *(*key_of)(const void *ctx, int32_t idx), const void *ctx)
+{
+    if (!nslots) return -1;
+    uint32_t mask = (uint32_t)nslots - 1;
+    for (uint32_t h = th_strhash(key) & mask;; h = (h + 1) & mask) {
+        int32_t i = slots[h];
+        if (!i) return -1;
+        if (strcmp(key_of(ctx, i - 1), key) == 0) return i - 1;
+    }
 }
 
 /* Removes the slot holding idx (found from its key), then moves later entries of the same probe run

@@ -113,18 +113,17 @@ static int v1_symbol(const char *p, size_t n, char *out, size_t cap)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *rep = NULL;
-        size_t skip = 0;
+        const char *rep = NULL; /* replaces a whole 3-letter asset name */
         if (n - i >= 3 && (i == 0 || p[i - 1] == '/') && (i + 3 == n || p[i + 3] == '/')) {
-            if (memcmp(p + i, "XBT", 3) == 0) rep = "BTC", skip = 3;
-            else if (memcmp(p + i, "XDG", 3) == 0) rep = "DOGE", skip = 3;
+            if (memcmp(p + i, "XBT", 3) == 0) rep = "BTC";
+            else if (memcmp(p + i, "XDG", 3) == 0) rep = "DOGE";
         }
         if (rep) {
             size_t rn = strlen(rep);
             if (o + rn >= cap) return -1;
             memcpy(out + o, rep, rn);
             o += rn;
-            i += skip - 1;
+            i += 2;
         } else {
             if (o + 1 >= cap) return -1;
             out[o++] = p[i];
