@@ -542,11 +542,14 @@ int th_orders_open(const char *symbol, th_order_view *out, int32_t max, int32_t 
         hi = i + 1;
     }
     int32_t n = 0;
-    for (int32_t i = lo; i < hi; i++)
-        for (int32_t k = th_tracker_live_first(&t->flow.trk, i); k >= 0; k = t->flow.trk.v[k].live_next) {
-            if (n < max) fill_view(&t->flow, &t->flow.trk.v[k], &out[n]);
+    for (int32_t i = lo; i < hi; i++) {
+        int32_t nl;
+        const th_live *lv = th_tracker_live(&t->flow.trk, i, &nl);
+        for (int32_t k = 0; k < nl; k++) {
+            if (n < max) fill_view(&t->flow, &t->flow.trk.v[lv[k].idx], &out[n]);
             n++;
         }
+    }
     *n_out = n;
     if (n > max) { *err = "more open orders than the buffer holds"; return -1; }
     return 0;

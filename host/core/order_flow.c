@@ -291,10 +291,10 @@ int32_t th_flow_cancel_all(th_flow *f, int32_t ins, int64_t now_ns)
     int32_t n = 0;
     int32_t lo = ins < 0 ? 0 : ins, hi = ins < 0 ? f->trk.ins_cap : ins + 1;
     for (int32_t i = lo; i < hi; i++)
-        for (int32_t k = th_tracker_live_first(&f->trk, i); k >= 0;) {
-            int32_t next = f->trk.v[k].live_next; /* cancelling may unlink k */
-            if (th_flow_cancel(f, k, now_ns) == 0) n++;
-            k = next;
+        for (int32_t k = th_tracker_live_count(&f->trk, i) - 1; k >= 0; k--) { /* from the end: cancelling may finish it */
+            int32_t nl;
+            const th_live *lv = th_tracker_live(&f->trk, i, &nl);
+            if (k < nl && th_flow_cancel(f, lv[k].idx, now_ns) == 0) n++;
         }
     return n;
 }
@@ -452,7 +452,7 @@ void th_flow_tick(th_flow *f, int64_t now_ns)
     th_portfolio_recompute(&f->pf, now_ns);
     double open = 0;
     for (int32_t i = 0; i < f->trk.ins_cap; i++)
-        for (int32_t k = f->trk.live_head[i]; k >= 0; k = f->trk.v[k].live_next) open += live_notional(f, &f->trk.v[k]);
+        for (int32_t k = 0; k < f->trk.live[i].n; k++) open += live_notional(f, &f->trk.v[f->trk.live[i].v[k].idx]);
     f->open_notional = open;
     check_loss_caps(f, now_ns);
 }
@@ -721,10 +721,9 @@ static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
     }
     /* Ours, live, and not reported open: gone while we were away (fills were applied first). */
     for (int32_t ins = 0; ins < f->trk.ins_cap; ins++)
-        for (int32_t k = f->trk.live_head[ins]; k >= 0;) {
-            int32_t next = f->trk.v[k].live_next;
+        for (int32_t j = f->trk.live[ins].n - 1; j >= 0; j--) { /* from the end: resolving finishes it */
+            int32_t k = f->trk.live[ins].v[j].idx;
             if (!(f->trk.v[k].flags & TH_ORD_SEEN)) resolve_missing(f, k, now, "not open at the venue after recovery");
-            k = next;
         }
     for (int32_t k = 0; k < f->trk.n; k++) f->trk.v[k].flags &= ~(uint32_t)TH_ORD_SEEN;
     f->recon = TH_RECON_NONE;
@@ -884,8 +883,8 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
         jr_put(f, &r);
     }
     for (int32_t ins = 0; ins < f->trk.ins_cap; ins++)
-        for (int32_t k = f->trk.live_head[ins]; k >= 0; k = f->trk.v[k].live_next) {
-            const th_order *o = &f->trk.v[k];
+        for (int32_t j = 0; j < f->trk.live[ins].n; j++) {
+            const th_order *o = &f->trk.v[f->trk.live[ins].v[j].idx];
             memset(&r, 0, sizeof r);
             r.type = TH_J_ORDER;
             r.ts_ns = now_ns;

@@ -46,8 +46,8 @@ void th_tracker_free(th_tracker *t)
     free(t->ex_slots);
     free(t->trade_ids);
     free(t->trade_slots);
-    free(t->live_head);
-    free(t->live_count);
+    for (int32_t i = 0; i < t->ins_cap; i++) free(t->live[i].v);
+    free(t->live);
     memset(t, 0, sizeof *t);
 }
 
@@ -69,58 +69,69 @@ static int live_reserve(th_tracker *t, int32_t ins)
     if (ins < t->ins_cap) return 0;
     int32_t cap = t->ins_cap ? t->ins_cap : 64;
     while (cap <= ins) cap *= 2;
-    int32_t *h = realloc(t->live_head, sizeof *h * (size_t)cap);
-    if (!h) return -1;
-    t->live_head = h;
-    int32_t *c = realloc(t->live_count, sizeof *c * (size_t)cap);
-    if (!c) return -1;
-    t->live_count = c;
-    for (int32_t i = t->ins_cap; i < cap; i++) { h[i] = -1; c[i] = 0; }
+    th_live_set *l = realloc(t->live, sizeof *l * (size_t)cap);
+    if (!l) return -1;
+    memset(l + t->ins_cap, 0, sizeof *l * (size_t)(cap - t->ins_cap));
+    t->live = l;
     t->ins_cap = cap;
     return 0;
+}
+
+/* Room for one more live order of instrument ins (before anything changes, so a failure leaves
+ * the tracker as it was). */
+static int live_room(th_tracker *t, int32_t ins)
+{
+    if (live_reserve(t, ins) != 0) return -1;
+    th_live_set *s = &t->live[ins];
+    if (s->n < s->cap) return 0;
+    int32_t cap = s->cap ? s->cap * 2 : 16;
+    th_live *v = realloc(s->v, sizeof *v * (size_t)cap);
+    if (!v) return -1;
+    s->v = v;
+    s->cap = cap;
+    return 0;
+}
+
+/* The live set's copy of what the risk walk reads; called after every change to a live order. */
+static void live_sync(th_tracker *t, const th_order *o)
+{
+    if (o->live_pos < 0) return;
+    th_live *e = &t->live[o->instrument].v[o->live_pos];
+    e->price = o->price;
+    e->rest = o->qty - o->filled;
 }
 
 static void live_link(th_tracker *t, int32_t idx)
 {
     th_order *o = &t->v[idx];
-    o->live_prev = -1;
-    o->live_next = t->live_head[o->instrument];
-    if (o->live_next >= 0) t->v[o->live_next].live_prev = idx;
-    t->live_head[o->instrument] = idx;
-    t->live_count[o->instrument]++;
+    th_live_set *s = &t->live[o->instrument];
+    o->live_pos = s->n++;
+    s->v[o->live_pos] = (th_live){o->price, o->qty - o->filled, idx, o->side};
     t->nlive++;
 }
 
 static void live_unlink(th_tracker *t, int32_t idx)
 {
     th_order *o = &t->v[idx];
-    if (o->live_prev >= 0) t->v[o->live_prev].live_next = o->live_next;
-    else t->live_head[o->instrument] = o->live_next;
-    if (o->live_next >= 0) t->v[o->live_next].live_prev = o->live_prev;
-    o->live_prev = o->live_next = -1;
-    t->live_count[o->instrument]--;
+    th_live_set *s = &t->live[o->instrument];
+    int32_t last = --s->n;
+    if (o->live_pos != last) {
+        s->v[o->live_pos] = s->v[last];
+        t->v[s->v[o->live_pos].idx].live_pos = o->live_pos;
+    }
+    o->live_pos = -1;
     t->nlive--;
 }
 
-int32_t th_tracker_live_first(const th_tracker *t, int32_t ins)
-{
-    return ins >= 0 && ins < t->ins_cap ? t->live_head[ins] : -1;
-}
-
-int32_t th_tracker_live_count(const th_tracker *t, int32_t ins)
-{
-    return ins >= 0 && ins < t->ins_cap ? t->live_count[ins] : 0;
-}
-
-/* Finished orders wait in a FIFO (through live_prev/live_next, free once unlinked from the live
- * list) until th_tracker_retire takes them, oldest first. */
+/* Finished orders wait in a FIFO (through q_prev/q_next) until th_tracker_retire takes them,
+ * oldest first. */
 static void done_push(th_tracker *t, int32_t idx)
 {
     th_order *o = &t->v[idx];
     o->done_epoch = t->epoch;
-    o->live_next = -1;
-    o->live_prev = t->done_tail;
-    if (t->done_tail >= 0) t->v[t->done_tail].live_next = idx;
+    o->q_next = -1;
+    o->q_prev = t->done_tail;
+    if (t->done_tail >= 0) t->v[t->done_tail].q_next = idx;
     else t->done_head = idx;
     t->done_tail = idx;
     t->ndone++;
@@ -129,11 +140,12 @@ static void done_push(th_tracker *t, int32_t idx)
 static int32_t append(th_tracker *t, const th_order *o)
 {
     if (o->instrument < 0 || live_reserve(t, o->instrument) != 0) return TH_TRK_FULL;
+    if (o->state != TH_ORD_DONE && live_room(t, o->instrument) != 0) return TH_TRK_FULL;
     if ((t->n - t->nfree + 1) * 2 > t->nslots && rehash(t, t->nslots * 2) != 0) return TH_TRK_FULL;
     int32_t idx;
     if (t->free_head >= 0) { /* a retired slot: warm in cache, and the array does not grow */
         idx = t->free_head;
-        t->free_head = t->v[idx].live_next;
+        t->free_head = t->v[idx].q_next;
         t->nfree--;
     } else {
         if (t->n == t->cap) {
@@ -146,6 +158,7 @@ static int32_t append(th_tracker *t, const th_order *o)
         idx = t->n++;
     }
     t->v[idx] = *o;
+    t->v[idx].live_pos = -1;
     th_slot_put(t->cl_slots, t->nslots, o->cl_id, idx);
     if (o->ex_id[0]) th_slot_put(t->ex_slots, t->nslots, o->ex_id, idx);
     if (o->state != TH_ORD_DONE) live_link(t, idx);
@@ -325,6 +338,7 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
         o->filled += qty;
         o->notional_filled += price * qty;
         t->st.filled_events++;
+        live_sync(t, o);
     }
     if (o->filled == o->qty && o->state != TH_ORD_DONE) transition(t, o, TH_ORD_DONE, TH_DONE_FILLED, now_ns);
     else if (o->filled == o->qty && o->done_reason != TH_DONE_FILLED) {
@@ -371,6 +385,7 @@ int32_t th_tracker_on_amended(th_tracker *t, int32_t idx, bool ok, int64_t now_n
         o->price = o->amend_price;
         o->qty = o->amend_qty;
         o->state_ns = now_ns;
+        live_sync(t, o);
         if (o->qty <= o->filled) {
             o->qty = o->filled;
             transition(t, o, TH_ORD_DONE, o->filled ? TH_DONE_FILLED : TH_DONE_CANCELLED, now_ns);
@@ -438,7 +453,8 @@ int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, 
 {
     int32_t k = 0;
     for (int32_t ins = 0; ins < t->ins_cap && k < max; ins++)
-        for (int32_t i = t->live_head[ins]; i >= 0 && k < max; i = t->v[i].live_next) {
+        for (int32_t j = 0; j < t->live[ins].n && k < max; j++) {
+            int32_t i = t->live[ins].v[j].idx;
             const th_order *o = &t->v[i];
             if ((o->state == TH_ORD_PENDING_CREATE || o->state == TH_ORD_PENDING_CANCEL) && now_ns - o->state_ns >= timeout_ns)
                 out[k++] = i;
@@ -451,14 +467,14 @@ static void retire_one(th_tracker *t, int32_t idx)
     th_order *o = &t->v[idx];
     th_slot_del(t->cl_slots, t->nslots, o->cl_id, idx, cl_key_of, t);
     if (o->ex_id[0]) th_slot_del(t->ex_slots, t->nslots, o->ex_id, idx, ex_key_of, t);
-    t->done_head = o->live_next;
-    if (t->done_head >= 0) t->v[t->done_head].live_prev = -1;
+    t->done_head = o->q_next;
+    if (t->done_head >= 0) t->v[t->done_head].q_prev = -1;
     else t->done_tail = -1;
     t->ndone--;
     o->state = TH_ORD_RETIRED;
     o->cl_id[0] = o->ex_id[0] = 0;
-    o->live_prev = -1;
-    o->live_next = t->free_head;
+    o->q_prev = -1;
+    o->q_next = t->free_head;
     t->free_head = idx;
     t->nfree++;
     t->st.retired++;

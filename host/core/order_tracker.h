@@ -21,6 +21,7 @@
 #define TH_ORDER_TRACKER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* RETIRED marks a free slot (never an order's state as anyone outside the tracker sees it). */
@@ -46,18 +47,19 @@ enum {
 #define TH_TRADEID_MAX 48
 #define TH_TRADEKEY_MAX (TH_CLID_MAX + TH_TRADEID_MAX + 2) /* client id | trade id */
 
-/* Field order matters: the risk walk and the executor read the first 64 bytes of every live order
- * of an instrument (side, state, price, quantities, links), so those come first and share one
- * cache line; the ids and the rest follow. */
+/* Field order matters: the executor reads the first 64 bytes of every live order of an instrument
+ * (side, state, price, quantities, amend), so those come first and share one cache line; the ids
+ * and the rest follow. */
 typedef struct th_order {
     int32_t instrument, side;      /* TH_BID buys, TH_ASK sells */
     int64_t price, qty, filled;    /* instrument units */
     int32_t state, done_reason;
-    /* Live: the instrument's list of live orders. DONE: the list of finished orders, oldest first,
-     * awaiting retirement. RETIRED: live_next links the free slots. -1 ends a list. */
-    int32_t live_prev, live_next;
-    int64_t amend_price, amend_qty; /* an amend sent and not yet answered (0: none) */
+    int32_t live_pos;              /* live: its place in the instrument's live set; else -1 */
     uint32_t flags;
+    int64_t amend_price, amend_qty; /* an amend sent and not yet answered (0: none) */
+    /* DONE: the list of finished orders, oldest first, awaiting retirement. RETIRED: q_next links
+     * the free slots. -1 ends a list. */
+    int32_t q_prev, q_next;
     uint32_t done_epoch;           /* the tracker's epoch when the order finished */
     int64_t notional_filled;       /* sum of px*qty of fills (price units * qty units) */
     int64_t created_ns, state_ns;
@@ -65,6 +67,14 @@ typedef struct th_order {
     char ex_id[TH_EXID_MAX];
     char tag[16];
 } th_order;
+
+/* One live order as the risk walk reads it. Each instrument's live orders are one contiguous array
+ * of these (in no particular order), kept in step by the tracker on every change of price,
+ * quantity or fills: with hundreds of pairs an instrument's orders are rarely in cache, and a walk
+ * that followed links through the order array paid each cache miss in turn (that was most of the
+ * per-intent p99); an array of 24-byte entries is a few adjacent lines, fetched together. */
+typedef struct th_live { int64_t price, rest; int32_t idx, side; } th_live;
+typedef struct th_live_set { th_live *v; int32_t n, cap; } th_live_set;
 
 typedef struct th_tracker_stats {
     uint64_t created, acked, filled_events, done[6];
@@ -88,8 +98,7 @@ typedef struct th_tracker {
     int32_t free_head, nfree;       /* retired slots, reused first */
     int32_t done_head, done_tail, ndone; /* DONE orders not yet retired, oldest first */
     uint32_t epoch;                 /* bumped once per loop turn by the owner (th_tracker_retire) */
-    int32_t *live_head;             /* by instrument: first live order, -1 none */
-    int32_t *live_count;
+    th_live_set *live;              /* by instrument: its live orders */
     int32_t ins_cap, nlive;
     th_tracker_stats st;
 } th_tracker;
@@ -146,9 +155,19 @@ static inline bool th_tracker_has(const th_tracker *t, int32_t idx)
     return idx >= 0 && idx < t->n && t->v[idx].state != TH_ORD_RETIRED;
 }
 
-/* Live orders of one instrument: for (i = th_tracker_live_first(t, ins); i >= 0; i = t->v[i].live_next). */
-int32_t th_tracker_live_first(const th_tracker *t, int32_t instrument);
-int32_t th_tracker_live_count(const th_tracker *t, int32_t instrument);
+/* Live orders of one instrument: *n entries (th_live.idx names the order). Finishing an order moves
+ * the last entry into its place, so a caller that may finish orders while walking goes from the
+ * end: for (k = n - 1; k >= 0; k--). Placing an order may move the array. */
+static inline const th_live *th_tracker_live(const th_tracker *t, int32_t instrument, int32_t *n)
+{
+    if (instrument < 0 || instrument >= t->ins_cap) { *n = 0; return NULL; }
+    *n = t->live[instrument].n;
+    return t->live[instrument].v;
+}
+static inline int32_t th_tracker_live_count(const th_tracker *t, int32_t instrument)
+{
+    return instrument >= 0 && instrument < t->ins_cap ? t->live[instrument].n : 0;
+}
 static inline bool th_order_live(const th_order *o) { return o->state != TH_ORD_DONE; }
 
 const char *th_ord_state_name(int32_t s);

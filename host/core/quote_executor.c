@@ -23,11 +23,10 @@ int32_t th_exec_diff(const th_tracker *t, int32_t ins, const th_quote *targets, 
                      th_exec_action *out, int32_t max)
 {
     if (n < 0 || n > TH_QUOTES_MAX) return -1;
-    int32_t live[LIVE_MAX], nlive = 0;
-    for (int32_t i = th_tracker_live_first(t, ins); i >= 0; i = t->v[i].live_next) {
-        if (nlive == LIVE_MAX) return -1;
-        live[nlive++] = i;
-    }
+    int32_t live[LIVE_MAX], nlive;
+    const th_live *lv = th_tracker_live(t, ins, &nlive);
+    if (nlive > LIVE_MAX) return -1;
+    for (int32_t k = 0; k < nlive; k++) live[k] = lv[k].idx;
     /* matched: for each live order, the target it serves (-1 none); leaving orders never match */
     int32_t order_target[LIVE_MAX], target_order[TH_QUOTES_MAX];
     bool leaving[LIVE_MAX];

@@ -125,23 +125,24 @@ int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
                          (c->side == TH_ASK && c->best_bid && c->price <= c->best_bid)))
         return refuse(r, TH_RISK_POST_ONLY_CROSS);
 
-    /* Per pair: walk this instrument's live orders once. */
+    /* Per pair: walk this instrument's live set once (contiguous; no order is touched). */
     int64_t open_same = 0, open_other = 0;
     int32_t nopen = 0;
     if (c->tracker) {
         /* per order: |price - o.price| / o.price < layering_bps / 1e4, without a division */
         double layer = pl->layering_bps;
-        for (int32_t i = th_tracker_live_first(c->tracker, c->ins_idx); i >= 0; i = c->tracker->v[i].live_next) {
-            if (i == c->exclude) continue;
-            const th_order *o = &c->tracker->v[i];
-            int64_t rest = o->qty - o->filled;
+        int32_t n;
+        const th_live *lv = th_tracker_live(c->tracker, c->ins_idx, &n);
+        for (int32_t k = 0; k < n; k++) {
+            const th_live *o = &lv[k];
+            if (o->idx == c->exclude) continue;
             nopen++;
             if (o->side == c->side) {
-                open_same += rest;
+                open_same += o->rest;
                 int64_t d = c->price - o->price;
                 if (layer > 0 && (double)(d < 0 ? -d : d) * 1e4 < layer * (double)o->price) return refuse(r, TH_RISK_LAYERING);
             } else {
-                open_other += rest;
+                open_other += o->rest;
             }
         }
     }
