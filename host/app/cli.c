@@ -73,12 +73,7 @@ static int cmd_record(int argc, char **argv)
     return 2;
 }
 
-static int cmd_repl(int argc, char **argv)
-{
-    (void)argc; (void)argv;
-    fprintf(stderr, "tradehost repl: this build's host does not open a REPL socket yet; nothing to attach to\n");
-    return 2;
-}
+int th_cmd_repl(int argc, char **argv);
 
 static int cmd_version(int argc, char **argv)
 {
@@ -126,9 +121,14 @@ const th_cli_cmd TH_COMMANDS[] = {
      cmd_record},
     {"repl", "attach to a running host's REPL socket",
      "usage: tradehost repl SOCKET\n\n"
-     "Will attach to a running host's 0600 unix-socket REPL to evaluate Lua inside it. This build's\n"
-     "host does not open a REPL socket yet, so the command refuses to run (exit 2).\n",
-     cmd_repl},
+     "Attaches to the REPL of a host started with repl.socket = SOCKET in its config (a unix socket,\n"
+     "mode 0600: only the host's user can attach). Each line of Lua runs inside the host, on its loop,\n"
+     "with the th library, `state` (the strategy's live state) and `ctx`; an expression prints its\n"
+     "value, an unfinished statement asks for more lines. A chunk runs with an instruction budget, so\n"
+     "a runaway loop is stopped instead of freezing the host. Reads stdin to its end, so it also\n"
+     "takes piped input:  echo 'th.risk.kill(\"by hand\")' | tradehost repl var/th.sock\n\n"
+     "Exit status: 0 at the end of input, 1 if the host cannot be reached or goes away, 2 for bad usage.\n",
+     th_cmd_repl},
     {"journal", "rebuild and print the state an order journal holds",
      "usage: tradehost journal FILE|DIR [--json]\n\n"
      "Reads an order journal (a DIR means its newest .thj file) with the same code recovery uses and\n"

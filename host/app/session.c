@@ -21,6 +21,7 @@
 #include "../feed/market.h"
 #include "../feed/recording.h"
 #include "../lua/lua_host.h"
+#include "repl.h"
 #include "trading.h"
 
 #define HEALTH_QUEUE 1024
@@ -66,6 +67,7 @@ typedef struct session {
     int32_t m_ticks, m_book_events, m_frames;
     double tick_ms;
     session_feed mf;
+    th_repl repl;              /* repl.socket: Lua inside this host for `tradehost repl` */
 } session;
 
 static void close_handle(uv_handle_t *h)
@@ -83,6 +85,7 @@ static void finish_stop(session *s)
     close_handle((uv_handle_t *)&s->sig_int);
     close_handle((uv_handle_t *)&s->sig_hup);
     close_handle((uv_handle_t *)&s->sig_usr1);
+    th_repl_close(&s->repl);
 }
 
 /* Graceful stop: wait (up to 5 s) for the venue to confirm every cancel before closing. */
@@ -439,6 +442,12 @@ int th_session_run(const th_session_opts *o)
         goto teardown;
     }
     uv_check_start(&s->turn_check, on_turn);
+    if (th_lua_cfg_string(&s->lua, "repl.socket", buf, sizeof buf) &&
+        th_repl_open(&s->repl, &s->loop, buf, &s->lua, &s->strat, &err) != 0) {
+        fprintf(stderr, "tradehost: repl.socket %s: %s\n", buf, err);
+        code = 2;
+        goto teardown;
+    }
 
     double tick_ms = th_lua_cfg_number(&s->lua, "strategy.tick_ms", 1000);
     s->tick_ms = tick_ms;

@@ -310,3 +310,47 @@ int th_strategy_reload(th_lua *lh, th_strategy *s)
     th_logf(TH_LOG_ERROR, "strategy reload failed: old code keeps running", "strategy=%s error=%s", s->name, q);
     return -1;
 }
+
+/* ---- REPL chunks (th/repl.lua does the evaluating; host/app/repl.c owns the socket) ---- */
+
+int th_lua_repl_env(th_lua *lh, th_strategy *s)
+{
+    lua_State *L = lh->L;
+    if (require_field(lh, "th.repl", "env") != 0) return -1;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s ? s->state_ref : LUA_NOREF);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s ? s->ctx_ref : LUA_NOREF);
+    if (th_lua_pcall(lh, 2, 1) != 0) return -1;
+    return luaL_ref(L, LUA_REGISTRYINDEX); /* a table: always > 0 */
+}
+
+void th_lua_unref(th_lua *lh, int ref)
+{
+    if (lh->L && ref > 0) luaL_unref(lh->L, LUA_REGISTRYINDEX, ref);
+}
+
+int th_lua_repl_eval(th_lua *lh, int env_ref, const char *chunk, size_t len, char *out, size_t cap, bool *incomplete)
+{
+    lua_State *L = lh->L;
+    *incomplete = false;
+    out[0] = 0;
+    if (env_ref <= 0) { snprintf(out, cap, "error: the REPL environment could not be made\n"); return -1; }
+    if (require_field(lh, "th.repl", "eval") != 0) { snprintf(out, cap, "error: %s\n", lh->error); return -1; }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, env_ref);
+    lua_pushlstring(L, chunk, len);
+    if (th_lua_pcall(lh, 2, 2) != 0) { snprintf(out, cap, "error: %s\n", lh->error); return -1; }
+    size_t n = 0;
+    const char *text = lua_tolstring(L, -2, &n);
+    *incomplete = lua_toboolean(L, -1);
+    if (text) {
+        if (n >= cap) { /* keep the head and say so: the client asked for too much at once */
+            static const char cut[] = "\n... (output cut)\n";
+            size_t keep = cap - sizeof cut;
+            memcpy(out, text, keep);
+            memcpy(out + keep, cut, sizeof cut);
+        } else {
+            memcpy(out, text, n + 1);
+        }
+    }
+    lua_pop(L, 2);
+    return 0;
+}

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The host's whole life — start, ticks, a reload, SIGTERM — runs valgrind-clean: no invalid
-# access and no leak (definite, indirect or possible) at teardown.
+# The host's whole life — start, ticks, a reload, REPL clients (one still attached at the end),
+# SIGTERM — runs valgrind-clean: no invalid access and no leak (definite, indirect or possible) at
+# teardown.
 . "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || fail "valgrind is not installed (tools/install-deps.sh installs it)"
 case "$TH_BIN" in *asan*) echo "ok - skipped under ASan (valgrind and ASan do not mix)"; exit 0 ;; esac
 cp "$TH_HOME/strategies/heartbeat.lua" "$T/hb.lua"
 cat > "$T/cfg.lua" <<LUA
 return { venue = { name = "sim" }, strategy = { name = "heartbeat", module = "$T/hb.lua", tick_ms = 20,
-         budget_ms = 1000 }, pairs = { { symbol = "A/B" } } }
+         budget_ms = 1000 }, pairs = { { symbol = "A/B" } }, repl = { socket = "$T/th.sock" } }
 LUA
 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
   --log-file="$T/vg.log" "$TH_BIN" run "$T/cfg.lua" 2>"$T/host.log" &
@@ -15,8 +16,19 @@ HOST_PID=$!
 wait_for 'msg="tick"' 60 3
 kill -HUP "$HOST_PID"
 wait_for 'strategy reloaded' 30
+out=$(printf '%s\n' 'x = {1, 2, 3}' '#x' 'error("e")' 'for' | "$TH_BIN" repl "$T/th.sock" 2>/dev/null || true)
+grep -q '^3$' <<<"$out" || fail "repl under valgrind: $out"
+mkfifo "$T/in"
+exec 3<>"$T/in" # the held client's stdin: open, so it waits for more input when the host stops
+"$TH_BIN" repl "$T/th.sock" <"$T/in" >/dev/null 2>"$T/held.err" &
+HELD=$!
+echo 'state' >&3
+wait_for 'repl: client attached' 30 2
 kill -TERM "$HOST_PID"
 wait_exit 60
+wait "$HELD" || true
+exec 3>&-
+grep -q 'the host closed the connection' "$T/held.err" || fail "attached client was not told the host went away"
 [ "$HOST_RC" -eq 0 ] || { cat "$T/vg.log"; fail "valgrind run exit $HOST_RC"; }
 grep -q "ERROR SUMMARY: 0 errors" "$T/vg.log" || { cat "$T/vg.log"; fail "valgrind reported errors"; }
-pass "start, tick, reload, SIGTERM under valgrind: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$T/vg.log")"
+pass "start, tick, reload, REPL, SIGTERM with a client attached, under valgrind: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$T/vg.log")"
