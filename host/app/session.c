@@ -21,6 +21,7 @@
 #include "../feed/market.h"
 #include "../feed/recording.h"
 #include "../lua/lua_host.h"
+#include "api.h"
 #include "repl.h"
 #include "trading.h"
 
@@ -68,6 +69,7 @@ typedef struct session {
     double tick_ms;
     session_feed mf;
     th_repl repl;              /* repl.socket: Lua inside this host for `tradehost repl` */
+    th_api api;                /* api.listen: HTTP on loopback */
 } session;
 
 static void close_handle(uv_handle_t *h)
@@ -86,6 +88,7 @@ static void finish_stop(session *s)
     close_handle((uv_handle_t *)&s->sig_hup);
     close_handle((uv_handle_t *)&s->sig_usr1);
     th_repl_close(&s->repl);
+    th_api_close(&s->api);
 }
 
 /* Graceful stop: wait (up to 5 s) for the venue to confirm every cancel before closing. */
@@ -448,6 +451,15 @@ int th_session_run(const th_session_opts *o)
         code = 2;
         goto teardown;
     }
+    if (th_lua_cfg_string(&s->lua, "api.listen", buf, sizeof buf)) {
+        char token_env[128];
+        bool have_env = th_lua_cfg_string(&s->lua, "api.token_env", token_env, sizeof token_env);
+        if (th_api_open(&s->api, &s->loop, buf, have_env ? token_env : NULL, &err) != 0) {
+            fprintf(stderr, "tradehost: %s\n", err);
+            code = 2;
+            goto teardown;
+        }
+    }
 
     double tick_ms = th_lua_cfg_number(&s->lua, "strategy.tick_ms", 1000);
     s->tick_ms = tick_ms;
@@ -470,6 +482,8 @@ int th_session_run(const th_session_opts *o)
 teardown:
     if (code != 0) session_stop(s, "start-up failed");
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
+    th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
+    uv_run(&s->loop, UV_RUN_DEFAULT);
     th_trading_close(&s->tr);
     if (uv_loop_close(&s->loop) != 0) {
         th_logf(TH_LOG_ERROR, "loop closed with live handles", NULL);

@@ -1,6 +1,7 @@
 /* metrics.c — fixed-size metric registry. Storage is a static table (no allocation after
  * registration; histograms are allocated once at registration because they are ~16 KiB each). */
 #include "metrics.h"
+#include <stdbool.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,40 @@ void th_metrics_dump(FILE *f)
         } else {
             fprintf(f, "%s %s %.17g\n", m->name, m->kind == TH_METRIC_COUNTER ? "counter" : "gauge", m->value);
         }
+    }
+}
+
+/* Prometheus text exposition (version 0.0.4). A registered name may carry labels
+ * ("risk_refused_total{reason=\"halted\"}"): the family is the part before '{', and one # TYPE
+ * line is written per family. Histograms are exposed as summaries (p50/p90/p99, _sum, _count). */
+void th_metrics_prometheus(FILE *f)
+{
+    for (int32_t i = 0; i < g_count; i++) {
+        const metric *m = &g_metrics[i];
+        const char *brace = strchr(m->name, '{');
+        int flen = brace ? (int)(brace - m->name) : (int)strlen(m->name);
+        bool first = true; /* the first metric of its family (registration order keeps families apart only by chance) */
+        for (int32_t k = 0; k < i && first; k++) {
+            const char *b2 = strchr(g_metrics[k].name, '{');
+            int l2 = b2 ? (int)(b2 - g_metrics[k].name) : (int)strlen(g_metrics[k].name);
+            if (l2 == flen && memcmp(g_metrics[k].name, m->name, (size_t)flen) == 0) first = false;
+        }
+        if (first)
+            fprintf(f, "# TYPE %.*s %s\n", flen, m->name,
+                    m->kind == TH_METRIC_HISTOGRAM ? "summary" : m->kind == TH_METRIC_COUNTER ? "counter" : "gauge");
+        if (m->kind != TH_METRIC_HISTOGRAM) {
+            fprintf(f, "%s %.17g\n", m->name, m->value);
+            continue;
+        }
+        /* labels of the name, without braces, to join with quantile="..." */
+        const char *labels = brace ? brace + 1 : "";
+        int llen = brace ? (int)strlen(labels) - 1 : 0;
+        static const double Q[] = {0.5, 0.9, 0.99};
+        for (int q = 0; q < 3; q++)
+            fprintf(f, "%.*s{%.*s%squantile=\"%g\"} %llu\n", flen, m->name, llen, labels, llen > 0 ? "," : "", Q[q],
+                    (unsigned long long)th_hist_quantile(m->hist, Q[q]));
+        fprintf(f, "%.*s_sum%s %llu\n", flen, m->name, brace ? brace : "", (unsigned long long)m->hist->sum);
+        fprintf(f, "%.*s_count%s %llu\n", flen, m->name, brace ? brace : "", (unsigned long long)m->hist->count);
     }
 }
 

@@ -31,6 +31,8 @@ void th_metric_inc(int32_t id);
 void th_metrics_reset_all(void);
 /* Text dump, one metric per line: name, kind and values; used by `status` and the tests. */
 void th_metrics_dump(FILE *f);
+/* Prometheus text format, for the API's /metrics. */
+void th_metrics_prometheus(FILE *f);
 void th_metrics_free(void);
 
 #endif

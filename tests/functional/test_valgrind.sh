@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The host's whole life — start, ticks, a reload, REPL clients (one still attached at the end),
+# The host's whole life — start, ticks, a reload, API requests, REPL clients (one still attached at the end),
 # SIGTERM — runs valgrind-clean: no invalid access and no leak (definite, indirect or possible) at
 # teardown.
 . "$(dirname "$0")/lib.sh"
@@ -8,7 +8,8 @@ case "$TH_BIN" in *asan*) echo "ok - skipped under ASan (valgrind and ASan do no
 cp "$TH_HOME/strategies/heartbeat.lua" "$T/hb.lua"
 cat > "$T/cfg.lua" <<LUA
 return { venue = { name = "sim" }, strategy = { name = "heartbeat", module = "$T/hb.lua", tick_ms = 20,
-         budget_ms = 1000 }, pairs = { { symbol = "A/B" } }, repl = { socket = "$T/th.sock" } }
+         budget_ms = 1000 }, pairs = { { symbol = "A/B" } }, repl = { socket = "$T/th.sock" },
+         api = { listen = "127.0.0.1:0" } }
 LUA
 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
   --log-file="$T/vg.log" "$TH_BIN" run "$T/cfg.lua" 2>"$T/host.log" &
@@ -16,6 +17,9 @@ HOST_PID=$!
 wait_for 'msg="tick"' 60 3
 kill -HUP "$HOST_PID"
 wait_for 'strategy reloaded' 30
+port=$(grep -o 'msg="api: listening".*port=[0-9]*' "$T/host.log" | sed 's/.*port=//')
+curl -sf "http://127.0.0.1:$port/health" >/dev/null || fail "api health under valgrind"
+curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^session_ticks ' || fail "api metrics under valgrind"
 out=$(printf '%s\n' 'x = {1, 2, 3}' '#x' 'error("e")' 'for' | "$TH_BIN" repl "$T/th.sock" 2>/dev/null || true)
 grep -q '^3$' <<<"$out" || fail "repl under valgrind: $out"
 mkfifo "$T/in"
@@ -31,4 +35,4 @@ exec 3>&-
 grep -q 'the host closed the connection' "$T/held.err" || fail "attached client was not told the host went away"
 [ "$HOST_RC" -eq 0 ] || { cat "$T/vg.log"; fail "valgrind run exit $HOST_RC"; }
 grep -q "ERROR SUMMARY: 0 errors" "$T/vg.log" || { cat "$T/vg.log"; fail "valgrind reported errors"; }
-pass "start, tick, reload, REPL, SIGTERM with a client attached, under valgrind: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$T/vg.log")"
+pass "start, tick, reload, API, REPL, SIGTERM with a client attached, under valgrind: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$T/vg.log")"

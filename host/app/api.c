@@ -1,0 +1,279 @@
+/* api.c — the loopback HTTP API (see api.h for the endpoints and why it runs on the loop).
+ *
+ * libwebsockets does the HTTP (it will carry the event stream's websocket too); this file only
+ * routes a request to an answer. Each answer is built whole in the request callback (they are
+ * small and the state they read must not move under them), then written when lws says the socket
+ * is writable. The bearer token is compared in constant time and never logged. */
+#include <uv.h> /* before libwebsockets.h: its libuv glue needs uv's types */
+
+#include "api.h"
+
+#include <libwebsockets.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/hostinfo.h"
+#include "../core/log.h"
+#include "../core/metrics.h"
+#include "tradehost.h"
+
+typedef struct api_req {
+    unsigned char *body; /* LWS_PRE bytes of headroom, then the body */
+    size_t body_n;
+    int status;
+    const char *ctype;
+} api_req;
+
+static th_api *g_api; /* lws protocol callbacks get no user pointer of ours per vhost here */
+
+static void lws_to_log(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+    th_logf(level == LLL_ERR ? TH_LOG_ERROR : TH_LOG_WARN, "api: libwebsockets", "said=\"%.*s\"", (int)n, line);
+}
+
+/* The answer, copied after LWS_PRE bytes of headroom (lws_write needs it). */
+static int answer(api_req *r, int status, const char *ctype, const char *text, size_t n)
+{
+    free(r->body);
+    r->body = malloc(LWS_PRE + n + 1);
+    if (!r->body) return -1;
+    memcpy(r->body + LWS_PRE, text, n);
+    r->body_n = n;
+    r->status = status;
+    r->ctype = ctype;
+    return 0;
+}
+
+static int answer_json(api_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int answer_json(api_req *r, int status, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0 || n >= (int)sizeof buf) n = snprintf(buf, sizeof buf, "{\"error\":\"answer too long\"}");
+    return answer(r, status, "application/json", buf, (size_t)n);
+}
+
+/* JSON string body: the reason texts are ours, but escape anyway (a reason may come from a user). */
+static void json_str(char *out, size_t cap, const char *s)
+{
+    size_t k = 0;
+    for (; *s && k + 7 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { out[k++] = '\\'; out[k++] = (char)c; }
+        else if (c < 0x20) k += (size_t)snprintf(out + k, cap - k, "\\u%04x", c);
+        else out[k++] = (char)c;
+    }
+    out[k] = 0;
+}
+
+static bool token_ok(struct lws *wsi)
+{
+    if (!g_api->token[0]) return false;
+    char h[320];
+    if (lws_hdr_copy(wsi, h, sizeof h, WSI_TOKEN_HTTP_AUTHORIZATION) <= 0) return false;
+    if (strncmp(h, "Bearer ", 7) != 0) return false;
+    const char *given = h + 7;
+    size_t a = strlen(given), b = strlen(g_api->token);
+    unsigned diff = (unsigned)(a ^ b);
+    for (size_t i = 0; i < b; i++) diff |= (unsigned)(unsigned char)given[i < a ? i : 0] ^ (unsigned char)g_api->token[i];
+    return diff == 0;
+}
+
+static int risk_json(api_req *r)
+{
+    th_risk_view v;
+    if (th_risk_status_get(&v) != 0) return answer_json(r, 503, "{\"error\":\"no order flow in this session\"}");
+    double counts[TH_RISK_REASON_COUNT];
+    th_risk_refusals_get(counts, TH_RISK_REASON_COUNT);
+    char refusals[2048] = "", reason[300];
+    size_t k = 0;
+    for (int32_t i = 1; i < TH_RISK_REASON_COUNT; i++) {
+        if (counts[i] <= 0) continue;
+        const char *name;
+        th_risk_reason_name(i, &name);
+        k += (size_t)snprintf(refusals + k, sizeof refusals - k, "%s\"%s\":%.0f", k ? "," : "", name, counts[i]);
+        if (k >= sizeof refusals) break;
+    }
+    const char *code = "";
+    if (v.halted) th_risk_reason_name(v.halt_code, &code);
+    json_str(reason, sizeof reason, v.halt_reason);
+    return answer_json(r, 200,
+                       "{\"halted\":%s,\"halt_code\":\"%s\",\"halt_reason\":\"%s\",\"breaker_open\":%s,"
+                       "\"consecutive_errors\":%d,\"refusals\":{%s}}",
+                       v.halted ? "true" : "false", code, reason, v.breaker_open ? "true" : "false",
+                       v.consecutive_errors, refusals);
+}
+
+static int route(struct lws *wsi, api_req *r, const char *uri, bool post)
+{
+    g_api->requests++;
+    th_metric_inc(g_api->m_requests);
+    if (!post && strcmp(uri, "/health") == 0) {
+        th_risk_view v;
+        th_host_info hi;
+        th_host_info_get(&hi);
+        bool flow = th_risk_status_get(&v) == 0;
+        return answer_json(r, 200, "{\"ok\":true,\"version\":\"%s\",\"mode\":\"%s\",\"pid\":%d,\"order_flow\":%s,\"halted\":%s}",
+                           hi.version, hi.mode, hi.pid, flow ? "true" : "false", flow && v.halted ? "true" : "false");
+    }
+    if (!post && strcmp(uri, "/metrics") == 0) {
+        char *buf = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&buf, &n);
+        if (!f) return answer_json(r, 500, "{\"error\":\"out of memory\"}");
+        th_metrics_prometheus(f);
+        fclose(f);
+        int rc = answer(r, 200, "text/plain; version=0.0.4", buf, n);
+        free(buf);
+        return rc;
+    }
+    if (!post && strcmp(uri, "/risk") == 0) return risk_json(r);
+    if (post && (strcmp(uri, "/risk/kill") == 0 || strcmp(uri, "/risk/rearm") == 0)) {
+        if (!g_api->token[0]) {
+            g_api->refused++;
+            return answer_json(r, 403, "{\"error\":\"changes through the API need api.token_env in the config\"}");
+        }
+        if (!token_ok(wsi)) {
+            g_api->refused++;
+            th_logf(TH_LOG_WARN, "api: refused a change without a valid token", "uri=%s", uri);
+            return answer_json(r, 401, "{\"error\":\"missing or wrong bearer token\"}");
+        }
+        if (strcmp(uri, "/risk/kill") == 0) {
+            char arg[160], why[200];
+            const char *given = lws_get_urlarg_by_name(wsi, "reason=", arg, sizeof arg);
+            snprintf(why, sizeof why, "api: %s", given && *given ? given : "kill switch");
+            if (th_risk_kill(why) != 0) return answer_json(r, 503, "{\"error\":\"no order flow in this session\"}");
+            return risk_json(r);
+        }
+        const char *err;
+        if (th_risk_rearm(&err) != 0) return answer_json(r, 409, "{\"error\":\"%s\"}", err);
+        th_logf(TH_LOG_WARN, "api: kill switch re-armed", NULL);
+        return risk_json(r);
+    }
+    return answer_json(r, 404, "{\"error\":\"no such endpoint\",\"endpoints\":[\"GET /health\",\"GET /metrics\","
+                                "\"GET /risk\",\"POST /risk/kill\",\"POST /risk/rearm\"]}");
+}
+
+static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    api_req *r = user;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+        bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+        bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+        char uri[128];
+        snprintf(uri, sizeof uri, "%.*s", (int)(len < sizeof uri ? len : sizeof uri - 1), in ? (const char *)in : "");
+        if (!post && !get) answer_json(r, 405, "{\"error\":\"GET or POST only\"}");
+        else if (route(wsi, r, uri, post) != 0) return -1;
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY:
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return 0; /* no endpoint takes a body: the kill reason is a query argument */
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+        if (!r->body) return -1;
+        unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+        if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, r->body_n, &p, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (const unsigned char *)"no-store", 8, &p, end) ||
+            lws_finalize_write_http_header(wsi, start, &p, end))
+            return -1;
+        if (lws_write(wsi, r->body + LWS_PRE, r->body_n, LWS_WRITE_HTTP_FINAL) != (int)r->body_n) return -1;
+        free(r->body);
+        r->body = NULL;
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+        free(r->body);
+        r->body = NULL;
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols PROTOCOLS[] = {
+    {"http", on_http, sizeof(api_req), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *token_env, const char **err)
+{
+    static char msg[256];
+    memset(a, 0, sizeof *a);
+    char host[64];
+    int port = -1;
+    if (sscanf(listen, "[%63[^]]]:%d", host, &port) != 2 && sscanf(listen, "%63[^:]:%d", host, &port) != 2) {
+        *err = "api.listen: expected host:port";
+        return -1;
+    }
+    if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
+    if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "::1") != 0) { *err = "api.listen: loopback addresses only"; return -1; }
+    if (port < 0 || port > 65535) { *err = "api.listen: port out of range"; return -1; }
+    if (token_env && *token_env) {
+        const char *tok = getenv(token_env);
+        if (!tok || !*tok) {
+            snprintf(msg, sizeof msg, "api.token_env: the environment variable %s is not set or empty", token_env);
+            *err = msg;
+            return -1;
+        }
+        if (strlen(tok) >= sizeof a->token) { *err = "api.token_env: the token is longer than 255 bytes"; return -1; }
+        snprintf(a->token, sizeof a->token, "%s", tok);
+    }
+    const char *e2;
+    th_metric_register("api_requests_total", TH_METRIC_COUNTER, &a->m_requests, &e2);
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+    g_api = a;
+
+    struct lws_context_creation_info ci;
+    memset(&ci, 0, sizeof ci);
+    void *loops[1] = {loop};
+    ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    ci.foreign_loops = loops;
+    ci.port = CONTEXT_PORT_NO_LISTEN;
+    ci.fd_limit_per_thread = 64; /* else lws sizes its tables from ulimit -n */
+    a->ctx = lws_create_context(&ci);
+    if (!a->ctx) { *err = "libwebsockets: cannot create the context (is libwebsockets-evlib-uv installed?)"; return -1; }
+    a->open = true;
+
+    struct lws_context_creation_info vi;
+    memset(&vi, 0, sizeof vi);
+    vi.vhost_name = "api";
+    vi.port = port;
+    vi.iface = host;
+    vi.protocols = PROTOCOLS;
+    vi.options = strcmp(host, "::1") == 0 ? LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE : 0;
+    a->vh = lws_create_vhost(a->ctx, &vi);
+    if (!a->vh) {
+        snprintf(msg, sizeof msg, "api.listen %s: cannot listen (port in use?)", listen);
+        *err = msg;
+        th_api_close(a); /* the caller's loop finishes the close; th_api_free after it */
+        return -1;
+    }
+    a->port = lws_get_vhost_listen_port(a->vh);
+    th_logf(TH_LOG_INFO, "api: listening", "address=%s port=%d changes=%s", host, a->port,
+            a->token[0] ? "token" : "refused (no api.token_env)");
+    return 0;
+}
+
+void th_api_close(th_api *a)
+{
+    if (!a->open || !a->ctx) return;
+    lws_context_destroy(a->ctx); /* inside the loop this only starts closing */
+    a->open = false;
+}
+
+void th_api_free(th_api *a)
+{
+    if (a->ctx) lws_context_destroy(a->ctx);
+    a->ctx = NULL;
+    memset(a->token, 0, sizeof a->token);
+    if (g_api == a) g_api = NULL;
+}

@@ -1,0 +1,36 @@
+/* api.h — the host's HTTP API on loopback (api.listen), served by libwebsockets on the session's
+ * own libuv loop (no thread: a request is answered between two loop callbacks, like a strategy
+ * callback, so it sees a consistent state).
+ *
+ *   GET  /health       {"ok":true,"halted":false,...}
+ *   GET  /metrics      Prometheus text: every registered metric, refusals by gate and reason included
+ *   GET  /risk         the kill switch, the breaker and refusal counts, as JSON
+ *   POST /risk/kill    pull the kill switch (?reason=...): every open order cancelled, new refused
+ *   POST /risk/rearm   re-arm after a kill
+ * POSTs change things and need "Authorization: Bearer <token>", the token read from the environment
+ * variable named by api.token_env (never from the config, never logged). Without api.token_env
+ * they are refused (403). The listener binds a loopback address only (the config refuses others). */
+#ifndef TH_API_H
+#define TH_API_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+typedef struct th_api {
+    struct lws_context *ctx;
+    struct lws_vhost *vh;
+    int port;               /* the bound port (api.listen may say 0: any free port) */
+    char token[256];        /* empty: POSTs refused */
+    bool open;
+    uint64_t requests, refused;
+    int32_t m_requests;
+} th_api;
+
+/* listen: "127.0.0.1:8080", "[::1]:8080" or "localhost:0"; token_env: NULL or a variable name. */
+int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *token_env, const char **err);
+/* Inside the loop: starts closing (the loop then drains). */
+void th_api_close(th_api *a);
+/* After the loop has returned: frees what is left. */
+void th_api_free(th_api *a);
+
+#endif
