@@ -46,9 +46,14 @@ function M.show(v, depth)
   return "{ " .. table.concat(parts, ", ") .. " }"
 end
 
+-- os.exit from a REPL would end the host without cancelling its orders or flushing the journal.
+local guarded_os = setmetatable({
+  exit = function() error("os.exit would skip cancelling orders and flushing the journal: send SIGTERM for a graceful stop", 2) end,
+}, { __index = os })
+
 -- A fresh environment for one client: globals readable, its own assignments kept between chunks.
 function M.env(state, ctx)
-  return setmetatable({ state = state, ctx = ctx, th = require("th") }, { __index = _G })
+  return setmetatable({ state = state, ctx = ctx, th = require("th"), os = guarded_os }, { __index = _G })
 end
 
 local function pack(...) return { n = select("#", ...), ... } end
