@@ -19,6 +19,7 @@
 #include "../../host/core/log.h"
 #include "../../host/core/order_flow.h"
 #include "../../host/venues/test_venue.h"
+#include "tracker_check.h"
 
 #define S 1000000000LL
 
@@ -643,21 +644,11 @@ static void check_invariants(int step)
     }
     if (live != F.trk.nlive) fail_msg("step %d: live count %d != %d", step, live, F.trk.nlive);
     if (done != F.trk.ndone || retired != F.trk.nfree) fail_msg("step %d: %d done / %d retired, tracker says %d / %d", step, done, retired, F.trk.ndone, F.trk.nfree);
-    /* no order is both open and done: the live lists hold exactly the live orders, the done list the done */
+    /* no order is both open and done: the live sets hold exactly the live orders (and agree with
+     * them), the done list the done */
+    char why[160];
+    if (check_live_sets(&F.trk, why, sizeof why)) fail_msg("step %d: %s", step, why);
     int32_t walked = 0;
-    for (int32_t ins = 0; ins < F.trk.ins_cap; ins++) {
-        int32_t nl;
-        const th_live *lv = th_tracker_live(&F.trk, ins, &nl);
-        for (int32_t k = 0; k < nl; k++, walked++) {
-            const th_order *o = &F.trk.v[lv[k].idx];
-            if (o->state == TH_ORD_DONE || o->state == TH_ORD_RETIRED) fail_msg("step %d: finished order on a live list", step);
-            /* the live set's copy is what the risk walk reads: it must equal the order */
-            if (o->instrument != ins || o->live_pos != k || lv[k].side != o->side || lv[k].price != o->price || lv[k].rest != o->qty - o->filled)
-                fail_msg("step %d: live set entry %d of instrument %d disagrees with %s", step, k, ins, o->cl_id);
-        }
-    }
-    if (walked != live) fail_msg("step %d: live lists hold %d, %d live", step, walked, live);
-    walked = 0;
     for (int32_t i = F.trk.done_head; i >= 0; i = F.trk.v[i].q_next, walked++)
         if (F.trk.v[i].state != TH_ORD_DONE) fail_msg("step %d: unfinished order on the done list", step);
     if (walked != done) fail_msg("step %d: done list holds %d, %d done", step, walked, done);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../../host/core/order_tracker.h"
+#include "tracker_check.h"
 
 static th_tracker T;
 
@@ -171,37 +172,15 @@ static uint64_t rnd(void)
     return rng_state;
 }
 
-/* Random interleavings; the test keeps its own record of every applied fill. */
-/* The live sets (what the risk walk reads instead of the orders) hold exactly the live orders, each
- * once, at its live_pos, with the order's side, price and unfilled quantity. */
-static void check_live_sets(const th_tracker *t)
+/* Live sets consistent, else the test fails naming the disagreement. */
+static void assert_live_sets(const th_tracker *t)
 {
-    int32_t total = 0;
-    for (int32_t ins = 0; ins < t->ins_cap; ins++) {
-        int32_t n;
-        const th_live *lv = th_tracker_live(t, ins, &n);
-        total += n;
-        for (int32_t k = 0; k < n; k++) {
-            const th_order *o = &t->v[lv[k].idx];
-            assert_true(th_order_live(o) && o->state != TH_ORD_RETIRED);
-            assert_int_equal(o->instrument, ins);
-            assert_int_equal(o->live_pos, k);
-            assert_int_equal(lv[k].side, o->side);
-            assert_int_equal(lv[k].price, o->price);
-            assert_int_equal(lv[k].rest, o->qty - o->filled);
-        }
-    }
-    int32_t live = 0;
-    for (int32_t i = 0; i < t->n; i++) {
-        const th_order *o = &t->v[i];
-        bool is_live = o->state != TH_ORD_RETIRED && th_order_live(o);
-        live += is_live;
-        if (!is_live) assert_int_equal(o->live_pos, -1);
-    }
-    assert_int_equal(total, live);
-    assert_int_equal(t->nlive, live);
+    char why[160];
+    const char *bad = check_live_sets(t, why, sizeof why);
+    if (bad) fail_msg("%s", bad);
 }
 
+/* Random interleavings; the test keeps its own record of every applied fill. */
 static void randomised_invariants(void **st)
 {
     (void)st;
@@ -250,7 +229,7 @@ static void randomised_invariants(void **st)
         }
         }
         /* invariants, every step, every order */
-        check_live_sets(&T);
+        assert_live_sets(&T);
         for (int32_t k = 0; k < T.n; k++) {
             const th_order *q = &T.v[k];
             assert_true(q->filled >= 0 && q->filled <= q->qty);
@@ -327,7 +306,7 @@ static void retirement(void **st)
         }
         if (k >= 0) { th_tracker_request_cancel(&T, k, now); th_tracker_on_cancelled(&T, k, now); }
         if (i % 7 == 0) th_tracker_retire(&T, now, 3600 * S, 64);
-        if (i % 97 == 0) check_live_sets(&T); /* reused slots join and leave the live sets cleanly */
+        if (i % 97 == 0) assert_live_sets(&T); /* reused slots join and leave the live sets cleanly */
     }
     assert_true(T.st.retired > 30000);
     assert_true(T.n < 200);          /* 16 live + 64 kept + one retire interval */
