@@ -1,8 +1,8 @@
 /* metrics.c — fixed-size metric registry. Storage is a static table (no allocation after
  * registration; histograms are allocated once at registration because they are ~16 KiB each). */
 #include "metrics.h"
-#include <stdbool.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,37 +157,51 @@ void th_metrics_dump(FILE *f)
     }
 }
 
-/* Prometheus text exposition (version 0.0.4). A registered name may carry labels
- * ("risk_refused_total{reason=\"halted\"}"): the family is the part before '{', and one # TYPE
- * line is written per family. Histograms are exposed as summaries (p50/p90/p99, _sum, _count). */
+/* The family of a registered name: the part before its labels ("risk_refused_total{...}"). */
+static int family_len(const char *name)
+{
+    const char *brace = strchr(name, '{');
+    return brace ? (int)(brace - name) : (int)strlen(name);
+}
+
+static bool same_family(const char *a, int alen, const char *b)
+{
+    return family_len(b) == alen && memcmp(a, b, (size_t)alen) == 0;
+}
+
+static void prometheus_sample(FILE *f, const metric *m, int flen)
+{
+    if (m->kind != TH_METRIC_HISTOGRAM) {
+        fprintf(f, "%s %.17g\n", m->name, m->value);
+        return;
+    }
+    /* the name's labels, without braces, joined with quantile="..." */
+    const char *brace = m->name[flen] == '{' ? m->name + flen : NULL;
+    const char *labels = brace ? brace + 1 : "";
+    int llen = brace ? (int)strlen(labels) - 1 : 0;
+    static const double Q[] = {0.5, 0.9, 0.99};
+    for (int q = 0; q < 3; q++)
+        fprintf(f, "%.*s{%.*s%squantile=\"%g\"} %llu\n", flen, m->name, llen, labels, llen > 0 ? "," : "", Q[q],
+                (unsigned long long)th_hist_quantile(m->hist, Q[q]));
+    fprintf(f, "%.*s_sum%s %llu\n", flen, m->name, brace ? brace : "", (unsigned long long)m->hist->sum);
+    fprintf(f, "%.*s_count%s %llu\n", flen, m->name, brace ? brace : "", (unsigned long long)m->hist->count);
+}
+
+/* Prometheus text exposition (version 0.0.4). A family (the name before its labels) gets one
+ * # TYPE line followed by all of its samples together, as the format requires, whatever order
+ * the metrics were registered in. Histograms are exposed as summaries (p50/p90/p99, _sum, _count). */
 void th_metrics_prometheus(FILE *f)
 {
     for (int32_t i = 0; i < g_count; i++) {
         const metric *m = &g_metrics[i];
-        const char *brace = strchr(m->name, '{');
-        int flen = brace ? (int)(brace - m->name) : (int)strlen(m->name);
-        bool first = true; /* the first metric of its family (registration order keeps families apart only by chance) */
-        for (int32_t k = 0; k < i && first; k++) {
-            const char *b2 = strchr(g_metrics[k].name, '{');
-            int l2 = b2 ? (int)(b2 - g_metrics[k].name) : (int)strlen(g_metrics[k].name);
-            if (l2 == flen && memcmp(g_metrics[k].name, m->name, (size_t)flen) == 0) first = false;
-        }
-        if (first)
-            fprintf(f, "# TYPE %.*s %s\n", flen, m->name,
-                    m->kind == TH_METRIC_HISTOGRAM ? "summary" : m->kind == TH_METRIC_COUNTER ? "counter" : "gauge");
-        if (m->kind != TH_METRIC_HISTOGRAM) {
-            fprintf(f, "%s %.17g\n", m->name, m->value);
-            continue;
-        }
-        /* labels of the name, without braces, to join with quantile="..." */
-        const char *labels = brace ? brace + 1 : "";
-        int llen = brace ? (int)strlen(labels) - 1 : 0;
-        static const double Q[] = {0.5, 0.9, 0.99};
-        for (int q = 0; q < 3; q++)
-            fprintf(f, "%.*s{%.*s%squantile=\"%g\"} %llu\n", flen, m->name, llen, labels, llen > 0 ? "," : "", Q[q],
-                    (unsigned long long)th_hist_quantile(m->hist, Q[q]));
-        fprintf(f, "%.*s_sum%s %llu\n", flen, m->name, brace ? brace : "", (unsigned long long)m->hist->sum);
-        fprintf(f, "%.*s_count%s %llu\n", flen, m->name, brace ? brace : "", (unsigned long long)m->hist->count);
+        int flen = family_len(m->name);
+        bool seen = false; /* written with an earlier metric of its family */
+        for (int32_t k = 0; k < i && !seen; k++) seen = same_family(m->name, flen, g_metrics[k].name);
+        if (seen) continue;
+        fprintf(f, "# TYPE %.*s %s\n", flen, m->name,
+                m->kind == TH_METRIC_HISTOGRAM ? "summary" : m->kind == TH_METRIC_COUNTER ? "counter" : "gauge");
+        for (int32_t k = i; k < g_count; k++)
+            if (same_family(m->name, flen, g_metrics[k].name)) prometheus_sample(f, &g_metrics[k], flen);
     }
 }
 

@@ -3,7 +3,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "../../host/core/metrics.h"
@@ -86,12 +88,42 @@ static void registry_ids_and_kinds(void **st)
     th_metrics_free();
 }
 
+/* Prometheus text: one # TYPE per family and the family's samples together, even when its members
+ * were registered apart; labels joined with the summary's quantile label. */
+static void prometheus_groups_families(void **st)
+{
+    (void)st;
+    int32_t a1, b, a2, h;
+    const char *err;
+    assert_int_equal(th_metric_register("fam_a{x=\"1\"}", TH_METRIC_COUNTER, &a1, &err), 0);
+    assert_int_equal(th_metric_register("fam_b", TH_METRIC_GAUGE, &b, &err), 0);
+    assert_int_equal(th_metric_register("fam_a{x=\"2\"}", TH_METRIC_COUNTER, &a2, &err), 0);
+    assert_int_equal(th_metric_register("lat_ns{s=\"m\"}", TH_METRIC_HISTOGRAM, &h, &err), 0);
+    th_metric_add(a1, 3);
+    th_metric_add(a2, 4);
+    th_metric_set(b, 7);
+    th_metric_observe(h, 100);
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    th_metrics_prometheus(f);
+    fclose(f);
+    assert_non_null(strstr(buf, "# TYPE fam_a counter\nfam_a{x=\"1\"} 3\nfam_a{x=\"2\"} 4\n# TYPE fam_b gauge\nfam_b 7\n"));
+    assert_non_null(strstr(buf, "# TYPE lat_ns summary\nlat_ns{s=\"m\",quantile=\"0.5\"} "));
+    assert_non_null(strstr(buf, "lat_ns_sum{s=\"m\"} 100\nlat_ns_count{s=\"m\"} 1\n"));
+    const char *first = strstr(buf, "# TYPE fam_a");
+    assert_null(strstr(first + 1, "# TYPE fam_a"));
+    free(buf);
+    th_metrics_free();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hist_quantiles_within_bucket_error),
         cmocka_unit_test(hist_small_values_exact),
         cmocka_unit_test(registry_ids_and_kinds),
+        cmocka_unit_test(prometheus_groups_families),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
