@@ -113,7 +113,6 @@ static int risk_json(api_req *r)
 
 static int route(struct lws *wsi, api_req *r, const char *uri, bool post)
 {
-    g_api->requests++;
     th_metric_inc(g_api->m_requests);
     if (!post && strcmp(uri, "/health") == 0) {
         th_risk_view v;
@@ -137,11 +136,9 @@ static int route(struct lws *wsi, api_req *r, const char *uri, bool post)
     if (!post && strcmp(uri, "/risk") == 0) return risk_json(r);
     if (post && (strcmp(uri, "/risk/kill") == 0 || strcmp(uri, "/risk/rearm") == 0)) {
         if (!g_api->token[0]) {
-            g_api->refused++;
             return answer_json(r, 403, "{\"error\":\"changes through the API need api.token_env in the config\"}");
         }
         if (!token_ok(wsi)) {
-            g_api->refused++;
             th_logf(TH_LOG_WARN, "api: refused a change without a valid token", "uri=%s", uri);
             return answer_json(r, 401, "{\"error\":\"missing or wrong bearer token\"}");
         }

@@ -22,7 +22,6 @@ typedef struct th_api {
     int port;               /* the bound port (api.listen may say 0: any free port) */
     char token[256];        /* empty: POSTs refused */
     bool open;
-    uint64_t requests, refused;
     int32_t m_requests;
 } th_api;
 

@@ -49,23 +49,6 @@ static int grow(char **buf, size_t *cap, size_t need)
     return 0;
 }
 
-static void on_written(uv_write_t *req, int status)
-{
-    (void)status; /* a client that went away: its read callback closes it */
-    free(req);
-}
-
-/* Output then the status byte, in one write. */
-static void reply(th_repl_client *c, const char *text, size_t n, char status)
-{
-    write_req *w = malloc(sizeof *w + n + 1);
-    if (!w) return;
-    memcpy(w->data, text, n);
-    w->data[n] = status;
-    uv_buf_t b = uv_buf_init(w->data, (unsigned)(n + 1));
-    if (uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, on_written) != 0) free(w);
-}
-
 static void on_client_closed(uv_handle_t *h)
 {
     th_repl_client *c = h->data;
@@ -83,6 +66,23 @@ static void on_client_closed(uv_handle_t *h)
 static void client_close(th_repl_client *c)
 {
     if (!uv_is_closing((uv_handle_t *)&c->h)) uv_close((uv_handle_t *)&c->h, on_client_closed);
+}
+
+static void on_written(uv_write_t *req, int status)
+{
+    (void)status; /* a client that went away: its read callback closes it */
+    free(req);
+}
+
+/* Output then the status byte, in one write. */
+static void reply(th_repl_client *c, const char *text, size_t n, char status)
+{
+    write_req *w = malloc(sizeof *w + n + 1);
+    if (!w) { client_close(c); return; } /* an answer lost: the client must not wait for it */
+    memcpy(w->data, text, n);
+    w->data[n] = status;
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)(n + 1));
+    if (uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, on_written) != 0) { free(w); client_close(c); }
 }
 
 /* One complete line: add it to the chunk, evaluate, answer. */
@@ -105,9 +105,7 @@ static void on_line(th_repl_client *c, const char *line, size_t n)
     th_lua_repl_eval(r->lua, c->env_ref, c->chunk, c->chunk_n, out, sizeof out, &more);
     if (more) { reply(c, "", 0, TH_REPL_MORE); return; }
     c->chunk_n = 0;
-    r->chunks++;
     th_metric_inc(r->m_chunks);
-    if (strncmp(out, "error: ", 7) == 0) r->errors++;
     reply(c, out, strlen(out), TH_REPL_READY);
 }
 
@@ -167,6 +165,24 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&c->h, on_alloc, on_read);
 }
 
+int th_repl_connect(const char *path)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a.sun_path) { errno = ENAMETOOLONG; return -1; }
+    memcpy(a.sun_path, path, strlen(path));
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 /* ENOENT: free. A socket nobody answers on: stale (a crashed host's), removed. Anything else: refused. */
 static int claim_path(const char *path, const char **err)
 {
@@ -177,17 +193,9 @@ static int claim_path(const char *path, const char **err)
         return -1;
     }
     if (!S_ISSOCK(st.st_mode)) { *err = "the path exists and is not a socket (refusing to replace it)"; return -1; }
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0) { *err = "socket() failed"; return -1; }
-    struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    memcpy(a.sun_path, path, strlen(path));
-    int rc = connect(fd, (struct sockaddr *)&a, sizeof a);
-    int e = errno;
-    close(fd);
-    if (rc == 0) { *err = "another host is listening on this socket"; return -1; }
-    if (e != ECONNREFUSED) { *err = "the existing socket cannot be checked (not removing it)"; return -1; }
+    int fd = th_repl_connect(path);
+    if (fd >= 0) { close(fd); *err = "another host is listening on this socket"; return -1; }
+    if (errno != ECONNREFUSED) { *err = "the existing socket cannot be checked (not removing it)"; return -1; }
     if (unlink(path) != 0) { *err = "cannot remove the stale socket file"; return -1; }
     th_logf(TH_LOG_INFO, "repl: removed a stale socket file", "path=%s", path);
     return 0;

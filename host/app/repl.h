@@ -29,7 +29,6 @@ typedef struct th_repl {
     th_strategy *strat;
     th_repl_client *clients;
     int nclients;
-    uint64_t chunks, errors;
     int32_t m_chunks, m_clients;
 } th_repl;
 
@@ -37,5 +36,8 @@ typedef struct th_repl {
 int th_repl_open(th_repl *r, uv_loop_t *loop, const char *path, th_lua *lua, th_strategy *strat, const char **err);
 /* Closes the server and every client, and removes the socket file. */
 void th_repl_close(th_repl *r);
+/* A connected socket to path (the client; and the check for a live host on a path), or -1 with
+ * errno set (ENAMETOOLONG past the unix socket limit). */
+int th_repl_connect(const char *path);
 
 #endif

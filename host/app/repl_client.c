@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "repl.h"
@@ -52,15 +51,10 @@ int th_cmd_repl(int argc, char **argv)
         return 2;
     }
     const char *path = argv[1];
-    struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof a.sun_path) { fprintf(stderr, "tradehost repl: %s: path too long for a unix socket\n", path); return 2; }
-    memcpy(a.sun_path, path, strlen(path));
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+    int fd = th_repl_connect(path);
+    if (fd < 0 && errno == ENAMETOOLONG) { fprintf(stderr, "tradehost repl: %s: path too long for a unix socket\n", path); return 2; }
+    if (fd < 0) {
         fprintf(stderr, "tradehost repl: %s: %s (is a host running with repl.socket set to this path?)\n", path, strerror(errno));
-        if (fd >= 0) close(fd);
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
