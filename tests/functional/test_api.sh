@@ -6,26 +6,10 @@
 # token variable and a port in use stop start-up with a clear message.
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || fail "curl is not installed (tools/install-deps.sh installs it)"
-SOCK="$T/th.sock"
+SOCK="$T/th.sock" # the REPL of paper_mm_config with no name
 export TH_TEST_API_TOKEN="tok-$RANDOM-$RANDOM-secret"
 
-config() { # config API_TABLE [NAME]: NAME gives a journal dir and REPL socket of its own
-  cat >"$T/cfg.lua" <<CFG
-return {
-  venue = { name = "sim", paper = true, feed = "kraken", fee_bps = 16,
-            recording = "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
-            instruments = "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json",
-            pace = "recorded", speed = 4, stale_ms = 60000 },
-  strategy = { name = "market_maker", tick_ms = 100,
-               params = { levels = 2, spread_bps = 4, step_bps = 12, skew_bps = 1, report_every_s = 1000, requote_on = "tick" } },
-  pairs = { { symbol = "XMR/USD", size = 0.5 }, { symbol = "WAVES/EUR", size = 20 } },
-  risk = { price_band_pct = 5 },
-  storage = { journal_dir = "$T/j${2:-}", fsync = "turn" },
-  repl = { socket = "$T/th${2:-}.sock" },
-  api = $1,
-}
-CFG
-}
+config() { paper_mm_config "${2:-}" "api = $1,"; } # config API_TABLE [NAME]: NAME gets its own journal and REPL socket
 port() { grep -o 'msg="api: listening".*port=[0-9]*' "$T/host.log" | tail -1 | sed 's/.*port=//'; }
 http() { # http METHOD PATH [curl args...]: prints "STATUS BODY"
   local m=$1 p=$2; shift 2

@@ -7,20 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 SOCK="$T/th.sock"
 
-cat >"$T/cfg.lua" <<CFG
-return {
-  venue = { name = "sim", paper = true, feed = "kraken", fee_bps = 16,
-            recording = "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
-            instruments = "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json",
-            pace = "recorded", speed = 4, stale_ms = 60000 },
-  strategy = { name = "market_maker", tick_ms = 100,
-               params = { levels = 2, spread_bps = 4, step_bps = 12, skew_bps = 1, report_every_s = 1000, requote_on = "tick" } },
-  pairs = { { symbol = "XMR/USD", size = 0.5 }, { symbol = "WAVES/EUR", size = 20 } },
-  risk = { price_band_pct = 5 },
-  storage = { journal_dir = "$T/j", fsync = "turn" },
-  repl = { socket = "${SOCKNAME:-$SOCK}" },
-}
-CFG
+paper_mm_config
 
 repl() { "$TH_BIN" repl "$SOCK" 2>"$T/repl.err"; }
 expect() { # expect LABEL PATTERN (grep -E on $OUT)
