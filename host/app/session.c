@@ -483,7 +483,6 @@ teardown:
     if (code != 0) session_stop(s, "start-up failed");
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
-    uv_run(&s->loop, UV_RUN_DEFAULT);
     th_trading_close(&s->tr);
     if (uv_loop_close(&s->loop) != 0) {
         th_logf(TH_LOG_ERROR, "loop closed with live handles", NULL);
