@@ -501,6 +501,23 @@ static int32_t find_order(th_flow *f, const char *cl_id, const char *ex_id)
     return idx;
 }
 
+/* After any venue event: an order now known at the venue gets the cancel it is owed, whatever
+ * order the events came in. A cancel wanted before the ack goes out once the ack, or a fill that
+ * proves the order exists, has moved it to OPEN; an order we had given up as failed and that the
+ * venue turns out to hold (a late ack or fill revived it as PENDING_CANCEL) is cancelled there. */
+static void owed_cancel(th_flow *f, int32_t idx, int32_t before, int64_t now)
+{
+    th_order *o = &f->trk.v[idx];
+    if (o->state == TH_ORD_OPEN && (o->flags & TH_ORD_CANCEL_WANTED)) {
+        th_flow_cancel(f, idx, now);
+    } else if (before == TH_ORD_DONE && o->state == TH_ORD_PENDING_CANCEL) {
+        f->st.late_cancels++;
+        th_logf(TH_LOG_WARN, "the venue holds an order we had given up as failed: cancelling it there", "cl_id=%s ex_id=%s",
+                o->cl_id, o->ex_id);
+        out_push(f, TH_SEND_CANCEL, idx, false);
+    }
+}
+
 static void ev_ack(void *ctx, const char *cl_id, const char *ex_id)
 {
     th_flow *f = ctx;
@@ -512,12 +529,13 @@ static void ev_ack(void *ctx, const char *cl_id, const char *ex_id)
         return;
     }
     th_order *o = &f->trk.v[idx];
-    int32_t rc = th_tracker_on_ack(&f->trk, o->cl_id, ex_id, now);
+    int32_t before = o->state;
+    int32_t rc = TRACK(f, idx, th_tracker_on_ack(&f->trk, o->cl_id, ex_id, now));
     th_risk_venue_ok(&f->risk);
     th_backoff_success(&f->backoff);
     jr_event(f, TH_J_ACK, 0, o->cl_id, ex_id, 0, NULL);
     if (rc >= 0) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
-    if (rc >= 0 && (o->flags & TH_ORD_CANCEL_WANTED)) th_flow_cancel(f, idx, now);
+    owed_cancel(f, idx, before, now);
 }
 
 static void venue_trouble(th_flow *f, int32_t verr, int64_t retry_after_ns, int64_t now)
@@ -645,6 +663,7 @@ static void ev_fill(void *ctx, const th_venue_fill *x)
         if (idx < 0) { f->trk.st.unknown_events++; return; }
     }
     th_order *o = &f->trk.v[idx];
+    int32_t before = o->state;
     int64_t delta;
     int32_t rc = apply_fill(f, idx, x->trade_id, x->qty, x->price, x->fee, now, &delta);
     if (rc < 0) return; /* duplicate (by trade id) or invalid: nothing changed */
@@ -661,7 +680,8 @@ static void ev_fill(void *ctx, const th_venue_fill *x)
     snprintf(r.trade_id, sizeof r.trade_id, "%s", x->trade_id);
     jr_put(f, &r);
     ev_push(f, TH_FLOW_EV_FILL, idx, delta, x->price, x->fee);
-    if (o->state == TH_ORD_DONE) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+    if (o->state == TH_ORD_DONE || o->state != before) ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
+    owed_cancel(f, idx, before, now);
     check_loss_caps(f, now);
 }
 
@@ -695,6 +715,16 @@ static void ev_order_status(void *ctx, const char *cl_id, const th_venue_order *
 
 enum { TH_ORD_SEEN = 1u << 7 };
 
+/* A cancel straight to the venue for an order the tracker does not hold live. */
+static void cancel_untracked(th_flow *f, const th_venue_order *v, const char *why)
+{
+    if (!f->venue.ops) return;
+    int32_t ins = th_instruments_find(f->ins, v->symbol, strlen(v->symbol));
+    f->venue.ops->cancel(f->venue.self, v->cl_id, v->ex_id, instrument_of(f, ins));
+    f->st.adopted_cancelled++;
+    th_logf(TH_LOG_WARN, why, "cl_id=%s ex_id=%s symbol=%s", v->cl_id, v->ex_id, v->symbol);
+}
+
 static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
 {
     th_flow *f = ctx;
@@ -706,18 +736,19 @@ static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
             if (f->cfg.adopt_unknown) {
                 idx = adopt(f, v[i].ex_id, v[i].symbol, v[i].side, v[i].price, v[i].qty, v[i].filled, now);
                 if (idx >= 0) f->trk.v[idx].flags |= TH_ORD_SEEN;
-            } else if (f->venue.ops) {
-                int32_t ins = th_instruments_find(f->ins, v[i].symbol, strlen(v[i].symbol));
-                f->venue.ops->cancel(f->venue.self, v[i].cl_id, v[i].ex_id, instrument_of(f, ins));
-                f->st.adopted_cancelled++;
-                th_logf(TH_LOG_WARN, "cancelling an order we never sent", "ex_id=%s symbol=%s", v[i].ex_id, v[i].symbol);
+            } else {
+                cancel_untracked(f, &v[i], "cancelling an order we never sent");
             }
             continue;
         }
         th_order *o = &f->trk.v[idx];
+        int32_t before = o->state;
+        bool failed = before == TH_ORD_DONE && o->done_reason == TH_DONE_FAILED;
+        if (before == TH_ORD_PENDING_CREATE || failed) ev_ack(f, o->cl_id, v[i].ex_id); /* sends what it owes */
+        else if (before == TH_ORD_PENDING_CANCEL) out_push(f, TH_SEND_CANCEL, idx, false);
+        else if (before == TH_ORD_DONE) cancel_untracked(f, &v[i], "the venue reports open an order we consider finished");
+        else owed_cancel(f, idx, before, now);
         o->flags |= TH_ORD_SEEN;
-        if (o->state == TH_ORD_PENDING_CREATE) ev_ack(f, o->cl_id, v[i].ex_id);
-        if (o->state == TH_ORD_PENDING_CANCEL || (o->flags & TH_ORD_CANCEL_WANTED)) out_push(f, TH_SEND_CANCEL, idx, false);
     }
     /* Ours, live, and not reported open: gone while we were away (fills were applied first). */
     for (int32_t ins = 0; ins < f->trk.ins_cap; ins++)
@@ -824,7 +855,7 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
     }
     if (idx < 0) { flow_error(f, "journal: event for an order that was never journalled: %s", r->cl_id); return -1; }
     switch (r->type) {
-    case TH_J_ACK: th_tracker_on_ack(&f->trk, r->cl_id, r->ex_id, t); break;
+    case TH_J_ACK: TRACK(f, idx, th_tracker_on_ack(&f->trk, r->cl_id, r->ex_id, t)); break;
     case TH_J_REJECT: TRACK(f, idx, th_tracker_on_reject(&f->trk, r->cl_id, t)); break;
     case TH_J_CANCEL_REQ: th_tracker_request_cancel(&f->trk, idx, t); break;
     case TH_J_CANCELLED: TRACK(f, idx, th_tracker_on_cancelled(&f->trk, idx, t)); break;

@@ -137,6 +137,17 @@ static void done_push(th_tracker *t, int32_t idx)
     t->ndone++;
 }
 
+static void done_unlink(th_tracker *t, int32_t idx)
+{
+    th_order *o = &t->v[idx];
+    if (o->q_prev >= 0) t->v[o->q_prev].q_next = o->q_next;
+    else t->done_head = o->q_next;
+    if (o->q_next >= 0) t->v[o->q_next].q_prev = o->q_prev;
+    else t->done_tail = o->q_prev;
+    o->q_prev = o->q_next = -1;
+    t->ndone--;
+}
+
 static int32_t append(th_tracker *t, const th_order *o)
 {
     if (o->instrument < 0 || live_reserve(t, o->instrument) != 0) return TH_TRK_FULL;
@@ -220,12 +231,38 @@ int32_t th_tracker_create(th_tracker *t, int32_t instrument, int32_t side, int64
     return idx;
 }
 
+/* An order we gave up on (DONE, failed: the venue said it did not know it) that the venue proves
+ * alive after all, by an ack or a fill that leaves it resting: back to the live set as
+ * PENDING_CANCEL, so the cancel, its timeout query and the kill switch all cover it like any other
+ * order. Nothing else may come back from DONE: cancelled, expired, rejected and filled orders are
+ * gone at the venue, and a late event for them changes only their fills. */
+static int32_t revive(th_tracker *t, int32_t idx, int64_t now_ns)
+{
+    th_order *o = &t->v[idx];
+    if (live_room(t, o->instrument) != 0) return TH_TRK_FULL;
+    done_unlink(t, idx);
+    t->st.done[o->done_reason]--;
+    o->done_reason = TH_DONE_NONE;
+    o->flags &= ~(uint32_t)TH_ORD_CANCEL_WANTED;
+    o->state = TH_ORD_PENDING_CANCEL;
+    o->state_ns = now_ns;
+    live_link(t, idx);
+    t->st.revived++;
+    return idx;
+}
+
+static bool zombie(const th_order *o)
+{
+    return o->state == TH_ORD_DONE && o->done_reason == TH_DONE_FAILED && o->filled < o->qty;
+}
+
 int32_t th_tracker_on_ack(th_tracker *t, const char *cl_id, const char *ex_id, int64_t now_ns)
 {
     int32_t idx = th_tracker_find_cl(t, cl_id);
     if (idx < 0) { t->st.unknown_events++; return TH_TRK_UNKNOWN; }
     th_order *o = &t->v[idx];
     set_ex_id(t, idx, ex_id);
+    if (zombie(o)) { t->st.late_events++; return revive(t, idx, now_ns); }
     if (o->state != TH_ORD_PENDING_CREATE) {
         if (o->state == TH_ORD_DONE) t->st.late_events++;
         else t->st.duplicate_acks++;
@@ -330,6 +367,7 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
     if (trade_seen_or_add(t, key, &oom)) { t->st.duplicate_fills++; return TH_TRK_DUPLICATE; }
     if (oom) return TH_TRK_FULL;
     th_order *o = &t->v[idx];
+    bool was_zombie = zombie(o);
     if (o->state == TH_ORD_PENDING_CREATE) { t->st.fill_before_ack++; transition(t, o, TH_ORD_OPEN, TH_DONE_NONE, now_ns); }
     else if (o->state == TH_ORD_PENDING_CANCEL) t->st.fill_after_cancel_request++;
     else if (o->state == TH_ORD_DONE) t->st.late_events++; /* a real fill is never lost, even after DONE */
@@ -346,6 +384,7 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
         o->done_reason = TH_DONE_FILLED;
         t->st.done[TH_DONE_FILLED]++;
     }
+    if (was_zombie && zombie(o)) return revive(t, idx, now_ns); /* a fill proves it rests at the venue */
     return idx;
 }
 
@@ -354,7 +393,10 @@ int32_t th_tracker_request_cancel(th_tracker *t, int32_t idx, int64_t now_ns)
     if (!th_tracker_has(t, idx)) return TH_TRK_UNKNOWN;
     th_order *o = &t->v[idx];
     switch (o->state) {
-    case TH_ORD_OPEN: transition(t, o, TH_ORD_PENDING_CANCEL, TH_DONE_NONE, now_ns); return idx;
+    case TH_ORD_OPEN: /* the wanted cancel (if it was flagged before the ack) is now requested */
+        o->flags &= ~(uint32_t)TH_ORD_CANCEL_WANTED;
+        transition(t, o, TH_ORD_PENDING_CANCEL, TH_DONE_NONE, now_ns);
+        return idx;
     case TH_ORD_PENDING_CREATE:
         if (o->flags & TH_ORD_CANCEL_WANTED) return TH_TRK_DUPLICATE;
         o->flags |= TH_ORD_CANCEL_WANTED;

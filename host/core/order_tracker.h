@@ -9,7 +9,11 @@
  *   - a fill after a cancel request still counts (the cancel lost the race);
  *   - fills are idempotent by (order, trade id), and filled never exceeds quantity (excess refused);
  *   - an ack or fill for an unknown id is reported to the caller, who adopts or cancels it;
- *   - PENDING_* older than the timeout are listed for a venue query (th_tracker_due).
+ *   - PENDING_* older than the timeout are listed for a venue query (th_tracker_due);
+ *   - an ack, or a fill that leaves it resting, for an order DONE as failed (the venue had said it
+ *     did not know it: the place was still in flight) revives it as PENDING_CANCEL: it lives at
+ *     the venue, and the caller cancels it there (policy: never adopt a quote the strategy was
+ *     told had failed; its fills still count).
  * DONE orders are kept for late events and lookups, then retired (th_tracker_retire): their slot
  * and ids are reused, so a host that runs for weeks holds its live orders plus a bounded window of
  * finished ones, and the array it walks stays small and in cache. Trade keys outlive their orders
@@ -79,7 +83,7 @@ typedef struct th_live_set { th_live *v; int32_t n, cap; } th_live_set;
 typedef struct th_tracker_stats {
     uint64_t created, acked, filled_events, done[6];
     uint64_t fill_before_ack, fill_after_cancel_request, duplicate_fills, duplicate_acks, late_events,
-        unknown_events, overfill_refused, adopted, retired;
+        unknown_events, overfill_refused, adopted, retired, revived;
 } th_tracker_stats;
 
 typedef struct th_trade_key { char key[TH_TRADEKEY_MAX]; } th_trade_key;
@@ -112,7 +116,8 @@ int32_t th_tracker_create(th_tracker *t, int32_t instrument, int32_t side, int64
 int32_t th_tracker_find_cl(const th_tracker *t, const char *cl_id);
 int32_t th_tracker_find_ex(const th_tracker *t, const char *ex_id);
 
-/* Venue events, by client id (ex_id may be NULL when the venue echoes only ours). */
+/* Venue events, by client id (ex_id may be NULL when the venue echoes only ours). An ack for a
+ * failed order revives it as PENDING_CANCEL and returns its index (see the header comment). */
 int32_t th_tracker_on_ack(th_tracker *t, const char *cl_id, const char *ex_id, int64_t now_ns);
 int32_t th_tracker_on_reject(th_tracker *t, const char *cl_id, int64_t now_ns);
 int32_t th_tracker_on_cancelled(th_tracker *t, int32_t idx, int64_t now_ns);

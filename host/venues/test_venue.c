@@ -9,7 +9,7 @@
 #include "../core/clock.h"
 #include "../core/strhash.h"
 
-enum { RQ_PLACE = 1, RQ_CANCEL, RQ_AMEND, RQ_QUERY, RQ_OPEN, RQ_TRADES };
+enum { RQ_PLACE = 1, RQ_CANCEL, RQ_AMEND, RQ_QUERY, RQ_OPEN, RQ_TRADES, RQ_ACK };
 
 #define GROW(arr, n, cap)                                                        \
     do {                                                                         \
@@ -39,6 +39,7 @@ void th_test_venue_free(th_test_venue *v)
     free(v->trades);
     free(v->inbox);
     free(v->spare);
+    free(v->held);
     memset(v, 0, sizeof *v);
 }
 
@@ -85,11 +86,24 @@ int32_t th_test_venue_open_count(const th_test_venue *v)
     return n;
 }
 
+static int hold(th_test_venue *v, const tv_req *r)
+{
+    GROW(v->held, v->nheld, v->held_cap);
+    v->held[v->nheld++] = *r;
+    return 0;
+}
+
+static void set_symbol(tv_req *r, const th_instrument *ins)
+{
+    snprintf(r->symbol, sizeof r->symbol, "%s", ins ? ins->symbol : "");
+}
+
 static int enqueue(th_test_venue *v, const tv_req *r)
 {
     v->requests++;
     if (v->fail_local) return -1;
     if (v->drop_next > 0) { v->drop_next--; return 0; } /* accepted by the socket, lost on the way */
+    if (v->hold_places && r->kind == RQ_PLACE) return hold(v, r);
     GROW(v->inbox, v->ninbox, v->inbox_cap);
     v->inbox[v->ninbox++] = *r;
     return 0;
@@ -97,14 +111,16 @@ static int enqueue(th_test_venue *v, const tv_req *r)
 
 static int tv_place(void *self, const th_venue_place *p)
 {
-    tv_req r = {.kind = RQ_PLACE, .ins = p->ins, .side = p->side, .post_only = p->post_only, .price = p->price, .qty = p->qty};
+    tv_req r = {.kind = RQ_PLACE, .side = p->side, .post_only = p->post_only, .price = p->price, .qty = p->qty};
     snprintf(r.cl_id, sizeof r.cl_id, "%s", p->cl_id);
+    set_symbol(&r, p->ins);
     return enqueue(self, &r);
 }
 
 static int tv_cancel(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins)
 {
-    tv_req r = {.kind = RQ_CANCEL, .ins = ins};
+    tv_req r = {.kind = RQ_CANCEL};
+    set_symbol(&r, ins);
     snprintf(r.cl_id, sizeof r.cl_id, "%s", cl_id ? cl_id : "");
     snprintf(r.ex_id, sizeof r.ex_id, "%s", ex_id ? ex_id : "");
     return enqueue(self, &r);
@@ -112,7 +128,8 @@ static int tv_cancel(void *self, const char *cl_id, const char *ex_id, const th_
 
 static int tv_amend(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins, int64_t price, int64_t qty)
 {
-    tv_req r = {.kind = RQ_AMEND, .ins = ins, .price = price, .qty = qty};
+    tv_req r = {.kind = RQ_AMEND, .price = price, .qty = qty};
+    set_symbol(&r, ins);
     snprintf(r.cl_id, sizeof r.cl_id, "%s", cl_id ? cl_id : "");
     snprintf(r.ex_id, sizeof r.ex_id, "%s", ex_id ? ex_id : "");
     return enqueue(self, &r);
@@ -120,7 +137,8 @@ static int tv_amend(void *self, const char *cl_id, const char *ex_id, const th_i
 
 static int tv_query(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins)
 {
-    tv_req r = {.kind = RQ_QUERY, .ins = ins};
+    tv_req r = {.kind = RQ_QUERY};
+    set_symbol(&r, ins);
     snprintf(r.cl_id, sizeof r.cl_id, "%s", cl_id ? cl_id : "");
     snprintf(r.ex_id, sizeof r.ex_id, "%s", ex_id ? ex_id : "");
     return enqueue(self, &r);
@@ -149,8 +167,7 @@ static int add_order(th_test_venue *v, const tv_req *r)
     memset(o, 0, sizeof *o);
     snprintf(o->o.cl_id, sizeof o->o.cl_id, "%s", r->cl_id);
     snprintf(o->o.ex_id, sizeof o->o.ex_id, "TV-%llu", (unsigned long long)++v->next_ex);
-    snprintf(o->o.symbol, sizeof o->o.symbol, "%s", r->ins ? r->ins->symbol : "");
-    o->ins = r->ins;
+    snprintf(o->o.symbol, sizeof o->o.symbol, "%s", r->symbol);
     o->o.side = r->side;
     o->o.price = r->price;
     o->o.qty = r->qty;
@@ -204,7 +221,8 @@ int th_test_venue_cancel(th_test_venue *v, const char *cl_id)
 
 int th_test_venue_inject(th_test_venue *v, const th_instrument *ins, const char *ex_id, int32_t side, int64_t price, int64_t qty)
 {
-    tv_req r = {.kind = RQ_PLACE, .ins = ins, .side = side, .price = price, .qty = qty};
+    tv_req r = {.kind = RQ_PLACE, .side = side, .price = price, .qty = qty};
+    set_symbol(&r, ins);
     if (add_order(v, &r) != 0) return -1;
     snprintf(v->orders[v->norders - 1].o.ex_id, sizeof v->orders[0].o.ex_id, "%s", ex_id);
     slot_put(v->slots, v->nslots, ex_id, v->norders - 1);
@@ -226,7 +244,17 @@ static void answer(th_test_venue *v, const tv_req *r)
         if (th_test_venue_find(v, r->cl_id)) { e->on_reject(e->ctx, r->cl_id, TH_VERR_REJECTED, 0, "EOrder:Duplicate cl_ord_id"); return; }
         if (add_order(v, r) != 0) return;
         o = &v->orders[v->norders - 1];
+        if (v->hold_acks) {
+            tv_req a = {.kind = RQ_ACK};
+            snprintf(a.cl_id, sizeof a.cl_id, "%s", o->o.cl_id);
+            snprintf(a.ex_id, sizeof a.ex_id, "%s", o->o.ex_id);
+            hold(v, &a);
+            return;
+        }
         e->on_ack(e->ctx, o->o.cl_id, o->o.ex_id);
+        return;
+    case RQ_ACK:
+        e->on_ack(e->ctx, r->cl_id, r->ex_id);
         return;
     case RQ_CANCEL:
         o = th_test_venue_find(v, r->cl_id[0] ? r->cl_id : r->ex_id);
@@ -271,15 +299,31 @@ static void paper_fills(th_test_venue *v)
 {
     for (int32_t i = 0; i < v->norders; i++) {
         tv_order *o = &v->orders[i];
-        if (!o->o.open || !o->ins || !v->market_ins) continue;
-        int32_t ins = (int32_t)(o->ins - v->market_ins->v);
-        if (ins < 0 || ins >= v->market_ins->n) continue;
+        if (!o->o.open || !v->market_ins) continue;
+        int32_t ins = th_instruments_find(v->market_ins, o->o.symbol, strlen(o->o.symbol));
+        if (ins < 0) continue;
         int64_t bid = 0, ask = 0;
         int32_t health = 0;
         if (v->market_top(v->market_ctx, ins, &bid, &ask, &health) != 0 || health != TH_BOOK_OK) continue;
         if ((o->o.side == TH_BID && ask && ask < o->o.price) || (o->o.side == TH_ASK && bid && bid > o->o.price))
             do_fill(v, o, o->o.qty - o->o.filled, o->o.price);
     }
+}
+
+int32_t th_test_venue_release(th_test_venue *v)
+{
+    /* answer() may hold again (an ack, with hold_acks on): take the list first */
+    int32_t n = v->nheld;
+    tv_req *batch = v->held;
+    v->held = NULL;
+    v->nheld = v->held_cap = 0;
+    bool hp = v->hold_places, ha = v->hold_acks;
+    v->hold_places = v->hold_acks = false;
+    for (int32_t i = 0; i < n; i++) answer(v, &batch[i]);
+    v->hold_places = hp;
+    v->hold_acks = ha;
+    free(batch);
+    return n;
 }
 
 int32_t th_test_venue_pump(th_test_venue *v)

@@ -149,6 +149,42 @@ static void timeouts_and_missing(void **st)
     assert_int_equal(th_tracker_due(&T, 9000, 1000, due, 8), 0); /* c is OPEN: not due */
 }
 
+/* A failed order the venue turns out to hold (late ack, or a fill that leaves it resting) comes
+ * back as PENDING_CANCEL, on the live set and off the done list; a cancelled one never does. */
+static void failed_orders_come_back_to_be_cancelled(void **st)
+{
+    (void)st;
+    int32_t a = th_tracker_create(&T, 0, 0, 100, 10, "", 1000);
+    int32_t b = th_tracker_create(&T, 0, 0, 100, 10, "", 1000);
+    int32_t c = th_tracker_create(&T, 0, 0, 100, 10, "", 1000);
+    th_tracker_resolve_missing(&T, a, 2000);
+    th_tracker_resolve_missing(&T, b, 2000);
+    th_tracker_on_ack(&T, T.v[c].cl_id, "EC", 1100);
+    th_tracker_on_cancelled(&T, c, 2100);
+    assert_int_equal(T.st.done[TH_DONE_FAILED], 2);
+    assert_int_equal(th_tracker_on_ack(&T, T.v[a].cl_id, "EA", 3000), a);
+    assert_int_equal(T.v[a].state, TH_ORD_PENDING_CANCEL);
+    assert_int_equal(T.v[a].done_reason, TH_DONE_NONE);
+    assert_string_equal(T.v[a].ex_id, "EA");
+    assert_int_equal(th_tracker_on_fill(&T, b, "TB", 4, 100, 3000), b);
+    assert_int_equal(T.v[b].state, TH_ORD_PENDING_CANCEL);
+    assert_int_equal(T.v[b].filled, 4);
+    assert_int_equal(th_tracker_on_ack(&T, T.v[c].cl_id, "EC", 3000), TH_TRK_DUPLICATE); /* cancelled: stays done */
+    assert_int_equal(T.v[c].state, TH_ORD_DONE);
+    assert_int_equal(T.st.revived, 2);
+    assert_int_equal(T.st.done[TH_DONE_FAILED], 0);
+    assert_int_equal(T.nlive, 2);
+    assert_int_equal(T.ndone, 1);
+    assert_int_equal(T.done_head, c);
+    assert_int_equal(T.done_tail, c);
+    char why[160];
+    if (check_live_sets(&T, why, sizeof why)) fail_msg("%s", why);
+    int32_t due[8];
+    assert_int_equal(th_tracker_due(&T, 3000 + 1000, 1000, due, 8), 2); /* their cancels are timed like any other */
+    assert_int_equal(th_tracker_on_cancelled(&T, a, 3500), a);
+    assert_int_equal(T.v[a].done_reason, TH_DONE_CANCELLED);
+}
+
 static void adoption(void **st)
 {
     (void)st;
@@ -327,6 +363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cancel_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(fills, setup, teardown),
         cmocka_unit_test_setup_teardown(timeouts_and_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(failed_orders_come_back_to_be_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(adoption, setup, teardown),
         cmocka_unit_test_setup_teardown(randomised_invariants, setup, teardown),
         cmocka_unit_test_setup_teardown(retirement, setup, teardown),

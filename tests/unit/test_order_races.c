@@ -1,0 +1,401 @@
+/* test_order_races.c — the order flow when the venue's events come in any order.
+ *
+ * Venues deliver acks, fills and cancel answers late and out of order; the flow must end in the
+ * same place whatever the order. An exhaustive run over every ordering of the events one order
+ * can meet (ack, partial fill, full fill, a cancel by the strategy, the kill switch), with and
+ * without loop turns between them, both for an order in flight and for one the flow had given up
+ * as failed (a late ack or fill makes it a zombie unless it is cancelled at the venue), checks:
+ * nothing rests at the venue that we wanted gone, every venue fill is in the position once, the
+ * quote executor is never left waiting, and the journal rebuilds the same state. Then amends after
+ * partial fills (the amended quantity is the venue's new total), and a journal failure with an
+ * amend queued. Driven through the in-process test venue (test_venue.h), which can hold places
+ * and acks back to make each ordering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../host/core/clock.h"
+#include "../../host/core/log.h"
+#include "../../host/core/order_flow.h"
+#include "../../host/venues/test_venue.h"
+#include "tracker_check.h"
+
+#define S 1000000000LL
+
+static th_instruments INS;
+static th_test_venue V;
+static th_flow F;
+static th_journal J;
+static char DIR_[128], JPATH[256];
+static int64_t BID = 499900, ASK = 500100; /* 49990.0 / 50010.0 */
+
+static int market(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health)
+{
+    (void)ctx;
+    if (ins < 0) return -1;
+    *bid = BID + ins * 1000;
+    *ask = ASK + ins * 1000;
+    *health = TH_BOOK_OK;
+    return 0;
+}
+
+static void add_instrument(const char *sym)
+{
+    th_instrument x;
+    memset(&x, 0, sizeof x);
+    snprintf(x.symbol, sizeof x.symbol, "%s", sym);
+    snprintf(x.quote, sizeof x.quote, "USD");
+    x.price_dec = 1;
+    x.qty_dec = 4;
+    x.tick = 1;
+    x.lot = 1;
+    x.min_qty = 10;
+    x.online = true;
+    th_instruments_put(&INS, &x);
+}
+
+static th_flow_cfg cfg(void)
+{
+    th_flow_cfg c;
+    th_flow_defaults(&c);
+    snprintf(c.prefix, sizeof c.prefix, "r1");
+    c.risk.pair_default.band_bps = 200;
+    c.risk.pair_default.layering_bps = 1;
+    c.risk.breaker_errors = 0;
+    c.pending_timeout_ns = 2 * S;
+    c.venue_cap = 1000;
+    c.venue_rate = 1000;
+    return c;
+}
+
+static void flow_up(const th_flow_cfg *c)
+{
+    const char *err;
+    assert_int_equal(th_flow_init(&F, c, &INS, th_test_venue_as_venue(&V), &J, th_clock_ns(), &err), 0);
+    th_flow_set_market(&F, market, NULL);
+    V.ev = th_flow_venue_events(&F);
+}
+
+/* A fresh venue, journal and flow (the permutation test makes one per ordering). */
+static void world_up(void)
+{
+    th_clock_use_virtual(1000 * S);
+    th_test_venue_init(&V);
+    unlink(JPATH);
+    const char *err;
+    assert_int_equal(th_journal_open(&J, JPATH, false, &err), 0);
+    th_flow_cfg c = cfg();
+    flow_up(&c);
+}
+
+static void world_down(void)
+{
+    th_flow_free(&F);
+    th_journal_close(&J);
+    th_test_venue_free(&V);
+    unlink(JPATH);
+}
+
+static int setup(void **st)
+{
+    (void)st;
+    th_log_set_level(TH_LOG_ERROR + 1);
+    th_instruments_init(&INS, TH_VENUE_SIM);
+    add_instrument("XBT/USD");
+    add_instrument("ETH/USD");
+    snprintf(DIR_, sizeof DIR_, "/tmp/th_races_test_XXXXXX");
+    if (!mkdtemp(DIR_)) return -1;
+    snprintf(JPATH, sizeof JPATH, "%s/1.thj", DIR_);
+    BID = 499900;
+    ASK = 500100;
+    world_up();
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    (void)st;
+    world_down();
+    th_instruments_free(&INS);
+    rmdir(DIR_);
+    return 0;
+}
+
+static void advance(int64_t ns) { th_clock_advance_to(th_clock_ns() + ns); }
+
+/* One loop turn: commit and send, the venue answers, commit and send what the answers caused. */
+static void turn(void)
+{
+    th_flow_flush(&F, th_clock_ns());
+    th_test_venue_pump(&V);
+    th_flow_flush(&F, th_clock_ns());
+}
+
+/* Let every timeout and query run its course. */
+static void settle(void)
+{
+    for (int i = 0; i < 6; i++) {
+        turn();
+        advance(3 * S);
+        th_flow_tick(&F, th_clock_ns());
+        turn();
+    }
+}
+
+static int64_t venue_position(int32_t ins)
+{
+    int64_t q = 0;
+    for (int32_t i = 0; i < V.ntrades; i++)
+        if (strcmp(V.trades[i].symbol, INS.v[ins].symbol) == 0) q += V.trades[i].side == TH_BID ? V.trades[i].qty : -V.trades[i].qty;
+    return q;
+}
+
+/* A rebuild from the journal holds the same order and position as the live flow. */
+static void assert_journal_rebuilds(const char *cl_id, const char *what)
+{
+    th_flow_flush(&F, th_clock_ns());
+    th_flow ref;
+    th_flow_cfg c = cfg();
+    const char *err;
+    th_journal_scan scan;
+    assert_int_equal(th_flow_init(&ref, &c, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+    if (th_flow_recover(&ref, JPATH, &scan, &err) != 0) fail_msg("%s: journal does not rebuild: %s", what, err);
+    int32_t a = th_tracker_find_cl(&F.trk, cl_id), b = th_tracker_find_cl(&ref.trk, cl_id);
+    assert_true(a >= 0 && b >= 0);
+    const th_order *x = &F.trk.v[a], *y = &ref.trk.v[b];
+    if (x->state != y->state || x->done_reason != y->done_reason || x->filled != y->filled || x->qty != y->qty)
+        fail_msg("%s: rebuilt order differs: state %s/%s reason %s/%s filled %lld/%lld", what, th_ord_state_name(x->state),
+                 th_ord_state_name(y->state), th_done_reason_name(x->done_reason), th_done_reason_name(y->done_reason),
+                 (long long)x->filled, (long long)y->filled);
+    if (ref.pf.v[0].qty != F.pf.v[0].qty) fail_msg("%s: rebuilt position differs", what);
+    if (ref.trk.nlive != F.trk.nlive) fail_msg("%s: rebuilt live count %d != %d", what, ref.trk.nlive, F.trk.nlive);
+    th_flow_free(&ref);
+}
+
+/* ---- item 6: a cancel wanted before the ack, then a fill, then the ack ---- */
+
+static void cancel_wanted_before_ack_survives_a_fill_first(void **st)
+{
+    (void)st;
+    int32_t a;
+    V.hold_acks = true; /* the venue books the order, its ack is slow */
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 1000, true, "q", th_clock_ns(), &a), TH_RISK_OK);
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_PENDING_CREATE);
+    assert_int_equal(th_flow_cancel(&F, a, th_clock_ns()), 0); /* flagged: no ack yet */
+    assert_true(F.trk.v[a].flags & TH_ORD_CANCEL_WANTED);
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, 400, 499000), 0); /* a fill before the ack */
+    assert_int_equal(th_test_venue_release(&V), 1);                              /* then the ack */
+    V.hold_acks = false;
+    turn();
+    advance(150 * S);
+    th_flow_tick(&F, th_clock_ns());
+    turn();
+    const tv_order *vo = th_test_venue_find(&V, F.trk.v[a].cl_id);
+    assert_int_equal(F.st.cancels_sent, 1);
+    assert_int_equal(vo->o.open, 0); /* nothing rests at the venue */
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(F.pf.v[0].qty, 400);
+    /* and the executor places again at that level instead of waiting on it forever */
+    th_quote q = {TH_BID, 0, 499000, 1000, "q"};
+    th_quotes_outcome r;
+    assert_int_equal(th_flow_quotes(&F, 0, &q, 1, th_clock_ns(), &r), 0);
+    assert_int_equal(r.waiting, 0);
+    assert_int_equal(r.placed, 1);
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "fill before ack");
+}
+
+/* ---- item 7: a place the venue did not know at the timeout query, acked later ---- */
+
+static void late_ack_for_a_failed_order_cancels_it_at_the_venue(void **st)
+{
+    (void)st;
+    int32_t a;
+    V.hold_places = true; /* the place is slow to reach the venue */
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 1000, true, "q", th_clock_ns(), &a), TH_RISK_OK);
+    turn();
+    advance(3 * S);
+    th_flow_tick(&F, th_clock_ns());
+    turn(); /* the query: unknown */
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_FAILED);
+    V.hold_places = false;
+    assert_int_equal(th_test_venue_release(&V), 1); /* the place arrives: booked and acked */
+    assert_int_equal(F.trk.v[a].state, TH_ORD_PENDING_CANCEL);
+    assert_int_equal(F.trk.st.revived, 1);
+    turn();
+    const tv_order *vo = th_test_venue_find(&V, F.trk.v[a].cl_id);
+    assert_int_equal(vo->o.open, 0);
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(F.st.late_cancels, 1);
+    assert_int_equal(F.trk.nlive, 0);
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "late ack");
+}
+
+static void late_fill_for_a_failed_order_counts_and_cancels(void **st)
+{
+    (void)st;
+    int32_t a;
+    V.hold_places = true;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 1000, true, "q", th_clock_ns(), &a), TH_RISK_OK);
+    turn();
+    advance(3 * S);
+    th_flow_tick(&F, th_clock_ns());
+    turn();
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_FAILED);
+    V.hold_places = false;
+    V.hold_acks = true; /* booked now, the ack still slow: a fill comes first */
+    th_test_venue_release(&V);
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, 300, 499000), 0);
+    assert_int_equal(F.pf.v[0].qty, 300); /* counted */
+    assert_int_equal(F.trk.v[a].state, TH_ORD_PENDING_CANCEL);
+    V.hold_acks = false;
+    th_test_venue_release(&V); /* the ack, later still */
+    turn();
+    const tv_order *vo = th_test_venue_find(&V, F.trk.v[a].cl_id);
+    assert_int_equal(vo->o.open, 0);
+    assert_int_equal(vo->o.filled, 300);
+    assert_int_equal(F.trk.v[a].filled, 300);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(F.pf.v[0].qty, venue_position(0));
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "late fill");
+}
+
+/* ---- every ordering ---- */
+
+enum { EV_ACK = 'A', EV_PART = 'P', EV_FULL = 'F', EV_CANCEL = 'C', EV_KILL = 'K' };
+static const char ALPHABET[] = "APFCK";
+
+typedef struct scenario {
+    bool zombie;   /* the order was given up as failed before any of the events */
+    bool turns;    /* a loop turn between events */
+    char seq[8];
+} scenario;
+
+static int32_t SCENARIOS;
+
+static void run_scenario(const scenario *sc)
+{
+    char what[64];
+    snprintf(what, sizeof what, "%s%s seq=%s", sc->zombie ? "zombie " : "", sc->turns ? "turns" : "one-turn", sc->seq);
+    world_up();
+    int32_t a;
+    const int64_t qty = 1000;
+    if (sc->zombie) V.hold_places = true;
+    else V.hold_acks = true;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, qty, true, "q", th_clock_ns(), &a), TH_RISK_OK);
+    turn();
+    char cl[40];
+    snprintf(cl, sizeof cl, "%s", F.trk.v[a].cl_id);
+    if (sc->zombie) { /* the query finds nothing: failed; then the place reaches the venue, its ack held */
+        advance(3 * S);
+        th_flow_tick(&F, th_clock_ns());
+        turn();
+        if (F.trk.v[a].done_reason != TH_DONE_FAILED) fail_msg("%s: not failed after the query", what);
+        V.hold_places = false;
+        V.hold_acks = true;
+        th_test_venue_release(&V);
+    }
+    bool wanted = sc->zombie;
+    for (const char *e = sc->seq; *e; e++) {
+        tv_order *vo = th_test_venue_find(&V, cl);
+        switch (*e) {
+        case EV_ACK:
+            V.hold_acks = false;
+            th_test_venue_release(&V);
+            break;
+        case EV_PART:
+            if (vo && vo->o.open) th_test_venue_fill(&V, cl, 400, 499000);
+            break;
+        case EV_FULL:
+            if (vo && vo->o.open) th_test_venue_fill(&V, cl, vo->o.qty - vo->o.filled, 498900);
+            break;
+        case EV_CANCEL:
+            th_flow_cancel(&F, a, th_clock_ns());
+            wanted = true;
+            break;
+        case EV_KILL:
+            th_flow_kill(&F, TH_RISK_HALTED, "test", th_clock_ns());
+            wanted = true;
+            break;
+        }
+        if (sc->turns) turn();
+    }
+    V.hold_acks = false;
+    th_test_venue_release(&V); /* the ack comes in the end if it did not before */
+    settle();
+    const tv_order *vo = th_test_venue_find(&V, cl);
+    const th_order *o = &F.trk.v[a];
+    if (!vo) fail_msg("%s: the venue never booked the order", what);
+    bool filled = vo->o.filled == qty;
+    if (wanted && vo->o.open) fail_msg("%s: the order still rests at the venue (cancels_sent=%llu)", what, (unsigned long long)F.st.cancels_sent);
+    if (!wanted && !filled && (!vo->o.open || o->state != TH_ORD_OPEN))
+        fail_msg("%s: an order nobody cancelled is not open (%s)", what, th_ord_state_name(o->state));
+    if (wanted || filled) {
+        int32_t reason = filled ? TH_DONE_FILLED : TH_DONE_CANCELLED;
+        if (o->state != TH_ORD_DONE || o->done_reason != reason)
+            fail_msg("%s: state %s/%s, expected done/%s", what, th_ord_state_name(o->state), th_done_reason_name(o->done_reason),
+                     th_done_reason_name(reason));
+    }
+    if (o->filled != vo->o.filled) fail_msg("%s: filled %lld, the venue says %lld", what, (long long)o->filled, (long long)vo->o.filled);
+    if (F.pf.v[0].qty != venue_position(0)) fail_msg("%s: position %lld, venue trades %lld", what, (long long)F.pf.v[0].qty, (long long)venue_position(0));
+    if (F.trk.nlive != (o->state == TH_ORD_DONE ? 0 : 1)) fail_msg("%s: %d live orders", what, F.trk.nlive);
+    char why[160];
+    if (check_live_sets(&F.trk, why, sizeof why)) fail_msg("%s: %s", what, why);
+    /* the executor is never left waiting on it */
+    if (!F.risk.halted) {
+        th_quote q = {TH_BID, 0, 499000, qty, "q"};
+        th_quotes_outcome r;
+        assert_int_equal(th_flow_quotes(&F, 0, &q, 1, th_clock_ns(), &r), 0);
+        if (r.waiting) fail_msg("%s: the executor waits on an order that will never finish", what);
+    }
+    assert_journal_rebuilds(cl, what);
+    world_down();
+    SCENARIOS++;
+}
+
+/* Every arrangement of every subset of the alphabet (326 sequences), in both modes, with and
+ * without turns between events. */
+static void permute(scenario *sc, int depth, unsigned used)
+{
+    sc->seq[depth] = 0;
+    run_scenario(sc);
+    for (int i = 0; ALPHABET[i]; i++) {
+        if (used & (1u << i)) continue;
+        sc->seq[depth] = ALPHABET[i];
+        permute(sc, depth + 1, used | (1u << i));
+    }
+}
+
+static void every_ordering_of_ack_fills_cancel_and_kill(void **st)
+{
+    (void)st;
+    world_down();
+    SCENARIOS = 0;
+    for (int m = 0; m < 4; m++) {
+        scenario sc = {.zombie = m & 1, .turns = (m & 2) != 0};
+        permute(&sc, 0, 0);
+    }
+    assert_int_equal(SCENARIOS, 4 * 326);
+    world_up();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(cancel_wanted_before_ack_survives_a_fill_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(late_ack_for_a_failed_order_cancels_it_at_the_venue, setup, teardown),
+        cmocka_unit_test_setup_teardown(late_fill_for_a_failed_order_counts_and_cancels, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_ordering_of_ack_fills_cancel_and_kill, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
