@@ -372,7 +372,7 @@ void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat)
             lua_pushnumber(L, px_h(f, o, evs[i].price)); lua_setfield(L, -2, "price");
             lua_pushnumber(L, qty_h(f, o, evs[i].qty)); lua_setfield(L, -2, "size");
             int32_t scale = f->ins->v[o->instrument].price_dec + f->ins->v[o->instrument].qty_dec;
-            lua_pushnumber(L, th_dec_to_double(evs[i].fee, scale)); lua_setfield(L, -2, "fee");
+            lua_pushnumber(L, th_money_to_double(evs[i].fee, scale)); lua_setfield(L, -2, "fee");
             lua_pushstring(L, o->tag); lua_setfield(L, -2, "tag");
             th_strategy_call(lua, strat, "on_fill", 1);
         } else {
@@ -608,11 +608,11 @@ int th_position_get(const char *symbol, th_position_view *out, const char **err)
     out->qty = th_dec_to_double(p->qty, ins->qty_dec);
     out->avg_entry = th_dec_to_double(th_position_avg_entry(p), ins->price_dec);
     out->mark = th_dec_to_double(p->mark, ins->price_dec);
-    out->realised = th_dec_to_double(p->realised, scale);
-    out->unrealised = th_dec_to_double(th_position_unrealised(p), scale);
-    out->fees = th_dec_to_double(p->fees, scale);
-    out->day_realised = th_dec_to_double(p->day_realised, scale);
-    out->day_fees = th_dec_to_double(p->day_fees, scale);
+    out->realised = th_money_to_double(p->realised, scale);
+    out->unrealised = th_money_to_double(th_position_unrealised(p), scale);
+    out->fees = th_money_to_double(p->fees, scale);
+    out->day_realised = th_money_to_double(p->day_realised, scale);
+    out->day_fees = th_money_to_double(p->day_fees, scale);
     out->bought = th_dec_to_double(p->bought, ins->qty_dec);
     out->sold = th_dec_to_double(p->sold, ins->qty_dec);
     out->fills = p->fills;
@@ -629,7 +629,7 @@ int th_pnl_get(th_pnl_view *out, const char **err)
         const th_position *p = &pf->v[i];
         out->realised += (double)p->realised * p->unit;
         out->unrealised += (double)th_position_unrealised(p) * p->unit;
-        out->fees += (double)p->fees * p->unit;
+        out->fees += (double)p->fees * p->unit; /* th_money to double: exact below 2^53, then one rounding */
     }
     out->total = out->realised + out->unrealised - out->fees;
     out->day = th_portfolio_day_pnl(pf);
@@ -643,15 +643,39 @@ int th_pnl_get(th_pnl_view *out, const char **err)
 
 /* ---- `tradehost journal` ---- */
 
+typedef struct journal_symbols {
+    th_instruments reg;
+    int32_t version;               /* the journal's format version (its session record) */
+} journal_symbols;
+
+/* Symbols and their decimals as the journal records them (version 2 on: records naming a symbol
+ * carry its decimals), so that the report needs no instrument file. */
 static int collect_symbols(void *ctx, const th_jrec *r)
 {
-    th_instruments *reg = ctx;
-    if (!r->symbol[0] || th_instruments_find(reg, r->symbol, strlen(r->symbol)) >= 0) return 0;
-    th_instrument x;
-    memset(&x, 0, sizeof x);
-    snprintf(x.symbol, sizeof x.symbol, "%s", r->symbol);
-    x.online = true;
-    return th_instruments_put(reg, &x) < 0 ? -1 : 0;
+    journal_symbols *js = ctx;
+    if (r->type == TH_J_SESSION) js->version = r->code;
+    if (!r->symbol[0]) return 0;
+    int32_t i = th_instruments_find(&js->reg, r->symbol, strlen(r->symbol));
+    if (i < 0) {
+        th_instrument x;
+        memset(&x, 0, sizeof x);
+        snprintf(x.symbol, sizeof x.symbol, "%s", r->symbol);
+        x.online = true;
+        i = th_instruments_put(&js->reg, &x);
+        if (i < 0) return -1;
+    }
+    if (r->price_dec || r->qty_dec) {
+        js->reg.v[i].price_dec = r->price_dec;
+        js->reg.v[i].qty_dec = r->qty_dec;
+    }
+    return 0;
+}
+
+/* Exact decimal text of an instrument or money value at a scale, trailing zeros dropped. */
+static const char *dec_text(char *buf, size_t cap, th_money v, int32_t scale)
+{
+    if (th_money_format_short(v, scale, buf, cap) < 0) snprintf(buf, cap, "?");
+    return buf;
 }
 
 static void json_str(const char *s)
@@ -682,28 +706,31 @@ int th_journal_cmd(int argc, char **argv)
         if (newest_journal(path, file, sizeof file) != 0) { fprintf(stderr, "tradehost journal: %s: no .thj file\n", path); return 1; }
     } else snprintf(file, sizeof file, "%s", path);
     th_log_set_level(TH_LOG_ERROR);
-    /* Positions and orders are in instrument units, so symbols alone are enough here. */
-    th_instruments reg;
-    th_instruments_init(&reg, TH_VENUE_SIM);
+    /* Positions and orders are in instrument units; the journal names each symbol's decimals. */
+    journal_symbols js = {.version = 0};
+    th_instruments *reg = &js.reg;
+    th_instruments_init(reg, TH_VENUE_SIM);
     th_journal_scan scan;
     const char *err = NULL;
-    if (th_journal_read(file, collect_symbols, &reg, &scan, &err) != 0) {
+    if (th_journal_read(file, collect_symbols, &js, &scan, &err) != 0) {
         fprintf(stderr, "tradehost journal: %s: %s (at byte %llu)\n", file, err, (unsigned long long)scan.bad_offset);
-        th_instruments_free(&reg);
+        th_instruments_free(reg);
         return 1;
     }
     th_flow_cfg c;
     th_flow_defaults(&c);
     th_flow f;
     int rc = 0;
-    if (th_flow_init(&f, &c, &reg, (th_venue){0}, NULL, 0, &err) != 0 || th_flow_recover(&f, file, &scan, &err) != 0) {
+    char a[64], b[64], d[64], e[64];
+    if (th_flow_init(&f, &c, reg, (th_venue){0}, NULL, 0, &err) != 0 || th_flow_recover(&f, file, &scan, &err) != 0) {
         fprintf(stderr, "tradehost journal: %s: %s\n", file, err);
         rc = 1;
     } else if (json) {
+        /* integers in instrument units (exact, for tools); decimals per symbol to convert them */
         printf("{\"file\": ");
         json_str(file);
-        printf(", \"records\": %llu, \"torn_tail\": %s, \"halted\": %s, \"halt_reason\": ", (unsigned long long)scan.records,
-               scan.torn_tail ? "true" : "false", f.risk.halted ? "true" : "false");
+        printf(", \"version\": %d, \"records\": %llu, \"torn_tail\": %s, \"halted\": %s, \"halt_reason\": ", js.version,
+               (unsigned long long)scan.records, scan.torn_tail ? "true" : "false", f.risk.halted ? "true" : "false");
         json_str(f.risk.halt_reason);
         printf(", \"orders\": {");
         for (int32_t i = 0, k = 0; i < f.trk.n; i++) {
@@ -712,7 +739,7 @@ int th_journal_cmd(int argc, char **argv)
             printf("%s\n  ", k++ ? "," : "");
             json_str(o->cl_id);
             printf(": {\"symbol\": ");
-            json_str(reg.v[o->instrument].symbol);
+            json_str(reg->v[o->instrument].symbol);
             printf(", \"side\": \"%s\", \"state\": \"%s\", \"reason\": \"%s\", \"price\": %lld, \"qty\": %lld, \"filled\": %lld, "
                    "\"adopted\": %s}",
                    o->side == TH_BID ? "buy" : "sell", th_ord_state_name(o->state), th_done_reason_name(o->done_reason),
@@ -720,22 +747,31 @@ int th_journal_cmd(int argc, char **argv)
         }
         printf("},\n \"positions\": {");
         int k = 0;
-        for (int32_t i = 0; i < reg.n; i++) {
+        for (int32_t i = 0; i < reg->n; i++) {
             const th_position *p = &f.pf.v[i];
             printf("%s\n  ", k++ ? "," : "");
-            json_str(reg.v[i].symbol);
-            printf(": {\"qty\": %lld, \"cost\": %lld, \"realised\": %lld, \"fees\": %lld, \"fills\": %lld}", (long long)p->qty,
-                   (long long)p->cost, (long long)p->realised, (long long)p->fees, (long long)p->fills);
+            json_str(reg->v[i].symbol);
+            printf(": {\"qty\": %lld, \"cost\": %s, \"realised\": %s, \"fees\": %s, \"fills\": %lld, \"price_dec\": %d, \"qty_dec\": %d}",
+                   (long long)p->qty, dec_text(a, sizeof a, p->cost, 0), dec_text(b, sizeof b, p->realised, 0),
+                   dec_text(d, sizeof d, p->fees, 0), (long long)p->fills, reg->v[i].price_dec, reg->v[i].qty_dec);
         }
         printf("}}\n");
     } else {
         printf("%s: %llu records%s; %d orders, %d live; halted: %s\n", file, (unsigned long long)scan.records,
                scan.torn_tail ? " (torn last record ignored)" : "", f.trk.n, f.trk.nlive, f.risk.halted ? f.risk.halt_reason : "no");
-        for (int32_t i = 0; i < reg.n; i++)
-            printf("  %-12s position %lld  realised %lld  fees %lld  (instrument units)\n", reg.v[i].symbol, (long long)f.pf.v[i].qty,
-                   (long long)f.pf.v[i].realised, (long long)f.pf.v[i].fees);
+        for (int32_t i = 0; i < reg->n; i++) {
+            const th_position *p = &f.pf.v[i];
+            const th_instrument *ins = &reg->v[i];
+            int32_t scale = ins->price_dec + ins->qty_dec;
+            printf("  %-12s position %s  avg entry %s  realised %s  fees %s (quote currency)", ins->symbol, dec_text(a, sizeof a, p->qty, ins->qty_dec),
+                   dec_text(b, sizeof b, th_position_avg_entry(p), ins->price_dec), dec_text(d, sizeof d, p->realised, scale),
+                   dec_text(e, sizeof e, p->fees, scale));
+            printf("\n");
+        }
+        if (js.version < 2)
+            printf("  (journal format version %d records no decimals: figures are in instrument units)\n", js.version);
     }
     th_flow_free(&f);
-    th_instruments_free(&reg);
+    th_instruments_free(reg);
     return rc;
 }

@@ -19,9 +19,17 @@ static const char *const TYPE_NAMES[TH_J_TYPE_MAX] = {
 
 const char *th_jtype_name(int32_t t) { return t > 0 && t < TH_J_TYPE_MAX ? TYPE_NAMES[t] : "?"; }
 
-/* Field ids: integers are 8 bytes, strings up to 255. Id 0 is never written. */
+/* Field ids: integers are 8 bytes, money 8 (when it fits) or 16, strings up to 255. Id 0 is never
+ * written. F_DEC packs price_dec << 8 | qty_dec. */
 enum { F_SIDE = 1, F_CODE, F_REASON, F_PRICE, F_QTY, F_FILLED, F_FEE, F_COST, F_REALISED, F_NOTIONAL,
-       F_CREATED, F_SEQ, F_CL = 32, F_EX, F_SYMBOL, F_TRADE, F_TAG, F_TEXT };
+       F_CREATED, F_SEQ, F_DEC = 20, F_DAY, F_DAY_REALISED, F_DAY_FEES, F_DAY_UNREAL,
+       F_CL = 32, F_EX, F_SYMBOL, F_TRADE, F_TAG, F_TEXT };
+
+static bool is_money(uint8_t id)
+{
+    return id == F_FEE || id == F_COST || id == F_REALISED || id == F_NOTIONAL || id == F_DAY_REALISED ||
+           id == F_DAY_FEES || id == F_DAY_UNREAL;
+}
 
 static void put_u32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
 static uint32_t get_u32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
@@ -51,6 +59,21 @@ static void w_int(wbuf *w, uint8_t id, int64_t v)
     put_i64(b + 2, v);
     w_bytes(w, b, 10);
 }
+static void w_money(wbuf *w, uint8_t id, th_money v)
+{
+    if (v >= INT64_MIN && v <= INT64_MAX) { w_int(w, id, (int64_t)v); return; }
+    uint8_t b[18] = {id, 16};
+    unsigned __int128 u = (unsigned __int128)v;
+    for (int i = 0; i < 16; i++) b[2 + i] = (uint8_t)(u >> (8 * i));
+    w_bytes(w, b, 18);
+}
+static th_money get_money(const uint8_t *p, size_t n)
+{
+    unsigned __int128 u = 0;
+    for (size_t i = 0; i < n; i++) u |= (unsigned __int128)p[i] << (8 * i);
+    if (n < 16 && (p[n - 1] & 0x80)) u |= ~(unsigned __int128)0 << (8 * n); /* sign-extend */
+    return (th_money)u;
+}
 static void w_str(wbuf *w, uint8_t id, const char *s)
 {
     size_t n = strlen(s);
@@ -75,12 +98,17 @@ int th_jrec_encode(const th_jrec *r, uint8_t *out, size_t cap)
     w_int(&w, F_PRICE, r->price);
     w_int(&w, F_QTY, r->qty);
     w_int(&w, F_FILLED, r->filled);
-    w_int(&w, F_FEE, r->fee);
-    w_int(&w, F_COST, r->cost);
-    w_int(&w, F_REALISED, r->realised);
-    w_int(&w, F_NOTIONAL, r->notional);
+    w_money(&w, F_FEE, r->fee);
+    w_money(&w, F_COST, r->cost);
+    w_money(&w, F_REALISED, r->realised);
+    w_money(&w, F_NOTIONAL, r->notional);
     w_int(&w, F_CREATED, r->created_ns);
     w_int(&w, F_SEQ, r->seq);
+    w_int(&w, F_DEC, (int64_t)r->price_dec << 8 | r->qty_dec);
+    w_int(&w, F_DAY, r->day);
+    w_money(&w, F_DAY_REALISED, r->day_realised);
+    w_money(&w, F_DAY_FEES, r->day_fees);
+    w_money(&w, F_DAY_UNREAL, r->day_unrealised);
     w_str(&w, F_CL, r->cl_id);
     w_str(&w, F_EX, r->ex_id);
     w_str(&w, F_SYMBOL, r->symbol);
@@ -112,6 +140,20 @@ int th_jrec_decode(const uint8_t *b, size_t n, th_jrec *r)
         const uint8_t *v = b + i + 2;
         if (i + 2 + len > n) return -1;
         i += 2 + (size_t)len;
+        if (id < F_CL && is_money(id)) {
+            if (len != 8 && len != 16) return -1;
+            th_money m = get_money(v, len);
+            switch (id) {
+            case F_FEE: r->fee = m; break;
+            case F_COST: r->cost = m; break;
+            case F_REALISED: r->realised = m; break;
+            case F_NOTIONAL: r->notional = m; break;
+            case F_DAY_REALISED: r->day_realised = m; break;
+            case F_DAY_FEES: r->day_fees = m; break;
+            default: r->day_unrealised = m; break;
+            }
+            continue;
+        }
         if (id < F_CL) {
             if (len != 8) return -1;
             int64_t x = get_i64(v);
@@ -122,12 +164,10 @@ int th_jrec_decode(const uint8_t *b, size_t n, th_jrec *r)
             case F_PRICE: r->price = x; break;
             case F_QTY: r->qty = x; break;
             case F_FILLED: r->filled = x; break;
-            case F_FEE: r->fee = x; break;
-            case F_COST: r->cost = x; break;
-            case F_REALISED: r->realised = x; break;
-            case F_NOTIONAL: r->notional = x; break;
             case F_CREATED: r->created_ns = x; break;
             case F_SEQ: r->seq = x; break;
+            case F_DEC: r->price_dec = (int32_t)(x >> 8 & 0xff); r->qty_dec = (int32_t)(x & 0xff); break;
+            case F_DAY: r->day = x; break;
             default: return -1;
             }
             continue;

@@ -4,7 +4,8 @@
  * Every order intent is appended before it is sent, and every ack, fill, cancel and state change
  * after it. A record on disk is
  *     u32 length | u32 crc32(body) | body[length]      (little-endian)
- * where body is a type byte, the time, and tagged fields (id byte, length byte, bytes), so a reader
+ * where body is a type byte, the time, and tagged fields (id byte, length byte, bytes: integers are
+ * 8 bytes little-endian, money 8 or 16, strings up to 255), so a reader
  * can tell a torn tail (a record cut short by a crash: ignored) from corruption in the middle (a
  * bad record followed by more data: refused, because the state after it is unknown).
  * Group commit: appends go to a memory buffer, and th_journal_commit writes the buffer and syncs
@@ -18,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "money.h"
 
 typedef enum th_jtype {
     TH_J_SESSION = 1,     /* text: client id prefix; code: format version */
@@ -35,7 +38,8 @@ typedef enum th_jtype {
     TH_J_KILL,            /* code text */
     TH_J_REARM,
     TH_J_ORDER,           /* carried over from the previous session: a whole order */
-    TH_J_POSITION,        /* carried over: symbol qty cost realised fees */
+    TH_J_POSITION,        /* carried over, or a new trading day: symbol qty cost realised fees mark
+                             fills, and the day's figures (day day_realised day_fees day_unrealised) */
     TH_J_CLOSE,           /* clean end of session */
     TH_J_TYPE_MAX
 } th_jtype;
@@ -45,14 +49,21 @@ typedef struct th_jrec {
     int32_t side;
     int32_t code;         /* flags, state, kill reason code... by type */
     int32_t reason;       /* done reason (TH_J_ORDER) */
+    int32_t price_dec, qty_dec; /* the instrument's decimals (records naming a symbol), for readers */
     int64_t ts_ns;
-    int64_t price, qty, filled, fee, cost, realised, notional;
+    int64_t price, qty, filled;
     int64_t created_ns, seq;
+    int64_t day;          /* TH_J_POSITION: the trading day of the day_* figures */
+    /* money (money.h): notional units of the instrument's quote currency */
+    th_money fee, cost, realised, notional, day_realised, day_fees, day_unrealised;
     char cl_id[40], ex_id[48], symbol[32], trade_id[48], tag[16];
     char text[128];
 } th_jrec;
 
-#define TH_JOURNAL_VERSION 1
+/* Version 2: money fields (fee cost realised notional day_*) are 128-bit (th_money), written in 8
+ * bytes when the value fits and 16 otherwise; decimals and the trading day ride along. Version 1
+ * journals (all fields 8 bytes) read exactly; a newer version is refused by name. */
+#define TH_JOURNAL_VERSION 2
 
 typedef struct th_journal {
     int fd;

@@ -87,6 +87,8 @@ void th_flow_set_rate(th_flow *f, const char *currency, double rate)
 
 /* ---- small helpers ---- */
 
+static void jr_position(th_flow *f, int32_t i, int64_t now_ns);
+
 static void jr_put(th_flow *f, th_jrec *r)
 {
     if (!f->jr) return;
@@ -112,7 +114,7 @@ static void jr_event(th_flow *f, int32_t type, int64_t ts, const char *cl_id, co
     jr_put(f, &r);
 }
 
-static void ev_push(th_flow *f, int32_t kind, int32_t idx, int64_t qty, int64_t price, int64_t fee)
+static void ev_push(th_flow *f, int32_t kind, int32_t idx, int64_t qty, int64_t price, th_money fee)
 {
     if (f->nev == f->ev_cap) {
         int32_t cap = f->ev_cap ? f->ev_cap * 2 : 256;
@@ -152,7 +154,7 @@ static int out_push(th_flow *f, int32_t kind, int32_t idx, bool post_only)
 static double live_notional(const th_flow *f, const th_order *o)
 {
     if (o->state == TH_ORD_DONE || o->instrument >= f->pf.n) return 0;
-    return (double)(o->qty - o->filled) * (double)o->price * f->pf.v[o->instrument].unit;
+    return (double)th_money_mul(o->qty - o->filled, o->price) * f->pf.v[o->instrument].unit;
 }
 
 /* Run a tracker mutation on order idx and keep open_notional in step with it. */
@@ -232,6 +234,8 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     r.code = post_only ? TH_ORDER_POST_ONLY : 0;
     r.price = price;
     r.qty = qty;
+    r.price_dec = f->ins->v[ins].price_dec;
+    r.qty_dec = f->ins->v[ins].qty_dec;
     memcpy(r.cl_id, o->cl_id, sizeof r.cl_id);
     memcpy(r.symbol, f->ins->v[ins].symbol, sizeof r.symbol);
     memcpy(r.tag, o->tag, sizeof r.tag);
@@ -450,6 +454,11 @@ void th_flow_tick(th_flow *f, int64_t now_ns)
         out_push(f, TH_SEND_QUERY, due[i], false);
     }
     th_portfolio_recompute(&f->pf, now_ns);
+    if (f->pf.day_rolls != f->day_rolls_logged) {
+        f->day_rolls_logged = f->pf.day_rolls;
+        for (int32_t i = 0; i < f->pf.n && i < f->ins->n; i++)
+            if (f->pf.v[i].day != f->pf.v[i].day_logged) jr_position(f, i, now_ns);
+    }
     double open = 0;
     for (int32_t i = 0; i < f->trk.ins_cap; i++)
         for (int32_t k = 0; k < f->trk.live[i].n; k++) open += live_notional(f, &f->trk.v[f->trk.live[i].v[k].idx]);
@@ -623,6 +632,8 @@ static int32_t adopt(th_flow *f, const char *ex_id, const char *symbol, int32_t 
     memset(&r, 0, sizeof r);
     r.type = TH_J_ADOPT;
     r.side = side;
+    r.price_dec = f->ins->v[ins].price_dec;
+    r.qty_dec = f->ins->v[ins].qty_dec;
     r.price = price;
     r.qty = qty;
     r.filled = filled;
@@ -635,7 +646,7 @@ static int32_t adopt(th_flow *f, const char *ex_id, const char *symbol, int32_t 
 }
 
 /* Apply one fill to tracker and portfolio; shared by the live path and journal replay. */
-static int32_t apply_fill(th_flow *f, int32_t idx, const char *trade_id, int64_t qty, int64_t price, int64_t fee, int64_t now,
+static int32_t apply_fill(th_flow *f, int32_t idx, const char *trade_id, int64_t qty, int64_t price, th_money fee, int64_t now,
                           int64_t *delta_out)
 {
     th_order *o = &f->trk.v[idx];
@@ -796,6 +807,13 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
     int64_t t = r->ts_ns;
     switch (r->type) {
     case TH_J_SESSION:
+        if (r->code > TH_JOURNAL_VERSION) {
+            snprintf(f->last_error, sizeof f->last_error,
+                     "journal format version %d is newer than this host reads (version %d and older): use a newer tradehost",
+                     r->code, TH_JOURNAL_VERSION);
+            return -1;
+        }
+        return 0;
     case TH_J_CLOSE:
         return 0;
     case TH_J_INTENT:
@@ -816,7 +834,7 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
         if (r->type == TH_J_INTENT) o.state = TH_ORD_PENDING_CREATE;
         else if (r->type == TH_J_ADOPT) {
             o.filled = r->filled;
-            o.notional_filled = r->price * r->filled;
+            o.notional_filled = th_money_mul(r->price, r->filled);
             o.flags = TH_ORD_ADOPTED;
             o.state = r->filled == r->qty ? TH_ORD_DONE : TH_ORD_OPEN;
             o.done_reason = r->filled == r->qty ? TH_DONE_FILLED : TH_DONE_NONE;
@@ -842,6 +860,8 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
         p->fees = r->fee;
         p->mark = r->price;
         p->fills = r->seq;
+        /* version 1 journals carry no trading day: the day then starts at recovery */
+        if (r->day) th_portfolio_restore_day(&f->pf, ins, r->day, r->day_realised, r->day_fees, r->day_unrealised);
         return 0;
     }
     case TH_J_KILL:
@@ -886,7 +906,36 @@ int th_flow_recover(th_flow *f, const char *path, th_journal_scan *scan, const c
     }
     f->st.recovered_orders = (uint64_t)f->trk.nlive;
     th_portfolio_recompute(&f->pf, th_clock_ns());
+    f->pf.peak_pnl = f->pf.total_pnl; /* drawdown counts from this session's start, not from 0 */
     return 0;
+}
+
+/* A position as it stands, its trading day's figures included (carried into a new journal, and
+ * journalled again when a day starts with open qty, whose start depends on the mark then). */
+static void jr_position(th_flow *f, int32_t i, int64_t now_ns)
+{
+    th_position *p = &f->pf.v[i];
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_POSITION;
+    r.ts_ns = now_ns;
+    r.qty = p->qty;
+    r.cost = p->cost;
+    r.realised = p->realised;
+    r.fee = p->fees;
+    r.price = p->mark;
+    r.seq = p->fills;
+    r.price_dec = f->ins->v[i].price_dec;
+    r.qty_dec = f->ins->v[i].qty_dec;
+    if (p->day != INT64_MIN) {
+        r.day = p->day;
+        r.day_realised = p->day_realised;
+        r.day_fees = p->day_fees;
+        r.day_unrealised = p->day_start_unrealised;
+        p->day_logged = p->day;
+    }
+    snprintf(r.symbol, sizeof r.symbol, "%s", f->ins->v[i].symbol);
+    jr_put(f, &r);
 }
 
 void th_flow_journal_begin(th_flow *f, int64_t now_ns)
@@ -898,20 +947,10 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
     r.code = TH_JOURNAL_VERSION;
     snprintf(r.text, sizeof r.text, "%s", f->cfg.prefix);
     jr_put(f, &r);
-    for (int32_t i = 0; i < f->pf.n; i++) {
+    for (int32_t i = 0; i < f->pf.n && i < f->ins->n; i++) {
         const th_position *p = &f->pf.v[i];
         if (!p->qty && !p->realised && !p->fees && !p->fills) continue;
-        memset(&r, 0, sizeof r);
-        r.type = TH_J_POSITION;
-        r.ts_ns = now_ns;
-        r.qty = p->qty;
-        r.cost = p->cost;
-        r.realised = p->realised;
-        r.fee = p->fees;
-        r.price = p->mark;
-        r.seq = p->fills;
-        snprintf(r.symbol, sizeof r.symbol, "%s", f->ins->v[i].symbol);
-        jr_put(f, &r);
+        jr_position(f, i, now_ns);
     }
     for (int32_t ins = 0; ins < f->trk.ins_cap; ins++)
         for (int32_t j = 0; j < f->trk.live[ins].n; j++) {
@@ -926,6 +965,8 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
             r.qty = o->qty;
             r.filled = o->filled;
             r.notional = o->notional_filled;
+            r.price_dec = f->ins->v[o->instrument].price_dec;
+            r.qty_dec = f->ins->v[o->instrument].qty_dec;
             r.created_ns = o->created_ns;
             r.seq = o->flags;
             snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);

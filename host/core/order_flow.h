@@ -46,7 +46,8 @@ typedef enum th_flow_ev_kind { TH_FLOW_EV_FILL = 1, TH_FLOW_EV_ORDER } th_flow_e
 
 typedef struct th_flow_event {
     int32_t kind, order;
-    int64_t qty, price, fee;        /* fills */
+    int64_t qty, price;             /* fills */
+    th_money fee;
 } th_flow_event;
 
 typedef enum th_send_kind { TH_SEND_PLACE = 1, TH_SEND_CANCEL, TH_SEND_AMEND, TH_SEND_QUERY } th_send_kind;
@@ -87,6 +88,7 @@ typedef struct th_flow {
     double open_notional;           /* report currency, all live orders' remaining size */
     int32_t recon;
     int64_t last_fill_ns;
+    uint64_t day_rolls_logged;      /* pf.day_rolls already journalled */
     bool failed;                    /* journal failure: nothing more is sent */
     char last_error[160];
     th_flow_stats st;

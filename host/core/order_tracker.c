@@ -374,7 +374,7 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
     if (o->filled + qty > o->qty) { t->st.overfill_refused++; qty = o->qty - o->filled; }
     if (qty > 0) {
         o->filled += qty;
-        o->notional_filled += price * qty;
+        o->notional_filled += th_money_mul(price, qty);
         t->st.filled_events++;
         live_sync(t, o);
     }
@@ -460,7 +460,7 @@ int32_t th_tracker_adopt(th_tracker *t, const char *ex_id, int32_t instrument, i
     o.price = price;
     o.qty = qty;
     o.filled = filled;
-    o.notional_filled = price * filled;
+    o.notional_filled = th_money_mul(price, filled);
     o.flags = TH_ORD_ADOPTED;
     o.created_ns = o.state_ns = now_ns;
     o.state = filled == qty ? TH_ORD_DONE : TH_ORD_OPEN;

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "money.h"
+
 /* RETIRED marks a free slot (never an order's state as anyone outside the tracker sees it). */
 typedef enum th_ord_state {
     TH_ORD_PENDING_CREATE = 0, TH_ORD_OPEN, TH_ORD_PENDING_CANCEL, TH_ORD_DONE, TH_ORD_RETIRED
@@ -65,7 +67,7 @@ typedef struct th_order {
      * the free slots. -1 ends a list. */
     int32_t q_prev, q_next;
     uint32_t done_epoch;           /* the tracker's epoch when the order finished */
-    int64_t notional_filled;       /* sum of px*qty of fills (price units * qty units) */
+    th_money notional_filled;      /* sum of px*qty of fills (money.h: price units * qty units) */
     int64_t created_ns, state_ns;
     char cl_id[TH_CLID_MAX];
     char ex_id[TH_EXID_MAX];

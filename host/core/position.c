@@ -1,4 +1,4 @@
-/* position.c — positions and PnL (see position.h for the arithmetic rules). */
+/* position.c — positions and PnL (see position.h for the arithmetic and the trading day). */
 #include "position.h"
 
 #include <stdlib.h>
@@ -8,12 +8,11 @@
 
 #define DAY_NS 86400000000000LL
 
-static int64_t day_of(int64_t ns) { return ns >= 0 ? ns / DAY_NS : -1 - (-ns - 1) / DAY_NS; }
+static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -1 - (-a - 1) / b; }
 
 int th_portfolio_init(th_portfolio *p, int32_t n)
 {
     memset(p, 0, sizeof *p);
-    p->day = INT64_MIN;
     return th_portfolio_reserve(p, n > 0 ? n : 1);
 }
 
@@ -29,7 +28,7 @@ int th_portfolio_reserve(th_portfolio *p, int32_t n)
     th_position *v = realloc(p->v, sizeof *v * (size_t)n);
     if (!v) return -1;
     memset(v + p->n, 0, sizeof *v * (size_t)(n - p->n));
-    for (int32_t i = p->n; i < n; i++) { v[i].unit = 1; v[i].day = INT64_MIN; }
+    for (int32_t i = p->n; i < n; i++) { v[i].unit = 1; v[i].day = v[i].day_logged = INT64_MIN; }
     p->v = v;
     p->n = n;
     return 0;
@@ -41,73 +40,90 @@ void th_portfolio_set_unit(th_portfolio *p, int32_t ins, int32_t scale, double r
     double u = rate;
     for (int32_t i = 0; i < scale; i++) u /= 10;
     p->v[ins].unit = u;
+    p->v[ins].scale = scale;
 }
 
-int64_t th_position_unrealised(const th_position *pos)
+void th_portfolio_set_day_offset(th_portfolio *p, int64_t offset_ns)
+{
+    p->day_offset_ns = offset_ns >= 0 && offset_ns < DAY_NS ? offset_ns : 0;
+}
+
+int64_t th_portfolio_day_of(const th_portfolio *p, int64_t now_ns) { return floor_div(now_ns - p->day_offset_ns, DAY_NS); }
+
+th_money th_position_unrealised(const th_position *pos)
 {
     if (!pos->qty || !pos->mark) return 0;
-    return (int64_t)((__int128)pos->qty * pos->mark - pos->cost);
+    return th_money_mul(pos->qty, pos->mark) - pos->cost;
+}
+
+th_money th_position_pnl(const th_position *pos) { return pos->realised + th_position_unrealised(pos) - pos->fees; }
+
+th_money th_position_day_pnl(const th_position *pos)
+{
+    return pos->day_realised + (th_position_unrealised(pos) - pos->day_start_unrealised) - pos->day_fees;
 }
 
 int64_t th_position_avg_entry(const th_position *pos)
 {
     if (!pos->qty) return 0;
-    return (int64_t)((__int128)pos->cost / pos->qty);
+    th_money a = pos->cost / pos->qty;
+    return a > INT64_MAX ? INT64_MAX : a < INT64_MIN ? INT64_MIN : (int64_t)a;
 }
 
-static void roll_day(th_position *pos, int64_t now_ns)
+static void start_day(th_portfolio *p, th_position *pos, int64_t day)
 {
-    int64_t d = day_of(now_ns);
-    if (d == pos->day) return;
-    pos->day = d;
+    pos->day = day;
     pos->day_realised = pos->day_fees = 0;
     pos->day_start_unrealised = th_position_unrealised(pos);
+    /* With no open qty, replaying the journal starts this day the same way (unrealised 0);
+     * otherwise the start depends on the mark at this moment, which only the flow can journal. */
+    if (pos->qty) p->day_rolls++;
+    else pos->day_logged = day;
 }
 
-static void portfolio_roll_day(th_portfolio *p, int64_t now_ns)
+static void roll_day(th_portfolio *p, th_position *pos, int64_t now_ns)
 {
-    int64_t d = day_of(now_ns);
-    if (d == p->day) return;
-    p->day = d;
-    p->day_start_pnl = p->total_pnl;
+    int64_t d = th_portfolio_day_of(p, now_ns);
+    if (d != pos->day) start_day(p, pos, d);
 }
 
 /* Keep this position's share of the totals current (O(1) per event). */
 static void update_share(th_portfolio *p, th_position *pos)
 {
-    double m = (double)pos->mark;
-    double expo = (pos->qty < 0 ? -(double)pos->qty : (double)pos->qty) * m * pos->unit;
-    double pnl = (double)(pos->realised + th_position_unrealised(pos) - pos->fees) * pos->unit;
+    double expo = (double)th_money_abs(th_money_mul(pos->qty, pos->mark)) * pos->unit;
+    double pnl = (double)th_position_pnl(pos) * pos->unit;
+    double day = (double)th_position_day_pnl(pos) * pos->unit;
     p->total_exposure += expo - pos->exposure_c;
     p->total_pnl += pnl - pos->pnl_c;
+    p->day_pnl += day - pos->day_c;
     pos->exposure_c = expo;
     pos->pnl_c = pnl;
+    pos->day_c = day;
     if (p->total_pnl > p->peak_pnl) p->peak_pnl = p->total_pnl;
 }
 
-void th_portfolio_fill(th_portfolio *p, int32_t ins, int32_t side, int64_t qty, int64_t price, int64_t fee, int64_t now_ns)
+void th_portfolio_fill(th_portfolio *p, int32_t ins, int32_t side, int64_t qty, int64_t price, th_money fee, int64_t now_ns)
 {
     if (ins < 0 || ins >= p->n || qty <= 0) return;
-    portfolio_roll_day(p, now_ns);
     th_position *pos = &p->v[ins];
-    roll_day(pos, now_ns);
+    roll_day(p, pos, now_ns);
     int64_t sign = side == TH_BID ? 1 : -1;
-    int64_t r0 = pos->realised;
+    th_money r0 = pos->realised;
     if (pos->qty == 0 || (pos->qty > 0) == (sign > 0)) {
         pos->qty += sign * qty;
-        pos->cost += sign * qty * price;
+        pos->cost += sign * th_money_mul(qty, price);
     } else {
         int64_t held = pos->qty < 0 ? -pos->qty : pos->qty;
         int64_t close = qty < held ? qty : held;
-        int64_t closed_cost = (int64_t)((__int128)pos->cost * close / held);
+        th_money closed_cost = pos->cost * close / held; /* |cost| < 2^126 here, so the product fits */
         int64_t psign = pos->qty > 0 ? 1 : -1;
-        pos->realised += psign * close * price - closed_cost;
+        pos->realised += psign * th_money_mul(close, price) - closed_cost;
         pos->cost -= closed_cost;
         pos->qty += sign * close;
         int64_t rest = qty - close;
         if (rest > 0) { /* the fill flips the position */
             pos->qty += sign * rest;
-            pos->cost += sign * rest * price;
+            pos->cost += sign * th_money_mul(rest, price);
         }
     }
     pos->day_realised += pos->realised - r0;
@@ -123,27 +139,42 @@ void th_portfolio_mark(th_portfolio *p, int32_t ins, int64_t mark, int64_t now_n
 {
     if (ins < 0 || ins >= p->n || mark <= 0) return;
     th_position *pos = &p->v[ins];
+    roll_day(p, pos, now_ns); /* before the new mark: the day started at the old one */
     pos->mark = mark;
-    roll_day(pos, now_ns);
-    if (pos->qty || pos->pnl_c != 0) update_share(p, pos);
+    if (pos->qty || pos->pnl_c != 0 || pos->day_c != 0) update_share(p, pos);
 }
 
 void th_portfolio_recompute(th_portfolio *p, int64_t now_ns)
 {
-    portfolio_roll_day(p, now_ns);
-    double expo = 0, pnl = 0;
+    double expo = 0, pnl = 0, day = 0;
     for (int32_t i = 0; i < p->n; i++) {
         th_position *pos = &p->v[i];
-        roll_day(pos, now_ns);
-        pos->exposure_c = (pos->qty < 0 ? -(double)pos->qty : (double)pos->qty) * (double)pos->mark * pos->unit;
-        pos->pnl_c = (double)(pos->realised + th_position_unrealised(pos) - pos->fees) * pos->unit;
+        roll_day(p, pos, now_ns);
+        pos->exposure_c = (double)th_money_abs(th_money_mul(pos->qty, pos->mark)) * pos->unit;
+        pos->pnl_c = (double)th_position_pnl(pos) * pos->unit;
+        pos->day_c = (double)th_position_day_pnl(pos) * pos->unit;
         expo += pos->exposure_c;
         pnl += pos->pnl_c;
+        day += pos->day_c;
     }
     p->total_exposure = expo;
     p->total_pnl = pnl;
+    p->day_pnl = day;
     if (pnl > p->peak_pnl) p->peak_pnl = pnl;
 }
 
-double th_portfolio_day_pnl(const th_portfolio *p) { return p->total_pnl - p->day_start_pnl; }
+void th_portfolio_restore_day(th_portfolio *p, int32_t ins, int64_t day, th_money day_realised, th_money day_fees,
+                              th_money day_start_unrealised)
+{
+    if (ins < 0 || ins >= p->n) return;
+    th_position *pos = &p->v[ins];
+    pos->day = day;
+    pos->day_logged = day;
+    pos->day_realised = day_realised;
+    pos->day_fees = day_fees;
+    pos->day_start_unrealised = day_start_unrealised;
+    update_share(p, pos);
+}
+
+double th_portfolio_day_pnl(const th_portfolio *p) { return p->day_pnl; }
 double th_portfolio_drawdown(const th_portfolio *p) { return p->peak_pnl - p->total_pnl; }

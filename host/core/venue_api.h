@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "instrument.h"
+#include "money.h"
 
 /* Why a venue refused or failed a request. */
 typedef enum th_verr {
@@ -38,8 +39,9 @@ typedef struct th_venue_fill {
     char cl_id[40], ex_id[48], trade_id[48], symbol[32];
     int32_t side;
     int32_t reserved;
-    int64_t price, qty, fee;  /* fee in notional units of the quote currency */
+    int64_t price, qty;
     int64_t ts_ns;
+    th_money fee;             /* money.h: notional units of the quote currency */
 } th_venue_fill;
 
 typedef struct th_venue_place {

@@ -196,7 +196,8 @@ static int do_fill(th_test_venue *v, tv_order *o, int64_t qty, int64_t price)
     x->side = o->o.side;
     x->price = price;
     x->qty = qty;
-    x->fee = (int64_t)((double)price * (double)qty * v->fee_bps * 1e-4 + 0.5);
+    /* the fee on the exact notional, to the nearest money unit (long double: 64-bit mantissa) */
+    x->fee = (th_money)((long double)th_money_mul(price, qty) * (long double)v->fee_bps * 1e-4L + 0.5L);
     x->ts_ns = th_clock_ns();
     o->o.filled += qty;
     if (o->o.filled == o->o.qty) o->o.open = 0;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../../host/core/journal.h"
+#include "money_check.h"
 
 static char DIR_[256], PATH[300];
 
@@ -76,6 +77,46 @@ static void record_round_trip(void **st)
     buf[0] = 99;
     assert_int_equal(th_jrec_decode(buf, (size_t)n, &b), -1);      /* unknown type */
     assert_int_equal(th_jrec_encode(&a, buf, 20), -1);
+}
+
+/* Money fields are 128-bit: values beyond int64 (1 BTC at 1,000,000 with 8 + 8 decimals is 10^22
+ * units) round-trip exactly, values that fit keep the 8-byte form version 1 wrote, and the
+ * trading day and decimals ride along. */
+static void money_fields_round_trip_at_128_bits(void **st)
+{
+    (void)st;
+    th_jrec a = sample(3), b;
+    a.type = TH_J_POSITION;
+    a.price_dec = 8;
+    a.qty_dec = 8;
+    a.day = 20419;
+    a.cost = th_money_mul(100000000, 100000000000000LL);        /* 1 BTC at 1,000,000: 10^22 */
+    a.realised = -th_money_pow10(30) - 7;
+    a.fee = ((th_money)1 << 126) - 1 + ((th_money)1 << 126);   /* the largest value */
+    a.notional = -((th_money)1 << 126) * 2;                       /* the smallest */
+    a.day_realised = (th_money)INT64_MAX + 1;
+    a.day_fees = INT64_MIN;
+    a.day_unrealised = -((th_money)INT64_MAX + 2);
+    uint8_t buf[1024];
+    int n = th_jrec_encode(&a, buf, sizeof buf);
+    assert_true(n > 0);
+    assert_int_equal(th_jrec_decode(buf, (size_t)n, &b), 0);
+    assert_memory_equal(&a, &b, sizeof a);
+    assert_money_equal(b.cost, th_money_pow10(22));
+    assert_int_equal(b.price_dec, 8);
+    assert_int_equal(b.day, 20419);
+    /* a value that fits int64 is written in 8 bytes (as version 1 wrote every field) */
+    th_jrec c = sample(3);
+    c.cost = INT64_MAX;
+    int n8 = th_jrec_encode(&c, buf, sizeof buf);
+    c.cost = (th_money)INT64_MAX + 1;
+    int n16 = th_jrec_encode(&c, buf, sizeof buf);
+    assert_int_equal(n16 - n8, 8);
+    assert_int_equal(th_jrec_decode(buf, (size_t)n16, &b), 0);
+    assert_money_equal(b.cost, (th_money)INT64_MAX + 1);
+    /* a money field of any other length is refused */
+    uint8_t bad[] = {TH_J_FILL, 0, 0, 0, 0, 0, 0, 0, 0, 7 /* F_FEE */, 4, 1, 2, 3, 4};
+    assert_int_equal(th_jrec_decode(bad, sizeof bad, &b), -1);
 }
 
 static int count_cb(void *ctx, const th_jrec *r)
@@ -243,6 +284,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(record_round_trip),
+        cmocka_unit_test(money_fields_round_trip_at_128_bits),
         cmocka_unit_test_setup_teardown(append_commit_read_and_file_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_tail_at_every_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(corruption_in_the_middle_is_refused, setup, teardown),

@@ -19,6 +19,7 @@
 #include "../../host/core/log.h"
 #include "../../host/core/order_flow.h"
 #include "../../host/venues/test_venue.h"
+#include "money_check.h"
 #include "tracker_check.h"
 
 #define S 1000000000LL
@@ -565,6 +566,76 @@ static void recovery_rebuilds_then_reconciles(void **st)
     (void)idx;
 }
 
+/* Journal format versions: a version 1 journal (every field 8 bytes, no trading day, no decimals)
+ * recovers exactly; money beyond int64 written by version 2 recovers exactly; a journal newer than
+ * this host is refused with a message that names both versions. */
+static void write_journal(const char *path, int32_t version, const th_jrec *pos)
+{
+    th_journal j;
+    const char *err;
+    unlink(path);
+    assert_int_equal(th_journal_open(&j, path, false, &err), 0);
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_SESSION;
+    r.ts_ns = th_clock_ns();
+    r.code = version;
+    assert_int_equal(th_journal_append(&j, &r), 0);
+    assert_int_equal(th_journal_append(&j, pos), 0);
+    assert_int_equal(th_journal_commit(&j, &err), 0);
+    th_journal_close(&j);
+}
+
+static void journal_versions_old_read_newer_refused(void **st)
+{
+    (void)st;
+    th_flow_cfg cc = cfg();
+    th_flow g;
+    th_journal_scan scan;
+    const char *err;
+    th_jrec p;
+    memset(&p, 0, sizeof p);
+    p.type = TH_J_POSITION;
+    p.ts_ns = th_clock_ns();
+    snprintf(p.symbol, sizeof p.symbol, "XBT/USD");
+    p.qty = 3000;                 /* 0.3 BTC at 50,000.0 */
+    p.cost = 3000 * 500000LL;
+    p.realised = -12345;
+    p.fee = 678;
+    p.price = 500000;
+    p.seq = 4;
+    write_journal(JPATH2, 1, &p);
+    assert_int_equal(th_flow_init(&g, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+    assert_int_equal(th_flow_recover(&g, JPATH2, &scan, &err), 0);
+    assert_int_equal(g.pf.v[0].qty, 3000);
+    assert_money_equal(g.pf.v[0].cost, 3000 * 500000LL);
+    assert_money_equal(g.pf.v[0].realised, -12345);
+    assert_money_equal(g.pf.v[0].fees, 678);
+    assert_int_equal(g.pf.v[0].fills, 4);
+    /* no day in a version 1 journal: the day starts at recovery, with nothing carried into it */
+    assert_true(th_portfolio_day_pnl(&g.pf) == 0);
+    th_flow_free(&g);
+
+    /* version 2: a position whose cost is beyond int64 (10^22 units) */
+    p.cost = th_money_mul(100000000, 100000000000000LL);
+    p.realised = -th_money_pow10(21);
+    write_journal(JPATH2, TH_JOURNAL_VERSION, &p);
+    assert_int_equal(th_flow_init(&g, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+    assert_int_equal(th_flow_recover(&g, JPATH2, &scan, &err), 0);
+    assert_money_equal(g.pf.v[0].cost, th_money_pow10(22));
+    assert_money_equal(g.pf.v[0].realised, -th_money_pow10(21));
+    th_flow_free(&g);
+
+    write_journal(JPATH2, TH_JOURNAL_VERSION + 1, &p);
+    assert_int_equal(th_flow_init(&g, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+    assert_int_equal(th_flow_recover(&g, JPATH2, &scan, &err), -1);
+    char want[64];
+    snprintf(want, sizeof want, "journal format version %d is newer", TH_JOURNAL_VERSION + 1);
+    if (!strstr(err, want)) fail_msg("refusal does not name the version: %s", err);
+    assert_int_equal(g.pf.v[0].qty, 0); /* nothing after the session record was applied */
+    th_flow_free(&g);
+}
+
 static void unknown_orders_cancelled_by_configuration(void **st)
 {
     (void)st;
@@ -765,6 +836,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(intent_is_on_disk_before_the_venue_sees_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(journal_versions_old_read_newer_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals_return_reasons_and_send_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(venue_bucket_limits_the_order_rate, setup, teardown),
         cmocka_unit_test_setup_teardown(rejects_rate_limit_backoff_and_breaker, setup, teardown),
