@@ -197,7 +197,13 @@ int th_journal_open(th_journal *j, const char *path, bool sync, const char **err
     const char *hook = getenv("TH_JOURNAL_CRASH_AT");
     if (hook && *hook) j->crash_at = strtoll(hook, NULL, 10);
     j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
-    if (j->fd < 0) { *err = errno == EEXIST ? "journal file already exists" : "cannot create the journal file"; return -1; }
+    if (j->fd < 0) {
+        int e = errno;
+        snprintf(j->error, sizeof j->error, "cannot create the journal file %s: %s", path,
+                 e == EEXIST ? "it already exists (a journal is never appended to by a second session)" : strerror(e));
+        *err = j->error;
+        return -1;
+    }
     j->cap = 64 * 1024;
     j->buf = malloc(j->cap);
     if (!j->buf) { close(j->fd); j->fd = -1; *err = "out of memory"; return -1; }
@@ -218,12 +224,15 @@ int th_journal_append(th_journal *j, const th_jrec *r)
 {
     uint8_t body[1024];
     int n = th_jrec_encode(r, body, sizeof body);
-    if (n < 0) return -1;
+    if (n < 0) {
+        snprintf(j->error, sizeof j->error, "journal record %s does not encode (a field is too long)", th_jtype_name(r->type));
+        return -1;
+    }
     if (j->len + 8 + (size_t)n > j->cap) {
         size_t cap = j->cap * 2;
         while (j->len + 8 + (size_t)n > cap) cap *= 2;
         char *b = realloc(j->buf, cap);
-        if (!b) return -1;
+        if (!b) { snprintf(j->error, sizeof j->error, "journal buffer: out of memory (%zu bytes)", cap); return -1; }
         j->buf = b;
         j->cap = cap;
     }
@@ -255,6 +264,16 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* The step that failed, the file and the system's reason: "disk full" and "I/O error" call for
+ * different actions from the operator. */
+static int commit_error(th_journal *j, const char *what, const char **err)
+{
+    int e = errno;
+    snprintf(j->error, sizeof j->error, "%s: %s: %s", what, j->path, strerror(e));
+    *err = j->error;
+    return -1;
+}
+
 int th_journal_commit(th_journal *j, const char **err)
 {
     if (!j->len) return 0;
@@ -265,8 +284,8 @@ int th_journal_commit(th_journal *j, const char **err)
         (void)fdatasync(j->fd);
         abort(); /* test hook: a crash with this many bytes on disk */
     }
-    if (write_all(j->fd, j->buf, j->len) != 0) { *err = "journal write failed"; return -1; }
-    if (j->sync && fdatasync(j->fd) != 0) { *err = "journal fdatasync failed"; return -1; }
+    if (write_all(j->fd, j->buf, j->len) != 0) return commit_error(j, "journal write failed", err);
+    if (j->sync && fdatasync(j->fd) != 0) return commit_error(j, "journal fdatasync failed", err);
     j->offset += j->len;
     j->len = 0;
     j->pending_records = 0;

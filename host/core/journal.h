@@ -75,14 +75,17 @@ typedef struct th_journal {
     uint64_t records, commits, pending_records;
     int64_t crash_at;          /* test hook; -1 off */
     char path[512];
+    char error[640];           /* why the last open, append or commit failed (path and errno included) */
 } th_journal;
 
 /* Creates (O_EXCL) a new journal file with mode 0600. */
 int th_journal_open(th_journal *j, const char *path, bool sync, const char **err);
 void th_journal_close(th_journal *j);
-/* Buffer one record (no I/O). Returns -1 only when out of memory. */
+/* Buffer one record (no I/O unless commit_each). Returns -1 when the record does not encode, when
+ * out of memory, or (commit_each) when its commit fails; j->error then says which. */
 int th_journal_append(th_journal *j, const th_jrec *r);
-/* Write and sync what is buffered. 0 on success (also when nothing is pending). */
+/* Write and sync what is buffered. 0 on success (also when nothing is pending); on failure *err
+ * (= j->error) names the step and the system's reason ("journal fdatasync failed: ..."). */
 int th_journal_commit(th_journal *j, const char **err);
 static inline bool th_journal_pending(const th_journal *j) { return j->len > 0; }
 

@@ -95,7 +95,7 @@ static void jr_put(th_flow *f, th_jrec *r)
     if (!r->ts_ns) r->ts_ns = th_clock_ns();
     if (th_journal_append(f->jr, r) != 0) {
         f->failed = true;
-        flow_error(f, "journal append failed: %s", "out of memory");
+        flow_error(f, "journal append failed: %s", f->jr->error);
     }
 }
 

@@ -90,7 +90,7 @@ typedef struct th_flow {
     int64_t last_fill_ns;
     uint64_t day_rolls_logged;      /* pf.day_rolls already journalled */
     bool failed;                    /* journal failure: nothing more is sent */
-    char last_error[160];
+    char last_error[768];
     th_flow_stats st;
 } th_flow;
 

@@ -65,11 +65,25 @@ pass "restart recovers, carries positions, reconciles and stops with every order
 # 3. abort mid-record (torn tail) at a random byte
 J="$T/j4"
 config "$J" 'requote_on = "book"'
-TH_JOURNAL_CRASH_AT=$(( 3000 + RANDOM % 4000 )) start_host run "$T/cfg.lua"
+CRASH_AT=$(( 3000 + RANDOM % 4000 ))
+TH_JOURNAL_CRASH_AT=$CRASH_AT start_host run "$T/cfg.lua"
 wait_exit 30
 [ "$HOST_RC" != 0 ] || fail "the crash hook did not abort the host"
-check_journal "$J" "abort at byte $(stat -c %s "$(ls "$J"/*.thj)")"
-grep -q '"torn_tail": true' "$T/host.json" || grep -q '"torn_tail":true' "$T/ref.json" || echo "note: abort landed on a record boundary"
+f=$(ls "$J"/*.thj)
+[ "$(stat -c %s "$f")" = "$CRASH_AT" ] || fail "abort: the journal has $(stat -c %s "$f") bytes, the hook wrote $CRASH_AT"
+check_journal "$J" "abort at byte $CRASH_AT"
+# The abort lands mid-record unless CRASH_AT happens to be a record boundary: walk the length
+# fields to know which, and both readers must say torn_tail exactly when it is mid-record.
+boundary=$(JF="$f" luajit -e '
+  local d = io.open(os.getenv("JF"), "rb"):read("*a"); local off = 0
+  while off + 8 <= #d do
+    local a, b, c, e = d:byte(off + 1, off + 4); off = off + 8 + a + b * 256 + c * 65536 + e * 16777216
+  end
+  print(off == #d and "yes" or "no")')
+want=$([ "$boundary" = yes ] && echo false || echo true)
+grep -Eq "\"torn_tail\": ?$want" "$T/host.json" || fail "abort at byte $CRASH_AT (record boundary: $boundary): tradehost journal torn_tail is not $want"
+grep -Eq "\"torn_tail\": ?$want" "$T/ref.json" || fail "abort at byte $CRASH_AT (record boundary: $boundary): reference torn_tail is not $want"
+pass "abort at byte $CRASH_AT: torn_tail=$want on both readers (record boundary: $boundary)"
 
 # 4. SIGUSR1 kill switch: orders cancelled, new ones refused, still halted after a restart
 J="$T/j5"

@@ -49,9 +49,16 @@ expect "connection works after it" '^42$'
 pass "an over-long line is refused without losing the connection"
 
 # The kill switch from the REPL.
-OUT=$(echo '#th.orders.open()' | repl)
-live=$(grep -E '^[0-9]+$' <<<"$OUT" | tail -1)
-[ "${live:-0}" -gt 0 ] || fail "no live orders to cancel (got '$OUT')"
+# The market maker quotes on its ticks once the recording has books: wait (bounded) until it has
+# live orders rather than reading th.orders.open() once, which raced the first quotes.
+live=0
+for i in $(seq 100); do
+  OUT=$(echo '#th.orders.open()' | repl)
+  live=$(grep -E '^[0-9]+$' <<<"$OUT" | tail -1)
+  [ "${live:-0}" -gt 0 ] && break
+  sleep 0.1
+done
+[ "${live:-0}" -gt 0 ] || fail "no live orders to cancel after 10 s (got '$OUT')"
 OUT=$(printf '%s\n' 'th.risk.kill("pulled from the repl")' | repl)
 expect "kill returns ok" '^true$'
 wait_for 'kill switch pulled.*pulled from the repl' 5

@@ -386,11 +386,29 @@ static void failing_journal_halts_and_sends_nothing(void **st)
     J.fd = open("/dev/full", 1);
     assert_int_equal(th_flow_flush(&F, th_clock_ns()), -1);
     assert_true(F.risk.halted);
+    assert_non_null(strstr(F.last_error, "No space left on device")); /* the real reason, not a guess */
     assert_null(th_test_venue_find(&V, F.trk.v[b].cl_id)); /* its intent is not on disk: never sent */
     assert_int_equal(F.trk.v[b].done_reason, TH_DONE_FAILED);
     th_test_venue_pump(&V);                                  /* but the cancel of a went out */
     assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
     assert_int_equal(F.trk.v[a].done_reason, TH_DONE_CANCELLED);
+}
+
+/* fsync = "always": each append commits at once, so a full disk fails the append; the flow says
+ * why (it used to say "out of memory" for every append failure). */
+static void failing_append_reports_the_real_reason(void **st)
+{
+    (void)st;
+    int32_t a;
+    close(J.fd);
+    J.fd = open("/dev/full", 1);
+    J.commit_each = true;
+    th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &a);
+    J.commit_each = false;
+    assert_true(F.failed);
+    assert_non_null(strstr(F.last_error, "journal append failed"));
+    assert_non_null(strstr(F.last_error, "No space left on device"));
+    assert_null(strstr(F.last_error, "out of memory"));
 }
 
 static void quotes_converge_with_few_actions(void **st)
@@ -844,6 +862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cancel_before_ack_and_before_send, setup, teardown),
         cmocka_unit_test_setup_teardown(kill_switch_cancels_everything_and_stays, setup, teardown),
         cmocka_unit_test_setup_teardown(loss_cap_pulls_the_kill_switch, setup, teardown),
+        cmocka_unit_test_setup_teardown(failing_append_reports_the_real_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(failing_journal_halts_and_sends_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(quotes_converge_with_few_actions, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_rebuilds_then_reconciles, setup, teardown),
