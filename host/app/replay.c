@@ -249,6 +249,12 @@ int th_cmd_replay(int argc, char **argv)
     }
     if (rd < 0) { fprintf(stderr, "tradehost replay: %s: read error at line %llu\n", path, (unsigned long long)rec.line_no); code = 1; }
     if (rec.bad_lines) th_logf(TH_LOG_WARN, "replay: lines in no known format were skipped", "count=%llu", (unsigned long long)rec.bad_lines);
+    /* An empty file, binary garbage or the wrong file is not a successful replay of nothing. */
+    if (rd >= 0 && records == 0) {
+        fprintf(stderr, "tradehost replay: %s: no frames found (%llu lines read, %llu in no known recording format)\n", path,
+                (unsigned long long)rec.line_no, (unsigned long long)rec.bad_lines);
+        code = 1;
+    }
     double secs = (double)(th_mono_ns() - t0) / 1e9;
     th_recording_close(&rec);
     if (json) print_json(stdout, &feed, records);

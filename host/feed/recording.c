@@ -1,6 +1,8 @@
 /* recording.c — recorded frame reader (see recording.h). */
 #include "recording.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +15,11 @@ int th_recording_open(th_recording *r, const char *path, const char **err)
     memset(r, 0, sizeof *r);
     snprintf(r->path, sizeof r->path, "%s", path);
     gzFile f = gzopen(path, "rb");
-    if (!f) { *err = "cannot open recording"; return -1; }
+    if (!f) {
+        snprintf(r->error, sizeof r->error, "cannot open recording %s: %s", path, strerror(errno));
+        *err = r->error;
+        return -1;
+    }
     gzbuffer(f, 1 << 17);
     r->gz = f;
     r->cap = 1 << 16;
@@ -44,10 +50,13 @@ int th_recording_parse_line(char *line, size_t len, th_record *out)
     size_t k = 0;
     while (k < first && line[k] >= '0' && line[k] <= '9') k++;
     if (k == first && first >= 10) {
-        int64_t ts = 0;
-        for (size_t i = 0; i < first; i++) ts = ts * 10 + (line[i] - '0');
+        /* ns since the epoch: 19 digits hold until 2262; more is not a time (and would overflow). */
+        if (first > 19) return -1;
+        uint64_t ts = 0;
+        for (size_t i = 0; i < first; i++) ts = ts * 10 + (uint64_t)(line[i] - '0');
+        if (ts > (uint64_t)INT64_MAX) return -1;
         out->kind = TH_REC_FRAME;
-        out->ts_ns = ts;
+        out->ts_ns = (int64_t)ts;
         out->data = sp + 1;
         out->len = len - first - 1;
         return 0;
@@ -85,35 +94,63 @@ int th_recording_parse_line(char *line, size_t len, th_record *out)
     return 0;
 }
 
-int th_recording_next(th_recording *r, th_record *out)
+/* The next line into [*line, *len) (its newline replaced by NUL), read with gzread and split with
+ * memchr, never with gzgets + strlen: a NUL byte inside a line (binary garbage, a torn write) must
+ * end nothing but that line, or the next valid line is swallowed and line numbers shift.
+ * 1: a line; 0: end of file; -1: read error or out of memory. */
+static int next_line(th_recording *r, char **line, size_t *len)
 {
     gzFile f = (gzFile)r->gz;
+    size_t scanned = r->pos;
     for (;;) {
-        size_t len = 0;
-        r->buf[0] = 0;
-        for (;;) {
-            if (!gzgets(f, r->buf + len, (int)(r->cap - len))) {
-                if (len == 0) {
-                    int errnum;
-                    gzerror(f, &errnum);
-                    return errnum < 0 ? -1 : 0;
-                }
-                break;
-            }
-            len += strlen(r->buf + len);
-            if (len > 0 && r->buf[len - 1] == '\n') break;
-            if (len + 1 >= r->cap) {
-                size_t cap = r->cap * 2;
-                char *b = realloc(r->buf, cap);
-                if (!b) return -1;
-                r->buf = b;
-                r->cap = cap;
-            }
+        char *nl = memchr(r->buf + scanned, '\n', r->end - scanned);
+        if (nl) {
+            *line = r->buf + r->pos;
+            *len = (size_t)(nl - *line);
+            *nl = 0;
+            r->pos = (size_t)(nl - r->buf) + 1;
+            return 1;
         }
-        while (len > 0 && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r')) r->buf[--len] = 0;
+        if (r->eof) {
+            if (r->pos == r->end) return 0;
+            *line = r->buf + r->pos; /* a last line with no newline */
+            *len = r->end - r->pos;
+            r->buf[r->end] = 0;      /* room kept: end < cap */
+            r->pos = r->end;
+            return 1;
+        }
+        /* Keep the unread part at the front, grow when one line fills the buffer. */
+        if (r->pos > 0) {
+            memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+            r->end -= r->pos;
+            r->pos = 0;
+        }
+        scanned = r->end;
+        if (r->end + 1 >= r->cap) {
+            size_t cap = r->cap * 2;
+            char *b = realloc(r->buf, cap);
+            if (!b) return -1;
+            r->buf = b;
+            r->cap = cap;
+        }
+        int got = gzread(f, r->buf + r->end, (unsigned)(r->cap - 1 - r->end));
+        if (got < 0) return -1;
+        if (got == 0) r->eof = true;
+        r->end += (size_t)got;
+    }
+}
+
+int th_recording_next(th_recording *r, th_record *out)
+{
+    for (;;) {
+        char *line;
+        size_t len;
+        int rc = next_line(r, &line, &len);
+        if (rc <= 0) return rc;
+        while (len > 0 && line[len - 1] == '\r') line[--len] = 0;
         r->line_no++;
         if (len == 0) continue;
-        if (th_recording_parse_line(r->buf, len, out) == 0) return 1;
+        if (th_recording_parse_line(line, len, out) == 0) { r->records++; return 1; }
         r->bad_lines++;
     }
 }

@@ -6,6 +6,7 @@
 #ifndef TH_RECORDING_H
 #define TH_RECORDING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,10 +29,13 @@ typedef struct th_record {
 typedef struct th_recording {
     void *gz;
     char *buf;
-    size_t cap;
-    uint64_t line_no;
-    uint64_t bad_lines;
+    size_t cap, pos, end;      /* buf[pos, end): read, not yet returned */
+    bool eof;
+    uint64_t line_no;          /* lines read so far (every newline counts, blank or bad) */
+    uint64_t records;          /* lines that parsed as records */
+    uint64_t bad_lines;        /* non-blank lines in no known format */
     char path[1024];
+    char error[1100];
 } th_recording;
 
 int th_recording_open(th_recording *r, const char *path, const char **err);

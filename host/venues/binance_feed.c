@@ -9,6 +9,7 @@
  * Diffs that arrive before the snapshot are buffered (as the docs say to) and replayed through the
  * same rules when it arrives. A broken rule is a gap: the book goes RESYNCING and diffs are buffered
  * again until a new snapshot. Quantities are absolute; "0.00000000" deletes the level. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,8 +51,16 @@ static void buffer_frame(th_feed_symbol *s, const char *frame, size_t len)
     s->pending_len += len + 1;
 }
 
-static int gap(th_feed *f, int32_t idx, th_feed_symbol *s, const char *why)
+/* A broken sequence rule: the frame is refused with the rule and the numbers that broke it (the
+ * caller logs last_error; before, a gap left it empty). */
+static int gap(th_feed *f, int32_t idx, th_feed_symbol *s, const char *why, int64_t U, int64_t u, int64_t pu)
 {
+    if (pu >= 0)
+        snprintf(f->last_error, sizeof f->last_error, "%s: %s (U=%lld u=%lld pu=%lld, book at %lld)", f->instruments.v[idx].symbol,
+                 why, (long long)U, (long long)u, (long long)pu, (long long)s->book.seq);
+    else
+        snprintf(f->last_error, sizeof f->last_error, "%s: %s (U=%lld u=%lld, book at %lld)", f->instruments.v[idx].symbol, why,
+                 (long long)U, (long long)u, (long long)s->book.seq);
     s->gaps++;
     s->synced = false;
     s->snapshot_id = 0;
@@ -75,16 +84,23 @@ static int handle_depth(th_feed *f, int ev, const char *frame, size_t len)
         return th_feed_error(f, idx, "depthUpdate without U/u");
     bool usdm = f->venue == TH_VENUE_BINANCE_USDM;
     if (usdm && th_json_i64(j, th_json_get(j, ev, "pu"), &pu)) return th_feed_error(f, idx, "USD-M depthUpdate without pu");
+    /* update ids are positive and U <= u; anything else is not a Binance diff (pu is -1 only on
+     * USD-M's first event after a reconnect, which the straddle rule handles) */
+    if (U <= 0 || u < U || (usdm && pu < -1)) {
+        s->synced = false; /* as for a malformed level: resync from a new snapshot */
+        s->snapshot_id = 0;
+        return th_feed_error(f, idx, "depthUpdate with an invalid U, u or pu (ids are positive, U <= u)");
+    }
     if (s->snapshot_id == 0) { buffer_frame(s, frame, len); s->skipped++; return 0; }
     th_book *b = &s->book;
     if (!s->synced) {
         int64_t id = s->snapshot_id;
         if (usdm ? u < id : u <= id) { s->skipped++; return 0; } /* older than the snapshot */
         bool ok = usdm ? (U <= id && id <= u) : (U <= id + 1 && id + 1 <= u);
-        if (!ok) return gap(f, idx, s, "first diff does not straddle the snapshot");
+        if (!ok) return gap(f, idx, s, "first diff does not straddle the snapshot", U, u, usdm ? pu : -1);
     } else {
         bool ok = usdm ? (pu == b->seq) : (U == b->seq + 1);
-        if (!ok) return gap(f, idx, s, usdm ? "pu != previous u" : "U != previous u + 1");
+        if (!ok) return gap(f, idx, s, usdm ? "pu != previous u" : "U != previous u + 1", U, u, usdm ? pu : -1);
     }
     if (apply_pairs(f, b, th_json_get(j, ev, "b"), TH_BID) || apply_pairs(f, b, th_json_get(j, ev, "a"), TH_ASK)) {
         s->synced = false;

@@ -6,6 +6,7 @@
  * and then RESYNCING until a new snapshot (a live connector resubscribes). Deltas carry absolute
  * quantities per price (qty 0 deletes). Product ids are upper-case here and lower-case in the REST
  * instruments: lookups are case-insensitive. */
+#include <stdio.h>
 #include <string.h>
 
 #include "../feed/feed.h"
@@ -52,6 +53,8 @@ int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
         if (th_json_i64(j, th_json_get(j, 0, "seq"), &seq) != 0) return th_feed_error(f, idx, "book delta without seq");
         if (b->health == TH_BOOK_RESYNCING || b->health == TH_BOOK_EMPTY) { s->skipped++; return 0; }
         if (seq != b->seq + 1) {
+            snprintf(f->last_error, sizeof f->last_error, "%s: seq gap (delta seq %lld after %lld)", f->instruments.v[idx].symbol,
+                     (long long)seq, (long long)b->seq);
             s->gaps++;
             th_feed_set_health(f, idx, TH_BOOK_GAPPED, "seq gap");
             th_feed_set_health(f, idx, TH_BOOK_RESYNCING, "seq gap");

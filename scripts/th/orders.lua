@@ -40,14 +40,22 @@ local function num(v, what, fn)
 end
 
 -- th.orders.place{symbol=, side="buy"|"sell", price=, size=, tag=, post_only=} -> id | nil, reason
+-- A Lua string stored in a `const char *` field is not kept alive by the cdata: the strings whose
+-- pointers sit in `req` are held here until the next call replaces them, so a collection between
+-- the assignment and the C call (a metatable's __index may run any Lua) cannot free them.
+local anchors = {}
+
 function M.orders.place(o)
   if type(o) ~= "table" then error("th.orders.place: expects a table", 2) end
-  if type(o.symbol) ~= "string" then error("th.orders.place: symbol must be a string", 2) end
-  req.symbol = o.symbol
+  local symbol, tag = o.symbol, o.tag
+  if type(symbol) ~= "string" then error("th.orders.place: symbol must be a string", 2) end
+  tag = tag ~= nil and tostring(tag) or ""
+  anchors.symbol, anchors.tag = symbol, tag
+  req.symbol = symbol
+  req.tag = tag
   req.side = side_of(o.side, "th.orders.place")
   req.price = num(o.price, "price", "th.orders.place")
   req.qty = num(o.size, "size", "th.orders.place")
-  req.tag = o.tag and tostring(o.tag) or ""
   req.flags = o.post_only and C.TH_ORDER_POST_ONLY or 0
   if C.th_order_place(req, clid, reason, base.err) ~= 0 then return nil, base.errstr() end
   return ffi.string(clid)

@@ -87,3 +87,37 @@ set +e
 set -e
 [ $rc -eq 2 ] && grep -q -- '--instruments is required' "$T/e" || fail "missing --instruments not explained"
 pass "missing --instruments is refused with a message"
+
+# Edge cases: nothing to replay is a failure with a reason, not "0 records" and exit 0.
+: > "$T/empty.rec"
+head -c 1000000 /dev/urandom > "$T/garbage.rec"
+for f in empty garbage; do
+  set +e; "$TH_BIN" replay "$T/$f.rec" --venue kraken >/dev/null 2>"$T/e"; rc=$?; set -e
+  [ $rc -eq 1 ] || fail "$f recording: exit $rc, expected 1"
+  grep -q "$T/$f.rec: no frames found" "$T/e" || fail "$f recording: no 'no frames found' message: $(cat "$T/e")"
+done
+pass "an empty file and 1 MB of binary garbage: 'no frames found', exit 1"
+
+# A NUL byte inside a line ends only that line: the next valid frame is applied, and the rejected
+# line is reported with its own line number. A 26-digit receive time is a bad line, not an overflow.
+{ head -3 "$D/kraken/book-5pairs-2021-04-17.v2.txt"
+  printf '1618678134999999999 {"channel":"book",\0"type":"update"}\n'
+  printf '12345678901234567890123456 {"channel":"heartbeat"}\n'
+  tail -n +4 "$D/kraken/book-5pairs-2021-04-17.v2.txt"; } > "$T/nul.txt"
+replay "$T/nul.txt" --venue kraken --instruments "$D/kraken/instrument-5pairs.v2.json" > "$T/nul.json" || true
+grep -q 'frame rejected" line=4 ' "$T/replay.err" || fail "NUL line not reported as line 4: $(grep rejected "$T/replay.err")"
+$CHECK 'r.errors == 1' "r.records == $(( $(grep -c . "$D/kraken/book-5pairs-2021-04-17.v2.txt") + 1 ))" \
+  "$SUM.gaps == 0" "not $SUM.notok" < "$T/nul.json" || fail "a NUL line disturbed the frames after it"
+grep -q 'lines in no known format were skipped" count=1' "$T/replay.err" || fail "26-digit timestamp line not counted as bad"
+pass "a NUL byte rejects only its own line (line 4, reported); a 26-digit timestamp is a bad line"
+
+# A Binance diff with "U":-1 is refused with a reason, never an empty error string.
+head -1 "$D/binance/spot-depth-snapshots-2021-10-12.rec" > "$T/snap1.rec"
+printf '%s\n' '1633998513.0: {"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":499869750,"u":499869760,"b":[["0.35130000","6195.00000000"]],"a":[]}}' \
+  '1633998513.1: {"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":-1,"u":499869770,"b":[["0.35130000","6195.00000000"]],"a":[]}}' \
+  '1633998513.2: {"stream":"nknusdt@depth@100ms","data":{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":499869790,"u":499869795,"b":[],"a":[]}}' > "$T/u1.rec"
+replay "$T/u1.rec" --venue binance --instruments "$D/binance/spot-exchangeInfo-2021-10-12.rec" --snapshots "$T/snap1.rec" >/dev/null || true
+grep -q 'frame rejected" line=2 error="NKNUSDT: depthUpdate with an invalid U, u or pu' "$T/replay.err" \
+  || fail "U=-1: no reason given: $(grep rejected "$T/replay.err")"
+! grep -q 'error=""' "$T/replay.err" || fail "a frame was rejected with an empty error: $(grep 'error=""' "$T/replay.err")"
+pass "a Binance diff with U=-1 is rejected with its reason; no rejection has an empty error"
