@@ -303,25 +303,33 @@ int32_t th_flow_cancel_all(th_flow *f, int32_t ins, int64_t now_ns)
     return n;
 }
 
+/* Re-point a live order at target q. The target is a resting size (what the executor matches
+ * on); the venue amends the order's total, filled part included (venue_api.h), so the request is
+ * for filled + q->qty: a bid for 100 that filled 40 and moves with target 100 becomes a total of
+ * 140 and rests 100. The gates see the resting size; the amend takes a token from the rate
+ * limiter like a place (Kraken: +1 on the pair's counter, plus its age surcharge). */
 static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t now_ns)
 {
     th_order *o = &f->trk.v[idx];
+    if (o->state != TH_ORD_OPEN || o->amend_qty) return TH_RISK_BAD_ORDER;
     th_risk_ctx c;
     risk_ctx(f, &c, o->instrument, o->side, q->price, q->qty, true, now_ns);
     c.exclude = idx;
     int32_t reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
-    if (th_backoff_blocked(&f->backoff, now_ns)) { th_risk_count(&f->risk, TH_RISK_VENUE_BACKOFF); return TH_RISK_VENUE_BACKOFF; }
-    if (th_tracker_request_amend(&f->trk, idx, q->price, q->qty, now_ns) < 0) return TH_RISK_BAD_ORDER;
+    reason = rate_gate(f, o->instrument, now_ns);
+    if (reason) { th_risk_count(&f->risk, reason); return reason; }
+    int64_t total = o->filled + q->qty;
+    if (th_tracker_request_amend(&f->trk, idx, q->price, total, now_ns) < 0) return TH_RISK_BAD_ORDER;
     th_jrec r;
     memset(&r, 0, sizeof r);
     r.type = TH_J_AMEND_REQ;
     r.price = q->price;
-    r.qty = q->qty;
+    r.qty = total;
     snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
     jr_put(f, &r);
     if (f->cfg.rate_model == TH_RATE_KRAKEN)
-        th_bucket_charge(&f->pair_bucket[o->instrument], 1 + th_kraken_amend_cost(now_ns - o->state_ns), now_ns);
+        th_bucket_charge(&f->pair_bucket[o->instrument], th_kraken_amend_cost(now_ns - o->state_ns), now_ns);
     out_push(f, TH_SEND_AMEND, idx, true);
     return TH_RISK_OK;
 }

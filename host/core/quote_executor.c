@@ -5,14 +5,17 @@
 
 #define LIVE_MAX 256
 
+/* An order with an amend in flight is matched as it will be once amended: a quotes.set repeated
+ * before the venue answers keeps it instead of cancelling it. */
 static bool within(const th_exec_cfg *c, const th_order *o, const th_quote *q, int64_t *dist)
 {
-    int64_t d = o->price > q->price ? o->price - q->price : q->price - o->price;
+    int64_t price = o->amend_qty ? o->amend_price : o->price, qty = o->amend_qty ? o->amend_qty : o->qty;
+    int64_t d = price > q->price ? price - q->price : q->price - price;
     int64_t tol = c->price_tol_ticks;
     int64_t tol_bps = (int64_t)((double)q->price * c->price_tol_bps * 1e-4);
     if (tol_bps > tol) tol = tol_bps;
     if (d > tol) return false;
-    int64_t rest = o->qty - o->filled;
+    int64_t rest = qty - o->filled;
     int64_t dq = rest > q->qty ? rest - q->qty : q->qty - rest;
     if ((double)dq > c->size_tol * (double)q->qty) return false;
     *dist = d;
@@ -61,7 +64,7 @@ int32_t th_exec_diff(const th_tracker *t, int32_t ins, const th_quote *targets, 
         int32_t jt = -1;
         if (cfg->amend && o->state == TH_ORD_OPEN && !o->amend_qty)
             for (int32_t j = 0; j < n && jt < 0; j++)
-                if (!target_done[j] && targets[j].side == o->side && targets[j].qty > o->filled) jt = j;
+                if (!target_done[j] && targets[j].side == o->side) jt = j; /* amended to filled + target */
         if (m == max) return -1;
         if (jt >= 0) {
             target_done[jt] = true;

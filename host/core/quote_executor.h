@@ -1,11 +1,13 @@
 /* quote_executor.h — turns a strategy's target quotes for one pair into the fewest actions.
  *
- * Per side, each target is matched to the nearest live order within tolerance (price within
- * `price_tol_ticks` ticks or `price_tol_bps`, whichever is wider; remaining size within
- * `size_tol` of the target): a match is kept as it is, so small moves do not churn orders and the
+ * Target sizes are resting sizes. Per side, each target is matched to the nearest live order
+ * within tolerance (price within `price_tol_ticks` ticks or `price_tol_bps`, whichever is wider;
+ * remaining size within `size_tol` of the target; an order with an amend in flight is matched
+ * as the amend will leave it): a match is kept as it is, so small moves do not churn orders and the
  * queue position is kept. A match that is still PENDING_CREATE is kept too: the executor never
  * places while a matching order is in flight. Live orders left unmatched are cancelled, or, where
- * the venue amends in place, re-pointed at an unmatched target (cancel-replace in one request).
+ * the venue amends in place, re-pointed at an unmatched target (cancel-replace in one request;
+ * the order flow asks the venue for a total of filled + target, so it then rests the target).
  * Targets left unmatched are placed, except one within tolerance of an order whose cancel is still
  * pending: that target waits for the cancel to finish (placing would layer two orders).
  * Plain C: reads the tracker, writes a list of actions; the order flow executes them through the

@@ -67,9 +67,19 @@ typedef struct th_venue_events {
     void (*on_trades)(void *ctx, const th_venue_fill *v, int32_t n);
 } th_venue_events;
 
+/* Amend semantics, one meaning for every connector: `qty` is the order's new TOTAL quantity,
+ * the part already filled included, and `price` its new limit price (Kraken spot WS v2
+ * `amend_order`: `order_qty` is the new total, `limit_price` the new price; an amend to at most
+ * the filled quantity finishes the order). The order flow asks for filled + the resting size it
+ * wants. A connector whose venue counts differently translates here, never in the flow; a venue
+ * that cannot amend the price in place sets can_amend = false and the flow cancels and places:
+ *   - Kraken spot: can_amend, order_qty = qty as given;
+ *   - Binance spot: can_amend = false (order.amend.keepPriority only lowers the quantity; there is
+ *     no price amend), so a moved quote is a cancel then a new order;
+ *   - sim / the in-process test venue: as Kraken. */
 typedef struct th_venue_ops {
     const char *name;
-    bool can_amend;
+    bool can_amend;               /* price and quantity in place, as above */
     int (*place)(void *self, const th_venue_place *p);
     int (*cancel)(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins);
     int (*amend)(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins, int64_t price, int64_t qty);

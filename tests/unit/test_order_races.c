@@ -7,8 +7,8 @@
  * as failed (a late ack or fill makes it a zombie unless it is cancelled at the venue), checks:
  * nothing rests at the venue that we wanted gone, every venue fill is in the position once, the
  * quote executor is never left waiting, and the journal rebuilds the same state. Then amends after
- * partial fills (the amended quantity is the venue's new total), and a journal failure with an
- * amend queued. Driven through the in-process test venue (test_venue.h), which can hold places
+ * partial fills at meme-coin scale (the amended quantity is the venue's new total; targets are
+ * resting sizes), amends charged to the rate limiter, and a journal failure with an amend queued. Driven through the in-process test venue (test_venue.h), which can hold places
  * and acks back to make each ordering. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,23 +40,28 @@ static int market(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *h
 {
     (void)ctx;
     if (ins < 0) return -1;
-    *bid = BID + ins * 1000;
-    *ask = ASK + ins * 1000;
+    if (ins == 2) { /* PEPE/USD: 0.00000122 / 0.00000125 */
+        *bid = 122;
+        *ask = 125;
+    } else {
+        *bid = BID + ins * 1000;
+        *ask = ASK + ins * 1000;
+    }
     *health = TH_BOOK_OK;
     return 0;
 }
 
-static void add_instrument(const char *sym)
+static void add_instrument(const char *sym, int32_t price_dec, int32_t qty_dec, int64_t min_qty)
 {
     th_instrument x;
     memset(&x, 0, sizeof x);
     snprintf(x.symbol, sizeof x.symbol, "%s", sym);
     snprintf(x.quote, sizeof x.quote, "USD");
-    x.price_dec = 1;
-    x.qty_dec = 4;
+    x.price_dec = price_dec;
+    x.qty_dec = qty_dec;
     x.tick = 1;
     x.lot = 1;
-    x.min_qty = 10;
+    x.min_qty = min_qty;
     x.online = true;
     th_instruments_put(&INS, &x);
 }
@@ -108,8 +113,9 @@ static int setup(void **st)
     (void)st;
     th_log_set_level(TH_LOG_ERROR + 1);
     th_instruments_init(&INS, TH_VENUE_SIM);
-    add_instrument("XBT/USD");
-    add_instrument("ETH/USD");
+    add_instrument("XBT/USD", 1, 4, 10);
+    add_instrument("ETH/USD", 1, 4, 10);
+    add_instrument("PEPE/USD", 8, 0, 1); /* a meme coin: 0.00000123, sizes of 10^9 */
     snprintf(DIR_, sizeof DIR_, "/tmp/th_races_test_XXXXXX");
     if (!mkdtemp(DIR_)) return -1;
     snprintf(JPATH, sizeof JPATH, "%s/1.thj", DIR_);
@@ -389,6 +395,118 @@ static void every_ordering_of_ack_fills_cancel_and_kill(void **st)
     world_up();
 }
 
+/* ---- item 8: amends are totals at the venue, targets are resting sizes ---- */
+
+#define PEPE 2
+#define GIGA 1000000000LL
+
+static int32_t only_live(int32_t ins)
+{
+    int32_t n;
+    const th_live *lv = th_tracker_live(&F.trk, ins, &n);
+    assert_int_equal(n, 1);
+    return lv[0].idx;
+}
+
+static void amend_after_a_partial_fill_rests_the_target(void **st)
+{
+    (void)st;
+    th_quote q = {TH_BID, 0, 123, GIGA, "b"};
+    th_quotes_outcome r;
+    assert_int_equal(th_flow_quotes(&F, PEPE, &q, 1, th_clock_ns(), &r), 0);
+    assert_int_equal(r.placed, 1);
+    turn();
+    int32_t a = only_live(PEPE);
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, 400000000, 123), 0); /* 40% fills */
+    q.price = 122; /* the quote moves, the target is still 10^9 resting */
+    assert_int_equal(th_flow_quotes(&F, PEPE, &q, 1, th_clock_ns(), &r), 0);
+    assert_int_equal(r.replaced, 1);
+    assert_int_equal(F.trk.v[a].amend_qty, 1400000000); /* the venue's total: filled + target */
+    /* the same quotes.set again before the venue answers: kept, nothing more queued */
+    assert_int_equal(th_flow_quotes(&F, PEPE, &q, 1, th_clock_ns(), &r), 0);
+    assert_int_equal(r.kept, 1);
+    assert_int_equal(r.replaced + r.cancelled + r.placed, 0);
+    turn();
+    const tv_order *vo = th_test_venue_find(&V, F.trk.v[a].cl_id);
+    assert_int_equal(vo->o.price, 122);
+    assert_int_equal(vo->o.qty - vo->o.filled, GIGA); /* rests the target at the venue */
+    assert_int_equal(F.trk.v[a].qty - F.trk.v[a].filled, GIGA);
+    assert_int_equal(F.trk.v[a].price, 122);
+    assert_int_equal(F.st.amends_sent, 1);
+    /* and every following quotes.set with that target sends nothing */
+    uint64_t requests = V.requests;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(th_flow_quotes(&F, PEPE, &q, 1, th_clock_ns(), &r), 0);
+        assert_int_equal(r.kept, 1);
+        turn();
+    }
+    assert_int_equal(V.requests, requests);
+    assert_int_equal(F.st.amends_sent, 1);
+    /* a smaller target after more fills: total = filled + target again */
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, 100000000, 122), 0);
+    q.price = 123;
+    q.qty = 300000000;
+    assert_int_equal(th_flow_quotes(&F, PEPE, &q, 1, th_clock_ns(), &r), 0);
+    assert_int_equal(r.replaced, 1);
+    turn();
+    assert_int_equal(vo->o.qty, 800000000);
+    assert_int_equal(vo->o.qty - vo->o.filled, 300000000);
+    assert_int_equal(F.pf.v[PEPE].qty, venue_position(PEPE));
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "amends");
+}
+
+static void amends_take_a_rate_limiter_token(void **st)
+{
+    (void)st;
+    th_flow_free(&F);
+    th_flow_cfg c = cfg();
+    c.venue_cap = 2;      /* two requests, then nothing for a long while */
+    c.venue_rate = 0.001;
+    flow_up(&c);
+    th_quote q = {TH_BID, 0, 499000, 1000, "b"};
+    th_quotes_outcome r;
+    assert_int_equal(th_flow_quotes(&F, 0, &q, 1, th_clock_ns(), &r), 0); /* token 1 */
+    assert_int_equal(r.placed, 1);
+    turn();
+    q.price = 498000;
+    assert_int_equal(th_flow_quotes(&F, 0, &q, 1, th_clock_ns(), &r), 0); /* token 2 */
+    assert_int_equal(r.replaced, 1);
+    turn();
+    q.price = 497000;
+    assert_int_equal(th_flow_quotes(&F, 0, &q, 1, th_clock_ns(), &r), 0); /* none left */
+    assert_int_equal(r.replaced, 0);
+    assert_int_equal(r.first_refusal, TH_RISK_RATE_LIMITED);
+    assert_int_equal(F.risk.refusals[TH_RISK_RATE_LIMITED], 1);
+    assert_int_equal(F.st.amends_sent, 1);
+}
+
+/* Journal before send holds for amends too: a queued amend whose commit fails never reaches the
+ * venue (the kill switch's cancel still does). */
+static void queued_amend_is_not_sent_when_the_commit_fails(void **st)
+{
+    (void)st;
+    th_quote q = {TH_BID, 0, 499000, 1000, "b"};
+    th_quotes_outcome r;
+    assert_int_equal(th_flow_quotes(&F, 0, &q, 1, th_clock_ns(), &r), 0);
+    turn();
+    int32_t a = only_live(0);
+    q.price = 498000;
+    assert_int_equal(th_flow_quotes(&F, 0, &q, 1, th_clock_ns(), &r), 0);
+    assert_int_equal(r.replaced, 1);
+    close(J.fd); /* the disk goes away */
+    J.fd = open("/dev/full", O_WRONLY);
+    assert_int_equal(th_flow_flush(&F, th_clock_ns()), -1);
+    assert_true(F.risk.halted);
+    th_test_venue_pump(&V);
+    const tv_order *vo = th_test_venue_find(&V, F.trk.v[a].cl_id);
+    assert_int_equal(vo->o.price, 499000); /* never amended */
+    assert_int_equal(vo->o.qty, 1000);
+    assert_int_equal(F.st.amends_sent, 0);
+    assert_int_equal(F.trk.v[a].amend_qty, 0);
+    assert_int_equal(vo->o.open, 0); /* the cancel went out */
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +514,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(late_ack_for_a_failed_order_cancels_it_at_the_venue, setup, teardown),
         cmocka_unit_test_setup_teardown(late_fill_for_a_failed_order_counts_and_cancels, setup, teardown),
         cmocka_unit_test_setup_teardown(every_ordering_of_ack_fills_cancel_and_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(amend_after_a_partial_fill_rests_the_target, setup, teardown),
+        cmocka_unit_test_setup_teardown(amends_take_a_rate_limiter_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(queued_amend_is_not_sent_when_the_commit_fails, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
