@@ -18,7 +18,9 @@ seed "$work/kraken_futures" tests/data/kraken-futures/futures-ws-v1-2021-07-22.r
 seed "$work/binance" tests/data/binance/spot-ws-2021-10-12.rec 'depthUpdate|aggTrade|bookTicker'
 for t in kraken kraken_futures binance; do
   echo "== fuzz_$t for ${secs}s"
-  ./build-fuzz/fuzz_$t -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$work/$t" 2>&1 \
-    | grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY" || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz_$t found a failure"; exit 1; }
+  # The fuzzer's own status decides (under pipefail a `|| true` after the pipe would hide it).
+  rc=0
+  ./build-fuzz/fuzz_$t -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$work/$t" >"$work/$t.log" 2>&1 || rc=$?
+  grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY" "$work/$t.log" || true
+  [ "$rc" -eq 0 ] || { echo "fuzz_$t found a failure (exit $rc):"; tail -40 "$work/$t.log"; exit 1; }
 done

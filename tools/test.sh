@@ -14,4 +14,4 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 echo "== tests (ASan + UBSan build) =="
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
 echo "== fuzz (libFuzzer, bounded) =="
-./tools/fuzz.sh 20
+./tools/fuzz.sh 30
