@@ -24,3 +24,6 @@ else
 fi
 # The safety core: risk gates + tracker per intent, the 500-pair quote diff, journal throughput.
 ./build/bench_safety "$runs" "${TMPDIR:-/tmp}"
+# The loop stall per turn for the journal's commit, on the loop vs on the thread pool (real loop,
+# journal on disk, market data flowing).
+bench/bench_loop.sh "$runs"

@@ -50,6 +50,9 @@ typedef struct session_feed {
     uv_timer_t timer;
     uv_idle_t idle;
     int64_t next_vtick;      /* backtest: next virtual on_tick */
+    int64_t due_mono;        /* recorded pace: when the next record is due (monotonic) */
+    th_hist lag_ns;          /* how late records were applied: what a busy loop costs market data */
+    bool lag_reported;
 } session_feed;
 
 typedef struct session {
@@ -71,6 +74,15 @@ typedef struct session {
     th_repl repl;              /* repl.socket: Lua inside this host for `tradehost repl` */
     th_api api;                /* api.listen: HTTP on loopback */
 } session;
+
+/* Recorded pace: how late market data was applied (timer wake-ups, and whatever held the loop). */
+static void feed_lag_report(session_feed *m)
+{
+    if (!m->lag_ns.count || m->lag_reported) return;
+    m->lag_reported = true;
+    th_logf(TH_LOG_INFO, "market data lag", "wakeups=%llu p50_us=%.1f p99_us=%.1f max_us=%.1f", (unsigned long long)m->lag_ns.count,
+            th_hist_quantile(&m->lag_ns, 0.5) / 1e3, th_hist_quantile(&m->lag_ns, 0.99) / 1e3, (double)m->lag_ns.max / 1e3);
+}
 
 static void close_handle(uv_handle_t *h)
 {
@@ -114,6 +126,7 @@ static void session_stop(session *s, const char *why)
     uv_timer_stop(&s->tick_timer);
     close_handle((uv_handle_t *)&s->tick_timer);
     if (s->mf.active) {
+        feed_lag_report(&s->mf);
         close_handle((uv_handle_t *)&s->mf.timer);
         close_handle((uv_handle_t *)&s->mf.idle);
     }
@@ -232,6 +245,7 @@ static void feed_finished(session *s)
     m->done = true;
     th_logf(TH_LOG_INFO, "recording finished", "frames=%llu book_events=%llu rejected=%llu", (unsigned long long)m->feed.frames,
             (unsigned long long)m->book_events, (unsigned long long)m->frames_rejected);
+    feed_lag_report(m);
     if (m->full_pace) session_stop(s, "end of recording");
 }
 
@@ -242,6 +256,11 @@ static void on_feed_timer(uv_timer_t *t)
     session_feed *m = &s->mf;
     if (s->stopping) return;
     feed_clock_sync(s);
+    if (m->due_mono) {
+        int64_t lag = th_mono_ns() - m->due_mono;
+        th_hist_record(&m->lag_ns, (uint64_t)(lag > 0 ? lag : 0));
+        m->due_mono = 0;
+    }
     int64_t elapsed = (int64_t)((double)(th_mono_ns() - m->start_mono) * m->speed);
     int n = 0;
     while (m->have_next && m->next.ts_ns - m->first_ts <= elapsed && n < 4096) {
@@ -251,8 +270,10 @@ static void on_feed_timer(uv_timer_t *t)
     }
     dispatch_market(s);
     if (!m->have_next) { feed_finished(s); return; }
-    int64_t due_ns = (int64_t)((double)(m->next.ts_ns - m->first_ts) / m->speed) - (th_mono_ns() - m->start_mono);
-    uv_timer_start(&m->timer, on_feed_timer, due_ns > 0 ? (uint64_t)(due_ns / 1000000) : 0, 0);
+    m->due_mono = m->start_mono + (int64_t)((double)(m->next.ts_ns - m->first_ts) / m->speed);
+    int64_t due_ns = m->due_mono - th_mono_ns();
+    /* Rounded up: a timer rounded down to 0 ms would spin the loop until the record is due. */
+    uv_timer_start(&m->timer, on_feed_timer, due_ns > 0 ? (uint64_t)((due_ns + 999999) / 1000000) : 0, 0);
 }
 
 /* Full pace (backtest): a batch per loop turn; on_tick fires on virtual time. */
@@ -340,6 +361,7 @@ static void feed_start(session *s)
     session_feed *m = &s->mf;
     if (!m->active) return;
     m->start_mono = th_mono_ns();
+    th_hist_reset(&m->lag_ns);
     if (m->full_pace) uv_idle_start(&m->idle, on_feed_idle);
     else uv_timer_start(&m->timer, on_feed_timer, 0, 0);
 }
@@ -444,6 +466,7 @@ int th_session_run(const th_session_opts *o)
         code = 2;
         goto teardown;
     }
+    th_trading_use_loop(&s->tr, &s->loop);
     uv_check_start(&s->turn_check, on_turn);
     if (th_lua_cfg_string(&s->lua, "repl.socket", buf, sizeof buf) &&
         th_repl_open(&s->repl, &s->loop, buf, &s->lua, &s->strat, &err) != 0) {

@@ -14,6 +14,7 @@
 #include "../core/clock.h"
 #include "../core/decimal.h"
 #include "../core/log.h"
+#include "../core/metrics.h"
 #include "session.h"
 
 static th_trading *g_trading; /* one per process, like the session */
@@ -281,13 +282,42 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
     return 0;
 }
 
+void th_trading_use_loop(th_trading *t, uv_loop_t *loop)
+{
+    const char *e;
+    th_hist_reset(&t->stall_ns);
+    th_metric_register("journal_commit_stall_ns", TH_METRIC_HISTOGRAM, &t->m_stall, &e);
+    if (!t->active || !t->have_journal || !t->jr.sync || t->jr.commit_each) return;
+    const char *on_loop = getenv("TH_JOURNAL_COMMIT_ON_LOOP");
+    if (on_loop && strcmp(on_loop, "1") == 0) {
+        th_logf(TH_LOG_WARN, "journal commits run on the loop thread (TH_JOURNAL_COMMIT_ON_LOOP)", NULL);
+        return;
+    }
+    th_committer_init(&t->cm, loop, &t->flow);
+    t->async_commit = true;
+}
+
+/* One commit-and-send step: on the pool when async (the outbox waits for its batch), else here. */
+static void commit_step(th_trading *t, int64_t now)
+{
+    if (t->async_commit) th_committer_kick(&t->cm);
+    else th_flow_flush(&t->flow, now);
+}
+
 void th_trading_turn(th_trading *t)
 {
     if (!t->active) return;
     int64_t now = th_clock_ns();
-    th_flow_flush(&t->flow, now);
+    bool records = t->have_journal && th_journal_pending(&t->jr);
+    int64_t t0 = records ? th_mono_ns() : 0;
+    commit_step(t, now);
     if (t->have_tv) th_test_venue_pump(&t->tv);
-    th_flow_flush(&t->flow, now);
+    commit_step(t, now);
+    if (records) {
+        int64_t took = th_mono_ns() - t0;
+        th_hist_record(&t->stall_ns, (uint64_t)took);
+        th_metric_observe(t->m_stall, took);
+    }
 }
 
 void th_trading_end_turn(th_trading *t)
@@ -317,6 +347,15 @@ int32_t th_trading_cancel_all(th_trading *t)
 
 void th_trading_close(th_trading *t)
 {
+    if (t->stall_ns.count)
+        th_logf(TH_LOG_INFO, "loop stall in the journal commit step", "turns=%llu p50_us=%.1f p99_us=%.1f max_us=%.1f commit=%s",
+                (unsigned long long)t->stall_ns.count, th_hist_quantile(&t->stall_ns, 0.5) / 1e3,
+                th_hist_quantile(&t->stall_ns, 0.99) / 1e3, (double)t->stall_ns.max / 1e3,
+                t->async_commit ? "thread_pool" : "loop");
+    if (t->cm.batches)
+        th_logf(TH_LOG_INFO, "journal writes off the loop", "batches=%llu p50_us=%.1f p99_us=%.1f max_us=%.1f",
+                (unsigned long long)t->cm.batches, th_hist_quantile(&t->cm.write_ns, 0.5) / 1e3,
+                th_hist_quantile(&t->cm.write_ns, 0.99) / 1e3, (double)t->cm.write_ns.max / 1e3);
     if (t->active && t->have_journal) {
         th_flow_journal_close(&t->flow, th_clock_ns());
         th_logf(TH_LOG_INFO, "order flow closed", "journal=%s records=%llu commits=%llu live_orders=%d fills=%llu", t->journal_path,

@@ -17,6 +17,7 @@
 #include "../feed/feed.h"
 #include "../lua/lua_host.h"
 #include "../venues/test_venue.h"
+#include "committer.h"
 
 typedef struct th_trading {
     bool active;
@@ -32,6 +33,10 @@ typedef struct th_trading {
     char currency[16];
     th_flow_event *events;       /* the batch being dispatched (swapped with the flow's queue) */
     int32_t events_cap;
+    bool async_commit;           /* storage.fsync = "turn": write + sync on the thread pool */
+    th_committer cm;
+    th_hist stall_ns;            /* loop time in the commit-and-send step, per turn with records */
+    int32_t m_stall;
 } th_trading;
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err. */
@@ -40,6 +45,10 @@ typedef struct th_trading {
  * the config file, so two configs never recover each other's orders. */
 int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, th_feed *feed,
                     const char **err);
+/* Run the turn's commit off the loop thread (libuv's pool) when storage.fsync is "turn"; with
+ * "always" and "never" (and in a backtest, which has no journal) commits stay synchronous.
+ * TH_JOURNAL_COMMIT_ON_LOOP=1 keeps them on the loop (the benchmark's baseline). */
+void th_trading_use_loop(th_trading *t, uv_loop_t *loop);
 /* One loop turn: commit + send, venue answers, commit again. */
 void th_trading_turn(th_trading *t);
 /* After the turn's events were dispatched: finished orders beyond the keep window are retired. */

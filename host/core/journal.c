@@ -196,6 +196,8 @@ int th_journal_open(th_journal *j, const char *path, bool sync, const char **err
     snprintf(j->path, sizeof j->path, "%s", path);
     const char *hook = getenv("TH_JOURNAL_CRASH_AT");
     if (hook && *hook) j->crash_at = strtoll(hook, NULL, 10);
+    hook = getenv("TH_JOURNAL_SYNC_DELAY_MS");
+    if (hook && *hook) j->sync_delay_ms = (int32_t)strtol(hook, NULL, 10);
     j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
     if (j->fd < 0) {
         int e = errno;
@@ -204,9 +206,18 @@ int th_journal_open(th_journal *j, const char *path, bool sync, const char **err
         *err = j->error;
         return -1;
     }
-    j->cap = 64 * 1024;
+    j->cap = j->spare_cap = 64 * 1024;
     j->buf = malloc(j->cap);
-    if (!j->buf) { close(j->fd); j->fd = -1; *err = "out of memory"; return -1; }
+    j->spare = malloc(j->spare_cap); /* the second buffer: appends go on while a batch is written */
+    if (!j->buf || !j->spare) {
+        close(j->fd);
+        j->fd = -1;
+        free(j->buf);
+        free(j->spare);
+        j->buf = j->spare = NULL;
+        *err = "out of memory";
+        return -1;
+    }
     return 0;
 }
 
@@ -214,7 +225,8 @@ void th_journal_close(th_journal *j)
 {
     if (j->fd >= 0) close(j->fd);
     free(j->buf);
-    j->buf = NULL;
+    free(j->spare);
+    j->buf = j->spare = NULL;
     j->fd = -1;
 }
 
@@ -266,31 +278,72 @@ static int write_all(int fd, const char *p, size_t n)
 
 /* The step that failed, the file and the system's reason: "disk full" and "I/O error" call for
  * different actions from the operator. */
-static int commit_error(th_journal *j, const char *what, const char **err)
+static int write_error(const th_journal *j, th_jbatch *b, const char *what, const char **err)
 {
     int e = errno;
-    snprintf(j->error, sizeof j->error, "%s: %s: %s", what, j->path, strerror(e));
-    *err = j->error;
+    snprintf(b->error, sizeof b->error, "%s: %s: %s", what, j->path, strerror(e));
+    *err = b->error;
     return -1;
+}
+
+int th_journal_seal(th_journal *j, th_jbatch *b)
+{
+    if (!j->len || j->sealed) return 0;
+    *b = (th_jbatch){.buf = j->buf, .len = j->len, .cap = j->cap, .offset = j->offset, .records = j->pending_records};
+    j->buf = j->spare;
+    j->cap = j->spare_cap;
+    j->spare = NULL;
+    j->spare_cap = 0;
+    j->len = 0;
+    j->pending_records = 0;
+    j->sealed = true;
+    return 1;
+}
+
+int th_journal_write(const th_journal *j, th_jbatch *b, const char **err)
+{
+    if (j->fd < 0) { *err = "journal is closed"; return -1; }
+    if (j->broken) { *err = "journal failed earlier"; return -1; }
+    if (j->crash_at >= 0 && b->offset + b->len > (uint64_t)j->crash_at) {
+        size_t part = (size_t)((uint64_t)j->crash_at - b->offset);
+        (void)write_all(j->fd, b->buf, part);
+        (void)fdatasync(j->fd);
+        abort(); /* test hook: a crash with this many bytes on disk */
+    }
+    if (write_all(j->fd, b->buf, b->len) != 0) return write_error(j, b, "journal write failed", err);
+    if (j->sync && fdatasync(j->fd) != 0) return write_error(j, b, "journal fdatasync failed", err);
+    if (j->sync_delay_ms > 0) usleep((useconds_t)j->sync_delay_ms * 1000); /* test hook: a slow disk */
+    return 0;
+}
+
+void th_journal_done(th_journal *j, th_jbatch *b, int rc)
+{
+    if (rc == 0) {
+        j->offset += b->len;
+        j->commits++;
+    } else {
+        j->broken = true;
+        if (b->error[0]) snprintf(j->error, sizeof j->error, "%s", b->error);
+    }
+    j->spare = b->buf;
+    j->spare_cap = b->cap;
+    j->sealed = false;
+    *b = (th_jbatch){0};
 }
 
 int th_journal_commit(th_journal *j, const char **err)
 {
     if (!j->len) return 0;
-    if (j->fd < 0) { *err = "journal is closed"; return -1; }
-    if (j->crash_at >= 0 && j->offset + j->len > (uint64_t)j->crash_at) {
-        size_t part = (size_t)((uint64_t)j->crash_at - j->offset);
-        (void)write_all(j->fd, j->buf, part);
-        (void)fdatasync(j->fd);
-        abort(); /* test hook: a crash with this many bytes on disk */
-    }
-    if (write_all(j->fd, j->buf, j->len) != 0) return commit_error(j, "journal write failed", err);
-    if (j->sync && fdatasync(j->fd) != 0) return commit_error(j, "journal fdatasync failed", err);
-    j->offset += j->len;
-    j->len = 0;
-    j->pending_records = 0;
-    j->commits++;
-    return 0;
+    if (j->sealed) { *err = "a journal batch is still being written"; return -1; }
+    if (j->broken) { *err = "journal failed earlier"; return -1; }
+    th_jbatch b;
+    th_journal_seal(j, &b);
+    const char *e = NULL;
+    int rc = th_journal_write(j, &b, &e);
+    bool in_batch = e == b.error;
+    th_journal_done(j, &b, rc);
+    if (rc) *err = in_batch ? j->error : e;
+    return rc;
 }
 
 int th_journal_read(const char *path, th_journal_fn fn, void *ctx, th_journal_scan *scan, const char **err)

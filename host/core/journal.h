@@ -8,11 +8,17 @@
  * 8 bytes little-endian, money 8 or 16, strings up to 255), so a reader
  * can tell a torn tail (a record cut short by a crash: ignored) from corruption in the middle (a
  * bad record followed by more data: refused, because the state after it is unknown).
- * Group commit: appends go to a memory buffer, and th_journal_commit writes the buffer and syncs
- * once (fdatasync) — the order flow calls it once per loop turn that has records, and sends the
- * turn's orders only after it returns. Sync can be turned off (sync = "none") for backtests.
- * The test hook TH_JOURNAL_CRASH_AT=<byte offset> writes the file up to that byte and aborts, so
- * crash tests can cut a record anywhere. */
+ * Group commit: appends go to a memory buffer, and a commit writes the buffer and syncs once
+ * (fdatasync) — the order flow commits once per loop turn that has records, and sends the turn's
+ * orders only after the commit is durable. A commit is three steps so that the slow middle one can
+ * run off the loop thread: th_journal_seal hands the buffered records over as a batch (appends go
+ * on into a second buffer), th_journal_write writes and syncs a batch (it touches only the file
+ * and the batch, so any thread may run it), th_journal_done takes the batch back on the owner's
+ * thread. At most one batch is out at a time, so batches reach the file in order.
+ * th_journal_commit runs the three in a row. Sync can be turned off (sync = "none") for backtests.
+ * Test hooks: TH_JOURNAL_CRASH_AT=<byte offset> writes the file up to that byte and aborts, so
+ * crash tests can cut a record anywhere; TH_JOURNAL_SYNC_DELAY_MS=<ms> sleeps that long in each
+ * write, a slow disk for the tests of the loop's commit path. */
 #ifndef TH_JOURNAL_H
 #define TH_JOURNAL_H
 
@@ -65,12 +71,27 @@ typedef struct th_jrec {
  * journals (all fields 8 bytes) read exactly; a newer version is refused by name. */
 #define TH_JOURNAL_VERSION 2
 
+/* Records sealed for one write: the buffer belongs to the batch until th_journal_done. */
+typedef struct th_jbatch {
+    char *buf;
+    size_t len, cap;
+    uint64_t offset;           /* where in the file the batch starts */
+    uint64_t records;
+    char error[640];           /* why its write failed (the writer's thread fills it, not j->error) */
+} th_jbatch;
+
 typedef struct th_journal {
     int fd;
     bool sync;
     bool commit_each;          /* fsync = "always": every record is committed as it is appended */
+    bool sealed;               /* a batch is out (being written) */
+    bool broken;               /* a write failed: part of a batch may be on disk, so nothing more
+                                * may follow it (it would sit behind a torn record) */
     char *buf;
     size_t len, cap;
+    char *spare;               /* the other buffer, while no batch is out */
+    size_t spare_cap;
+    int32_t sync_delay_ms;     /* test hook; 0 off */
     uint64_t offset;           /* bytes in the file */
     uint64_t records, commits, pending_records;
     int64_t crash_at;          /* test hook; -1 off */
@@ -85,8 +106,18 @@ void th_journal_close(th_journal *j);
  * out of memory, or (commit_each) when its commit fails; j->error then says which. */
 int th_journal_append(th_journal *j, const th_jrec *r);
 /* Write and sync what is buffered. 0 on success (also when nothing is pending); on failure *err
- * (= j->error) names the step and the system's reason ("journal fdatasync failed: ..."). */
+ * (= j->error) names the step and the system's reason ("journal fdatasync failed: ..."). Not
+ * while a batch is out. */
 int th_journal_commit(th_journal *j, const char **err);
+/* Seal what is buffered into *b: 1, or 0 when nothing is pending (or a batch is already out). */
+int th_journal_seal(th_journal *j, th_jbatch *b);
+/* Write and sync a sealed batch: 0, or -1 with *err (= b->error, naming the step, the file and
+ * the system's reason). Reads only the journal's file descriptor and settings, which do not change
+ * while a batch is out, and writes only the batch, so it may run on another thread. */
+int th_journal_write(const th_journal *j, th_jbatch *b, const char **err);
+/* Back on the owner's thread: count the batch (rc 0) and take its buffer back. A failed batch is
+ * dropped, its error copied to j->error, and the journal takes no more commits (broken). */
+void th_journal_done(th_journal *j, th_jbatch *b, int rc);
 static inline bool th_journal_pending(const th_journal *j) { return j->len > 0; }
 
 /* Encode one record (for tests and the reader's round trip); returns the bytes written or -1. */

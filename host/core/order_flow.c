@@ -68,6 +68,7 @@ void th_flow_free(th_flow *f)
     free(f->oracle);
     free(f->pair_bucket);
     free(f->out);
+    free(f->held);
     free(f->ev);
     memset(f, 0, sizeof *f);
 }
@@ -263,15 +264,20 @@ static bool finish_missing(th_flow *f, int32_t idx, int64_t now_ns, const char *
     return true;
 }
 
-/* A place still in the outbox is simply never sent: the order fails, nothing reached the venue. */
+/* A place still in the outbox (or held behind a commit that is being written) is simply never
+ * sent: the order fails, nothing reached the venue. */
 static bool unsend_place(th_flow *f, int32_t idx, int64_t now_ns)
 {
-    for (int32_t i = 0; i < f->nout; i++)
-        if (f->out[i].kind == TH_SEND_PLACE && f->out[i].order == idx) {
-            f->out[i].kind = 0;
-            finish_missing(f, idx, now_ns, "cancelled before it was sent");
-            return true;
-        }
+    for (int q = 0; q < 2; q++) {
+        th_send *v = q ? f->held : f->out;
+        int32_t n = q ? f->nheld : f->nout;
+        for (int32_t i = 0; i < n; i++)
+            if (v[i].kind == TH_SEND_PLACE && v[i].order == idx) {
+                v[i].kind = 0;
+                finish_missing(f, idx, now_ns, "cancelled before it was sent");
+                return true;
+            }
+    }
     return false;
 }
 
@@ -385,34 +391,30 @@ static void send_failed(th_flow *f, int32_t idx, int64_t now_ns, const char *wha
     if (th_risk_venue_error(&f->risk, now_ns)) th_logf(TH_LOG_WARN, "circuit breaker open", "errors=%d", f->cfg.risk.breaker_errors);
 }
 
-int th_flow_flush(th_flow *f, int64_t now_ns)
+/* Send one queue (the outbox, or what a commit held). After a journal failure its places and
+ * amends are dropped (their intents may not be on disk) and the kill switch is pulled; cancels
+ * and queries still go (they only reduce risk). The queue is re-read by index on every step:
+ * pulling the kill switch pushes cancels onto the outbox, which may move it. */
+static void send_queue(th_flow *f, bool held, int64_t now_ns)
 {
-    int rc = 0;
-    if (f->jr && th_journal_pending(f->jr) && !f->failed) {
-        const char *err = NULL;
-        if (th_journal_commit(f->jr, &err) != 0) {
-            f->failed = true;
-            flow_error(f, "journal commit failed: %s", err);
-        }
-    }
+#define Q(i) ((held ? f->held : f->out)[i])
+#define QN (held ? f->nheld : f->nout)
     if (f->failed) {
-        rc = -1;
-        /* Intents not on disk must never reach the venue; cancels still go (they only reduce risk). */
         if (!f->risk.halted) {
             th_logf(TH_LOG_ERROR, "journal failed: halting", "error=\"%s\"", f->last_error);
             th_flow_kill(f, TH_RISK_HALTED, f->last_error, now_ns);
         }
-        for (int32_t i = 0; i < f->nout; i++)
-            if (f->out[i].kind == TH_SEND_PLACE || f->out[i].kind == TH_SEND_AMEND) {
-                int32_t idx = f->out[i].order;
-                if (f->out[i].kind == TH_SEND_PLACE) TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));
+        for (int32_t i = 0; i < QN; i++)
+            if (Q(i).kind == TH_SEND_PLACE || Q(i).kind == TH_SEND_AMEND) {
+                int32_t idx = Q(i).order;
+                if (Q(i).kind == TH_SEND_PLACE) TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));
                 else th_tracker_on_amended(&f->trk, idx, false, now_ns);
-                f->out[i].kind = 0;
+                Q(i).kind = 0;
             }
     }
     const th_venue_ops *ops = f->venue.ops;
-    for (int32_t i = 0; i < f->nout && ops; i++) {
-        th_send *s = &f->out[i];
+    for (int32_t i = 0; i < QN && ops; i++) {
+        th_send *s = &Q(i);
         if (!s->kind) continue;
         th_order *o = &f->trk.v[s->order];
         const th_instrument *ins = instrument_of(f, o->instrument);
@@ -444,8 +446,55 @@ int th_flow_flush(th_flow *f, int64_t now_ns)
             break;
         }
     }
-    f->nout = 0;
-    return rc;
+    if (held) f->nheld = 0;
+    else f->nout = 0;
+#undef Q
+#undef QN
+}
+
+int th_flow_commit_begin(th_flow *f, th_jbatch *b, int64_t now_ns)
+{
+    if (f->commit_out) return 0;
+    if (f->jr && !f->failed && th_journal_seal(f->jr, b)) {
+        /* The outbox waits for its records: swap it with the (empty) held queue, no copy. */
+        th_send *v = f->held;
+        int32_t cap = f->held_cap;
+        f->held = f->out;
+        f->held_cap = f->out_cap;
+        f->nheld = f->nout;
+        f->out = v;
+        f->out_cap = cap;
+        f->nout = 0;
+        f->commit_out = true;
+        return 1;
+    }
+    send_queue(f, false, now_ns);
+    return 0;
+}
+
+int th_flow_commit_end(th_flow *f, th_jbatch *b, int rc, const char *err, int64_t now_ns)
+{
+    if (rc != 0 && !f->failed) { /* before done: err may point into the batch */
+        f->failed = true;
+        flow_error(f, "journal commit failed: %s", err);
+    }
+    th_journal_done(f->jr, b, rc);
+    f->commit_out = false;
+    send_queue(f, true, now_ns);
+    return rc != 0 || f->failed ? -1 : 0;
+}
+
+int th_flow_flush(th_flow *f, int64_t now_ns)
+{
+    if (f->commit_out) return 0;
+    th_jbatch b;
+    if (th_flow_commit_begin(f, &b, now_ns)) {
+        const char *err = NULL;
+        int rc = th_journal_write(f->jr, &b, &err);
+        th_flow_commit_end(f, &b, rc, err, now_ns);
+        send_queue(f, false, now_ns); /* the kill switch's cancels, after a failure */
+    }
+    return f->failed ? -1 : 0;
 }
 
 int32_t th_flow_end_turn(th_flow *f, int64_t now_ns)

@@ -2,6 +2,8 @@
  *
  *   intent -> risk gates -> rate limits -> tracker (client id) -> journal -> outbox
  *   end of loop turn: journal commit (one fsync) -> outbox to the venue connector
+ *   (or, off the loop thread: seal the turn's records and hold its outbox -> write + fsync
+ *   elsewhere -> back on the loop: send what was held; th_flow_commit_begin / _end)
  *   venue events -> tracker -> positions/PnL -> journal -> events for the strategy
  *
  * Nothing reaches the venue before its intent is on disk: the outbox is only sent after the
@@ -83,6 +85,9 @@ typedef struct th_flow {
     th_backoff backoff;
     th_send *out;
     int32_t nout, out_cap;
+    th_send *held;                  /* the outbox of the commit that is out, sent when it is durable */
+    int32_t nheld, held_cap;
+    bool commit_out;                /* a sealed batch is being written */
     th_flow_event *ev;
     int32_t nev, ev_cap;
     double open_notional;           /* report currency, all live orders' remaining size */
@@ -117,8 +122,20 @@ typedef struct th_quotes_outcome {
 } th_quotes_outcome;
 int th_flow_quotes(th_flow *f, int32_t ins, const th_quote *targets, int32_t n, int64_t now_ns, th_quotes_outcome *res);
 
-/* End of a loop turn: commit the journal, then send the outbox. Returns -1 if the commit failed. */
+/* End of a loop turn: commit the journal, then send the outbox. Returns -1 if the commit failed.
+ * While an asynchronous commit is out it does nothing (the outbox waits its turn). */
 int th_flow_flush(th_flow *f, int64_t now_ns);
+/* The same commit in two halves, so that the write and sync can run on another thread while the
+ * loop goes on. begin: if no commit is out and the journal holds records, seal them into *b, hold
+ * the outbox, and return 1: the caller runs th_journal_write(f->jr, b) anywhere, then calls
+ * th_flow_commit_end on the loop thread. Otherwise returns 0; when no commit is out and nothing
+ * needs writing, the outbox is sent now. While a commit is out the outbox waits, so orders of a
+ * later turn never overtake an earlier turn's. end: the batch is durable (rc 0) and the held
+ * orders go to the venue, or it is not (rc -1, err) and the kill switch is pulled and none of its
+ * places or amends is ever sent (its cancels still are). Call begin again after end: records of
+ * the turns since may be waiting. */
+int th_flow_commit_begin(th_flow *f, th_jbatch *b, int64_t now_ns);
+int th_flow_commit_end(th_flow *f, th_jbatch *b, int rc, const char *err, int64_t now_ns);
 /* After the turn's events were dispatched: retire finished orders beyond the keep window (their
  * indexes in this turn's events stay valid until the end of the next turn). Returns how many. */
 int32_t th_flow_end_turn(th_flow *f, int64_t now_ns);
