@@ -14,7 +14,7 @@
 
 static const char *const TYPE_NAMES[TH_J_TYPE_MAX] = {
     "?", "session", "intent", "ack", "reject", "cancel_req", "cancelled", "expired", "fill", "missing",
-    "adopt", "amend_req", "amended", "kill", "rearm", "order", "position", "close",
+    "adopt", "amend_req", "amended", "kill", "rearm", "order", "position", "close", "seen",
 };
 
 const char *th_jtype_name(int32_t t) { return t > 0 && t < TH_J_TYPE_MAX ? TYPE_NAMES[t] : "?"; }
@@ -22,7 +22,7 @@ const char *th_jtype_name(int32_t t) { return t > 0 && t < TH_J_TYPE_MAX ? TYPE_
 /* Field ids: integers are 8 bytes, money 8 (when it fits) or 16, strings up to 255. Id 0 is never
  * written. F_DEC packs price_dec << 8 | qty_dec. */
 enum { F_SIDE = 1, F_CODE, F_REASON, F_PRICE, F_QTY, F_FILLED, F_FEE, F_COST, F_REALISED, F_NOTIONAL,
-       F_CREATED, F_SEQ, F_DEC = 20, F_DAY, F_DAY_REALISED, F_DAY_FEES, F_DAY_UNREAL,
+       F_CREATED, F_SEQ, F_AMEND_PRICE, F_AMEND_QTY, F_DEC = 20, F_DAY, F_DAY_REALISED, F_DAY_FEES, F_DAY_UNREAL,
        F_CL = 32, F_EX, F_SYMBOL, F_TRADE, F_TAG, F_TEXT };
 
 static bool is_money(uint8_t id)
@@ -109,6 +109,8 @@ int th_jrec_encode(const th_jrec *r, uint8_t *out, size_t cap)
     w_money(&w, F_DAY_REALISED, r->day_realised);
     w_money(&w, F_DAY_FEES, r->day_fees);
     w_money(&w, F_DAY_UNREAL, r->day_unrealised);
+    w_int(&w, F_AMEND_PRICE, r->amend_price);
+    w_int(&w, F_AMEND_QTY, r->amend_qty);
     w_str(&w, F_CL, r->cl_id);
     w_str(&w, F_EX, r->ex_id);
     w_str(&w, F_SYMBOL, r->symbol);
@@ -168,6 +170,8 @@ int th_jrec_decode(const uint8_t *b, size_t n, th_jrec *r)
             case F_SEQ: r->seq = x; break;
             case F_DEC: r->price_dec = (int32_t)(x >> 8 & 0xff); r->qty_dec = (int32_t)(x & 0xff); break;
             case F_DAY: r->day = x; break;
+            case F_AMEND_PRICE: r->amend_price = x; break;
+            case F_AMEND_QTY: r->amend_qty = x; break;
             default: return -1;
             }
             continue;

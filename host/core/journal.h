@@ -29,7 +29,7 @@
 #include "money.h"
 
 typedef enum th_jtype {
-    TH_J_SESSION = 1,     /* text: client id prefix; code: format version */
+    TH_J_SESSION = 1,     /* text: client id prefix; code: format version; created_ns: last fill time carried over */
     TH_J_INTENT,          /* cl_id symbol side price qty tag code(flags) */
     TH_J_ACK,             /* cl_id ex_id */
     TH_J_REJECT,          /* cl_id text */
@@ -47,6 +47,7 @@ typedef enum th_jtype {
     TH_J_POSITION,        /* carried over, or a new trading day: symbol qty cost realised fees mark
                              fills, and the day's figures (day day_realised day_fees day_unrealised) */
     TH_J_CLOSE,           /* clean end of session */
+    TH_J_SEEN,            /* carried over: text = one trade key ("client id|trade id") already counted */
     TH_J_TYPE_MAX
 } th_jtype;
 
@@ -62,14 +63,17 @@ typedef struct th_jrec {
     int64_t day;          /* TH_J_POSITION: the trading day of the day_* figures */
     /* money (money.h): notional units of the instrument's quote currency */
     th_money fee, cost, realised, notional, day_realised, day_fees, day_unrealised;
+    int64_t amend_price, amend_qty; /* TH_J_ORDER: an amend in flight when the snapshot was taken */
     char cl_id[40], ex_id[48], symbol[32], trade_id[48], tag[16];
     char text[128];
 } th_jrec;
 
 /* Version 2: money fields (fee cost realised notional day_*) are 128-bit (th_money), written in 8
  * bytes when the value fits and 16 otherwise; decimals and the trading day ride along. Version 1
- * journals (all fields 8 bytes) read exactly; a newer version is refused by name. */
-#define TH_JOURNAL_VERSION 2
+ * journals (all fields 8 bytes) read exactly; a newer version is refused by name.
+ * Version 3: the opening snapshot also carries the last fill time (SESSION created_ns), the
+ * trade-key window (SEEN records) and each live order's amend in flight (amend_price, amend_qty). */
+#define TH_JOURNAL_VERSION 3
 
 /* Records sealed for one write: the buffer belongs to the batch until th_journal_done. */
 typedef struct th_jbatch {

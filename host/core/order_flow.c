@@ -815,8 +815,13 @@ static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
         if (before == TH_ORD_PENDING_CREATE || failed) ev_ack(f, o->cl_id, v[i].ex_id); /* sends what it owes */
         else if (before == TH_ORD_PENDING_CANCEL) out_push(f, TH_SEND_CANCEL, idx, false);
         else if (before == TH_ORD_DONE) cancel_untracked(f, &v[i], "the venue reports open an order we consider finished");
+        else if (!o->ex_id[0]) ev_ack(f, o->cl_id, v[i].ex_id); /* a fill while we were away implied the ack: learn its id */
         else owed_cancel(f, idx, before, now);
         o->flags |= TH_ORD_SEEN;
+        /* An amend carried over from before the restart: its answer went to the old process, so the
+         * venue's report settles it (applied if the order rests at the amended price and size). */
+        if (o->amend_qty && o->state != TH_ORD_DONE)
+            ev_amended(f, o->cl_id, v[i].price == o->amend_price && v[i].qty == o->amend_qty, "settled by reconciliation");
     }
     /* Ours, live, and not reported open: gone while we were away (fills were applied first). */
     for (int32_t ins = 0; ins < f->trk.ins_cap; ins++)
@@ -870,8 +875,13 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
                      r->code, TH_JOURNAL_VERSION);
             return -1;
         }
+        /* the previous sessions' last fill time: "trades since" starts there, not at 0 */
+        if (r->created_ns > f->last_fill_ns) f->last_fill_ns = r->created_ns;
         return 0;
     case TH_J_CLOSE:
+        return 0;
+    case TH_J_SEEN:
+        if (th_tracker_trade_note(&f->trk, r->text) != 0) { flow_error(f, "%s", "journal: out of memory for trade keys"); return -1; }
         return 0;
     case TH_J_INTENT:
     case TH_J_ADOPT:
@@ -898,6 +908,8 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
         } else {
             o.filled = r->filled;
             o.notional_filled = r->notional;
+            o.amend_price = r->amend_price;
+            o.amend_qty = r->amend_qty;
             o.state = r->code;
             o.done_reason = r->reason;
             o.flags = (uint32_t)r->seq;
@@ -1002,8 +1014,18 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
     r.type = TH_J_SESSION;
     r.ts_ns = now_ns;
     r.code = TH_JOURNAL_VERSION;
+    r.created_ns = f->last_fill_ns;
     snprintf(r.text, sizeof r.text, "%s", f->cfg.prefix);
     jr_put(f, &r);
+    /* Every trade already counted, oldest first: the restart's "trades since" replays some of them,
+     * and so may the next restart's, however many restarts later (the window is bounded). */
+    for (int32_t k = 0; k < th_tracker_trade_count(&f->trk); k++) {
+        memset(&r, 0, sizeof r);
+        r.type = TH_J_SEEN;
+        r.ts_ns = now_ns;
+        snprintf(r.text, sizeof r.text, "%s", th_tracker_trade_key_at(&f->trk, k));
+        jr_put(f, &r);
+    }
     for (int32_t i = 0; i < f->pf.n && i < f->ins->n; i++) {
         const th_position *p = &f->pf.v[i];
         if (!p->qty && !p->realised && !p->fees && !p->fills) continue;
@@ -1026,6 +1048,8 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
             r.qty_dec = f->ins->v[o->instrument].qty_dec;
             r.created_ns = o->created_ns;
             r.seq = o->flags;
+            r.amend_price = o->amend_price;
+            r.amend_qty = o->amend_qty;
             snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
             snprintf(r.ex_id, sizeof r.ex_id, "%s", o->ex_id);
             snprintf(r.symbol, sizeof r.symbol, "%s", f->ins->v[o->instrument].symbol);

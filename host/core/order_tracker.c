@@ -354,6 +354,20 @@ static bool trade_seen_or_add(th_tracker *t, const char *key, bool *oom)
     return false;
 }
 
+const char *th_tracker_trade_key_at(const th_tracker *t, int32_t k)
+{
+    if (k < 0 || k >= t->ntrades) return NULL;
+    return t->trade_ids[(t->trade_first + k) % t->trade_cap].key;
+}
+
+int th_tracker_trade_note(th_tracker *t, const char *key)
+{
+    if (!key || !*key || strlen(key) >= TH_TRADEKEY_MAX) return 0;
+    bool oom;
+    trade_seen_or_add(t, key, &oom);
+    return oom ? -1 : 0;
+}
+
 int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int64_t qty, int64_t price,
                            int64_t now_ns)
 {
@@ -371,6 +385,13 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
     if (o->state == TH_ORD_PENDING_CREATE) { t->st.fill_before_ack++; transition(t, o, TH_ORD_OPEN, TH_DONE_NONE, now_ns); }
     else if (o->state == TH_ORD_PENDING_CANCEL) t->st.fill_after_cancel_request++;
     else if (o->state == TH_ORD_DONE) t->st.late_events++; /* a real fill is never lost, even after DONE */
+    /* Past the quantity while an amend up is in flight: the venue applied the amend and its answer
+     * is still on the way (or was lost with a restart); the fill is real, so the amend is too. */
+    if (o->filled + qty > o->qty && o->amend_qty > o->qty) {
+        o->qty = o->amend_qty;
+        o->price = o->amend_price;
+        t->st.fill_implied_amend++;
+    }
     if (o->filled + qty > o->qty) { t->st.overfill_refused++; qty = o->qty - o->filled; }
     if (qty > 0) {
         o->filled += qty;

@@ -7,7 +7,8 @@
  * state and resolved by rule, and each anomaly is counted (never dropped):
  *   - a fill before the ack implies the ack;
  *   - a fill after a cancel request still counts (the cancel lost the race);
- *   - fills are idempotent by (order, trade id), and filled never exceeds quantity (excess refused);
+ *   - fills are idempotent by (order, trade id), and filled never exceeds quantity (excess refused),
+ *     except that a fill past it while an amend up is in flight implies that amend;
  *   - an ack or fill for an unknown id is reported to the caller, who adopts or cancels it;
  *   - PENDING_* older than the timeout are listed for a venue query (th_tracker_due);
  *   - an ack, or a fill that leaves it resting, for an order DONE as failed (the venue had said it
@@ -85,7 +86,7 @@ typedef struct th_live_set { th_live *v; int32_t n, cap; } th_live_set;
 typedef struct th_tracker_stats {
     uint64_t created, acked, filled_events, done[6];
     uint64_t fill_before_ack, fill_after_cancel_request, duplicate_fills, duplicate_acks, late_events,
-        unknown_events, overfill_refused, adopted, retired, revived;
+        unknown_events, overfill_refused, fill_implied_amend, adopted, retired, revived;
 } th_tracker_stats;
 
 typedef struct th_trade_key { char key[TH_TRADEKEY_MAX]; } th_trade_key;
@@ -151,6 +152,12 @@ int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, 
 /* Whether a fill with this trade id was applied to the order with this client id (also after the
  * order was retired, within the trade-key window). */
 bool th_tracker_trade_seen(const th_tracker *t, const char *cl_id, const char *trade_id);
+/* The trade-key window, oldest first (the journal's opening snapshot carries it, so a restart's
+ * "trades since" replay is recognised however many restarts ago the fill was counted), and its
+ * restore: a key noted again is a no-op. th_tracker_trade_note returns -1 only when out of memory. */
+static inline int32_t th_tracker_trade_count(const th_tracker *t) { return t->ntrades; }
+const char *th_tracker_trade_key_at(const th_tracker *t, int32_t k);
+int th_tracker_trade_note(th_tracker *t, const char *key);
 
 /* End of a loop turn: bump the epoch, then retire DONE orders (oldest first) that finished at least
  * one full turn ago (so an index in this turn's events is never reused under its reader) and are

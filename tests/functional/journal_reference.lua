@@ -38,9 +38,10 @@ local function i64(s, i)
 end
 
 local TYPES = { "session", "intent", "ack", "reject", "cancel_req", "cancelled", "expired", "fill", "missing", "adopt",
-                "amend_req", "amended", "kill", "rearm", "order", "position", "close" }
+                "amend_req", "amended", "kill", "rearm", "order", "position", "close", "seen" }
 local INTS = { [1] = "side", [2] = "code", [3] = "reason", [4] = "price", [5] = "qty", [6] = "filled", [7] = "fee",
-               [8] = "cost", [9] = "realised", [10] = "notional", [11] = "created", [12] = "seq" }
+               [8] = "cost", [9] = "realised", [10] = "notional", [11] = "created", [12] = "seq", [13] = "amend_price",
+               [14] = "amend_qty" }
 local STRS = { [32] = "cl", [33] = "ex", [34] = "symbol", [35] = "trade", [36] = "tag", [37] = "text" }
 
 local records, torn, off = {}, false, 1
@@ -82,13 +83,15 @@ for _, r in ipairs(records) do
     local states = { [0] = "pending_create", "open", "pending_cancel", "done" }
     local reasons = { [0] = "none", "filled", "cancelled", "rejected", "expired", "failed" }
     orders[r.cl] = { symbol = r.symbol, side = r.side, price = r.price, qty = r.qty, filled = r.filled,
-                     state = states[r.code], reason = reasons[r.reason] }
+                     state = states[r.code], reason = reasons[r.reason],
+                     amend = r.amend_qty ~= 0 and { r.amend_price, r.amend_qty } or nil }
   elseif t == "adopt" then
     orders[r.cl] = { symbol = r.symbol, side = r.side, price = r.price, qty = r.qty, filled = r.filled,
                      state = r.filled == r.qty and "done" or "open", reason = r.filled == r.qty and "filled" or "none" }
   elseif t == "position" then
     positions[r.symbol] = r.qty
     carried[r.symbol] = r.qty
+  elseif t == "seen" then trades[r.text] = true -- a trade counted in an earlier session
   elseif t == "kill" then halted = true
   elseif t == "rearm" then halted = false
   elseif o then
@@ -118,6 +121,8 @@ for _, r in ipairs(records) do
       if not trades[key] then
         trades[key] = true
         if o.state == "pending_create" then o.state = "open" end
+        -- past the size while an amend up is in flight: the venue applied that amend
+        if o.filled + r.qty > o.qty and o.amend and o.amend[2] > o.qty then o.price, o.qty = o.amend[1], o.amend[2] end
         local q = math.min(r.qty, o.qty - o.filled)
         if q > 0 then
           o.filled = o.filled + q
