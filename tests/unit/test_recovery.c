@@ -20,6 +20,10 @@
 
 #define S 1000000000LL
 #define NINS 2
+/* Real magnitudes: BTC near 100,000 with 8 + 8 decimals (notionals far past int64), written as
+ * prices of 49,990.0 at one decimal and sizes in 0.01 units, scaled. */
+#define P(x) ((int64_t)(x) * 20000000LL)
+#define Q(x) ((int64_t)(x) * 1000000LL)
 
 static th_instruments INS;
 static th_test_venue V;
@@ -28,14 +32,14 @@ static th_journal J;
 static bool UP;
 static int GEN;          /* journal generation: <dir>/<GEN>.thj */
 static char DIR_[128];
-static int64_t BID = 499900, ASK = 500100;
+static int64_t BID = P(499900), ASK = P(500100);
 
 static int market(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health)
 {
     (void)ctx;
     if (ins < 0) return -1;
-    *bid = BID + ins * 1000;
-    *ask = ASK + ins * 1000;
+    *bid = BID + P(ins * 1000);
+    *ask = ASK + P(ins * 1000);
     *health = TH_BOOK_OK;
     return 0;
 }
@@ -46,11 +50,11 @@ static void add_instrument(const char *sym)
     memset(&x, 0, sizeof x);
     snprintf(x.symbol, sizeof x.symbol, "%s", sym);
     snprintf(x.quote, sizeof x.quote, "USD");
-    x.price_dec = 1;
-    x.qty_dec = 4;
-    x.tick = 1;
-    x.lot = 1;
-    x.min_qty = 10;
+    x.price_dec = 8;
+    x.qty_dec = 8;
+    x.tick = P(1);
+    x.lot = Q(1);
+    x.min_qty = Q(10);
     x.online = true;
     th_instruments_put(&INS, &x);
 }
@@ -184,7 +188,8 @@ static void settle(void)
 /* The host's state against the venue's own record. */
 static void assert_venue_agrees(const char *when)
 {
-    int64_t pos[NINS] = {0}, fees[NINS] = {0};
+    int64_t pos[NINS] = {0};
+    th_money fees[NINS] = {0};
     for (int32_t i = 0; i < V.ntrades; i++) {
         int k = th_instruments_find(&INS, V.trades[i].symbol, strlen(V.trades[i].symbol));
         pos[k] += V.trades[i].side == TH_BID ? V.trades[i].qty : -V.trades[i].qty;
@@ -194,9 +199,12 @@ static void assert_venue_agrees(const char *when)
         if (F.pf.v[k].qty != pos[k])
             fail_msg("%s: %s position %lld, the venue's trades say %lld", when, INS.v[k].symbol, (long long)F.pf.v[k].qty,
                      (long long)pos[k]);
-        if (F.pf.v[k].fees != fees[k])
-            fail_msg("%s: %s fees %lld, the venue's trades say %lld", when, INS.v[k].symbol, (long long)F.pf.v[k].fees,
-                     (long long)fees[k]);
+        if (F.pf.v[k].fees != fees[k]) {
+            char a[64], b[64];
+            th_money_format(F.pf.v[k].fees, 16, a, sizeof a);
+            th_money_format(fees[k], 16, b, sizeof b);
+            fail_msg("%s: %s fees %s, the venue's trades say %s", when, INS.v[k].symbol, a, b);
+        }
     }
     int32_t open = 0;
     for (int32_t i = 0; i < V.norders; i++) {
@@ -233,24 +241,24 @@ static int32_t place(int32_t ins, int32_t side, int64_t px, int64_t qty)
 static void three_restarts_count_every_fill_once(void **st)
 {
     (void)st;
-    int32_t a = place(0, TH_BID, 499000, 100), b = place(0, TH_ASK, 501000, 1000), c = place(1, TH_BID, 500000, 500);
+    int32_t a = place(0, TH_BID, P(499000), Q(100)), b = place(0, TH_ASK, P(501000), Q(1000)), c = place(1, TH_BID, P(500000), Q(500));
     turn();
     char cl_a[40], cl_b[40], cl_c[40];
     snprintf(cl_a, sizeof cl_a, "%s", F.trk.v[a].cl_id);
     snprintf(cl_b, sizeof cl_b, "%s", F.trk.v[b].cl_id);
     snprintf(cl_c, sizeof cl_c, "%s", F.trk.v[c].cl_id);
-    assert_int_equal(th_test_venue_fill(&V, cl_a, 40, 499000), 0); /* partial */
-    assert_int_equal(th_test_venue_fill(&V, cl_c, 500, 500000), 0); /* full */
+    assert_int_equal(th_test_venue_fill(&V, cl_a, Q(40), P(499000)), 0); /* partial */
+    assert_int_equal(th_test_venue_fill(&V, cl_c, Q(500), P(500000)), 0); /* full */
     turn();
     assert_venue_agrees("session 1");
 
     restart(false); /* crash */
     assert_venue_agrees("after restart 1");
-    assert_int_equal(F.trk.v[th_tracker_find_cl(&F.trk, cl_a)].filled, 40);
+    assert_int_equal(F.trk.v[th_tracker_find_cl(&F.trk, cl_a)].filled, Q(40));
     /* while up: a partial fill of b, our cancel of a */
-    assert_int_equal(th_test_venue_fill(&V, cl_b, 300, 501000), 0);
+    assert_int_equal(th_test_venue_fill(&V, cl_b, Q(300), P(501000)), 0);
     assert_int_equal(th_flow_cancel(&F, th_tracker_find_cl(&F.trk, cl_a), th_clock_ns()), 0);
-    int32_t d = place(1, TH_ASK, 503000, 200);
+    int32_t d = place(1, TH_ASK, P(503000), Q(200));
     turn();
     char cl_d[40];
     snprintf(cl_d, sizeof cl_d, "%s", F.trk.v[d].cl_id);
@@ -258,10 +266,10 @@ static void three_restarts_count_every_fill_once(void **st)
 
     restart(true); /* clean stop */
     assert_venue_agrees("after restart 2");
-    assert_int_equal(F.trk.v[th_tracker_find_cl(&F.trk, cl_b)].filled, 300);
+    assert_int_equal(F.trk.v[th_tracker_find_cl(&F.trk, cl_b)].filled, Q(300));
     /* while down: d fills in part, b is cancelled by the venue */
     down(false);
-    assert_int_equal(th_test_venue_fill(&V, cl_d, 50, 503000), 0);
+    assert_int_equal(th_test_venue_fill(&V, cl_d, Q(50), P(503000)), 0);
     assert_int_equal(th_test_venue_cancel(&V, cl_b), 0);
     th_flow_free(&DOWN);
     GEN++;
@@ -269,13 +277,13 @@ static void three_restarts_count_every_fill_once(void **st)
     assert_venue_agrees("after restart 3");
     int32_t kd = th_tracker_find_cl(&F.trk, cl_d);
     assert_true(kd >= 0);
-    assert_int_equal(F.trk.v[kd].filled, 50);
+    assert_int_equal(F.trk.v[kd].filled, Q(50));
 
     restart(false); /* and one more, straight after the last */
     assert_venue_agrees("after restart 4");
-    assert_int_equal(F.pf.v[0].qty, 40 - 300);
-    assert_int_equal(F.pf.v[1].qty, 500 - 50);
-    assert_int_equal(F.trk.v[th_tracker_find_cl(&F.trk, cl_d)].filled, 50);
+    assert_int_equal(F.pf.v[0].qty, Q(40 - 300));
+    assert_int_equal(F.pf.v[1].qty, Q(500 - 50));
+    assert_int_equal(F.trk.v[th_tracker_find_cl(&F.trk, cl_d)].filled, Q(50));
     assert_int_equal(F.st.adopted, 0);
 }
 
@@ -286,31 +294,31 @@ static void three_restarts_count_every_fill_once(void **st)
 static void amend_in_flight_at_a_crash(void **st)
 {
     (void)st;
-    int32_t a = place(0, TH_BID, 499000, 100), b = place(1, TH_BID, 500000, 100);
+    int32_t a = place(0, TH_BID, P(499000), Q(100)), b = place(1, TH_BID, P(500000), Q(100));
     turn();
     char cl_a[40], cl_b[40];
     snprintf(cl_a, sizeof cl_a, "%s", F.trk.v[a].cl_id);
     snprintf(cl_b, sizeof cl_b, "%s", F.trk.v[b].cl_id);
-    th_quote qa = {.side = TH_BID, .price = 498000, .qty = 300}, qb = {.side = TH_BID, .price = 499000, .qty = 400};
+    th_quote qa = {.side = TH_BID, .price = P(498000), .qty = Q(300)}, qb = {.side = TH_BID, .price = P(499000), .qty = Q(400)};
     th_quotes_outcome res;
     assert_int_equal(th_flow_quotes(&F, 0, &qa, 1, th_clock_ns(), &res), 0);
     assert_int_equal(th_flow_quotes(&F, 1, &qb, 1, th_clock_ns(), &res), 0);
     th_flow_flush(&F, th_clock_ns()); /* the amends are sent... */
     assert_int_equal(F.st.amends_sent, 2);
     down(false);                      /* ...and the host dies before the answers */
-    assert_int_equal(th_test_venue_find(&V, cl_a)->o.qty, 300);
-    assert_int_equal(th_test_venue_fill(&V, cl_a, 250, 498000), 0); /* past the old size */
-    assert_int_equal(th_test_venue_fill(&V, cl_b, 100, 499000), 0); /* exactly the old size */
+    assert_int_equal(th_test_venue_find(&V, cl_a)->o.qty, Q(300));
+    assert_int_equal(th_test_venue_fill(&V, cl_a, Q(250), P(498000)), 0); /* past the old size */
+    assert_int_equal(th_test_venue_fill(&V, cl_b, Q(100), P(499000)), 0); /* exactly the old size */
     th_flow_free(&DOWN);
     GEN++;
     up();
     settle();
     assert_venue_agrees("after the restart");
-    assert_int_equal(F.pf.v[0].qty, 250);
-    assert_int_equal(F.pf.v[1].qty, 100);
+    assert_int_equal(F.pf.v[0].qty, Q(250));
+    assert_int_equal(F.pf.v[1].qty, Q(100));
     const th_order *oa = &F.trk.v[th_tracker_find_cl(&F.trk, cl_a)];
-    assert_int_equal(oa->qty, 300);
-    assert_int_equal(oa->price, 498000);
+    assert_int_equal(oa->qty, Q(300));
+    assert_int_equal(oa->price, P(498000));
     assert_int_equal(oa->amend_qty, 0); /* settled */
     assert_true(th_order_live(oa));
     /* b: finished here at the old size, so the order the venue still rests is cancelled */
@@ -332,7 +340,7 @@ static uint64_t rnd(void)
 static int64_t price_for(int32_t ins, int32_t side) /* resting, inside the band, off the touch */
 {
     int64_t off = 200 + (int64_t)(rnd() % 400) * 10;
-    return (side == TH_BID ? 499900 - off : 500100 + off) + ins * 1000;
+    return P((side == TH_BID ? 499900 - off : 500100 + off) + ins * 1000);
 }
 
 /* What the venue does on its own: fill (part of) a resting order, cancel one, or re-send an old
@@ -344,7 +352,7 @@ static void venue_step(void)
         if (V.orders[(at + k) % V.norders].o.open) o = &V.orders[(at + k) % V.norders];
     switch (rnd() % 5) {
     case 0: case 1: case 2:
-        if (o) th_test_venue_fill(&V, o->o.cl_id, 1 + (int64_t)(rnd() % 300), o->o.price);
+        if (o) th_test_venue_fill(&V, o->o.cl_id, Q(1 + (int64_t)(rnd() % 300)), o->o.price);
         break;
     case 3:
         if (o) th_test_venue_cancel(&V, o->o.cl_id);
@@ -362,7 +370,7 @@ static void host_step(void)
     switch (rnd() % 10) {
     case 0: case 1: {
         int32_t side = (int32_t)(rnd() % 2);
-        th_flow_place(&F, ins, side, price_for(ins, side), 10 + (int64_t)(rnd() % 500), true, "r", now, &idx);
+        th_flow_place(&F, ins, side, price_for(ins, side), Q(10 + (int64_t)(rnd() % 500)), true, "r", now, &idx);
         break;
     }
     case 2:
@@ -375,7 +383,7 @@ static void host_step(void)
         for (int32_t i = 0; i < n; i++) {
             q[i].side = i;
             q[i].price = price_for(ins, i);
-            q[i].qty = 10 + (int64_t)(rnd() % 500);
+            q[i].qty = Q(10 + (int64_t)(rnd() % 500));
         }
         th_quotes_outcome res;
         th_flow_quotes(&F, ins, q, n, now, &res);
