@@ -50,7 +50,6 @@ int32_t th_instruments_find(const th_instruments *r, const char *sym, size_t len
 /* Load the venue's own instrument JSON (a document, or a recording line holding one). Returns the
  * number loaded, or -1 with a static message in *err. */
 int th_instruments_load_json(th_instruments *r, const char *json, size_t len, const char **err);
-int th_instruments_load_file(th_instruments *r, const char *path, const char **err);
 
 const char *th_venue_name(th_venue_id v);
 int th_venue_parse(const char *name, th_venue_id *out);

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include "crc32.h"
 
-#include "../feed/recording.h"
+#include "file_read.h"
 
 
 static const char *const TYPE_NAMES[TH_J_TYPE_MAX] = {

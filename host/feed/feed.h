@@ -18,6 +18,7 @@
 #include "../core/book.h"
 #include "../core/instrument.h"
 #include "../core/json.h"
+#include "instrument_file.h"
 
 typedef struct th_trade_ev {
     int64_t price, qty; /* instrument units */

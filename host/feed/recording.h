@@ -45,7 +45,4 @@ void th_recording_close(th_recording *r);
 /* Parse one line (no newline) into a record; returns 0, or -1 if it fits no format. */
 int th_recording_parse_line(char *line, size_t len, th_record *out);
 
-/* Whole file (gzip or plain) into a malloc'd NUL-terminated buffer. */
-int th_read_file(const char *path, char **out, size_t *len, const char **err);
-
 #endif

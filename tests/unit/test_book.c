@@ -15,7 +15,7 @@
 #include "../../host/core/crc32.h"
 #include "../../host/core/decimal.h"
 #include "../../host/core/json.h"
-#include "../../host/feed/recording.h"
+#include "../../host/core/file_read.h"
 
 /* The v2 worked example in tests/data/vectors/kraken-book-checksum.json, read from the file. */
 static void kraken_checksum_official_vector(void **st)

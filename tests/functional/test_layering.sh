@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The layers of host/ (docs/architecture.md): the core is plain C that reaches up into nothing —
+# no feed, venue, app or Lua code, no libuv, LuaJIT or libwebsockets. A test, so that a shortcut
+# across the layers fails CI instead of waiting for a review. Also checks the objects: no core
+# object calls a th_ function defined above the core.
+source "$(dirname "$0")/lib.sh"
+cd "$TH_HOME"
+
+bad=$(grep -nE '#include *"\.\./(feed|venues|app|lua)/|#include *<(uv|lua|luajit|lauxlib|lualib|libwebsockets)[^>]*\.h>' host/core/*.c host/core/*.h || true)
+[ -z "$bad" ] || fail "host/core includes a higher layer or a loop/Lua library:
+$bad"
+pass "host/core includes nothing from feed, venues, app or lua, nor libuv/LuaJIT/libwebsockets"
+
+# Every th_ symbol the core's objects use must be defined by the core's objects: a th_ symbol
+# defined only elsewhere (feed, venues, app, lua) is a call up across the layers.
+objs=$(ls "$TH_BUILD"/CMakeFiles/thcore_obj.dir/host/core/*.o)
+[ -n "$objs" ] || fail "no core objects under $TH_BUILD"
+nm -u $objs | awk '$1 == "U" && $2 ~ /^th_/ { print $2 }' | sort -u >"$T/used"
+nm --defined-only $objs | awk 'NF == 3 && $3 ~ /^th_/ { print $3 }' | sort -u >"$T/defined"
+up=$(comm -23 "$T/used" "$T/defined")
+[ -z "$up" ] || fail "the core calls th_ functions defined outside it: $up"
+pass "every th_ function the core calls is defined in the core ($(wc -l <"$T/used") used, $(wc -l <"$T/defined") defined)"
