@@ -43,7 +43,10 @@ typedef struct session_feed {
     double speed;
     int64_t first_ts, start_mono;
     int64_t stale_ns;
-    bool *wanted;            /* by instrument index: a configured, enabled pair */
+    bool *wanted;            /* by instrument index (nwanted of them): a configured, enabled pair */
+    int32_t nwanted;
+    bool wanted_logged;      /* start-up done: later changes are instrument updates */
+    char instruments_path[256];
     health_ev hq[HEALTH_QUEUE];
     int hq_n;
     uint64_t hq_dropped, book_events, frames_rejected;
@@ -191,14 +194,53 @@ static void feed_on_health(void *ctx, th_feed *f, int32_t sym, int32_t old_h, in
     s->mf.hq[s->mf.hq_n++] = (health_ev){sym, new_h, reason};
 }
 
+static bool is_wanted(const session_feed *m, int32_t i) { return i >= 0 && i < m->nwanted && m->wanted[i]; }
+
+/* The configured, enabled pairs by instrument index, sized to the registry. Run at start and
+ * again whenever the registry has grown (an instrument update added pairs): a configured pair
+ * whose instrument data only arrives then starts getting market events, and the order side grows
+ * its own per-instrument arrays with it (th_trading_sync_instruments). */
+static int wanted_sync(session *s)
+{
+    session_feed *m = &s->mf;
+    int32_t n = m->feed.instruments.n, old = m->nwanted;
+    if (m->wanted && n <= old) return 0;
+    bool *w = realloc(m->wanted, sizeof *w * (size_t)(n > 0 ? n : 1));
+    if (!w) return -1;
+    memset(w + old, 0, sizeof *w * (size_t)((n > 0 ? n : 1) - old));
+    m->wanted = w;
+    m->nwanted = n;
+    int npairs = th_lua_cfg_pair_count(&s->lua);
+    for (int i = 0; i < npairs; i++) {
+        char sym[64];
+        bool enabled;
+        if (!th_lua_cfg_pair_symbol(&s->lua, i, sym, sizeof sym, &enabled) || !enabled) continue;
+        int32_t idx = th_instruments_find(&m->feed.instruments, sym, strlen(sym));
+        if (idx < 0) {
+            if (!m->wanted_logged)
+                th_logf(TH_LOG_ERROR, "pair has no instrument data: it gets no market events until an instrument update adds it",
+                        "symbol=%s instruments=%s", sym, m->instruments_path);
+            continue;
+        }
+        if (idx < old) continue;
+        m->wanted[idx] = true;
+        th_feed_symbol_at(&m->feed, idx);
+        if (m->wanted_logged) th_logf(TH_LOG_INFO, "pair added by an instrument update: it gets market events", "symbol=%s", sym);
+    }
+    m->wanted_logged = true;
+    th_trading_sync_instruments(&s->tr);
+    return 0;
+}
+
 /* After a batch of frames: health events in order, then one on_book per changed wanted pair. */
 static void dispatch_market(session *s)
 {
     session_feed *m = &s->mf;
     lua_State *L = s->lua.L;
+    if (wanted_sync(s) != 0) th_logf(TH_LOG_ERROR, "out of memory growing the pair table", NULL);
     for (int i = 0; i < m->hq_n; i++) {
         health_ev *e = &m->hq[i];
-        if (!m->wanted[e->sym]) continue;
+        if (!is_wanted(m, e->sym)) continue;
         lua_pushstring(L, m->feed.instruments.v[e->sym].symbol);
         lua_pushstring(L, th_book_health_name(e->health));
         lua_pushstring(L, e->reason ? e->reason : "");
@@ -209,7 +251,7 @@ static void dispatch_market(session *s)
         th_feed_symbol *fs = m->feed.sym[i];
         if (!fs || !fs->dirty) continue;
         fs->dirty = false;
-        if (!m->wanted[i]) continue;
+        if (!is_wanted(m, i)) continue;
         th_trading_mark(&s->tr, i);
         m->book_events++;
         th_metric_inc(s->m_book_events);
@@ -323,21 +365,8 @@ static int feed_open(session *s, const th_session_opts *o, const char **err)
     if (th_instruments_load_file(&m->feed.instruments, th_session_path(o->home, ipath, resolved, sizeof resolved), err) <= 0)
         return -1;
     if (th_recording_open(&m->rec, th_session_path(o->home, buf, resolved, sizeof resolved), err) != 0) return -1;
-    m->wanted = calloc((size_t)m->feed.instruments.n + 1, sizeof *m->wanted);
-    if (!m->wanted) { *err = "out of memory"; return -1; }
-    int npairs = th_lua_cfg_pair_count(&s->lua);
-    for (int i = 0; i < npairs; i++) {
-        char sym[64];
-        bool enabled;
-        if (!th_lua_cfg_pair_symbol(&s->lua, i, sym, sizeof sym, &enabled) || !enabled) continue;
-        int32_t idx = th_instruments_find(&m->feed.instruments, sym, strlen(sym));
-        if (idx < 0) {
-            th_logf(TH_LOG_ERROR, "pair has no instrument data: it gets no market events", "symbol=%s instruments=%s", sym, ipath);
-            continue;
-        }
-        m->wanted[idx] = true;
-        th_feed_symbol_at(&m->feed, idx);
-    }
+    snprintf(m->instruments_path, sizeof m->instruments_path, "%s", ipath);
+    if (wanted_sync(s) != 0) { *err = "out of memory"; return -1; }
     th_market_add(&m->feed);
     char pace[16];
     th_lua_cfg_string(&s->lua, "venue.pace", pace, sizeof pace);

@@ -132,14 +132,16 @@ static void load_limits(th_lua *lua, th_flow_cfg *c)
     c->exec.amend = th_lua_cfg_bool(lua, "quotes.amend", true);
 }
 
-/* Per-pair limits in instrument units: the global default, overridden by the pair's own keys. */
-static void load_pair_limits(th_trading *t, th_lua *lua)
+/* Per-pair limits in instrument units, for instruments [from, n): the global default, overridden
+ * by the pair's own keys. Run again for instruments an instrument update adds. */
+static void load_pair_limits(th_trading *t, th_lua *lua, int32_t from)
 {
     const th_instruments *ins = t->flow.ins;
     int n = th_lua_cfg_pair_count(lua);
     double max_size = th_lua_cfg_number(lua, "risk.max_order_size", 0), max_pos = th_lua_cfg_number(lua, "risk.max_position", 0);
-    for (int32_t i = 0; i < ins->n; i++) {
+    for (int32_t i = from; i < ins->n; i++) {
         th_pair_limits *pl = th_risk_pair(&t->flow.risk, i);
+        if (!pl) continue;
         if (max_size > 0) th_dec_from_double(max_size, ins->v[i].qty_dec, &pl->max_order_qty);
         if (max_pos > 0) th_dec_from_double(max_pos, ins->v[i].qty_dec, &pl->max_position);
     }
@@ -148,8 +150,9 @@ static void load_pair_limits(th_trading *t, th_lua *lua)
         bool enabled;
         if (!th_lua_cfg_pair_symbol(lua, p, sym, sizeof sym, &enabled)) continue;
         int32_t i = th_instruments_find(ins, sym, strlen(sym));
-        if (i < 0) continue;
+        if (i < from) continue;
         th_pair_limits *pl = th_risk_pair(&t->flow.risk, i);
+        if (!pl) continue;
         pair_limit(lua, "max_order_size", p, 0, ins->v[i].qty_dec, &pl->max_order_qty);
         pair_limit(lua, "min_order_size", p, 0, ins->v[i].qty_dec, &pl->min_order_qty);
         pair_limit(lua, "max_position", p, 0, ins->v[i].qty_dec, &pl->max_position);
@@ -157,6 +160,45 @@ static void load_pair_limits(th_trading *t, th_lua *lua)
         snprintf(path, sizeof path, "pairs.%d.max_open_orders", p + 1);
         pl->max_open_orders = (int32_t)th_lua_cfg_number(lua, path, pl->max_open_orders);
     }
+}
+
+/* Portfolio totals in one currency: each quote currency's rate from risk.rates (1 for the report
+ * currency itself; a missing rate is 1 with a warning, never silently wrong twice). For the quote
+ * currencies of instruments [from, n) the flow has no rate for yet. */
+static void load_rates(th_trading *t, th_lua *lua, int32_t from)
+{
+    const th_instruments *ins = t->flow.ins;
+    for (int32_t i = from; i < ins->n; i++) {
+        const char *q = ins->v[i].quote;
+        if (!q[0] || strcmp(q, t->currency) == 0 || th_flow_has_rate(&t->flow, q)) continue;
+        char path[64];
+        snprintf(path, sizeof path, "risk.rates.%s", q);
+        double rate = th_lua_cfg_number(lua, path, 0);
+        if (rate <= 0) {
+            rate = 1;
+            if (t->flow.cfg.risk.budget > 0)
+                th_logf(TH_LOG_WARN, "no rate for a quote currency: counted 1:1 in portfolio totals", "currency=%s report=%s key=%s", q,
+                        t->currency, path);
+        }
+        th_flow_set_rate(&t->flow, q, rate);
+    }
+}
+
+/* The registry grew (an instrument update added pairs): the flow's arrays grow, and the new
+ * instruments get the config's limits and rates as if they had been there at start. */
+void th_trading_sync_instruments(th_trading *t)
+{
+    if (!t->active || t->flow.ins->n <= t->nins_config) return;
+    int32_t from = t->nins_config;
+    if (th_flow_grow(&t->flow, th_clock_ns()) != 0) {
+        th_logf(TH_LOG_ERROR, "instruments grew but the order side could not: orders on the new ones are refused", "instruments=%d",
+                t->flow.ins->n);
+        return;
+    }
+    load_pair_limits(t, t->lua, from);
+    load_rates(t, t->lua, from);
+    t->nins_config = t->flow.ins->n;
+    th_logf(TH_LOG_INFO, "instruments grew: the order side follows", "from=%d to=%d", from, t->flow.ins->n);
 }
 
 int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, th_feed *feed,
@@ -210,8 +252,12 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
         if (th_flow_init(&t->flow, &c, ins, v, NULL, th_clock_ns(), err) != 0) return -1;
         th_flow_set_market(&t->flow, market_top, t);
         if (t->have_tv) t->tv.ev = th_flow_venue_events(&t->flow);
-        load_pair_limits(t, lua);
+        t->lua = lua;
         snprintf(t->currency, sizeof t->currency, "USD");
+        th_lua_cfg_string(lua, "risk.currency", t->currency, sizeof t->currency);
+        load_pair_limits(t, lua, 0);
+        load_rates(t, lua, 0);
+        t->nins_config = ins->n;
         t->active = true;
         th_logf(TH_LOG_INFO, "order flow ready (backtest: no journal, no recovery)", "venue=%s prefix=%s", venue, c.prefix);
         return 0;
@@ -235,27 +281,12 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
     if (th_flow_init(&t->flow, &c, ins, v, NULL, th_clock_ns(), err) != 0) return -1;
     th_flow_set_market(&t->flow, market_top, t);
     if (t->have_tv) t->tv.ev = th_flow_venue_events(&t->flow);
-    load_pair_limits(t, lua);
-    /* Portfolio totals in one currency: each quote currency's rate from risk.rates (1 for the
-     * report currency itself; a missing rate is 1 with a warning, never silently wrong twice). */
+    t->lua = lua;
     snprintf(t->currency, sizeof t->currency, "USD");
     th_lua_cfg_string(lua, "risk.currency", t->currency, sizeof t->currency);
-    for (int32_t i = 0; i < ins->n; i++) {
-        const char *q = ins->v[i].quote;
-        bool seen = false;
-        for (int32_t k = 0; k < i && !seen; k++) seen = strcmp(ins->v[k].quote, q) == 0;
-        if (seen || !q[0] || strcmp(q, t->currency) == 0) continue;
-        char path[64];
-        snprintf(path, sizeof path, "risk.rates.%s", q);
-        double rate = th_lua_cfg_number(lua, path, 0);
-        if (rate <= 0) {
-            rate = 1;
-            if (c.risk.budget > 0)
-                th_logf(TH_LOG_WARN, "no rate for a quote currency: counted 1:1 in portfolio totals", "currency=%s report=%s key=%s", q,
-                        t->currency, path);
-        }
-        th_flow_set_rate(&t->flow, q, rate);
-    }
+    load_pair_limits(t, lua, 0);
+    load_rates(t, lua, 0);
+    t->nins_config = ins->n;
     t->active = true;
     if (have_prev) {
         th_journal_scan scan;
@@ -425,9 +456,14 @@ void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat)
 
 static const char *const NO_FLOW = "no order flow in this session (the config has no instruments for orders)";
 
+/* An instrument the order side covers: if the registry grew since the last sync (a strategy
+ * callback can run before the session's), the flow grows first, so no per-instrument array is
+ * ever indexed past its end. */
 static int32_t find_symbol(th_trading *t, const char *symbol)
 {
-    return symbol ? th_instruments_find(t->flow.ins, symbol, strlen(symbol)) : -1;
+    int32_t i = symbol ? th_instruments_find(t->flow.ins, symbol, strlen(symbol)) : -1;
+    if (i >= t->nins_config) th_trading_sync_instruments(t);
+    return i < t->flow.nins ? i : -1;
 }
 
 int th_risk_reason_name(int32_t reason, const char **name)
@@ -485,7 +521,7 @@ int th_risk_set_oracle(const char *symbol, double price, const char **err)
     if (i < 0) { *err = "unknown symbol"; return -1; }
     int64_t v = 0;
     if (price != 0 && th_dec_from_double(price, t->flow.ins->v[i].price_dec, &v) != 0) { *err = "price is not a finite number"; return -1; }
-    t->flow.oracle[i] = v;
+    if (th_flow_set_oracle(&t->flow, i, v) != 0) { *err = "unknown symbol"; return -1; }
     return 0;
 }
 

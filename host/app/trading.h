@@ -31,6 +31,8 @@ typedef struct th_trading {
     th_feed *feed;               /* books for the gates and paper fills; may be NULL */
     char journal_path[512];
     char currency[16];
+    th_lua *lua;                 /* the config, for instruments added after start */
+    int32_t nins_config;         /* instruments the config's limits and rates were applied to */
     th_flow_event *events;       /* the batch being dispatched (swapped with the flow's queue) */
     int32_t events_cap;
     bool async_commit;           /* storage.fsync = "turn": write + sync on the thread pool */
@@ -54,6 +56,9 @@ void th_trading_turn(th_trading *t);
 /* After the turn's events were dispatched: finished orders beyond the keep window are retired. */
 void th_trading_end_turn(th_trading *t);
 void th_trading_tick(th_trading *t);
+/* The instrument registry grew (an instrument update): every per-instrument array of the order
+ * side grows, and the new instruments get the config's pair limits and currency rates. */
+void th_trading_sync_instruments(th_trading *t);
 void th_trading_mark(th_trading *t, int32_t ins);
 /* Cancel everything (graceful stop); returns the live count left. */
 int32_t th_trading_cancel_all(th_trading *t);

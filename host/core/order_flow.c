@@ -42,21 +42,67 @@ int th_flow_init(th_flow *f, const th_flow_cfg *cfg, const th_instruments *ins, 
     f->ins = ins;
     f->venue = venue;
     f->jr = jr;
-    int32_t n = ins->n > 0 ? ins->n : 1;
-    if (th_tracker_init(&f->trk, cfg->prefix) != 0 || th_portfolio_init(&f->pf, n) != 0 ||
-        th_risk_init(&f->risk, &cfg->risk, n) != 0) {
+    if (th_tracker_init(&f->trk, cfg->prefix) != 0 || th_portfolio_init(&f->pf, 1) != 0 ||
+        th_risk_init(&f->risk, &cfg->risk, 1) != 0) {
         *err = "out of memory";
         return -1;
     }
-    f->oracle = calloc((size_t)n, sizeof *f->oracle);
-    f->pair_bucket = calloc((size_t)n, sizeof *f->pair_bucket);
-    if (!f->oracle || !f->pair_bucket) { *err = "out of memory"; return -1; }
-    for (int32_t i = 0; i < ins->n; i++) {
-        th_portfolio_set_unit(&f->pf, i, ins->v[i].price_dec + ins->v[i].qty_dec, 1.0);
-        th_bucket_init(&f->pair_bucket[i], cfg->pair_cap, cfg->pair_rate, now_ns);
-    }
     th_bucket_init(&f->venue_bucket, cfg->venue_cap, cfg->venue_rate, now_ns);
     th_backoff_init(&f->backoff, 500LL * 1000000, 60LL * 1000000000, (uint64_t)now_ns | 1);
+    if (th_flow_grow(f, now_ns) != 0) { *err = "out of memory"; return -1; }
+    return 0;
+}
+
+/* The rate set for a quote currency (1 until one is set). */
+static double rate_of(const th_flow *f, const char *currency)
+{
+    for (int32_t k = 0; k < f->nrates; k++)
+        if (strcmp(f->rates[k].currency, currency) == 0) return f->rates[k].rate;
+    return 1.0;
+}
+
+bool th_flow_has_rate(const th_flow *f, const char *currency)
+{
+    for (int32_t k = 0; k < f->nrates; k++)
+        if (strcmp(f->rates[k].currency, currency) == 0) return true;
+    return false;
+}
+
+int th_flow_grow(th_flow *f, int64_t now_ns)
+{
+    int32_t n = f->ins->n, old = f->nins;
+    if (n <= old) return 0;
+    /* Every array indexed by instrument grows here, together: the tracker's live sets, the
+     * portfolio, the risk limits, the oracle prices, the per-pair rate buckets. */
+    int64_t *oracle = realloc(f->oracle, sizeof *oracle * (size_t)n);
+    if (oracle) f->oracle = oracle;
+    th_bucket *pb = realloc(f->pair_bucket, sizeof *pb * (size_t)n);
+    if (pb) f->pair_bucket = pb;
+    if (!oracle || !pb || th_tracker_reserve(&f->trk, n) != 0 || th_portfolio_reserve(&f->pf, n) != 0 ||
+        th_risk_reserve(&f->risk, n) != 0)
+        return -1;
+    for (int32_t i = old; i < n; i++) {
+        const th_instrument *x = &f->ins->v[i];
+        f->oracle[i] = 0;
+        th_bucket_init(&f->pair_bucket[i], f->cfg.pair_cap, f->cfg.pair_rate, now_ns);
+        th_portfolio_set_unit(&f->pf, i, x->price_dec + x->qty_dec, rate_of(f, x->quote));
+    }
+    f->nins = n;
+    return 0;
+}
+
+/* An instrument index the order side can use: known to the registry, and (grown if the registry
+ * grew since) covered by every per-instrument array. */
+static bool ins_ready(th_flow *f, int32_t ins)
+{
+    if (ins < 0 || ins >= f->ins->n) return false;
+    return ins < f->nins || th_flow_grow(f, th_clock_ns()) == 0;
+}
+
+int th_flow_set_oracle(th_flow *f, int32_t ins, int64_t price)
+{
+    if (!ins_ready(f, ins) || price < 0) return -1;
+    f->oracle[ins] = price;
     return 0;
 }
 
@@ -81,7 +127,14 @@ void th_flow_set_market(th_flow *f, th_market_top_fn fn, void *ctx)
 
 void th_flow_set_rate(th_flow *f, const char *currency, double rate)
 {
-    for (int32_t i = 0; i < f->ins->n; i++)
+    int32_t k = 0;
+    while (k < f->nrates && strcmp(f->rates[k].currency, currency) != 0) k++;
+    if (k < (int32_t)(sizeof f->rates / sizeof f->rates[0])) { /* remembered for instruments added later */
+        snprintf(f->rates[k].currency, sizeof f->rates[k].currency, "%s", currency);
+        f->rates[k].rate = rate;
+        if (k == f->nrates) f->nrates++;
+    }
+    for (int32_t i = 0; i < f->nins; i++)
         if (strcmp(f->ins->v[i].quote, currency) == 0)
             th_portfolio_set_unit(&f->pf, i, f->ins->v[i].price_dec + f->ins->v[i].qty_dec, rate);
 }
@@ -167,9 +220,9 @@ static double live_notional(const th_flow *f, const th_order *o)
         rc_;                                                                                       \
     })
 
-static const th_instrument *instrument_of(const th_flow *f, int32_t ins)
+static const th_instrument *instrument_of(th_flow *f, int32_t ins)
 {
-    return ins >= 0 && ins < f->ins->n ? &f->ins->v[ins] : NULL;
+    return ins_ready(f, ins) ? &f->ins->v[ins] : NULL;
 }
 
 static void risk_ctx(th_flow *f, th_risk_ctx *c, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only,
@@ -289,7 +342,7 @@ int32_t th_flow_cancel(th_flow *f, int32_t idx, int64_t now_ns)
     int32_t rc = th_tracker_request_cancel(&f->trk, idx, now_ns);
     if (rc < 0) return rc;
     jr_event(f, TH_J_CANCEL_REQ, 0, o->cl_id, NULL, 0, NULL);
-    if (f->cfg.rate_model == TH_RATE_KRAKEN && o->instrument < f->ins->n)
+    if (f->cfg.rate_model == TH_RATE_KRAKEN && ins_ready(f, o->instrument))
         th_bucket_charge(&f->pair_bucket[o->instrument], th_kraken_cancel_cost(now_ns - o->created_ns), now_ns);
     /* PENDING_CREATE: flagged; the cancel goes out when the ack (or the timeout query) arrives. */
     if (o->state == TH_ORD_PENDING_CANCEL) out_push(f, TH_SEND_CANCEL, idx, false);
@@ -523,7 +576,10 @@ void th_flow_tick(th_flow *f, int64_t now_ns)
     check_loss_caps(f, now_ns);
 }
 
-void th_flow_mark(th_flow *f, int32_t ins, int64_t mid, int64_t now_ns) { th_portfolio_mark(&f->pf, ins, mid, now_ns); }
+void th_flow_mark(th_flow *f, int32_t ins, int64_t mid, int64_t now_ns)
+{
+    if (ins_ready(f, ins)) th_portfolio_mark(&f->pf, ins, mid, now_ns);
+}
 
 /* The kill switch was just pulled (by us or by a loss cap): journal it, then cancel everything. */
 static void jr_kill(th_flow *f, int64_t now_ns)
@@ -676,7 +732,7 @@ static int32_t adopt(th_flow *f, const char *ex_id, const char *symbol, int32_t 
                      int64_t now)
 {
     int32_t ins = th_instruments_find(f->ins, symbol, strlen(symbol));
-    if (ins < 0) {
+    if (!ins_ready(f, ins)) {
         th_logf(TH_LOG_ERROR, "venue reports an order on an instrument we do not know", "ex_id=%s symbol=%s", ex_id, symbol);
         return TH_TRK_INVALID;
     }
@@ -859,6 +915,7 @@ static int32_t ins_of_symbol(th_flow *f, const char *symbol, const char **err)
 {
     int32_t ins = th_instruments_find(f->ins, symbol, strlen(symbol));
     if (ins < 0) *err = "the journal names an instrument missing from the venue's instrument data";
+    else if (!ins_ready(f, ins)) { *err = "out of memory"; ins = -1; }
     return ins;
 }
 

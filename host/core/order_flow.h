@@ -79,6 +79,10 @@ typedef struct th_flow {
     th_venue venue;
     th_market_top_fn market_top;
     void *market_ctx;
+    /* By instrument, and sized to nins: the registry (ins) may grow under the flow (an instrument
+     * update adds pairs); th_flow_grow sizes every per-instrument array to it, and every entry
+     * point that takes an instrument index grows first if it has to. */
+    int32_t nins;
     int64_t *oracle;                /* by instrument, price units; 0 none */
     th_bucket venue_bucket;
     th_bucket *pair_bucket;         /* by instrument */
@@ -96,6 +100,8 @@ typedef struct th_flow {
     uint64_t day_rolls_logged;      /* pf.day_rolls already journalled */
     bool failed;                    /* journal failure: nothing more is sent */
     char last_error[768];
+    struct { char currency[16]; double rate; } rates[32]; /* th_flow_set_rate, kept for new instruments */
+    int32_t nrates;
     th_flow_stats st;
 } th_flow;
 
@@ -106,8 +112,16 @@ void th_flow_free(th_flow *f);
 /* The callbacks the connector calls (ctx is the flow). */
 th_venue_events th_flow_venue_events(th_flow *f);
 void th_flow_set_market(th_flow *f, th_market_top_fn fn, void *ctx);
-/* Quote currency rate to the report currency for every instrument quoted in `currency`. */
+/* Quote currency rate to the report currency for every instrument quoted in `currency`, now and
+ * added later. */
 void th_flow_set_rate(th_flow *f, const char *currency, double rate);
+bool th_flow_has_rate(const th_flow *f, const char *currency);
+/* The instrument registry grew: size every per-instrument array to it (the tracker's live sets,
+ * positions, risk limits at the pair default, oracle prices, rate buckets). 0, or -1 out of
+ * memory (the flow then treats the new instruments as unknown). */
+int th_flow_grow(th_flow *f, int64_t now_ns);
+/* Oracle (reference) price of an instrument, price units; 0 clears it. -1: unknown instrument. */
+int th_flow_set_oracle(th_flow *f, int32_t ins, int64_t price);
 
 /* An intent: TH_RISK_OK and *idx_out, or the refusing gate's reason. */
 int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only, const char *tag,

@@ -77,6 +77,8 @@ static int live_reserve(th_tracker *t, int32_t ins)
     return 0;
 }
 
+int th_tracker_reserve(th_tracker *t, int32_t n) { return n > 0 ? live_reserve(t, n - 1) : 0; }
+
 /* Room for one more live order of instrument ins (before anything changes, so a failure leaves
  * the tracker as it was). */
 static int live_room(th_tracker *t, int32_t ins)

@@ -111,6 +111,9 @@ typedef struct th_tracker {
 } th_tracker;
 
 int th_tracker_init(th_tracker *t, const char *prefix);
+/* Live sets for instrument indexes < n (they also grow on demand; this is for the owner that
+ * grows every per-instrument array together). */
+int th_tracker_reserve(th_tracker *t, int32_t n);
 void th_tracker_free(th_tracker *t);
 
 /* A new intent: PENDING_CREATE with a fresh client id. Returns the index or TH_TRK_FULL. */

@@ -8,7 +8,8 @@
  * nothing rests at the venue that we wanted gone, every venue fill is in the position once, the
  * quote executor is never left waiting, and the journal rebuilds the same state. Then amends after
  * partial fills at meme-coin scale (the amended quantity is the venue's new total; targets are
- * resting sizes), amends charged to the rate limiter, and a journal failure with an amend queued. Driven through the in-process test venue (test_venue.h), which can hold places
+ * resting sizes), amends charged to the rate limiter, a journal failure with an amend queued, and
+ * instruments added to the registry after the flow started. Driven through the in-process test venue (test_venue.h), which can hold places
  * and acks back to make each ordering. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -507,6 +508,40 @@ static void queued_amend_is_not_sent_when_the_commit_fails(void **st)
     assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
 }
 
+/* ---- item 12: the instrument registry grows under the flow ---- */
+
+/* 70 instruments added after the flow started (the registry's array moves too): reference price,
+ * an order, its fill and the mark on the newest one all land in arrays sized to it. Run under the
+ * ASan build, the old flow wrote the reference and read the limits past their ends. */
+static void instruments_added_after_start_are_covered(void **st)
+{
+    (void)st;
+    int32_t first = INS.n;
+    for (int i = 0; i < 70; i++) {
+        char sym[32];
+        snprintf(sym, sizeof sym, "NEW%d/USD", i);
+        add_instrument(sym, 1, 4, 10);
+    }
+    int32_t ins = INS.n - 1;
+    assert_true(ins >= first + 69);
+    assert_int_equal(th_flow_set_oracle(&F, ins, 499000 + ins * 1000), 0);
+    assert_int_equal(F.nins, INS.n);
+    assert_int_equal(F.pf.n >= INS.n, 1);
+    assert_int_equal(F.risk.npair >= INS.n, 1);
+    assert_int_equal(F.oracle[ins], 499000 + ins * 1000);
+    int32_t a;
+    assert_int_equal(th_flow_place(&F, ins, TH_BID, 499000 + ins * 1000, 1000, true, "n", th_clock_ns(), &a), TH_RISK_OK);
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_OPEN);
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, 400, 499000 + ins * 1000), 0);
+    assert_int_equal(F.pf.v[ins].qty, 400);
+    assert_int_equal(F.pf.v[ins].qty, venue_position(ins));
+    th_flow_mark(&F, ins, 500000 + ins * 1000, th_clock_ns());
+    assert_int_equal(F.pf.v[ins].mark, 500000 + ins * 1000);
+    assert_int_equal(th_flow_set_oracle(&F, INS.n, 1), -1); /* still refused past the registry */
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "new instrument");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -517,6 +552,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(amend_after_a_partial_fill_rests_the_target, setup, teardown),
         cmocka_unit_test_setup_teardown(amends_take_a_rate_limiter_token, setup, teardown),
         cmocka_unit_test_setup_teardown(queued_amend_is_not_sent_when_the_commit_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(instruments_added_after_start_are_covered, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
