@@ -13,6 +13,7 @@
 
 #include "../core/clock.h"
 #include "../core/decimal.h"
+#include "../core/ffi_guard.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
 #include "session.h"
@@ -468,12 +469,14 @@ static int32_t find_symbol(th_trading *t, const char *symbol)
 
 int th_risk_reason_name(int32_t reason, const char **name)
 {
+    if (!name) return -1;
     *name = th_risk_reason(reason);
     return reason >= 0 && reason < TH_RISK_REASON_COUNT ? 0 : -1;
 }
 
 int th_risk_refusals_get(double *counts, int32_t n)
 {
+    if (!counts || n < 0) return -1;
     th_trading *t = th_trading_current();
     for (int32_t i = 0; i < n && i < TH_RISK_REASON_COUNT; i++) counts[i] = t ? (double)t->flow.risk.refusals[i] : 0;
     return t ? 0 : -1;
@@ -481,6 +484,7 @@ int th_risk_refusals_get(double *counts, int32_t n)
 
 int th_risk_status_get(th_risk_view *out)
 {
+    if (!out) return -1;
     memset(out, 0, sizeof *out);
     th_trading *t = th_trading_current();
     if (!t) return -1;
@@ -507,6 +511,7 @@ int th_risk_kill(const char *reason)
 
 int th_risk_rearm(const char **err)
 {
+    TH_FFI_ERR(err);
     th_trading *t = th_trading_current();
     if (!t) { *err = NO_FLOW; return -1; }
     th_flow_rearm(&t->flow, th_clock_ns());
@@ -515,6 +520,7 @@ int th_risk_rearm(const char **err)
 
 int th_risk_set_oracle(const char *symbol, double price, const char **err)
 {
+    TH_FFI_ERR(err);
     th_trading *t = th_trading_current();
     if (!t) { *err = NO_FLOW; return -1; }
     int32_t i = find_symbol(t, symbol);
@@ -527,6 +533,12 @@ int th_risk_set_oracle(const char *symbol, double price, const char **err)
 
 int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out, const char **err)
 {
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(reason_out);
+    *reason_out = TH_RISK_BAD_ORDER;
+    TH_FFI_NOT_NULL(req);
+    TH_FFI_NOT_NULL(cl_id_out);
+    TH_FFI_SIDE(req->side);
     th_trading *t = th_trading_current();
     *reason_out = TH_RISK_NO_VENUE;
     if (!t) { *err = NO_FLOW; return -1; }
@@ -541,8 +553,8 @@ int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out
         }
     }
     int32_t idx = -1;
-    int32_t reason = th_flow_place(&t->flow, i, req->side, price, qty, (req->flags & TH_ORDER_POST_ONLY) != 0, req->tag,
-                                   th_clock_ns(), &idx);
+    int32_t reason = th_flow_place(&t->flow, i, req->side, price, qty, (req->flags & TH_ORDER_POST_ONLY) != 0,
+                                   req->tag ? req->tag : "", th_clock_ns(), &idx);
     *reason_out = reason;
     if (reason != TH_RISK_OK) { *err = th_risk_reason(reason); return -1; }
     snprintf(cl_id_out, TH_CLID_MAX, "%s", t->flow.trk.v[idx].cl_id);
@@ -551,6 +563,7 @@ int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out
 
 int th_order_cancel(const char *cl_id, const char **err)
 {
+    TH_FFI_ERR(err);
     th_trading *t = th_trading_current();
     if (!t) { *err = NO_FLOW; return -1; }
     int32_t idx = th_tracker_find_cl(&t->flow.trk, cl_id ? cl_id : "");
@@ -563,6 +576,8 @@ int th_order_cancel(const char *cl_id, const char **err)
 
 int th_order_cancel_all(const char *symbol, int32_t *n_out, const char **err)
 {
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(n_out);
     th_trading *t = th_trading_current();
     *n_out = 0;
     if (!t) { *err = NO_FLOW; return -1; }
@@ -596,6 +611,8 @@ static void fill_view(const th_flow *f, const th_order *o, th_order_view *v)
 
 int th_order_get(const char *cl_id, th_order_view *out, const char **err)
 {
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(out);
     th_trading *t = th_trading_current();
     if (!t) { *err = NO_FLOW; return -1; }
     int32_t idx = th_tracker_find_cl(&t->flow.trk, cl_id ? cl_id : "");
@@ -606,6 +623,11 @@ int th_order_get(const char *cl_id, th_order_view *out, const char **err)
 
 int th_orders_open(const char *symbol, th_order_view *out, int32_t max, int32_t *n_out, const char **err)
 {
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(n_out);
+    *n_out = 0;
+    TH_FFI_CHECK(max >= 0, "max must be >= 0");
+    TH_FFI_CHECK(out != NULL || max == 0, "out is NULL");
     th_trading *t = th_trading_current();
     *n_out = 0;
     if (!t) { *err = NO_FLOW; return -1; }
@@ -632,7 +654,11 @@ int th_orders_open(const char *symbol, th_order_view *out, int32_t max, int32_t 
 
 int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n, th_quote_result *out, const char **err)
 {
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(out);
     memset(out, 0, sizeof *out);
+    TH_FFI_CHECK(n >= 0 && n <= TH_QUOTES_MAX, "too many quote targets (max 32 per pair)");
+    TH_FFI_CHECK(targets != NULL || n == 0, "targets is NULL");
     th_trading *t = th_trading_current();
     if (!t) { *err = NO_FLOW; return -1; }
     int32_t i = find_symbol(t, symbol);
@@ -672,6 +698,8 @@ int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n,
 
 int th_position_get(const char *symbol, th_position_view *out, const char **err)
 {
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(out);
     memset(out, 0, sizeof *out);
     th_trading *t = th_trading_current();
     if (!t) { *err = NO_FLOW; return -1; }
@@ -696,6 +724,8 @@ int th_position_get(const char *symbol, th_position_view *out, const char **err)
 
 int th_pnl_get(th_pnl_view *out, const char **err)
 {
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(out);
     memset(out, 0, sizeof *out);
     th_trading *t = th_trading_current();
     if (!t) { *err = NO_FLOW; return -1; }

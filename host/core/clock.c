@@ -32,6 +32,7 @@ int64_t th_mono_ns(void)
 
 int th_clock_now(int64_t *ns_out, int32_t *is_virtual_out)
 {
+    if (!ns_out || !is_virtual_out) return -1;
     *ns_out = th_clock_ns();
     *is_virtual_out = g_virtual ? 1 : 0;
     return 0;

@@ -176,7 +176,18 @@ int th_dec_format(int64_t v, int scale, char *buf, size_t cap)
     return (int)o;
 }
 
-double th_dec_to_double(int64_t v, int scale) { return (double)v / (double)th_dec_pow10_table[scale]; }
+/* Any scale, not only the table's 0..18: money is counted at price + quantity decimals, which
+ * reaches 24 and more (PEPE/USD), and indexing the table past 18 read beyond it. 10^k is exact in
+ * a double up to k = 22, so the common scales divide once; a scale no instrument has is NaN. */
+double th_dec_to_double(int64_t v, int scale)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (scale >= 0 && scale <= 22) return (double)v / p10[scale];
+    if (scale > 22 && scale <= 80) return (double)v / 1e22 / pow(10, scale - 22);
+    if (scale < 0 && scale >= -22) return (double)v * p10[-scale];
+    return NAN;
+}
 
 int th_dec_from_double(double x, int scale, int64_t *out)
 {

@@ -31,7 +31,8 @@ int th_dec_format(int64_t v, int scale, char *buf, size_t cap);
 int th_dec_places(const char *s, size_t n);
 /* Decimals written in the text, trailing zeros included: "0.00010000" -> 8, "1" -> 0. */
 int th_dec_text_decimals(const char *s, size_t n);
-/* Value of v at scale as a double (for Lua and reports only; never for book arithmetic). */
+/* Value of v at scale as a double (for Lua and reports only; never for book arithmetic). Any scale
+ * from -22 to 80; NaN outside (never an out-of-range read). */
 double th_dec_to_double(int64_t v, int scale);
 /* Nearest integer unit for a double; refuses NaN/inf and out-of-range values. */
 int th_dec_from_double(double x, int scale, int64_t *out);

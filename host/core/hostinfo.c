@@ -18,12 +18,14 @@ void th_hostinfo_set_mode(const char *mode)
 
 int th_version(const char **out)
 {
+    if (!out) return -1;
     *out = TH_VERSION;
     return 0;
 }
 
 int th_host_info_get(th_host_info *out)
 {
+    if (!out) return -1;
     memset(out, 0, sizeof *out);
     snprintf(out->version, sizeof out->version, "%s", TH_VERSION);
     snprintf(out->mode, sizeof out->mode, "%s", g_mode);

@@ -113,7 +113,7 @@ void th_logf(int level, const char *msg, const char *fields_fmt, ...)
 
 int th_log_emit(int32_t level, const char *msg, const char *fields)
 {
-    if (level < TH_LOG_DEBUG || level > TH_LOG_ERROR) return -1;
+    if (level < TH_LOG_DEBUG || level > TH_LOG_ERROR || !msg) return -1;
     if (level >= g_level) emit(level, msg, fields);
     return 0;
 }

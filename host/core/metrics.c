@@ -1,6 +1,7 @@
 /* metrics.c — fixed-size metric registry. Storage is a static table (no allocation after
  * registration; histograms are allocated once at registration because they are ~16 KiB each). */
 #include "metrics.h"
+#include "ffi_guard.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -71,6 +72,8 @@ int th_metric_find(const char *name, int32_t *id_out)
 
 int th_metric_register(const char *name, int32_t kind, int32_t *id_out, const char **err)
 {
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(id_out);
     if (!name || !*name || strlen(name) >= sizeof g_metrics[0].name) { *err = "metric name empty or longer than 95 bytes"; return -1; }
     if (kind < TH_METRIC_COUNTER || kind > TH_METRIC_HISTOGRAM) { *err = "unknown metric kind"; return -1; }
     int32_t id;
@@ -94,7 +97,7 @@ int th_metric_register(const char *name, int32_t kind, int32_t *id_out, const ch
 
 int th_metric_add(int32_t id, double v)
 {
-    if (id < 0 || id >= g_count || g_metrics[id].kind != TH_METRIC_COUNTER || v < 0) return -1;
+    if (id < 0 || id >= g_count || g_metrics[id].kind != TH_METRIC_COUNTER || !(v >= 0 && v < 1e300)) return -1; /* NaN too */
     g_metrics[id].value += v;
     return 0;
 }
@@ -117,7 +120,9 @@ int th_metric_observe(int32_t id, int64_t v)
 
 int th_metric_read(int32_t id, th_metric_view *out, const char **err)
 {
+    TH_FFI_ERR(err);
     if (id < 0 || id >= g_count) { *err = "unknown metric id"; return -1; }
+    TH_FFI_NOT_NULL(out);
     const metric *m = &g_metrics[id];
     memset(out, 0, sizeof *out);
     out->kind = m->kind;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/decimal.h"
+#include "../core/ffi_guard.h"
 
 static th_feed *g_feeds[TH_MARKET_MAX_FEEDS];
 
@@ -38,7 +39,9 @@ const th_book *th_market_book(int32_t id)
 
 int th_book_find(const char *symbol, int32_t *id_out, const char **err)
 {
+    TH_FFI_ERR(err);
     if (!symbol) { *err = "symbol is nil"; return -1; }
+    TH_FFI_NOT_NULL(id_out);
     for (int i = 0; i < TH_MARKET_MAX_FEEDS; i++) {
         th_feed *f = g_feeds[i];
         if (!f) continue;
@@ -54,12 +57,14 @@ int th_book_find(const char *symbol, int32_t *id_out, const char **err)
 }
 
 #define BOOK_OR_FAIL(b, id)                                      \
+    TH_FFI_ERR(err);                                             \
     const th_book *b = th_market_book(id);                       \
     if (!b) { *err = "unknown book id"; return -1; }
 
 int th_book_top_get(int32_t id, th_book_top *out, const char **err)
 {
     BOOK_OR_FAIL(b, id);
+    TH_FFI_NOT_NULL(out);
     memset(out, 0, sizeof *out);
     int64_t px, qty;
     double scale_p = (double)th_dec_pow10(b->price_dec), scale_q = (double)th_dec_pow10(b->qty_dec);
@@ -76,7 +81,10 @@ int th_book_top_get(int32_t id, th_book_top *out, const char **err)
 int th_book_levels_get(int32_t id, int32_t side, int32_t n, th_level *out, int32_t *n_out, const char **err)
 {
     BOOK_OR_FAIL(b, id);
-    if (side != TH_BID && side != TH_ASK) { *err = "side must be TH_BID or TH_ASK"; return -1; }
+    TH_FFI_SIDE(side);
+    TH_FFI_CHECK(n >= 0, "n must be >= 0");
+    TH_FFI_NOT_NULL(n_out);
+    TH_FFI_CHECK(out != NULL || n == 0, "out is NULL");
     double scale_p = (double)th_dec_pow10(b->price_dec), scale_q = (double)th_dec_pow10(b->qty_dec);
     int32_t k = 0;
     int64_t px, qty;
@@ -91,6 +99,9 @@ int th_book_levels_get(int32_t id, int32_t side, int32_t n, th_level *out, int32
 int th_book_vwap_get(int32_t id, int32_t side, double qty, double *vwap, double *filled, const char **err)
 {
     BOOK_OR_FAIL(b, id);
+    TH_FFI_SIDE(side);
+    TH_FFI_NOT_NULL(vwap);
+    TH_FFI_NOT_NULL(filled);
     if (th_book_vwap(b, side, qty, vwap, filled) != 0) { *err = "no liquidity or bad size"; return -1; }
     return 0;
 }
@@ -98,6 +109,9 @@ int th_book_vwap_get(int32_t id, int32_t side, double qty, double *vwap, double 
 int th_book_depth_get(int32_t id, int32_t side, double bps, double *qty, const char **err)
 {
     BOOK_OR_FAIL(b, id);
+    TH_FFI_SIDE(side);
+    TH_FFI_NOT_NULL(qty);
+    TH_FFI_CHECK(bps >= 0 && bps <= 1e6, "bps must be a number from 0 to 1e6"); /* NaN fails too */
     if (th_book_depth_within(b, side, bps, qty) != 0) { *err = "empty side or negative distance"; return -1; }
     return 0;
 }
@@ -105,6 +119,7 @@ int th_book_depth_get(int32_t id, int32_t side, double bps, double *qty, const c
 int th_book_microprice_get(int32_t id, double *out, const char **err)
 {
     BOOK_OR_FAIL(b, id);
+    TH_FFI_NOT_NULL(out);
     if (th_book_microprice(b, out) != 0) { *err = "one side is empty"; return -1; }
     return 0;
 }
@@ -112,6 +127,8 @@ int th_book_microprice_get(int32_t id, double *out, const char **err)
 int th_book_imbalance_get(int32_t id, int32_t levels, double *out, const char **err)
 {
     BOOK_OR_FAIL(b, id);
+    TH_FFI_NOT_NULL(out);
+    TH_FFI_CHECK(levels > 0, "levels must be > 0");
     if (th_book_imbalance(b, levels, out) != 0) { *err = "book is empty"; return -1; }
     return 0;
 }
@@ -119,6 +136,8 @@ int th_book_imbalance_get(int32_t id, int32_t levels, double *out, const char **
 int th_book_health_get(int32_t id, int32_t *health, const char **reason, const char **err)
 {
     BOOK_OR_FAIL(b, id);
+    TH_FFI_NOT_NULL(health);
+    TH_FFI_NOT_NULL(reason);
     *health = b->health;
     *reason = b->reason ? b->reason : "";
     return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <math.h>
 
 #include "../../host/core/decimal.h"
 #include "../../host/core/json.h"
@@ -180,10 +181,28 @@ static void fast_path_agrees_with_general(void **st)
     assert_true(checked > 7000000);
 }
 
+/* Scales past the powers-of-ten table (money at price + qty decimals: 8 + 8 on Binance, 14 + 10
+ * on a meme coin) convert exactly where a double can, and an impossible scale is NaN, not a read
+ * past the table (it used to index th_dec_pow10_table[scale] unchecked). */
+static void to_double_at_any_scale(void **st)
+{
+    (void)st;
+    assert_true(th_dec_to_double(123456789, 8) == 1.23456789);
+    assert_true(th_dec_to_double(100000LL * 100000000LL, 16) == 0.001); /* 1e13 units at scale 16 */
+    assert_true(th_dec_to_double(123, 22) == 123e-22);
+    assert_true(th_dec_to_double(123, 24) > 1.229e-22 && th_dec_to_double(123, 24) < 1.231e-22);
+    assert_true(th_dec_to_double(-5, 19) == -5e-19);
+    assert_true(th_dec_to_double(7, -3) == 7000.0);
+    assert_true(isnan(th_dec_to_double(1, 1000)));
+    assert_true(isnan(th_dec_to_double(1, -1000)));
+    assert_true(isnan(th_dec_to_double(1, INT32_MIN)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parses_exactly),
+        cmocka_unit_test(to_double_at_any_scale),
         cmocka_unit_test(refuses_what_it_cannot_represent),
         cmocka_unit_test(formats_exactly),
         cmocka_unit_test(roundtrip_every_recorded_number),
