@@ -13,15 +13,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../core/hostinfo.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
 #include "tradehost.h"
 
+/* Limits against a hostile or broken local client: any local process can connect, and the API
+ * shares the trading loop, so no client may hold more than a bounded share of it.
+ *   - every connection costs a descriptor and, while its request is read, a header table:
+ *     at most API_MAX_CONNECTIONS (fewer when ulimit -n is low: API_FD_RESERVE stay for the
+ *     journal, the REPL and the venues); further connections wait in the kernel's backlog until
+ *     one is cut;
+ *   - a connection that has not sent a whole request within API_IDLE_S, or sits idle that long
+ *     between requests, or whose request takes longer (a trickled header, a body that never
+ *     comes), is cut;
+ *   - headers over API_HEADER_MAX bytes, or a body over API_BODY_MAX (no endpoint takes one),
+ *     drop the connection. */
+#define API_MAX_CONNECTIONS 1024
+#define API_FD_RESERVE 256
+#define API_HEADER_MAX 4096
+#define API_BODY_MAX 4096
+#define API_IDLE_S 5
+
 typedef struct api_req {
     unsigned char *body; /* LWS_PRE bytes of headroom, then the body */
     size_t body_n;
+    size_t body_in;      /* request body bytes received (and dropped) */
     int status;
     const char *ctype;
 } api_req;
@@ -163,6 +182,7 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
     api_req *r = user;
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
+        if (!r) return -1;
         bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
         bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
         char uri[128];
@@ -173,10 +193,14 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         return 0;
     }
     case LWS_CALLBACK_HTTP_BODY:
+        /* no endpoint takes a body (the kill reason is a query argument): drop it, bounded */
+        if (!r) return -1;
+        r->body_in += len;
+        return r->body_in > API_BODY_MAX ? -1 : 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return 0; /* no endpoint takes a body: the kill reason is a query argument */
+        return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE: {
-        if (!r->body) return -1;
+        if (!r || !r->body) return -1;
         unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
         if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, r->body_n, &p, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (const unsigned char *)"no-store", 8, &p, end) ||
@@ -188,8 +212,12 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP:
-        free(r->body);
-        r->body = NULL;
+        /* lws also closes connections it never bound to a request (connect then close, an idle
+         * timeout, a header it refused): those have no per-request memory. */
+        if (r) {
+            free(r->body);
+            r->body = NULL;
+        }
         return 0;
     default:
         return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -200,6 +228,15 @@ static const struct lws_protocols PROTOCOLS[] = {
     {"http", on_http, sizeof(api_req), 0, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
+
+/* How many connections the descriptor limit allows (see API_MAX_CONNECTIONS). */
+static int connection_cap(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 64;
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= API_MAX_CONNECTIONS + API_FD_RESERVE) return API_MAX_CONNECTIONS;
+    return rl.rlim_cur > API_FD_RESERVE + 64 ? (int)(rl.rlim_cur - API_FD_RESERVE) : 64;
+}
 
 int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *token_env, const char **err)
 {
@@ -235,7 +272,12 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
     ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     ci.foreign_loops = loops;
     ci.port = CONTEXT_PORT_NO_LISTEN;
-    ci.fd_limit_per_thread = 64; /* else lws sizes its tables from ulimit -n */
+    a->max_connections = connection_cap();
+    /* Sized to the cap (else lws sizes its tables from ulimit -n); a header table for every
+     * connection, so no connection waits for one behind idle ones. */
+    ci.fd_limit_per_thread = (unsigned)a->max_connections + 4; /* + the listener and lws's own */
+    ci.max_http_header_pool = (unsigned short)a->max_connections;
+    ci.max_http_header_data = API_HEADER_MAX;
     a->ctx = lws_create_context(&ci);
     if (!a->ctx) { *err = "libwebsockets: cannot create the context (is libwebsockets-evlib-uv installed?)"; return -1; }
     a->open = true;
@@ -246,6 +288,9 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
     vi.port = port;
     vi.iface = host;
     vi.protocols = PROTOCOLS;
+    vi.timeout_secs_ah_idle = API_IDLE_S;
+    vi.timeout_secs = API_IDLE_S;
+    vi.keepalive_timeout = API_IDLE_S;
     vi.options = strcmp(host, "::1") == 0 ? LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE : 0;
     a->vh = lws_create_vhost(a->ctx, &vi);
     if (!a->vh) {
@@ -255,8 +300,11 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
         return -1;
     }
     a->port = lws_get_vhost_listen_port(a->vh);
-    th_logf(TH_LOG_INFO, "api: listening", "address=%s port=%d changes=%s", host, a->port,
-            a->token[0] ? "token" : "refused (no api.token_env)");
+    th_logf(TH_LOG_INFO, "api: listening", "address=%s port=%d changes=%s max_connections=%d idle_s=%d", host, a->port,
+            a->token[0] ? "token" : "refused (no api.token_env)", a->max_connections, API_IDLE_S);
+    if (a->max_connections < 512)
+        th_logf(TH_LOG_WARN, "api: few connections allowed by the descriptor limit (raise ulimit -n)",
+                "max_connections=%d nofile_reserve=%d", a->max_connections, API_FD_RESERVE);
     return 0;
 }
 

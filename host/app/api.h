@@ -20,6 +20,7 @@ typedef struct th_api {
     struct lws_context *ctx;
     struct lws_vhost *vh;
     int port;               /* the bound port (api.listen may say 0: any free port) */
+    int max_connections;    /* from the descriptor limit (api.c: the limits and why) */
     char token[256];        /* empty: POSTs refused */
     bool open;
     int32_t m_requests;

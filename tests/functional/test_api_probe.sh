@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# test_api_probe.sh — the HTTP API against a hostile local process (issue 11 item 1). Each probe
+# once ended the host with SIGSEGV (a callback freed a request that lws had never bound); each must
+# now leave the host alive, /health answering and the market maker's orders still managed:
+# connect-and-close, an idle connection, a header over the size limit, a NUL in the path, garbage,
+# an HTTP/2 preface, a header trickled a byte a second, a body that never comes, a client that
+# never reads, and 500 idle connections held while /health is asked.
+source "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || fail "curl is not installed (tools/install-deps.sh installs it)"
+command -v python3 >/dev/null || fail "python3 is not installed (tools/install-deps.sh installs it)"
+PROBE="python3 $(dirname "$0")/api_probe.py"
+SOCK="$T/th.sock"
+# 500 connections plus the host's own files: the soft limit is often 1024, but check.
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 600 ] || ulimit -n 1024 || fail "ulimit -n is $(ulimit -n): need 600"
+
+paper_mm_config "" 'api = { listen = "127.0.0.1:0" },'
+start_host run "$T/cfg.lua"
+wait_for 'api: listening' 10
+wait_for 'order flow ready' 10
+PORT=$(grep -o 'msg="api: listening".*port=[0-9]*' "$T/host.log" | sed 's/.*port=//')
+
+# survived WHAT: the host is alive, answers /health at once, and its market maker still quotes.
+survived() {
+  sleep 0.3
+  kill -0 "$HOST_PID" 2>/dev/null || { wait "$HOST_PID" && rc=0 || rc=$?; HOST_PID=""; fail "$1 ended the host (exit $rc)"; }
+  local out
+  out=$(curl -s --max-time 3 "http://127.0.0.1:$PORT/health") || fail "after $1: /health does not answer"
+  [[ "$out" == '{"ok":true,'* ]] || fail "after $1: /health said $out"
+  out=$(echo '#th.orders.open()' | "$TH_BIN" repl "$SOCK")
+  [ "$out" -gt 0 ] || fail "after $1: the market maker has $out open orders"
+  pass "$1: host alive, /health answers, $out orders managed"
+}
+
+$PROBE "$PORT" connect-close 20 >/dev/null
+survived "connect then close at once (nc -z), 20 times"
+
+out=$($PROBE "$PORT" send 'GET /health%00 HTTP/1.1\r\nHost: x\r\n\r\n')
+[[ "$out" == status=HTTP/1.[01]_4* || "$out" == status=closed ]] || fail "GET /health%00: $out"
+survived "GET /health%00 ($out)"
+
+out=$($PROBE "$PORT" send 'hello world\r\n\r\n')
+[[ "$out" == status=HTTP/1.[01]_4* || "$out" == status=closed || "$out" == status=reset ]] || fail "garbage: $out"
+survived "hello world\\r\\n\\r\\n ($out)"
+
+out=$($PROBE "$PORT" send 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
+[[ "$out" != status=HTTP/1.1_2* ]] || fail "an HTTP/2 preface was answered as a request: $out"
+survived "an HTTP/2 preface ($out)"
+
+out=$($PROBE "$PORT" send 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n')
+survived "a negative Content-Length ($out)"
+
+out=$($PROBE "$PORT" big-header 5000)
+[[ "$out" == status=HTTP/1.[01]_4* || "$out" == status=closed || "$out" == status=reset ]] || fail "a 5000-byte header: $out"
+survived "a 5000-byte header ($out)"
+out=$($PROBE "$PORT" big-header 1000000)
+[[ "$out" == status=HTTP/1.[01]_4* || "$out" == status=closed || "$out" == status=reset ]] || fail "a 1 MB header: $out"
+survived "a 1 MB header ($out)"
+
+out=$($PROBE "$PORT" idle 20)
+secs=${out#closed_after=}
+[ "$secs" != never ] && awk -v s="$secs" 'BEGIN { exit !(s <= 7) }' || fail "an idle connection was not cut within 7 s: $out"
+survived "an idle connection (cut after ${secs} s)"
+
+out=$($PROBE "$PORT" slow-header 30)
+secs=${out#closed_after=}
+[ "$secs" != never ] && awk -v s="$secs" 'BEGIN { exit !(s <= 12) }' || fail "a header trickled a byte a second was not cut within 12 s: $out"
+survived "a header trickled a byte a second (cut after ${secs} s)"
+
+out=$($PROBE "$PORT" slow-body 30)
+secs=${out#closed_after=}
+[ "$secs" != never ] && awk -v s="$secs" 'BEGIN { exit !(s <= 12) }' || fail "a body that never comes was not cut within 12 s: $out"
+survived "a POST whose body never comes (cut after ${secs} s)"
+
+out=$($PROBE "$PORT" stream-body 200)
+kb=${out#sent_kb=}
+[ "$kb" -lt 10240 ] || fail "a 200 MB body was read to $kb kB: not cut ($out)"
+survived "a POST streaming a 200 MB body (cut after $kb kB were sent)"
+
+rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$HOST_PID/status")
+out=$($PROBE "$PORT" no-read 20000 8)
+rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$HOST_PID/status")
+[ $((rss1 - rss0)) -lt 65536 ] || fail "a client that never reads grew the host by $((rss1 - rss0)) kB ($out)"
+survived "a client pipelining GET /metrics without reading ($out, RSS $rss0 -> $rss1 kB)"
+
+out=$($PROBE "$PORT" hold 500 12)
+echo "# $out"
+read -r held refused ok bad worst cut <<<"$(sed 's/[a-z_]*=//g' <<<"$out")"
+[ "$bad" = 0 ] && [ "$ok" -gt 20 ] || fail "/health under 500 held connections: $out"
+[ "$cut" -ge $((held / 2)) ] || fail "the host kept most idle connections for 12 s: $out"
+survived "500 idle connections held 12 s: /health answered $ok times, worst ${worst} s, $cut of $held cut"
+
+kill -TERM "$HOST_PID"; wait_exit 20
+[ "$HOST_RC" = 0 ] || fail "host exited $HOST_RC"
+grep -q 'every order is cancelled' "$T/host.log" || fail "orders not cancelled at stop"
+pass "graceful stop after the probes: every order cancelled"
