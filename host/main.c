@@ -1,4 +1,5 @@
 /* main.c — entry point: picks a subcommand; everything else lives in host/app/. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,15 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* A peer that hangs up while we write (a REPL client, an API client, a log pipe) must not end
+     * the process: without an on_stop, a cancel-all or a journal close. Writes then fail with
+     * EPIPE and each caller treats that as a closed peer. libwebsockets ignores SIGPIPE only when
+     * it is initialised, which a host without an API never does. */
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, NULL);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

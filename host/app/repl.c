@@ -70,7 +70,9 @@ static void client_close(th_repl_client *c)
 
 static void on_written(uv_write_t *req, int status)
 {
-    (void)status; /* a client that went away: its read callback closes it */
+    /* EPIPE, ECONNRESET...: the client hung up before its answer; close it now (its read
+     * callback may never come if it is not reading). */
+    if (status < 0 && status != UV_ECANCELED) client_close(req->handle->data);
     free(req);
 }
 
