@@ -23,6 +23,7 @@
 #include "../lua/lua_host.h"
 #include "api.h"
 #include "repl.h"
+#include "shutdown.h"
 #include "trading.h"
 
 #define HEALTH_QUEUE 1024
@@ -60,7 +61,7 @@ typedef struct session_feed {
 
 typedef struct session {
     uv_loop_t loop;
-    uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
+    uv_signal_t sig_hup, sig_usr1; /* SIGTERM, SIGINT: shutdown.c (they must work when the loop is stuck) */
     uv_timer_t tick_timer, stop_timer, drain_timer;
     uv_check_t turn_check;     /* end of every loop turn: journal commit, then orders out */
     int64_t drain_deadline;
@@ -98,8 +99,7 @@ static void finish_stop(session *s)
     close_handle((uv_handle_t *)&s->drain_timer);
     close_handle((uv_handle_t *)&s->turn_check);
     close_handle((uv_handle_t *)&s->stop_timer);
-    close_handle((uv_handle_t *)&s->sig_term);
-    close_handle((uv_handle_t *)&s->sig_int);
+    th_shutdown_close();
     close_handle((uv_handle_t *)&s->sig_hup);
     close_handle((uv_handle_t *)&s->sig_usr1);
     th_repl_close(&s->repl);
@@ -421,8 +421,10 @@ static void on_signal(uv_signal_t *h, int signum)
         th_strategy_reload(&s->lua, &s->strat);
         return;
     }
-    session_stop(s, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
+
+/* The first SIGTERM/SIGINT, run on the loop (shutdown.c). */
+static void on_stop_signal(void *ctx, int signum) { session_stop(ctx, signum == SIGINT ? "SIGINT" : "SIGTERM"); }
 
 static int start_signal(session *s, uv_signal_t *h, int signum)
 {
@@ -481,8 +483,12 @@ int th_session_run(const th_session_opts *o)
         code = 2;
         goto teardown;
     }
-    start_signal(s, &s->sig_term, SIGTERM);
-    start_signal(s, &s->sig_int, SIGINT);
+    double stop_timeout_s = th_lua_cfg_number(&s->lua, "session.stop_timeout_s", 10);
+    if (th_shutdown_open(&s->loop, stop_timeout_s, on_stop_signal, s) != 0) {
+        fprintf(stderr, "tradehost: cannot install the SIGTERM/SIGINT handlers\n");
+        code = 2;
+        goto teardown;
+    }
     start_signal(s, &s->sig_hup, SIGHUP);
     start_signal(s, &s->sig_usr1, SIGUSR1);
     uv_timer_init(&s->loop, &s->tick_timer);
@@ -543,6 +549,7 @@ teardown:
     feed_close(s);
     th_strategy_release(&s->lua, &s->strat);
     th_lua_close(&s->lua);
+    th_shutdown_disarm(); /* stopped: a late watchdog must not turn this exit into a forced one */
     th_log_close();
     return code;
 }

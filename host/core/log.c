@@ -55,6 +55,12 @@ static void write_all(int fd, const char *buf, size_t len)
     }
 }
 
+void th_log_write_line(const char *line, size_t len)
+{
+    write_all(STDERR_FILENO, line, len);
+    if (g_file_fd >= 0) write_all(g_file_fd, line, len);
+}
+
 /* Quote msg so a line stays parseable whatever the text holds. */
 static size_t append_quoted(char *out, size_t cap, const char *s)
 {

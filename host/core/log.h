@@ -21,6 +21,10 @@ const char *th_log_level_name(int level);
 void th_logf(int level, const char *msg, const char *fields_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* One line the caller formatted itself (ending in '\n'), to every sink, with write() only: safe in
+ * a signal handler (the forced-exit path, app/shutdown.c, uses it there). */
+void th_log_write_line(const char *line, size_t len);
+
 /* Escape text for use as a quoted field value (newlines become \n, quotes escaped, surrounding
  * quotes added), so one event is always one line. */
 void th_log_quote(const char *in, char *out, size_t cap);

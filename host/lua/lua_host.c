@@ -13,6 +13,25 @@
 #include "../core/log.h"
 #include "../core/metrics.h"
 
+th_lua_running th_lua_now;
+
+/* Marks the strategy callback that runs until the matching running_end (calls may nest). */
+static th_lua_running running_begin(const char *strategy, const char *callback)
+{
+    th_lua_running before = {th_lua_now.strategy, th_lua_now.callback, th_lua_now.since_ns};
+    th_lua_now.since_ns = th_mono_ns();
+    th_lua_now.callback = callback;
+    th_lua_now.strategy = strategy;
+    return before;
+}
+
+static void running_end(th_lua_running before)
+{
+    th_lua_now.strategy = before.strategy;
+    th_lua_now.callback = before.callback;
+    th_lua_now.since_ns = before.since_ns;
+}
+
 static int traceback_handler(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
@@ -254,7 +273,9 @@ int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
     lua_insert(L, fn_idx - nargs + 2);
     int64_t t0 = th_mono_ns();
+    th_lua_running before = running_begin(s->name, cb);
     int rc = th_lua_pcall(lh, nargs + 2, 0);
+    running_end(before);
     int64_t dt = th_mono_ns() - t0;
     th_metric_observe(s->m_cb_ns, dt);
     /* A count hook cannot interrupt compiled traces, so the budget is measured, not enforced:
@@ -288,7 +309,10 @@ int th_strategy_reload(th_lua *lh, th_strategy *s)
         lua_pushstring(L, s->path);
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
         lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
-        if (th_lua_pcall(lh, 3, 2) == 0) {
+        th_lua_running before = running_begin(s->name, "reload");
+        int rc = th_lua_pcall(lh, 3, 2);
+        running_end(before);
+        if (rc == 0) {
             if (!lua_isnil(L, -2)) {
                 lua_pop(L, 1);
                 luaL_unref(L, LUA_REGISTRYINDEX, s->mod_ref);

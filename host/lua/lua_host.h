@@ -31,6 +31,17 @@ typedef struct th_strategy {
     int32_t m_errors, m_reloads, m_reload_failures, m_cb_ns, m_over_budget;
 } th_strategy;
 
+/* Which strategy callback is running now, for the signal path (app/shutdown.c): set around every
+ * strategy call, read from a signal handler when the host must say what it is stuck in. Plain
+ * stores of pointers and an int64 are single instructions on the hosts we build for; the strings
+ * are the strategy's name and literal callback names, alive for the whole session. */
+typedef struct th_lua_running {
+    const char *volatile strategy; /* NULL: no strategy callback running */
+    const char *volatile callback;
+    volatile int64_t since_ns;     /* th_mono_ns() at the call */
+} th_lua_running;
+extern th_lua_running th_lua_now;
+
 int th_lua_open(th_lua *lh, const char *home, const char **err);
 void th_lua_close(th_lua *lh);
 

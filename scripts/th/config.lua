@@ -95,6 +95,7 @@ M.schema = {
     session = { type = "table", default = {}, fields = {
       name = { type = "string" },
       duration_s = { type = "number", min = 0 },
+      stop_timeout_s = { type = "number", min = 0.1, max = 3600, default = 10 },
       keep_done_s = { type = "number", min = 0 },
       keep_done_max = { type = "number", min = 0 },
       id_prefix = { type = "string", check = function(v)

@@ -85,6 +85,9 @@ recovers() {
   wait_exit 30
   [ "$HOST_RC" = 0 ] || fail "$1: the start after the forced exit: exit $HOST_RC"
   grep -q 'every order is cancelled' "$T/host.log" || fail "$1: orders not cancelled by the start after the forced exit"
+  RECOVERED=$(grep -o 'recovered from the journal.*live_orders=[0-9]*' "$T/host.log" | sed 's/.*live_orders=//')
+  # Stuck in on_book, the market maker had quoted: its orders were left live and are recovered.
+  [ "$1" != on_book ] || [ "$RECOVERED" -gt 0 ] || fail "$1: the next start recovered $RECOVERED live orders"
 }
 
 # elapsed_ms START_NS
@@ -104,7 +107,7 @@ for cb in on_start on_book; do
   [ "$ms" -lt 1000 ] || fail "$cb: the second signal took $ms ms to end the process"
   grep -qE "forced exit.*signal=$second.*strategy=market_maker callback=$cb" "$T/host.log" || fail "$cb: the forced exit does not name the stuck callback"
   recovers "$cb"
-  pass "stuck in $cb: SIGTERM then $second -> exit $FORCED in $ms ms, naming $cb; the next start recovers the journal and stops cleanly"
+  pass "stuck in $cb: SIGTERM then $second -> exit $FORCED in $ms ms, naming $cb; the next start recovers the journal ($RECOVERED live orders) and cancels them"
 done
 
 for cb in on_start on_book; do
@@ -118,7 +121,7 @@ for cb in on_start on_book; do
   [ "$ms" -ge 1900 ] && [ "$ms" -lt 3500 ] || fail "$cb: SIGTERM with stop_timeout_s = 2 ended the process after $ms ms"
   grep -qE "forced exit.*signal=SIGTERM.*strategy=market_maker callback=$cb" "$T/host.log" || fail "$cb: the forced exit does not name the stuck callback"
   recovers "$cb"
-  pass "stuck in $cb: SIGTERM alone -> exit $FORCED after $ms ms (stop_timeout_s = 2); the next start recovers"
+  pass "stuck in $cb: SIGTERM alone -> exit $FORCED after $ms ms (stop_timeout_s = 2); the next start recovers ($RECOVERED live orders)"
 done
 
 # A healthy host: SIGTERM stops it gracefully (exit 0), well inside the stop timeout.

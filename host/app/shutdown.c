@@ -1,0 +1,164 @@
+/* shutdown.c — SIGTERM/SIGINT: the graceful stop, and the forced exit when it cannot happen
+ * (see shutdown.h for the rules and why the handlers are not libuv's). */
+#include "shutdown.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/log.h"
+#include "../lua/lua_host.h"
+
+static uv_async_t g_wake;
+static volatile sig_atomic_t g_wake_open; /* g_wake may be sent to */
+static volatile sig_atomic_t g_signals;   /* SIGTERM/SIGINT received so far */
+static volatile sig_atomic_t g_first;     /* the first of them */
+static volatile sig_atomic_t g_done;      /* the graceful stop completed: the watchdog is off */
+static struct itimerval g_timeout;
+static th_shutdown_fn g_fn;
+static void *g_ctx;
+
+/* ---- a log line built with no allocation, no locale, no stdio: signal-handler safe ---- */
+
+typedef struct line {
+    char b[512];
+    size_t n;
+} line;
+
+static void put(line *l, const char *s)
+{
+    while (*s && l->n < sizeof l->b - 1) l->b[l->n++] = *s++;
+}
+
+static void put_uint(line *l, uint64_t v, int width)
+{
+    char d[24];
+    int k = 0;
+    do { d[k++] = (char)('0' + v % 10); v /= 10; } while (v && k < (int)sizeof d);
+    while (k < width && k < (int)sizeof d) d[k++] = '0';
+    while (k && l->n < sizeof l->b - 1) l->b[l->n++] = d[--k];
+}
+
+/* The log's own timestamp format (ts=2026-01-31T12:00:00.000000Z), without gmtime: days to civil
+ * date by Howard Hinnant's algorithm. */
+static void put_ts(line *l)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t secs = ts.tv_sec, days = secs / 86400, rem = secs % 86400;
+    int64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2);
+    put(l, "ts=");
+    put_uint(l, (uint64_t)y, 4); put(l, "-");
+    put_uint(l, (uint64_t)m, 2); put(l, "-");
+    put_uint(l, (uint64_t)d, 2); put(l, "T");
+    put_uint(l, (uint64_t)(rem / 3600), 2); put(l, ":");
+    put_uint(l, (uint64_t)(rem % 3600 / 60), 2); put(l, ":");
+    put_uint(l, (uint64_t)(rem % 60), 2); put(l, ".");
+    put_uint(l, (uint64_t)(ts.tv_nsec / 1000), 6); put(l, "Z");
+}
+
+static const char *signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "?"; }
+
+static void forced_exit(int sig, const char *why)
+{
+    line l = {.n = 0};
+    put_ts(&l);
+    put(&l, " level=error msg=\"forced exit: the graceful stop did not complete\" signal=");
+    put(&l, signal_name(sig));
+    put(&l, " why=");
+    put(&l, why);
+    const char *strategy = th_lua_now.strategy, *cb = th_lua_now.callback;
+    int64_t since = th_lua_now.since_ns;
+    if (strategy && cb) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t ms = ((int64_t)now.tv_sec * 1000000000LL + now.tv_nsec - since) / 1000000;
+        put(&l, " strategy=");
+        put(&l, strategy);
+        put(&l, " callback=");
+        put(&l, cb);
+        put(&l, " running_ms=");
+        put_uint(&l, ms > 0 ? (uint64_t)ms : 0, 1);
+    } else {
+        put(&l, " strategy=none callback=none");
+    }
+    put(&l, " orders=\"not cancelled here: the next start recovers the journal and reconciles\" exit=");
+    put_uint(&l, TH_EXIT_FORCED, 1);
+    l.b[l.n++] = '\n';
+    th_log_write_line(l.b, l.n);
+    _exit(TH_EXIT_FORCED);
+}
+
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    if (g_signals++ > 0) forced_exit(sig, "second_signal");
+    g_first = sig;
+    if (!g_done) setitimer(ITIMER_REAL, &g_timeout, NULL);
+    if (g_wake_open) uv_async_send(&g_wake);
+    errno = saved;
+}
+
+static void on_watchdog(int sig)
+{
+    (void)sig; /* a SIGALRM from outside, with no stop under way, changes nothing */
+    if (g_signals > 0 && !g_done) forced_exit(g_first, "stop_timeout_s");
+}
+
+static void on_wake(uv_async_t *h)
+{
+    (void)h;
+    if (g_fn) g_fn(g_ctx, g_first);
+}
+
+int th_shutdown_open(uv_loop_t *loop, double stop_timeout_s, th_shutdown_fn fn, void *ctx)
+{
+    g_fn = fn;
+    g_ctx = ctx;
+    g_signals = 0;
+    g_done = 0;
+    memset(&g_timeout, 0, sizeof g_timeout);
+    double whole = floor(stop_timeout_s);
+    g_timeout.it_value.tv_sec = (time_t)whole;
+    g_timeout.it_value.tv_usec = (suseconds_t)((stop_timeout_s - whole) * 1e6);
+    if (g_timeout.it_value.tv_sec == 0 && g_timeout.it_value.tv_usec == 0) g_timeout.it_value.tv_usec = 1;
+    if (uv_async_init(loop, &g_wake, on_wake) != 0) return -1;
+    g_wake_open = 1;
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    /* One handler at a time: the signal count and the timer are never raced by a nested one. */
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGALRM);
+    sa.sa_flags = SA_RESTART;
+    sa.sa_handler = on_stop_signal;
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0) return -1;
+    sa.sa_handler = on_watchdog;
+    if (sigaction(SIGALRM, &sa, NULL) != 0) return -1;
+    return 0;
+}
+
+void th_shutdown_close(void)
+{
+    if (!g_wake_open) return;
+    g_wake_open = 0; /* before the close: a signal from now on only arms the watchdog */
+    uv_close((uv_handle_t *)&g_wake, NULL);
+}
+
+void th_shutdown_disarm(void)
+{
+    g_done = 1;
+    struct itimerval off;
+    memset(&off, 0, sizeof off);
+    setitimer(ITIMER_REAL, &off, NULL);
+}

@@ -1,0 +1,31 @@
+/* shutdown.h — how SIGTERM and SIGINT end the host, even when the loop is stuck.
+ *
+ * libuv's signal watchers run on the loop, so a strategy callback that never returns (an on_start
+ * `while true do end`) would leave them unread for ever. These two signals get a real sigaction
+ * handler instead:
+ *   - the first one asks the loop for the graceful stop (uv_async_send is async-signal-safe) and
+ *     arms a watchdog of session.stop_timeout_s (setitimer, SIGALRM);
+ *   - a second SIGTERM or SIGINT, or the watchdog firing before th_shutdown_disarm, logs which
+ *     strategy callback was running and for how long, then _exits with TH_EXIT_FORCED at once:
+ *     no on_stop, no cancel-all (the loop that would send them is the one stuck). The journal
+ *     stays consistent without a close (it is built to survive kill -9); the next start recovers
+ *     and reconciles with the venue.
+ * The handlers use only async-signal-safe calls (write, clock_gettime, setitimer, _exit). */
+#ifndef TH_SHUTDOWN_H
+#define TH_SHUTDOWN_H
+
+#include <uv.h>
+
+/* The exit status of a forced exit (like timeout(1): the stop did not finish in time). */
+#define TH_EXIT_FORCED 124
+
+typedef void (*th_shutdown_fn)(void *ctx, int signum);
+
+/* Installs the handlers; fn(ctx, signum) then runs on the loop for the first signal. */
+int th_shutdown_open(uv_loop_t *loop, double stop_timeout_s, th_shutdown_fn fn, void *ctx);
+/* Inside the loop, when it is closing: closes the wake-up handle (signals are still handled). */
+void th_shutdown_close(void);
+/* The graceful stop has completed: the watchdog stands down. */
+void th_shutdown_disarm(void);
+
+#endif
