@@ -45,17 +45,23 @@ pass "200 REPL clients hung up during their answer (no API): host alive, $n orde
 # --- a strategy stuck in a callback ----------------------------------------------------------------
 # The market maker, made to spin in the named callback (on_book: after it has quoted for a while).
 cat >"$T/stuck.lua" <<'LUA'
+local th = require("th")
 local mm = require("strategies.market_maker")
 local M = {}
 for k, v in pairs(mm) do M[k] = v end
 local where = os.getenv("TH_TEST_STUCK")
+local function spin() -- tell the test, then never return
+  io.open(os.getenv("TH_TEST_STUCK_FILE"), "w"):close()
+  while true do end
+end
 function M.on_start(state, ctx)
-  if where == "on_start" then while true do end end
+  if where == "on_start" then spin() end
   return mm.on_start(state, ctx)
 end
 function M.on_book(state, ctx, symbol)
-  state.books = (state.books or 0) + 1
-  if where == "on_book" and state.books > 40 then while true do end end
+  -- Stuck only once quotes rest at the venue, so the forced exit leaves live orders behind.
+  if #th.orders.open() > 0 then state.books = (state.books or 0) + 1 end
+  if where == "on_book" and (state.books or 0) > 20 then spin() end
   return mm.on_book(state, ctx, symbol)
 end
 return M
@@ -66,14 +72,11 @@ stuck_host() {
   J="$T/j-$1-$RANDOM"
   paper_mm_config "-$1" "session = { stop_timeout_s = $2 },"
   sed -i "s|storage = { journal_dir = \"[^\"]*\"|storage = { journal_dir = \"$J\"|; s|name = \"market_maker\", tick_ms|name = \"market_maker\", module = \"$T/stuck.lua\", tick_ms|" "$T/cfg.lua"
-  TH_TEST_STUCK=$1 start_host run "$T/cfg.lua"
-  if [ "$1" = on_book ]; then
-    wait_for 'order flow ready' 10
-    sleep 2 # 40 book events: quoting, then spinning
-  else
-    wait_for 'session starting' 10
-  fi
-  sleep 1 # now spinning
+  rm -f "$T/spinning"
+  TH_TEST_STUCK=$1 TH_TEST_STUCK_FILE="$T/spinning" start_host run "$T/cfg.lua"
+  for i in $(seq 300); do [ -e "$T/spinning" ] && break; sleep 0.05; done
+  [ -e "$T/spinning" ] || fail "$1: the strategy did not get stuck within 15 s"
+  sleep 0.5 # well inside the loop now
 }
 
 # recovers: the journal the forced exit left is read by the next start, which ends normally.
