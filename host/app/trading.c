@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <lua.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,10 @@ static void load_limits(th_lua *lua, th_flow_cfg *c)
     c->pending_timeout_ns = (int64_t)(th_lua_cfg_number(lua, "risk.pending_timeout_s", 10) * 1e9);
     char buf[32];
     c->adopt_unknown = !(th_lua_cfg_string(lua, "risk.unknown_orders", buf, sizeof buf) && strcmp(buf, "cancel") == 0);
+    int hh, mm; /* "HH:MM", checked by the config schema */
+    if (th_lua_cfg_string(lua, "risk.day_start_utc", buf, sizeof buf) && sscanf(buf, "%d:%d", &hh, &mm) == 2 && hh >= 0 &&
+        hh < 24 && mm >= 0 && mm < 60)
+        c->day_offset_ns = ((int64_t)hh * 3600 + mm * 60) * 1000000000LL;
     c->keep_done_ns = (int64_t)(th_lua_cfg_number(lua, "session.keep_done_s", 300) * 1e9);
     c->keep_done_max = (int32_t)th_lua_cfg_number(lua, "session.keep_done_max", 10000);
     c->venue_rate = th_lua_cfg_number(lua, "risk.orders_per_s", 10);
@@ -525,8 +530,16 @@ int th_risk_set_oracle(const char *symbol, double price, const char **err)
     if (!t) { *err = NO_FLOW; return -1; }
     int32_t i = find_symbol(t, symbol);
     if (i < 0) { *err = "unknown symbol"; return -1; }
+    /* 0 clears it (the band goes back to the book's mid); anything else must be a usable price:
+     * a negative or non-finite one would switch the band and exposure gates off */
+    if (price == 0) {
+        if (th_flow_set_oracle(&t->flow, i, 0) != 0) { *err = "unknown symbol"; return -1; }
+        return 0;
+    }
+    if (!(price > 0) || price == HUGE_VAL) { *err = "reference price must be a positive finite number (0 clears it)"; return -1; }
     int64_t v = 0;
-    if (price != 0 && th_dec_from_double(price, t->flow.ins->v[i].price_dec, &v) != 0) { *err = "price is not a finite number"; return -1; }
+    if (th_dec_from_double(price, t->flow.ins->v[i].price_dec, &v) != 0) { *err = "reference price is out of range for the instrument"; return -1; }
+    if (v <= 0) { *err = "reference price rounds to 0 at the instrument's price decimals"; return -1; }
     if (th_flow_set_oracle(&t->flow, i, v) != 0) { *err = "unknown symbol"; return -1; }
     return 0;
 }
@@ -547,7 +560,8 @@ int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out
     if (i >= 0) {
         const th_instrument *ins = &t->flow.ins->v[i];
         if (th_dec_from_double(req->price, ins->price_dec, &price) != 0 || th_dec_from_double(req->qty, ins->qty_dec, &qty) != 0) {
-            *reason_out = TH_RISK_BAD_ORDER;
+            *reason_out = TH_RISK_BAD_ORDER; /* NaN, inf or out of range: counted like every refusal */
+            th_risk_count(&t->flow.risk, TH_RISK_BAD_ORDER);
             *err = th_risk_reason(TH_RISK_BAD_ORDER);
             return -1;
         }
@@ -732,9 +746,9 @@ int th_pnl_get(th_pnl_view *out, const char **err)
     const th_portfolio *pf = &t->flow.pf;
     for (int32_t i = 0; i < pf->n; i++) {
         const th_position *p = &pf->v[i];
-        out->realised += (double)p->realised * p->unit;
-        out->unrealised += (double)th_position_unrealised(p) * p->unit;
-        out->fees += (double)p->fees * p->unit; /* th_money to double: exact below 2^53, then one rounding */
+        out->realised += th_position_report(p, p->realised);
+        out->unrealised += th_position_report(p, th_position_unrealised(p));
+        out->fees += th_position_report(p, p->fees);
     }
     out->total = out->realised + out->unrealised - out->fees;
     out->day = th_portfolio_day_pnl(pf);

@@ -14,6 +14,11 @@ th_money th_money_pow10(int32_t k)
 double th_money_to_double(th_money m, int32_t scale)
 {
     if (scale <= 0) return (double)m;
+    /* both exact as doubles (|m| < 2^53, 10^scale <= 10^22): one correctly rounded division, so
+     * a whole amount (-1000.0) comes out exactly and compares exactly against a cap */
+    static const double P10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    if (scale <= 22 && m > -((th_money)1 << 53) && m < ((th_money)1 << 53)) return (double)(int64_t)m / P10[scale];
     th_money p = th_money_pow10(scale);
     if (!p) return 0;
     /* whole and fractional parts apart: each converts with one rounding, and the fraction keeps

@@ -31,9 +31,16 @@ typedef __int128 th_money;
 static inline th_money th_money_mul(int64_t qty, int64_t price) { return (th_money)qty * (th_money)price; }
 static inline th_money th_money_abs(th_money m) { return m < 0 ? -m : m; }
 
+/* The nearest double to m, without libgcc's 128-bit conversion when m fits int64 (hot paths). */
+static inline double th_money_approx(th_money m)
+{
+    return m >= INT64_MIN && m <= INT64_MAX ? (double)(int64_t)m : (double)m;
+}
+
 /* 10^k for 0 <= k <= 38; 0 outside. */
 th_money th_money_pow10(int32_t k);
-/* Value in human units of the quote currency (scale = price_dec + qty_dec). */
+/* Value in human units of the quote currency (scale = price_dec + qty_dec): correctly rounded
+ * below 2^53 units, else whole and fractional parts converted apart. */
 double th_money_to_double(th_money m, int32_t scale);
 /* Exact decimal text with `scale` decimals ("-1000.0000000000000000"); returns the length, or -1
  * when cap is too small (cap >= 48 always suffices) or scale is out of range. */

@@ -47,6 +47,7 @@ int th_flow_init(th_flow *f, const th_flow_cfg *cfg, const th_instruments *ins, 
         *err = "out of memory";
         return -1;
     }
+    th_portfolio_set_day_offset(&f->pf, cfg->day_offset_ns);
     th_bucket_init(&f->venue_bucket, cfg->venue_cap, cfg->venue_rate, now_ns);
     th_backoff_init(&f->backoff, 500LL * 1000000, 60LL * 1000000000, (uint64_t)now_ns | 1);
     if (th_flow_grow(f, now_ns) != 0) { *err = "out of memory"; return -1; }
@@ -208,7 +209,7 @@ static int out_push(th_flow *f, int32_t kind, int32_t idx, bool post_only)
 static double live_notional(const th_flow *f, const th_order *o)
 {
     if (o->state == TH_ORD_DONE || o->instrument >= f->pf.n) return 0;
-    return (double)th_money_mul(o->qty - o->filled, o->price) * f->pf.v[o->instrument].unit;
+    return th_position_gate(&f->pf.v[o->instrument], th_money_mul(o->qty - o->filled, o->price));
 }
 
 /* Run a tracker mutation on order idx and keep open_notional in step with it. */

@@ -35,6 +35,7 @@ typedef struct th_flow_cfg {
     th_risk_limits risk;
     th_exec_cfg exec;
     int64_t pending_timeout_ns;     /* PENDING_* older than this is queried; default 10 s */
+    int64_t day_offset_ns;          /* the trading day starts this long after UTC midnight */
     bool adopt_unknown;             /* true: adopt orders we never sent (flagged); false: cancel them */
     int64_t keep_done_ns;           /* finished orders stay findable this long (default 300 s)... */
     int32_t keep_done_max;          /* ...unless more than this many are waiting (default 10,000) */

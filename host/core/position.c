@@ -28,7 +28,7 @@ int th_portfolio_reserve(th_portfolio *p, int32_t n)
     th_position *v = realloc(p->v, sizeof *v * (size_t)n);
     if (!v) return -1;
     memset(v + p->n, 0, sizeof *v * (size_t)(n - p->n));
-    for (int32_t i = p->n; i < n; i++) { v[i].unit = 1; v[i].day = v[i].day_logged = INT64_MIN; }
+    for (int32_t i = p->n; i < n; i++) { v[i].rate = v[i].unit = 1; v[i].day = v[i].day_logged = INT64_MIN; }
     p->v = v;
     p->n = n;
     return 0;
@@ -37,6 +37,7 @@ int th_portfolio_reserve(th_portfolio *p, int32_t n)
 void th_portfolio_set_unit(th_portfolio *p, int32_t ins, int32_t scale, double rate)
 {
     if (ins < 0 || ins >= p->n) return;
+    p->v[ins].rate = rate;
     double u = rate;
     for (int32_t i = 0; i < scale; i++) u /= 10;
     p->v[ins].unit = u;
@@ -90,9 +91,9 @@ static void roll_day(th_portfolio *p, th_position *pos, int64_t now_ns)
 /* Keep this position's share of the totals current (O(1) per event). */
 static void update_share(th_portfolio *p, th_position *pos)
 {
-    double expo = (double)th_money_abs(th_money_mul(pos->qty, pos->mark)) * pos->unit;
-    double pnl = (double)th_position_pnl(pos) * pos->unit;
-    double day = (double)th_position_day_pnl(pos) * pos->unit;
+    double expo = th_position_report(pos, th_money_abs(th_money_mul(pos->qty, pos->mark)));
+    double pnl = th_position_report(pos, th_position_pnl(pos));
+    double day = th_position_report(pos, th_position_day_pnl(pos));
     p->total_exposure += expo - pos->exposure_c;
     p->total_pnl += pnl - pos->pnl_c;
     p->day_pnl += day - pos->day_c;
@@ -150,9 +151,9 @@ void th_portfolio_recompute(th_portfolio *p, int64_t now_ns)
     for (int32_t i = 0; i < p->n; i++) {
         th_position *pos = &p->v[i];
         roll_day(p, pos, now_ns);
-        pos->exposure_c = (double)th_money_abs(th_money_mul(pos->qty, pos->mark)) * pos->unit;
-        pos->pnl_c = (double)th_position_pnl(pos) * pos->unit;
-        pos->day_c = (double)th_position_day_pnl(pos) * pos->unit;
+        pos->exposure_c = th_position_report(pos, th_money_abs(th_money_mul(pos->qty, pos->mark)));
+        pos->pnl_c = th_position_report(pos, th_position_pnl(pos));
+        pos->day_c = th_position_report(pos, th_position_day_pnl(pos));
         expo += pos->exposure_c;
         pnl += pos->pnl_c;
         day += pos->day_c;

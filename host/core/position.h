@@ -38,7 +38,8 @@ typedef struct th_position {
     int64_t bought, sold;        /* qty units traded */
     int64_t fills;
     int32_t scale;               /* price_dec + qty_dec */
-    double unit;                 /* report currency per notional unit (10^-scale * rate) */
+    double rate;                 /* report currency per unit of the quote currency */
+    double unit;                 /* rate * 10^-scale: report currency per money unit (gates only) */
     double exposure_c, pnl_c, day_c; /* this position's share of the portfolio totals */
 } th_position;
 
@@ -73,6 +74,11 @@ void th_portfolio_restore_day(th_portfolio *p, int32_t ins, int64_t day, th_mone
                               th_money day_start_unrealised);
 
 th_money th_position_unrealised(const th_position *pos);
+/* Money of this position in the report currency (th_money_to_double at its scale, times the rate). */
+static inline double th_position_report(const th_position *pos, th_money m) { return th_money_to_double(m, pos->scale) * pos->rate; }
+/* The same within a few ulps, with one multiplication: for the per-intent gates, whose limits are
+ * not exact figures (the loss caps read th_position_report's exact conversions). */
+static inline double th_position_gate(const th_position *pos, th_money m) { return th_money_approx(m) * pos->unit; }
 /* realised + unrealised - fees */
 th_money th_position_pnl(const th_position *pos);
 /* PnL since the position's day started: day_realised + (unrealised - day_start_unrealised) - day_fees */

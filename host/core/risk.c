@@ -99,15 +99,15 @@ int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
     if (ins->tick > 1 && c->price % ins->tick) return refuse(r, TH_RISK_NOT_ON_TICK);
     if (ins->lot > 1 && c->qty % ins->lot) return refuse(r, TH_RISK_NOT_ON_LOT);
     if (ins->min_qty > 0 && c->qty < ins->min_qty) return refuse(r, TH_RISK_BELOW_EXCHANGE_MIN_QTY);
-    if (ins->min_cost > 0 && (__int128)c->price * c->qty < ins->min_cost) return refuse(r, TH_RISK_BELOW_EXCHANGE_MIN_COST);
+    if (ins->min_cost > 0 && th_money_mul(c->price, c->qty) < ins->min_cost) return refuse(r, TH_RISK_BELOW_EXCHANGE_MIN_COST);
 
     const th_pair_limits *pl = c->ins_idx >= 0 && c->ins_idx < r->npair ? &r->pair[c->ins_idx] : &r->lim.pair_default;
     if (pl->min_order_qty && c->qty < pl->min_order_qty) return refuse(r, TH_RISK_SIZE_TOO_SMALL);
     if (pl->max_order_qty && c->qty > pl->max_order_qty) return refuse(r, TH_RISK_SIZE_TOO_LARGE);
 
     const th_position *pos = c->portfolio && c->ins_idx >= 0 && c->ins_idx < c->portfolio->n ? &c->portfolio->v[c->ins_idx] : NULL;
-    double unit = pos ? pos->unit : 0;
-    double notional = (double)c->price * (double)c->qty * unit;
+    /* money products in 128 bits (money.h), converted to the report currency for the limits */
+    double notional = pos ? th_position_gate(pos, th_money_mul(c->price, c->qty)) : 0;
     if (pos && r->lim.min_notional > 0 && notional < r->lim.min_notional) return refuse(r, TH_RISK_NOTIONAL_TOO_SMALL);
     if (pos && r->lim.max_notional > 0 && notional > r->lim.max_notional) return refuse(r, TH_RISK_NOTIONAL_TOO_LARGE);
 
@@ -120,6 +120,9 @@ int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
     } else if (c->book_health != TH_BOOK_OK && c->book_health != TH_BOOK_EMPTY) {
         return refuse(r, TH_RISK_BOOK_NOT_OK);
     }
+    /* A reference at or below zero would turn the band (a negative distance) and the exposure
+     * gates (a negative price) off: no usable reference, no order. */
+    if (ref <= 0) return refuse(r, TH_RISK_NO_REFERENCE_PRICE);
     if (pl->band_bps > 0 && bps_apart(c->price, ref) > pl->band_bps) return refuse(r, TH_RISK_PRICE_BAND);
     if (c->post_only && ((c->side == TH_BID && c->best_ask && c->price >= c->best_ask) ||
                          (c->side == TH_ASK && c->best_bid && c->price <= c->best_bid)))
@@ -155,10 +158,10 @@ int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
     if (grows && pl->max_position && abs_after > pl->max_position) return refuse(r, TH_RISK_POSITION_LIMIT);
 
     if (grows && pos && r->lim.budget > 0) {
-        double px = (double)ref * unit;
         double budget = r->lim.budget;
-        if ((double)abs_after * px > r->lim.max_position_pct * budget) return refuse(r, TH_RISK_EXPOSURE_POSITION);
-        double pair_gross = (double)(abs_held + open_same + open_other + c->qty) * px;
+        if (th_position_gate(pos, th_money_mul(abs_after, ref)) > r->lim.max_position_pct * budget)
+            return refuse(r, TH_RISK_EXPOSURE_POSITION);
+        double pair_gross = th_position_gate(pos, th_money_mul(abs_held + open_same + open_other + c->qty, ref));
         if (pair_gross > r->lim.max_pair_pct * budget) return refuse(r, TH_RISK_EXPOSURE_PAIR);
         double total = (c->portfolio ? c->portfolio->total_exposure : 0) + c->open_notional + notional;
         if (total > r->lim.max_total_exposure_pct * budget) return refuse(r, TH_RISK_EXPOSURE_TOTAL);

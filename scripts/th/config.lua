@@ -72,6 +72,12 @@ M.schema = {
       breaker_errors = { type = "integer", min = 1 }, breaker_cooldown_s = POS,
       pending_timeout_s = { type = "number", min = 0.1 },
       unknown_orders = { type = "string", enum = { "adopt", "cancel" }, default = "adopt" },
+      -- the trading day (daily loss cap, day PnL) starts at this UTC time
+      day_start_utc = { type = "string", default = "00:00", check = function(v)
+        local h, m = v:match("^(%d%d):(%d%d)$")
+        if not h or tonumber(h) > 23 or tonumber(m) > 59 then return nil, "expected \"HH:MM\" (UTC, 00:00 to 23:59)" end
+        return true
+      end },
       orders_per_s = POS, orders_burst = POS,
       currency = { type = "string" },
       rates = { type = "table", open = true, fields = {} },

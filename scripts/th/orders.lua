@@ -169,8 +169,12 @@ function M.risk.rearm()
   return true
 end
 
--- Reference price for the price band (an oracle); nil or 0 goes back to the book's mid.
+-- Reference price for the price band and the exposure gates (an oracle): a positive finite
+-- number; nil goes back to the book's mid. Anything else is refused (nil, err).
 function M.risk.set_reference(symbol, price)
+  if price ~= nil and (type(price) ~= "number" or not (price > 0)) then
+    return nil, "reference price must be a positive finite number (nil clears it)"
+  end
   if C.th_risk_set_oracle(symbol, price or 0, base.err) ~= 0 then return nil, base.errstr() end
   return true
 end

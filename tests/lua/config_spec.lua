@@ -45,6 +45,23 @@ describe("th.config", function()
     os.remove(p)
   end)
 
+  it("takes the trading day's start as HH:MM UTC and refuses anything else", function()
+    local base = [[return { venue = { name = "sim" }, strategy = { name = "s" }, pairs = { { symbol = "A/B" } }, risk = { %s } }]]
+    local p = write(base:format(""))
+    assert.equal("00:00", assert(config.load(p)).risk.day_start_utc)
+    os.remove(p)
+    p = write(base:format('day_start_utc = "22:30"'))
+    assert.equal("22:30", assert(config.load(p)).risk.day_start_utc)
+    os.remove(p)
+    for _, bad in ipairs({ '"24:00"', '"7:00"', '"07:60"', '"noon"', "7" }) do
+      p = write(base:format("day_start_utc = " .. bad))
+      local cfg, err = config.load(p)
+      assert.is_nil(cfg)
+      assert.matches("risk.day_start_utc: expected", err, 1, true)
+      os.remove(p)
+    end
+  end)
+
   it("checks strategy params and pair overrides against the strategy's defaults", function()
     local cfg = { _path = "c.lua", strategy = { name = "mm", params = { spread_bps = 5 } },
                   pairs = { { symbol = "A" }, { symbol = "B", spread_bps = "wide" } } }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -32,30 +33,46 @@ static char DIR_[128], JPATH[256], JPATH2[256];
 static int64_t BID = 499900, ASK = 500100; /* 49990.0 / 50010.0 */
 static int32_t HEALTH = TH_BOOK_OK;
 
+/* Real magnitudes (the randomised runs' second pass): BTC/USDT at 100,000 and BTC/USDC at
+ * 1,000,000 with 8 + 8 decimals, MEME/USDT at 0.00000123 with 8 + 2; sizes up to 1,000 BTC and
+ * 10^9 coins, so notionals reach 10^9 quote units. */
+static bool BIG;
+#define E8 100000000LL
+static const int64_t BIG_LEVEL[3] = {100000 * E8, 1000000 * E8, 123};
+static const int64_t BIG_MAXQ[3] = {1000 * E8, 1000 * E8, 1000000000LL * 100};
+
 static int market(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health)
 {
     (void)ctx;
     if (ins < 0) return -1;
+    if (BIG) {
+        *bid = BIG_LEVEL[ins] - (BIG_LEVEL[ins] > 1000 ? BIG_LEVEL[ins] / 10000 : 1);
+        *ask = BIG_LEVEL[ins] + (BIG_LEVEL[ins] > 1000 ? BIG_LEVEL[ins] / 10000 : 1);
+        *health = HEALTH;
+        return 0;
+    }
     *bid = BID + ins * 1000;
     *ask = ASK + ins * 1000;
     *health = HEALTH;
     return 0;
 }
 
-static void add_instrument(const char *sym)
+static void add_instrument_dec(const char *sym, int32_t price_dec, int32_t qty_dec)
 {
     th_instrument x;
     memset(&x, 0, sizeof x);
     snprintf(x.symbol, sizeof x.symbol, "%s", sym);
     snprintf(x.quote, sizeof x.quote, "USD");
-    x.price_dec = 1;
-    x.qty_dec = 4;
+    x.price_dec = price_dec;
+    x.qty_dec = qty_dec;
     x.tick = 1;
     x.lot = 1;
     x.min_qty = 10;
     x.online = true;
     th_instruments_put(&INS, &x);
 }
+
+static void add_instrument(const char *sym) { add_instrument_dec(sym, 1, 4); }
 
 static th_flow_cfg cfg(void)
 {
@@ -86,8 +103,14 @@ static int setup(void **st)
     th_log_set_level(TH_LOG_ERROR + 1);
     th_clock_use_virtual(1000 * S);
     th_instruments_init(&INS, TH_VENUE_SIM);
-    add_instrument("XBT/USD");
-    add_instrument("ETH/USD");
+    if (BIG) {
+        add_instrument_dec("BTC/USDT", 8, 8);
+        add_instrument_dec("BTC/USDC", 8, 8);
+        add_instrument_dec("MEME/USDT", 8, 2);
+    } else {
+        add_instrument("XBT/USD");
+        add_instrument("ETH/USD");
+    }
     th_test_venue_init(&V);
     snprintf(DIR_, sizeof DIR_, "/tmp/th_flow_test_XXXXXX");
     if (!mkdtemp(DIR_)) return -1;
@@ -110,10 +133,19 @@ static int teardown(void **st)
     th_journal_close(&J);
     th_test_venue_free(&V);
     th_instruments_free(&INS);
+    BIG = false;
     unlink(JPATH);
     unlink(JPATH2);
     rmdir(DIR_);
     return 0;
+}
+
+static int setup_big(void **st)
+{
+    BIG = true;
+    int rc = setup(st);
+    V.fee_bps = 10;
+    return rc;
 }
 
 static void advance(int64_t ns) { th_clock_advance_to(th_clock_ns() + ns); }
@@ -174,7 +206,7 @@ static void intent_is_on_disk_before_the_venue_sees_it(void **st)
     assert_int_equal(F.trk.v[idx].state, TH_ORD_DONE);
     assert_int_equal(F.trk.v[idx].done_reason, TH_DONE_FILLED);
     assert_int_equal(F.pf.v[0].qty, 1000);
-    assert_int_equal(F.pf.v[0].cost, 400 * 499000LL + 600 * 498900LL);
+    assert_money_equal(F.pf.v[0].cost, 400 * 499000LL + 600 * 498900LL);
     assert_int_equal(F.trk.st.duplicate_fills, 1);
     /* the strategy sees: ack, fill, fill, done */
     int fills = 0, orders = 0;
@@ -375,6 +407,191 @@ static void loss_cap_pulls_the_kill_switch(void **st)
     assert_int_equal(th_flow_place(&F, 0, TH_ASK, 494000, 1000, false, "", th_clock_ns(), &idx), TH_RISK_DAILY_LOSS);
 }
 
+/* A fill whose fee takes the day's PnL past the cap halts at once: the per-fill check reads the
+ * incremental total, which must subtract the fee (adding it read +60 here, not -60). */
+static void a_fee_on_a_fill_counts_against_the_cap_at_once(void **st)
+{
+    (void)st;
+    th_flow_free(&F);
+    th_flow_cfg c = cfg();
+    c.risk.daily_loss_cap = 50; /* USD */
+    flow_up(&F, &c, &J);
+    V.fee_bps = 12;             /* 0.12% of 50,000 = 60 */
+    int32_t a;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 500000, 10000, true, "", th_clock_ns(), &a), TH_RISK_OK); /* 1 BTC */
+    turn();
+    th_test_venue_fill(&V, F.trk.v[a].cl_id, 10000, 500000);  /* marked at the fill price: PnL is -fee */
+    assert_true(F.pf.total_pnl == -60.0);
+    assert_true(th_portfolio_day_pnl(&F.pf) == -60.0);
+    assert_true(F.risk.halted);
+    assert_int_equal(F.risk.halt_code, TH_RISK_DAILY_LOSS);
+}
+
+/* ---- the trading day across restarts ---- */
+
+#define DAY (86400 * S)
+
+/* Stop the session now (its journal as it stands) and start another from it: a new journal, the
+ * state recovered, reconciled with the venue. */
+static void restart(const th_flow_cfg *cfg0, const char *from, const char *to)
+{
+    static int n;
+    th_flow_cfg cc1 = *cfg0, *cc = &cc1;
+    snprintf(cc1.prefix, sizeof cc1.prefix, "r%d", ++n); /* each session its own client ids */
+    const char *err;
+    th_journal_scan scan;
+    th_flow_flush(&F, th_clock_ns());
+    th_flow_free(&F);
+    th_journal_close(&J);
+    unlink(to);
+    assert_int_equal(th_journal_open(&J, to, false, &err), 0);
+    flow_up(&F, cc, &J);
+    if (th_flow_recover(&F, from, &scan, &err) != 0) fail_msg("recovery: %s", err);
+    th_flow_journal_begin(&F, th_clock_ns());
+    th_flow_reconcile(&F, th_clock_ns());
+    turn();
+    turn();
+    assert_false(th_flow_recovering(&F));
+}
+
+/* Round trip of 1 BTC: bought at 50,000.0, sold at price (instrument units). */
+static void round_trip(int64_t sell_price)
+{
+    int32_t a, b;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 10000, true, "", th_clock_ns(), &a), TH_RISK_OK);
+    turn();
+    th_test_venue_fill(&V, F.trk.v[a].cl_id, 10000, 500000);
+    assert_int_equal(th_flow_place(&F, 0, TH_ASK, 501000, 10000, true, "", th_clock_ns(), &b), TH_RISK_OK);
+    turn();
+    th_test_venue_fill(&V, F.trk.v[b].cl_id, 10000, sell_price);
+    turn();
+}
+
+/* Buy 1 BTC at 50,000.0 and keep it. */
+static void buy_one(void)
+{
+    int32_t a;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 10000, true, "", th_clock_ns(), &a), TH_RISK_OK);
+    turn();
+    th_test_venue_fill(&V, F.trk.v[a].cl_id, 10000, 500000);
+    turn();
+}
+
+/* +5,000 made on an earlier day, then a restart and a 1,000 loss today: the day's PnL is -1,000
+ * and the 500 cap halts (recovery used to start the day at 0, reading +4,000). */
+static void carried_profit_does_not_hide_todays_loss(void **st)
+{
+    (void)st;
+    th_flow_cfg c = cfg();
+    c.risk.daily_loss_cap = 500;
+    th_flow_free(&F);
+    flow_up(&F, &c, &J);
+    round_trip(550000);                                  /* +5,000 */
+    assert_true(F.pf.total_pnl == 5000.0);
+    advance(DAY);                                        /* the next UTC day */
+    restart(&c, JPATH, JPATH2);
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(F.pf.total_pnl == 5000.0);
+    assert_true(th_portfolio_day_pnl(&F.pf) == 0.0);
+    buy_one();
+    th_flow_mark(&F, 0, 490000, th_clock_ns());          /* -1,000 today */
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == -1000.0);
+    assert_true(F.risk.halted);
+    assert_int_equal(F.risk.halt_code, TH_RISK_DAILY_LOSS);
+}
+
+/* A loss larger than the cap on an earlier day does not halt a new day's start. */
+static void carried_loss_does_not_halt_a_new_day(void **st)
+{
+    (void)st;
+    th_flow_cfg c = cfg();
+    c.risk.daily_loss_cap = 0;                           /* no cap that day */
+    th_flow_free(&F);
+    flow_up(&F, &c, &J);
+    round_trip(480000);                                  /* -2,000 */
+    assert_true(F.pf.total_pnl == -2000.0);
+    advance(DAY);
+    c.risk.daily_loss_cap = 500;
+    restart(&c, JPATH, JPATH2);
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == 0.0);
+    assert_false(F.risk.halted);
+    int32_t a;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 1000, true, "", th_clock_ns(), &a), TH_RISK_OK);
+}
+
+/* A restart later the same day continues the day: an earlier day's +5,000, then -300 today, a
+ * restart, and -300 more is a day of -600, which the 500 cap halts. */
+static void same_day_restart_continues_the_day(void **st)
+{
+    (void)st;
+    th_flow_cfg c = cfg();
+    c.risk.daily_loss_cap = 500;
+    th_flow_free(&F);
+    flow_up(&F, &c, &J);
+    round_trip(550000);                                  /* +5,000 on day 0 */
+    advance(DAY);
+    round_trip(497000);                                  /* -300 on day 1 */
+    assert_true(th_portfolio_day_pnl(&F.pf) == -300.0);
+    advance(3600 * S);
+    restart(&c, JPATH, JPATH2);
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == -300.0);
+    assert_money_equal(F.pf.v[0].day_realised, -300 * 100000);
+    assert_false(F.risk.halted);
+    round_trip(497000);                                  /* -300 more */
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == -600.0);
+    assert_true(F.risk.halted);
+}
+
+/* A day that starts with an open position starts at that moment's mark, and a restart later that
+ * day keeps that start (the flow journals the position when the day starts): 1 BTC from 50,000
+ * marked 52,000 at midnight, then 51,000 after a restart is a day of -1,000, halted at 500. */
+static void day_start_with_an_open_position_survives_a_restart(void **st)
+{
+    (void)st;
+    th_flow_cfg c = cfg();
+    c.risk.daily_loss_cap = 500;
+    th_flow_free(&F);
+    flow_up(&F, &c, &J);
+    buy_one();
+    th_flow_mark(&F, 0, 520000, th_clock_ns());          /* +2,000 on day 0 */
+    th_flow_tick(&F, th_clock_ns());
+    advance(DAY);
+    th_flow_tick(&F, th_clock_ns());                     /* day 1 starts at +2,000 unrealised */
+    assert_true(th_portfolio_day_pnl(&F.pf) == 0.0);
+    advance(60 * S);
+    restart(&c, JPATH, JPATH2);
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == 0.0);
+    assert_money_equal(F.pf.v[0].day_start_unrealised, 2000 * 100000);
+    th_flow_mark(&F, 0, 510000, th_clock_ns());
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == -1000.0);
+    assert_true(F.risk.halted);
+}
+
+/* risk.day_start_utc: with the day starting at 22:00 UTC, 21:59 and 22:00 are different days. */
+static void the_day_starts_at_the_configured_time(void **st)
+{
+    (void)st;
+    th_flow_cfg c = cfg();
+    c.day_offset_ns = 22 * 3600 * S;
+    th_flow_free(&F);
+    flow_up(&F, &c, &J);
+    th_clock_advance_to(2 * DAY + 21 * 3600 * S + 59 * 60 * S);
+    round_trip(497000);                                  /* -300 at 21:59 */
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == -300.0);
+    th_clock_advance_to(2 * DAY + 22 * 3600 * S);
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == 0.0);
+    assert_int_equal(th_portfolio_day_of(&F.pf, th_clock_ns()), 2);
+    assert_int_equal(th_portfolio_day_of(&F.pf, th_clock_ns() - 1), 1);
+}
+
 static void failing_journal_halts_and_sends_nothing(void **st)
 {
     (void)st;
@@ -451,7 +668,8 @@ static void quotes_converge_with_few_actions(void **st)
 typedef struct snapshot {
     int n;
     struct { char cl[40]; int32_t state, reason; int64_t filled, qty, price; } o[512];
-    int64_t qty[2], cost[2], realised[2], fees[2];
+    int64_t qty[3];
+    th_money cost[3], realised[3], fees[3];
 } snapshot;
 
 static void snap(const th_flow *f, snapshot *s)
@@ -467,7 +685,7 @@ static void snap(const th_flow *f, snapshot *s)
         s->o[s->n].price = o->price;
         s->n++;
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < f->pf.n && i < 3; i++) {
         s->qty[i] = f->pf.v[i].qty;
         s->cost[i] = f->pf.v[i].cost;
         s->realised[i] = f->pf.v[i].realised;
@@ -569,17 +787,17 @@ static void recovery_rebuilds_then_reconciles(void **st)
     int32_t kf = th_tracker_find_ex(&F.trk, "FOREIGN-1");
     assert_true(kf >= 0 && (F.trk.v[kf].flags & TH_ORD_ADOPTED));
     /* fees: 10 bps on every fill, none lost or doubled across the crash */
-    int64_t fees = 0;
+    th_money fees = 0;
     for (int32_t i = 0; i < V.ntrades; i++) fees += V.trades[i].fee;
-    assert_int_equal(F.pf.v[0].fees + F.pf.v[1].fees, fees);
+    assert_money_equal(F.pf.v[0].fees + F.pf.v[1].fees, fees);
     /* and the new journal alone rebuilds this state */
     th_flow_flush(&F, th_clock_ns());
     assert_int_equal(th_flow_init(&ref, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
     assert_int_equal(th_flow_recover(&ref, JPATH2, &scan, &err), 0);
     assert_int_equal(ref.trk.nlive, F.trk.nlive);
     assert_memory_equal(&ref.pf.v[0].qty, &F.pf.v[0].qty, sizeof(int64_t));
-    assert_int_equal(ref.pf.v[0].cost, F.pf.v[0].cost);
-    assert_int_equal(ref.pf.v[1].realised, F.pf.v[1].realised);
+    assert_money_equal(ref.pf.v[0].cost, F.pf.v[0].cost);
+    assert_money_equal(ref.pf.v[1].realised, F.pf.v[1].realised);
     th_flow_free(&ref);
     (void)idx;
 }
@@ -687,12 +905,21 @@ static int32_t NPLACED;
 static void random_step(void)
 {
     int64_t now = th_clock_ns();
-    int32_t ins = (int32_t)(rnd() % 2), idx;
+    int32_t ins = (int32_t)(rnd() % (BIG ? 3 : 2)), idx;
     switch (rnd() % 12) {
     case 0: case 1: case 2: {
         int32_t side = (int32_t)(rnd() % 2);
         int64_t px = side == TH_BID ? 495000 - (int64_t)(rnd() % 400) * 10 : 505000 + (int64_t)(rnd() % 400) * 10;
-        if (th_flow_place(&F, ins, side, px + ins * 1000, 10 + (int64_t)(rnd() % 500), true, "r", now, &idx) == TH_RISK_OK) NPLACED++;
+        int64_t qty = 10 + (int64_t)(rnd() % 500);
+        px += ins * 1000;
+        if (BIG) { /* up to 1.5% from the level, a size from 10 units to the maximum, log-uniform */
+            int64_t off = BIG_LEVEL[ins] * (int64_t)(1 + rnd() % 150) / 10000;
+            if (off < 1) off = 1;
+            px = side == TH_BID ? BIG_LEVEL[ins] - off : BIG_LEVEL[ins] + off;
+            qty = 10 + (int64_t)(rnd() % 90);
+            for (int64_t k = (int64_t)(rnd() % 12); k > 0 && qty <= BIG_MAXQ[ins] / 10; k--) qty *= 10;
+        }
+        if (th_flow_place(&F, ins, side, px, qty, true, "r", now, &idx) == TH_RISK_OK) NPLACED++;
         break;
     }
     case 3:
@@ -701,7 +928,9 @@ static void random_step(void)
     case 4: case 5:
         if (V.norders) {
             tv_order *o = &V.orders[rnd() % (uint64_t)V.norders];
-            th_test_venue_fill(&V, o->o.cl_id, 1 + (int64_t)(rnd() % 300), o->o.price);
+            int64_t rest = o->o.qty - o->o.filled;
+            int64_t q = BIG && rest > 0 ? 1 + (int64_t)(rnd() % (uint64_t)rest) : 1 + (int64_t)(rnd() % 300);
+            th_test_venue_fill(&V, o->o.cl_id, q, o->o.price);
         }
         break;
     case 6:
@@ -719,7 +948,7 @@ static void random_step(void)
 
 static void check_invariants(int step)
 {
-    int64_t pos[2] = {0, 0};
+    int64_t pos[3] = {0, 0, 0};
     int32_t live = 0, done = 0, retired = 0;
     for (int32_t i = 0; i < F.trk.n; i++) {
         const th_order *o = &F.trk.v[i];
@@ -742,16 +971,39 @@ static void check_invariants(int step)
         if (F.trk.v[i].state != TH_ORD_DONE) fail_msg("step %d: unfinished order on the done list", step);
     if (walked != done) fail_msg("step %d: done list holds %d, %d done", step, walked, done);
     if (!RETIRE)
-        for (int i = 0; i < 2; i++)
+        for (int i = 0; i < INS.n; i++)
             if (pos[i] != F.pf.v[i].qty) fail_msg("step %d: position %lld != fills %lld", step, (long long)F.pf.v[i].qty, (long long)pos[i]);
-    /* every venue trade is counted exactly once */
-    int64_t vpos[2] = {0, 0};
+    /* every venue trade is counted exactly once: position, cash flow and fees against sums of the
+     * venue's own trades, in 128 bits and in long double (which cannot wrap) */
+    int64_t vpos[3] = {0, 0, 0};
+    th_money vcash[3] = {0, 0, 0}, vfees[3] = {0, 0, 0};
+    long double lcash[3] = {0, 0, 0}, gross[3] = {0, 0, 0};
     for (int32_t i = 0; i < V.ntrades; i++) {
-        int k = strcmp(V.trades[i].symbol, "XBT/USD") == 0 ? 0 : 1;
-        vpos[k] += V.trades[i].side == TH_BID ? V.trades[i].qty : -V.trades[i].qty;
+        const th_venue_fill *x = &V.trades[i];
+        int k = th_instruments_find(&INS, x->symbol, strlen(x->symbol));
+        vpos[k] += x->side == TH_BID ? x->qty : -x->qty;
+        vcash[k] += (x->side == TH_BID ? -1 : 1) * ((th_money)x->qty * x->price);
+        lcash[k] += (x->side == TH_BID ? -1.0L : 1.0L) * (long double)x->qty * (long double)x->price;
+        gross[k] += (long double)x->qty * (long double)x->price;
+        vfees[k] += x->fee;
     }
     /* (the portfolio's position: with retirement the tracker no longer holds every order's fills) */
-    if (vpos[0] != F.pf.v[0].qty || vpos[1] != F.pf.v[1].qty) fail_msg("step %d: venue trades differ from our position", step);
+    long double want_pnl = 0, pnl_scale = 0;
+    for (int k = 0; k < INS.n; k++) {
+        const th_position *p = &F.pf.v[k];
+        if (vpos[k] != p->qty) fail_msg("step %d: venue trades differ from our position", step);
+        if (p->realised - p->cost != vcash[k]) fail_msg("step %d: instrument %d: realised - cost differs from the venue's cash flow", step, k);
+        if (fabsl((long double)(p->realised - p->cost) - lcash[k]) > 1e-15L * gross[k] + 1)
+            fail_msg("step %d: instrument %d: cash flow differs from the long double sum", step, k);
+        if (p->fees != vfees[k]) fail_msg("step %d: instrument %d: fees differ from the venue's", step, k);
+        long double mtm = p->mark ? (long double)p->qty * (long double)p->mark : (long double)p->cost;
+        long double unit = (long double)p->rate / powl(10.0L, (long double)p->scale);
+        want_pnl += (lcash[k] + mtm - (long double)vfees[k]) * unit;
+        pnl_scale += (gross[k] + fabsl(mtm)) * unit;
+    }
+    /* the incremental report-currency total against the reference (doubles: relative 1e-9) */
+    if (fabsl((long double)F.pf.total_pnl - want_pnl) > 1e-9L * pnl_scale + 1e-6L)
+        fail_msg("step %d: total_pnl %.6f, reference %.6Lf", step, F.pf.total_pnl, want_pnl);
     /* every intent is accounted for: one tracked order per accepted place */
     int32_t tracked = F.trk.n - F.trk.nfree + (int32_t)F.trk.st.retired - (int32_t)F.trk.st.adopted;
     if (tracked != NPLACED) fail_msg("step %d: %d orders tracked for %d intents", step, tracked, NPLACED);
@@ -785,10 +1037,16 @@ static void randomised_run_keeps_invariants_and_rebuilds(void **st)
     (void)st;
     NPLACED = 0;
     F.risk.lim.breaker_errors = 0;
+    double biggest = 0;
     for (int step = 0; step < 20000; step++) {
         random_step();
         check_invariants(step);
+        for (int k = 0; k < INS.n; k++) {
+            double c = fabs(th_position_report(&F.pf.v[k], F.pf.v[k].cost));
+            if (c > biggest) biggest = c;
+        }
     }
+    if (BIG && biggest < 1e6) fail_msg("the run stayed small: largest open cost %.0f", biggest); /* int64 money: 922 */
     turn();
     th_flow ref;
     th_flow_cfg cc = cfg();
@@ -855,6 +1113,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(intent_is_on_disk_before_the_venue_sees_it, setup, teardown),
         cmocka_unit_test_setup_teardown(journal_versions_old_read_newer_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_fee_on_a_fill_counts_against_the_cap_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(carried_profit_does_not_hide_todays_loss, setup, teardown),
+        cmocka_unit_test_setup_teardown(carried_loss_does_not_halt_a_new_day, setup, teardown),
+        cmocka_unit_test_setup_teardown(same_day_restart_continues_the_day, setup, teardown),
+        cmocka_unit_test_setup_teardown(day_start_with_an_open_position_survives_a_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_day_starts_at_the_configured_time, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals_return_reasons_and_send_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(venue_bucket_limits_the_order_rate, setup, teardown),
         cmocka_unit_test_setup_teardown(rejects_rate_limit_backoff_and_breaker, setup, teardown),
@@ -868,6 +1132,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(recovery_rebuilds_then_reconciles, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_orders_cancelled_by_configuration, setup, teardown),
         cmocka_unit_test_setup_teardown(randomised_run_keeps_invariants_and_rebuilds, setup, teardown),
+        cmocka_unit_test_setup_teardown(randomised_run_keeps_invariants_and_rebuilds, setup_big, teardown),
+        cmocka_unit_test_setup_teardown(randomised_run_with_retirement, setup_big, teardown),
         cmocka_unit_test_setup_teardown(randomised_run_with_retirement, setup, teardown),
         cmocka_unit_test_setup_teardown(aborted_processes_rebuild_consistently, setup, teardown),
     };

@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "../../host/core/order_tracker.h"
+#include "money_check.h"
 #include "tracker_check.h"
 
 static th_tracker T;
@@ -102,7 +104,7 @@ static void fills(void **st)
     assert_int_equal(th_tracker_on_fill(&T, a, "T2", 3, 99, 5), a);
     assert_int_equal(T.st.fill_after_cancel_request, 1);
     assert_int_equal(T.v[a].filled, 7);
-    assert_int_equal(T.v[a].notional_filled, 4 * 100 + 3 * 99);
+    assert_money_equal(T.v[a].notional_filled, 4 * 100 + 3 * 99);
     /* overfill is refused: filled never exceeds qty, and completing makes it DONE filled */
     assert_int_equal(th_tracker_on_fill(&T, a, "T3", 5, 99, 6), a);
     assert_int_equal(T.v[a].filled, 10);
@@ -216,12 +218,31 @@ static void assert_live_sets(const th_tracker *t)
     if (bad) fail_msg("%s", bad);
 }
 
-/* Random interleavings; the test keeps its own record of every applied fill. */
+/* Prices and sizes across real magnitudes: BTC at 100,000 or 1,000,000 with 8 + 8 decimals (up to
+ * 1,000 BTC), a meme coin at 0.00000123 (8 decimals) with sizes up to 10^9 (2 decimals). */
+static void draw_order(int64_t *px, int64_t *qty)
+{
+    static const int64_t level[3] = {10000000000000LL, 100000000000000LL, 123};
+    static const int64_t maxq[3] = {100000000000LL, 100000000000LL, 100000000000LL};
+    int k = (int)(rnd() % 3);
+    *px = level[k] - level[k] / 10 + (int64_t)(rnd() % (uint64_t)(level[k] / 5 + 1));
+    int64_t q = 1 + (int64_t)(rnd() % 9);
+    for (int64_t i = (int64_t)(rnd() % 12); i > 0 && q <= maxq[k] / 10; i--) q *= 10;
+    *qty = q;
+}
+
+/* Random interleavings; the test keeps its own record of every applied fill, and of its notional
+ * as an independent 128-bit sum and a long double one. */
 static void randomised_invariants(void **st)
 {
     (void)st;
     enum { ORDERS = 600, STEPS = 200000 };
     static int64_t applied[ORDERS * 2];
+    static th_money notional[ORDERS * 2];
+    static long double lnotional[ORDERS * 2];
+    memset(notional, 0, sizeof notional);
+    memset(lnotional, 0, sizeof lnotional);
+    double biggest = 0;
     static char trades[4096][16];
     int ntrades = 0;
     memset(applied, 0, sizeof applied);
@@ -233,7 +254,8 @@ static void randomised_invariants(void **st)
         if (op == 0 || i < 0) {
             if (T.n < ORDERS) {
                 int32_t ins = (int32_t)(rnd() % 4), side = (int32_t)(rnd() % 2);
-                int64_t px = 100 + (int64_t)(rnd() % 10), qty = 1 + (int64_t)(rnd() % 20);
+                int64_t px, qty;
+                draw_order(&px, &qty);
                 th_tracker_create(&T, ins, side, px, qty, "r", now);
             }
             continue;
@@ -249,7 +271,8 @@ static void randomised_invariants(void **st)
         case 5: th_tracker_on_expired(&T, i, now); break;
         case 6: th_tracker_resolve_missing(&T, i, now); break;
         case 9: /* an amend (price and size), answered yes or no, maybe to at or below the filled size */
-            th_tracker_request_amend(&T, i, 100 + (int64_t)(rnd() % 10), 1 + (int64_t)(rnd() % 20), now);
+            th_tracker_request_amend(&T, i, o->price + (int64_t)(rnd() % 10) - 5,
+                                     rnd() % 4 ? o->qty + (int64_t)(rnd() % 20) - 10 : (int64_t)(rnd() % (uint64_t)o->qty) + 1, now);
             if (rnd() % 2) th_tracker_on_amended(&T, i, rnd() % 4 != 0, now);
             break;
         default: { /* fills: new trade ids, or a repeat of an old one (duplicate) */
@@ -258,9 +281,16 @@ static void randomised_invariants(void **st)
             else if (ntrades < 4096) { snprintf(trades[ntrades], 16, "t%d", ntrades); tid = trades[ntrades++]; }
             else tid = trades[rnd() % 4096];
             int64_t before = o->filled;
-            int64_t q = 1 + (int64_t)(rnd() % 8);
-            int32_t rc = th_tracker_on_fill(&T, i, tid, q, 100, now);
-            if (rc >= 0) applied[i] += o->filled - before;
+            int64_t q = rnd() % 2 ? 1 + (int64_t)(rnd() % 8) : 1 + (int64_t)(rnd() % (uint64_t)o->qty);
+            int64_t fpx = o->price - (int64_t)(rnd() % (uint64_t)(o->price / 100 + 1)); /* at or better */
+            if (fpx <= 0) fpx = o->price;
+            int32_t rc = th_tracker_on_fill(&T, i, tid, q, fpx, now);
+            if (rc >= 0) {
+                int64_t d = o->filled - before;
+                applied[i] += d;
+                notional[i] += (th_money)d * fpx;
+                lnotional[i] += (long double)d * (long double)fpx;
+            }
             else assert_int_equal(o->filled, before);
         }
         }
@@ -270,6 +300,10 @@ static void randomised_invariants(void **st)
             const th_order *q = &T.v[k];
             assert_true(q->filled >= 0 && q->filled <= q->qty);
             assert_int_equal(q->filled, applied[k]);
+            if (q->notional_filled != notional[k]) fail_msg("step %d: order %d notional differs from the 128-bit sum", step, k);
+            long double ln = (long double)q->notional_filled;
+            if (fabsl(ln - lnotional[k]) > 1e-15L * lnotional[k] + 1) fail_msg("step %d: order %d notional differs from long double", step, k);
+            if ((double)q->notional_filled > biggest) biggest = (double)q->notional_filled;
             assert_true(q->state >= TH_ORD_PENDING_CREATE && q->state <= TH_ORD_DONE);
             assert_true((q->state == TH_ORD_DONE) == (q->done_reason != TH_DONE_NONE));
             if (q->filled == q->qty) assert_int_equal(q->state, TH_ORD_DONE);
@@ -280,6 +314,7 @@ static void randomised_invariants(void **st)
             }
         }
     }
+    assert_true(biggest > 1e22); /* beyond int64 by far: 1e3 BTC at 1e5..1e6 is up to 1e25 units */
     /* every intent accounted for: done counts add up to the DONE orders */
     uint64_t done = 0, total = 0;
     for (int r = 1; r <= TH_DONE_FAILED; r++) total += T.st.done[r];

@@ -213,6 +213,97 @@ static void kill_switch_and_loss_caps(void **st)
     REFUSES((void)0, TH_RISK_DRAWDOWN);
 }
 
+/* A reference at or below zero must not switch the gates off: with -1 the band saw a negative
+ * distance and the exposure gates a negative price, and a buy 20% through the market at 4.8 times
+ * the per-position exposure cap went through. */
+static void non_positive_reference_is_no_reference(void **st)
+{
+    (void)st;
+    R.pair[0].max_position = 0;
+    R.pair[0].max_order_qty = 0;
+    R.lim.max_notional = 0;
+    th_risk_ctx c = ctx();
+    c.price = 600000;       /* 60,000.0: 20% above the 50,000 mid */
+    c.qty = 12000;          /* 1.2 BTC = 72,000 of a 15,000 per-position cap */
+    c.oracle = -10;         /* th.risk.set_reference("XBT/USD", -1) */
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_NO_REFERENCE_PRICE);
+    c.oracle = 0;           /* no oracle: the mid, and the band refuses */
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_PRICE_BAND);
+    c.oracle = 600000;      /* a real oracle there: the exposure gate refuses */
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_EXPOSURE_POSITION);
+    c.oracle = 0;           /* a book whose mid is not positive is no reference either */
+    c.best_bid = -3;
+    c.best_ask = 1;
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_NO_REFERENCE_PRICE);
+}
+
+/* A loss of exactly the cap halts (the cap is reached, not only passed), and one unit less does
+ * not. The money converts exactly (1,000.00000 at 10^-5 is 100,000,000 units). */
+static void loss_exactly_at_the_cap_halts(void **st)
+{
+    (void)st;
+    th_portfolio_fill(&PF, 0, TH_BID, 1000, 500000, 0, 1);  /* 0.1 BTC @ 50000.0 */
+    th_portfolio_mark(&PF, 0, 400001, 2);                   /* -999.99 */
+    assert_true(th_portfolio_day_pnl(&PF) == -999.99);
+    assert_false(th_risk_check_portfolio(&R, &PF));
+    th_portfolio_mark(&PF, 0, 400000, 3);                   /* -1000.00: exactly the cap */
+    assert_true(th_portfolio_day_pnl(&PF) == -1000.0);
+    assert_true(th_risk_check_portfolio(&R, &PF));
+    assert_int_equal(R.halt_code, TH_RISK_DAILY_LOSS);
+    /* the same after an exact recompute */
+    th_risk_resume(&R);
+    th_portfolio_recompute(&PF, 4);
+    assert_true(th_portfolio_day_pnl(&PF) == -1000.0);
+    assert_true(th_risk_check_portfolio(&R, &PF));
+    /* drawdown: exactly the cap from the peak halts too */
+    th_risk_resume(&R);
+    R.lim.daily_loss_cap = 0;
+    th_portfolio_mark(&PF, 0, 500000, 5);                   /* back to 0: peak 0 */
+    th_portfolio_mark(&PF, 0, 300000, 6);                   /* -2000: drawdown exactly 2000 */
+    assert_true(th_portfolio_drawdown(&PF) == 2000.0);
+    assert_true(th_risk_check_portfolio(&R, &PF));
+    assert_int_equal(R.halt_code, TH_RISK_DRAWDOWN);
+}
+
+/* BTC at 100,000 with 8 + 8 decimals: 1 BTC marked at 99,000 is a 1,000 loss and trips a 500 cap
+ * (int64 money read it as a gain of 844.67); the exposure gates see 100,000, not a wrapped value. */
+static void loss_cap_and_exposure_at_8_plus_8_decimals(void **st)
+{
+    (void)st;
+    th_instrument btc = INS;
+    btc.price_dec = 8;
+    btc.qty_dec = 8;
+    btc.tick = btc.lot = 1;
+    btc.min_qty = 1;
+    btc.min_cost = 0;
+    th_portfolio_set_unit(&PF, 0, 16, 1.0);
+    R.lim.daily_loss_cap = 500;
+    R.lim.max_notional = 0;
+    R.lim.min_notional = 0;
+    R.lim.budget = 1000000;
+    R.pair[0].max_position = 0;
+    R.pair[0].max_order_qty = 0;
+    R.pair[0].min_order_qty = 0;
+    const int64_t E8 = 100000000;
+    th_portfolio_fill(&PF, 0, TH_BID, E8, 100000 * E8, 0, 1);
+    th_portfolio_mark(&PF, 0, 99000 * E8, 2);
+    assert_true(th_portfolio_day_pnl(&PF) == -1000.0);
+    assert_true(th_risk_check_portfolio(&R, &PF));
+    th_risk_resume(&R);
+    R.lim.daily_loss_cap = 0;
+    th_risk_ctx c = ctx();
+    c.ins = &btc;
+    c.price = 99000 * E8;
+    c.qty = E8;             /* 2 BTC after: 198,000 > 15% of 1,000,000 */
+    c.best_bid = 98990 * E8;
+    c.best_ask = 99010 * E8;
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_EXPOSURE_POSITION);
+    c.qty = E8 / 2;         /* 1.5 BTC after: 148,500 */
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_OK);
+    R.lim.max_notional = 40000;
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_NOTIONAL_TOO_LARGE); /* 49,500 */
+}
+
 static void circuit_breaker(void **st)
 {
     (void)st;
@@ -251,6 +342,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(portfolio_gates, setup, teardown),
         cmocka_unit_test_setup_teardown(kill_switch_and_loss_caps, setup, teardown),
         cmocka_unit_test_setup_teardown(circuit_breaker, setup, teardown),
+        cmocka_unit_test_setup_teardown(non_positive_reference_is_no_reference, setup, teardown),
+        cmocka_unit_test_setup_teardown(loss_exactly_at_the_cap_halts, setup, teardown),
+        cmocka_unit_test_setup_teardown(loss_cap_and_exposure_at_8_plus_8_decimals, setup, teardown),
         cmocka_unit_test(reason_names_cover_every_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
