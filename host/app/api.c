@@ -130,17 +130,36 @@ static int risk_json(api_req *r)
                        v.consecutive_errors, refusals);
 }
 
+/* Healthy means the process runs *and* its strategy does: a faulted strategy (a callback raised,
+ * callbacks stopped) makes "ok" false (503) and is listed with its callback and error. */
+static int health_json(api_req *r)
+{
+    th_risk_view v;
+    th_host_info hi;
+    th_host_info_get(&hi);
+    bool flow = th_risk_status_get(&v) == 0;
+    char faults[1536] = "", cb[80], err[700];
+    size_t k = 0;
+    th_strategy_fault f;
+    int n = 0;
+    for (; th_strategy_fault_get(n, &f, NULL) == 0 && k < sizeof faults; n++) {
+        json_str(cb, sizeof cb, f.strategy);
+        json_str(err, sizeof err, f.error);
+        k += (size_t)snprintf(faults + k, sizeof faults - k, "%s{\"strategy\":\"%s\",\"callback\":\"%s\",\"error\":\"%s\","
+                              "\"orders_cancelled\":%d}", n ? "," : "", cb, f.callback, err, f.orders_cancelled);
+    }
+    if (k >= sizeof faults) snprintf(faults, sizeof faults, "{\"error\":\"%d faults, too long to list\"}", n);
+    return answer_json(r, n ? 503 : 200,
+                       "{\"ok\":%s,\"version\":\"%s\",\"mode\":\"%s\",\"pid\":%d,\"faults\":[%s],\"order_flow\":%s,"
+                       "\"halted\":%s}",
+                       n ? "false" : "true", hi.version, hi.mode, hi.pid, faults, flow ? "true" : "false",
+                       flow && v.halted ? "true" : "false");
+}
+
 static int route(struct lws *wsi, api_req *r, const char *uri, bool post)
 {
     th_metric_inc(g_api->m_requests);
-    if (!post && strcmp(uri, "/health") == 0) {
-        th_risk_view v;
-        th_host_info hi;
-        th_host_info_get(&hi);
-        bool flow = th_risk_status_get(&v) == 0;
-        return answer_json(r, 200, "{\"ok\":true,\"version\":\"%s\",\"mode\":\"%s\",\"pid\":%d,\"order_flow\":%s,\"halted\":%s}",
-                           hi.version, hi.mode, hi.pid, flow ? "true" : "false", flow && v.halted ? "true" : "false");
-    }
+    if (!post && strcmp(uri, "/health") == 0) return health_json(r);
     if (!post && strcmp(uri, "/metrics") == 0) {
         char *buf = NULL;
         size_t n = 0;

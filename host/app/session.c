@@ -69,6 +69,7 @@ typedef struct session {
     th_lua lua;
     th_strategy strat;
     bool strategy_loaded;
+    bool fault_keep;           /* strategy.on_fault = "keep": a faulted strategy's orders stay */
     bool started;     /* on_start ran: on_stop is owed */
     bool stopping;
     uint64_t ticks;
@@ -172,11 +173,19 @@ static void feed_clock_sync(session *s)
         th_clock_advance_to(m->first_ts + (int64_t)((double)(th_mono_ns() - m->start_mono) * m->speed));
 }
 
+static void dispatch_market(session *s);
+
 static void on_tick(uv_timer_t *t)
 {
     session *s = t->data;
     feed_clock_sync(s);
-    if (s->mf.active && s->mf.stale_ns > 0) th_feed_check_stale(&s->mf.feed, th_clock_ns(), s->mf.stale_ns);
+    /* A feed that went silent (recording ended, connection about to drop) sends no more frames, so
+     * the health transitions the stale check finds are delivered here, like any other event: the
+     * strategy must hear of them to pull its quotes. */
+    if (s->mf.active && s->mf.stale_ns > 0) {
+        th_feed_check_stale(&s->mf.feed, th_clock_ns(), s->mf.stale_ns);
+        if (s->mf.hq_n) dispatch_market(s);
+    }
     th_trading_tick(&s->tr);
     dispatch_tick(s);
 }
@@ -408,6 +417,26 @@ static void feed_close(session *s)
 
 static void on_stop_timer(uv_timer_t *t) { session_stop(t->data, "duration"); }
 
+/* A callback raised (lua_host.c has logged it and stopped the callbacks). Nobody manages the
+ * strategy's orders now, so by default they are cancelled (strategy.on_fault = "cancel"); "keep"
+ * leaves them resting for an operator who would rather fix and reload. One strategy per host, so
+ * "its orders" are every live order. */
+static void strategy_faulted(void *ctx, th_strategy *st)
+{
+    session *s = ctx;
+    if (!s->tr.active) return;
+    int32_t live = s->tr.flow.trk.nlive;
+    if (s->fault_keep) {
+        th_logf(TH_LOG_WARN, "strategy faulted: its orders are kept (strategy.on_fault = keep)", "strategy=%s callback=%s live_orders=%d",
+                st->name, st->fault_callback, live);
+        return;
+    }
+    th_trading_cancel_all(&s->tr);
+    st->fault_orders_cancelled = live;
+    th_logf(TH_LOG_ERROR, "strategy faulted: cancelling its orders", "strategy=%s callback=%s live_orders=%d", st->name,
+            st->fault_callback, live);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     session *s = h->data;
@@ -476,6 +505,11 @@ int th_session_run(const th_session_opts *o)
         return 2;
     }
     s->strategy_loaded = true;
+    char on_fault[16] = "cancel";
+    th_lua_cfg_string(&s->lua, "strategy.on_fault", on_fault, sizeof on_fault);
+    s->fault_keep = strcmp(on_fault, "keep") == 0;
+    s->strat.on_fault = strategy_faulted;
+    s->strat.on_fault_ctx = s;
 
     uv_loop_init(&s->loop);
     if (feed_open(s, o, &err) != 0) {
@@ -537,6 +571,12 @@ int th_session_run(const th_session_opts *o)
     th_logf(TH_LOG_INFO, "session stopped", "ticks=%llu strategy_errors=%llu reloads=%llu reload_failures=%llu",
             (unsigned long long)s->ticks, (unsigned long long)s->strat.errors,
             (unsigned long long)s->strat.reloads, (unsigned long long)s->strat.reload_failures);
+    /* The exit status says how the session ended (docs/ops.md, "Exit status"). */
+    if (s->strat.faulted) {
+        code = TH_EXIT_STRATEGY_FAULTED;
+        th_logf(TH_LOG_ERROR, "session ended with a faulted strategy", "strategy=%s callback=%s exit=%d", s->strat.name,
+                s->strat.fault_callback, code);
+    }
 teardown:
     if (code != 0) session_stop(s, "start-up failed");
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */

@@ -20,8 +20,15 @@ typedef struct th_session_opts {
  * project home (buf receives it then). */
 const char *th_session_path(const char *home, const char *path, char *buf, size_t cap);
 
-/* Returns the process exit code: 0 after a graceful stop, 2 for a config/strategy load error,
- * 1 for a runtime failure. */
+/* Exit statuses (docs/ops.md, "Exit status"): how the session ended. */
+enum {
+    TH_EXIT_OK = 0,                /* stopped as asked (signal, duration, end of a backtest) */
+    TH_EXIT_FAILURE = 1,           /* a runtime failure (e.g. the loop closed with live handles) */
+    TH_EXIT_START = 2,             /* did not start: config, strategy, market data, journal, sockets */
+    TH_EXIT_STRATEGY_FAULTED = 3,  /* ran, but the strategy was faulted when it ended */
+};
+
+/* Returns the process exit code (the TH_EXIT_* above). */
 int th_session_run(const th_session_opts *opts);
 
 #endif

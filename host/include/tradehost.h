@@ -212,6 +212,16 @@ typedef struct th_risk_view {
     char halt_reason[128];
 } th_risk_view;
 
+/* A strategy whose callback raised: callbacks stop until a reload (th_strategy_fault_get). */
+typedef struct th_strategy_fault {
+    char strategy[64];
+    char callback[32];
+    char error[512];
+    int64_t ns;
+    int32_t orders_cancelled;
+    int32_t reserved;
+} th_strategy_fault;
+
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 
@@ -246,6 +256,7 @@ int th_orders_open(const char *symbol, th_order_view *out, int32_t max, int32_t 
 int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n, th_quote_result *out, const char **err);
 int th_position_get(const char *symbol, th_position_view *out, const char **err);
 int th_pnl_get(th_pnl_view *out, const char **err);
+int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **err);
 /* th:ffi-end */
 
 #endif

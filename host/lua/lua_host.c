@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "../core/clock.h"
+#include "../core/ffi_guard.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
+#include "tradehost.h"
 
 th_lua_running th_lua_now;
 
@@ -190,6 +192,51 @@ bool th_lua_cfg_pair_symbol(th_lua *lh, int index0, char *buf, size_t cap, bool 
     return ok;
 }
 
+/* The loaded strategies, for th_strategy_fault_get (one per host today; a few slots for later). */
+#define STRATEGIES_MAX 8
+static th_strategy *g_strategies[STRATEGIES_MAX];
+
+static void strategy_register(th_strategy *s)
+{
+    for (int i = 0; i < STRATEGIES_MAX; i++)
+        if (g_strategies[i] == s) return;
+    for (int i = 0; i < STRATEGIES_MAX; i++)
+        if (!g_strategies[i]) { g_strategies[i] = s; return; }
+}
+
+static void strategy_unregister(th_strategy *s)
+{
+    for (int i = 0; i < STRATEGIES_MAX; i++)
+        if (g_strategies[i] == s) g_strategies[i] = NULL;
+}
+
+int th_strategy_faulted_count(void)
+{
+    int n = 0;
+    for (int i = 0; i < STRATEGIES_MAX; i++) n += g_strategies[i] && g_strategies[i]->faulted;
+    return n;
+}
+
+int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **err)
+{
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(out);
+    TH_FFI_CHECK(index >= 0, "index must be >= 0");
+    for (int i = 0, k = 0; i < STRATEGIES_MAX; i++) {
+        const th_strategy *s = g_strategies[i];
+        if (!s || !s->faulted || k++ != index) continue;
+        memset(out, 0, sizeof *out);
+        snprintf(out->strategy, sizeof out->strategy, "%s", s->name);
+        snprintf(out->callback, sizeof out->callback, "%s", s->fault_callback);
+        snprintf(out->error, sizeof out->error, "%s", s->fault_error);
+        out->ns = s->fault_ns;
+        out->orders_cancelled = s->fault_orders_cancelled;
+        return 0;
+    }
+    *err = "no fault at this index";
+    return -1;
+}
+
 static void register_strategy_metrics(th_strategy *s)
 {
     char name[96];
@@ -221,6 +268,7 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
         snprintf(s->path, sizeof s->path, "%s/strategies/%s.lua", lh->home, s->name);
     }
     register_strategy_metrics(s);
+    strategy_register(s);
 
     if (require_field(lh, "th.runtime", "start") != 0) { *err = lh->error; return -1; }
     lua_pushstring(L, s->path);
@@ -240,6 +288,7 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
 
 void th_strategy_release(th_lua *lh, th_strategy *s)
 {
+    strategy_unregister(s);
     if (!lh->L) return;
     luaL_unref(lh->L, LUA_REGISTRYINDEX, s->mod_ref);
     luaL_unref(lh->L, LUA_REGISTRYINDEX, s->state_ref);
@@ -291,10 +340,16 @@ int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
         s->faulted = true;
         s->errors++;
         th_metric_inc(s->m_errors);
+        snprintf(s->fault_callback, sizeof s->fault_callback, "%s", cb);
+        size_t line = strcspn(lh->error, "\n"); /* the message; the traceback goes to the log */
+        snprintf(s->fault_error, sizeof s->fault_error, "%.*s", (int)line, lh->error);
+        s->fault_ns = th_clock_ns();
+        s->fault_orders_cancelled = 0;
         char q[sizeof lh->error + 64];
         th_log_quote(lh->error, q, sizeof q);
         th_logf(TH_LOG_ERROR, "strategy faulted: callbacks stopped until reload",
                 "strategy=%s callback=%s where=%s error=%s", s->name, cb, where, q);
+        if (s->on_fault) s->on_fault(s->on_fault_ctx, s);
         return -1;
     }
     return 0;
@@ -319,6 +374,7 @@ int th_strategy_reload(th_lua *lh, th_strategy *s)
                 s->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
                 bool was_faulted = s->faulted;
                 s->faulted = false;
+                s->fault_callback[0] = s->fault_error[0] = 0;
                 th_logf(TH_LOG_INFO, "strategy reloaded", "strategy=%s path=%s reloads=%llu%s", s->name, s->path,
                         (unsigned long long)s->reloads, was_faulted ? " unfaulted=true" : "");
                 return 0;

@@ -19,12 +19,23 @@ typedef struct th_lua {
     char error[8192];     /* last error text (with traceback) from th_lua_pcall */
 } th_lua;
 
+struct th_strategy;
+/* Told once when a callback raises and the strategy is faulted (after the protected call). */
+typedef void (*th_strategy_fault_fn)(void *ctx, struct th_strategy *s);
+
 typedef struct th_strategy {
     char name[64];
     char path[1024];
     int mod_ref, state_ref, ctx_ref;
     bool started;
     bool faulted;
+    /* the fault, while faulted: which callback, its error (first line, location included), when */
+    char fault_callback[32];
+    char fault_error[512];
+    int64_t fault_ns;
+    int32_t fault_orders_cancelled;
+    th_strategy_fault_fn on_fault;
+    void *on_fault_ctx;
     uint64_t errors;
     uint64_t reloads, reload_failures;
     double budget_ms;
@@ -68,6 +79,8 @@ void th_strategy_release(th_lua *lh, th_strategy *s);
  * Returns 0 (done or callback absent or strategy faulted), -1 when the callback raised: then the
  * strategy is faulted, the error is logged with its traceback and counted. */
 int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs);
+/* Faulted strategies are listed by th_strategy_fault_get (tradehost.h: th.risk.status(), /health). */
+int th_strategy_faulted_count(void);
 
 /* SIGHUP: recompile, check(), migrate(state). On failure the old code keeps running. */
 int th_strategy_reload(th_lua *lh, th_strategy *s);

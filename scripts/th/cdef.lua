@@ -173,6 +173,14 @@ typedef struct th_risk_view {
     double refusals_total;
     char halt_reason[128];
 } th_risk_view;
+typedef struct th_strategy_fault {
+    char strategy[64];
+    char callback[32];
+    char error[512];
+    int64_t ns;
+    int32_t orders_cancelled;
+    int32_t reserved;
+} th_strategy_fault;
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 int th_log_emit(int32_t level, const char *msg, const char *fields);
@@ -204,6 +212,7 @@ int th_orders_open(const char *symbol, th_order_view *out, int32_t max, int32_t 
 int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n, th_quote_result *out, const char **err);
 int th_position_get(const char *symbol, th_position_view *out, const char **err);
 int th_pnl_get(th_pnl_view *out, const char **err);
+int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **err);
 ]]
 
 M.layout = {
@@ -218,6 +227,7 @@ M.layout = {
   { "th_position_view", { "qty", "avg_entry", "mark", "realised", "unrealised", "fees", "day_realised", "day_fees", "bought", "sold", "fills" } },
   { "th_pnl_view", { "realised", "unrealised", "fees", "total", "day", "peak", "drawdown", "exposure", "open_notional", "currency" } },
   { "th_risk_view", { "halted", "halt_code", "breaker_open", "consecutive_errors", "breaker_until_ns", "backoff_until_ns", "refusals_total", "halt_reason" } },
+  { "th_strategy_fault", { "strategy", "callback", "error", "ns", "orders_cancelled", "reserved" } },
 }
 
 return M

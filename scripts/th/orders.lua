@@ -27,6 +27,17 @@ local rview = ffi.new("th_risk_view")
 local OPEN_MAX = 256
 local views = ffi.new("th_order_view[?]", OPEN_MAX)
 local counts = ffi.new("double[?]", C.TH_RISK_REASON_COUNT)
+local fault = ffi.new("th_strategy_fault")
+
+-- Strategies whose callback raised (callbacks stopped until a reload): what the operator must see.
+local function faults()
+  local out = {}
+  while C.th_strategy_fault_get(#out, fault, base.err) == 0 do
+    out[#out + 1] = { strategy = ffi.string(fault.strategy), callback = ffi.string(fault.callback),
+                      error = ffi.string(fault.error), time_ns = fault.ns, orders_cancelled = fault.orders_cancelled }
+  end
+  return out
+end
 
 local function side_of(s, fn)
   local v = SIDES[s]
@@ -155,7 +166,7 @@ function M.risk.status()
   end
   return { halted = rview.halted ~= 0, halt_code = code, halt_reason = ffi.string(rview.halt_reason),
            breaker_open = rview.breaker_open ~= 0, consecutive_errors = rview.consecutive_errors,
-           backoff_until_ns = rview.backoff_until_ns, refusals = refusals }
+           backoff_until_ns = rview.backoff_until_ns, refusals = refusals, faults = faults() }
 end
 
 -- Pull the kill switch: every open order is cancelled and new ones refused until th.risk.rearm().

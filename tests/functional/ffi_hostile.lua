@@ -204,6 +204,12 @@ local function run(ctx)
       { "NULL out", function() return C.th_position_get(SYM, nil, err) end },
     },
     th_pnl_get = { { "NULL out", function() return C.th_pnl_get(nil, err) end } },
+    th_strategy_fault_get = {
+      { "index -1", function() return C.th_strategy_fault_get(-1, ffi.new("th_strategy_fault"), err) end },
+      { "index 2^31-1", function() return C.th_strategy_fault_get(0x7fffffff, ffi.new("th_strategy_fault"), err) end },
+      { "NULL out", function() return C.th_strategy_fault_get(0, nil, err) end },
+      { "no fault, NULL err", function() return C.th_strategy_fault_get(0, ffi.new("th_strategy_fault"), nil) end },
+    },
   }
 
   local total, missing = 0, {}
