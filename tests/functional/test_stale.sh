@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 head -600 "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt" > "$T/short.txt" # 7 s of recorded time
 paper_mm_config
-sed -i -e "s|recording = \"[^\"]*\"|recording = \"$T/short.txt\"|" -e 's|stale_ms = 60000|stale_ms = 2000|' "$T/cfg.lua"
+sed -i -e "s|recording = \"[^\"]*\"|recording = \"$T/short.txt\"|" -e 's|stale_ms = 3600000|stale_ms = 2000|' "$T/cfg.lua"
 SOCK="$T/th.sock"
 live_orders() { echo '#th.orders.open()' | "$TH_BIN" repl "$SOCK" 2>/dev/null | grep -E '^[0-9]+$' | tail -1; }
 
