@@ -41,6 +41,7 @@ typedef struct api_req {
     unsigned char *body; /* LWS_PRE bytes of headroom, then the body */
     size_t body_n;
     size_t body_in;      /* request body bytes received (and dropped) */
+    bool close_after;    /* the request announced a body: close once answered, never drain it */
     int status;
     const char *ctype;
 } api_req;
@@ -206,6 +207,11 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
         char uri[128];
         snprintf(uri, sizeof uri, "%.*s", (int)(len < sizeof uri ? len : sizeof uri - 1), in ? (const char *)in : "");
+        /* No endpoint takes a body. Once answered, lws would drain an announced body to keep the
+         * connection alive (a client could stream gigabytes, whatever API_BODY_MAX says, when the
+         * answer goes out before the body arrives), so such a connection closes after its answer. */
+        r->close_after = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+                         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
         if (!post && !get) answer_json(r, 405, "{\"error\":\"GET or POST only\"}");
         else if (route(wsi, r, uri, post) != 0) return -1;
         lws_callback_on_writable(wsi);
@@ -228,6 +234,7 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (lws_write(wsi, r->body + LWS_PRE, r->body_n, LWS_WRITE_HTTP_FINAL) != (int)r->body_n) return -1;
         free(r->body);
         r->body = NULL;
+        if (r->close_after) return -1;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP:
