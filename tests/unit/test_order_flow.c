@@ -427,6 +427,24 @@ static void a_fee_on_a_fill_counts_against_the_cap_at_once(void **st)
     assert_int_equal(F.risk.halt_code, TH_RISK_DAILY_LOSS);
 }
 
+/* A journal of a session record (format version) and one record. */
+static void write_journal(const char *path, int32_t version, const th_jrec *pos)
+{
+    th_journal j;
+    const char *err;
+    unlink(path);
+    assert_int_equal(th_journal_open(&j, path, false, &err), 0);
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_SESSION;
+    r.ts_ns = th_clock_ns();
+    r.code = version;
+    assert_int_equal(th_journal_append(&j, &r), 0);
+    assert_int_equal(th_journal_append(&j, pos), 0);
+    assert_int_equal(th_journal_commit(&j, &err), 0);
+    th_journal_close(&j);
+}
+
 /* ---- the trading day across restarts ---- */
 
 #define DAY (86400 * S)
@@ -478,7 +496,8 @@ static void buy_one(void)
 }
 
 /* +5,000 made on an earlier day, then a restart and a 1,000 loss today: the day's PnL is -1,000
- * and the 500 cap halts (recovery used to start the day at 0, reading +4,000). */
+ * and the 500 cap halts (recovery from a journal that opens with the carried positions used to
+ * start the day at 0, reading +4,000). The first restart makes such a journal. */
 static void carried_profit_does_not_hide_todays_loss(void **st)
 {
     (void)st;
@@ -488,8 +507,10 @@ static void carried_profit_does_not_hide_todays_loss(void **st)
     flow_up(&F, &c, &J);
     round_trip(550000);                                  /* +5,000 */
     assert_true(F.pf.total_pnl == 5000.0);
+    advance(60 * S);
+    restart(&c, JPATH, JPATH2);                          /* JPATH2 opens with the position */
     advance(DAY);                                        /* the next UTC day */
-    restart(&c, JPATH, JPATH2);
+    restart(&c, JPATH2, JPATH);
     th_flow_tick(&F, th_clock_ns());
     assert_true(F.pf.total_pnl == 5000.0);
     assert_true(th_portfolio_day_pnl(&F.pf) == 0.0);
@@ -499,6 +520,45 @@ static void carried_profit_does_not_hide_todays_loss(void **st)
     assert_true(th_portfolio_day_pnl(&F.pf) == -1000.0);
     assert_true(F.risk.halted);
     assert_int_equal(F.risk.halt_code, TH_RISK_DAILY_LOSS);
+}
+
+/* Recovery from a journal that opens with carried positions (every journal after the first
+ * restart): +5,000 carried, then -1,000 today is a day of -1,000 (halted at 500); -2,000 carried
+ * does not halt the start. Before, the day's start was taken as 0 before the carried positions
+ * were counted: +4,000 and no halt, or -2,000 and a halt at every start. */
+static void carried_positions_start_the_day_clean(void **st)
+{
+    (void)st;
+    for (int k = 0; k < 2; k++) {
+        th_flow_cfg c = cfg();
+        c.risk.daily_loss_cap = 500;
+        snprintf(c.prefix, sizeof c.prefix, "c%d", k);
+        th_jrec p;
+        memset(&p, 0, sizeof p);
+        p.type = TH_J_POSITION;
+        p.ts_ns = th_clock_ns();
+        snprintf(p.symbol, sizeof p.symbol, "XBT/USD");
+        p.realised = k == 0 ? 5000 * 100000LL : -2000 * 100000LL;
+        p.price = 500000;
+        p.seq = 2;
+        write_journal(JPATH2, 1, &p);
+        advance(DAY);
+        th_flow_free(&F);
+        flow_up(&F, &c, &J);
+        th_journal_scan scan;
+        const char *err;
+        assert_int_equal(th_flow_recover(&F, JPATH2, &scan, &err), 0);
+        th_flow_tick(&F, th_clock_ns());
+        assert_true(F.pf.total_pnl == (k == 0 ? 5000.0 : -2000.0));
+        assert_true(th_portfolio_day_pnl(&F.pf) == 0.0);
+        assert_false(F.risk.halted);
+        if (k == 1) break;
+        buy_one();
+        th_flow_mark(&F, 0, 490000, th_clock_ns());
+        th_flow_tick(&F, th_clock_ns());
+        assert_true(th_portfolio_day_pnl(&F.pf) == -1000.0);
+        assert_true(F.risk.halted);
+    }
 }
 
 /* A loss larger than the cap on an earlier day does not halt a new day's start. */
@@ -511,9 +571,11 @@ static void carried_loss_does_not_halt_a_new_day(void **st)
     flow_up(&F, &c, &J);
     round_trip(480000);                                  /* -2,000 */
     assert_true(F.pf.total_pnl == -2000.0);
+    advance(60 * S);
+    restart(&c, JPATH, JPATH2);
     advance(DAY);
     c.risk.daily_loss_cap = 500;
-    restart(&c, JPATH, JPATH2);
+    restart(&c, JPATH2, JPATH);
     th_flow_tick(&F, th_clock_ns());
     assert_true(th_portfolio_day_pnl(&F.pf) == 0.0);
     assert_false(F.risk.halted);
@@ -522,7 +584,8 @@ static void carried_loss_does_not_halt_a_new_day(void **st)
 }
 
 /* A restart later the same day continues the day: an earlier day's +5,000, then -300 today, a
- * restart, and -300 more is a day of -600, which the 500 cap halts. */
+ * restart, and -300 more is a day of -600, which the 500 cap halts; across a second restart
+ * (from the first restart's journal, which carries the day's figures) the same holds. */
 static void same_day_restart_continues_the_day(void **st)
 {
     (void)st;
@@ -539,6 +602,11 @@ static void same_day_restart_continues_the_day(void **st)
     th_flow_tick(&F, th_clock_ns());
     assert_true(th_portfolio_day_pnl(&F.pf) == -300.0);
     assert_money_equal(F.pf.v[0].day_realised, -300 * 100000);
+    advance(3600 * S);
+    restart(&c, JPATH2, JPATH);
+    th_flow_tick(&F, th_clock_ns());
+    assert_true(th_portfolio_day_pnl(&F.pf) == -300.0);
+    assert_true(F.pf.total_pnl == 4700.0);
     assert_false(F.risk.halted);
     round_trip(497000);                                  /* -300 more */
     th_flow_tick(&F, th_clock_ns());
@@ -805,23 +873,6 @@ static void recovery_rebuilds_then_reconciles(void **st)
 /* Journal format versions: a version 1 journal (every field 8 bytes, no trading day, no decimals)
  * recovers exactly; money beyond int64 written by version 2 recovers exactly; a journal newer than
  * this host is refused with a message that names both versions. */
-static void write_journal(const char *path, int32_t version, const th_jrec *pos)
-{
-    th_journal j;
-    const char *err;
-    unlink(path);
-    assert_int_equal(th_journal_open(&j, path, false, &err), 0);
-    th_jrec r;
-    memset(&r, 0, sizeof r);
-    r.type = TH_J_SESSION;
-    r.ts_ns = th_clock_ns();
-    r.code = version;
-    assert_int_equal(th_journal_append(&j, &r), 0);
-    assert_int_equal(th_journal_append(&j, pos), 0);
-    assert_int_equal(th_journal_commit(&j, &err), 0);
-    th_journal_close(&j);
-}
-
 static void journal_versions_old_read_newer_refused(void **st)
 {
     (void)st;
@@ -1116,6 +1167,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_fee_on_a_fill_counts_against_the_cap_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(carried_profit_does_not_hide_todays_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(carried_loss_does_not_halt_a_new_day, setup, teardown),
+        cmocka_unit_test_setup_teardown(carried_positions_start_the_day_clean, setup, teardown),
         cmocka_unit_test_setup_teardown(same_day_restart_continues_the_day, setup, teardown),
         cmocka_unit_test_setup_teardown(day_start_with_an_open_position_survives_a_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(the_day_starts_at_the_configured_time, setup, teardown),
