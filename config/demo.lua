@@ -3,8 +3,8 @@
 return {
   venue = {
     name = "sim", paper = true, feed = "kraken",
-    recording = "tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
-    instruments = "tests/data/kraken/instrument-5pairs.v2.json",
+    recording = "../tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
+    instruments = "../tests/data/kraken/instrument-5pairs.v2.json",
     pace = "recorded", speed = 4,
     stale_ms = 10000, -- a book with no update for 10 s of recorded time is marked stale
   },

@@ -1,11 +1,12 @@
 -- A paper market-making session on the bundled real Kraken recording: quotes on two pairs are
 -- filled by the local venue when the recorded book trades through them. Orders pass the risk
--- gates and the journal (var/journal) exactly as they would live.
+-- gates and the journal (config/var/journal/market_maker: paths are relative to this file) exactly as
+-- they would live. Each run is a fresh paper account; `--resume` continues the previous one.
 return {
   venue = {
     name = "sim", paper = true, feed = "kraken", fee_bps = 16,
-    recording = "tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
-    instruments = "tests/data/kraken/instrument-5pairs.v2.json",
+    recording = "../tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
+    instruments = "../tests/data/kraken/instrument-5pairs.v2.json",
     pace = "recorded", speed = 16, stale_ms = 10000,
   },
   strategy = { name = "market_maker", tick_ms = 500,

@@ -31,6 +31,7 @@ static int run_like(int argc, char **argv, const char *mode, int virtual_clock)
 {
     static const struct option longopts[] = {
         {"paper", no_argument, NULL, 'p'},
+        {"resume", no_argument, NULL, 'r'},
         {"duration", required_argument, NULL, 'd'},
         {"log-level", required_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
@@ -41,6 +42,7 @@ static int run_like(int argc, char **argv, const char *mode, int virtual_clock)
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case 'p': o.mode = "paper"; break;
+        case 'r': o.resume = true; break;
         case 'd': {
             char *end;
             o.duration_s = strtod(optarg, &end);
@@ -84,14 +86,20 @@ static int cmd_version(int argc, char **argv)
 
 const th_cli_cmd TH_COMMANDS[] = {
     {"run", "run a trading session from a config file",
-     "usage: tradehost run CONFIG [--paper] [--duration SECONDS] [--log-level LEVEL]\n\n"
+     "usage: tradehost run CONFIG [--paper] [--resume] [--duration SECONDS] [--log-level LEVEL]\n\n"
      "Loads CONFIG (a Lua file returning a table; see docs/config.md), validates it (an unknown key, a\n"
      "wrong type or a missing value stops start-up with a message naming the file and key path), loads\n"
      "the strategy module and runs one libuv loop: on_start, then market events and on_tick every\n"
      "strategy.tick_ms, until SIGTERM/SIGINT (on_stop, then a graceful exit 0) or --duration.\n"
      "SIGHUP reloads the strategy: new code is compiled, check()/migrate(state) run, and on any error\n"
-     "the old code keeps running; the state table is kept. A Lua error faults only that strategy.\n\n"
-     "  --paper            fill orders against the local simulated venue while reading market data\n"
+     "the old code keeps running; the state table is kept. A Lua error faults only that strategy.\n"
+     "Relative paths in CONFIG are relative to the directory holding CONFIG (docs/config.md).\n\n"
+     "  --paper            fill orders against the local paper venue while reading market data (also\n"
+     "                     venue.paper = true, or venue.name = \"sim\"); the log's first line says\n"
+     "                     mode=paper venue=... fills=paper\n"
+     "  --resume           paper: continue the previous paper run's account (orders, positions, fees,\n"
+     "                     kill switch) from its journal; without it a paper run starts fresh.\n"
+     "                     A live run always recovers from its journal.\n"
      "  --duration S       stop gracefully after S seconds (default: config session.duration_s, else never)\n"
      "  --log-level L      debug|info|warn|error (overrides log.level)\n\n"
      "Exit status: 0 after a graceful stop, 2 for a bad config or strategy, 1 for a runtime failure.\n",

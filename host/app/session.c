@@ -22,6 +22,7 @@
 #include "../feed/recording.h"
 #include "../lua/lua_host.h"
 #include "api.h"
+#include "paths.h"
 #include "repl.h"
 #include "shutdown.h"
 #include "trading.h"
@@ -348,13 +349,6 @@ static void on_feed_idle(uv_idle_t *h)
     if (!m->have_next) { uv_idle_stop(h); feed_finished(s); }
 }
 
-const char *th_session_path(const char *home, const char *path, char *buf, size_t cap)
-{
-    if (path[0] == '/' || access(path, R_OK) == 0) return path;
-    snprintf(buf, cap, "%s/%s", home, path);
-    return buf;
-}
-
 static int feed_open(session *s, const th_session_opts *o, const char **err)
 {
     session_feed *m = &s->mf;
@@ -370,10 +364,12 @@ static int feed_open(session *s, const th_session_opts *o, const char **err)
     m->feed.sink.on_health = feed_on_health;
     char ipath[1024];
     if (!th_lua_cfg_string(&s->lua, "venue.instruments", ipath, sizeof ipath)) { *err = "venue.instruments is required with venue.recording"; return -1; }
-    char resolved[2100];
-    if (th_instruments_load_file(&m->feed.instruments, th_session_path(o->home, ipath, resolved, sizeof resolved), err) <= 0)
-        return -1;
-    if (th_recording_open(&m->rec, th_session_path(o->home, buf, resolved, sizeof resolved), err) != 0) return -1;
+    static char why[1300];
+    char w[1200];
+    if (th_path_check_readable(ipath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.instruments: %s", w); *err = why; return -1; }
+    if (th_path_check_readable(buf, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.recording: %s", w); *err = why; return -1; }
+    if (th_instruments_load_file(&m->feed.instruments, ipath, err) <= 0) return -1;
+    if (th_recording_open(&m->rec, buf, err) != 0) return -1;
     snprintf(m->instruments_path, sizeof m->instruments_path, "%s", ipath);
     if (wanted_sync(s) != 0) { *err = "out of memory"; return -1; }
     th_market_add(&m->feed);
@@ -462,6 +458,17 @@ static int start_signal(session *s, uv_signal_t *h, int signum)
     return uv_signal_start(h, on_signal, signum);
 }
 
+/* One rule for where orders fill: a backtest, `--paper`, `venue.paper = true` and the `sim` venue
+ * all fill against the in-process paper venue, whatever venue the market data comes from; only
+ * `run` on a real venue without paper sends orders to that venue. */
+static const char *session_mode(session *s, const th_session_opts *o)
+{
+    if (strcmp(o->mode, "run") != 0) return o->mode;
+    char venue[32] = "";
+    th_lua_cfg_string(&s->lua, "venue.name", venue, sizeof venue);
+    return th_lua_cfg_bool(&s->lua, "venue.paper", false) || strcmp(venue, "sim") == 0 ? "paper" : "run";
+}
+
 int th_session_run(const th_session_opts *o)
 {
     static session S; /* one session per process; static keeps handles off the stack */
@@ -470,7 +477,6 @@ int th_session_run(const th_session_opts *o)
     const char *err = NULL;
     int code = 0;
 
-    th_hostinfo_set_mode(o->mode);
     if (o->virtual_clock) th_clock_use_virtual(0);
     const char *e2;
     th_metric_register("session_ticks", TH_METRIC_COUNTER, &s->m_ticks, &e2);
@@ -482,18 +488,28 @@ int th_session_run(const th_session_opts *o)
         th_lua_close(&s->lua);
         return 2;
     }
-    if (th_lua_load_config(&s->lua, o->config_path, &err) != 0) {
+    char why[1200] = "", config_dir[1024];
+    if (th_path_check_readable(o->config_path, why, sizeof why) != 0 ||
+        th_path_config_dir(o->config_path, config_dir, sizeof config_dir, why, sizeof why) != 0) {
+        fprintf(stderr, "tradehost: config %s: %s\n", o->config_path, why);
+        th_lua_close(&s->lua);
+        return 2;
+    }
+    if (th_lua_load_config(&s->lua, o->config_path, config_dir, &err) != 0) {
         fprintf(stderr, "tradehost: invalid config: %s\n", err);
         th_lua_close(&s->lua);
         return 2;
     }
+    const char *mode = session_mode(s, o);
+    th_hostinfo_set_mode(mode);
     char buf[1024];
     int level;
     if (o->log_level) snprintf(buf, sizeof buf, "%s", o->log_level);
     else th_lua_cfg_string(&s->lua, "log.level", buf, sizeof buf);
     if (th_log_level_parse(buf, &level) == 0) th_log_set_level(level);
-    if (th_lua_cfg_string(&s->lua, "log.file", buf, sizeof buf) && th_log_open_file(buf, &err) != 0) {
-        fprintf(stderr, "tradehost: log.file %s: %s\n", buf, err);
+    if (th_lua_cfg_string(&s->lua, "log.file", buf, sizeof buf) &&
+        (th_path_mkparent(buf, why, sizeof why) != 0 || th_log_open_file(buf, &err) != 0)) {
+        fprintf(stderr, "tradehost: log.file %s: %s\n", buf, why[0] ? why : err);
         th_lua_close(&s->lua);
         return 2;
     }
@@ -530,16 +546,23 @@ int th_session_run(const th_session_opts *o)
     uv_timer_init(&s->loop, &s->drain_timer);
     uv_check_init(&s->loop, &s->turn_check);
     s->tick_timer.data = s->stop_timer.data = s->drain_timer.data = s->turn_check.data = s;
-    if (th_trading_open(&s->tr, &s->lua, o->home, o->config_path, o->mode, s->mf.active ? &s->mf.feed : NULL, &err) != 0) {
+    if (o->resume && strcmp(mode, "paper") != 0) {
+        fprintf(stderr, "tradehost: --resume continues a paper account; a %s session %s\n", mode,
+                strcmp(mode, "backtest") == 0 ? "never inherits a previous run" : "always recovers from its journal");
+        code = 2;
+        goto teardown;
+    }
+    if (th_trading_open(&s->tr, &s->lua, o->home, o->config_path, mode, o->resume, s->mf.active ? &s->mf.feed : NULL, &err) != 0) {
         fprintf(stderr, "tradehost: orders: %s\n", err);
         code = 2;
         goto teardown;
     }
     th_trading_use_loop(&s->tr, &s->loop);
     uv_check_start(&s->turn_check, on_turn);
+    why[0] = 0;
     if (th_lua_cfg_string(&s->lua, "repl.socket", buf, sizeof buf) &&
-        th_repl_open(&s->repl, &s->loop, buf, &s->lua, &s->strat, &err) != 0) {
-        fprintf(stderr, "tradehost: repl.socket %s: %s\n", buf, err);
+        (th_path_mkparent(buf, why, sizeof why) != 0 || th_repl_open(&s->repl, &s->loop, buf, &s->lua, &s->strat, &err) != 0)) {
+        fprintf(stderr, "tradehost: repl.socket %s: %s\n", buf, why[0] ? why : err);
         code = 2;
         goto teardown;
     }
@@ -556,8 +579,12 @@ int th_session_run(const th_session_opts *o)
     double tick_ms = th_lua_cfg_number(&s->lua, "strategy.tick_ms", 1000);
     s->tick_ms = tick_ms;
     double duration = o->duration_s > 0 ? o->duration_s : th_lua_cfg_number(&s->lua, "session.duration_s", 0);
-    th_logf(TH_LOG_INFO, "session starting", "mode=%s strategy=%s pairs=%d tick_ms=%.0f pid=%d", o->mode,
-            s->strat.name, th_lua_cfg_pair_count(&s->lua), tick_ms, (int)uv_os_getpid());
+    char venue[32] = "", feed[32] = "";
+    th_lua_cfg_string(&s->lua, "venue.name", venue, sizeof venue);
+    if (!th_lua_cfg_string(&s->lua, "venue.feed", feed, sizeof feed)) snprintf(feed, sizeof feed, "%s", venue);
+    th_logf(TH_LOG_INFO, "session starting", "mode=%s venue=%s feed=%s fills=%s strategy=%s pairs=%d tick_ms=%.0f pid=%d", mode,
+            venue, s->mf.active ? feed : "none", strcmp(mode, "run") == 0 ? "venue" : "paper", s->strat.name,
+            th_lua_cfg_pair_count(&s->lua), tick_ms, (int)uv_os_getpid());
 
     s->started = true;
     th_strategy_call(&s->lua, &s->strat, "on_start", 0);

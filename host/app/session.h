@@ -10,15 +10,13 @@
 typedef struct th_session_opts {
     const char *config_path;
     const char *home;
-    const char *mode;          /* "run", "paper", "backtest" */
+    const char *mode;          /* "run", "paper" (--paper), "backtest"; a `run` whose config says
+                                * venue.paper or venue.name = "sim" is a paper session too */
     double duration_s;         /* 0: until a signal (or until the recording ends in backtest) */
     const char *log_level;     /* overrides config when set */
     bool virtual_clock;        /* backtest: time comes from the recording */
+    bool resume;               /* paper: continue the previous paper run's account (journal) */
 } th_session_opts;
-
-/* A path from the config: as given if absolute or readable from here, else relative to the
- * project home (buf receives it then). */
-const char *th_session_path(const char *home, const char *path, char *buf, size_t cap);
 
 /* Exit statuses (docs/ops.md, "Exit status"): how the session ended. */
 enum {

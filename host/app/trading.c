@@ -17,6 +17,7 @@
 #include "../core/ffi_guard.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
+#include "paths.h"
 #include "session.h"
 
 static th_trading *g_trading; /* one per process, like the session */
@@ -53,19 +54,6 @@ static int market_top(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_
 }
 
 /* ---- journal files: <dir>/<UTC yyyymmddTHHMMSS>-<ms>-<pid>.thj, so names sort by start time ---- */
-
-static int mkdirs(const char *path)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(buf, 0700) != 0 && errno != EEXIST) return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
-}
 
 /* Newest journal in dir (by name); 0 if found. */
 static int newest_journal(const char *dir, char *out, size_t cap)
@@ -207,9 +195,28 @@ void th_trading_sync_instruments(th_trading *t)
     th_logf(TH_LOG_INFO, "instruments grew: the order side follows", "from=%d to=%d", from, t->flow.ins->n);
 }
 
-int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, th_feed *feed,
-                    const char **err)
+/* What a resumed paper account carries: every position and its fees, and the kill switch. */
+static void log_resumed(th_trading *t)
 {
+    const th_flow *f = &t->flow;
+    for (int32_t i = 0; i < f->pf.n && i < f->ins->n; i++) {
+        const th_position *p = &f->pf.v[i];
+        if (!p->qty && !p->fills && p->fees == 0 && p->realised == 0) continue;
+        th_logf(TH_LOG_INFO, "resumed position", "symbol=%s qty=%.*f fees=%.8g realised=%.8g fills=%lld", f->ins->v[i].symbol,
+                (int)f->ins->v[i].qty_dec, th_dec_to_double(p->qty, f->ins->v[i].qty_dec), th_money_to_double(p->fees, p->scale),
+                th_money_to_double(p->realised, p->scale), (long long)p->fills);
+    }
+    if (f->risk.halted)
+        th_logf(TH_LOG_WARN, "resumed a halted paper account: orders are refused until th.risk.rearm()", "reason=\"%s\"",
+                f->risk.halt_reason);
+}
+
+int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, bool resume,
+                    th_feed *feed, const char **err)
+{
+    (void)home;
+    (void)config_path; /* paths arrive absolute: th.config resolved them beside the config */
+    static char msg[1400];
     memset(t, 0, sizeof *t);
     g_trading = t;
     t->feed = feed;
@@ -218,12 +225,18 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
     const th_instruments *ins = feed ? &feed->instruments : NULL;
     if (!ins) {
         if (!th_lua_cfg_string(lua, "venue.instruments", buf, sizeof buf)) return 0; /* no instruments: no orders */
-        char path[1100];
         th_venue_id vid = TH_VENUE_KRAKEN;
-        th_venue_parse(venue, &vid);
+        char feed_name[32];
+        th_venue_parse(th_lua_cfg_string(lua, "venue.feed", feed_name, sizeof feed_name) ? feed_name : venue, &vid);
         th_instruments_init(&t->own, vid == TH_VENUE_SIM ? TH_VENUE_KRAKEN : vid);
         t->own_loaded = true;
-        if (th_instruments_load_file(&t->own, th_session_path(home, buf, path, sizeof path), err) <= 0) return -1;
+        char w[1200];
+        if (th_path_check_readable(buf, w, sizeof w) != 0) {
+            snprintf(msg, sizeof msg, "venue.instruments: %s", w);
+            *err = msg;
+            return -1;
+        }
+        if (th_instruments_load_file(&t->own, buf, err) <= 0) return -1;
         ins = &t->own;
     }
     th_flow_cfg c;
@@ -240,7 +253,10 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
     base36((uint64_t)wall_ms, b36);
     snprintf(c.prefix, sizeof c.prefix, "%s%s", id_prefix, b36);
     th_venue v = {0};
-    if (strcmp(venue, "sim") == 0) {
+    /* Paper (and backtest) fills against the in-process venue whatever the market data venue; only
+     * a live run goes to the venue's own connector (session.c session_mode has the rule). */
+    bool paper = strcmp(mode, "run") != 0;
+    if (paper) {
         th_test_venue_init(&t->tv);
         t->have_tv = true;
         t->tv.fee_bps = th_lua_cfg_number(lua, "venue.fee_bps", 16);
@@ -249,7 +265,7 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
         t->tv.market_ins = ins;
         v = th_test_venue_as_venue(&t->tv);
     } else {
-        th_logf(TH_LOG_WARN, "no order connector for this venue yet: orders will be refused (no_venue)", "venue=%s", venue);
+        th_logf(TH_LOG_WARN, "no order connector for this venue yet: orders will be refused (no_venue); venue.paper = true or --paper fills them on paper", "venue=%s", venue);
     }
     /* journal */
     char dir[512], fsync_mode[16];
@@ -268,16 +284,28 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
         th_logf(TH_LOG_INFO, "order flow ready (backtest: no journal, no recovery)", "venue=%s prefix=%s", venue, c.prefix);
         return 0;
     }
-    if (!th_lua_cfg_string(lua, "storage.journal_dir", dir, sizeof dir)) {
-        char strat[64] = "strategy";
-        th_lua_cfg_string(lua, "strategy.name", strat, sizeof strat);
-        const char *slash = strrchr(config_path, '/');
-        int dlen = slash ? (int)(slash - config_path) : 1;
-        snprintf(dir, sizeof dir, "%.*s/var/journal/%s", dlen, slash ? config_path : ".", strat);
+    /* th.config sets it (default var/journal/<strategy> beside the config), always absolute. */
+    if (!th_lua_cfg_string(lua, "storage.journal_dir", dir, sizeof dir)) { *err = "storage.journal_dir: not set"; return -1; }
+    char w[1200];
+    if (th_path_mkdirs(dir, w, sizeof w) != 0) {
+        snprintf(msg, sizeof msg, "storage.journal_dir: %s", w);
+        *err = msg;
+        return -1;
     }
-    if (mkdirs(dir) != 0) { *err = "storage.journal_dir: cannot create the directory"; return -1; }
     char prev[600];
     bool have_prev = newest_journal(dir, prev, sizeof prev) == 0;
+    /* A paper account starts fresh unless --resume: a second paper run must not inherit the first
+     * one's exposure, fees and kill switch without being asked to. A live run always recovers. */
+    if (paper && resume && !have_prev) {
+        snprintf(msg, sizeof msg, "--resume: no paper journal to resume in %s", dir);
+        *err = msg;
+        return -1;
+    }
+    if (paper && !resume && have_prev) {
+        th_logf(TH_LOG_INFO, "fresh paper account: the previous paper run is not resumed (--resume continues it)",
+                "previous=%s", prev);
+        have_prev = false;
+    }
     time_t now_s = wall.tv_sec;
     struct tm tmv;
     gmtime_r(&now_s, &tmv);
@@ -302,9 +330,10 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
             *err = why;
             return -1;
         }
-        th_logf(TH_LOG_INFO, "recovered from the journal", "file=%s records=%llu torn_tail=%s live_orders=%d halted=%s", prev,
-                (unsigned long long)scan.records, scan.torn_tail ? "yes" : "no", t->flow.trk.nlive,
-                t->flow.risk.halted ? "yes" : "no");
+        th_logf(TH_LOG_INFO, "recovered from the journal", "file=%s records=%llu torn_tail=%s live_orders=%d halted=%s%s", prev,
+                (unsigned long long)scan.records, scan.torn_tail ? "yes" : "no", t->flow.trk.nlive, t->flow.risk.halted ? "yes" : "no",
+                paper ? " account=paper (resumed: --resume)" : "");
+        if (paper) log_resumed(t);
     }
     if (th_journal_open(&t->jr, t->journal_path, strcmp(fsync_mode, "never") != 0, err) != 0) return -1;
     t->jr.commit_each = strcmp(fsync_mode, "always") == 0;
@@ -820,7 +849,15 @@ int th_journal_cmd(int argc, char **argv)
     if (!path) { fprintf(stderr, "usage: tradehost journal FILE|DIR [--json]\n"); return 2; }
     char file[600];
     struct stat sb;
-    if (stat(path, &sb) != 0) { fprintf(stderr, "tradehost journal: %s: %s\n", path, strerror(errno)); return 1; }
+    if (stat(path, &sb) != 0) {
+        size_t n = strlen(path);
+        if (errno == ENOENT)
+            fprintf(stderr, "tradehost journal: %s: no such %s (a host writes its journals to storage.journal_dir, by default"
+                            " var/journal/<strategy> beside its config)\n",
+                    path, n > 4 && strcmp(path + n - 4, ".thj") == 0 ? "file" : "directory");
+        else fprintf(stderr, "tradehost journal: %s: %s\n", path, strerror(errno));
+        return 1;
+    }
     if (S_ISDIR(sb.st_mode)) {
         if (newest_journal(path, file, sizeof file) != 0) { fprintf(stderr, "tradehost journal: %s: no .thj file\n", path); return 1; }
     } else snprintf(file, sizeof file, "%s", path);

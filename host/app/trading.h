@@ -3,8 +3,9 @@
  *
  * Built from the config at session start: limits from `risk`, the journal from `storage`
  * (`journal_dir`, `fsync`), the connector from `venue.name`. Until the connectors issue lands,
- * `sim` is served by the in-process test venue with paper fills against the session's books;
- * other venues have no order connector yet, so their orders are refused with `no_venue`.
+ * paper and backtest sessions (--paper, venue.paper, venue.name = "sim") are served by the
+ * in-process test venue with paper fills against the session's books, whatever the market data
+ * venue; live venues have no order connector yet, so a live run's orders are refused (`no_venue`).
  * Start-up recovers from the newest journal in the directory (refusing to start on a corrupt
  * one), carries its live orders and positions into a new journal, and reconciles with the venue
  * before any new order is accepted. */
@@ -41,12 +42,15 @@ typedef struct th_trading {
     int32_t m_stall;
 } th_trading;
 
-/* Returns 0 (also when orders are not configured: active stays false), or -1 with *err. */
-/* mode "backtest": no journal and no recovery (a backtest never inherits a previous run's orders).
- * Otherwise the journal directory is storage.journal_dir, by default var/journal/<strategy> next to
- * the config file, so two configs never recover each other's orders. */
-int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, th_feed *feed,
-                    const char **err);
+/* Returns 0 (also when orders are not configured: active stays false), or -1 with *err.
+ * mode "backtest": no journal and no recovery (a backtest never inherits a previous run's orders).
+ * mode "paper": orders fill against the in-process paper venue; the account starts fresh (a new
+ * journal, the previous one left alone) unless `resume`, which recovers from the newest journal
+ * and logs what it carried. mode "run": the venue's connector, and recovery always.
+ * The journal directory is storage.journal_dir (th.config defaults it to var/journal/<strategy>
+ * beside the config file, so two configs never recover each other's orders), created if missing. */
+int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, bool resume,
+                    th_feed *feed, const char **err);
 /* Run the turn's commit off the loop thread (libuv's pool) when storage.fsync is "turn"; with
  * "always" and "never" (and in a backtest, which has no journal) commits stay synchronous.
  * TH_JOURNAL_COMMIT_ON_LOOP=1 keeps them on the loop (the benchmark's baseline). */

@@ -100,12 +100,14 @@ static int require_field(th_lua *lh, const char *module, const char *field)
     return 0;
 }
 
-int th_lua_load_config(th_lua *lh, const char *path, const char **err)
+int th_lua_load_config(th_lua *lh, const char *path, const char *dir, const char **err)
 {
     lua_State *L = lh->L;
     if (require_field(lh, "th.config", "load") != 0) { *err = lh->error; return -1; }
     lua_pushstring(L, path);
-    if (th_lua_pcall(lh, 1, 2) != 0) { *err = lh->error; return -1; }
+    if (dir) lua_pushstring(L, dir);
+    else lua_pushnil(L);
+    if (th_lua_pcall(lh, 2, 2) != 0) { *err = lh->error; return -1; }
     if (lua_isnil(L, -2)) {
         snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "invalid config");
         lua_pop(L, 2);
@@ -262,8 +264,7 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
     s->budget_ms = th_lua_cfg_number(lh, "strategy.budget_ms", 5);
     char module[1024];
     if (th_lua_cfg_string(lh, "strategy.module", module, sizeof module)) {
-        if (module[0] == '/') snprintf(s->path, sizeof s->path, "%s", module);
-        else snprintf(s->path, sizeof s->path, "%s/%s", lh->home, module);
+        snprintf(s->path, sizeof s->path, "%s", module); /* absolute: th.config resolved it beside the config */
     } else {
         snprintf(s->path, sizeof s->path, "%s/strategies/%s.lua", lh->home, s->name);
     }

@@ -60,8 +60,9 @@ void th_lua_close(th_lua *lh);
  * returns -1 with the message and traceback in lh->error (stack left balanced: nothing pushed). */
 int th_lua_pcall(th_lua *lh, int nargs, int nresults);
 
-/* Load and validate a config file; keeps it in lh->config_ref. err points to lh->error. */
-int th_lua_load_config(th_lua *lh, const char *path, const char **err);
+/* Load and validate a config file; keeps it in lh->config_ref. err points to lh->error. With dir
+ * (the config file's absolute directory), its relative paths are resolved against it. */
+int th_lua_load_config(th_lua *lh, const char *path, const char *dir, const char **err);
 
 /* Read config values by dotted path ("strategy.tick_ms"). Missing or mistyped -> default. */
 double th_lua_cfg_number(th_lua *lh, const char *path, double dflt);

@@ -122,8 +122,30 @@ local function sandbox()
   }
 end
 
--- Returns the validated, normalised config table, or nil and "FILE: path: message".
-function M.load(path)
+-- Every path a config names. A relative one is relative to the directory holding the config file
+-- (docs/config.md "Paths"): the host may be started from anywhere and must still find the same
+-- journal, recording and socket.
+M.PATHS = { { "venue", "recording" }, { "venue", "instruments" }, { "venue", "snapshots" }, { "strategy", "module" },
+            { "storage", "journal_dir" }, { "repl", "socket" }, { "log", "file" } }
+
+local function resolve_paths(cfg, dir)
+  for _, k in ipairs(M.PATHS) do
+    local t = cfg[k[1]]
+    local v = t and t[k[2]]
+    if type(v) == "string" and v ~= "" and v:sub(1, 1) ~= "/" then
+      t[k[2]] = dir .. "/" .. v:gsub("^%./", "")
+    end
+  end
+  -- The journal's default: beside the config, one directory per strategy, so two configs never
+  -- recover each other's orders.
+  if cfg.storage.journal_dir == nil then
+    cfg.storage.journal_dir = dir .. "/var/journal/" .. cfg.strategy.name
+  end
+end
+
+-- Returns the validated, normalised config table, or nil and "FILE: path: message". With dir (the
+-- config file's absolute directory), relative paths are resolved against it.
+function M.load(path, dir)
   local chunk, err = loadfile(path, "t", sandbox())
   if not chunk then return nil, err end
   local ok, cfg = pcall(chunk)
@@ -141,6 +163,7 @@ function M.load(path)
     end
   end
   cfg._path = path
+  if dir then resolve_paths(cfg, dir) end
   return cfg
 end
 

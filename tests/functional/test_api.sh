@@ -24,7 +24,7 @@ wait_for 'order flow ready' 10
 PORT=$(port)
 [ -n "$PORT" ] && [ "$PORT" -gt 0 ] || fail "no port in the log"
 out=$(http GET /health)
-[[ "$out" == '200 {"ok":true,'*'"mode":"run"'*'"order_flow":true,"halted":false}' ]] || fail "health: $out"
+[[ "$out" == '200 {"ok":true,'*'"mode":"paper"'*'"order_flow":true,"halted":false}' ]] || fail "health: $out"
 pass "GET /health on 127.0.0.1:$PORT"
 
 sleep 1 # some ticks and refusals to count

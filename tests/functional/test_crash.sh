@@ -50,7 +50,7 @@ done
 
 # 2. restart on the last crashed journal: recovery, reconcile, carried positions, clean stop
 cp "$T/host.json" "$T/crashed.json"
-start_host run "$T/cfg.lua" --duration 2
+start_host run "$T/cfg.lua" --duration 2 --resume
 wait_for 'recovered from the journal' 10
 wait_for 'reconciled with the venue' 10
 wait_exit 20
@@ -96,7 +96,7 @@ wait_for 'kill switch pulled' 5
 wait_exit 20
 grep -q 'halted=true' "$T/host.log" || fail "kill switch: strategy summary does not report halted"
 grep -Eq 'refusals="[^"]*halted=' "$T/host.log" || fail "kill switch: no refusals counted as halted"
-start_host run "$T/cfg.lua" --duration 1
+start_host run "$T/cfg.lua" --duration 1 --resume
 wait_for 'recovered from the journal.*halted=yes' 10
 wait_exit 20
 grep -q 'halted=true' "$T/host.log" || fail "kill switch did not survive the restart"

@@ -83,7 +83,7 @@ stuck_host() {
 recovers() {
   paper_mm_config "-$1"
   sed -i "s|storage = { journal_dir = \"[^\"]*\"|storage = { journal_dir = \"$J\"|" "$T/cfg.lua"
-  start_host run "$T/cfg.lua" --duration 2
+  start_host run "$T/cfg.lua" --duration 2 --resume
   wait_for 'recovered from the journal' 10
   wait_exit 30
   [ "$HOST_RC" = 0 ] || fail "$1: the start after the forced exit: exit $HOST_RC"
