@@ -624,6 +624,25 @@ static int32_t find_order(th_flow *f, const char *cl_id, const char *ex_id)
     return idx;
 }
 
+/* A client id this session made (the prefix names host and session). */
+static bool ours(const th_flow *f, const char *cl_id)
+{
+    size_t n = strlen(f->cfg.prefix);
+    return cl_id && n && strncmp(cl_id, f->cfg.prefix, n) == 0 && cl_id[n] == '-';
+}
+
+/* An order of this session the tracker no longer holds (retired a keep window after it was given
+ * up): a late ack, or a fill, says the venue may hold it resting. Cancelled by its ids; an answer
+ * that it is unknown there is harmless. */
+static void cancel_retired(th_flow *f, const char *cl_id, const char *ex_id, const char *symbol, const char *why)
+{
+    if (!f->venue.ops) return;
+    int32_t ins = symbol ? th_instruments_find(f->ins, symbol, strlen(symbol)) : -1;
+    f->venue.ops->cancel(f->venue.self, cl_id, ex_id ? ex_id : "", ins >= 0 ? instrument_of(f, ins) : NULL);
+    f->st.late_cancels++;
+    th_logf(TH_LOG_WARN, why, "cl_id=%s ex_id=%s", cl_id, ex_id ? ex_id : "");
+}
+
 /* After any venue event: an order now known at the venue gets the cancel it is owed, whatever
  * order the events came in. A cancel wanted before the ack goes out once the ack, or a fill that
  * proves the order exists, has moved it to OPEN; an order we had given up as failed and that the
@@ -648,7 +667,8 @@ static void ev_ack(void *ctx, const char *cl_id, const char *ex_id)
     int32_t idx = find_order(f, cl_id, ex_id);
     if (idx < 0) {
         f->trk.st.unknown_events++;
-        th_logf(TH_LOG_WARN, "ack for an order we never sent", "cl_id=%s ex_id=%s", cl_id ? cl_id : "", ex_id ? ex_id : "");
+        if (ours(f, cl_id)) cancel_retired(f, cl_id, ex_id, NULL, "late ack for a retired order of this session: cancelling it at the venue");
+        else th_logf(TH_LOG_WARN, "ack for an order we never sent", "cl_id=%s ex_id=%s", cl_id ? cl_id : "", ex_id ? ex_id : "");
         return;
     }
     th_order *o = &f->trk.v[idx];
@@ -783,7 +803,10 @@ static void ev_fill(void *ctx, const th_venue_fill *x)
         return;
     }
     if (idx < 0) {
-        /* A fill is never dropped: the order is adopted so the position counts it. */
+        /* A fill is never dropped: the order is adopted so the position counts it. One of this
+         * session's that was retired may still rest its remainder at the venue: cancelled there. */
+        if (ours(f, x->cl_id))
+            cancel_retired(f, x->cl_id, x->ex_id, x->symbol, "fill for a retired order of this session: cancelling what may rest");
         idx = adopt(f, x->ex_id[0] ? x->ex_id : x->trade_id, x->symbol, x->side, x->price, x->qty, 0, now);
         if (idx < 0) { f->trk.st.unknown_events++; return; }
     }

@@ -277,6 +277,39 @@ static void late_fill_for_a_failed_order_counts_and_cancels(void **st)
     assert_journal_rebuilds(F.trk.v[a].cl_id, "late fill");
 }
 
+/* Later still: the failed order was retired (its slot reused) before the venue acked it. The ack
+ * carries this session's prefix, so it is ours: cancelled at the venue by its ids. */
+static void late_ack_after_retirement_still_cancels(void **st)
+{
+    (void)st;
+    int32_t a;
+    F.cfg.keep_done_ns = 0;
+    F.cfg.keep_done_max = 0;
+    V.hold_places = true;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 1000, true, "q", th_clock_ns(), &a), TH_RISK_OK);
+    char cl[40];
+    snprintf(cl, sizeof cl, "%s", F.trk.v[a].cl_id);
+    turn();
+    advance(3 * S);
+    th_flow_tick(&F, th_clock_ns());
+    turn();
+    for (int i = 0; i < 3; i++) th_flow_end_turn(&F, th_clock_ns());
+    assert_int_equal(th_tracker_find_cl(&F.trk, cl), TH_TRK_UNKNOWN); /* retired */
+    V.hold_places = false;
+    V.hold_acks = true;
+    th_test_venue_release(&V);                             /* booked at the venue, ack held */
+    assert_int_equal(th_test_venue_fill(&V, cl, 300, 499000), 0); /* a fill first: adopted, counted */
+    assert_int_equal(F.pf.v[0].qty, 300);
+    V.hold_acks = false;
+    th_test_venue_release(&V); /* then the ack */
+    turn();
+    const tv_order *vo = th_test_venue_find(&V, cl);
+    assert_int_equal(vo->o.open, 0);
+    assert_int_equal(vo->o.filled, 300);
+    assert_int_equal(F.pf.v[0].qty, venue_position(0));
+    assert_true(F.st.late_cancels >= 1);
+}
+
 /* ---- every ordering ---- */
 
 enum { EV_ACK = 'A', EV_PART = 'P', EV_FULL = 'F', EV_CANCEL = 'C', EV_KILL = 'K' };
@@ -548,6 +581,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(cancel_wanted_before_ack_survives_a_fill_first, setup, teardown),
         cmocka_unit_test_setup_teardown(late_ack_for_a_failed_order_cancels_it_at_the_venue, setup, teardown),
         cmocka_unit_test_setup_teardown(late_fill_for_a_failed_order_counts_and_cancels, setup, teardown),
+        cmocka_unit_test_setup_teardown(late_ack_after_retirement_still_cancels, setup, teardown),
         cmocka_unit_test_setup_teardown(every_ordering_of_ack_fills_cancel_and_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(amend_after_a_partial_fill_rests_the_target, setup, teardown),
         cmocka_unit_test_setup_teardown(amends_take_a_rate_limiter_token, setup, teardown),
