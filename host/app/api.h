@@ -23,7 +23,7 @@ typedef struct th_api {
     int max_connections;    /* from the descriptor limit (api.c: the limits and why) */
     char token[256];        /* empty: POSTs refused */
     bool open;
-    int32_t m_requests;
+    int32_t m_requests, m_refused;
 } th_api;
 
 /* listen: "127.0.0.1:8080", "[::1]:8080" or "localhost:0"; token_env: NULL or a variable name. */

@@ -11,6 +11,7 @@ probe itself never decides pass or fail, except that a socket error of ours is a
   api_probe.py PORT slow-header SECS      a header trickled one byte a second: how long until cut
   api_probe.py PORT slow-body SECS        a POST whose declared body never comes: how long until cut
   api_probe.py PORT stream-body MB         a POST streaming MB megabytes of body: how much the host took
+  api_probe.py PORT post-flood N           N POST /risk/kill without a token, one connection each
   api_probe.py PORT hold N SECS           N idle connections (half of them with a partial request),
                                           while /health is asked every 0.2 s on fresh connections
   api_probe.py PORT no-read N SECS        N pipelined GET /metrics on one connection, never read
@@ -145,6 +146,15 @@ def main():
             pass
         print("sent_kb=%d" % (sent >> 10))
         s.close()
+    elif probe == "post-flood":
+        codes = {}
+        for _ in range(int(args[0])):
+            s = connect(port)
+            s.sendall(b"POST /risk/kill HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            line = status_line(s)
+            codes[line] = codes.get(line, 0) + 1
+            s.close()
+        print(" ".join("%s=%d" % (k.replace(" ", "_"), v) for k, v in sorted(codes.items())))
     elif probe == "hold":
         n, secs = int(args[0]), float(args[1])
         held = []

@@ -13,7 +13,8 @@ SOCK="$T/th.sock"
 # 500 connections plus the host's own files: the soft limit is often 1024, but check.
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 600 ] || ulimit -n 1024 || fail "ulimit -n is $(ulimit -n): need 600"
 
-paper_mm_config "" 'api = { listen = "127.0.0.1:0" },'
+export TH_TEST_API_TOKEN="tok-$RANDOM-$RANDOM"
+paper_mm_config "" 'api = { listen = "127.0.0.1:0", token_env = "TH_TEST_API_TOKEN" },'
 start_host run "$T/cfg.lua"
 wait_for 'api: listening' 10
 wait_for 'order flow ready' 10
@@ -81,6 +82,17 @@ out=$($PROBE "$PORT" no-read 20000 8)
 rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$HOST_PID/status")
 [ $((rss1 - rss0)) -lt 65536 ] || fail "a client that never reads grew the host by $((rss1 - rss0)) kB ($out)"
 survived "a client pipelining GET /metrics without reading ($out, RSS $rss0 -> $rss1 kB)"
+
+refused() { curl -s "http://127.0.0.1:$PORT/metrics" | sed -n 's/^api_refused_total //p'; }
+before=$(refused)
+out=$($PROBE "$PORT" post-flood 2000)
+[ "$out" = "HTTP/1.1_401_Unauthorized=2000" ] || fail "2000 POSTs without a token: $out"
+lines=$(grep -c 'refused a change without a valid token' "$T/host.log")
+[ "$lines" -le 5 ] || fail "2000 refused POSTs wrote $lines log lines (one a second at most)"
+after=$(refused)
+[ $((after - before)) = 2000 ] || fail "refusals counted: $before -> $after"
+[[ "$(curl -s "http://127.0.0.1:$PORT/risk")" == '{"halted":false,'* ]] || fail "a refused POST changed the kill switch"
+survived "2000 POST /risk/kill without a token: all 401, counted, $lines log lines"
 
 out=$($PROBE "$PORT" hold 500 12)
 echo "# $out"
