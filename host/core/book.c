@@ -42,9 +42,14 @@ void th_book_free(th_book *b)
     for (int i = 0; i < 2; i++) { free(b->side[i].key); free(b->side[i].qty); b->side[i].key = b->side[i].qty = NULL; }
 }
 
+static inline void crc_touch(th_book *b, int side, int32_t rank)
+{
+    if (rank < b->crc_dirty[side]) b->crc_dirty[side] = rank;
+}
+
 void th_book_clear(th_book *b)
 {
-    b->crc_valid = false;
+    b->crc_dirty[0] = b->crc_dirty[1] = 0;
     for (int i = 0; i < 2; i++) b->side[i].start = b->side[i].end = b->side[i].cap / 2;
 }
 
@@ -91,7 +96,7 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
     int32_t p = lower_bound(s, key);
     bool found = p < s->end && s->key[p] == key;
     /* rank from the top of the level being changed (or of the insertion point) */
-    if (s->end - p - (found ? 1 : 0) < 10) b->crc_valid = false;
+    crc_touch(b, side, s->end - p - (found ? 1 : 0));
     if (found) {
         if (qty > 0) {
             if (s->qty[p] == qty) return 0;
@@ -136,10 +141,12 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
 void th_book_truncate(th_book *b)
 {
     if (b->depth <= 0) return;
-    if (b->depth <= 10) b->crc_valid = false;
     for (int i = 0; i < 2; i++) {
         th_book_side *s = &b->side[i];
-        if (s->end - s->start > b->depth) s->start = s->end - b->depth;
+        if (s->end - s->start > b->depth) {
+            s->start = s->end - b->depth;
+            crc_touch(b, i, b->depth); /* ranks from depth on are gone */
+        }
     }
 }
 
@@ -167,60 +174,66 @@ static inline char *put_u64(char *o, uint64_t v)
     return e;
 }
 
-/* Appends rank i's level text at o and records it in cur. The text is reused from the last
- * checksum when the level is one of the old ones around rank i (a level moves one rank at most
- * per inserted or deleted level above it); otherwise it is formatted. The copy to the output comes
- * from the previous generation, written a frame ago: copying back what was just written byte by
- * byte would stall on store forwarding, which measured slower than the formatting it saves. */
-static inline char *level_text(char *o, th_crc_text *cur, const th_crc_text *old, int i, int64_t key,
-                               int64_t qty, int64_t px, int64_t pmul, int64_t qmul)
+/* Rebuilds one side's checksum text into the other generation: ranks before `from` are copied as
+ * they are; each rank from `from` on reuses the old text of its level when the level is at the
+ * same rank or one away (a level moves one rank per inserted or deleted level above it), and is
+ * formatted otherwise. Copies come from the previous generation, written a checksum ago: copying
+ * back what was just written would stall on store forwarding. */
+static void side_text(th_book *b, int side, int32_t from, int64_t pmul, int64_t qmul)
 {
-    static const int NEAR[3] = {0, -1, 1}; /* same rank, moved down one, moved up one */
-    for (int d = 0; d < 3; d++) {
-        int k = i + NEAR[d];
-        if (k >= 0 && k < 10 && old[k].key == key && old[k].qty == qty && old[k].len) {
-            memcpy(o, old[k].txt, 40); /* fixed size: slack in buf and txt */
-            *cur = old[k];
-            return o + old[k].len;
+    const th_book_side *s = &b->side[side];
+    const th_crc_side *old = &b->crc_text[b->crc_gen[side]][side];
+    th_crc_side *cur = &b->crc_text[!b->crc_gen[side]][side];
+    if (from > old->n) from = old->n;
+    memcpy(cur->txt, old->txt, old->off[from]);
+    memcpy(cur->off, old->off, sizeof cur->off[0] * (size_t)(from + 1));
+    memcpy(cur->key, old->key, sizeof cur->key[0] * (size_t)from);
+    memcpy(cur->qty, old->qty, sizeof cur->qty[0] * (size_t)from);
+    char *o = cur->txt + old->off[from];
+    int32_t n = from;
+    for (int32_t i = s->end - 1 - from; i >= s->start && n < 10; i--, n++) {
+        int64_t key = s->key[i], qty = s->qty[i];
+        cur->key[n] = key;
+        cur->qty[n] = qty;
+        cur->off[n] = (uint16_t)(o - cur->txt);
+        int k = -1;
+        if (n < old->n && old->key[n] == key) k = n;
+        else if (n + 1 < old->n && old->key[n + 1] == key) k = n + 1;
+        else if (n - 1 >= from && n - 1 < old->n && old->key[n - 1] == key) k = n - 1;
+        if (k >= 0 && old->qty[k] == qty) {
+            memcpy(o, old->txt + old->off[k], 40); /* fixed size: slack in txt */
+            o += old->off[k + 1] - old->off[k];
+        } else {
+            int64_t px = side == TH_BID ? key : -key;
+            o = put_u64(o, (uint64_t)(px * pmul));
+            o = put_u64(o, (uint64_t)(qty * qmul));
         }
     }
-    char *e = put_u64(o, (uint64_t)(px * pmul));
-    e = put_u64(e, (uint64_t)(qty * qmul));
-    cur->key = key;
-    cur->qty = qty;
-    cur->len = (uint8_t)(e - o);
-    memcpy(cur->txt, o, cur->len);
-    return e;
+    cur->off[n] = (uint16_t)(o - cur->txt);
+    cur->n = n;
+    b->crc_gen[side] = !b->crc_gen[side];
+    b->crc_dirty[side] = 10;
 }
 
 uint32_t th_book_kraken_crc32(th_book *b)
 {
-    if (b->crc_valid) return b->crc_cache;
-    char buf[20 * 40 + 64];
-    char *o = buf;
-    static const int order[2] = {TH_ASK, TH_BID};
     int64_t pmul = th_dec_pow10(b->wire_price_dec - b->price_dec), qmul = th_dec_pow10(b->wire_qty_dec - b->qty_dec);
     if (b->crc_text_mul[0] != pmul || b->crc_text_mul[1] != qmul) {
-        memset(b->crc_text, 0, sizeof b->crc_text);
+        memset(b->crc_text, 0, sizeof b->crc_text); /* texts in other units: none is reusable */
         b->crc_text_mul[0] = pmul;
         b->crc_text_mul[1] = qmul;
+        b->crc_dirty[0] = b->crc_dirty[1] = 0;
     }
-    int gen = b->crc_gen;
-    for (int k = 0; k < 2; k++) {
-        int side = order[k];
-        const th_book_side *s = &b->side[side];
-        const th_crc_text *old = b->crc_text[gen][side];
-        th_crc_text *cur = b->crc_text[!gen][side];
-        int n = 0;
-        for (int32_t i = s->end - 1; i >= s->start && n < 10; i--, n++) {
-            int64_t px = side == TH_BID ? s->key[i] : -s->key[i];
-            o = level_text(o, &cur[n], old, n, s->key[i], s->qty[i], px, pmul, qmul);
-        }
-        for (; n < 10; n++) cur[n].len = 0;
+    if (b->crc_dirty[TH_ASK] < 10) {
+        side_text(b, TH_ASK, b->crc_dirty[TH_ASK], pmul, qmul);
+        const th_crc_side *a = &b->crc_text[b->crc_gen[TH_ASK]][TH_ASK];
+        b->crc_ask = th_crc32(a->txt, a->off[a->n]);
+    } else if (b->crc_dirty[TH_BID] >= 10) {
+        return b->crc_cache;
     }
-    b->crc_gen = !gen;
-    b->crc_cache = th_crc32(buf, (size_t)(o - buf));
-    b->crc_valid = true;
+    if (b->crc_dirty[TH_BID] < 10) side_text(b, TH_BID, b->crc_dirty[TH_BID], pmul, qmul);
+    const th_crc_side *bid = &b->crc_text[b->crc_gen[TH_BID]][TH_BID];
+    b->crc_cache = th_crc32_continue(b->crc_ask, bid->txt, bid->off[bid->n]);
     return b->crc_cache;
 }
 

@@ -25,12 +25,14 @@ typedef struct th_book_side {
     int32_t start, end, cap;
 } th_book_side;
 
-/* One level's text in the Kraken checksum string: price digits then qty digits. */
-typedef struct th_crc_text {
-    int64_t key, qty;
-    uint8_t len;
-    char txt[47];  /* two numbers of at most 19 digits, and slack for a fixed-size copy */
-} th_crc_text;
+/* One side's part of the Kraken checksum string (ranks 0-9, best first), as of the last checksum:
+ * the texts back to back, where each rank's starts, and the level each was made from. */
+typedef struct th_crc_side {
+    char txt[10 * 40 + 64];  /* 10 x (two numbers of at most 19 digits), slack for fixed-size copies */
+    uint16_t off[11];        /* off[i]: start of rank i's text; off[n]: end */
+    int32_t n;               /* ranks in the text */
+    int64_t key[10], qty[10];
+} th_crc_side;
 
 typedef struct th_book {
     th_book_side side[2];   /* TH_BID, TH_ASK */
@@ -43,15 +45,19 @@ typedef struct th_book {
     const char *reason;     /* why the book is not OK (static string) */
     int64_t last_update_ns;
     int64_t seq;            /* venue sequence: Kraken Futures seq, Binance u */
-    /* The top-10 checksum only changes when a top-10 level does: cached until then. */
-    uint32_t crc_cache;
-    bool crc_valid;
-    /* Each top-10 level's checksum text, by rank, kept from the last checksum. An update changes
-     * one or two levels and shifts the rest by a rank at most, so most texts are found here (at
-     * the same rank or one away) instead of being formatted again: formatting 40 numbers cost
-     * more than the CRC itself. Entries are checked by value, so a stale one is never used. */
-    th_crc_text crc_text[2][2][10]; /* [generation][side][rank]: last checksum's and this one's */
-    int32_t crc_gen;                /* which generation holds the last checksum's texts */
+    /* The top-10 checksum, kept proportional to what changed. A change at rank r (from the top)
+     * leaves ranks 0..r-1 of its side as they were, so th_book_set records the lowest rank changed
+     * per side, and the checksum rebuilds only that side's text from that rank: the rest of its
+     * text is copied as it is, and the levels below r, shifted by a rank at most, mostly find their
+     * old text instead of being formatted again (formatting 40 numbers cost more than the CRC).
+     * The CRC runs over the asks' text, then continues over the bids': when only the bids changed
+     * it starts from the asks' CRC, kept from the last time. Nothing in the top 10 changed: the
+     * last value is returned. */
+    int32_t crc_dirty[2];           /* per side: lowest rank changed since the last checksum; 10: none */
+    uint32_t crc_cache;             /* the last checksum */
+    uint32_t crc_ask;               /* CRC state after the asks' text */
+    th_crc_side crc_text[2][2];     /* [generation][side]: the last checksum's texts and the next */
+    int32_t crc_gen[2];             /* per side: which generation holds the last checksum's text */
     int64_t crc_text_mul[2];        /* the price/qty multipliers the texts were made with */
     uint64_t updates;
 } th_book;

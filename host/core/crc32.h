@@ -18,4 +18,10 @@ static inline uint32_t th_crc32(const void *p, size_t n)
     return crc32_gzip_refl(0, (const unsigned char *)p, (uint64_t)n);
 }
 
+/* The CRC of A followed by p[0, n), given crc = th_crc32(A) (zlib's crc32(crc, p, n)). */
+static inline uint32_t th_crc32_continue(uint32_t crc, const void *p, size_t n)
+{
+    return crc32_gzip_refl(crc, (const unsigned char *)p, (uint64_t)n);
+}
+
 #endif

@@ -2,37 +2,64 @@
 #include "recording.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "../core/decimal.h"
 
+/* A plain recording is read straight into the buffer with read(2), so the bytes are copied once
+ * (kernel to buffer) and frames are parsed where they lie; zlib would copy them twice (into its
+ * own buffer, then ours) even for a file that is not compressed. Reads are 64 kB: a block is
+ * parsed while it is still in the L2 cache (1 MB reads measured slower). */
+#define TH_REC_BUF (1u << 18)
+#define TH_REC_READ (1u << 16) /* per read: stays in L2 until parsed */
+
 int th_recording_open(th_recording *r, const char *path, const char **err)
 {
     memset(r, 0, sizeof *r);
+    r->fd = -1;
     snprintf(r->path, sizeof r->path, "%s", path);
-    gzFile f = gzopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(r->error, sizeof r->error, "cannot open recording %s: %s", path, strerror(errno));
         *err = r->error;
         return -1;
     }
-    gzbuffer(f, 1 << 17);
-    r->gz = f;
-    r->cap = 1 << 16;
+    /* gzip is recognised by its magic bytes; whatever pread cannot look at (a pipe) goes through
+     * zlib, which reads plain and gzip data alike. */
+    unsigned char magic[2];
+    if (pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
+        r->fd = fd;
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    } else {
+        gzFile f = gzdopen(fd, "rb");
+        if (!f) {
+            close(fd);
+            snprintf(r->error, sizeof r->error, "cannot open recording %s: out of memory", path);
+            *err = r->error;
+            return -1;
+        }
+        gzbuffer(f, 1 << 17);
+        r->gz = f;
+    }
+    r->cap = TH_REC_BUF;
     r->buf = malloc(r->cap);
-    if (!r->buf) { gzclose(f); *err = "out of memory"; return -1; }
+    if (!r->buf) { th_recording_close(r); *err = "out of memory"; return -1; }
     return 0;
 }
 
 void th_recording_close(th_recording *r)
 {
     if (r->gz) gzclose((gzFile)r->gz);
+    if (r->fd >= 0) close(r->fd);
     free(r->buf);
     r->gz = NULL;
+    r->fd = -1;
     r->buf = NULL;
 }
 
@@ -94,13 +121,24 @@ int th_recording_parse_line(char *line, size_t len, th_record *out)
     return 0;
 }
 
-/* The next line into [*line, *len) (its newline replaced by NUL), read with gzread and split with
- * memchr, never with gzgets + strlen: a NUL byte inside a line (binary garbage, a torn write) must
+/* Reads into buf[end, cap - 1): bytes read, 0 at the end, -1 on error. */
+static long fill(th_recording *r)
+{
+    size_t room = r->cap - 1 - r->end;
+    if (room > TH_REC_READ) room = TH_REC_READ;
+    if (r->gz) return gzread((gzFile)r->gz, r->buf + r->end, (unsigned)(room > (1u << 30) ? 1u << 30 : room));
+    for (;;) {
+        ssize_t got = read(r->fd, r->buf + r->end, room);
+        if (got >= 0 || errno != EINTR) return (long)got;
+    }
+}
+
+/* The next line into [*line, *len) (its newline replaced by NUL), read in large blocks and split
+ * with memchr, never with gzgets + strlen: a NUL byte inside a line (binary garbage, a torn write) must
  * end nothing but that line, or the next valid line is swallowed and line numbers shift.
  * 1: a line; 0: end of file; -1: read error or out of memory. */
 static int next_line(th_recording *r, char **line, size_t *len)
 {
-    gzFile f = (gzFile)r->gz;
     size_t scanned = r->pos;
     for (;;) {
         char *nl = memchr(r->buf + scanned, '\n', r->end - scanned);
@@ -133,7 +171,7 @@ static int next_line(th_recording *r, char **line, size_t *len)
             r->buf = b;
             r->cap = cap;
         }
-        int got = gzread(f, r->buf + r->end, (unsigned)(r->cap - 1 - r->end));
+        long got = fill(r);
         if (got < 0) return -1;
         if (got == 0) r->eof = true;
         r->end += (size_t)got;

@@ -1,6 +1,7 @@
 /* recording.h — reads recorded market data: our `<receive_ts_ns> <frame>` lines and the cryptofeed
  * `.rec` format (frames, sent frames, connection opens, inline REST responses), plain or gzip
- * (zlib reads both transparently). One record per line; lines of any length (a Binance
+ * (gzip, recognised by its magic bytes, and pipes through zlib; plain files with read(2) in 1 MB
+ * blocks). One record per line; lines of any length (a Binance
  * exchangeInfo body is ~2 MB on one line). The record's data points into the reader's buffer and
  * is valid until the next call. */
 #ifndef TH_RECORDING_H
@@ -27,7 +28,8 @@ typedef struct th_record {
 } th_record;
 
 typedef struct th_recording {
-    void *gz;
+    void *gz;                  /* gzip (or unseekable) input, read through zlib */
+    int fd;                    /* plain file, read directly; -1 when gz */
     char *buf;
     size_t cap, pos, end;      /* buf[pos, end): read, not yet returned */
     bool eof;

@@ -177,23 +177,28 @@ static int handle_ticker(th_feed *f, int data)
     return 0;
 }
 
-/* ---- Fast path for book updates ----
- * Kraken v2 sends one shape for book updates, byte for byte:
+/* ---- Fast path for book frames ----
+ * Kraken v2 sends one shape for book frames, byte for byte:
  *   {"channel":"book","type":"update","data":[{"symbol":"S","bids":[{"price":N,"qty":N},...],
  *    "asks":[...],"checksum":N,"timestamp":"T"}]}
+ * and the same with "type":"snapshot" (up to 1,000 levels a side; the timestamp optional).
  * Tokenising that generically costs more than everything else per frame, so this scanner checks
  * the exact shape and collects the number texts. It accepts nothing else: any other byte (a
- * space, another key order, an escape, a snapshot) returns "not mine" before the book is touched
- * and the generic jsmn path handles the frame. Both paths are cross-checked on all recorded data
- * and fuzzed against each other (tests/unit/test_feed.c, tests/fuzz/fuzz_kraken.c). */
+ * space, another key order, an escape) returns "not mine" before the book is touched and the
+ * generic jsmn path handles the frame. A snapshot is checked whole first, then read a second time
+ * to apply it (its levels are too many to collect). Both paths are cross-checked on all recorded
+ * data and fuzzed against each other (tests/unit/test_feed.c, tests/fuzz/fuzz_feed.c). */
 
-#define FAST_MAX_LEVELS 64
+#define FAST_MAX_LEVELS 64    /* per side of an update: collected */
+#define FAST_MAX_SNAPSHOT 4096 /* per side of a snapshot: counted (Kraken sends 1,000 at most) */
 
 typedef struct fast_num { const char *p; uint32_t n; } fast_num;
 typedef struct fast_frame {
+    bool snapshot;
     const char *sym;
     size_t sym_len;
     int nlev[2];
+    const char *lev[2];       /* each side's first level (snapshots) */
     fast_num px[2][FAST_MAX_LEVELS], qty[2][FAST_MAX_LEVELS];
     fast_num checksum;
 } fast_frame;
@@ -206,10 +211,16 @@ static inline bool lit(const char **s, const char *end, const char *text, size_t
 }
 #define LIT(s, e, t) lit(&(s), (e), (t), sizeof(t) - 1)
 
+/* Bytes a JSON number's text may hold (the decimal parser judges the text itself). */
+static const bool NUMCH[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+    ['9'] = 1, ['.'] = 1, ['-'] = 1, ['+'] = 1, ['e'] = 1, ['E'] = 1,
+};
+
 static inline bool number(const char **s, const char *end, fast_num *out)
 {
     const char *p = *s;
-    while (p < end && ((*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == 'e' || *p == 'E' || *p == '+')) p++;
+    while (p < end && NUMCH[(unsigned char)*p]) p++;
     if (p == *s) return false;
     out->p = *s;
     out->n = (uint32_t)(p - *s);
@@ -217,16 +228,29 @@ static inline bool number(const char **s, const char *end, fast_num *out)
     return true;
 }
 
+/* One level {"price":N,"qty":N} at *sp. */
+static inline bool fast_level(const char **sp, const char *end, fast_num *px, fast_num *qty)
+{
+    const char *s = *sp;
+    if (!LIT(s, end, "{\"price\":") || !number(&s, end, px) || !LIT(s, end, ",\"qty\":") || !number(&s, end, qty) ||
+        !LIT(s, end, "}"))
+        return false;
+    *sp = s;
+    return true;
+}
+
+/* A levels array from after its '[' to after its ']': an update's levels are collected, a
+ * snapshot's only counted. */
 static bool fast_levels(const char **sp, const char *end, fast_frame *fr, int side)
 {
     const char *s = *sp;
-    int n = 0;
+    int n = 0, max = fr->snapshot ? FAST_MAX_SNAPSHOT : FAST_MAX_LEVELS;
+    fr->lev[side] = s;
     if (s < end && *s == ']') { *sp = s + 1; fr->nlev[side] = 0; return true; }
     for (;;) {
-        if (n == FAST_MAX_LEVELS) return false;
-        if (!LIT(s, end, "{\"price\":") || !number(&s, end, &fr->px[side][n]) || !LIT(s, end, ",\"qty\":") ||
-            !number(&s, end, &fr->qty[side][n]) || !LIT(s, end, "}"))
-            return false;
+        fast_num px, qty;
+        if (n == max || !fast_level(&s, end, &px, &qty)) return false;
+        if (!fr->snapshot) { fr->px[side][n] = px; fr->qty[side][n] = qty; }
         n++;
         if (s < end && *s == ',') { s++; continue; }
         if (s < end && *s == ']') { s++; break; }
@@ -240,7 +264,11 @@ static bool fast_levels(const char **sp, const char *end, fast_frame *fr, int si
 static bool fast_scan(const char *s, size_t len, fast_frame *fr)
 {
     const char *end = s + len;
-    if (!LIT(s, end, "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"")) return false;
+    if (!LIT(s, end, "{\"channel\":\"book\",\"type\":\"")) return false;
+    if (LIT(s, end, "update")) fr->snapshot = false;
+    else if (LIT(s, end, "snapshot")) fr->snapshot = true;
+    else return false;
+    if (!LIT(s, end, "\",\"data\":[{\"symbol\":\"")) return false;
     fr->sym = s;
     while (s < end && *s != '"' && *s != '\\') s++;
     if (s == end || *s != '"') return false;
@@ -249,10 +277,43 @@ static bool fast_scan(const char *s, size_t len, fast_frame *fr)
     if (!LIT(s, end, ",\"bids\":[") || !fast_levels(&s, end, fr, TH_BID)) return false;
     if (!LIT(s, end, ",\"asks\":[") || !fast_levels(&s, end, fr, TH_ASK)) return false;
     if (!LIT(s, end, ",\"checksum\":") || !number(&s, end, &fr->checksum)) return false;
-    if (!LIT(s, end, ",\"timestamp\":\"")) return false;
-    while (s < end && *s != '"' && *s != '\\') s++;
-    if (!LIT(s, end, "\"}]}")) return false;
-    return s == end;
+    if (LIT(s, end, ",\"timestamp\":\"")) {
+        const char *q = memchr(s, '"', (size_t)(end - s));
+        if (!q || memchr(s, '\\', (size_t)(q - s))) return false;
+        s = q + 1;
+    } else if (!fr->snapshot) {
+        return false;
+    }
+    return LIT(s, end, "}]}") && s == end;
+}
+
+/* Decimals in a number's text ("0.043020" -> 6), as the generic path's text_decimals. */
+static inline int32_t num_decimals(const char *p, size_t n)
+{
+    const char *dot = memchr(p, '.', n);
+    return dot ? (int32_t)(n - (size_t)(dot - p) - 1) : 0;
+}
+
+/* A checked snapshot's levels, read again and applied as the generic path does: the book cleared,
+ * bids then asks, the wire's decimals learnt from each level's text. */
+static int fast_snapshot_levels(th_book *b, const fast_frame *fr, const char *end)
+{
+    th_book_clear(b);
+    b->wire_price_dec = b->price_dec;
+    b->wire_qty_dec = b->qty_dec;
+    for (int side = 0; side < 2; side++) {
+        const char *s = fr->lev[side];
+        for (int k = 0; k < fr->nlev[side]; k++) {
+            fast_num px, qty;
+            if (!fast_level(&s, end, &px, &qty)) return -1; /* cannot fail: fast_scan checked it */
+            s++;                                            /* ',' or ']' */
+            if (th_feed_set_level(b, side, px.p, px.n, qty.p, qty.n)) return -1;
+            int32_t pd = num_decimals(px.p, px.n), qd = num_decimals(qty.p, qty.n);
+            if (pd > b->wire_price_dec && pd <= 18) b->wire_price_dec = pd;
+            if (qd > b->wire_qty_dec && qd <= 18) b->wire_qty_dec = qd;
+        }
+    }
+    return 0;
 }
 
 /* Returns true when the frame was handled here (*rc set); false: use the generic path. */
@@ -274,14 +335,18 @@ bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
     if (!s) { *rc = th_feed_error(f, idx, "out of memory"); return true; }
     s->frames++;
     th_book *b = &s->book;
-    if (b->health == TH_BOOK_RESYNCING || b->health == TH_BOOK_EMPTY) { s->skipped++; *rc = 0; return true; }
-    for (int side = 0; side < 2; side++)
-        for (int k = 0; k < fr.nlev[side]; k++) {
-            if (th_feed_set_level(b, side, fr.px[side][k].p, fr.px[side][k].n, fr.qty[side][k].p, fr.qty[side][k].n)) {
-                *rc = th_feed_error(f, idx, "malformed book level");
-                return true;
+    if (fr.snapshot) {
+        if (fast_snapshot_levels(b, &fr, frame + len)) { *rc = th_feed_error(f, idx, "malformed book level"); return true; }
+    } else {
+        if (b->health == TH_BOOK_RESYNCING || b->health == TH_BOOK_EMPTY) { s->skipped++; *rc = 0; return true; }
+        for (int side = 0; side < 2; side++)
+            for (int k = 0; k < fr.nlev[side]; k++) {
+                if (th_feed_set_level(b, side, fr.px[side][k].p, fr.px[side][k].n, fr.qty[side][k].p, fr.qty[side][k].n)) {
+                    *rc = th_feed_error(f, idx, "malformed book level");
+                    return true;
+                }
             }
-        }
+    }
     th_book_truncate(b);
     th_feed_book_updated(f, s);
     if (th_book_kraken_crc32(b) != (uint32_t)want) {
@@ -290,7 +355,7 @@ bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
         return true;
     }
     s->checksum_ok++;
-    if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, "update");
+    if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, fr.snapshot ? "snapshot" : "update");
     *rc = 0;
     return true;
 }

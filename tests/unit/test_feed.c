@@ -1,6 +1,7 @@
 /* test_feed.c — the Kraken fast path against the generic jsmn path on every recorded frame: after
  * each frame both feeds hold identical books, counters and health; and the fast path really took
- * the update frames (so this test is not vacuous). Kraken v1 trade frames from the v1 recording. */
+ * the book frames, snapshots included (so this test is not vacuous); hand-made snapshots that break
+ * (a bad level halfway, a wrong checksum, more decimals on the wire) end the same on both paths. Kraken v1 trade frames from the v1 recording. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +25,12 @@ static void same_books(const th_feed *a, const th_feed *b)
         assert_int_equal(x->book.health, y->book.health);
         assert_int_equal(x->checksum_ok, y->checksum_ok);
         assert_int_equal(x->checksum_failed, y->checksum_failed);
+        assert_int_equal(x->frames, y->frames);
+        assert_int_equal(x->parse_errors, y->parse_errors);
+        assert_int_equal(x->skipped, y->skipped);
+        assert_int_equal(x->book.updates, y->book.updates);
+        assert_int_equal(x->book.wire_price_dec, y->book.wire_price_dec);
+        assert_int_equal(x->book.wire_qty_dec, y->book.wire_qty_dec);
         for (int side = 0; side < 2; side++) {
             assert_int_equal(th_book_count(&x->book, side), th_book_count(&y->book, side));
             for (int32_t k = 0; k < th_book_count(&x->book, side); k++) {
@@ -64,7 +71,7 @@ static void fast_path_equals_generic_path(void **st)
     }
     th_recording_close(&rec);
     assert_int_equal(frames, 2600);
-    assert_int_equal(fast_taken, 2595); /* every update; the 5 snapshots take the generic path */
+    assert_int_equal(fast_taken, 2600); /* every frame: 2,595 updates and the 5 depth-1000 snapshots */
     th_feed_free(&fast);
     th_feed_free(&slow);
 }
@@ -83,14 +90,78 @@ static void fast_path_declines_other_shapes(void **st)
         "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":1,\"timestamp\":\"t\"}]}x",
         "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"A\\\"B\",\"bids\":[],\"asks\":[],\"checksum\":1,\"timestamp\":\"t\"}]}",
         "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[{\"qty\":1,\"price\":2}],\"asks\":[],\"checksum\":1,\"timestamp\":\"t\"}]}",
-        "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":1,\"timestamp\":\"t\"}]}",
+        "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":1,\"timestamp\":\"t\"}]} ",
+        "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":1,\"timestamp\":\"t}]}",
+        "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":1,\"timestamp\":\"t\\\"\"}]}",
+        "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[{\"price\":1,\"qty\":1},],\"asks\":[],\"checksum\":1}]}",
+        "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":1},{}]}",
+        "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":1}]}",
+        "{\"channel\":\"book\",\"type\":\"snapshots\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":1}]}",
         "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[{\"price\":1,\"qty\":1}",
     };
     for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++)
         assert_false(th_kraken_fast_frame(&f, declined[i], strlen(declined[i]), &rc));
     const char *mine = "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":0,\"timestamp\":\"t\"}]}";
     assert_true(th_kraken_fast_frame(&f, mine, strlen(mine), &rc));
+    const char *snaps[] = { /* snapshots, with and without a timestamp */
+        "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":0}]}",
+        "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",\"bids\":[],\"asks\":[],\"checksum\":0,\"timestamp\":\"t\"}]}",
+    };
+    for (size_t i = 0; i < sizeof snaps / sizeof snaps[0]; i++) assert_true(th_kraken_fast_frame(&f, snaps[i], strlen(snaps[i]), &rc));
     th_feed_free(&f);
+}
+
+/* Hand-made snapshots through both paths, books compared after each: a good one (its checksum
+ * taken from the generic path's book), one whose level halfway is malformed (price 0: the book
+ * keeps what came before it on both paths), a wrong checksum, a price with more decimals on the
+ * wire than the instrument's precision (trailing zeros, which the checksum text keeps), and an
+ * update after each. */
+static void fast_snapshots_equal_generic(void **st)
+{
+    (void)st;
+    th_feed fast, slow;
+    th_instrument ins = {.symbol = "A/B", .price_dec = 2, .qty_dec = 3, .tick = 1, .lot = 1, .online = true};
+    assert_int_equal(th_feed_init(&fast, TH_VENUE_KRAKEN, 1000), 0);
+    assert_int_equal(th_feed_init(&slow, TH_VENUE_KRAKEN, 1000), 0);
+    slow.no_fast_path = true;
+    th_instruments_put(&fast.instruments, &ins);
+    th_instruments_put(&slow.instruments, &ins);
+    static const char *bodies[] = {
+        "\"bids\":[{\"price\":100.01,\"qty\":1.5},{\"price\":100.00,\"qty\":2.25},{\"price\":99.5,\"qty\":3}],"
+        "\"asks\":[{\"price\":100.02,\"qty\":0.001},{\"price\":101,\"qty\":7.125}]",
+        "\"bids\":[{\"price\":100.01,\"qty\":1.5},{\"price\":0,\"qty\":2.25},{\"price\":99.5,\"qty\":3}],"
+        "\"asks\":[{\"price\":100.02,\"qty\":0.001}]",
+        "\"bids\":[{\"price\":100.0100,\"qty\":1.50000}],\"asks\":[{\"price\":100.0200,\"qty\":0.00100}]",
+        "\"bids\":[{\"price\":100.011,\"qty\":1.5}],\"asks\":[]",
+        "\"bids\":[],\"asks\":[]",
+    };
+    char frame[1024];
+    int fast_taken = 0;
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        for (int pass = 0; pass < 2; pass++) {
+            /* pass 0: a wrong checksum; pass 1: the generic path's own (right unless the body broke) */
+            uint32_t sum = 12345;
+            if (pass == 1 && slow.sym && slow.sym[0]) sum = th_book_kraken_crc32(&slow.sym[0]->book);
+            snprintf(frame, sizeof frame,
+                     "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"A/B\",%s,\"checksum\":%u}]}",
+                     bodies[i], sum);
+            int rc;
+            if (th_kraken_fast_frame(&fast, frame, strlen(frame), &rc)) fast_taken++;
+            th_feed_frame(&slow, frame, strlen(frame), 0);
+            same_books(&fast, &slow);
+            const char *upd = "{\"channel\":\"book\",\"type\":\"update\",\"data\":[{\"symbol\":\"A/B\",\"bids\":"
+                              "[{\"price\":100.01,\"qty\":0}],\"asks\":[],\"checksum\":1,\"timestamp\":\"t\"}]}";
+            th_feed_frame(&fast, upd, strlen(upd), 0);
+            th_feed_frame(&slow, upd, strlen(upd), 0);
+            same_books(&fast, &slow);
+        }
+    }
+    assert_int_equal(fast_taken, 10);
+    /* not vacuous: snapshots verified (bodies 1 and 3 never do: a level is refused) and failed */
+    assert_int_equal(fast.sym[0]->checksum_ok, 3); /* bodies 0, 2 (wire decimals 4 and 5) and 4 */
+    assert_true(fast.sym[0]->checksum_failed >= 4);
+    th_feed_free(&fast);
+    th_feed_free(&slow);
 }
 
 /* Kraken spot v1 trade frames: every trade in the bundled v1 recording is counted against the
@@ -167,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fast_path_equals_generic_path),
         cmocka_unit_test(fast_path_declines_other_shapes),
+        cmocka_unit_test(fast_snapshots_equal_generic),
         cmocka_unit_test(kraken_v1_trades),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
