@@ -193,13 +193,15 @@ static int handle_ticker(th_feed *f, int data)
 #define FAST_MAX_SNAPSHOT 4096 /* per side of a snapshot: counted (Kraken sends 1,000 at most) */
 
 typedef struct fast_num { const char *p; uint32_t n; } fast_num;
+/* A level converted to book units; bad: th_feed_set_level would refuse it. */
+typedef struct fast_lv { int64_t px, qty; bool bad; } fast_lv;
 typedef struct fast_frame {
     bool snapshot;
-    const char *sym;
-    size_t sym_len;
+    int32_t idx;              /* the instrument */
+    int32_t price_dec, qty_dec;
     int nlev[2];
     const char *lev[2];       /* each side's first level (snapshots) */
-    fast_num px[2][FAST_MAX_LEVELS], qty[2][FAST_MAX_LEVELS];
+    fast_lv lv[2][FAST_MAX_LEVELS]; /* an update's levels */
     fast_num checksum;
 } fast_frame;
 
@@ -228,6 +230,62 @@ static inline bool number(const char **s, const char *end, fast_num *out)
     return true;
 }
 
+/* A number's text at *sp (as `number` reads it) converted at `scale` in the same walk, with the
+ * result th_dec_parse would give: the common text (digits and one point, at most 19 characters)
+ * is converted here exactly as th_dec_parse's own fast path does; anything else is handed to
+ * th_dec_parse. *decimals: digits after the first point. Returns false if there is no number. */
+static inline bool dec_number(const char **sp, const char *end, int scale, int64_t *out, int *rc, int32_t *decimals)
+{
+    const char *s = *sp, *p = s;
+    uint64_t v = 0;
+    int frac = -1;
+    bool plain = true;
+    for (; p < end; p++) {
+        unsigned dg = (unsigned)(unsigned char)*p - '0';
+        if (dg <= 9) { v = v * 10 + dg; frac += frac >= 0; }
+        else if (*p == '.' && frac < 0) frac = 0;
+        else if (NUMCH[(unsigned char)*p]) plain = false;
+        else break;
+    }
+    size_t n = (size_t)(p - s);
+    if (n == 0) return false;
+    *sp = p;
+    if (plain && n <= 19 && n > (size_t)(frac >= 0) && scale >= 0 && scale <= TH_DEC_MAX_SCALE) {
+        int f = frac < 0 ? 0 : frac;
+        *decimals = f;
+        *rc = TH_DEC_OK;
+        if (f <= scale) {
+            uint64_t m = (uint64_t)th_dec_pow10_table[scale - f];
+            if (v > (uint64_t)INT64_MAX / m) { *rc = TH_DEC_ERANGE; return true; }
+            v *= m;
+        } else {
+            uint64_t m = (uint64_t)th_dec_pow10_table[f - scale];
+            if (v % m) { *rc = TH_DEC_EINEXACT; return true; }
+            v /= m;
+            if (v > (uint64_t)INT64_MAX) { *rc = TH_DEC_ERANGE; return true; }
+        }
+        *out = (int64_t)v;
+        return true;
+    }
+    const char *dot = memchr(s, '.', n);
+    *decimals = dot ? (int32_t)(n - (size_t)(dot - s) - 1) : 0;
+    *rc = th_dec_parse(s, n, scale, out);
+    return true;
+}
+
+/* One level at *sp converted to book units, judged as th_feed_set_level judges it. */
+static inline bool dec_level(const char **sp, const char *end, const fast_frame *fr, fast_lv *lv, int32_t *pd, int32_t *qd)
+{
+    const char *s = *sp;
+    int rp, rq;
+    if (!LIT(s, end, "{\"price\":") || !dec_number(&s, end, fr->price_dec, &lv->px, &rp, pd) || !LIT(s, end, ",\"qty\":") ||
+        !dec_number(&s, end, fr->qty_dec, &lv->qty, &rq, qd) || !LIT(s, end, "}"))
+        return false;
+    lv->bad = rp != TH_DEC_OK || rq != TH_DEC_OK || lv->px <= 0 || lv->qty < 0;
+    *sp = s;
+    return true;
+}
+
 /* One level {"price":N,"qty":N} at *sp. */
 static inline bool fast_level(const char **sp, const char *end, fast_num *px, fast_num *qty)
 {
@@ -239,8 +297,8 @@ static inline bool fast_level(const char **sp, const char *end, fast_num *px, fa
     return true;
 }
 
-/* A levels array from after its '[' to after its ']': an update's levels are collected, a
- * snapshot's only counted. */
+/* A levels array from after its '[' to after its ']': an update's levels are converted and
+ * collected, a snapshot's only checked and counted. */
 static bool fast_levels(const char **sp, const char *end, fast_frame *fr, int side)
 {
     const char *s = *sp;
@@ -248,9 +306,14 @@ static bool fast_levels(const char **sp, const char *end, fast_frame *fr, int si
     fr->lev[side] = s;
     if (s < end && *s == ']') { *sp = s + 1; fr->nlev[side] = 0; return true; }
     for (;;) {
-        fast_num px, qty;
-        if (n == max || !fast_level(&s, end, &px, &qty)) return false;
-        if (!fr->snapshot) { fr->px[side][n] = px; fr->qty[side][n] = qty; }
+        if (n == max) return false;
+        if (fr->snapshot) {
+            fast_num px, qty;
+            if (!fast_level(&s, end, &px, &qty)) return false;
+        } else {
+            int32_t pd, qd;
+            if (!dec_level(&s, end, fr, &fr->lv[side][n], &pd, &qd)) return false;
+        }
         n++;
         if (s < end && *s == ',') { s++; continue; }
         if (s < end && *s == ']') { s++; break; }
@@ -261,7 +324,7 @@ static bool fast_levels(const char **sp, const char *end, fast_frame *fr, int si
     return true;
 }
 
-static bool fast_scan(const char *s, size_t len, fast_frame *fr)
+static bool fast_scan(const th_feed *f, const char *s, size_t len, fast_frame *fr)
 {
     const char *end = s + len;
     if (!LIT(s, end, "{\"channel\":\"book\",\"type\":\"")) return false;
@@ -269,10 +332,16 @@ static bool fast_scan(const char *s, size_t len, fast_frame *fr)
     else if (LIT(s, end, "snapshot")) fr->snapshot = true;
     else return false;
     if (!LIT(s, end, "\",\"data\":[{\"symbol\":\"")) return false;
-    fr->sym = s;
+    const char *sym = s;
     while (s < end && *s != '"' && *s != '\\') s++;
     if (s == end || *s != '"') return false;
-    fr->sym_len = (size_t)(s - fr->sym);
+    /* The instrument's precision converts the levels as they are read. An unknown symbol is
+     * declined (the generic path reports it). */
+    fr->idx = th_instruments_find(&f->instruments, sym, (size_t)(s - sym));
+    if (fr->idx < 0) return false;
+    const th_book *b = fr->idx < f->sym_cap && f->sym[fr->idx] ? &f->sym[fr->idx]->book : NULL;
+    fr->price_dec = b ? b->price_dec : f->instruments.v[fr->idx].price_dec;
+    fr->qty_dec = b ? b->qty_dec : f->instruments.v[fr->idx].qty_dec;
     s++;
     if (!LIT(s, end, ",\"bids\":[") || !fast_levels(&s, end, fr, TH_BID)) return false;
     if (!LIT(s, end, ",\"asks\":[") || !fast_levels(&s, end, fr, TH_ASK)) return false;
@@ -287,13 +356,6 @@ static bool fast_scan(const char *s, size_t len, fast_frame *fr)
     return LIT(s, end, "}]}") && s == end;
 }
 
-/* Decimals in a number's text ("0.043020" -> 6), as the generic path's text_decimals. */
-static inline int32_t num_decimals(const char *p, size_t n)
-{
-    const char *dot = memchr(p, '.', n);
-    return dot ? (int32_t)(n - (size_t)(dot - p) - 1) : 0;
-}
-
 /* A checked snapshot's levels, read again and applied as the generic path does: the book cleared,
  * bids then asks, the wire's decimals learnt from each level's text. */
 static int fast_snapshot_levels(th_book *b, const fast_frame *fr, const char *end)
@@ -304,11 +366,11 @@ static int fast_snapshot_levels(th_book *b, const fast_frame *fr, const char *en
     for (int side = 0; side < 2; side++) {
         const char *s = fr->lev[side];
         for (int k = 0; k < fr->nlev[side]; k++) {
-            fast_num px, qty;
-            if (!fast_level(&s, end, &px, &qty)) return -1; /* cannot fail: fast_scan checked it */
-            s++;                                            /* ',' or ']' */
-            if (th_feed_set_level(b, side, px.p, px.n, qty.p, qty.n)) return -1;
-            int32_t pd = num_decimals(px.p, px.n), qd = num_decimals(qty.p, qty.n);
+            fast_lv lv;
+            int32_t pd, qd;
+            if (!dec_level(&s, end, fr, &lv, &pd, &qd)) return -1; /* cannot fail: fast_scan checked it */
+            s++;                                                   /* ',' or ']' */
+            if (lv.bad || th_book_set(b, side, lv.px, lv.qty) < 0) return -1;
             if (pd > b->wire_price_dec && pd <= 18) b->wire_price_dec = pd;
             if (qd > b->wire_qty_dec && qd <= 18) b->wire_qty_dec = qd;
         }
@@ -320,17 +382,17 @@ static int fast_snapshot_levels(th_book *b, const fast_frame *fr, const char *en
 bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
 {
     fast_frame fr;
-    if (f->no_fast_path || !fast_scan(frame, len, &fr)) return false;
+    if (f->no_fast_path || !fast_scan(f, frame, len, &fr)) return false;
     /* Anything the generic path would treat differently is declined before any state changes:
-     * an unknown symbol (reported there) or a checksum that is not a plain integer. */
+     * an unknown symbol (reported there; fast_scan declined it) or a checksum that is not a plain
+     * integer. */
     uint64_t want = 0;
     for (uint32_t k = 0; k < fr.checksum.n; k++) {
         char c = fr.checksum.p[k];
         if (c < '0' || c > '9' || k >= 10) return false;
         want = want * 10 + (uint64_t)(c - '0');
     }
-    int32_t idx = th_instruments_find(&f->instruments, fr.sym, fr.sym_len);
-    if (idx < 0) return false;
+    int32_t idx = fr.idx;
     th_feed_symbol *s = th_feed_symbol_at(f, idx);
     if (!s) { *rc = th_feed_error(f, idx, "out of memory"); return true; }
     s->frames++;
@@ -341,7 +403,8 @@ bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
         if (b->health == TH_BOOK_RESYNCING || b->health == TH_BOOK_EMPTY) { s->skipped++; *rc = 0; return true; }
         for (int side = 0; side < 2; side++)
             for (int k = 0; k < fr.nlev[side]; k++) {
-                if (th_feed_set_level(b, side, fr.px[side][k].p, fr.px[side][k].n, fr.qty[side][k].p, fr.qty[side][k].n)) {
+                const fast_lv *lv = &fr.lv[side][k];
+                if (lv->bad || th_book_set(b, side, lv->px, lv->qty) < 0) {
                     *rc = th_feed_error(f, idx, "malformed book level");
                     return true;
                 }
