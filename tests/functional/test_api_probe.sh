@@ -105,3 +105,24 @@ kill -TERM "$HOST_PID"; wait_exit 20
 [ "$HOST_RC" = 0 ] || fail "host exited $HOST_RC"
 grep -q 'every order is cancelled' "$T/host.log" || fail "orders not cancelled at stop"
 pass "graceful stop after the probes: every order cancelled"
+
+# Past the connection cap: a host with few descriptors (ulimit -n 400: 144 connections, 256 kept
+# for the rest) says so at start; 300 held connections make new ones wait in the backlog until idle
+# ones are cut (5 s each round: /health waits up to about 10 s), never crash it or starve its other
+# descriptors.
+SOCK="$T/thlow.sock"
+paper_mm_config low 'api = { listen = "127.0.0.1:0" },'
+(ulimit -n 400 && exec "$TH_BIN" run "$T/cfg.lua") 2>"$T/host.log" &
+HOST_PID=$!
+wait_for 'api: listening' 10
+wait_for 'order flow ready' 10
+grep -q 'msg="api: few connections allowed by the descriptor limit (raise ulimit -n)" max_connections=144' "$T/host.log" ||
+  fail "no warning about the low descriptor limit: $(grep 'api:' "$T/host.log")"
+PORT=$(grep -o 'msg="api: listening".*port=[0-9]*' "$T/host.log" | sed 's/.*port=//')
+out=$($PROBE "$PORT" hold 300 12)
+echo "# $out"
+read -r held refused ok bad worst cut <<<"$(sed 's/[a-z_]*=//g' <<<"$out")"
+[ "$ok" -ge 3 ] || fail "/health never came back past the cap: $out"
+survived "300 held connections past a cap of 144: /health answered $ok times ($bad waits over 2 s), $cut of $held cut"
+kill -TERM "$HOST_PID"; wait_exit 20
+[ "$HOST_RC" = 0 ] || fail "host with few descriptors exited $HOST_RC"
