@@ -326,7 +326,11 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
         th_journal_scan scan;
         static char why[700];
         if (th_flow_recover(&t->flow, prev, &scan, err) != 0) {
-            snprintf(why, sizeof why, "journal %s: %s (at byte %llu)", prev, *err, (unsigned long long)scan.bad_offset);
+            if (scan.corrupt)
+                snprintf(why, sizeof why, "journal %s: %s (damaged record at byte %llu, valid records again from byte %llu): "
+                         "refusing to start on a state that is not known; restore the file or recover by hand", prev, *err,
+                         (unsigned long long)scan.bad_offset, (unsigned long long)scan.next_good);
+            else snprintf(why, sizeof why, "journal %s: %s (at byte %llu)", prev, *err, (unsigned long long)scan.bad_offset);
             *err = why;
             return -1;
         }
@@ -869,7 +873,10 @@ int th_journal_cmd(int argc, char **argv)
     th_journal_scan scan;
     const char *err = NULL;
     if (th_journal_read(file, collect_symbols, &js, &scan, &err) != 0) {
-        fprintf(stderr, "tradehost journal: %s: %s (at byte %llu)\n", file, err, (unsigned long long)scan.bad_offset);
+        if (scan.corrupt)
+            fprintf(stderr, "tradehost journal: %s: %s (damaged record at byte %llu after %llu good records, valid records again from byte %llu)\n",
+                    file, err, (unsigned long long)scan.bad_offset, (unsigned long long)scan.records, (unsigned long long)scan.next_good);
+        else fprintf(stderr, "tradehost journal: %s: %s (at byte %llu)\n", file, err, (unsigned long long)scan.bad_offset);
         th_instruments_free(reg);
         return 1;
     }

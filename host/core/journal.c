@@ -350,6 +350,18 @@ int th_journal_commit(th_journal *j, const char **err)
     return rc;
 }
 
+/* A whole record at off that passes every check (length in range, CRC, decode): its body length,
+ * or 0. The shortest body is a type and a time (9 bytes), so zeros never pass. */
+static size_t record_at(const uint8_t *b, size_t n, size_t off, th_jrec *r)
+{
+    if (n - off < 8) return 0;
+    size_t len = get_u32(b + off);
+    if (len < 9 || len > 1024 || n - off - 8 < len) return 0;
+    if (th_crc32(b + off + 8, len) != get_u32(b + off + 4)) return 0;
+    if (th_jrec_decode(b + off + 8, len, r) != 0) return 0;
+    return len;
+}
+
 int th_journal_read(const char *path, th_journal_fn fn, void *ctx, th_journal_scan *scan, const char **err)
 {
     memset(scan, 0, sizeof *scan);
@@ -361,22 +373,25 @@ int th_journal_read(const char *path, th_journal_fn fn, void *ctx, th_journal_sc
     int rc = 0;
     while (off < n) {
         th_jrec r;
-        bool bad = false;
-        size_t len = 0;
-        if (n - off < 8) bad = true;
-        else {
-            len = get_u32(b + off);
-            if (len > 1024 || n - off - 8 < len) bad = true;
-            else if (th_crc32(b + off + 8, len) != get_u32(b + off + 4)) bad = true;
-            else if (th_jrec_decode(b + off + 8, len, &r) != 0) bad = true;
-        }
-        if (bad) {
+        size_t len = record_at(b, n, off, &r);
+        if (!len) {
             scan->bad_offset = off;
-            /* The last record is cut short, or its bytes never all reached the disk: a crash while
-             * writing. Anything after a bad record that is not the last one is corruption. */
-            size_t end = (n - off >= 8 && len <= 1024) ? off + 8 + len : n;
-            if (end >= n) scan->torn_tail = true;
-            else { scan->corrupt = true; *err = "journal record failed its CRC with data after it (corruption, not a torn tail)"; rc = -1; }
+            /* Torn tail or corruption? A crash cuts only the last record (or leaves zeros or garbage
+             * where it would have been), so a valid record anywhere after the bad one means the
+             * damage is in the middle. The bad record's own length cannot say where the next one
+             * starts (it may be the damaged field), so every later offset is tried; a chance match
+             * of length, CRC-32 and decode is about 2^-32 per offset, and a false match refuses to
+             * start (the safe side), never drops records silently. */
+            th_jrec next;
+            size_t k = off + 1;
+            while (k < n && !record_at(b, n, k, &next)) k++;
+            if (k >= n) scan->torn_tail = true;
+            else {
+                scan->corrupt = true;
+                scan->next_good = k;
+                *err = "a damaged journal record with valid records after it (corruption, not a torn tail)";
+                rc = -1;
+            }
             break;
         }
         if (fn && fn(ctx, &r) != 0) { *err = "journal record could not be applied"; rc = -1; break; }

@@ -6,8 +6,9 @@
  *     u32 length | u32 crc32(body) | body[length]      (little-endian)
  * where body is a type byte, the time, and tagged fields (id byte, length byte, bytes: integers are
  * 8 bytes little-endian, money 8 or 16, strings up to 255), so a reader
- * can tell a torn tail (a record cut short by a crash: ignored) from corruption in the middle (a
- * bad record followed by more data: refused, because the state after it is unknown).
+ * can tell a torn tail (a damaged final record: a crash while writing, ignored) from corruption (a
+ * damaged record with valid records after it, found by trying every later offset: refused, because
+ * the state after it is unknown).
  * Group commit: appends go to a memory buffer, and a commit writes the buffer and syncs once
  * (fdatasync) — the order flow commits once per loop turn that has records, and sends the turn's
  * orders only after the commit is durable. A commit is three steps so that the slow middle one can
@@ -131,8 +132,9 @@ int th_jrec_decode(const uint8_t *body, size_t n, th_jrec *r);
 typedef struct th_journal_scan {
     uint64_t records, bytes_ok;
     bool torn_tail;            /* a cut record at the end (ignored) */
-    bool corrupt;              /* a bad record with data after it */
-    uint64_t bad_offset;
+    bool corrupt;              /* a bad record with valid records after it */
+    uint64_t bad_offset;       /* the first bad record */
+    uint64_t next_good;        /* corrupt: where the first valid record after it starts */
 } th_journal_scan;
 
 typedef int (*th_journal_fn)(void *ctx, const th_jrec *r);

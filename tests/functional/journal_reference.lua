@@ -44,16 +44,30 @@ local INTS = { [1] = "side", [2] = "code", [3] = "reason", [4] = "price", [5] = 
                [14] = "amend_qty" }
 local STRS = { [32] = "cl", [33] = "ex", [34] = "symbol", [35] = "trade", [36] = "tag", [37] = "text" }
 
+-- A whole record at off (1-based) whose length is in range and whose CRC matches.
+local function valid_at(off)
+  if #data - off + 1 < 8 then return false end
+  local len = u32(data, off)
+  if len < 9 or len > 1024 or off + 8 + len - 1 > #data then return false end
+  local t = data:byte(off + 8)
+  return t >= 1 and t <= #TYPES and crc32(data, off + 8, off + 7 + len) == bit.tobit(u32(data, off + 4))
+end
+
+-- A bad record is a torn tail only when no valid record follows it anywhere (its own length may be
+-- the damaged field, so every later offset is tried); otherwise it is corruption.
 local records, torn, off = {}, false, 1
 while off <= #data do
-  if #data - off + 1 < 8 then torn = true break end
-  local len = u32(data, off)
-  if len > 1024 or off + 8 + len - 1 > #data then torn = true break end
-  if crc32(data, off + 8, off + 7 + len) ~= bit.tobit(u32(data, off + 4)) then
-    if off + 8 + len - 1 < #data then io.stderr:write("corrupt record at byte " .. (off - 1) .. "\n") os.exit(1) end
+  if not valid_at(off) then
+    for k = off + 1, #data do
+      if valid_at(k) then
+        io.stderr:write(("corrupt record at byte %d (valid records again from byte %d)\n"):format(off - 1, k - 1))
+        os.exit(1)
+      end
+    end
     torn = true
     break
   end
+  local len = u32(data, off)
   local r = { type = TYPES[data:byte(off + 8)] }
   local i, stop = off + 17, off + 7 + len
   for k, v in pairs(INTS) do r[v] = 0 end

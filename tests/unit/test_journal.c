@@ -299,6 +299,65 @@ static void corruption_in_the_middle_is_refused(void **st)
     free(full);
 }
 
+/* Issue 10 item 9: one flipped bit in a middle record's length made the reader take the rest of
+ * the file for a torn tail (a length past 1024 or past the end "ran to EOF"), dropping every later
+ * record silently. Now every bit of a middle record (length, CRC, body) is corruption naming the
+ * record's offset and where valid records resume; the same bits in the last record are a torn tail
+ * (nothing valid follows it); and zeros or garbage after the last record are a torn tail too. */
+static void every_bit_of_a_middle_record_is_corruption_of_the_last_a_torn_tail(void **st)
+{
+    (void)st;
+    enum { N = 30, MID = 19 };
+    size_t off[N + 1], n;
+    for (int k = 1; k <= N; k++) {
+        write_n_to(PATH, k);
+        free(slurp(PATH, &off[k]));
+    }
+    off[0] = 0;
+    char *full = slurp(PATH, &n);
+    assert_int_equal(n, off[N]);
+    for (int which = 0; which < 2; which++) {
+        int rec = which == 0 ? MID : N - 1; /* 0-based: record 20 of 30, and the last */
+        size_t start = off[rec], end = off[rec + 1];
+        for (size_t byte = start; byte < end; byte++)
+            for (int bitn = 0; bitn < 8; bitn++) {
+                full[byte] ^= (char)(1 << bitn);
+                spit(PATH, full, n);
+                int got = 0;
+                th_journal_scan scan;
+                const char *err = NULL;
+                int rc = th_journal_read(PATH, count_cb, &got, &scan, &err);
+                full[byte] ^= (char)(1 << bitn);
+                const char *part = byte < start + 4 ? "length" : byte < start + 8 ? "crc" : "body";
+                if (scan.records != (uint64_t)rec || scan.bad_offset != start)
+                    fail_msg("bit %d of byte %zu (%s of record %d): read %llu records, bad at %llu", bitn, byte, part, rec + 1,
+                             (unsigned long long)scan.records, (unsigned long long)scan.bad_offset);
+                if (which == 0 && (rc != -1 || !scan.corrupt || scan.torn_tail || scan.next_good != end || !strstr(err, "corruption")))
+                    fail_msg("bit %d of byte %zu (%s of a middle record) not refused as corruption (rc %d torn %d next %llu)", bitn,
+                             byte, part, rc, scan.torn_tail, (unsigned long long)scan.next_good);
+                if (which == 1 && (rc != 0 || scan.corrupt || !scan.torn_tail))
+                    fail_msg("bit %d of byte %zu (%s of the last record) not a torn tail", bitn, byte, part);
+            }
+    }
+    /* zeros (a file extended but never written: a crash after the size reached the disk) and
+     * garbage where a record would have been: torn tails */
+    char *more = calloc(1, n + 4096);
+    memcpy(more, full, n);
+    spit(PATH, more, n + 4096);
+    int got;
+    th_journal_scan scan;
+    assert_int_equal(read_count(&got, &scan), 0);
+    assert_int_equal(got, N);
+    assert_true(scan.torn_tail);
+    for (int i = 0; i < 4096; i++) more[n + i] = (char)(i * 131 + 7);
+    spit(PATH, more, n + 4096);
+    assert_int_equal(read_count(&got, &scan), 0);
+    assert_int_equal(got, N);
+    assert_true(scan.torn_tail);
+    free(more);
+    free(full);
+}
+
 static void abort_mid_commit_leaves_a_readable_prefix(void **st)
 {
     (void)st;
@@ -336,6 +395,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(failures_name_the_path_and_the_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_tail_at_every_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(corruption_in_the_middle_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_bit_of_a_middle_record_is_corruption_of_the_last_a_torn_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(abort_mid_commit_leaves_a_readable_prefix, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
