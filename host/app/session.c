@@ -552,14 +552,10 @@ int th_session_run(const th_session_opts *o)
         code = 2;
         goto teardown;
     }
-    if (th_trading_open(&s->tr, &s->lua, o->home, o->config_path, mode, o->resume, s->mf.active ? &s->mf.feed : NULL, &err) != 0) {
-        fprintf(stderr, "tradehost: orders: %s\n", err);
-        code = 2;
-        goto teardown;
-    }
-    th_trading_use_loop(&s->tr, &s->loop);
-    uv_check_start(&s->turn_check, on_turn);
     why[0] = 0;
+    /* The control surfaces bind before the order side opens: everything that can fail at start-up
+     * fails before the journal directory is touched (a failed start recovers nothing, reconciles
+     * nothing and writes no journal). They serve nothing until the loop runs. */
     if (th_lua_cfg_string(&s->lua, "repl.socket", buf, sizeof buf) &&
         (th_path_mkparent(buf, why, sizeof why) != 0 || th_repl_open(&s->repl, &s->loop, buf, &s->lua, &s->strat, &err) != 0)) {
         fprintf(stderr, "tradehost: repl.socket %s: %s\n", buf, why[0] ? why : err);
@@ -575,6 +571,13 @@ int th_session_run(const th_session_opts *o)
             goto teardown;
         }
     }
+    if (th_trading_open(&s->tr, &s->lua, o->home, o->config_path, mode, o->resume, s->mf.active ? &s->mf.feed : NULL, &err) != 0) {
+        fprintf(stderr, "tradehost: orders: %s\n", err);
+        code = 2;
+        goto teardown;
+    }
+    th_trading_use_loop(&s->tr, &s->loop);
+    uv_check_start(&s->turn_check, on_turn);
 
     double tick_ms = th_lua_cfg_number(&s->lua, "strategy.tick_ms", 1000);
     s->tick_ms = tick_ms;
@@ -609,6 +612,11 @@ teardown:
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
     th_trading_close(&s->tr);
+    if (th_trading_journal_failed(&s->tr) && (code == TH_EXIT_OK || code == TH_EXIT_STRATEGY_FAULTED)) {
+        /* trading stopped because the journal could not be written: the graver of the two endings */
+        code = TH_EXIT_JOURNAL_FAILED;
+        th_logf(TH_LOG_ERROR, "the session ended on a journal failure", "exit=%d", code);
+    }
     if (uv_loop_close(&s->loop) != 0) {
         th_logf(TH_LOG_ERROR, "loop closed with live handles", NULL);
         code = 1;

@@ -24,6 +24,8 @@ enum {
     TH_EXIT_FAILURE = 1,           /* a runtime failure (e.g. the loop closed with live handles) */
     TH_EXIT_START = 2,             /* did not start: config, strategy, market data, journal, sockets */
     TH_EXIT_STRATEGY_FAULTED = 3,  /* ran, but the strategy was faulted when it ended */
+    TH_EXIT_JOURNAL_FAILED = 4,    /* ran, but the journal failed: halted from then on, and the next
+                                    * start is halted too (journal_dir.h, the failure marker) */
 };
 
 /* Returns the process exit code (the TH_EXIT_* above). */

@@ -14,6 +14,7 @@
 
 #include "../core/clock.h"
 #include "../core/decimal.h"
+#include "../core/journal_dir.h"
 #include "../core/ffi_guard.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
@@ -53,25 +54,8 @@ static int market_top(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_
     return 0;
 }
 
-/* ---- journal files: <dir>/<UTC yyyymmddTHHMMSS>-<ms>-<pid>.thj, so names sort by start time ---- */
-
-/* Newest journal in dir (by name); 0 if found. */
-static int newest_journal(const char *dir, char *out, size_t cap)
-{
-    DIR *d = opendir(dir);
-    if (!d) return -1;
-    char best[256] = "";
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        size_t n = strlen(e->d_name);
-        if (n < 5 || strcmp(e->d_name + n - 4, ".thj") != 0) continue;
-        if (strcmp(e->d_name, best) > 0) snprintf(best, sizeof best, "%s", e->d_name);
-    }
-    closedir(d);
-    if (!best[0]) return -1;
-    snprintf(out, cap, "%s/%s", dir, best);
-    return 0;
-}
+/* ---- journal files: <dir>/<UTC yyyymmddTHHMMSS>-<ms>-<pid>.thj, so names sort by start time
+ * (the directory's lock, choice and failure marker: journal_dir.h) ---- */
 
 static void base36(uint64_t v, char *out)
 {
@@ -292,8 +276,15 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
         *err = msg;
         return -1;
     }
+    /* One host per journal directory, before anything in it is read: a second host would recover
+     * the first one's journal, adopt its live orders and trade them too. */
+    static char lock_err[700];
+    if (th_jdir_lock(dir, &t->lock_fd, lock_err, sizeof lock_err) != 0) { *err = lock_err; return -1; }
+    t->have_lock = true;
+    int stale = th_jdir_clean(dir);
+    if (stale) th_logf(TH_LOG_WARN, "removed journals of start-ups that never finished opening them", "dir=%s files=%d", dir, stale);
     char prev[600];
-    bool have_prev = newest_journal(dir, prev, sizeof prev) == 0;
+    bool have_prev = th_jdir_newest(dir, prev, sizeof prev) == 0;
     /* A paper account starts fresh unless --resume: a second paper run must not inherit the first
      * one's exposure, fees and kill switch without being asked to. A live run always recovers. */
     if (paper && resume && !have_prev) {
@@ -334,18 +325,36 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
             *err = why;
             return -1;
         }
+        /* The previous session ended on a journal failure: what it did after the failure never
+         * reached the journal (its kill switch included), so start halted until re-armed. */
+        char failed_why[400];
+        bool prev_failed = th_jdir_failed(prev, failed_why, sizeof failed_why);
+        if (prev_failed) th_risk_halt(&t->flow.risk, TH_RISK_HALTED, "the previous session ended on a journal failure");
         th_logf(TH_LOG_INFO, "recovered from the journal", "file=%s records=%llu torn_tail=%s live_orders=%d halted=%s%s", prev,
                 (unsigned long long)scan.records, scan.torn_tail ? "yes" : "no", t->flow.trk.nlive, t->flow.risk.halted ? "yes" : "no",
                 paper ? " account=paper (resumed: --resume)" : "");
         if (paper) log_resumed(t);
+        if (prev_failed)
+            th_logf(TH_LOG_ERROR, "the previous session ended on a journal failure: starting halted until re-armed", "file=%s error=\"%s\"",
+                    prev, failed_why);
     }
-    if (th_journal_open(&t->jr, t->journal_path, strcmp(fsync_mode, "never") != 0, err) != 0) return -1;
+    /* The new journal becomes the one to recover from only once its opening snapshot is durable
+     * (journal.h, th_journal_create): a start-up that fails here leaves the previous one newest. */
+    if (th_journal_create(&t->jr, t->journal_path, strcmp(fsync_mode, "never") != 0, err) != 0) return -1;
     t->jr.commit_each = strcmp(fsync_mode, "always") == 0;
-    t->have_journal = true;
     t->flow.jr = &t->jr;
     th_flow_journal_begin(&t->flow, th_clock_ns());
     const char *cerr;
-    if (th_journal_commit(&t->jr, &cerr) != 0) { *err = cerr; return -1; }
+    if (t->flow.failed || th_journal_publish(&t->jr, &cerr) != 0) {
+        static char why[800];
+        snprintf(why, sizeof why, "the new journal's opening snapshot is not durable, so the previous journal stays the one "
+                 "to recover from: %s", t->flow.failed ? t->flow.last_error : cerr);
+        *err = why;
+        th_journal_discard(&t->jr);
+        t->flow.jr = NULL;
+        return -1;
+    }
+    t->have_journal = true;
     if (have_prev || !t->have_tv) th_flow_reconcile(&t->flow, th_clock_ns());
     th_logf(TH_LOG_INFO, "order flow ready", "venue=%s journal=%s fsync=%s prefix=%s budget=%.2f", venue, t->journal_path, fsync_mode,
             c.prefix, c.risk.budget);
@@ -374,6 +383,19 @@ static void commit_step(th_trading *t, int64_t now)
     else th_flow_flush(&t->flow, now);
 }
 
+/* The first time the journal is seen failed: leave the marker the next start looks for (the
+ * journal itself may take no more writes, so its kill record may never reach the disk). */
+static void note_journal_failure(th_trading *t)
+{
+    if (t->failure_marked || !t->active || !t->have_journal || !t->flow.failed) return;
+    t->failure_marked = true;
+    if (th_jdir_mark_failed(t->journal_path, t->flow.last_error) != 0)
+        th_logf(TH_LOG_ERROR, "cannot write the journal failure marker: the next start will not know to start halted",
+                "journal=%s", t->journal_path);
+    th_logf(TH_LOG_ERROR, "the journal failed: halted; this session will exit non-zero and the next start halted",
+            "journal=%s error=\"%s\"", t->journal_path, t->flow.last_error);
+}
+
 void th_trading_turn(th_trading *t)
 {
     if (!t->active) return;
@@ -388,6 +410,7 @@ void th_trading_turn(th_trading *t)
         th_hist_record(&t->stall_ns, (uint64_t)took);
         th_metric_observe(t->m_stall, took);
     }
+    note_journal_failure(t);
 }
 
 void th_trading_end_turn(th_trading *t)
@@ -398,6 +421,7 @@ void th_trading_end_turn(th_trading *t)
 void th_trading_tick(th_trading *t)
 {
     if (t->active) th_flow_tick(&t->flow, th_clock_ns());
+    note_journal_failure(t); /* an async commit's failure lands between turns */
 }
 
 void th_trading_mark(th_trading *t, int32_t ins)
@@ -431,9 +455,12 @@ void th_trading_close(th_trading *t)
         th_logf(TH_LOG_INFO, "order flow closed", "journal=%s records=%llu commits=%llu live_orders=%d fills=%llu", t->journal_path,
                 (unsigned long long)t->jr.records, (unsigned long long)t->jr.commits, t->flow.trk.nlive,
                 (unsigned long long)t->flow.st.fills);
+        note_journal_failure(t); /* also when the closing commit is the one that fails */
     }
     if (t->active) th_flow_free(&t->flow);
     if (t->have_journal) th_journal_close(&t->jr);
+    if (t->have_lock) th_jdir_unlock(t->lock_fd);
+    t->have_lock = false;
     if (t->have_tv) th_test_venue_free(&t->tv);
     if (t->own_loaded) th_instruments_free(&t->own);
     free(t->events);
@@ -863,7 +890,7 @@ int th_journal_cmd(int argc, char **argv)
         return 1;
     }
     if (S_ISDIR(sb.st_mode)) {
-        if (newest_journal(path, file, sizeof file) != 0) { fprintf(stderr, "tradehost journal: %s: no .thj file\n", path); return 1; }
+        if (th_jdir_newest(path, file, sizeof file) != 0) { fprintf(stderr, "tradehost journal: %s: no .thj file\n", path); return 1; }
     } else snprintf(file, sizeof file, "%s", path);
     th_log_set_level(TH_LOG_ERROR);
     /* Positions and orders are in instrument units; the journal names each symbol's decimals. */

@@ -40,6 +40,9 @@ typedef struct th_trading {
     th_committer cm;
     th_hist stall_ns;            /* loop time in the commit-and-send step, per turn with records */
     int32_t m_stall;
+    int lock_fd;                 /* the journal directory's lock (journal_dir.h), held until close */
+    bool have_lock;
+    bool failure_marked;         /* the journal failed and its marker is written */
 } th_trading;
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err.
@@ -67,6 +70,9 @@ void th_trading_mark(th_trading *t, int32_t ins);
 /* Cancel everything (graceful stop); returns the live count left. */
 int32_t th_trading_cancel_all(th_trading *t);
 void th_trading_close(th_trading *t);
+/* The session's journal failed (also after th_trading_close): the session exits non-zero, and the
+ * marker left beside the journal makes the next start recover halted. */
+static inline bool th_trading_journal_failed(const th_trading *t) { return t->failure_marked; }
 /* The flow events since the last call go to the strategy as on_fill / on_order. */
 void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat);
 th_trading *th_trading_current(void);

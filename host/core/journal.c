@@ -200,6 +200,9 @@ int th_journal_open(th_journal *j, const char *path, bool sync, const char **err
     snprintf(j->path, sizeof j->path, "%s", path);
     const char *hook = getenv("TH_JOURNAL_CRASH_AT");
     if (hook && *hook) j->crash_at = strtoll(hook, NULL, 10);
+    j->fail_at = -1;
+    hook = getenv("TH_JOURNAL_FAIL_AT");
+    if (hook && *hook) j->fail_at = strtoll(hook, NULL, 10);
     hook = getenv("TH_JOURNAL_SYNC_DELAY_MS");
     if (hook && *hook) j->sync_delay_ms = (int32_t)strtol(hook, NULL, 10);
     j->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
@@ -223,6 +226,52 @@ int th_journal_open(th_journal *j, const char *path, bool sync, const char **err
         return -1;
     }
     return 0;
+}
+
+int th_journal_create(th_journal *j, const char *path, bool sync, const char **err)
+{
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    if (th_journal_open(j, tmp, sync, err) != 0) return -1;
+    snprintf(j->final_path, sizeof j->final_path, "%s", path);
+    return 0;
+}
+
+static int publish_error(th_journal *j, const char *what, const char *path, const char **err)
+{
+    snprintf(j->error, sizeof j->error, "%s: %s: %s", what, path, strerror(errno));
+    *err = j->error;
+    return -1;
+}
+
+int th_journal_publish(th_journal *j, const char **err)
+{
+    if (!j->final_path[0]) return 0;
+    if (th_journal_commit(j, err) != 0) return -1;
+    if (fsync(j->fd) != 0) return publish_error(j, "journal fsync failed", j->path, err);
+    if (rename(j->path, j->final_path) != 0) return publish_error(j, "cannot rename the new journal", j->path, err);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", j->final_path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
+    else snprintf(dir, sizeof dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || fsync(dfd) != 0) {
+        publish_error(j, "cannot sync the journal directory", dir, err);
+        if (dfd >= 0) close(dfd);
+        rename(j->final_path, j->path); /* not durable: put it back out of the way */
+        return -1;
+    }
+    close(dfd);
+    snprintf(j->path, sizeof j->path, "%s", j->final_path);
+    j->final_path[0] = 0;
+    return 0;
+}
+
+void th_journal_discard(th_journal *j)
+{
+    if (j->final_path[0] && j->fd >= 0) unlink(j->path);
+    th_journal_close(j);
 }
 
 void th_journal_close(th_journal *j)
@@ -313,6 +362,12 @@ int th_journal_write(const th_journal *j, th_jbatch *b, const char **err)
         (void)write_all(j->fd, b->buf, part);
         (void)fdatasync(j->fd);
         abort(); /* test hook: a crash with this many bytes on disk */
+    }
+    if (j->fail_at >= 0 && b->offset + b->len > (uint64_t)j->fail_at) {
+        size_t part = b->offset < (uint64_t)j->fail_at ? (size_t)((uint64_t)j->fail_at - b->offset) : 0;
+        (void)write_all(j->fd, b->buf, part);
+        errno = ENOSPC; /* test hook: the disk is full at this byte */
+        return write_error(j, b, "journal write failed", err);
     }
     if (write_all(j->fd, b->buf, b->len) != 0) return write_error(j, b, "journal write failed", err);
     if (j->sync && fdatasync(j->fd) != 0) return write_error(j, b, "journal fdatasync failed", err);

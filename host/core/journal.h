@@ -18,7 +18,8 @@
  * thread. At most one batch is out at a time, so batches reach the file in order.
  * th_journal_commit runs the three in a row. Sync can be turned off (sync = "none") for backtests.
  * Test hooks: TH_JOURNAL_CRASH_AT=<byte offset> writes the file up to that byte and aborts, so
- * crash tests can cut a record anywhere; TH_JOURNAL_SYNC_DELAY_MS=<ms> sleeps that long in each
+ * crash tests can cut a record anywhere; TH_JOURNAL_FAIL_AT=<byte offset> writes up to that byte
+ * and fails the write with ENOSPC, as a full disk does; TH_JOURNAL_SYNC_DELAY_MS=<ms> sleeps that long in each
  * write, a slow disk for the tests of the loop's commit path. */
 #ifndef TH_JOURNAL_H
 #define TH_JOURNAL_H
@@ -100,12 +101,22 @@ typedef struct th_journal {
     uint64_t offset;           /* bytes in the file */
     uint64_t records, commits, pending_records;
     int64_t crash_at;          /* test hook; -1 off */
+    int64_t fail_at;           /* test hook (a full disk at this byte); -1 off */
     char path[512];
+    char final_path[512];      /* th_journal_create: the name it gets once published ("" after) */
     char error[640];           /* why the last open, append or commit failed (path and errno included) */
 } th_journal;
 
 /* Creates (O_EXCL) a new journal file with mode 0600. */
 int th_journal_open(th_journal *j, const char *path, bool sync, const char **err);
+/* A session's journal, opened so that it becomes the one to recover from only once its opening
+ * records are durable: th_journal_create opens <path>.new; th_journal_publish commits, fsyncs the
+ * file, renames it to path and fsyncs the directory (whatever the sync setting: this is what the
+ * next start reads); th_journal_discard (any failure before publishing) closes and removes it,
+ * so the previous journal stays the newest. */
+int th_journal_create(th_journal *j, const char *path, bool sync, const char **err);
+int th_journal_publish(th_journal *j, const char **err);
+void th_journal_discard(th_journal *j);
 void th_journal_close(th_journal *j);
 /* Buffer one record (no I/O unless commit_each). Returns -1 when the record does not encode, when
  * out of memory, or (commit_each) when its commit fails; j->error then says which. */

@@ -59,7 +59,7 @@ done
 cp "$T/good.thj" "$J"
 flip "$J" $((MID + 2)) 4
 before=$(ls "$T"/j | wc -l)
-start_host run "$T/cfg.lua" --duration 1
+start_host run "$T/cfg.lua" --duration 1 --resume
 wait_exit 20
 [ "$HOST_RC" = 2 ] || fail "the host started on a corrupt journal (exit $HOST_RC)"
 grep -q "corruption" "$T/host.log" || fail "the start-up refusal does not say corruption"
