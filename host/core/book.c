@@ -57,6 +57,8 @@ void th_book_clear(th_book *b)
 static inline int32_t lower_bound(const th_book_side *s, int64_t key)
 {
     int32_t lo = s->start, hi = s->end, i = hi - 1, step = 1;
+    /* worse than the whole side: a snapshot's levels arrive best first, each one a new worst */
+    if (lo == hi || key < s->key[lo]) return lo;
     while (i >= lo && s->key[i] > key) { hi = i; i -= step; step <<= 1; }
     if (i > lo) lo = i;
     while (lo < hi) {

@@ -63,7 +63,8 @@ int32_t th_instruments_find(const th_instruments *r, const char *sym, size_t len
         int32_t idx = r->slots[h];
         if (!idx) return -1;
         const char *s = r->v[idx - 1].symbol;
-        if (strncasecmp(s, sym, len) == 0 && s[len] == 0) return idx - 1;
+        /* the venue's own spelling first (every frame), any case second */
+        if ((strncmp(s, sym, len) == 0 || strncasecmp(s, sym, len) == 0) && s[len] == 0) return idx - 1;
     }
 }
 

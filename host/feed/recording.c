@@ -73,17 +73,19 @@ int th_recording_parse_line(char *line, size_t len, th_record *out)
     char *sp = memchr(line, ' ', len);
     if (!sp) return -1;
     size_t first = (size_t)(sp - line);
-    /* ours: "<digits> <frame>" */
+    /* ours: "<digits> <frame>" (read and converted in one walk: it is every line's prefix) */
     size_t k = 0;
-    while (k < first && line[k] >= '0' && line[k] <= '9') k++;
+    uint64_t stamp = 0;
+    for (; k < first; k++) {
+        unsigned d = (unsigned)(unsigned char)line[k] - '0';
+        if (d > 9) break;
+        stamp = stamp * 10 + d; /* wraps (unsigned) past 19 digits, which are refused below */
+    }
     if (k == first && first >= 10) {
         /* ns since the epoch: 19 digits hold until 2262; more is not a time (and would overflow). */
-        if (first > 19) return -1;
-        uint64_t ts = 0;
-        for (size_t i = 0; i < first; i++) ts = ts * 10 + (uint64_t)(line[i] - '0');
-        if (ts > (uint64_t)INT64_MAX) return -1;
+        if (first > 19 || stamp > (uint64_t)INT64_MAX) return -1;
         out->kind = TH_REC_FRAME;
-        out->ts_ns = (int64_t)ts;
+        out->ts_ns = (int64_t)stamp;
         out->data = sp + 1;
         out->len = len - first - 1;
         return 0;

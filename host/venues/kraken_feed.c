@@ -7,6 +7,7 @@
  * the symbol goes to RESYNCING and ignores updates until the next snapshot (a live connector
  * resubscribes). Prices and quantities go text -> integer units without floating point. */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../core/decimal.h"
@@ -185,23 +186,26 @@ static int handle_ticker(th_feed *f, int data)
  * Tokenising that generically costs more than everything else per frame, so this scanner checks
  * the exact shape and collects the number texts. It accepts nothing else: any other byte (a
  * space, another key order, an escape) returns "not mine" before the book is touched and the
- * generic jsmn path handles the frame. A snapshot is checked whole first, then read a second time
- * to apply it (its levels are too many to collect). Both paths are cross-checked on all recorded
+ * generic jsmn path handles the frame. Levels are converted to book units as they are read, into
+ * the frame's own array for an update and a heap array for a snapshot (up to 4,096 a side), and
+ * applied only once the whole frame has been checked. Both paths are cross-checked on all recorded
  * data and fuzzed against each other (tests/unit/test_feed.c, tests/fuzz/fuzz_feed.c). */
 
 #define FAST_MAX_LEVELS 64    /* per side of an update: collected */
-#define FAST_MAX_SNAPSHOT 4096 /* per side of a snapshot: counted (Kraken sends 1,000 at most) */
+#define FAST_MAX_SNAPSHOT 4096 /* per side of a snapshot (Kraken sends 1,000 at most) */
 
 typedef struct fast_num { const char *p; uint32_t n; } fast_num;
 /* A level converted to book units; bad: th_feed_set_level would refuse it. */
-typedef struct fast_lv { int64_t px, qty; bool bad; } fast_lv;
+typedef struct fast_lv { int64_t px, qty; int16_t pd, qd; bool bad; } fast_lv; /* pd, qd: decimals of the text */
 typedef struct fast_frame {
     bool snapshot;
     int32_t idx;              /* the instrument */
     int32_t price_dec, qty_dec;
     int nlev[2];
-    const char *lev[2];       /* each side's first level (snapshots) */
-    fast_lv lv[2][FAST_MAX_LEVELS]; /* an update's levels */
+    fast_lv *lv[2];           /* each side's levels: upd[] for an update, snap (heap) for a snapshot */
+    fast_lv upd[2][FAST_MAX_LEVELS];
+    fast_lv *snap;            /* a snapshot's levels, bids then asks; freed by the caller */
+    int snap_n, snap_cap;
     fast_num checksum;
 } fast_frame;
 
@@ -274,46 +278,39 @@ static inline bool dec_number(const char **sp, const char *end, int scale, int64
 }
 
 /* One level at *sp converted to book units, judged as th_feed_set_level judges it. */
-static inline bool dec_level(const char **sp, const char *end, const fast_frame *fr, fast_lv *lv, int32_t *pd, int32_t *qd)
+static inline bool dec_level(const char **sp, const char *end, const fast_frame *fr, fast_lv *lv)
 {
     const char *s = *sp;
     int rp, rq;
-    if (!LIT(s, end, "{\"price\":") || !dec_number(&s, end, fr->price_dec, &lv->px, &rp, pd) || !LIT(s, end, ",\"qty\":") ||
-        !dec_number(&s, end, fr->qty_dec, &lv->qty, &rq, qd) || !LIT(s, end, "}"))
+    int32_t pd, qd;
+    if (!LIT(s, end, "{\"price\":") || !dec_number(&s, end, fr->price_dec, &lv->px, &rp, &pd) || !LIT(s, end, ",\"qty\":") ||
+        !dec_number(&s, end, fr->qty_dec, &lv->qty, &rq, &qd) || !LIT(s, end, "}"))
         return false;
     lv->bad = rp != TH_DEC_OK || rq != TH_DEC_OK || lv->px <= 0 || lv->qty < 0;
+    lv->pd = (int16_t)(pd > 1000 ? 1000 : pd);
+    lv->qd = (int16_t)(qd > 1000 ? 1000 : qd);
     *sp = s;
     return true;
 }
 
-/* One level {"price":N,"qty":N} at *sp. */
-static inline bool fast_level(const char **sp, const char *end, fast_num *px, fast_num *qty)
-{
-    const char *s = *sp;
-    if (!LIT(s, end, "{\"price\":") || !number(&s, end, px) || !LIT(s, end, ",\"qty\":") || !number(&s, end, qty) ||
-        !LIT(s, end, "}"))
-        return false;
-    *sp = s;
-    return true;
-}
-
-/* A levels array from after its '[' to after its ']': an update's levels are converted and
- * collected, a snapshot's only checked and counted. */
+/* A levels array from after its '[' to after its ']', converted and collected. */
 static bool fast_levels(const char **sp, const char *end, fast_frame *fr, int side)
 {
     const char *s = *sp;
     int n = 0, max = fr->snapshot ? FAST_MAX_SNAPSHOT : FAST_MAX_LEVELS;
-    fr->lev[side] = s;
+    fr->lv[side] = fr->upd[side]; /* a snapshot's are set once the whole frame is read (realloc) */
     if (s < end && *s == ']') { *sp = s + 1; fr->nlev[side] = 0; return true; }
     for (;;) {
         if (n == max) return false;
-        if (fr->snapshot) {
-            fast_num px, qty;
-            if (!fast_level(&s, end, &px, &qty)) return false;
-        } else {
-            int32_t pd, qd;
-            if (!dec_level(&s, end, fr, &fr->lv[side][n], &pd, &qd)) return false;
+        if (fr->snapshot && fr->snap_n == fr->snap_cap) {
+            int cap = fr->snap_cap ? fr->snap_cap * 2 : 1024;
+            fast_lv *v = realloc(fr->snap, sizeof *v * (size_t)cap);
+            if (!v) return false; /* declined: the generic path reports it */
+            fr->snap = v;
+            fr->snap_cap = cap;
         }
+        if (!dec_level(&s, end, fr, fr->snapshot ? &fr->snap[fr->snap_n] : &fr->lv[side][n])) return false;
+        if (fr->snapshot) fr->snap_n++;
         n++;
         if (s < end && *s == ',') { s++; continue; }
         if (s < end && *s == ']') { s++; break; }
@@ -345,6 +342,10 @@ static bool fast_scan(const th_feed *f, const char *s, size_t len, fast_frame *f
     s++;
     if (!LIT(s, end, ",\"bids\":[") || !fast_levels(&s, end, fr, TH_BID)) return false;
     if (!LIT(s, end, ",\"asks\":[") || !fast_levels(&s, end, fr, TH_ASK)) return false;
+    if (fr->snapshot) {
+        fr->lv[TH_BID] = fr->snap;
+        fr->lv[TH_ASK] = fr->snap + fr->nlev[TH_BID];
+    }
     if (!LIT(s, end, ",\"checksum\":") || !number(&s, end, &fr->checksum)) return false;
     if (LIT(s, end, ",\"timestamp\":\"")) {
         const char *q = memchr(s, '"', (size_t)(end - s));
@@ -356,54 +357,48 @@ static bool fast_scan(const th_feed *f, const char *s, size_t len, fast_frame *f
     return LIT(s, end, "}]}") && s == end;
 }
 
-/* A checked snapshot's levels, read again and applied as the generic path does: the book cleared,
- * bids then asks, the wire's decimals learnt from each level's text. */
-static int fast_snapshot_levels(th_book *b, const fast_frame *fr, const char *end)
+/* A checked snapshot's levels applied as the generic path does: the book cleared, bids then asks,
+ * the wire's decimals learnt from each level's text. */
+static int fast_snapshot_levels(th_book *b, const fast_frame *fr)
 {
     th_book_clear(b);
     b->wire_price_dec = b->price_dec;
     b->wire_qty_dec = b->qty_dec;
     for (int side = 0; side < 2; side++) {
-        const char *s = fr->lev[side];
         for (int k = 0; k < fr->nlev[side]; k++) {
-            fast_lv lv;
-            int32_t pd, qd;
-            if (!dec_level(&s, end, fr, &lv, &pd, &qd)) return -1; /* cannot fail: fast_scan checked it */
-            s++;                                                   /* ',' or ']' */
-            if (lv.bad || th_book_set(b, side, lv.px, lv.qty) < 0) return -1;
-            if (pd > b->wire_price_dec && pd <= 18) b->wire_price_dec = pd;
-            if (qd > b->wire_qty_dec && qd <= 18) b->wire_qty_dec = qd;
+            const fast_lv *lv = &fr->lv[side][k];
+            if (lv->bad || th_book_set(b, side, lv->px, lv->qty) < 0) return -1;
+            if (lv->pd > b->wire_price_dec && lv->pd <= 18) b->wire_price_dec = lv->pd;
+            if (lv->qd > b->wire_qty_dec && lv->qd <= 18) b->wire_qty_dec = lv->qd;
         }
     }
     return 0;
 }
 
-/* Returns true when the frame was handled here (*rc set); false: use the generic path. */
-bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
+/* A checked frame: false (declined) or true with *rc. */
+static bool fast_apply(th_feed *f, const fast_frame *fr, int *rc)
 {
-    fast_frame fr;
-    if (f->no_fast_path || !fast_scan(f, frame, len, &fr)) return false;
     /* Anything the generic path would treat differently is declined before any state changes:
      * an unknown symbol (reported there; fast_scan declined it) or a checksum that is not a plain
      * integer. */
     uint64_t want = 0;
-    for (uint32_t k = 0; k < fr.checksum.n; k++) {
-        char c = fr.checksum.p[k];
+    for (uint32_t k = 0; k < fr->checksum.n; k++) {
+        char c = fr->checksum.p[k];
         if (c < '0' || c > '9' || k >= 10) return false;
         want = want * 10 + (uint64_t)(c - '0');
     }
-    int32_t idx = fr.idx;
+    int32_t idx = fr->idx;
     th_feed_symbol *s = th_feed_symbol_at(f, idx);
     if (!s) { *rc = th_feed_error(f, idx, "out of memory"); return true; }
     s->frames++;
     th_book *b = &s->book;
-    if (fr.snapshot) {
-        if (fast_snapshot_levels(b, &fr, frame + len)) { *rc = th_feed_error(f, idx, "malformed book level"); return true; }
+    if (fr->snapshot) {
+        if (fast_snapshot_levels(b, fr)) { *rc = th_feed_error(f, idx, "malformed book level"); return true; }
     } else {
         if (b->health == TH_BOOK_RESYNCING || b->health == TH_BOOK_EMPTY) { s->skipped++; *rc = 0; return true; }
         for (int side = 0; side < 2; side++)
-            for (int k = 0; k < fr.nlev[side]; k++) {
-                const fast_lv *lv = &fr.lv[side][k];
+            for (int k = 0; k < fr->nlev[side]; k++) {
+                const fast_lv *lv = &fr->lv[side][k];
                 if (lv->bad || th_book_set(b, side, lv->px, lv->qty) < 0) {
                     *rc = th_feed_error(f, idx, "malformed book level");
                     return true;
@@ -418,9 +413,21 @@ bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
         return true;
     }
     s->checksum_ok++;
-    if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, fr.snapshot ? "snapshot" : "update");
+    if (b->health != TH_BOOK_OK) th_feed_set_health(f, idx, TH_BOOK_OK, fr->snapshot ? "snapshot" : "update");
     *rc = 0;
     return true;
+}
+
+/* Returns true when the frame was handled here (*rc set); false: use the generic path. */
+bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
+{
+    fast_frame fr;
+    fr.snap = NULL;
+    fr.snap_n = fr.snap_cap = 0;
+    bool mine = !f->no_fast_path && fast_scan(f, frame, len, &fr);
+    if (mine) mine = fast_apply(f, &fr, rc);
+    free(fr.snap);
+    return mine;
 }
 
 int th_kraken_frame(th_feed *f, const char *frame, size_t len)
