@@ -128,13 +128,17 @@ const th_cli_cmd TH_COMMANDS[] = {
      "This build has no live venue connectors yet, so the command refuses to run (exit 2).\n",
      cmd_record},
     {"repl", "attach to a running host's REPL socket",
-     "usage: tradehost repl SOCKET\n\n"
+     "usage: tradehost repl [--read-only] SOCKET\n\n"
      "Attaches to the REPL of a host started with repl.socket = SOCKET in its config (a unix socket,\n"
      "mode 0600: only the host's user can attach). Each line of Lua runs inside the host, on its loop,\n"
      "with the th library, `state` (the strategy's live state) and `ctx`; an expression prints its\n"
-     "value, an unfinished statement asks for more lines. A chunk runs with an instruction budget, so\n"
-     "a runaway loop is stopped instead of freezing the host. Reads stdin to its end, so it also\n"
-     "takes piped input:  echo 'th.risk.kill(\"by hand\")' | tradehost repl var/th.sock\n\n"
+     "value, an unfinished statement asks for more lines. The full REPL is an operator console with the\n"
+     "host's powers (ffi, os, io; os.exit stops the host gracefully). --read-only asks the host for a\n"
+     "sandbox it enforces for the connection: no ffi, os, io, debug, require or bytecode, read-only\n"
+     "state and ctx, no order, kill or reload functions (a repl.readonly_socket is read-only for every\n"
+     "client). Every chunk runs under an instruction, time and memory budget, so a runaway chunk is\n"
+     "stopped instead of freezing the host (docs/ops.md). Reads stdin to its end, so it also takes\n"
+     "piped input:  echo 'th.risk.kill(\"by hand\")' | tradehost repl var/th.sock\n\n"
      "Exit status: 0 at the end of input, 1 if the host cannot be reached or goes away, 2 for bad usage.\n",
      th_cmd_repl},
     {"journal", "rebuild and print the state an order journal holds",

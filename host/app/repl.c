@@ -25,17 +25,25 @@ struct th_repl_client {
     th_repl *r;
     th_repl_client *next;
     int env_ref;
-    char *line;            /* bytes of the current line not yet ended by '\n' */
-    size_t line_n, line_cap;
+    bool hello_done, readonly;
+    bool reading;          /* false while too much input waits (backpressure) */
+    bool discarding;       /* the current line went over TH_REPL_LINE_MAX: drop it to its '\n' */
+    char *in;              /* bytes received and not handled yet (whole lines and a partial one) */
+    size_t in_n, in_cap;
+    size_t partial;        /* where the last, unterminated line starts in `in` */
     char *chunk;           /* the lines of an incomplete chunk */
     size_t chunk_n, chunk_cap;
-    bool discarding;       /* the current line went over TH_REPL_LINE_MAX: drop it to its '\n' */
+    uv_shutdown_t bye;
 };
 
 typedef struct write_req {
     uv_write_t req;
     char data[];
 } write_req;
+
+/* Stands in `in` for a line that was too long: a real line never is a lone NUL (the client
+ * refuses NUL bytes), and if a raw client sends one it only gets the same error. */
+static const char TOO_LONG_MARK[] = {0, '\n'};
 
 static int grow(char **buf, size_t *cap, size_t need)
 {
@@ -56,16 +64,18 @@ static void on_client_closed(uv_handle_t *h)
     th_lua_unref(r->lua, c->env_ref);
     for (th_repl_client **p = &r->clients; *p; p = &(*p)->next)
         if (*p == c) { *p = c->next; break; }
-    free(c->line);
+    free(c->in);
     free(c->chunk);
     free(c);
     r->nclients--;
     th_metric_set(r->m_clients, r->nclients);
 }
 
+static bool closing(th_repl_client *c) { return uv_is_closing((uv_handle_t *)&c->h); }
+
 static void client_close(th_repl_client *c)
 {
-    if (!uv_is_closing((uv_handle_t *)&c->h)) uv_close((uv_handle_t *)&c->h, on_client_closed);
+    if (!closing(c)) uv_close((uv_handle_t *)&c->h, on_client_closed);
 }
 
 static void on_written(uv_write_t *req, int status)
@@ -76,40 +86,105 @@ static void on_written(uv_write_t *req, int status)
     free(req);
 }
 
-/* Output then the status byte, in one write. */
+/* One frame: status, length, bytes. A client with more than TH_REPL_QUEUE_MAX bytes of answers
+ * waiting does not read them: it is dropped, or it would grow the host without bound. */
 static void reply(th_repl_client *c, const char *text, size_t n, char status)
 {
-    write_req *w = malloc(sizeof *w + n + 1);
+    if (closing(c)) return;
+    write_req *w = malloc(sizeof *w + TH_REPL_FRAME_HEAD + n);
     if (!w) { client_close(c); return; } /* an answer lost: the client must not wait for it */
-    memcpy(w->data, text, n);
-    w->data[n] = status;
-    uv_buf_t b = uv_buf_init(w->data, (unsigned)(n + 1));
-    if (uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, on_written) != 0) { free(w); client_close(c); }
+    w->data[0] = status;
+    w->data[1] = (char)(n >> 24);
+    w->data[2] = (char)(n >> 16);
+    w->data[3] = (char)(n >> 8);
+    w->data[4] = (char)n;
+    memcpy(w->data + TH_REPL_FRAME_HEAD, text, n);
+    uv_buf_t b = uv_buf_init(w->data, (unsigned)(TH_REPL_FRAME_HEAD + n));
+    if (uv_write(&w->req, (uv_stream_t *)&c->h, &b, 1, on_written) != 0) { free(w); client_close(c); return; }
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->h);
+    if (queued > TH_REPL_QUEUE_MAX) {
+        th_metric_inc(c->r->m_dropped);
+        th_logf(TH_LOG_WARN, "repl: client dropped: it does not read its answers", "queued_bytes=%zu limit=%d", queued,
+                TH_REPL_QUEUE_MAX);
+        client_close(c);
+    }
+}
+
+static void reply_str(th_repl_client *c, const char *text, char status) { reply(c, text, strlen(text), status); }
+
+static void on_bye(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    client_close(req->data);
+}
+
+/* The last frame: written, then the connection closes. */
+static void reply_bye(th_repl_client *c, const char *text)
+{
+    reply_str(c, text, TH_REPL_BYE);
+    if (closing(c)) return;
+    uv_read_stop((uv_stream_t *)&c->h);
+    c->reading = false;
+    c->in_n = c->partial = 0;
+    c->bye.data = c;
+    if (uv_shutdown(&c->bye, (uv_stream_t *)&c->h, on_bye) != 0) client_close(c);
+}
+
+/* The first line: which access the client asks for; the socket may only narrow it. */
+static void on_hello(th_repl_client *c, const char *line, size_t n)
+{
+    th_repl *r = c->r;
+    static const char full[] = TH_REPL_HELLO " full", ro[] = TH_REPL_HELLO " read-only";
+    bool want_ro;
+    if (n == sizeof full - 1 && memcmp(line, full, n) == 0) want_ro = false;
+    else if (n == sizeof ro - 1 && memcmp(line, ro, n) == 0) want_ro = true;
+    else {
+        reply_bye(c, "error: this is the tradehost REPL, protocol 2: the first line must be \"" TH_REPL_HELLO
+                     " full\" or \"" TH_REPL_HELLO " read-only\" (use `tradehost repl SOCKET`)\n");
+        return;
+    }
+    c->readonly = r->readonly || want_ro;
+    c->env_ref = th_lua_repl_env(r->lua, r->strat, c->readonly);
+    if (c->env_ref < 0) {
+        th_logf(TH_LOG_ERROR, "repl: cannot make the client's environment", "error=\"%s\"", r->lua->error);
+        reply_bye(c, "error: the host cannot make a REPL environment (see its log)\n");
+        return;
+    }
+    c->hello_done = true;
+    th_logf(TH_LOG_INFO, "repl: client attached", "clients=%d access=%s", r->nclients, c->readonly ? "read-only" : "full");
+    reply_str(c, c->readonly ? "read-only" : "full", TH_REPL_READY);
 }
 
 /* One complete line: add it to the chunk, evaluate, answer. */
 static void on_line(th_repl_client *c, const char *line, size_t n)
 {
-    static char out[TH_REPL_LINE_MAX];
+    static char out[TH_REPL_ANSWER_MAX];
     th_repl *r = c->r;
     if (n && line[n - 1] == '\r') n--;
+    if (!c->hello_done) { on_hello(c, line, n); return; }
+    if (n == 1 && line[0] == 0) {
+        c->chunk_n = 0;
+        reply_str(c, "error: line longer than 64 KiB: discarded\n", TH_REPL_READY);
+        return;
+    }
     if (c->chunk_n + n + 1 > TH_REPL_LINE_MAX || grow(&c->chunk, &c->chunk_cap, c->chunk_n + n + 2) != 0) {
         c->chunk_n = 0;
-        const char *e = "error: chunk longer than 64 KiB: discarded\n";
-        reply(c, e, strlen(e), TH_REPL_READY);
+        reply_str(c, "error: chunk longer than 64 KiB: discarded\n", TH_REPL_READY);
         return;
     }
     if (c->chunk_n) c->chunk[c->chunk_n++] = '\n';
     memcpy(c->chunk + c->chunk_n, line, n);
     c->chunk_n += n;
-    c->chunk[c->chunk_n] = 0;
     bool more = false;
-    th_lua_repl_eval(r->lua, c->env_ref, c->chunk, c->chunk_n, out, sizeof out, &more);
+    size_t out_n = 0;
+    th_lua_repl_eval(r->lua, c->env_ref, c->chunk, c->chunk_n, out, sizeof out, &out_n, &more);
     if (more) { reply(c, "", 0, TH_REPL_MORE); return; }
     c->chunk_n = 0;
     th_metric_inc(r->m_chunks);
-    reply(c, out, strlen(out), TH_REPL_READY);
+    reply(c, out, out_n, TH_REPL_READY);
 }
+
+static bool has_line(th_repl_client *c) { return !closing(c) && c->partial > 0; }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
@@ -119,30 +194,74 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(rbuf, sizeof rbuf);
 }
 
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+
+/* Handles the first waiting line of a client; reading resumes once the backlog is small. */
+static void handle_one(th_repl_client *c)
+{
+    char *nl = memchr(c->in, '\n', c->partial);
+    size_t n = (size_t)(nl - c->in);
+    on_line(c, c->in, n);
+    if (closing(c) || c->in_n == 0) return; /* a BYE emptied the buffer */
+    memmove(c->in, nl + 1, c->in_n - n - 1);
+    c->in_n -= n + 1;
+    c->partial -= n + 1;
+    if (!c->reading && c->in_n < TH_REPL_INPUT_MAX / 2) {
+        c->reading = true;
+        uv_read_start((uv_stream_t *)&c->h, on_alloc, on_read);
+    }
+}
+
+static void on_pump(uv_idle_t *h)
+{
+    th_repl *r = h->data;
+    bool more = false;
+    for (th_repl_client *c = r->clients; c; c = c->next) {
+        if (!has_line(c)) continue;
+        handle_one(c);
+        if (has_line(c)) more = true;
+    }
+    if (!more) uv_idle_stop(h);
+}
+
+static int append(th_repl_client *c, const char *p, size_t n)
+{
+    if (grow(&c->in, &c->in_cap, c->in_n + n + sizeof TOO_LONG_MARK) != 0) return -1;
+    memcpy(c->in + c->in_n, p, n);
+    c->in_n += n;
+    return 0;
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     th_repl_client *c = s->data;
     if (nread < 0) { client_close(c); return; }
-    for (ssize_t i = 0; i < nread; i++) {
-        char ch = buf->base[i];
-        if (ch == '\n') {
-            if (c->discarding) {
-                const char *e = "error: line longer than 64 KiB: discarded\n";
-                c->discarding = false;
-                c->chunk_n = 0;
-                reply(c, e, strlen(e), TH_REPL_READY);
-            } else {
-                on_line(c, c->line ? c->line : "", c->line_n);
-            }
-            c->line_n = 0;
+    const char *p = buf->base, *end = buf->base + nread;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (c->discarding) { /* drop the rest of an over-long line; its answer waits in line */
+            if (!nl) return;
+            c->discarding = false;
+            p = nl + 1;
             continue;
         }
-        if (c->discarding) continue;
-        if (c->line_n + 1 >= TH_REPL_LINE_MAX || grow(&c->line, &c->line_cap, c->line_n + 2) != 0) {
-            c->discarding = true;
+        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        if (c->in_n - c->partial + n > TH_REPL_LINE_MAX + (nl ? 1 : 0)) {
+            c->in_n = c->partial; /* this line is too long: a mark takes its place */
+            if (append(c, TOO_LONG_MARK, sizeof TOO_LONG_MARK) != 0) { client_close(c); return; }
+            c->partial = c->in_n;
+            c->discarding = nl == NULL;
+            p += n;
             continue;
         }
-        c->line[c->line_n++] = ch;
+        if (append(c, p, n) != 0) { client_close(c); return; }
+        if (nl) c->partial = c->in_n;
+        p += n;
+    }
+    if (c->partial > 0) uv_idle_start(&c->r->pump, on_pump);
+    if (c->in_n > TH_REPL_INPUT_MAX && c->reading) {
+        c->reading = false;
+        uv_read_stop(s);
     }
 }
 
@@ -161,9 +280,7 @@ static void on_connection(uv_stream_t *server, int status)
     r->nclients++;
     th_metric_set(r->m_clients, r->nclients);
     if (uv_accept(server, (uv_stream_t *)&c->h) != 0) { client_close(c); return; }
-    c->env_ref = th_lua_repl_env(r->lua, r->strat);
-    if (c->env_ref < 0) th_logf(TH_LOG_ERROR, "repl: cannot make the client's environment", "error=\"%s\"", r->lua->error);
-    th_logf(TH_LOG_INFO, "repl: client attached", "clients=%d", r->nclients);
+    c->reading = true;
     uv_read_start((uv_stream_t *)&c->h, on_alloc, on_read);
 }
 
@@ -203,19 +320,27 @@ static int claim_path(const char *path, const char **err)
     return 0;
 }
 
-int th_repl_open(th_repl *r, uv_loop_t *loop, const char *path, th_lua *lua, th_strategy *strat, const char **err)
+int th_repl_open(th_repl *r, uv_loop_t *loop, const char *path, th_lua *lua, th_strategy *strat, bool readonly,
+                 const char **err)
 {
     memset(r, 0, sizeof *r);
     r->lua = lua;
     r->strat = strat;
+    r->readonly = readonly;
     if (strlen(path) >= sizeof r->path) { *err = "repl.socket: path longer than 107 bytes (the unix socket limit)"; return -1; }
     snprintf(r->path, sizeof r->path, "%s", path);
     const char *e2;
-    th_metric_register("repl_chunks_total", TH_METRIC_COUNTER, &r->m_chunks, &e2);
-    th_metric_register("repl_clients", TH_METRIC_GAUGE, &r->m_clients, &e2);
+    th_metric_register(readonly ? "repl_chunks_total{socket=\"read-only\"}" : "repl_chunks_total{socket=\"full\"}",
+                       TH_METRIC_COUNTER, &r->m_chunks, &e2);
+    th_metric_register(readonly ? "repl_clients{socket=\"read-only\"}" : "repl_clients{socket=\"full\"}",
+                       TH_METRIC_GAUGE, &r->m_clients, &e2);
+    th_metric_register(readonly ? "repl_clients_dropped_total{socket=\"read-only\"}" : "repl_clients_dropped_total{socket=\"full\"}",
+                       TH_METRIC_COUNTER, &r->m_dropped, &e2);
     if (claim_path(path, err) != 0) return -1;
     uv_pipe_init(loop, &r->server, 0);
     r->server.data = r;
+    uv_idle_init(loop, &r->pump);
+    r->pump.data = r;
     r->open = true;
     mode_t old = umask(077); /* the file is born 0600: no window in which others could connect */
     int rc = uv_pipe_bind(&r->server, path);
@@ -229,7 +354,7 @@ int th_repl_open(th_repl *r, uv_loop_t *loop, const char *path, th_lua *lua, th_
         th_repl_close(r);
         return -1;
     }
-    th_logf(TH_LOG_INFO, "repl: listening", "socket=%s mode=0600", path);
+    th_logf(TH_LOG_INFO, "repl: listening", "socket=%s mode=0600 access=%s", path, readonly ? "read-only" : "full");
     return 0;
 }
 
@@ -238,6 +363,7 @@ void th_repl_close(th_repl *r)
     if (!r->open) return;
     for (th_repl_client *c = r->clients; c; c = c->next) client_close(c);
     if (!uv_is_closing((uv_handle_t *)&r->server)) uv_close((uv_handle_t *)&r->server, NULL);
+    if (!uv_is_closing((uv_handle_t *)&r->pump)) uv_close((uv_handle_t *)&r->pump, NULL);
     unlink(r->path);
     r->open = false;
 }

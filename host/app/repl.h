@@ -1,13 +1,20 @@
-/* repl.h — the host's REPL socket: a unix socket (mode 0600, in a directory the caller owns) on the
- * session's loop through which `tradehost repl SOCKET` evaluates Lua inside the running host.
+/* repl.h — the host's REPL sockets: unix sockets (mode 0600, in a directory the caller owns) on
+ * the session's loop through which `tradehost repl SOCKET` evaluates Lua inside the running host.
  *
- * Wire protocol (one client line at a time, so a script can pipe into it):
- *   client -> host   one line of Lua, ending in '\n'
- *   host -> client   the chunk's output (print, results or the error) then one status byte:
- *                    TH_REPL_READY (the next line starts a new chunk) or TH_REPL_MORE (the chunk is
- *                    incomplete: the next line continues it).
- * A chunk runs on the loop thread between two callbacks, like a strategy callback: with the JIT off
- * and an instruction budget (th/repl.lua), so a runaway loop is stopped instead of freezing orders. */
+ * Wire protocol 2 (binary-safe: every answer is framed by its length):
+ *   client -> host   first a hello line, "TH-REPL 2 full" or "TH-REPL 2 read-only"; then one
+ *                    line of Lua at a time, each ending in '\n'.
+ *   host -> client   frames: one status byte, a 4-byte big-endian length, that many bytes. The
+ *                    hello is answered with READY and the access granted ("full" or
+ *                    "read-only"); each line with READY (its chunk ran: the bytes are what it
+ *                    printed and returned, or the error) or MORE (the chunk is incomplete: the
+ *                    next line continues it); BYE says the host closes the connection after it.
+ * Access is the host's decision: a read-only socket (repl.readonly_socket) grants read-only
+ * whatever the hello asks, and a connection's access never changes after the hello.
+ * A chunk runs on the loop thread between two callbacks under th.budget (instructions, time,
+ * memory: lua_budget.h), and one line per client is handled per loop turn, so a client that
+ * pipes many lines cannot hold the loop. A client that does not read its answers is dropped once
+ * TH_REPL_QUEUE_MAX bytes wait for it. */
 #ifndef TH_REPL_H
 #define TH_REPL_H
 
@@ -16,24 +23,33 @@
 
 #include "../lua/lua_host.h"
 
-enum { TH_REPL_READY = 0, TH_REPL_MORE = 1 };
-#define TH_REPL_LINE_MAX (64 * 1024) /* a chunk longer than this is refused, not truncated */
+enum { TH_REPL_READY = 0, TH_REPL_MORE = 1, TH_REPL_BYE = 2 };
+#define TH_REPL_HELLO "TH-REPL 2"
+#define TH_REPL_LINE_MAX (64 * 1024)           /* a chunk longer than this is refused, not truncated */
+#define TH_REPL_ANSWER_MAX (1024 * 1024)       /* an answer longer than this is cut, with a note */
+#define TH_REPL_QUEUE_MAX (4 * 1024 * 1024)    /* answer bytes waiting for a client before it is dropped */
+#define TH_REPL_INPUT_MAX (256 * 1024)         /* input waiting to be handled before reading pauses */
+#define TH_REPL_FRAME_HEAD 5
 
 typedef struct th_repl_client th_repl_client;
 
 typedef struct th_repl {
     uv_pipe_t server;
+    uv_idle_t pump;        /* handles one waiting line per client per loop turn */
     bool open;
+    bool readonly;         /* every client of this socket is read-only */
     char path[108];        /* sockaddr_un's limit */
     th_lua *lua;
     th_strategy *strat;
     th_repl_client *clients;
     int nclients;
-    int32_t m_chunks, m_clients;
+    int32_t m_chunks, m_clients, m_dropped;
 } th_repl;
 
-/* Binds and listens. Refuses a path in use by a live host; removes a stale socket file. */
-int th_repl_open(th_repl *r, uv_loop_t *loop, const char *path, th_lua *lua, th_strategy *strat, const char **err);
+/* Binds and listens. Refuses a path in use by a live host; removes a stale socket file.
+ * readonly: every client gets the read-only sandbox. */
+int th_repl_open(th_repl *r, uv_loop_t *loop, const char *path, th_lua *lua, th_strategy *strat, bool readonly,
+                 const char **err);
 /* Closes the server and every client, and removes the socket file. */
 void th_repl_close(th_repl *r);
 /* A connected socket to path (the client; and the check for a live host on a path), or -1 with

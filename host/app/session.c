@@ -20,6 +20,7 @@
 #include "../feed/feed.h"
 #include "../feed/market.h"
 #include "../feed/recording.h"
+#include "../lua/lua_budget.h"
 #include "../lua/lua_host.h"
 #include "api.h"
 #include "paths.h"
@@ -78,6 +79,9 @@ typedef struct session {
     double tick_ms;
     session_feed mf;
     th_repl repl;              /* repl.socket: Lua inside this host for `tradehost repl` */
+    th_repl repl_ro;           /* repl.readonly_socket: the same, every client read-only */
+    uv_timer_t exit_timer;     /* os.exit from Lua: the graceful stop, after the current callback */
+    int exit_status;           /* os.exit's status; -1: none asked */
     th_api api;                /* api.listen: HTTP on loopback */
 } session;
 
@@ -105,6 +109,8 @@ static void finish_stop(session *s)
     close_handle((uv_handle_t *)&s->sig_hup);
     close_handle((uv_handle_t *)&s->sig_usr1);
     th_repl_close(&s->repl);
+    th_repl_close(&s->repl_ro);
+    close_handle((uv_handle_t *)&s->exit_timer);
     th_api_close(&s->api);
 }
 
@@ -433,6 +439,18 @@ static void strategy_faulted(void *ctx, th_strategy *st)
             st->fault_callback, live);
 }
 
+static void on_exit_timer(uv_timer_t *t) { session_stop(t->data, "os.exit from Lua"); }
+
+/* os.exit from a strategy or the REPL (lua_budget.c routes it here): the same graceful stop as
+ * SIGTERM, started once the Lua that asked has returned, and the process exits with its status. */
+static void on_lua_exit(void *ctx, int status)
+{
+    session *s = ctx;
+    th_logf(TH_LOG_WARN, "os.exit called from Lua: stopping gracefully", "status=%d", status);
+    if (s->exit_status < 0) s->exit_status = status;
+    if (s->exit_timer.loop && !uv_is_closing((uv_handle_t *)&s->exit_timer)) uv_timer_start(&s->exit_timer, on_exit_timer, 0, 0);
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     session *s = h->data;
@@ -544,8 +562,11 @@ int th_session_run(const th_session_opts *o)
     uv_timer_init(&s->loop, &s->tick_timer);
     uv_timer_init(&s->loop, &s->stop_timer);
     uv_timer_init(&s->loop, &s->drain_timer);
+    uv_timer_init(&s->loop, &s->exit_timer);
     uv_check_init(&s->loop, &s->turn_check);
-    s->tick_timer.data = s->stop_timer.data = s->drain_timer.data = s->turn_check.data = s;
+    s->tick_timer.data = s->stop_timer.data = s->drain_timer.data = s->turn_check.data = s->exit_timer.data = s;
+    s->exit_status = -1;
+    th_budget_on_exit(on_lua_exit, s);
     if (o->resume && strcmp(mode, "paper") != 0) {
         fprintf(stderr, "tradehost: --resume continues a paper account; a %s session %s\n", mode,
                 strcmp(mode, "backtest") == 0 ? "never inherits a previous run" : "always recovers from its journal");
@@ -557,8 +578,15 @@ int th_session_run(const th_session_opts *o)
      * fails before the journal directory is touched (a failed start recovers nothing, reconciles
      * nothing and writes no journal). They serve nothing until the loop runs. */
     if (th_lua_cfg_string(&s->lua, "repl.socket", buf, sizeof buf) &&
-        (th_path_mkparent(buf, why, sizeof why) != 0 || th_repl_open(&s->repl, &s->loop, buf, &s->lua, &s->strat, &err) != 0)) {
+        (th_path_mkparent(buf, why, sizeof why) != 0 || th_repl_open(&s->repl, &s->loop, buf, &s->lua, &s->strat, false, &err) != 0)) {
         fprintf(stderr, "tradehost: repl.socket %s: %s\n", buf, why[0] ? why : err);
+        code = 2;
+        goto teardown;
+    }
+    why[0] = 0;
+    if (th_lua_cfg_string(&s->lua, "repl.readonly_socket", buf, sizeof buf) &&
+        (th_path_mkparent(buf, why, sizeof why) != 0 || th_repl_open(&s->repl_ro, &s->loop, buf, &s->lua, &s->strat, true, &err) != 0)) {
+        fprintf(stderr, "tradehost: repl.readonly_socket %s: %s\n", buf, why[0] ? why : err);
         code = 2;
         goto teardown;
     }
@@ -622,6 +650,8 @@ teardown:
         code = 1;
     }
     feed_close(s);
+    th_budget_on_exit(NULL, NULL);
+    if (code == 0 && s->exit_status >= 0) code = s->exit_status;
     th_strategy_release(&s->lua, &s->strat);
     th_lua_close(&s->lua);
     th_shutdown_disarm(); /* stopped: a late watchdog must not turn this exit into a forced one */

@@ -14,6 +14,7 @@
 #include "../core/log.h"
 #include "../core/metrics.h"
 #include "tradehost.h"
+#include "lua_budget.h"
 
 th_lua_running th_lua_now;
 
@@ -69,6 +70,7 @@ int th_lua_open(th_lua *lh, const char *home, const char **err)
     if (!lh->L) { *err = "cannot create Lua state (out of memory)"; return -1; }
     lua_State *L = lh->L;
     luaL_openlibs(L);
+    if (th_budget_install(L, err) != 0) return -1;
     /* scripts/ holds the th library; the project root lets strategies require each other. */
     lua_getglobal(L, "package");
     lua_pushfstring(L, "%s/scripts/?.lua;%s/scripts/?/init.lua;%s/?.lua;", home, home, home);
@@ -85,7 +87,7 @@ int th_lua_open(th_lua *lh, const char *home, const char **err)
 
 void th_lua_close(th_lua *lh)
 {
-    if (lh->L) lua_close(lh->L);
+    if (lh->L) th_budget_close(lh->L);
     lh->L = NULL;
 }
 
@@ -394,13 +396,14 @@ int th_strategy_reload(th_lua *lh, th_strategy *s)
 
 /* ---- REPL chunks (th/repl.lua does the evaluating; host/app/repl.c owns the socket) ---- */
 
-int th_lua_repl_env(th_lua *lh, th_strategy *s)
+int th_lua_repl_env(th_lua *lh, th_strategy *s, bool readonly)
 {
     lua_State *L = lh->L;
     if (require_field(lh, "th.repl", "env") != 0) return -1;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s ? s->state_ref : LUA_NOREF);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s ? s->ctx_ref : LUA_NOREF);
-    if (th_lua_pcall(lh, 2, 1) != 0) return -1;
+    lua_pushboolean(L, readonly);
+    if (th_lua_pcall(lh, 3, 1) != 0) return -1;
     return luaL_ref(L, LUA_REGISTRYINDEX); /* a table: always > 0 */
 }
 
@@ -409,28 +412,32 @@ void th_lua_unref(th_lua *lh, int ref)
     if (lh->L && ref > 0) luaL_unref(lh->L, LUA_REGISTRYINDEX, ref);
 }
 
-int th_lua_repl_eval(th_lua *lh, int env_ref, const char *chunk, size_t len, char *out, size_t cap, bool *incomplete)
+int th_lua_repl_eval(th_lua *lh, int env_ref, const char *chunk, size_t len, char *out, size_t cap, size_t *out_n,
+                     bool *incomplete)
 {
     lua_State *L = lh->L;
     *incomplete = false;
-    out[0] = 0;
-    if (env_ref <= 0) { snprintf(out, cap, "error: the REPL environment could not be made\n"); return -1; }
-    if (require_field(lh, "th.repl", "eval") != 0) { snprintf(out, cap, "error: %s\n", lh->error); return -1; }
+    *out_n = 0;
+    if (env_ref <= 0) { *out_n = (size_t)snprintf(out, cap, "error: the REPL environment could not be made\n"); return -1; }
+    if (require_field(lh, "th.repl", "eval") != 0) { *out_n = (size_t)snprintf(out, cap, "error: %s\n", lh->error); return -1; }
     lua_rawgeti(L, LUA_REGISTRYINDEX, env_ref);
     lua_pushlstring(L, chunk, len);
-    if (th_lua_pcall(lh, 2, 2) != 0) { snprintf(out, cap, "error: %s\n", lh->error); return -1; }
+    if (th_lua_pcall(lh, 2, 2) != 0) { *out_n = (size_t)snprintf(out, cap, "error: %s\n", lh->error); return -1; }
     size_t n = 0;
     const char *text = lua_tolstring(L, -2, &n);
     *incomplete = lua_toboolean(L, -1);
     if (text) {
-        if (n >= cap) { /* keep the head and say so: the client asked for too much at once */
-            static const char cut[] = "\n... (output cut)\n";
-            size_t keep = cap - sizeof cut;
+        if (n > cap) { /* keep the head and say so: the client asked for too much at once */
+            char cut[96];
+            int k = snprintf(cut, sizeof cut, "\n... (output cut: %zu bytes, the answer limit is %zu)\n", n, cap);
+            size_t keep = cap - (size_t)k;
             memcpy(out, text, keep);
-            memcpy(out + keep, cut, sizeof cut);
+            memcpy(out + keep, cut, (size_t)k);
+            n = cap;
         } else {
-            memcpy(out, text, n + 1);
+            memcpy(out, text, n);
         }
+        *out_n = n;
     }
     lua_pop(L, 2);
     return 0;

@@ -5,8 +5,15 @@
 -- is given as the *name* of an environment variable (key_env, secret_env, token_env, password_env),
 -- so a config file can be committed and shared. Every error names the file and the key path.
 local schema = require("th.schema")
+-- th.budget exists inside the host (host/lua/lua_budget.c); the busted specs load this file in a
+-- plain luajit, where a config is evaluated without one.
+local has_budget, budget = pcall(require, "th.budget")
 
 local M = {}
+
+-- A config only builds a table: a loop or a runaway allocation in one is a mistake, and must end
+-- start-up with a message naming the file rather than hang it or eat the machine's memory.
+M.limits = { instructions = 50000000, seconds = 5, memory = 256 * 1024 * 1024, heap = 1024 * 1024 * 1024 }
 
 local function loopback_listen(v)
   local host = v:match("^%[(.-)%]:%d+$") or v:match("^(.-):%d+$")
@@ -95,7 +102,7 @@ M.schema = {
       postgres = { type = "table", fields = { conninfo_env = ENV } },
     } },
     api = { type = "table", fields = { listen = { type = "string", check = loopback_listen }, token_env = ENV } },
-    repl = { type = "table", fields = { socket = { type = "string" } } },
+    repl = { type = "table", fields = { socket = { type = "string" }, readonly_socket = { type = "string" } } },
     log = { type = "table", default = {}, fields = {
       level = { type = "string", enum = { "debug", "info", "warn", "error" }, default = "info" },
       file = { type = "string" },
@@ -148,7 +155,15 @@ end
 function M.load(path, dir)
   local chunk, err = loadfile(path, "t", sandbox())
   if not chunk then return nil, err end
-  local ok, cfg = pcall(chunk)
+  local ok, cfg
+  if has_budget then
+    ok, cfg = budget.run(chunk, M.limits)
+    if ok == nil then
+      return nil, ("%s: evaluation %s: a config file must only build a table"):format(path, cfg)
+    end
+  else
+    ok, cfg = pcall(chunk)
+  end
   if not ok then return nil, ("%s: error while evaluating: %s"):format(path, tostring(cfg)) end
   if type(cfg) ~= "table" then
     return nil, ("%s: a config file must return a table, got %s"):format(path, type(cfg))
