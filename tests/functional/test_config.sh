@@ -63,3 +63,36 @@ pass "a secret-looking value is not echoed back"
 "$TH_BIN" run "$TH_HOME/config/heartbeat.lua" --duration 0.25 2>"$T/ok.err" || fail "valid config failed: $(cat "$T/ok.err")"
 grep -q 'msg="tick"' "$T/ok.err" || fail "valid config produced no ticks"
 pass "valid config runs"
+
+# Config evaluation has a budget (issue 11 item 8): a loop, a loop inside a C function's
+# callback, a pattern bomb or a runaway allocation in a config ends start-up promptly, with bounded
+# memory and a message naming the file.
+expect_budget() { # expect_budget NAME EXPECTED_TEXT <<< config
+  local name=$1 want=$2 rc secs kb
+  cat > "$T/$name.lua"
+  set +e
+  timeout 30 /usr/bin/time -f "%e %M" -o "$T/$name.time" "$TH_BIN" run "$T/$name.lua" --duration 0.1 2>"$T/$name.err"
+  rc=$?
+  set -e
+  [ "$rc" -eq 2 ] || { cat "$T/$name.err"; fail "$name: exit $rc, want 2"; }
+  grep -qF -- "$T/$name.lua: evaluation $want" "$T/$name.err" || { cat "$T/$name.err"; fail "$name: message lacks: $T/$name.lua: evaluation $want"; }
+  read -r secs kb < <(tail -1 "$T/$name.time")
+  awk -v s="$secs" 'BEGIN { exit !(s < 10) }' || fail "$name: took $secs s"
+  [ "$kb" -lt 409600 ] || fail "$name: max RSS $kb kB"
+  pass "$name -> stopped in $secs s, max RSS $((kb / 1024)) MiB"
+}
+expect_budget config_loop 'stopped after 50001000 instructions' <<'LUA'
+while true do end
+return {}
+LUA
+expect_budget config_callback_loop 'stopped after 50001000 instructions' <<'LUA'
+string.gsub(("x"):rep(10), ".", function() while true do end end)
+LUA
+expect_budget config_pattern 'stopped after 50000001 instructions, in a pattern match' <<'LUA'
+local bomb = ("a"):rep(3000):find(".-.-.-.-b")
+return {}
+LUA
+expect_budget config_memory 'stopped: the memory budget of 256 MiB was exceeded' <<'LUA'
+local t = {}
+while true do t[#t + 1] = string.rep("x", 1000000) .. #t end
+LUA
