@@ -39,7 +39,7 @@
 #include <string.h>
 #include <time.h>
 
-#define HOOK_STEP 1000
+#define HOOK_STEP 100
 
 /* One per Lua state: the allocator being wrapped and what the heap holds. */
 typedef struct heap_rec {
@@ -61,7 +61,6 @@ static struct {
     bool jit_on;
     void (*exit_fn)(void *, int);
     void *exit_ctx;
-    unsigned long long stopped, refused;
 } B;
 
 static int64_t mono_ns(void)
@@ -76,7 +75,6 @@ static void stop(const char *fmt, ...)
 {
     if (B.over) return;
     B.over = true;
-    B.stopped++;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(B.why, sizeof B.why, fmt, ap);
@@ -89,7 +87,6 @@ static void *budget_alloc(void *ud, void *p, size_t osize, size_t nsize)
     if (B.active && B.rec == h && nsize > osize) {
         int64_t grow = (int64_t)(nsize - osize);
         if (B.mem_used + grow > B.mem_limit || h->heap + grow > B.heap_cap) {
-            B.refused++;
             if (B.mem_used + grow > B.mem_limit)
                 stop("stopped: the memory budget of %lld MiB was exceeded (an allocation of %zu bytes was refused)",
                      (long long)(B.mem_limit >> 20), nsize);
@@ -371,10 +368,4 @@ void th_budget_on_exit(void (*fn)(void *ctx, int status), void *ctx)
 {
     B.exit_fn = fn;
     B.exit_ctx = ctx;
-}
-
-void th_budget_stats(unsigned long long *stopped, unsigned long long *refused)
-{
-    *stopped = B.stopped;
-    *refused = B.refused;
 }

@@ -23,7 +23,4 @@ void th_budget_close(lua_State *L);
  * stops gracefully (orders cancelled, journal closed). Without a handler os.exit exits as usual. */
 void th_budget_on_exit(void (*fn)(void *ctx, int status), void *ctx);
 
-/* Counters for the metrics: runs stopped by their budget, and allocations refused. */
-void th_budget_stats(unsigned long long *stopped, unsigned long long *refused);
-
 #endif

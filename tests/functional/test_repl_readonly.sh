@@ -58,7 +58,7 @@ REFUSALS=(
   'setmetatable(string, { __index = function() while true do end end })' 'cannot change a protected metatable'
   'getmetatable("").__index'                        "attempt to index a nil value"
   'rawset(string, "find", print)'                   "attempt to call global 'rawset'"
-  'while true do end'                               'stopped after [0-9]+ instructions'
+  'while true do end'                               'stopped after [0-9]+ (instructions|ms)'
   'TH-REPL 2 full'                                  '^error: '
   'ffi'                                             '^nil$'
 )
