@@ -849,6 +849,13 @@ static void ev_order_status(void *ctx, const char *cl_id, const th_venue_order *
     if (!vo) { resolve_missing(f, idx, now, "venue does not know the order"); return; }
     if (o->state == TH_ORD_PENDING_CREATE) ev_ack(f, o->cl_id, vo->ex_id);
     if (o->state == TH_ORD_DONE) return;
+    /* An amend whose answer is late: the venue's order decides. Resting at the amended price and
+     * total, it was applied; resting otherwise, or finished with no fills we lack, it was not (an
+     * order kept live only for that answer is then done). */
+    if (o->amend_qty && (vo->open || vo->filled <= o->filled)) {
+        ev_amended(f, o->cl_id, vo->open && vo->price == o->amend_price && vo->qty == o->amend_qty, "settled by a status query");
+        if (o->state == TH_ORD_DONE) return;
+    }
     if (vo->open) {
         if (o->state == TH_ORD_PENDING_CANCEL) out_push(f, TH_SEND_CANCEL, idx, false); /* the cancel was lost: again */
         th_tracker_touch(&f->trk, idx, now);
@@ -991,6 +998,7 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
             o.notional_filled = r->notional;
             o.amend_price = r->amend_price;
             o.amend_qty = r->amend_qty;
+            o.amend_ns = t;
             o.state = r->code;
             o.done_reason = r->reason;
             o.flags = (uint32_t)r->seq;

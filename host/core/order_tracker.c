@@ -401,8 +401,11 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
         t->st.filled_events++;
         live_sync(t, o);
     }
-    if (o->filled == o->qty && o->state != TH_ORD_DONE) transition(t, o, TH_ORD_DONE, TH_DONE_FILLED, now_ns);
-    else if (o->filled == o->qty && o->done_reason != TH_DONE_FILLED) {
+    /* The old size reached with an amend up in flight: the venue may have applied it and rest the
+     * difference, so the order stays live until the amend's answer (or a status query) says. */
+    bool amend_up = o->amend_qty > o->qty;
+    if (o->filled == o->qty && o->state != TH_ORD_DONE && !amend_up) transition(t, o, TH_ORD_DONE, TH_DONE_FILLED, now_ns);
+    else if (o->filled == o->qty && o->state == TH_ORD_DONE && o->done_reason != TH_DONE_FILLED) {
         t->st.done[o->done_reason]--;
         o->done_reason = TH_DONE_FILLED;
         t->st.done[TH_DONE_FILLED]++;
@@ -431,13 +434,13 @@ int32_t th_tracker_request_cancel(th_tracker *t, int32_t idx, int64_t now_ns)
 
 int32_t th_tracker_request_amend(th_tracker *t, int32_t idx, int64_t price, int64_t qty, int64_t now_ns)
 {
-    (void)now_ns;
     if (!th_tracker_has(t, idx)) return TH_TRK_UNKNOWN;
     th_order *o = &t->v[idx];
     if (o->state != TH_ORD_OPEN || price <= 0 || qty <= 0) return TH_TRK_INVALID;
     if (o->amend_qty) return TH_TRK_DUPLICATE; /* one amend in flight at a time */
     o->amend_price = price;
     o->amend_qty = qty;
+    o->amend_ns = now_ns;
     return idx;
 }
 
@@ -457,6 +460,8 @@ int32_t th_tracker_on_amended(th_tracker *t, int32_t idx, bool ok, int64_t now_n
         }
     }
     o->amend_price = o->amend_qty = 0;
+    /* refused after fills reached the old size (kept live only for this answer): done */
+    if (o->state != TH_ORD_DONE && o->filled >= o->qty) transition(t, o, TH_ORD_DONE, TH_DONE_FILLED, now_ns);
     return idx;
 }
 
@@ -511,7 +516,9 @@ int32_t th_tracker_restore(th_tracker *t, const th_order *src)
 
 void th_tracker_touch(th_tracker *t, int32_t idx, int64_t now_ns)
 {
-    if (th_tracker_has(t, idx)) t->v[idx].state_ns = now_ns;
+    if (!th_tracker_has(t, idx)) return;
+    t->v[idx].state_ns = now_ns;
+    if (t->v[idx].amend_qty) t->v[idx].amend_ns = now_ns;
 }
 
 int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max)
@@ -521,7 +528,8 @@ int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, 
         for (int32_t j = 0; j < t->live[ins].n && k < max; j++) {
             int32_t i = t->live[ins].v[j].idx;
             const th_order *o = &t->v[i];
-            if ((o->state == TH_ORD_PENDING_CREATE || o->state == TH_ORD_PENDING_CANCEL) && now_ns - o->state_ns >= timeout_ns)
+            if (((o->state == TH_ORD_PENDING_CREATE || o->state == TH_ORD_PENDING_CANCEL) && now_ns - o->state_ns >= timeout_ns) ||
+                (o->amend_qty && now_ns - o->amend_ns >= timeout_ns))
                 out[k++] = i;
         }
     return k;

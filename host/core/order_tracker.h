@@ -9,6 +9,10 @@
  *   - a fill after a cancel request still counts (the cancel lost the race);
  *   - fills are idempotent by (order, trade id), and filled never exceeds quantity (excess refused),
  *     except that a fill past it while an amend up is in flight implies that amend;
+ *   - fills that reach the old quantity while an amend up is in flight do not finish the order:
+ *     the venue may have applied the amend and rest the difference, so the order stays live until
+ *     the amend's answer (applied: it rests the remainder; refused: it is done) or, when that
+ *     answer is late, a status query (th_tracker_due lists it) decides;
  *   - an ack or fill for an unknown id is reported to the caller, who adopts or cancels it;
  *   - PENDING_* older than the timeout are listed for a venue query (th_tracker_due);
  *   - an ack, or a fill that leaves it resting, for an order DONE as failed (the venue had said it
@@ -73,6 +77,7 @@ typedef struct th_order {
     char cl_id[TH_CLID_MAX];
     char ex_id[TH_EXID_MAX];
     char tag[16];
+    int64_t amend_ns;              /* when the amend in flight was sent (or last queried): its timeout */
 } th_order;
 
 /* One live order as the risk walk reads it. Each instrument's live orders are one contiguous array
@@ -146,10 +151,11 @@ int32_t th_tracker_adopt(th_tracker *t, const char *ex_id, int32_t instrument, i
 /* Put back an order exactly as it was (recovery from the journal: its client id, state, fills).
  * Refuses a client id already tracked (TH_TRK_DUPLICATE). */
 int32_t th_tracker_restore(th_tracker *t, const th_order *o);
-/* Restart an order's timeout clock (after a query was sent for it). */
+/* Restart an order's timeout clocks, its amend's included (after a query was sent for it). */
 void th_tracker_touch(th_tracker *t, int32_t idx, int64_t now_ns);
 
-/* PENDING_* orders whose state is older than timeout_ns; writes up to max indexes, returns count. */
+/* PENDING_* orders whose state is older than timeout_ns, and live orders whose amend has waited
+ * that long for its answer; writes up to max indexes, returns count. */
 int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max);
 
 /* Whether a fill with this trade id was applied to the order with this client id (also after the

@@ -9,7 +9,7 @@
 #include "../core/clock.h"
 #include "../core/strhash.h"
 
-enum { RQ_PLACE = 1, RQ_CANCEL, RQ_AMEND, RQ_QUERY, RQ_OPEN, RQ_TRADES, RQ_ACK };
+enum { RQ_PLACE = 1, RQ_CANCEL, RQ_AMEND, RQ_QUERY, RQ_OPEN, RQ_TRADES, RQ_ACK, RQ_AMENDED };
 
 #define GROW(arr, n, cap)                                                        \
     do {                                                                         \
@@ -269,7 +269,16 @@ static void answer(th_test_venue *v, const tv_req *r)
         o->o.price = r->price;
         o->o.qty = r->qty < o->o.filled ? o->o.filled : r->qty;
         if (o->o.qty == o->o.filled) o->o.open = 0;
+        if (v->hold_amends) {
+            tv_req a = {.kind = RQ_AMENDED};
+            snprintf(a.cl_id, sizeof a.cl_id, "%s", o->o.cl_id);
+            hold(v, &a);
+            return;
+        }
         e->on_amended(e->ctx, o->o.cl_id, true, "");
+        return;
+    case RQ_AMENDED:
+        e->on_amended(e->ctx, r->cl_id, true, "");
         return;
     case RQ_QUERY:
         o = th_test_venue_find(v, r->cl_id[0] ? r->cl_id : r->ex_id);
@@ -318,11 +327,12 @@ int32_t th_test_venue_release(th_test_venue *v)
     tv_req *batch = v->held;
     v->held = NULL;
     v->nheld = v->held_cap = 0;
-    bool hp = v->hold_places, ha = v->hold_acks;
-    v->hold_places = v->hold_acks = false;
+    bool hp = v->hold_places, ha = v->hold_acks, hm = v->hold_amends;
+    v->hold_places = v->hold_acks = v->hold_amends = false;
     for (int32_t i = 0; i < n; i++) answer(v, &batch[i]);
     v->hold_places = hp;
     v->hold_acks = ha;
+    v->hold_amends = hm;
     free(batch);
     return n;
 }

@@ -53,6 +53,7 @@ typedef struct th_test_venue {
      * them yet: a query says unknown); hold_acks books them but holds the ack back (fills can
      * come first). th_test_venue_release delivers what was held, in order. */
     bool hold_places, hold_acks;
+    bool hold_amends;             /* applies amends, holds their answers back (fills can come first) */
     int64_t retry_after_ns;
     double fee_bps;
     th_market_top_fn market_top;   /* paper fills (NULL: only commanded fills) */
@@ -70,7 +71,8 @@ int32_t th_test_venue_pump(th_test_venue *v);
 int th_test_venue_fill(th_test_venue *v, const char *cl_id, int64_t qty, int64_t price);
 int th_test_venue_cancel(th_test_venue *v, const char *cl_id);    /* the venue cancels on its own */
 int th_test_venue_inject(th_test_venue *v, const th_instrument *ins, const char *ex_id, int32_t side, int64_t price, int64_t qty);
-/* Deliver the held places (booked and acked now) and held acks, in the order they were held. */
+/* Deliver the held places (booked and acked now), held acks and amend answers, in the order they
+ * were held. */
 int32_t th_test_venue_release(th_test_venue *v);
 tv_order *th_test_venue_find(th_test_venue *v, const char *cl_id);
 int32_t th_test_venue_open_count(const th_test_venue *v);

@@ -489,6 +489,125 @@ static void amend_after_a_partial_fill_rests_the_target(void **st)
     assert_journal_rebuilds(F.trk.v[a].cl_id, "amends");
 }
 
+/* Every order resting at the venue is one the tracker holds live, at the venue's size and fills. */
+static void assert_venue_orders_tracked(const char *what)
+{
+    for (int32_t i = 0; i < V.norders; i++) {
+        const th_venue_order *vo = &V.orders[i].o;
+        int32_t k = th_tracker_find_cl(&F.trk, vo->cl_id);
+        if (!vo->open) continue;
+        if (k < 0 || !th_order_live(&F.trk.v[k]))
+            fail_msg("%s: %s rests at the venue (qty %lld filled %lld) and is %s here", what, vo->cl_id, (long long)vo->qty,
+                     (long long)vo->filled, k < 0 ? "unknown" : th_done_reason_name(F.trk.v[k].done_reason));
+        if (F.trk.v[k].qty != vo->qty || F.trk.v[k].filled != vo->filled)
+            fail_msg("%s: %s is %lld/%lld here and %lld/%lld at the venue", what, vo->cl_id, (long long)F.trk.v[k].filled,
+                     (long long)F.trk.v[k].qty, (long long)vo->filled, (long long)vo->qty);
+    }
+    char why[256];
+    if (check_live_sets(&F.trk, why, sizeof why)) fail_msg("%s: %s", what, why);
+}
+
+/* A resting PEPE bid of 10^9 at 0.00000123, amended up to a total of 2*10^9 at 0.00000122. */
+static int32_t pepe_bid_amended_up(void)
+{
+    th_quote q = {TH_BID, 0, 123, GIGA, "b"};
+    th_quotes_outcome r;
+    assert_int_equal(th_flow_quotes(&F, PEPE, &q, 1, th_clock_ns(), &r), 0);
+    turn();
+    int32_t a = only_live(PEPE);
+    q.price = 122;
+    q.qty = 2 * GIGA;
+    assert_int_equal(th_flow_quotes(&F, PEPE, &q, 1, th_clock_ns(), &r), 0);
+    assert_int_equal(r.replaced, 1);
+    assert_int_equal(F.trk.v[a].amend_qty, 2 * GIGA);
+    return a;
+}
+
+/* Amend up, the venue applies it, then fills reach the OLD size before the "amended" answer: the
+ * order must not be finished (it rests 10^9 more at the venue); the answer then makes it rest the
+ * remainder, tracked. Before, the fills finished it and the answer was ignored: untracked. */
+static void amend_up_then_fills_to_the_old_size_keep_the_order(void **st)
+{
+    (void)st;
+    int32_t a = pepe_bid_amended_up();
+    V.hold_amends = true;
+    turn(); /* the venue applies the amend; its answer is slow */
+    const tv_order *vo = th_test_venue_find(&V, F.trk.v[a].cl_id);
+    assert_int_equal(vo->o.qty, 2 * GIGA);
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, GIGA, 122), 0); /* the old size */
+    turn();
+    assert_true(th_order_live(&F.trk.v[a]));
+    assert_int_equal(F.trk.v[a].amend_qty, 2 * GIGA); /* still outstanding */
+    assert_int_equal(th_test_venue_release(&V), 1);     /* "amended" */
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_OPEN);
+    assert_int_equal(F.trk.v[a].amend_qty, 0);
+    assert_int_equal(F.trk.v[a].qty - F.trk.v[a].filled, GIGA); /* rests the remainder, tracked */
+    assert_venue_orders_tracked("amended after fills to the old size");
+    assert_int_equal(F.pf.v[PEPE].qty, venue_position(PEPE));
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "amend up, fills to the old size, amended");
+    /* and it finishes like any order: the rest fills */
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, GIGA, 122), 0);
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_FILLED);
+    assert_int_equal(F.pf.v[PEPE].qty, 2 * GIGA);
+}
+
+/* The same fills reach the old size before the amend reaches the venue: it refuses the amend (the
+ * order is gone), and that answer finishes the order as filled. */
+static void amend_up_refused_after_fills_to_the_old_size_finishes(void **st)
+{
+    (void)st;
+    int32_t a = pepe_bid_amended_up();
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, GIGA, 123), 0); /* before the amend is sent */
+    assert_true(th_order_live(&F.trk.v[a]));
+    turn(); /* the amend: refused, the order is filled at the venue */
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_FILLED);
+    assert_int_equal(F.trk.v[a].amend_qty, 0);
+    assert_int_equal(F.trk.nlive, 0);
+    assert_int_equal(th_test_venue_open_count(&V), 0);
+    assert_int_equal(F.pf.v[PEPE].qty, venue_position(PEPE));
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "amend up refused after fills to the old size");
+}
+
+/* The "amended" answer never comes: past the timeout a status query decides (applied here: the
+ * venue rests the amended total), with and without fills to the old size first. */
+static void amend_answer_lost_a_status_query_decides(void **st)
+{
+    (void)st;
+    int32_t a = pepe_bid_amended_up();
+    V.hold_amends = true;
+    turn();
+    assert_int_equal(th_test_venue_fill(&V, F.trk.v[a].cl_id, GIGA, 122), 0);
+    V.nheld = 0; /* the answer is lost */
+    turn();
+    uint64_t queries = F.st.queries_sent;
+    settle();
+    assert_true(F.st.queries_sent > queries);
+    assert_int_equal(F.trk.v[a].amend_qty, 0);
+    assert_int_equal(F.trk.v[a].state, TH_ORD_OPEN);
+    assert_int_equal(F.trk.v[a].qty, 2 * GIGA);
+    assert_int_equal(F.trk.v[a].price, 122);
+    assert_venue_orders_tracked("amend answer lost");
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "amend answer lost, settled by query");
+    /* a second amend whose answer is lost, after which the venue cancels the order: done */
+    th_quote q = {TH_BID, 0, 121, 3 * GIGA, "b"};
+    th_quotes_outcome r;
+    assert_int_equal(th_flow_quotes(&F, PEPE, &q, 1, th_clock_ns(), &r), 0);
+    assert_int_equal(r.replaced, 1);
+    V.drop_next = 1; /* lost on the way: never applied */
+    turn();
+    settle();
+    assert_int_equal(F.trk.v[a].amend_qty, 0);
+    assert_int_equal(F.trk.v[a].state, TH_ORD_OPEN); /* refused: still the old total */
+    assert_int_equal(F.trk.v[a].qty, 2 * GIGA);
+    assert_venue_orders_tracked("second amend lost");
+    assert_journal_rebuilds(F.trk.v[a].cl_id, "second amend lost");
+}
+
 static void amends_take_a_rate_limiter_token(void **st)
 {
     (void)st;
@@ -584,6 +703,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(late_ack_after_retirement_still_cancels, setup, teardown),
         cmocka_unit_test_setup_teardown(every_ordering_of_ack_fills_cancel_and_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(amend_after_a_partial_fill_rests_the_target, setup, teardown),
+        cmocka_unit_test_setup_teardown(amend_up_then_fills_to_the_old_size_keep_the_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(amend_up_refused_after_fills_to_the_old_size_finishes, setup, teardown),
+        cmocka_unit_test_setup_teardown(amend_answer_lost_a_status_query_decides, setup, teardown),
         cmocka_unit_test_setup_teardown(amends_take_a_rate_limiter_token, setup, teardown),
         cmocka_unit_test_setup_teardown(queued_amend_is_not_sent_when_the_commit_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(instruments_added_after_start_are_covered, setup, teardown),

@@ -290,7 +290,7 @@ static void three_restarts_count_every_fill_once(void **st)
 /* Found by the randomised run below: an amend in flight at a crash. Its answer goes to the old
  * process and the opening snapshot did not carry it, so fills past the old size were refused
  * (position short of the venue's), and an order whose fills reached the old size was finished here
- * while it still rested at the venue. */
+ * while it still rested at the venue (now it stays live until the venue's report settles the amend). */
 static void amend_in_flight_at_a_crash(void **st)
 {
     (void)st;
@@ -321,9 +321,16 @@ static void amend_in_flight_at_a_crash(void **st)
     assert_int_equal(oa->price, P(498000));
     assert_int_equal(oa->amend_qty, 0); /* settled */
     assert_true(th_order_live(oa));
-    /* b: finished here at the old size, so the order the venue still rests is cancelled */
-    assert_int_equal(F.st.adopted_cancelled, 1);
-    assert_false(th_test_venue_find(&V, cl_b)->o.open);
+    /* b: fills reached the old size with the amend up still in flight, so it stayed live; the
+     * venue's report settled the amend as applied and b rests the remainder, tracked (before,
+     * b was finished here and the order the venue still rested had to be cancelled) */
+    const th_order *ob = &F.trk.v[th_tracker_find_cl(&F.trk, cl_b)];
+    assert_true(th_order_live(ob));
+    assert_int_equal(ob->qty, Q(400));
+    assert_int_equal(ob->filled, Q(100));
+    assert_int_equal(ob->amend_qty, 0);
+    assert_int_equal(F.st.adopted_cancelled, 0);
+    assert_true(th_test_venue_find(&V, cl_b)->o.open);
 }
 
 /* ---- the property: any number of restarts at any point gives the venue's own positions and fills ---- */
