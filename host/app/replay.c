@@ -1,9 +1,10 @@
 /* replay.c — `tradehost replay`: recorded frames through the real feed parsers and books.
  *
- * REST snapshots given with --snapshots are merged into the stream by their recorded receive time,
- * which is how the venue's own sequence of events looked to the recorder (a Binance snapshot taken
- * while the diff stream was being buffered). Snapshots carried inline in the recording are used
- * where they stand. */
+ * The frames come through the one ingestion path (feed/ingest.c), as in a session: REST snapshots
+ * given with --snapshots are merged into the stream by their recorded receive time, which is how
+ * the venue's own sequence of events looked to the recorder (a Binance snapshot taken while the
+ * diff stream was being buffered); snapshots carried inline in the recording are used where they
+ * stand. What this file owns is the command line and the report. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,58 +15,8 @@
 #include "../core/decimal.h"
 #include "../core/log.h"
 #include "../feed/feed.h"
-#include "../feed/recording.h"
-
-typedef struct snap {
-    int64_t ts_ns;
-    char *url;
-    char *body;
-    size_t body_len;
-} snap;
-
-typedef struct snaps {
-    snap *v;
-    size_t n, cap, next;
-} snaps;
-
-static int cmp_snap(const void *a, const void *b)
-{
-    const snap *x = a, *y = b;
-    return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
-}
-
-static int load_snapshots(snaps *ss, const char *path)
-{
-    th_recording rec;
-    const char *err;
-    if (th_recording_open(&rec, path, &err) != 0) {
-        fprintf(stderr, "tradehost replay: --snapshots %s: %s\n", path, err);
-        return -1;
-    }
-    th_record r;
-    while (th_recording_next(&rec, &r) > 0) {
-        if (r.kind != TH_REC_REST || !r.data) continue;
-        if (ss->n == ss->cap) {
-            size_t cap = ss->cap ? ss->cap * 2 : 16;
-            snap *v = realloc(ss->v, sizeof *v * cap);
-            if (!v) {
-                fprintf(stderr, "tradehost replay: --snapshots %s: out of memory\n", path);
-                th_recording_close(&rec);
-                return -1;
-            }
-            ss->v = v;
-            ss->cap = cap;
-        }
-        snap *s = &ss->v[ss->n++];
-        s->ts_ns = r.ts_ns;
-        s->url = strndup(r.url, r.url_len);
-        s->body = strndup(r.data, r.len);
-        s->body_len = r.len;
-    }
-    th_recording_close(&rec);
-    qsort(ss->v, ss->n, sizeof *ss->v, cmp_snap);
-    return 0;
-}
+#include "../feed/ingest.h"
+#include "../feed/venue_feed.h"
 
 static void on_health(void *ctx, th_feed *f, int32_t sym, int32_t old_h, int32_t new_h, const char *reason)
 {
@@ -124,7 +75,19 @@ static void print_json(FILE *o, const th_feed *f, uint64_t records)
         print_levels(o, &s->book, TH_ASK, 5);
         fputc('}', o);
     }
-    fprintf(o, "}}\n");
+    fprintf(o, "},\"reasons\":{\"errors\":{");
+    /* why frames were counted as errors or ignored: a user can always tell why a book is empty */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) fprintf(o, "},\"ignored\":{");
+        int n = 0;
+        for (int i = 0; i < f->nreasons; i++) {
+            if (f->reasons[i].ignored != (pass == 1)) continue;
+            fprintf(o, "%s", n++ ? "," : "");
+            json_str(o, f->reasons[i].text);
+            fprintf(o, ":%llu", (unsigned long long)f->reasons[i].count);
+        }
+    }
+    fprintf(o, "}}}\n");
 }
 
 static void print_table(FILE *o, const th_feed *f, uint64_t records, double secs)
@@ -144,6 +107,9 @@ static void print_table(FILE *o, const th_feed *f, uint64_t records, double secs
                 (unsigned long long)s->frames, (unsigned long long)s->checksum_ok, (unsigned long long)s->checksum_failed,
                 (unsigned long long)s->gaps, (unsigned long long)s->resyncs, th_book_health_name(s->book.health), bp, ap);
     }
+    for (int i = 0; i < f->nreasons; i++)
+        fprintf(o, "%s %llu: %s\n", f->reasons[i].ignored ? "ignored" : "errors ", (unsigned long long)f->reasons[i].count,
+                f->reasons[i].text);
 }
 
 static void sleep_ns(int64_t ns)
@@ -191,13 +157,15 @@ int th_cmd_replay(int argc, char **argv)
         fprintf(stderr, "tradehost replay: --venue must be kraken, kraken-futures, binance or binance-usdm\n");
         return 2;
     }
-    if (depth < 0) depth = venue == TH_VENUE_KRAKEN ? 1000 : 0;
+    if (depth < 0) depth = th_venue_feed_ops_for(venue)->depth;
 
     th_feed feed;
     if (th_feed_init(&feed, venue, depth) != 0) { fprintf(stderr, "tradehost replay: out of memory\n"); return 1; }
     feed.sink.on_health = on_health;
     const char *err;
     int code = 0;
+    th_ingest in;
+    memset(&in, 0, sizeof in);
     if (instruments) {
         int n = th_instruments_load_file(&feed.instruments, instruments, &err);
         if (n <= 0) {
@@ -210,58 +178,45 @@ int th_cmd_replay(int argc, char **argv)
         th_feed_free(&feed);
         return 2;
     }
-    snaps ss = {0};
-    for (int i = 0; i < nsnap; i++)
-        if (load_snapshots(&ss, snapshot_files[i]) != 0) { code = 2; goto out; }
-
-    th_recording rec;
-    if (th_recording_open(&rec, path, &err) != 0) {
+    if (th_ingest_open(&in, &feed, path, "replay", &err) != 0) {
         fprintf(stderr, "tradehost replay: %s: %s\n", path, err);
         code = 2;
         goto out;
     }
+    in.symbol_hint = symbol_hint;
+    for (int i = 0; i < nsnap; i++)
+        if (th_ingest_add_snapshots(&in, snapshot_files[i], &err) != 0) {
+            fprintf(stderr, "tradehost replay: --snapshots %s\n", err);
+            code = 2;
+            goto out;
+        }
+
     th_clock_use_virtual(0);
-    th_record r;
-    uint64_t records = 0, reported = 0;
-    int64_t t0 = th_mono_ns(), first_ts = -1;
-    int rd;
-    while ((rd = th_recording_next(&rec, &r)) > 0) {
-        records++;
-        th_clock_advance_to(r.ts_ns);
+    int64_t t0 = th_mono_ns(), first_ts = -1, ts;
+    int rd = 1;
+    while (th_ingest_peek(&in, &ts)) {
+        th_clock_advance_to(ts);
         if (recorded_pace) {
-            if (first_ts < 0) first_ts = r.ts_ns;
-            sleep_ns((r.ts_ns - first_ts) - (th_mono_ns() - t0));
+            if (first_ts < 0) first_ts = ts;
+            sleep_ns(th_ingest_due(ts, first_ts, t0, 1.0) - th_mono_ns());
         }
-        while (ss.next < ss.n && ss.v[ss.next].ts_ns <= r.ts_ns) {
-            snap *s = &ss.v[ss.next++];
-            feed.now_ns = s->ts_ns;
-            th_feed_rest(&feed, s->url, strlen(s->url), s->body, s->body_len, symbol_hint);
-        }
-        int rc = 0;
-        if (r.kind == TH_REC_FRAME) rc = th_feed_frame(&feed, r.data, r.len, r.ts_ns);
-        else if (r.kind == TH_REC_REST && r.data) { feed.now_ns = r.ts_ns; rc = th_feed_rest(&feed, r.url, r.url_len, r.data, r.len, symbol_hint); }
-        if (rc != 0 && reported++ < 20)
-            th_logf(TH_LOG_WARN, "replay: frame rejected", "line=%llu error=\"%s\"", (unsigned long long)rec.line_no, feed.last_error);
+        if ((rd = th_ingest_step(&in)) <= 0) break;
     }
-    while (ss.next < ss.n) {
-        snap *s = &ss.v[ss.next++];
-        th_feed_rest(&feed, s->url, strlen(s->url), s->body, s->body_len, symbol_hint);
-    }
-    if (rd < 0) { fprintf(stderr, "tradehost replay: %s: read error at line %llu\n", path, (unsigned long long)rec.line_no); code = 1; }
-    if (rec.bad_lines) th_logf(TH_LOG_WARN, "replay: lines in no known format were skipped", "count=%llu", (unsigned long long)rec.bad_lines);
+    if (in.read_error) rd = -1;
+    uint64_t records = in.records;
+    if (rd < 0) { fprintf(stderr, "tradehost replay: %s: read error at line %llu\n", path, (unsigned long long)in.rec.line_no); code = 1; }
+    if (in.rec.bad_lines) th_logf(TH_LOG_WARN, "replay: lines in no known format were skipped", "count=%llu", (unsigned long long)in.rec.bad_lines);
     /* An empty file, binary garbage or the wrong file is not a successful replay of nothing. */
     if (rd >= 0 && records == 0) {
         fprintf(stderr, "tradehost replay: %s: no frames found (%llu lines read, %llu in no known recording format)\n", path,
-                (unsigned long long)rec.line_no, (unsigned long long)rec.bad_lines);
+                (unsigned long long)in.rec.line_no, (unsigned long long)in.rec.bad_lines);
         code = 1;
     }
     double secs = (double)(th_mono_ns() - t0) / 1e9;
-    th_recording_close(&rec);
     if (json) print_json(stdout, &feed, records);
     else print_table(stdout, &feed, records, secs);
 out:
-    for (size_t i = 0; i < ss.n; i++) { free(ss.v[i].url); free(ss.v[i].body); }
-    free(ss.v);
+    th_ingest_close(&in);
     th_feed_free(&feed);
     return code;
 }

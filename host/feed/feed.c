@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/decimal.h"
+#include "venue_feed.h"
 
 /* Token capacity: a Kraken depth-1000 snapshot has ~10k tokens; Binance 1000-level REST ~4k. */
 #define TH_FEED_TOKENS (1 << 16)
@@ -14,7 +15,10 @@ int th_feed_init(th_feed *f, th_venue_id venue, int32_t depth)
 {
     memset(f, 0, sizeof *f);
     f->venue = venue;
+    f->ops = th_venue_feed_ops_for(venue);
     f->depth = depth;
+    f->last_reason = -1;
+    f->last_seen = -1;
     th_instruments_init(&f->instruments, venue);
     return th_json_init(&f->json, TH_FEED_TOKENS);
 }
@@ -85,7 +89,7 @@ int32_t th_feed_lookup(th_feed *f, int tok)
 {
     if (tok < 0) {
         snprintf(f->last_error, sizeof f->last_error, "frame names no symbol");
-        f->errors++;
+        th_feed_count_error(f, "frame names no symbol");
         return -1;
     }
     return th_feed_lookup_name(f, th_json_ptr(&f->json, tok), th_json_len(&f->json, tok));
@@ -97,13 +101,73 @@ int32_t th_feed_lookup_name(th_feed *f, const char *name, size_t len)
     if (idx < 0) {
         f->unknown_symbol++;
         snprintf(f->last_error, sizeof f->last_error, "unknown symbol %.*s (not in the instrument data)", (int)len, name);
+        /* not an error of the feed: the instrument data chosen does not cover every recorded pair */
+        th_feed_ignore(f, "symbol not in the instrument data");
+        return idx;
     }
+    th_feed_seen(f, idx);
     return idx;
+}
+
+static int reason_slot(th_feed *f, const char *reason, bool ignored)
+{
+    if (f->last_reason >= 0 && f->reasons[f->last_reason].ignored == ignored && strcmp(f->reasons[f->last_reason].text, reason) == 0)
+        return f->last_reason;
+    for (int i = 0; i < f->nreasons; i++)
+        if (f->reasons[i].ignored == ignored && strcmp(f->reasons[i].text, reason) == 0) return i;
+    if (f->nreasons == TH_FEED_REASONS) {
+        /* full: the last slot collects the rest, so every count still adds up */
+        th_feed_reason *r = &f->reasons[TH_FEED_REASONS - 1];
+        snprintf(r->text, sizeof r->text, "other reasons");
+        return TH_FEED_REASONS - 1;
+    }
+    th_feed_reason *r = &f->reasons[f->nreasons];
+    snprintf(r->text, sizeof r->text, "%s", reason);
+    r->ignored = ignored;
+    r->count = 0;
+    return f->nreasons++;
+}
+
+void th_feed_count_error(th_feed *f, const char *reason)
+{
+    f->errors++;
+    f->last_reason = reason_slot(f, reason, false);
+    f->reasons[f->last_reason].count++;
+}
+
+void th_feed_ignore(th_feed *f, const char *reason)
+{
+    f->ignored++;
+    f->last_reason = reason_slot(f, reason, true);
+    f->reasons[f->last_reason].count++;
+}
+
+static void symset_add(th_feed_symset *s, int32_t idx)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->idx[i] == idx) return;
+    if (s->n < TH_FEED_CANDIDATES) s->idx[s->n++] = idx;
+    else s->more = true;
+}
+
+void th_feed_seen_slow(th_feed *f, int32_t idx)
+{
+    f->last_seen = idx;
+    symset_add(&f->seen, idx);
+}
+
+void th_feed_subscription(th_feed *f, const char *text, size_t len)
+{
+    if (!f->ops || !f->ops->subscription_symbols || !text) return;
+    int32_t v[64];
+    int n = f->ops->subscription_symbols(f, text, len, v, 64);
+    for (int i = 0; i < n; i++) symset_add(&f->subscribed, v[i]);
+    if (n == 64) f->subscribed.more = true;
 }
 
 int th_feed_error(th_feed *f, int32_t idx, const char *reason)
 {
-    f->errors++;
+    th_feed_count_error(f, reason);
     if (idx >= 0) {
         snprintf(f->last_error, sizeof f->last_error, "%s: %s", f->instruments.v[idx].symbol, reason);
         th_feed_symbol *s = th_feed_symbol_at(f, idx);
@@ -138,7 +202,7 @@ int th_feed_trade(th_feed *f, int32_t idx, int price_tok, int qty_tok, int side)
     th_trade_ev t = {.ts_ns = f->now_ns, .side = side};
     if (th_feed_dec(f, price_tok, s->book.price_dec, &t.price) || th_feed_dec(f, qty_tok, s->book.qty_dec, &t.qty)) {
         /* a bad trade print is counted; it does not make the book wrong */
-        f->errors++;
+        th_feed_count_error(f, "malformed trade");
         s->parse_errors++;
         snprintf(f->last_error, sizeof f->last_error, "%s: malformed trade", f->instruments.v[idx].symbol);
         return -1;
@@ -150,47 +214,94 @@ int th_feed_trade(th_feed *f, int32_t idx, int price_tok, int qty_tok, int side)
     return 0;
 }
 
+static int rest_parsed(th_feed *f, const char *url, size_t url_len, const char *body, size_t len, const char *symbol_hint);
+
 int th_feed_frame(th_feed *f, const char *frame, size_t len, int64_t recv_ns)
 {
     f->frames++;
     f->now_ns = recv_ns;
+    f->last_reason = -1;
+    const th_venue_feed_ops *ops = f->ops;
+    if (!ops) return th_feed_error(f, -1, "no parser for this venue");
     int rc;
-    if ((f->venue == TH_VENUE_KRAKEN || f->venue == TH_VENUE_SIM) && th_kraken_fast_frame(f, frame, len, &rc)) return rc;
+    if (ops->fast_frame && ops->fast_frame(f, frame, len, &rc)) return rc;
     rc = th_json_parse(&f->json, frame, len);
     if (rc < 0) return th_feed_error(f, -1, th_json_strerror(rc));
     if (f->json.tok[0].type != TH_JSON_OBJECT && f->json.tok[0].type != TH_JSON_ARRAY)
         return th_feed_error(f, -1, "frame is not a JSON object");
-    switch (f->venue) {
-    case TH_VENUE_KRAKEN: case TH_VENUE_SIM: return th_kraken_frame(f, frame, len);
-    case TH_VENUE_KRAKEN_FUTURES: return th_kraken_futures_frame(f, frame, len);
-    case TH_VENUE_BINANCE: case TH_VENUE_BINANCE_USDM: return th_binance_frame(f, frame, len);
-    default: return th_feed_error(f, -1, "unknown venue");
-    }
+    /* A REST snapshot body recorded on its own line between the stream frames is recognised by
+     * its shape, not by where it sits. */
+    if (ops->is_snapshot && ops->is_snapshot(f)) return rest_parsed(f, NULL, 0, frame, len, NULL);
+    return ops->frame(f, frame, len);
 }
 
-static int32_t symbol_from_url(th_feed *f, const char *url, size_t n)
+/* Returns the index, or -1 when symbol= names nothing; *named says whether the URL had one. */
+static int32_t symbol_from_url(th_feed *f, const char *url, size_t n, bool *named)
 {
+    *named = false;
     for (size_t i = 0; url && i + 7 <= n; i++) {
         if (memcmp(url + i, "symbol=", 7) == 0) {
             size_t s = i + 7, e = s;
             while (e < n && url[e] != '&') e++;
-            return th_instruments_find(&f->instruments, url + s, e - s);
+            *named = true;
+            int32_t idx = th_instruments_find(&f->instruments, url + s, e - s);
+            if (idx < 0)
+                snprintf(f->last_error, sizeof f->last_error, "REST snapshot for %.*s, which is not in the instrument data",
+                         (int)(e - s), url + s);
+            return idx;
         }
     }
     return -1;
 }
 
+/* The recording's one symbol for a body that names none: the one its subscriptions name, else the
+ * one its frames have named. Several (or none): -1 with last_error naming the candidates. */
+static int32_t one_symbol(th_feed *f)
+{
+    const th_feed_symset *set = f->subscribed.n ? &f->subscribed : &f->seen;
+    if (set->n == 1 && !set->more) return set->idx[0];
+    if (set->n == 0) {
+        snprintf(f->last_error, sizeof f->last_error,
+                 "REST snapshot names no symbol and no frame or subscription has named one yet (record it with its URL, or replay with --symbol)");
+        return -1;
+    }
+    int o = snprintf(f->last_error, sizeof f->last_error, "REST snapshot names no symbol and the recording %s %d%s symbols (",
+                     set == &f->subscribed ? "subscribes to" : "has frames for", set->n, set->more ? "+" : "");
+    for (int i = 0; i < set->n && o > 0 && (size_t)o < sizeof f->last_error; i++)
+        o += snprintf(f->last_error + o, sizeof f->last_error - (size_t)o, "%s%s", i ? ", " : "", f->instruments.v[set->idx[i]].symbol);
+    if (o > 0 && (size_t)o < sizeof f->last_error)
+        snprintf(f->last_error + o, sizeof f->last_error - (size_t)o, "): record it with its URL, or replay with --symbol");
+    return -1;
+}
+
+/* A REST body already tokenised in f->json. */
+static int rest_parsed(th_feed *f, const char *url, size_t url_len, const char *body, size_t len, const char *symbol_hint)
+{
+    const th_venue_feed_ops *ops = f->ops;
+    if (!ops || !ops->snapshot) { th_feed_ignore(f, "REST body for a venue without REST snapshots"); return 0; }
+    if (!ops->is_snapshot || !ops->is_snapshot(f)) { th_feed_ignore(f, "REST body that is not a depth snapshot"); return 0; }
+    bool named;
+    int32_t idx = symbol_from_url(f, url, url_len, &named);
+    if (idx < 0 && named) { th_feed_count_error(f, "REST snapshot for a symbol not in the instrument data"); return -1; }
+    if (idx < 0 && symbol_hint) {
+        idx = th_instruments_find(&f->instruments, symbol_hint, strlen(symbol_hint));
+        if (idx < 0) {
+            snprintf(f->last_error, sizeof f->last_error, "--symbol %s is not in the instrument data", symbol_hint);
+            th_feed_count_error(f, "REST snapshot for a symbol not in the instrument data");
+            return -1;
+        }
+    }
+    if (idx < 0 && (idx = one_symbol(f)) < 0) {
+        th_feed_count_error(f, "REST snapshot names no symbol and the recording has no one symbol");
+        return -1;
+    }
+    return ops->snapshot(f, idx, body, len);
+}
+
 int th_feed_rest(th_feed *f, const char *url, size_t url_len, const char *body, size_t len, const char *symbol_hint)
 {
-    int32_t idx = symbol_from_url(f, url, url_len);
-    if (idx < 0 && symbol_hint) idx = th_instruments_find(&f->instruments, symbol_hint, strlen(symbol_hint));
-    if (idx < 0) {
-        /* a snapshot body does not name its symbol: in a one-symbol feed it belongs to that symbol */
-        int32_t only = -1, seen = 0;
-        for (int32_t i = 0; i < f->sym_cap; i++) if (f->sym[i]) { only = i; seen++; }
-        if (seen == 1) idx = only;
-    }
-    if (idx < 0) { f->errors++; snprintf(f->last_error, sizeof f->last_error, "REST snapshot for an unknown symbol"); return -1; }
-    if (f->venue != TH_VENUE_BINANCE && f->venue != TH_VENUE_BINANCE_USDM) { f->ignored++; return 0; }
-    return th_binance_snapshot(f, idx, body, len);
+    f->last_reason = -1;
+    int rc = th_json_parse(&f->json, body, len);
+    if (rc < 0) return th_feed_error(f, -1, th_json_strerror(rc));
+    return rest_parsed(f, url, url_len, body, len, symbol_hint);
 }

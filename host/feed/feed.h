@@ -55,8 +55,29 @@ typedef struct th_feed_sink {
     void (*on_trade)(void *ctx, struct th_feed *f, int32_t sym, const th_trade_ev *t);
 } th_feed_sink;
 
+/* Why frames were counted as errors or ignored: one entry per reason class (the reason text
+ * without symbol or numbers; last_error has the detail), so a user can tell why a book is empty. */
+#define TH_FEED_REASONS 48
+typedef struct th_feed_reason {
+    char text[96];
+    bool ignored;             /* an ignored frame class (by design), not an error */
+    uint64_t count;
+} th_feed_reason;
+
+/* Symbols a recording has shown (at most TH_FEED_CANDIDATES kept; n counts every distinct one up
+ * to the cap): a REST snapshot body with no URL beside it belongs to the one symbol. */
+#define TH_FEED_CANDIDATES 8
+typedef struct th_feed_symset {
+    int32_t idx[TH_FEED_CANDIDATES];
+    int n;
+    bool more;                /* there were more than TH_FEED_CANDIDATES */
+} th_feed_symset;
+
+struct th_venue_feed_ops;
+
 typedef struct th_feed {
     th_venue_id venue;
+    const struct th_venue_feed_ops *ops; /* this venue's parsers (host/venues/venue_table.c) */
     th_instruments instruments;
     th_feed_symbol **sym;     /* by instrument index; NULL until first seen */
     int32_t sym_cap;
@@ -67,6 +88,12 @@ typedef struct th_feed {
     bool no_fast_path;        /* tests: force the generic jsmn path (cross-checks the fast one) */
     uint64_t frames, ignored, errors, unknown_symbol;
     char last_error[256];
+    th_feed_reason reasons[TH_FEED_REASONS];
+    int nreasons;
+    int last_reason;          /* the entry the latest frame or body counted, -1 if none */
+    int32_t last_seen;        /* cache for th_feed_seen: the last symbol a frame named */
+    th_feed_symset seen;      /* symbols frames have named */
+    th_feed_symset subscribed;/* symbols the recorded subscriptions (URLs, sent frames) name */
 } th_feed;
 
 int th_feed_init(th_feed *f, th_venue_id venue, int32_t depth);
@@ -76,8 +103,22 @@ void th_feed_free(th_feed *f);
  * broke a book (see last_error; the affected book, if known, is already in RESYNCING). */
 int th_feed_frame(th_feed *f, const char *frame, size_t len, int64_t recv_ns);
 /* A REST body (e.g. a Binance depth snapshot). url may be NULL when unknown; the symbol is then
- * taken from the URL's symbol= parameter, or `symbol_hint`, or the feed's only book. */
+ * taken from the URL's symbol= parameter, or `symbol_hint`, or the recording's one symbol (the one
+ * its subscriptions name, else the one its frames name; with several, the error names them). */
 int th_feed_rest(th_feed *f, const char *url, size_t url_len, const char *body, size_t len, const char *symbol_hint);
+/* A recorded subscription (a connection URL or a frame the client sent): notes the symbols it
+ * names, which is what an inline snapshot without a URL belongs to. */
+void th_feed_subscription(th_feed *f, const char *text, size_t len);
+
+/* Count a frame as an error / as ignored by design, under its reason class (static or copied). */
+void th_feed_count_error(th_feed *f, const char *reason);
+void th_feed_ignore(th_feed *f, const char *reason);
+/* Note a symbol that a frame named (inline snapshots belong to the one symbol). */
+void th_feed_seen_slow(th_feed *f, int32_t idx);
+static inline void th_feed_seen(th_feed *f, int32_t idx)
+{
+    if (idx != f->last_seen) th_feed_seen_slow(f, idx);
+}
 
 /* The symbol slot for an instrument index, created on first use (NULL on allocation failure). */
 th_feed_symbol *th_feed_symbol_at(th_feed *f, int32_t idx);
@@ -86,13 +127,8 @@ void th_feed_set_health(th_feed *f, int32_t idx, int32_t health, const char *rea
 /* Mark books with no update for stale_ns as STALE (they recover on their next update). */
 void th_feed_check_stale(th_feed *f, int64_t now_ns, int64_t stale_ns);
 
-/* Per-venue parsers (host/venues/). */
-int th_kraken_frame(th_feed *f, const char *frame, size_t len);
+/* Kraken's strict scanner for book updates (exported for the cross-check test and the fuzzer). */
 bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc);
-int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len);
-int th_binance_frame(th_feed *f, const char *frame, size_t len);
-int th_binance_snapshot(th_feed *f, int32_t idx, const char *body, size_t len);
-int th_binance_frame_text(th_feed *f, const char *frame, size_t len);
 
 /* Helpers shared by the parsers. */
 /* Instrument index for a symbol token; an unknown symbol is counted and reported (-1). */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../feed/feed.h"
+#include "../feed/venue_feed.h"
 
 #define PENDING_MAX (8u << 20)
 
@@ -66,7 +66,7 @@ static int gap(th_feed *f, int32_t idx, th_feed_symbol *s, const char *why, int6
     s->snapshot_id = 0;
     th_feed_set_health(f, idx, TH_BOOK_GAPPED, why);
     th_feed_set_health(f, idx, TH_BOOK_RESYNCING, why);
-    f->errors++;
+    th_feed_count_error(f, why);
     return -1;
 }
 
@@ -114,12 +114,23 @@ static int handle_depth(th_feed *f, int ev, const char *frame, size_t len)
     return 0;
 }
 
-int th_binance_snapshot(th_feed *f, int32_t idx, const char *body, size_t len)
+static int frame_text(th_feed *f, const char *frame, size_t len);
+
+/* {"lastUpdateId":..,"bids":[..],"asks":[..]} (USD-M adds "E" and "T"): a REST depth snapshot,
+ * whether recorded with its URL or as a bare line between the stream frames. */
+static bool is_snapshot(const th_feed *f)
 {
+    const th_json *j = &f->json;
+    return j->tok[0].type == TH_JSON_OBJECT && th_json_get(j, 0, "lastUpdateId") >= 0 && th_json_get(j, 0, "bids") >= 0 &&
+           th_json_get(j, 0, "asks") >= 0;
+}
+
+/* The tokenised snapshot body in f->json (body/len: its text, unused). */
+static int snapshot(th_feed *f, int32_t idx, const char *body, size_t len)
+{
+    (void)body; (void)len;
     th_feed_symbol *s = th_feed_symbol_at(f, idx);
     if (!s) return th_feed_error(f, idx, "out of memory");
-    int rc = th_json_parse(&f->json, body, len);
-    if (rc < 0) return th_feed_error(f, idx, th_json_strerror(rc));
     const th_json *j = &f->json;
     int64_t id;
     if (th_json_i64(j, th_json_get(j, 0, "lastUpdateId"), &id) != 0 || id <= 0)
@@ -142,7 +153,7 @@ int th_binance_snapshot(th_feed *f, int32_t idx, const char *body, size_t len)
     for (size_t off = 0; off < plen;) {
         size_t n = strlen(pend + off);
         s->frames--; /* counted when buffered */
-        if (th_binance_frame_text(f, pend + off, n) != 0) out = -1;
+        if (frame_text(f, pend + off, n) != 0) out = -1;
         off += n + 1;
     }
     free(pend);
@@ -168,32 +179,73 @@ static int handle_event(th_feed *f, int ev, const char *frame, size_t len)
         int bt = th_json_get(j, ev, "b"), at = th_json_get(j, ev, "a");
         int32_t idx = th_feed_lookup(f, th_json_get(j, ev, "s"));
         th_feed_symbol *s = idx >= 0 ? th_feed_symbol_at(f, idx) : NULL;
-        if (!s || bt < 0 || at < 0) { f->ignored++; return 0; }
+        if (!s) return -1; /* counted by the lookup: no symbol, or not in the instrument data */
+        if (bt < 0 || at < 0) { th_feed_ignore(f, "bookTicker without b/a"); return 0; }
         th_feed_dec(f, bt, s->book.price_dec, &s->ticker.bid);
         th_feed_dec(f, at, s->book.price_dec, &s->ticker.ask);
         s->ticker.ts_ns = f->now_ns;
         s->dirty = true;
         return 0;
     }
-    f->ignored++; /* kline and others */
+    th_feed_ignore(f, e >= 0 ? "event type not used (kline and others)" : "frame of no known shape");
     return 0;
 }
 
+static int binance_frame(th_feed *f, const char *frame, size_t len)
+{
+    const th_json *j = &f->json;
+    if (j->tok[0].type != TH_JSON_OBJECT) { th_feed_ignore(f, "frame is not a JSON object"); return 0; }
+    if (th_json_get(j, 0, "result") >= 0 && th_json_get(j, 0, "id") >= 0) { th_feed_ignore(f, "subscription reply"); return 0; }
+    int data = th_json_get(j, 0, "data");
+    int ev = data >= 0 ? data : 0; /* combined stream wraps the event in {"stream","data"} */
+    if (j->tok[ev].type != TH_JSON_OBJECT) { th_feed_ignore(f, "stream data is not an object"); return 0; }
+    return handle_event(f, ev, frame, len);
+}
+
 /* Re-tokenise and handle (used for buffered frames). */
-int th_binance_frame_text(th_feed *f, const char *frame, size_t len)
+static int frame_text(th_feed *f, const char *frame, size_t len)
 {
     int rc = th_json_parse(&f->json, frame, len);
     if (rc < 0) return th_feed_error(f, -1, th_json_strerror(rc));
-    return th_binance_frame(f, frame, len);
+    return binance_frame(f, frame, len);
 }
 
-int th_binance_frame(th_feed *f, const char *frame, size_t len)
+/* Stream names in a URL (".../stream?streams=btcusdt@depth@100ms/ethusdt@trade", "/ws/btcusdt@depth")
+ * or a SUBSCRIBE frame ({"method":"SUBSCRIBE","params":["btcusdt@depth@100ms",...]}): each
+ * "<symbol>@" names a symbol, lower case on the wire. */
+static int subscription_symbols(th_feed *f, const char *text, size_t len, int32_t *out, int cap)
 {
-    const th_json *j = &f->json;
-    if (j->tok[0].type != TH_JSON_OBJECT) { f->ignored++; return 0; }
-    int data = th_json_get(j, 0, "data");
-    int ev = data >= 0 ? data : 0; /* combined stream wraps the event in {"stream","data"} */
-    if (j->tok[ev].type != TH_JSON_OBJECT) { f->ignored++; return 0; }
-    if (th_json_get(j, 0, "result") >= 0 && th_json_get(j, 0, "id") >= 0) { f->ignored++; return 0; } /* sub ack */
-    return handle_event(f, ev, frame, len);
+    int n = 0;
+    for (size_t i = 0; i < len && n < cap; i++) {
+        if (text[i] != '@') continue;
+        size_t b = i;
+        while (b > 0 && ((text[b - 1] >= 'a' && text[b - 1] <= 'z') || (text[b - 1] >= '0' && text[b - 1] <= '9') ||
+                         (text[b - 1] >= 'A' && text[b - 1] <= 'Z')))
+            b--;
+        if (b == i || i - b > 32) continue;
+        char sym[33];
+        for (size_t k = b; k < i; k++) sym[k - b] = (char)(text[k] >= 'a' && text[k] <= 'z' ? text[k] - 32 : text[k]);
+        int32_t idx = th_instruments_find(&f->instruments, sym, i - b);
+        if (idx < 0) continue;
+        bool dup = false;
+        for (int k = 0; k < n; k++) dup |= out[k] == idx;
+        if (!dup) out[n++] = idx;
+    }
+    return n;
 }
+
+const th_venue_feed_ops th_binance_feed_ops = {
+    .name = "binance",
+    .frame = binance_frame,
+    .is_snapshot = is_snapshot,
+    .snapshot = snapshot,
+    .subscription_symbols = subscription_symbols,
+};
+
+const th_venue_feed_ops th_binance_usdm_feed_ops = {
+    .name = "binance-usdm",
+    .frame = binance_frame,
+    .is_snapshot = is_snapshot,
+    .snapshot = snapshot,
+    .subscription_symbols = subscription_symbols,
+};

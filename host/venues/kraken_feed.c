@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../core/decimal.h"
-#include "../feed/feed.h"
+#include "../feed/venue_feed.h"
 
 /* Decimals in a number's text ("0.043020" -> 6). */
 static int32_t text_decimals(const th_json *j, int t)
@@ -136,9 +136,9 @@ static int v1_symbol(const char *p, size_t n, char *out, size_t cap)
 static int handle_v1_frame(th_feed *f)
 {
     const th_json *j = &f->json;
-    if (j->tok[0].size != 4) { f->ignored++; return 0; }
+    if (j->tok[0].size != 4) { th_feed_ignore(f, "v1 frame that is not a channel message"); return 0; }
     int trades = th_json_skip(j, 1), name = th_json_skip(j, trades), pair = th_json_skip(j, name);
-    if (pair >= j->n || !th_json_eq(j, name, "trade")) { f->ignored++; return 0; } /* book/ticker v1: not parsed */
+    if (pair >= j->n || !th_json_eq(j, name, "trade")) { th_feed_ignore(f, "v1 channel not used (book, ticker)"); return 0; }
     if (j->tok[trades].type != TH_JSON_ARRAY || j->tok[pair].type != TH_JSON_STRING)
         return th_feed_error(f, -1, "v1 trade frame: expected [id, [trades], \"trade\", \"pair\"]");
     char sym[64];
@@ -430,12 +430,12 @@ bool th_kraken_fast_frame(th_feed *f, const char *frame, size_t len, int *rc)
     return mine;
 }
 
-int th_kraken_frame(th_feed *f, const char *frame, size_t len)
+static int kraken_frame(th_feed *f, const char *frame, size_t len)
 {
     const th_json *j = &f->json;
     if (j->n > 0 && j->tok[0].type == TH_JSON_ARRAY) return handle_v1_frame(f);
     int ch = th_json_get(j, 0, "channel");
-    if (ch < 0) { f->ignored++; return 0; } /* method responses: {"method":"subscribe",...} */
+    if (ch < 0) { th_feed_ignore(f, "method response (subscribe, ...)"); return 0; }
     int data = th_json_get(j, 0, "data");
     if (th_json_eq(j, ch, "book")) {
         if (data < 0 || j->tok[data].type != TH_JSON_ARRAY) return th_feed_error(f, -1, "book frame without a data array");
@@ -456,6 +456,13 @@ int th_kraken_frame(th_feed *f, const char *frame, size_t len)
         /* reload re-tokenised into a private parser; ours is untouched */
         return n < 0 ? th_feed_error(f, -1, err) : 0;
     }
-    f->ignored++; /* heartbeat, status */
+    th_feed_ignore(f, "channel not used (heartbeat, status)");
     return 0;
 }
+
+const th_venue_feed_ops th_kraken_feed_ops = {
+    .name = "kraken",
+    .depth = 1000,
+    .fast_frame = th_kraken_fast_frame,
+    .frame = kraken_frame,
+};

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../feed/feed.h"
+#include "../feed/venue_feed.h"
 
 static int apply_levels(th_feed *f, th_book *b, int arr, int side)
 {
@@ -37,12 +37,12 @@ static int handle_trade(th_feed *f, int32_t idx, int obj)
                          th_json_eq(j, th_json_get(j, obj, "side"), "sell") ? TH_ASK : TH_BID);
 }
 
-int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
+static int futures_frame(th_feed *f, const char *frame, size_t len)
 {
     (void)frame; (void)len;
     const th_json *j = &f->json;
     int feed = th_json_get(j, 0, "feed");
-    if (feed < 0 || th_json_get(j, 0, "event") >= 0) { f->ignored++; return 0; } /* subscribed, info, heartbeat */
+    if (feed < 0 || th_json_get(j, 0, "event") >= 0) { th_feed_ignore(f, "event (subscribed, info, heartbeat)"); return 0; }
     int32_t idx;
     if (th_json_eq(j, feed, "book")) {
         th_feed_symbol *s = symbol_of(f, &idx);
@@ -58,7 +58,7 @@ int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
             s->gaps++;
             th_feed_set_health(f, idx, TH_BOOK_GAPPED, "seq gap");
             th_feed_set_health(f, idx, TH_BOOK_RESYNCING, "seq gap");
-            f->errors++;
+            th_feed_count_error(f, "seq gap");
             return -1;
         }
         int side = th_json_eq(j, th_json_get(j, 0, "side"), "sell") ? TH_ASK : TH_BID;
@@ -108,6 +108,11 @@ int th_kraken_futures_frame(th_feed *f, const char *frame, size_t len)
         s->dirty = true;
         return 0;
     }
-    f->ignored++;
+    th_feed_ignore(f, "feed not used");
     return 0;
 }
+
+const th_venue_feed_ops th_kraken_futures_feed_ops = {
+    .name = "kraken-futures",
+    .frame = futures_frame,
+};

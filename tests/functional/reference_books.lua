@@ -1,7 +1,9 @@
 -- reference_books.lua VENUE RECORDING [SNAPSHOTS] — a deliberately simple second implementation of
 -- each venue's book rules over a different JSON parser (lua-cjson, numbers as doubles, books as
 -- price->qty hashes), printing the final top 5 per symbol as JSON. test_crosscheck.sh compares it
--- with `tradehost replay --json`: two parsers, two book implementations, one answer.
+-- with `tradehost replay --json`: two parsers, two book implementations, one answer. Binance
+-- without SNAPSHOTS: the snapshot is inline, a bare {"lastUpdateId":...} line that belongs to the
+-- recording's one symbol.
 local cjson = require("cjson")
 local venue, rec, snaps = arg[1], arg[2], arg[3]
 local books = {}
@@ -71,7 +73,21 @@ elseif venue == "kraken-futures" then
   end
 else -- binance, binance-usdm: snapshot, then every diff newer than it, in order
   local last = {}
-  for _, f in ipairs(frames(snaps)) do
+  local snapshots = {}
+  if snaps then
+    snapshots = frames(snaps)
+  else -- inline: the one symbol the stream frames name owns every bare snapshot line
+    local syms, one = {}, nil
+    for _, f in ipairs(frames(rec)) do
+      local m = cjson.decode(f.body)
+      local e = m.data or m
+      if e.s then syms[e.s] = true one = e.s end
+      if m.lastUpdateId then snapshots[#snapshots + 1] = f end
+    end
+    assert(one and next(syms, next(syms)) == nil, "inline snapshots need a one-symbol recording")
+    for _, f in ipairs(snapshots) do f.url = "symbol=" .. one end
+  end
+  for _, f in ipairs(snapshots) do
     local m = cjson.decode(f.body)
     local sym = f.url:match("symbol=(%w+)")
     local b = book(sym)
@@ -82,7 +98,7 @@ else -- binance, binance-usdm: snapshot, then every diff newer than it, in order
   for _, f in ipairs(frames(rec)) do
     local m = cjson.decode(f.body)
     local e = m.data or m
-    if e.e == "depthUpdate" and last[e.s] and e.u > last[e.s] then
+    if e and e.e == "depthUpdate" and last[e.s] and e.u > last[e.s] then
       local b = book(e.s)
       for _, l in ipairs(e.b) do set(b, "bids", l[1], l[2]) end
       for _, l in ipairs(e.a) do set(b, "asks", l[1], l[2]) end
