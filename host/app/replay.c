@@ -183,7 +183,7 @@ int th_cmd_replay(int argc, char **argv)
         code = 2;
         goto out;
     }
-    in.symbol_hint = symbol_hint;
+    feed.symbol_hint = symbol_hint;
     for (int i = 0; i < nsnap; i++)
         if (th_ingest_add_snapshots(&in, snapshot_files[i], &err) != 0) {
             fprintf(stderr, "tradehost replay: --snapshots %s\n", err);

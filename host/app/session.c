@@ -19,7 +19,8 @@
 #include "../core/metrics.h"
 #include "../feed/feed.h"
 #include "../feed/market.h"
-#include "../feed/recording.h"
+#include "../feed/ingest.h"
+#include "../feed/venue_feed.h"
 #include "../lua/lua_budget.h"
 #include "../lua/lua_host.h"
 #include "api.h"
@@ -35,12 +36,13 @@ typedef struct health_ev {
     const char *reason;
 } health_ev;
 
-/* Market data replayed from a recording (the sim venue's feed; later also live connectors). */
+/* Market data replayed from a recording (the sim venue's feed; later also live connectors), read
+ * through the one ingestion path that replay uses (feed/ingest.c); this file owns the pacing. */
 typedef struct session_feed {
     bool active, done;
     th_feed feed;
-    th_recording rec;
-    th_record next;          /* read ahead: the next record not yet applied */
+    th_ingest in;            /* the recording and venue.snapshots, in receive-time order */
+    int64_t next_ts;         /* receive time of what comes next */
     bool have_next;
     bool full_pace;          /* backtest: as fast as possible on the virtual clock */
     double speed;
@@ -52,7 +54,7 @@ typedef struct session_feed {
     char instruments_path[256];
     health_ev hq[HEALTH_QUEUE];
     int hq_n;
-    uint64_t hq_dropped, book_events, frames_rejected;
+    uint64_t hq_dropped, book_events;
     uv_timer_t timer;
     uv_idle_t idle;
     int64_t next_vtick;      /* backtest: next virtual on_tick */
@@ -276,24 +278,18 @@ static void dispatch_market(session *s)
     }
 }
 
-static void feed_apply(session *s, th_record *r)
+/* Apply what comes next (a frame, an inline REST body, or a snapshot from venue.snapshots). */
+static void feed_apply(session *s)
 {
     session_feed *m = &s->mf;
-    int rc = 0;
-    th_clock_advance_to(r->ts_ns);
+    th_clock_advance_to(m->next_ts);
     th_metric_inc(s->m_frames);
-    if (r->kind == TH_REC_FRAME) rc = th_feed_frame(&m->feed, r->data, r->len, r->ts_ns);
-    else if (r->kind == TH_REC_REST && r->data) rc = th_feed_rest(&m->feed, r->url, r->url_len, r->data, r->len, NULL);
-    if (rc != 0 && m->frames_rejected++ < 20)
-        th_logf(TH_LOG_WARN, "market frame rejected", "line=%llu error=\"%s\"", (unsigned long long)m->rec.line_no,
-                m->feed.last_error);
+    th_ingest_step(&m->in);
 }
 
 static bool feed_read(session_feed *m)
 {
-    int rc = th_recording_next(&m->rec, &m->next);
-    m->have_next = rc > 0;
-    if (rc < 0) th_logf(TH_LOG_ERROR, "recording read error", "line=%llu", (unsigned long long)m->rec.line_no);
+    m->have_next = th_ingest_peek(&m->in, &m->next_ts);
     return m->have_next;
 }
 
@@ -301,8 +297,9 @@ static void feed_finished(session *s)
 {
     session_feed *m = &s->mf;
     m->done = true;
-    th_logf(TH_LOG_INFO, "recording finished", "frames=%llu book_events=%llu rejected=%llu", (unsigned long long)m->feed.frames,
-            (unsigned long long)m->book_events, (unsigned long long)m->frames_rejected);
+    th_logf(TH_LOG_INFO, "recording finished", "frames=%llu book_events=%llu errors=%llu ignored=%llu", (unsigned long long)m->feed.frames,
+            (unsigned long long)m->book_events, (unsigned long long)m->feed.errors, (unsigned long long)m->feed.ignored);
+    th_ingest_log_reasons(&m->in);
     feed_lag_report(m);
     if (m->full_pace) session_stop(s, "end of recording");
 }
@@ -321,14 +318,14 @@ static void on_feed_timer(uv_timer_t *t)
     }
     int64_t elapsed = (int64_t)((double)(th_mono_ns() - m->start_mono) * m->speed);
     int n = 0;
-    while (m->have_next && m->next.ts_ns - m->first_ts <= elapsed && n < 4096) {
-        feed_apply(s, &m->next);
+    while (m->have_next && m->next_ts - m->first_ts <= elapsed && n < 4096) {
+        feed_apply(s);
         feed_read(m);
         n++;
     }
     dispatch_market(s);
     if (!m->have_next) { feed_finished(s); return; }
-    m->due_mono = m->start_mono + (int64_t)((double)(m->next.ts_ns - m->first_ts) / m->speed);
+    m->due_mono = th_ingest_due(m->next_ts, m->first_ts, m->start_mono, m->speed);
     int64_t due_ns = m->due_mono - th_mono_ns();
     /* Rounded up: a timer rounded down to 0 ms would spin the loop until the record is due. */
     uv_timer_start(&m->timer, on_feed_timer, due_ns > 0 ? (uint64_t)((due_ns + 999999) / 1000000) : 0, 0);
@@ -341,8 +338,9 @@ static void on_feed_idle(uv_idle_t *h)
     session_feed *m = &s->mf;
     if (s->stopping) { uv_idle_stop(h); return; }
     for (int n = 0; n < 512 && m->have_next; n++) {
-        feed_apply(s, &m->next);
-        if (m->next_vtick == 0) m->next_vtick = m->next.ts_ns + (int64_t)(s->tick_ms * 1e6);
+        int64_t ts = m->next_ts;
+        feed_apply(s);
+        if (m->next_vtick == 0) m->next_vtick = ts + (int64_t)(s->tick_ms * 1e6);
         feed_read(m);
         int64_t now = th_clock_ns();
         while (m->next_vtick && now >= m->next_vtick) {
@@ -364,7 +362,7 @@ static int feed_open(session *s, const th_session_opts *o, const char **err)
         th_lua_cfg_string(&s->lua, "venue.name", venue_name, sizeof venue_name);
     th_venue_id venue;
     if (th_venue_parse(venue_name, &venue) != 0 || venue == TH_VENUE_SIM) venue = TH_VENUE_KRAKEN;
-    if (th_feed_init(&m->feed, venue, venue == TH_VENUE_KRAKEN ? 1000 : 0) != 0) { *err = "out of memory"; return -1; }
+    if (th_feed_init(&m->feed, venue, th_venue_feed_ops_for(venue)->depth) != 0) { *err = "out of memory"; return -1; }
     m->active = true;
     m->feed.sink.ctx = s;
     m->feed.sink.on_health = feed_on_health;
@@ -375,7 +373,12 @@ static int feed_open(session *s, const th_session_opts *o, const char **err)
     if (th_path_check_readable(ipath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.instruments: %s", w); *err = why; return -1; }
     if (th_path_check_readable(buf, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.recording: %s", w); *err = why; return -1; }
     if (th_instruments_load_file(&m->feed.instruments, ipath, err) <= 0) return -1;
-    if (th_recording_open(&m->rec, buf, err) != 0) return -1;
+    if (th_ingest_open(&m->in, &m->feed, buf, "session", err) != 0) return -1;
+    char spath[1024];
+    if (th_lua_cfg_string(&s->lua, "venue.snapshots", spath, sizeof spath)) {
+        if (th_path_check_readable(spath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.snapshots: %s", w); *err = why; return -1; }
+        if (th_ingest_add_snapshots(&m->in, spath, err) != 0) { snprintf(why, sizeof why, "venue.snapshots: %s", *err); *err = why; return -1; }
+    }
     snprintf(m->instruments_path, sizeof m->instruments_path, "%s", ipath);
     if (wanted_sync(s) != 0) { *err = "out of memory"; return -1; }
     th_market_add(&m->feed);
@@ -388,11 +391,11 @@ static int feed_open(session *s, const th_session_opts *o, const char **err)
     uv_idle_init(&s->loop, &m->idle);
     m->timer.data = m->idle.data = s;
     if (feed_read(m)) {
-        m->first_ts = m->next.ts_ns;
+        m->first_ts = m->next_ts;
         th_clock_use_virtual(m->first_ts);
     }
-    th_logf(TH_LOG_INFO, "market data from recording", "feed=%s file=%s instruments=%d pace=%s speed=%g", th_venue_name(venue),
-            buf, m->feed.instruments.n, m->full_pace ? "full" : "recorded", m->speed);
+    th_logf(TH_LOG_INFO, "market data from recording", "feed=%s file=%s snapshots=%zu instruments=%d pace=%s speed=%g",
+            th_venue_name(venue), buf, m->in.nsnap, m->feed.instruments.n, m->full_pace ? "full" : "recorded", m->speed);
     return 0;
 }
 
@@ -411,7 +414,7 @@ static void feed_close(session *s)
     session_feed *m = &s->mf;
     if (!m->active) return;
     th_market_remove(&m->feed);
-    th_recording_close(&m->rec);
+    th_ingest_close(&m->in);
     th_feed_free(&m->feed);
     free(m->wanted);
     m->active = false;

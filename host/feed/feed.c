@@ -19,6 +19,7 @@ int th_feed_init(th_feed *f, th_venue_id venue, int32_t depth)
     f->depth = depth;
     f->last_reason = -1;
     f->last_seen = -1;
+    f->inferred = -1;
     th_instruments_init(&f->instruments, venue);
     return th_json_init(&f->json, TH_FEED_TOKENS);
 }
@@ -142,18 +143,29 @@ void th_feed_ignore(th_feed *f, const char *reason)
     f->reasons[f->last_reason].count++;
 }
 
-static void symset_add(th_feed_symset *s, int32_t idx)
+/* true when idx is new to the set */
+static bool symset_add(th_feed_symset *s, int32_t idx)
 {
     for (int i = 0; i < s->n; i++)
-        if (s->idx[i] == idx) return;
+        if (s->idx[i] == idx) return false;
     if (s->n < TH_FEED_CANDIDATES) s->idx[s->n++] = idx;
     else s->more = true;
+    return true;
 }
 
 void th_feed_seen_slow(th_feed *f, int32_t idx)
 {
     f->last_seen = idx;
-    symset_add(&f->seen, idx);
+    if (!symset_add(&f->seen, idx) || f->inferred < 0 || f->subscribed.n) return;
+    /* A URL-less snapshot was given to the one symbol the recording had shown; now it shows
+     * another, so that guess may have been wrong: say so once (the Binance sync rules will still
+     * refuse a snapshot whose ids do not fit the diffs). */
+    snprintf(f->last_error, sizeof f->last_error,
+             "a REST snapshot without a URL was applied to %s, the only symbol the recording had shown; %s appears later "
+             "(record snapshots with their URL, or replay with --symbol)",
+             f->instruments.v[f->inferred].symbol, f->instruments.v[idx].symbol);
+    f->inferred = -1;
+    th_feed_count_error(f, "REST snapshot without a URL in a recording of several symbols");
 }
 
 void th_feed_subscription(th_feed *f, const char *text, size_t len)
@@ -231,7 +243,7 @@ int th_feed_frame(th_feed *f, const char *frame, size_t len, int64_t recv_ns)
         return th_feed_error(f, -1, "frame is not a JSON object");
     /* A REST snapshot body recorded on its own line between the stream frames is recognised by
      * its shape, not by where it sits. */
-    if (ops->is_snapshot && ops->is_snapshot(f)) return rest_parsed(f, NULL, 0, frame, len, NULL);
+    if (ops->is_snapshot && ops->is_snapshot(f)) return rest_parsed(f, NULL, 0, frame, len, f->symbol_hint);
     return ops->frame(f, frame, len);
 }
 
@@ -291,9 +303,12 @@ static int rest_parsed(th_feed *f, const char *url, size_t url_len, const char *
             return -1;
         }
     }
-    if (idx < 0 && (idx = one_symbol(f)) < 0) {
-        th_feed_count_error(f, "REST snapshot names no symbol and the recording has no one symbol");
-        return -1;
+    if (idx < 0) {
+        if ((idx = one_symbol(f)) < 0) {
+            th_feed_count_error(f, "REST snapshot names no symbol and the recording has no one symbol");
+            return -1;
+        }
+        if (!f->subscribed.n && !f->seen.more) f->inferred = idx;
     }
     return ops->snapshot(f, idx, body, len);
 }

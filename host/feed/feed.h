@@ -94,6 +94,8 @@ typedef struct th_feed {
     int32_t last_seen;        /* cache for th_feed_seen: the last symbol a frame named */
     th_feed_symset seen;      /* symbols frames have named */
     th_feed_symset subscribed;/* symbols the recorded subscriptions (URLs, sent frames) name */
+    const char *symbol_hint;  /* the symbol of snapshot bodies that name none (replay --symbol) */
+    int32_t inferred;         /* a URL-less snapshot went to the only symbol seen then (-1: none) */
 } th_feed;
 
 int th_feed_init(th_feed *f, th_venue_id venue, int32_t depth);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/log.h"
+#include "venue_feed.h"
 
 static void read_next(th_ingest *in)
 {
@@ -42,10 +43,17 @@ int th_ingest_add_snapshots(th_ingest *in, const char *path, const char **err)
     th_recording rec;
     if (th_recording_open(&rec, path, err) != 0) return -1;
     th_record r;
-    size_t before = in->nsnap;
+    size_t before = in->nsnap, other = 0;
+    const th_venue_feed_ops *ops = in->feed->ops;
     int rc;
     while ((rc = th_recording_next(&rec, &r)) > 0) {
         if (r.kind != TH_REC_REST || !r.data) continue;
+        /* only this venue's depth snapshots: instrument data or another venue's bodies in the
+         * file are the wrong file (checked once here, not per frame) */
+        if (!ops || !ops->is_snapshot || th_json_parse(&in->feed->json, r.data, r.len) < 0 || !ops->is_snapshot(in->feed)) {
+            other++;
+            continue;
+        }
         if (in->nsnap == in->snap_cap) {
             size_t cap = in->snap_cap ? in->snap_cap * 2 : 16;
             th_ingest_snap *v = realloc(in->snaps, sizeof *v * cap);
@@ -64,11 +72,14 @@ int th_ingest_add_snapshots(th_ingest *in, const char *path, const char **err)
     th_recording_close(&rec);
     if (rc < 0) { snprintf(msg, sizeof msg, "%s: read error", path); *err = msg; return -1; }
     if (in->nsnap == before) {
-        /* a snapshots file with no REST records is the wrong file, not "no snapshots" */
-        snprintf(msg, sizeof msg, "%s has no REST snapshot records (`<url> -> <epoch>: <body>` lines)", path);
+        /* a snapshots file with none is the wrong file, not "no snapshots" */
+        snprintf(msg, sizeof msg, "%s has no %s depth snapshots (`<url> -> <epoch>: <body>` lines; %zu REST bodies of another kind)",
+                 path, th_venue_name(in->feed->venue), other);
         *err = msg;
         return -1;
     }
+    if (other)
+        th_logf(TH_LOG_WARN, "snapshots file: REST bodies that are no depth snapshot were skipped", "file=%s count=%zu", path, other);
     qsort(in->snaps + in->snap_next, in->nsnap - in->snap_next, sizeof *in->snaps, cmp_snap);
     return 0;
 }
@@ -110,7 +121,7 @@ int th_ingest_step(th_ingest *in)
     if (snap && (!in->have_next || in->snaps[in->snap_next].ts_ns <= in->next.ts_ns)) {
         th_ingest_snap *s = &in->snaps[in->snap_next++];
         f->now_ns = s->ts_ns;
-        int rc = th_feed_rest(f, s->url, strlen(s->url), s->body, s->len, in->symbol_hint);
+        int rc = th_feed_rest(f, s->url, strlen(s->url), s->body, s->len, f->symbol_hint);
         in->snapshots_applied++;
         explain(in, rc, "snapshots", in->snap_next);
         return 1;
@@ -123,7 +134,7 @@ int th_ingest_step(th_ingest *in)
     case TH_REC_FRAME: rc = th_feed_frame(f, r->data, r->len, r->ts_ns); break;
     case TH_REC_REST:
         f->now_ns = r->ts_ns;
-        if (r->data) rc = th_feed_rest(f, r->url, r->url_len, r->data, r->len, in->symbol_hint);
+        if (r->data) rc = th_feed_rest(f, r->url, r->url_len, r->data, r->len, f->symbol_hint);
         break;
     /* what the recorder subscribed to says which symbols the recording is about */
     case TH_REC_OPEN: th_feed_subscription(f, r->url, r->url_len); break;

@@ -30,7 +30,6 @@ typedef struct th_ingest {
     bool have_next;
     th_ingest_snap *snaps;     /* from separate snapshot files, by receive time */
     size_t nsnap, snap_cap, snap_next;
-    const char *symbol_hint;   /* the symbol of REST bodies that name none (replay --symbol) */
     const char *who;           /* log prefix: "replay", "session" */
     int log_first;             /* each reason is logged for its first log_first occurrences */
     uint64_t records;          /* recording records applied */

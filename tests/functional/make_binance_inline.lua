@@ -4,9 +4,11 @@
 -- aggTrade once more as a raw @trade event) and, on its own line at its recorded receive time, the
 -- REST depth snapshot as the bare response body (`<ts> {"lastUpdateId":...}`, no URL beside it).
 -- This is the shape of a real two-day BTCUSDT recording that used to replay to an empty book.
-local ws, snaps, symbol = arg[1], arg[2], arg[3]
-assert(ws and snaps and symbol, "usage: make_binance_inline.lua WS.rec SNAPSHOTS.rec SYMBOL")
-local lower = symbol:lower()
+-- With --all-frames, every symbol's frames are kept (and still only SYMBOL's snapshot): the shape
+-- whose bare snapshot cannot be attributed.
+local ws, snaps, symbol, all = arg[1], arg[2], arg[3], arg[4] == "--all-frames"
+assert(ws and snaps and symbol, "usage: make_binance_inline.lua WS.rec SNAPSHOTS.rec SYMBOL [--all-frames]")
+local prefix = '"stream":"' .. (all and "" or symbol:lower() .. "@")
 
 -- "1633998512.0633569" -> "1633998512063356900", exactly (text, no doubles)
 local function ns(epoch)
@@ -20,7 +22,7 @@ local function add(ts, body) out[#out + 1] = { ts = ts, body = body, n = #out } 
 
 for line in io.lines(ws) do
   local ts, body = line:match("^([%d.]+): (.*)$")
-  if ts and body:find('"stream":"' .. lower .. '@', 1, true) then
+  if ts and body:find(prefix, 1, true) then
     add(ns(ts), body)
     if body:find('"e":"aggTrade"', 1, true) then
       -- the same print as a raw trade event ({"e":"trade", "t": trade id, "b"/"a": order ids})
