@@ -14,6 +14,7 @@
 
 #include "../../host/feed/feed.h"
 #include "../../host/feed/recording.h"
+#include "../../host/feed/venue_feed.h"
 
 static void same_books(const th_feed *a, const th_feed *b)
 {
@@ -233,6 +234,58 @@ static void kraken_v1_trades(void **st)
     th_feed_free(&f);
 }
 
+/* The venue table: every venue id has parsers; the reasons add up to the error and ignored counts;
+ * a bare snapshot is resolved by the one symbol, refused with candidates when there are several. */
+static void venue_table_and_reasons(void **state)
+{
+    (void)state;
+    for (int v = 0; v < TH_VENUE_COUNT; v++) {
+        const th_venue_feed_ops *o = th_venue_feed_ops_for((th_venue_id)v);
+        assert_non_null(o);
+        assert_non_null(o->frame);
+        assert_non_null(o->name);
+    }
+    assert_null(th_venue_feed_ops_for(TH_VENUE_COUNT));
+    assert_int_equal(th_venue_feed_ops_for(TH_VENUE_KRAKEN)->depth, 1000);
+
+    th_feed f;
+    const char *err;
+    assert_int_equal(th_feed_init(&f, TH_VENUE_BINANCE, 0), 0);
+    assert_true(th_instruments_load_file(&f.instruments, TH_TEST_DATA "/binance/spot-exchangeInfo-2021-10-12.rec", &err) > 1000);
+    const char *no_sym = "{\"stream\":\"x@bookTicker\",\"data\":{\"u\":1,\"b\":\"1\",\"a\":\"2\"}}";
+    for (int i = 0; i < 3; i++) assert_int_equal(th_feed_frame(&f, no_sym, strlen(no_sym), 1), -1);
+    const char *kline = "{\"stream\":\"nknusdt@kline_1m\",\"data\":{\"e\":\"kline\",\"s\":\"NKNUSDT\"}}";
+    assert_int_equal(th_feed_frame(&f, kline, strlen(kline), 2), 0);
+    const char *snap = "{\"lastUpdateId\":10,\"bids\":[[\"0.35\",\"1\"]],\"asks\":[[\"0.36\",\"1\"]]}";
+    /* before any frame named a symbol: refused, and said why */
+    assert_int_equal(th_feed_frame(&f, snap, strlen(snap), 3), -1);
+    assert_non_null(strstr(f.last_error, "no frame or subscription has named one yet"));
+    assert_int_equal(f.errors, 4);
+    assert_int_equal(f.ignored, 1);
+    uint64_t sum = 0;
+    for (int i = 0; i < f.nreasons; i++) sum += f.reasons[i].count;
+    assert_int_equal(sum, f.errors + f.ignored);
+    assert_int_equal(f.reasons[0].count, 3);
+    assert_string_equal(f.reasons[0].text, "frame names no symbol");
+    /* a subscription of two symbols: still ambiguous, and both are named */
+    const char *url = "wss://stream.binance.com:9443/stream?streams=nknusdt@depth@100ms/blzeth@depth@100ms/nknusdt@trade";
+    th_feed_subscription(&f, url, strlen(url));
+    assert_int_equal(f.subscribed.n, 2);
+    assert_int_equal(th_feed_frame(&f, snap, strlen(snap), 4), -1);
+    assert_non_null(strstr(f.last_error, "subscribes to 2 symbols (NKNUSDT, BLZETH)"));
+    th_feed_free(&f);
+
+    /* one subscribed symbol: the bare snapshot is that symbol's */
+    assert_int_equal(th_feed_init(&f, TH_VENUE_BINANCE, 0), 0);
+    assert_true(th_instruments_load_file(&f.instruments, TH_TEST_DATA "/binance/spot-exchangeInfo-2021-10-12.rec", &err) > 1000);
+    const char *one = "{\"method\":\"SUBSCRIBE\",\"params\":[\"nknusdt@depth@100ms\"],\"id\":1}";
+    th_feed_subscription(&f, one, strlen(one));
+    assert_int_equal(th_feed_frame(&f, snap, strlen(snap), 5), 0);
+    int32_t idx = th_instruments_find(&f.instruments, "NKNUSDT", 7);
+    assert_true(idx >= 0 && f.sym[idx] && f.sym[idx]->snapshot_id == 10);
+    th_feed_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +293,7 @@ int main(void)
         cmocka_unit_test(fast_path_declines_other_shapes),
         cmocka_unit_test(fast_snapshots_equal_generic),
         cmocka_unit_test(kraken_v1_trades),
+        cmocka_unit_test(venue_table_and_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
