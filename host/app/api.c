@@ -254,6 +254,11 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (r->close_after) return -1;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        /* No endpoint speaks websocket or HTTP/2 (yet), and an upgraded connection would leave the
+         * HTTP idle and request timeouts behind: a local process could hold /health dark with a
+         * thousand of them. Hang up on every upgrade (websocket, h2c). */
+        return -1;
     case LWS_CALLBACK_CLOSED_HTTP:
         /* lws also closes connections it never bound to a request (connect then close, an idle
          * timeout, a header it refused): those have no per-request memory. */

@@ -265,6 +265,7 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
         load_rates(t, lua, 0);
         t->nins_config = ins->n;
         t->active = true;
+        t->ready = true;
         th_logf(TH_LOG_INFO, "order flow ready (backtest: no journal, no recovery)", "venue=%s prefix=%s", venue, c.prefix);
         return 0;
     }
@@ -358,6 +359,7 @@ int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *co
     if (have_prev || !t->have_tv) th_flow_reconcile(&t->flow, th_clock_ns());
     th_logf(TH_LOG_INFO, "order flow ready", "venue=%s journal=%s fsync=%s prefix=%s budget=%.2f", venue, t->journal_path, fsync_mode,
             c.prefix, c.risk.budget);
+    t->ready = true;
     return 0;
 }
 
@@ -434,7 +436,10 @@ void th_trading_mark(th_trading *t, int32_t ins)
 
 int32_t th_trading_cancel_all(th_trading *t)
 {
-    if (!t->active) return 0;
+    /* A start that failed part-way (a recovery refused on a damaged journal, a new journal that
+     * could not be made durable) holds orders it half-read and no journal to write cancels to:
+     * it touches nothing at the venue. */
+    if (!t->active || !t->ready) return 0;
     th_flow_cancel_all(&t->flow, -1, th_clock_ns());
     return t->flow.trk.nlive;
 }

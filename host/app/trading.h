@@ -22,6 +22,7 @@
 
 typedef struct th_trading {
     bool active;
+    bool ready;             /* th_trading_open completed: the order side may act at the venue */
     th_flow flow;
     th_journal jr;
     bool have_journal;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,8 +34,14 @@ int th_log_level(void) { return g_level; }
 
 int th_log_open_file(const char *path, const char **err)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd < 0) { *err = "cannot open log file"; return -1; }
+    /* O_NONBLOCK so that a FIFO nobody reads cannot hang start-up in open(); then only a regular
+     * file is taken (a pipe or device that blocks would stall every log line on the loop). */
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0600);
+    if (fd < 0) { *err = errno == ENXIO ? "log file is a FIFO with no reader" : strerror(errno); return -1; }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); *err = "log file is not a regular file"; return -1; }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     if (g_file_fd >= 0) close(g_file_fd);
     g_file_fd = fd;
     return 0;

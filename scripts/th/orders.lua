@@ -183,7 +183,7 @@ end
 -- Reference price for the price band and the exposure gates (an oracle): a positive finite
 -- number; nil goes back to the book's mid. Anything else is refused (nil, err).
 function M.risk.set_reference(symbol, price)
-  if price ~= nil and (type(price) ~= "number" or not (price > 0)) then
+  if price ~= nil and (type(price) ~= "number" or not (price > 0) or price == math.huge) then
     return nil, "reference price must be a positive finite number (nil clears it)"
   end
   if C.th_risk_set_oracle(symbol, price or 0, base.err) ~= 0 then return nil, base.errstr() end

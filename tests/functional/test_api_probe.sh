@@ -47,6 +47,15 @@ out=$($PROBE "$PORT" send 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
 [[ "$out" != status=HTTP/1.1_2* ]] || fail "an HTTP/2 preface was answered as a request: $out"
 survived "an HTTP/2 preface ($out)"
 
+# Upgrades (websocket, h2c) are hung up on: an upgraded connection would escape the HTTP idle and
+# request timeouts (1,000 of them once held /health dark for as long as they stayed open).
+out=$($PROBE "$PORT" send 'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n')
+[[ "$out" == status=closed || "$out" == status=reset ]] || fail "a websocket upgrade was not hung up on: $out"
+survived "a websocket upgrade ($out)"
+out=$($PROBE "$PORT" send 'GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n')
+[[ "$out" == status=closed || "$out" == status=reset ]] || fail "an h2c upgrade was not hung up on: $out"
+survived "an h2c upgrade ($out)"
+
 out=$($PROBE "$PORT" send 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n')
 survived "a negative Content-Length ($out)"
 

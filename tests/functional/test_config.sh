@@ -96,3 +96,21 @@ expect_budget config_memory 'stopped: the memory budget of 256 MiB was exceeded'
 local t = {}
 while true do t[#t + 1] = string.rep("x", 1000000) .. #t end
 LUA
+
+# log.file that is a FIFO nobody reads (start-up used to hang in open() forever) or a directory:
+# refused at once, naming the file and the reason.
+mkfifo "$T/fifo"
+mkdir -p "$T/logdir"
+for target in fifo logdir; do
+  cat >"$T/log_$target.lua" <<LUA
+return { venue = { name = "sim" }, strategy = { name = "heartbeat" }, pairs = { { symbol = "A/B" } },
+         log = { file = "$T/$target" } }
+LUA
+  set +e
+  timeout 10 "$TH_BIN" run "$T/log_$target.lua" --duration 0.1 2>"$T/log_$target.err"
+  rc=$?
+  set -e
+  [ "$rc" -eq 2 ] || { cat "$T/log_$target.err"; fail "log.file = $target: exit $rc, want 2 (124: start-up hung)"; }
+  grep -qF "log.file $T/$target:" "$T/log_$target.err" || { cat "$T/log_$target.err"; fail "log.file = $target: the message does not name the file"; }
+  pass "log.file = $target -> $(sed 's/.*: //' "$T/log_$target.err")"
+done

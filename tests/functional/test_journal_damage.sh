@@ -65,7 +65,10 @@ wait_exit 20
 grep -q "corruption" "$T/host.log" || fail "the start-up refusal does not say corruption"
 grep -q "byte $MID" "$T/host.log" || fail "the start-up refusal does not name byte $MID"
 [ "$(ls "$T"/j | wc -l)" = "$before" ] || fail "the refused start left a file in the journal directory: $(ls "$T"/j)"
-pass "the host refuses to start on a corrupt journal and leaves no trace"
+# The orders read before the damage are not known state: nothing is cancelled (or sent) from them,
+# and the host does not linger on a drain (it used to send cancels for them and wait 5 s).
+grep -q "cancelling every open order\|orders still live" "$T/host.log" && fail "the refused start acted on orders from the damaged journal: $(grep -E 'cancelling|still live' "$T/host.log")"
+pass "the host refuses to start on a corrupt journal and leaves no trace (no cancel from half-read orders)"
 cp "$T/good.thj" "$J"
 
 # The last record: the same damage is a torn tail, one record fewer, and both readers agree.

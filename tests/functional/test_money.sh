@@ -24,7 +24,7 @@ OUT=$(printf '%s\n' 'th.risk.set_reference("XMR/USD", -1)' 'th.risk.set_referenc
       'th.risk.set_reference("XMR/USD", 0/0)' 'th.risk.set_reference("XMR/USD", math.huge)' \
       'th.risk.set_reference("XMR/USD", 1e-30)' 'th.risk.set_reference("XMR/USD", "300")' \
       'th.risk.set_reference("XMR/USD", 352.2)' 'th.risk.set_reference("XMR/USD")' | repl)
-[ "$(grep -c 'reference price must be a positive finite number' <<<"$OUT")" = 5 ] || { echo "$OUT" >&2; fail "set_reference: -1, 0, NaN, inf and a string must each be refused by name"; }
+[ "$(grep -c 'reference price must be a positive finite number (nil clears it)' <<<"$OUT")" = 5 ] || { echo "$OUT" >&2; fail "set_reference: -1, 0, NaN, inf and a string must each be refused by name"; }
 expect "a reference that rounds to 0" 'rounds to 0 at the instrument'
 [ "$(grep -c '^true$' <<<"$OUT")" = 2 ] || { echo "$OUT" >&2; fail "set_reference: a positive price and nil must be accepted"; }
 pass "th.risk.set_reference refuses -1, 0, NaN, inf, a string and a price rounding to 0; takes 352.2 and nil"
