@@ -434,6 +434,7 @@ int th_flow_quotes(th_flow *f, int32_t ins, const th_quote *targets, int32_t n, 
 }
 
 static void check_loss_caps(th_flow *f, int64_t now_ns);
+static void recon_retry(th_flow *f, int64_t now_ns);
 
 /* ---- sending ---- */
 
@@ -564,6 +565,7 @@ void th_flow_tick(th_flow *f, int64_t now_ns)
         th_tracker_touch(&f->trk, due[i], now_ns);
         out_push(f, TH_SEND_QUERY, due[i], false);
     }
+    recon_retry(f, now_ns);
     th_portfolio_recompute(&f->pf, now_ns);
     if (f->pf.day_rolls != f->day_rolls_logged) {
         f->day_rolls_logged = f->pf.day_rolls;
@@ -880,6 +882,38 @@ static void cancel_untracked(th_flow *f, const th_venue_order *v, const char *wh
     th_logf(TH_LOG_WARN, why, "cl_id=%s ex_id=%s symbol=%s", v->cl_id, v->ex_id, v->symbol);
 }
 
+static const char *recon_phase_name(int32_t p) { return p == TH_RECON_TRADES ? "trades" : "open_orders"; }
+
+/* The reconciliation's request for its current phase (trades since the last fill, then open
+ * orders). A local failure is logged; either way the tick asks again if no answer comes. */
+static void recon_send(th_flow *f, int64_t now_ns)
+{
+    f->recon_sent_ns = now_ns;
+    f->recon_retry_ns = 0;
+    if (!f->venue.ops) return;
+    int rc = f->recon == TH_RECON_TRADES ? f->venue.ops->trades_since(f->venue.self, f->last_fill_ns)
+                                         : f->venue.ops->open_orders(f->venue.self);
+    if (rc != 0) th_logf(TH_LOG_ERROR, "reconcile: request failed locally; asking again after the timeout", "phase=%s", recon_phase_name(f->recon));
+}
+
+/* Tick: a reconciliation request unanswered for pending_timeout_ns was lost (it or its answer):
+ * arm the flow's back-off, and once it has passed (a venue rate limit extends it), ask again. */
+static void recon_retry(th_flow *f, int64_t now_ns)
+{
+    if (!f->recon || !f->venue.ops || now_ns - f->recon_sent_ns < f->cfg.pending_timeout_ns) return;
+    if (!f->recon_retry_ns) {
+        f->recon_retry_ns = th_backoff_fail(&f->backoff, now_ns, 0);
+        th_logf(TH_LOG_WARN, "reconcile: no answer from the venue; asking again after a back-off", "phase=%s waited_ms=%lld backoff_ms=%lld",
+                recon_phase_name(f->recon), (long long)((now_ns - f->recon_sent_ns) / 1000000),
+                (long long)((f->recon_retry_ns - now_ns) / 1000000));
+    }
+    if (now_ns < f->recon_retry_ns || th_backoff_blocked(&f->backoff, now_ns)) return;
+    f->st.recon_resends++;
+    th_logf(TH_LOG_WARN, "reconcile: asking the venue again", "phase=%s resends=%llu", recon_phase_name(f->recon),
+            (unsigned long long)f->st.recon_resends);
+    recon_send(f, now_ns);
+}
+
 static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
 {
     th_flow *f = ctx;
@@ -918,6 +952,7 @@ static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
         }
     for (int32_t k = 0; k < f->trk.n; k++) f->trk.v[k].flags &= ~(uint32_t)TH_ORD_SEEN;
     f->recon = TH_RECON_NONE;
+    th_backoff_success(&f->backoff);
     th_logf(TH_LOG_INFO, "reconciled with the venue", "venue_open=%d live=%d adopted=%llu resolved=%llu", n, f->trk.nlive,
             (unsigned long long)f->st.adopted, (unsigned long long)f->st.resolved_missing);
 }
@@ -928,9 +963,8 @@ static void ev_trades(void *ctx, const th_venue_fill *v, int32_t n)
     for (int32_t i = 0; i < n; i++) ev_fill(f, &v[i]);
     if (f->recon == TH_RECON_TRADES) {
         f->recon = TH_RECON_OPEN;
-        if (!f->venue.ops || f->venue.ops->open_orders(f->venue.self) != 0) {
-            th_logf(TH_LOG_ERROR, "reconcile: open orders request failed; staying in recovery", NULL);
-        }
+        th_backoff_success(&f->backoff);
+        recon_send(f, th_clock_ns());
     }
 }
 
@@ -1150,11 +1184,9 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
 
 void th_flow_reconcile(th_flow *f, int64_t now_ns)
 {
-    (void)now_ns;
     if (!f->venue.ops) return;
     f->recon = TH_RECON_TRADES;
-    if (f->venue.ops->trades_since(f->venue.self, f->last_fill_ns) != 0)
-        th_logf(TH_LOG_ERROR, "reconcile: trades request failed; staying in recovery", NULL);
+    recon_send(f, now_ns);
 }
 
 void th_flow_journal_close(th_flow *f, int64_t now_ns)

@@ -62,7 +62,8 @@ typedef struct th_send {
 
 typedef struct th_flow_stats {
     uint64_t placed, sent, cancels_sent, amends_sent, queries_sent, fills, rejects, venue_errors,
-        adopted, adopted_cancelled, late_cancels, resolved_missing, recovered_orders, send_failures, events_dropped;
+        adopted, adopted_cancelled, late_cancels, resolved_missing, recovered_orders, send_failures, events_dropped,
+        recon_resends;
 } th_flow_stats;
 
 /* Market view the gates need: best prices (price units, 0 = empty) and book health. */
@@ -97,6 +98,8 @@ typedef struct th_flow {
     int32_t nev, ev_cap;
     double open_notional;           /* report currency, all live orders' remaining size */
     int32_t recon;
+    int64_t recon_sent_ns;          /* when the reconciliation's current request went out */
+    int64_t recon_retry_ns;         /* that request is lost: ask again from here (back-off); 0 none */
     int64_t last_fill_ns;
     uint64_t day_rolls_logged;      /* pf.day_rolls already journalled */
     bool failed;                    /* journal failure: nothing more is sent */
@@ -168,7 +171,10 @@ int th_flow_recover(th_flow *f, const char *path, th_journal_scan *scan, const c
 int th_flow_apply(th_flow *f, const th_jrec *r);
 /* Write the session header and the carried-over state into the (new) journal. */
 void th_flow_journal_begin(th_flow *f, int64_t now_ns);
-/* Ask the venue what happened while we were away; new orders are refused until it answers. */
+/* Ask the venue what happened while we were away; new orders are refused until it answers. A
+ * request (or answer) lost on the way is asked again by th_flow_tick: after pending_timeout_ns
+ * with no answer, then the flow's back-off (rate_limit.h, growing with each loss), counted in
+ * st.recon_resends and logged. */
 void th_flow_reconcile(th_flow *f, int64_t now_ns);
 static inline bool th_flow_recovering(const th_flow *f) { return f->recon != TH_RECON_NONE; }
 void th_flow_journal_close(th_flow *f, int64_t now_ns);

@@ -84,6 +84,8 @@ static void turn(void)
     th_flow_end_turn(&F, th_clock_ns());
 }
 
+static bool RECON_BY_HAND;
+
 /* Start a session on journal GEN: recover from GEN-1 (if any), write the opening snapshot, commit,
  * reconcile, and turn until the venue has answered. */
 static void up(void)
@@ -106,6 +108,7 @@ static void up(void)
     assert_int_equal(th_journal_commit(&J, &err), 0);
     if (GEN > 0) {
         th_flow_reconcile(&F, th_clock_ns());
+        if (RECON_BY_HAND) { UP = true; return; } /* the test drives the reconciliation */
         for (int i = 0; i < 4 && th_flow_recovering(&F); i++) turn();
         assert_false(th_flow_recovering(&F));
     }
@@ -144,6 +147,7 @@ static int setup(void **st)
     (void)st;
     th_log_set_level(TH_LOG_ERROR + 1);
     th_clock_use_virtual(1000 * S);
+    RECON_BY_HAND = false;
     th_instruments_init(&INS, TH_VENUE_SIM);
     add_instrument("XBT/USD");
     add_instrument("ETH/USD");
@@ -333,6 +337,75 @@ static void amend_in_flight_at_a_crash(void **st)
     assert_true(th_test_venue_find(&V, cl_b)->o.open);
 }
 
+/* Issue: a lost reconciliation request left the host in recovery forever (nothing re-sent it).
+ * The venue drops the first request(s): the trades request and its first re-send, then (next
+ * restart) the open-orders request. Each is asked again after the timeout and the flow's back-off
+ * (which grows: the second wait is longer), counted, and the host reconciles to the venue's state. */
+static int64_t recover_by_ticks(int64_t *resend_at, int max)
+{
+    int64_t start = th_clock_ns();
+    int n = 0;
+    for (int i = 0; i < 200 && th_flow_recovering(&F); i++) {
+        th_clock_advance_to(th_clock_ns() + S / 4);
+        uint64_t before = F.st.recon_resends;
+        th_flow_tick(&F, th_clock_ns());
+        if (F.st.recon_resends != before && n < max) resend_at[n++] = th_clock_ns();
+        turn();
+    }
+    return th_clock_ns() - start;
+}
+
+static void lost_reconciliation_requests_are_sent_again(void **st)
+{
+    (void)st;
+    int32_t a = place(0, TH_BID, P(499000), Q(100)), b = place(1, TH_ASK, P(501000), Q(100));
+    turn();
+    char cl_a[40], cl_b[40];
+    snprintf(cl_a, sizeof cl_a, "%s", F.trk.v[a].cl_id);
+    snprintf(cl_b, sizeof cl_b, "%s", F.trk.v[b].cl_id);
+    assert_int_equal(th_test_venue_fill(&V, cl_a, Q(40), P(499000)), 0);
+    turn();
+    down(false);
+    assert_int_equal(th_test_venue_fill(&V, cl_a, Q(30), P(499000)), 0); /* while we are away */
+    assert_int_equal(th_test_venue_cancel(&V, cl_b), 0);
+    th_flow_free(&DOWN);
+    GEN++;
+    RECON_BY_HAND = true;
+    V.drop_next = 2; /* the trades request and its first re-send are lost */
+    int64_t t0 = th_clock_ns();
+    up();
+    turn();
+    turn();
+    assert_true(th_flow_recovering(&F));
+    int32_t idx;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, P(499000), Q(10), true, "r", th_clock_ns(), &idx), TH_RISK_RECOVERING);
+    int64_t at[4] = {0};
+    recover_by_ticks(at, 4);
+    if (th_flow_recovering(&F)) fail_msg("still recovering after %llu re-sends", (unsigned long long)F.st.recon_resends);
+    assert_int_equal(F.st.recon_resends, 2);
+    /* each re-send waits the timeout (2 s here) and then the back-off: 0.25-0.5 s, then 0.5-1 s */
+    assert_true(at[0] - t0 >= 2 * S + S / 4);
+    assert_true(at[1] - at[0] >= 2 * S + S / 2);
+    assert_true(at[1] - at[0] <= 2 * S + S + S / 2);
+    assert_false(th_backoff_blocked(&F.backoff, th_clock_ns())); /* new orders are not held after it */
+    assert_int_equal(F.backoff.attempts, 0);
+    assert_venue_agrees("after lost trades requests");
+    assert_int_equal(F.pf.v[0].qty, Q(70));
+    assert_false(th_order_live(&F.trk.v[th_tracker_find_cl(&F.trk, cl_b)]));
+    /* the next restart loses the open-orders request (sent when the trades answer arrives) */
+    down(true);
+    th_flow_free(&DOWN);
+    GEN++;
+    up();
+    V.drop_next = 1;
+    recover_by_ticks(at, 4);
+    assert_false(th_flow_recovering(&F));
+    assert_int_equal(F.st.recon_resends, 1);
+    assert_venue_agrees("after a lost open-orders request");
+    RECON_BY_HAND = false;
+    assert_int_equal(th_flow_place(&F, 1, TH_BID, P(499500), Q(10), true, "r", th_clock_ns(), &idx), TH_RISK_OK);
+}
+
 /* ---- the property: any number of restarts at any point gives the venue's own positions and fills ---- */
 
 static uint64_t RNG = 0x9E3779B97F4A7C15ull;
@@ -442,6 +515,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(three_restarts_count_every_fill_once, setup, teardown),
         cmocka_unit_test_setup_teardown(amend_in_flight_at_a_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_reconciliation_requests_are_sent_again, setup, teardown),
         cmocka_unit_test_setup_teardown(randomised_restarts_match_the_venue, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
