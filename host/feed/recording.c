@@ -15,7 +15,7 @@
 /* A plain recording is read straight into the buffer with read(2), so the bytes are copied once
  * (kernel to buffer) and frames are parsed where they lie; zlib would copy them twice (into its
  * own buffer, then ours) even for a file that is not compressed. Reads are 64 kB: a block is
- * parsed while it is still in the L2 cache (1 MB reads measured slower). */
+ * parsed while it is still in the L2 cache (1 MB reads were no faster, within this machine's noise). */
 #define TH_REC_BUF (1u << 18)
 #define TH_REC_READ (1u << 16) /* per read: stays in L2 until parsed */
 
