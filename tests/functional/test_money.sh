@@ -44,9 +44,10 @@ OUT=$(printf '%s\n' 'th.orders.place{ symbol = "XMR/USD", side = "buy", price = 
 [ "$(grep -c '^nil	"bad_order"$' <<<"$OUT")" = 3 ] || { echo "$OUT" >&2; fail "orders at price -1, 0, NaN must be refused with bad_order"; }
 pass "orders at price -1, 0 and NaN are refused (bad_order)"
 
-# 3. buy 0.5 XMR through the ask (the paper venue fills an order the book trades through), stop,
+# 3. buy 0.5 XMR 2% through the ask (the paper venue fills an order the book trades through; 2% so
+#    that the market moving while the REPL answers under load cannot leave it resting), stop,
 #    and read the journal in human units
-OUT=$(printf '%s\n' 'local b = th.book("XMR/USD"); local _, _, ask = b:best(); return th.orders.place{ symbol = "XMR/USD", side = "buy", price = math.ceil(ask * 1.002 * 100) / 100, size = 0.5 }' | repl)
+OUT=$(printf '%s\n' 'local b = th.book("XMR/USD"); local _, _, ask = b:best(); return th.orders.place{ symbol = "XMR/USD", side = "buy", price = math.ceil(ask * 1.02 * 100) / 100, size = 0.5 }' | repl)
 expect "a buy through the ask is placed" '^"'
 for i in $(seq 1 50); do
   OUT=$(echo 'th.position("XMR/USD").fills' | repl)
