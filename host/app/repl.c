@@ -212,16 +212,26 @@ static void handle_one(th_repl_client *c)
     }
 }
 
+/* One line per callback over all clients, and the client served moves to the end of the list:
+ * however many clients send runaway chunks, the loop gets a turn after each chunk. */
 static void on_pump(uv_idle_t *h)
 {
     th_repl *r = h->data;
-    bool more = false;
-    for (th_repl_client *c = r->clients; c; c = c->next) {
-        if (!has_line(c)) continue;
-        handle_one(c);
-        if (has_line(c)) more = true;
+    th_repl_client **pp = &r->clients;
+    while (*pp && !has_line(*pp)) pp = &(*pp)->next;
+    if (!*pp) {
+        uv_idle_stop(h);
+        return;
     }
-    if (!more) uv_idle_stop(h);
+    th_repl_client *c = *pp;
+    handle_one(c);
+    if (!closing(c) && c->next) {
+        *pp = c->next;
+        th_repl_client **t = pp;
+        while (*t) t = &(*t)->next;
+        *t = c;
+        c->next = NULL;
+    }
 }
 
 static int append(th_repl_client *c, const char *p, size_t n)

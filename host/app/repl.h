@@ -12,8 +12,8 @@
  * Access is the host's decision: a read-only socket (repl.readonly_socket) grants read-only
  * whatever the hello asks, and a connection's access never changes after the hello.
  * A chunk runs on the loop thread between two callbacks under th.budget (instructions, time,
- * memory: lua_budget.h), and one line per client is handled per loop turn, so a client that
- * pipes many lines cannot hold the loop. A client that does not read its answers is dropped once
+ * memory: lua_budget.h), and one line in all is handled per loop turn (clients in turn), so
+ * neither a client that pipes many lines nor many clients at once can hold the loop. A client that does not read its answers is dropped once
  * TH_REPL_QUEUE_MAX bytes wait for it. */
 #ifndef TH_REPL_H
 #define TH_REPL_H

@@ -16,6 +16,8 @@
  *     on Debian 12's LuaJIT 2.1, GC64 build: checked at install, refused loudly if not), and a
  *     ceiling on the whole heap so that runs cannot pile memory up across calls. One allocation
  *     (string.rep("x", 2^30)) is one instruction: only the allocator can refuse it.
+ *   - With metered stand-ins (lua_metered.c) for the calls that do unbounded work in one
+ *     instruction: pattern matching and table.sort.
  *   - debug.sethook is reserved for the host (in every Lua of the process: nothing else needs it),
  *     jit.on and newproxy (whose __gc would run later with hooks off, LuaJIT runs finalizers
  *     without hooks) are refused while a run is active, and os.exit is routed to the host's
@@ -26,7 +28,7 @@
  * the host's powers (docs/ops.md). The read-only REPL and config files get neither. */
 #include "lua_budget.h"
 
-#include "lua_pattern.h"
+#include "lua_metered.h"
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -41,12 +43,20 @@
 
 #define HOOK_STEP 100
 
+/* The library functions that a run gets metered stand-ins for (lua_metered.c). */
+static const struct { const char *lib, *name, *key; } METERED[] = {
+    {"string", "find", "string.find"}, {"string", "match", "string.match"}, {"string", "gmatch", "string.gmatch"},
+    {"string", "gsub", "string.gsub"}, {"table", "sort", "table.sort"},
+};
+#define METERED_N 5
+
 /* One per Lua state: the allocator being wrapped and what the heap holds. */
 typedef struct heap_rec {
     lua_Alloc orig;
     void *orig_ud;
     int64_t heap;
-    int string_ref, metered_ref, native_ref; /* the string library; its pattern functions, both kinds */
+    int lib_ref[METERED_N];   /* the library table each metered function lives in */
+    int metered_ref, native_ref; /* "lib.name" -> function, both kinds */
 } heap_rec;
 
 /* The active run (one at a time in a process: runs cannot nest). */
@@ -126,19 +136,18 @@ static void hook(lua_State *L, lua_Debug *ar)
     luaL_error(L, "%s", B.why);
 }
 
-static const char *const PATTERN_FNS[] = {"find", "match", "gmatch", "gsub"};
-
-/* Puts the pattern functions of table `from_ref` into the string library (the table strings'
- * methods come from too). */
-static void swap_patterns(lua_State *L, heap_rec *h, int from_ref)
+/* Puts the functions of table `from_ref` ("lib.name" -> function) into their libraries (the
+ * string library is also where strings' methods come from). */
+static void swap_metered(lua_State *L, heap_rec *h, int from_ref)
 {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, h->string_ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, from_ref);
-    for (size_t i = 0; i < sizeof PATTERN_FNS / sizeof *PATTERN_FNS; i++) {
-        lua_getfield(L, -1, PATTERN_FNS[i]);
-        lua_setfield(L, -3, PATTERN_FNS[i]);
+    for (int i = 0; i < METERED_N; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, h->lib_ref[i]);
+        lua_getfield(L, -2, METERED[i].key);
+        lua_setfield(L, -2, METERED[i].name);
+        lua_pop(L, 1);
     }
-    lua_pop(L, 2);
+    lua_pop(L, 1);
 }
 
 uint64_t th_pattern_steps_left(void)
@@ -155,7 +164,7 @@ void th_pattern_charge(uint64_t steps)
 void th_pattern_over(lua_State *L, uint64_t steps)
 {
     B.used += (double)steps;
-    stop("stopped after %.0f instructions, in a pattern match (budget %.0f)", B.used, B.limit);
+    stop("stopped after %.0f instructions, in a pattern match or sort (budget %.0f)", B.used, B.limit);
     luaL_error(L, "%s", B.why);
     abort(); /* not reached: luaL_error does not return */
 }
@@ -163,7 +172,7 @@ void th_pattern_over(lua_State *L, uint64_t steps)
 void th_pattern_check_clock(lua_State *L)
 {
     if (!B.active || mono_ns() <= B.deadline_ns) return;
-    stop("stopped after %.0f ms, in a pattern match (budget %.0f ms)",
+    stop("stopped after %.0f ms, in a pattern match or sort (budget %.0f ms)",
          (double)(mono_ns() - B.started_ns) / 1e6, (double)(B.deadline_ns - B.started_ns) / 1e6);
     luaL_error(L, "%s", B.why);
 }
@@ -220,14 +229,14 @@ static int l_run(lua_State *L)
     B.why[0] = 0;
     luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_FLUSH);
     luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
-    swap_patterns(L, ud, ((heap_rec *)ud)->metered_ref);
+    swap_metered(L, ud, ((heap_rec *)ud)->metered_ref);
     lua_sethook(co, hook, LUA_MASKCOUNT, HOOK_STEP);
 
     int st = lua_resume(co, 0);
 
     lua_sethook(L, NULL, 0, 0);
     B.active = false; /* before anything allocates: the budget is over */
-    swap_patterns(L, ud, ((heap_rec *)ud)->native_ref);
+    swap_metered(L, ud, ((heap_rec *)ud)->native_ref);
     if (B.jit_on) luaJIT_setmode(L, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_ON);
     B.co = NULL;
     B.rec = NULL;
@@ -331,17 +340,15 @@ int th_budget_install(lua_State *L, const char **err)
     set_field_fn(L, "jit", "on", l_jit_on);
     set_field_fn(L, "debug", "sethook", l_sethook_reserved);
     set_field_fn(L, "os", "exit", l_exit);
-    lua_getglobal(L, "string");
-    h->string_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    th_pattern_push_functions(L);
+    th_metered_push_functions(L);
     h->metered_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
-    lua_getglobal(L, "string");
-    for (size_t i = 0; i < sizeof PATTERN_FNS / sizeof *PATTERN_FNS; i++) {
-        lua_getfield(L, -1, PATTERN_FNS[i]);
-        lua_setfield(L, -3, PATTERN_FNS[i]);
+    for (int i = 0; i < METERED_N; i++) {
+        lua_getglobal(L, METERED[i].lib);
+        lua_getfield(L, -1, METERED[i].name);
+        lua_setfield(L, -3, METERED[i].key);
+        h->lib_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
-    lua_pop(L, 1);
     h->native_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_getglobal(L, "newproxy");
     lua_pushcclosure(L, l_newproxy, 1);

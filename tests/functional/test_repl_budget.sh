@@ -65,11 +65,15 @@ ATTACKS=(
   'coroutine.yield(1)'
   '^error: stopped: coroutine.yield outside'
   '("a"):rep(3000):find(".-.-.-.-b")'
-  '^error: stopped after [0-9]+ (instructions|ms), in a pattern match'
+  '^error: stopped after [0-9]+ (instructions|ms), in a pattern match or sort'
   'string.gsub(("a"):rep(3000), "a-a-a-a-b", "")'
-  '^error: stopped after [0-9]+ (instructions|ms), in a pattern match'
+  '^error: stopped after [0-9]+ (instructions|ms), in a pattern match or sort'
   'for w in ("a"):rep(3000):gmatch("a*a*a*a*b") do end'
-  '^error: stopped after [0-9]+ (instructions|ms), in a pattern match'
+  '^error: stopped after [0-9]+ (instructions|ms), in a pattern match or sort'
+  'local t = {} for i = 1, 600000 do t[i] = (i * 7919) % 1000003 end table.sort(t)'
+  '^error: stopped after [0-9]+ (instructions|ms)'
+  'table.sort({ 3, 1, 2 }) local t = { "b", "a" } table.sort(t, function(x, y) return x > y end) return t[1] .. t[2]'
+  '^"ba"$'
   'string.format("%099999d", 1)'
   "^error: .*invalid option"
   '"still here"'
@@ -106,6 +110,18 @@ ticks1=$(ticks); j1=$(journal_size)
 open=$(echo '#th.orders.open()' | repl | tail -1)
 [ "$open" -gt 0 ] || fail "no open orders after the attacks"
 pass "$N budget attacks each stopped or refused in $((t1 - t0)) ms; meanwhile $pings pings answered (worst $worst ms), ticks $ticks0 -> $ticks1, journal $j0 -> $j1 bytes, $open orders open"
+
+# Many clients at once, each sending runaway chunks: one chunk in all per loop turn, so ticks
+# and signals go on (before, one turn ran every client's chunk: 20 clients held it for 5 s).
+ticks0=$(ticks); t0=$(ms_now)
+pids=()
+for k in $(seq 20); do yes 'while true do end' | head -4 | repl >"$T/many.$k" & pids+=($!); done
+sleep 1; kill -HUP "$HOST_PID"; wait_for 'SIGHUP: reloading' 2
+wait "${pids[@]}"
+t1=$(ms_now); ticks1=$(ticks)
+for k in $(seq 20); do [ "$(grep -c 'stopped after' "$T/many.$k")" = 4 ] || fail "client $k: $(cat "$T/many.$k")"; done
+[ $((ticks1 - ticks0)) -ge $(((t1 - t0) / 100 / 3)) ] || fail "ticks went $ticks0 -> $ticks1 in $((t1 - t0)) ms while 20 clients sent runaway chunks"
+pass "20 clients x 4 runaway chunks: all stopped in $((t1 - t0)) ms; ticks $ticks0 -> $ticks1, SIGHUP handled meanwhile"
 
 # Answers are length-framed: every byte arrives, and long answers whole.
 echo 'print("a\1b\0c\2d")' | repl >"$T/bin.out"

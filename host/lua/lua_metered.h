@@ -1,14 +1,15 @@
-/* lua_pattern.h — metered string.find/match/gmatch/gsub for budgeted runs (lua_pattern.c), and
- * the meter they charge, which lua_budget.c keeps. */
-#ifndef TH_LUA_PATTERN_H
-#define TH_LUA_PATTERN_H
+/* lua_metered.h — metered stand-ins for the library functions that do unbounded work inside one
+ * VM instruction (string.find/match/gmatch/gsub, table.sort), for budgeted runs (lua_metered.c),
+ * and the meter they charge, which lua_budget.c keeps. */
+#ifndef TH_LUA_METERED_H
+#define TH_LUA_METERED_H
 
 #include <stdint.h>
 
 typedef struct lua_State lua_State;
 
-/* Pushes a table { find, match, gmatch, gsub } of the metered functions. */
-void th_pattern_push_functions(lua_State *L);
+/* Pushes a table { ["string.find"] = f, ..., ["table.sort"] = f } of the metered functions. */
+void th_metered_push_functions(lua_State *L);
 
 /* The meter (lua_budget.c). steps_left: what the active run may still spend (UINT64_MAX outside
  * a run); charge: steps spent by a finished match; over: stops the run and raises (no return);

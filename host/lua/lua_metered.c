@@ -1,21 +1,23 @@
-/* lua_pattern.c — string.find, match, gmatch and gsub with a step meter, for budgeted runs.
+/* lua_metered.c — string.find, match, gmatch, gsub and table.sort with a step meter, for
+ * budgeted runs.
  *
- * Lua's pattern matcher backtracks: ("a"):rep(3000):find(".-.-.-.-b") is one VM instruction that
- * runs for hours inside C, where no count hook fires. While a budgeted run is active
- * (lua_budget.c) these four functions stand in for LuaJIT's in the string table, and every step
- * of the matcher is charged to the run's instruction budget (and the wall clock is checked), so
- * such a match is stopped like a loop. Outside a run they are not installed.
+ * Some library calls are one VM instruction and run unbounded inside C, where no count hook
+ * fires: Lua's pattern matcher backtracks (("a"):rep(3000):find(".-.-.-.-b") runs for hours) and
+ * table.sort of two million numbers takes about 2 s. While a budgeted run is active
+ * (lua_budget.c) these functions stand in for LuaJIT's in the string and table libraries, and
+ * every matcher step or comparison is charged to the run's instruction budget (and the wall
+ * clock is checked), so such a call is stopped like a loop. Outside a run they are not installed.
  *
- * The matcher is Lua 5.1's lstrlib.c (MIT licence, Copyright (C) 1994-2012 Lua.org, PUC-Rio),
- * which LuaJIT 2.1's follows; patterns are bounded by their length instead of a NUL, and a step
- * counter is added. Semantics are Lua 5.1's, as LuaJIT's (%z, no %g). */
+ * The code is Lua 5.1's lstrlib.c and ltablib.c (MIT licence, Copyright (C) 1994-2012 Lua.org,
+ * PUC-Rio), which LuaJIT 2.1's follow; patterns are bounded by their length instead of a NUL, and a
+ * step counter is added. Semantics are Lua 5.1's, as LuaJIT's (%z, no %g). */
 #include <ctype.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "lua_pattern.h"
+#include "lua_metered.h"
 
 #define CAP_UNFINISHED (-1)
 #define CAP_POSITION (-2)
@@ -490,15 +492,115 @@ static int str_gsub(lua_State *L)
     return 2;
 }
 
-void th_pattern_push_functions(lua_State *L)
+/* ---- table.sort: Lua 5.1's ltablib.c quicksort, each comparison charged to the budget. A sort of
+ * two million numbers is one VM instruction and about 2 s in C; metered, it stops like a loop. */
+
+static int sort_comp(lua_State *L, MatchState *ms, int a, int b)
+{
+    step(ms);
+    if (!lua_isnil(L, 2)) { /* a comparison function */
+        lua_pushvalue(L, 2);
+        lua_pushvalue(L, a - 1); /* -1 to compensate the function */
+        lua_pushvalue(L, b - 2); /* -2 to compensate the function and a */
+        lua_call(L, 2, 1);
+        int res = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+        return res;
+    }
+    return lua_lessthan(L, a, b);
+}
+
+static void set2(lua_State *L, int i, int j)
+{
+    lua_rawseti(L, 1, i);
+    lua_rawseti(L, 1, j);
+}
+
+static void auxsort(lua_State *L, MatchState *ms, int l, int u)
+{
+    while (l < u) { /* for tail recursion */
+        int i, j;
+        lua_rawgeti(L, 1, l); /* sort a[l], a[(l+u)/2] and a[u] */
+        lua_rawgeti(L, 1, u);
+        if (sort_comp(L, ms, -1, -2)) set2(L, l, u); /* a[u] < a[l]? */
+        else lua_pop(L, 2);
+        if (u - l == 1) break; /* only 2 elements */
+        i = (l + u) / 2;
+        lua_rawgeti(L, 1, i);
+        lua_rawgeti(L, 1, l);
+        if (sort_comp(L, ms, -2, -1)) { /* a[i] < a[l]? */
+            set2(L, i, l);
+        } else {
+            lua_pop(L, 1);
+            lua_rawgeti(L, 1, u);
+            if (sort_comp(L, ms, -1, -2)) set2(L, i, u); /* a[u] < a[i]? */
+            else lua_pop(L, 2);
+        }
+        if (u - l == 2) break; /* only 3 elements */
+        lua_rawgeti(L, 1, i); /* the pivot */
+        lua_pushvalue(L, -1);
+        lua_rawgeti(L, 1, u - 1);
+        set2(L, i, u - 1);
+        i = l; /* a[l] <= P == a[u-1] <= a[u]: sort l+1 .. u-2 */
+        j = u - 1;
+        for (;;) { /* invariant: a[l..i] <= P <= a[j..u] */
+            while (lua_rawgeti(L, 1, ++i), sort_comp(L, ms, -1, -2)) {
+                if (i > u) luaL_error(L, "invalid order function for sorting");
+                lua_pop(L, 1);
+            }
+            while (lua_rawgeti(L, 1, --j), sort_comp(L, ms, -3, -1)) {
+                if (j < l) luaL_error(L, "invalid order function for sorting");
+                lua_pop(L, 1);
+            }
+            if (j < i) {
+                lua_pop(L, 3); /* the pivot, a[i], a[j] */
+                break;
+            }
+            set2(L, i, j);
+        }
+        lua_rawgeti(L, 1, u - 1);
+        lua_rawgeti(L, 1, i);
+        set2(L, u - 1, i); /* swap the pivot (a[u-1]) with a[i] */
+        if (i - l < u - i) { /* recurse into the smaller half, loop on the larger */
+            j = l;
+            i = i - 1;
+            l = i + 2;
+        } else {
+            j = i + 1;
+            i = u;
+            u = j - 2;
+        }
+        auxsort(L, ms, j, i);
+    }
+}
+
+static int tab_sort(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int n = (int)lua_objlen(L, 1);
+    luaL_checkstack(L, 40, "");
+    if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    MatchState ms;
+    ms.L = L;
+    ms.steps = 0;
+    ms.max = th_pattern_steps_left();
+    auxsort(L, &ms, 1, n);
+    th_pattern_charge(ms.steps);
+    return 0;
+}
+
+void th_metered_push_functions(lua_State *L)
 {
     lua_newtable(L);
     lua_pushcfunction(L, str_find);
-    lua_setfield(L, -2, "find");
+    lua_setfield(L, -2, "string.find");
     lua_pushcfunction(L, str_match);
-    lua_setfield(L, -2, "match");
+    lua_setfield(L, -2, "string.match");
     lua_pushcfunction(L, str_gmatch);
-    lua_setfield(L, -2, "gmatch");
+    lua_setfield(L, -2, "string.gmatch");
     lua_pushcfunction(L, str_gsub);
-    lua_setfield(L, -2, "gsub");
+    lua_setfield(L, -2, "string.gsub");
+    lua_pushcfunction(L, tab_sort);
+    lua_setfield(L, -2, "table.sort");
 }
