@@ -17,22 +17,11 @@ work=$(mktemp -d "$parent/bench-loop.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 df -h "$work" | tail -1 | awk '{print "journal filesystem: " $1 " (" $6 ")"}'
 
-cfg() {
-  cat >"$work/cfg.lua" <<CFG
-return {
-  venue = { name = "sim", paper = true, feed = "kraken", fee_bps = 16,
-            recording = "$PWD/tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
-            instruments = "$PWD/tests/data/kraken/instrument-5pairs.v2.json",
-            pace = "recorded", speed = 16, stale_ms = 60000 },
-  strategy = { name = "market_maker", tick_ms = 20,
-               params = { levels = 3, spread_bps = 2, step_bps = 11, skew_bps = 1, report_every_s = 1000, requote_on = "tick" } },
-  pairs = { { symbol = "XMR/USD", size = 0.5 }, { symbol = "WAVES/EUR", size = 20 } },
-  risk = { price_band_pct = 5 },
-  quotes = { price_tolerance_bps = 0.5 },
-  storage = { journal_dir = "$1", fsync = "turn" },
-  log = { level = "info" },
-}
-CFG
+export TH_HOME=$PWD
+source tests/functional/paper_config.sh
+cfg() { # cfg JOURNAL_DIR: 16x recorded pace, three levels requoted every 20 ms
+  SPEED=16 TICK_MS=20 LEVELS=3 SPREAD_BPS=2 STEP_BPS=11 STALE_MS=60000 \
+    paper_mm_lua "$1" 'quotes = { price_tolerance_bps = 0.5 }, log = { level = "info" },' >"$work/cfg.lua"
 }
 
 field() { grep "msg=\"$2\"" "$3" | tail -1 | sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }

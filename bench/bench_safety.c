@@ -21,6 +21,7 @@
 #include "../host/core/metrics.h"
 #include "../host/core/order_flow.h"
 #include "../host/venues/test_venue.h"
+#include "../tests/unit/flow_harness.h"
 
 #define NINS 500
 
@@ -52,16 +53,9 @@ static void setup_instruments(void)
 {
     th_instruments_init(&INS, TH_VENUE_SIM);
     for (int i = 0; i < NINS; i++) {
-        th_instrument x;
-        memset(&x, 0, sizeof x);
-        snprintf(x.symbol, sizeof x.symbol, "P%03d/USD", i);
-        snprintf(x.quote, sizeof x.quote, "USD");
-        x.price_dec = 2;
-        x.qty_dec = 4;
-        x.tick = 1;
-        x.lot = 1;
-        x.online = true;
-        th_instruments_put(&INS, &x);
+        char sym[16];
+        snprintf(sym, sizeof sym, "P%03d/USD", i);
+        fh_add_instrument(&INS, sym, 2, 4, 1, 1, 0);
     }
 }
 
@@ -80,9 +74,7 @@ static void flow_new(th_flow *f, th_test_venue *v, th_journal *j, const char *di
     if (th_journal_open(j, path, false, &err) != 0) { fprintf(stderr, "journal: %s\n", err); exit(1); }
     unlink(path); /* the open fd keeps it; nothing left behind */
     th_test_venue_init(v);
-    th_flow_init(f, &c, &INS, th_test_venue_as_venue(v), journal ? j : NULL, th_clock_ns(), &err);
-    th_flow_set_market(f, market, NULL);
-    v->ev = th_flow_venue_events(f);
+    if (fh_flow_up(f, &c, &INS, v, journal ? j : NULL, market, &err) != 0) { fprintf(stderr, "flow: %s\n", err); exit(1); }
 }
 
 static void flow_drop(th_flow *f, th_test_venue *v, th_journal *j)

@@ -42,25 +42,11 @@ wait_exit() {
   HOST_PID=""
 }
 
-# paper_mm_config [NAME] [EXTRA]: writes $T/cfg.lua, a paper market-making host on the bundled
-# Kraken recording (two pairs, quotes every 100 ms) with its journal in $T/jNAME and its REPL on
-# $T/thNAME.sock; EXTRA adds table fields (e.g. 'api = { ... },'). The recording lasts ~7 s at
-# speed 4; stale_ms is an hour of recorded time so that tests running longer still quote (once
-# books go stale the market maker pulls its quotes: test_stale.sh tests exactly that).
+# paper_mm_config [NAME] [EXTRA]: writes $T/cfg.lua, the paper market maker of paper_config.sh (the
+# recording lasts ~7 s at speed 4) with its journal in $T/jNAME and its REPL on $T/thNAME.sock;
+# EXTRA adds table fields (e.g. 'api = { ... },'); paper_config.sh's knobs apply.
+source "$(dirname "${BASH_SOURCE[0]}")/paper_config.sh"
 paper_mm_config() {
-  cat >"$T/cfg.lua" <<CFG
-return {
-  venue = { name = "sim", paper = true, feed = "kraken", fee_bps = 16,
-            recording = "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
-            instruments = "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json",
-            pace = "recorded", speed = 4, stale_ms = 3600000 },
-  strategy = { name = "market_maker", tick_ms = 100,
-               params = { levels = 2, spread_bps = 4, step_bps = 12, skew_bps = 1, report_every_s = 1000, requote_on = "tick" } },
-  pairs = { { symbol = "XMR/USD", size = 0.5 }, { symbol = "WAVES/EUR", size = 20 } },
-  risk = { price_band_pct = 5 },
-  storage = { journal_dir = "$T/j${1:-}", fsync = "turn" },
-  repl = { socket = "$T/th${1:-}.sock" },
-  ${2:-}
-}
-CFG
+  paper_mm_lua "$T/j${1:-}" "repl = { socket = \"$T/th${1:-}.sock\" },
+  ${2:-}" >"$T/cfg.lua"
 }

@@ -10,21 +10,9 @@ source "$(dirname "$0")/lib.sh"
 REF="luajit $TH_HOME/tests/functional/journal_reference.lua"
 CMP="luajit $TH_HOME/tests/functional/compare_journal.lua"
 
-config() { # config JOURNAL_DIR
-  cat >"$T/cfg.lua" <<CFG
-return {
-  venue = { name = "sim", paper = true, feed = "kraken", fee_bps = 16,
-            recording = "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
-            instruments = "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json",
-            pace = "recorded", speed = 16, stale_ms = 60000 },
-  strategy = { name = "market_maker", tick_ms = 50,
-               params = { levels = 2, spread_bps = 2, step_bps = 11, skew_bps = 1, report_every_s = 1000, requote_on = "tick" } },
-  pairs = { { symbol = "XMR/USD", size = 0.5 }, { symbol = "WAVES/EUR", size = 20 } },
-  risk = { price_band_pct = 5 },
-  quotes = { price_tolerance_bps = 0.5 },
-  storage = { journal_dir = "$1", fsync = "turn" },
-}
-CFG
+config() { # config JOURNAL_DIR: 16x recorded pace, requoting every 50 ms
+  SPEED=16 TICK_MS=50 SPREAD_BPS=2 STEP_BPS=11 STALE_MS=60000 \
+    paper_mm_lua "$1" 'quotes = { price_tolerance_bps = 0.5 },' >"$T/cfg.lua"
 }
 
 # field NAME MSG: the value of NAME= on the host log line with msg="MSG"

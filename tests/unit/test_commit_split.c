@@ -19,6 +19,7 @@
 #include "../../host/core/log.h"
 #include "../../host/core/order_flow.h"
 #include "../../host/venues/test_venue.h"
+#include "flow_harness.h"
 
 #define S 1000000000LL
 
@@ -55,8 +56,7 @@ static int setup(void **st)
     x.online = true;
     th_instruments_put(&INS, &x);
     th_test_venue_init(&V);
-    snprintf(DIR_, sizeof DIR_, "/tmp/th_commit_test_XXXXXX");
-    if (!mkdtemp(DIR_)) return -1;
+    if (fh_tmpdir(DIR_, sizeof DIR_, "th_commit_test") != 0) return -1;
     snprintf(JPATH, sizeof JPATH, "%s/1.thj", DIR_);
     const char *err;
     if (th_journal_open(&J, JPATH, true, &err) != 0) return -1;
@@ -66,9 +66,7 @@ static int setup(void **st)
     c.risk.pair_default.layering_bps = 0;
     c.venue_cap = 1000;
     c.venue_rate = 1000;
-    if (th_flow_init(&F, &c, &INS, th_test_venue_as_venue(&V), &J, th_clock_ns(), &err) != 0) return -1;
-    th_flow_set_market(&F, market, NULL);
-    V.ev = th_flow_venue_events(&F);
+    if (fh_flow_up(&F, &c, &INS, &V, &J, market, &err) != 0) return -1;
     return 0;
 }
 

@@ -20,6 +20,7 @@
 #include "../../host/core/log.h"
 #include "../../host/core/order_flow.h"
 #include "../../host/venues/test_venue.h"
+#include "flow_harness.h"
 #include "money_check.h"
 #include "tracker_check.h"
 
@@ -59,42 +60,23 @@ static int market(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *h
 
 static void add_instrument_dec(const char *sym, int32_t price_dec, int32_t qty_dec)
 {
-    th_instrument x;
-    memset(&x, 0, sizeof x);
-    snprintf(x.symbol, sizeof x.symbol, "%s", sym);
-    snprintf(x.quote, sizeof x.quote, "USD");
-    x.price_dec = price_dec;
-    x.qty_dec = qty_dec;
-    x.tick = 1;
-    x.lot = 1;
-    x.min_qty = 10;
-    x.online = true;
-    th_instruments_put(&INS, &x);
+    fh_add_instrument(&INS, sym, price_dec, qty_dec, 1, 1, 10);
 }
 
 static void add_instrument(const char *sym) { add_instrument_dec(sym, 1, 4); }
 
 static th_flow_cfg cfg(void)
 {
-    th_flow_cfg c;
-    th_flow_defaults(&c);
-    snprintf(c.prefix, sizeof c.prefix, "t1");
-    c.risk.pair_default.band_bps = 200;
-    c.risk.pair_default.layering_bps = 1;
+    th_flow_cfg c = fh_cfg("t1");
     c.risk.breaker_errors = 3;
     c.risk.breaker_cooldown_ns = 5 * S;
-    c.pending_timeout_ns = 2 * S;
-    c.venue_cap = 1000;
-    c.venue_rate = 1000;
     return c;
 }
 
 static void flow_up(th_flow *f, const th_flow_cfg *c, th_journal *j)
 {
-    const char *err;
-    assert_int_equal(th_flow_init(f, c, &INS, th_test_venue_as_venue(&V), j, th_clock_ns(), &err), 0);
-    th_flow_set_market(f, market, NULL);
-    V.ev = th_flow_venue_events(f);
+    const char *err = NULL;
+    if (fh_flow_up(f, c, &INS, &V, j, market, &err) != 0) fail_msg("flow init: %s", err);
 }
 
 static int setup(void **st)
@@ -112,8 +94,7 @@ static int setup(void **st)
         add_instrument("ETH/USD");
     }
     th_test_venue_init(&V);
-    snprintf(DIR_, sizeof DIR_, "/tmp/th_flow_test_XXXXXX");
-    if (!mkdtemp(DIR_)) return -1;
+    if (fh_tmpdir(DIR_, sizeof DIR_, "th_flow_test") != 0) return -1;
     snprintf(JPATH, sizeof JPATH, "%s/1.thj", DIR_);
     snprintf(JPATH2, sizeof JPATH2, "%s/2.thj", DIR_);
     const char *err;
@@ -155,13 +136,8 @@ static bool RETIRE; /* turn() also ends the turn: finished orders beyond the kee
 
 static void turn(void)
 {
-    th_flow_flush(&F, th_clock_ns());
-    th_test_venue_pump(&V);
-    th_flow_flush(&F, th_clock_ns());
-    if (RETIRE) {
-        th_flow_events_clear(&F); /* the turn's events were dispatched */
-        th_flow_end_turn(&F, th_clock_ns());
-    }
+    fh_turn(&F, &V);
+    if (RETIRE) fh_end_turn(&F);
 }
 
 typedef struct jcount { int32_t type; int n; } jcount;

@@ -26,6 +26,7 @@
 #include "../../host/core/log.h"
 #include "../../host/core/order_flow.h"
 #include "../../host/venues/test_venue.h"
+#include "flow_harness.h"
 #include "tracker_check.h"
 
 #define S 1000000000LL
@@ -54,39 +55,20 @@ static int market(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *h
 
 static void add_instrument(const char *sym, int32_t price_dec, int32_t qty_dec, int64_t min_qty)
 {
-    th_instrument x;
-    memset(&x, 0, sizeof x);
-    snprintf(x.symbol, sizeof x.symbol, "%s", sym);
-    snprintf(x.quote, sizeof x.quote, "USD");
-    x.price_dec = price_dec;
-    x.qty_dec = qty_dec;
-    x.tick = 1;
-    x.lot = 1;
-    x.min_qty = min_qty;
-    x.online = true;
-    th_instruments_put(&INS, &x);
+    fh_add_instrument(&INS, sym, price_dec, qty_dec, 1, 1, min_qty);
 }
 
 static th_flow_cfg cfg(void)
 {
-    th_flow_cfg c;
-    th_flow_defaults(&c);
-    snprintf(c.prefix, sizeof c.prefix, "r1");
-    c.risk.pair_default.band_bps = 200;
-    c.risk.pair_default.layering_bps = 1;
+    th_flow_cfg c = fh_cfg("r1");
     c.risk.breaker_errors = 0;
-    c.pending_timeout_ns = 2 * S;
-    c.venue_cap = 1000;
-    c.venue_rate = 1000;
     return c;
 }
 
 static void flow_up(const th_flow_cfg *c)
 {
-    const char *err;
-    assert_int_equal(th_flow_init(&F, c, &INS, th_test_venue_as_venue(&V), &J, th_clock_ns(), &err), 0);
-    th_flow_set_market(&F, market, NULL);
-    V.ev = th_flow_venue_events(&F);
+    const char *err = NULL;
+    if (fh_flow_up(&F, c, &INS, &V, &J, market, &err) != 0) fail_msg("flow init: %s", err);
 }
 
 /* A fresh venue, journal and flow (the permutation test makes one per ordering). */
@@ -117,8 +99,7 @@ static int setup(void **st)
     add_instrument("XBT/USD", 1, 4, 10);
     add_instrument("ETH/USD", 1, 4, 10);
     add_instrument("PEPE/USD", 8, 0, 1); /* a meme coin: 0.00000123, sizes of 10^9 */
-    snprintf(DIR_, sizeof DIR_, "/tmp/th_races_test_XXXXXX");
-    if (!mkdtemp(DIR_)) return -1;
+    if (fh_tmpdir(DIR_, sizeof DIR_, "th_races_test") != 0) return -1;
     snprintf(JPATH, sizeof JPATH, "%s/1.thj", DIR_);
     BID = 499900;
     ASK = 500100;
@@ -138,12 +119,7 @@ static int teardown(void **st)
 static void advance(int64_t ns) { th_clock_advance_to(th_clock_ns() + ns); }
 
 /* One loop turn: commit and send, the venue answers, commit and send what the answers caused. */
-static void turn(void)
-{
-    th_flow_flush(&F, th_clock_ns());
-    th_test_venue_pump(&V);
-    th_flow_flush(&F, th_clock_ns());
-}
+static void turn(void) { fh_turn(&F, &V); }
 
 /* Let every timeout and query run its course. */
 static void settle(void)

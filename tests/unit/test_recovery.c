@@ -17,6 +17,7 @@
 #include "../../host/core/log.h"
 #include "../../host/core/order_flow.h"
 #include "../../host/venues/test_venue.h"
+#include "flow_harness.h"
 
 #define S 1000000000LL
 #define NINS 2
@@ -44,30 +45,14 @@ static int market(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *h
     return 0;
 }
 
-static void add_instrument(const char *sym)
-{
-    th_instrument x;
-    memset(&x, 0, sizeof x);
-    snprintf(x.symbol, sizeof x.symbol, "%s", sym);
-    snprintf(x.quote, sizeof x.quote, "USD");
-    x.price_dec = 8;
-    x.qty_dec = 8;
-    x.tick = P(1);
-    x.lot = Q(1);
-    x.min_qty = Q(10);
-    x.online = true;
-    th_instruments_put(&INS, &x);
-}
+static void add_instrument(const char *sym) { fh_add_instrument(&INS, sym, 8, 8, P(1), Q(1), Q(10)); }
 
 static th_flow_cfg cfg(int gen)
 {
-    th_flow_cfg c;
-    th_flow_defaults(&c);
-    snprintf(c.prefix, sizeof c.prefix, "g%d", gen);
-    c.risk.pair_default.band_bps = 200;
-    c.risk.pair_default.layering_bps = 1;
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "g%d", gen);
+    th_flow_cfg c = fh_cfg(prefix);
     c.risk.breaker_errors = 0;
-    c.pending_timeout_ns = 2 * S;
     c.venue_cap = 1e6;
     c.venue_rate = 1e6;
     return c;
@@ -77,11 +62,8 @@ static void jpath(int gen, char *out, size_t cap) { snprintf(out, cap, "%s/%d.th
 
 static void turn(void)
 {
-    th_flow_flush(&F, th_clock_ns());
-    th_test_venue_pump(&V);
-    th_flow_flush(&F, th_clock_ns());
-    th_flow_events_clear(&F);
-    th_flow_end_turn(&F, th_clock_ns());
+    fh_turn(&F, &V);
+    fh_end_turn(&F);
 }
 
 static bool RECON_BY_HAND;
@@ -95,9 +77,7 @@ static void up(void)
     jpath(GEN, path, sizeof path);
     assert_int_equal(th_journal_open(&J, path, false, &err), 0);
     th_flow_cfg c = cfg(GEN);
-    assert_int_equal(th_flow_init(&F, &c, &INS, th_test_venue_as_venue(&V), NULL, th_clock_ns(), &err), 0);
-    th_flow_set_market(&F, market, NULL);
-    V.ev = th_flow_venue_events(&F);
+    if (fh_flow_up(&F, &c, &INS, &V, NULL, market, &err) != 0) fail_msg("flow init: %s", err);
     if (GEN > 0) {
         th_journal_scan scan;
         jpath(GEN - 1, prev, sizeof prev);
@@ -153,8 +133,7 @@ static int setup(void **st)
     add_instrument("ETH/USD");
     th_test_venue_init(&V);
     V.fee_bps = 10;
-    snprintf(DIR_, sizeof DIR_, "/tmp/th_recovery_test_XXXXXX");
-    if (!mkdtemp(DIR_)) return -1;
+    if (fh_tmpdir(DIR_, sizeof DIR_, "th_recovery_test") != 0) return -1;
     GEN = 0;
     up();
     return 0;
