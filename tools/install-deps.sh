@@ -25,8 +25,18 @@ done
 # outside dpkg (then Debian's npm cannot be installed beside it), so test for the command.
 if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 
+# ccxt for the sim's client tests (tests/ccxt, pinned by its package-lock.json): installed once.
+ccxt_dir="$(dirname "$0")/../tests/ccxt"
+install_ccxt() {
+  if [ ! -d "$ccxt_dir/node_modules/ccxt" ] && command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm ci in tests/ccxt"
+    (cd "$ccxt_dir" && npm ci --no-audit --no-fund --silent)
+  fi
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#PKGS[@]} packages present"
+  install_ccxt
   exit 0
 fi
 
@@ -38,3 +48,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_ccxt

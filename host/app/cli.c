@@ -76,6 +76,7 @@ static int cmd_record(int argc, char **argv)
 }
 
 int th_cmd_repl(int argc, char **argv);
+int th_cmd_sim(int argc, char **argv);
 
 static int cmd_version(int argc, char **argv)
 {
@@ -149,6 +150,26 @@ const th_cli_cmd TH_COMMANDS[] = {
      "and ignored; corruption before the end is an error (exit 1).\n"
      "  --json   one JSON object: file, records, torn_tail, halted, halt_reason, orders, positions\n",
      th_journal_cmd},
+    {"sim", "serve a local venue (Kraken's own protocols) on loopback, replaying a recording",
+     "usage: tradehost sim --venue kraken --data RECORDING --instruments FILE [--listen 127.0.0.1:0]\n"
+     "                     [--pace recorded|full] [--speed X] [--accounts FILE] [--seed N] [--log-level L]\n\n"
+     "A local exchange: replays RECORDING (any format `replay` reads, through the same ingestion path)\n"
+     "as its market and serves it with the venue's own wire protocols on loopback, so any client (ccxt\n"
+     "included) can read its books and trade against it. Once listening it prints one JSON line on\n"
+     "stdout with every URL it serves, then logs to stderr:\n"
+     "  {\"venue\":\"kraken\",\"rest\":\"http://127.0.0.1:P\",\"ws_public\":\"ws://127.0.0.1:P/v2\",\n"
+     "   \"ws_private\":\"ws://127.0.0.1:Q/v2\",\"control\":\"http://127.0.0.1:P/_sim\"}\n"
+     "When the data ends the market holds its last state; the sim serves until SIGTERM/SIGINT.\n"
+     "  --venue kraken       Kraken spot: REST /0/public/*, WS v2 public (book with checksums, trade,\n"
+     "                       ticker, instrument); see docs/sim.md\n"
+     "  --instruments FILE   the venue's instrument data (pairs, precisions, minimums)\n"
+     "  --listen HOST:PORT   loopback only; port 0 (default) takes free ports, else PORT and PORT+1\n"
+     "  --pace recorded      replay at the recording's pace (default), times --speed; full: at once\n"
+     "  --paused             hold the replay until POST /_sim/resume (clients subscribe first)\n"
+     "  --accounts FILE      trading accounts (JSON, docs/sim.md); --seed N makes runs repeatable\n"
+     "  GET /_sim/state      the sim's own view: top 10 of every book, accounts\n\n"
+     "Exit status: 0 after SIGTERM/SIGINT, 2 for bad options or files.\n",
+     th_cmd_sim},
     {"version", "print the version", "usage: tradehost version\n\nPrints the tradehost version.\n", cmd_version},
     {NULL, NULL, NULL, NULL},
 };

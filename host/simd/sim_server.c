@@ -1,0 +1,493 @@
+/* sim_server.c — libwebsockets on the loop: HTTP requests and websockets for the sim (see
+ * sim_server.h). One lws protocol serves both on each listener: ccxt and most clients send no
+ * websocket subprotocol, so the upgrade lands on the vhost's first protocol anyway. */
+#include <uv.h> /* before libwebsockets.h: its libuv glue needs uv's types */
+
+#include "sim_server.h"
+
+#include <libwebsockets.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "../core/clock.h"
+#include "../core/log.h"
+
+_Static_assert(SIM_BUF_HEAD >= LWS_PRE, "sim_buf headroom must hold the lws frame header");
+
+#define SIM_IDLE_S 10        /* a request that has not arrived whole within this is cut */
+#define SIM_KEEPALIVE_S 60   /* idle keep-alive HTTP connections (ccxt keeps its sockets) */
+#define SIM_MAX_CONNECTIONS 1024
+#define SIM_FD_RESERVE 64
+#define SIM_HTTP_CHUNK (32u << 10)
+#define SIM_WRITES_PER_CALLBACK 64
+
+typedef struct http_state {
+    struct lws *wsi;          /* NULL once the connection closed */
+    sim_server *srv;
+    sim_http_req req;
+    sim_http_resp resp;
+    size_t body_cap, sent;
+    bool headers_sent, answered, in_use, too_big, close_after;
+    bool timer_on, timer_init;
+    uv_timer_t timer;         /* a delayed answer (latency fault) */
+} http_state;
+
+typedef struct conn_pss {
+    sim_ws *ws;
+    http_state *h;
+} conn_pss;
+
+sim_frame *sim_frame_new(const char *text, size_t n)
+{
+    sim_frame *f = malloc(sizeof *f + SIM_BUF_HEAD + n + 1);
+    if (!f) return NULL;
+    f->refs = 1;
+    f->len = n;
+    memcpy(f->buf + SIM_BUF_HEAD, text, n);
+    f->buf[SIM_BUF_HEAD + n] = 0;
+    return f;
+}
+
+void sim_frame_unref(sim_frame *f)
+{
+    if (f && --f->refs == 0) free(f);
+}
+
+static void lws_to_log(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+    th_logf(level == LLL_ERR ? TH_LOG_ERROR : TH_LOG_WARN, "sim: libwebsockets", "said=\"%.*s\"", (int)n, line);
+}
+
+/* ---- HTTP ---- */
+
+static void http_reset(http_state *h)
+{
+    free(h->req.body);
+    sim_buf_free(&h->resp.body);
+    memset(&h->req, 0, sizeof h->req);
+    memset(&h->resp, 0, sizeof h->resp);
+    h->body_cap = h->sent = 0;
+    h->headers_sent = h->answered = h->too_big = h->close_after = false;
+}
+
+static void timer_closed(uv_handle_t *t)
+{
+    http_state *h = t->data;
+    free(h);
+}
+
+/* The connection is gone (or the state is no longer needed): free now, or once the timer closes. */
+static void http_release(http_state *h)
+{
+    http_reset(h);
+    h->wsi = NULL;
+    if (h->timer_init) {
+        uv_timer_stop(&h->timer);
+        uv_close((uv_handle_t *)&h->timer, timer_closed);
+    } else {
+        free(h);
+    }
+}
+
+static void delayed_answer(uv_timer_t *t)
+{
+    http_state *h = t->data;
+    h->timer_on = false;
+    if (h->wsi) lws_callback_on_writable(h->wsi);
+}
+
+static void hdr_custom(struct lws *wsi, const char *name, char *out, size_t cap)
+{
+    out[0] = 0;
+    int n = lws_hdr_custom_length(wsi, name, (int)strlen(name));
+    if (n <= 0 || (size_t)n >= cap) return;
+    if (lws_hdr_custom_copy(wsi, out, (int)cap, name, (int)strlen(name)) < 0) out[0] = 0;
+}
+
+static void read_request(struct lws *wsi, http_state *h, const char *uri, size_t len)
+{
+    sim_http_req *r = &h->req;
+    snprintf(r->path, sizeof r->path, "%.*s", (int)(len < sizeof r->path ? len : sizeof r->path - 1), uri ? uri : "");
+    r->method = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0     ? "POST"
+                : lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0    ? "GET"
+                : lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0 ? "DELETE"
+                : lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) > 0    ? "PUT"
+                                                                      : "OTHER";
+    size_t k = 0;
+    char frag[1024];
+    for (int i = 0; k + 2 < sizeof r->query; i++) {
+        int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0) break;
+        k += (size_t)snprintf(r->query + k, sizeof r->query - k, "%s%s", k ? "&" : "", frag);
+    }
+    hdr_custom(wsi, "api-key:", r->api_key, sizeof r->api_key);
+    hdr_custom(wsi, "api-sign:", r->api_sign, sizeof r->api_sign);
+    if (lws_hdr_copy(wsi, r->content_type, sizeof r->content_type, WSI_TOKEN_HTTP_CONTENT_TYPE) < 0) r->content_type[0] = 0;
+}
+
+static void dispatch(struct lws *wsi, http_state *h)
+{
+    sim_server *s = h->srv;
+    s->http_requests++;
+    h->resp.status = 200;
+    sim_buf_init(&h->resp.body);
+    if (h->too_big) {
+        h->resp.status = 413;
+        sim_buf_puts(&h->resp.body, "{\"error\":[\"EGeneral:Invalid arguments:body too large\"]}");
+        h->close_after = true;
+    } else {
+        s->ops.http(s->ops.ctx, &h->req, &h->resp);
+    }
+    h->answered = true;
+    if (h->resp.never) {
+        /* the request is swallowed: the client's own timeout ends it (or the idle cut) */
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 120);
+        return;
+    }
+    if (h->resp.delay_ms > 0) {
+        if (!h->timer_init) {
+            uv_timer_init(s->loop, &h->timer);
+            h->timer.data = h;
+            h->timer_init = true;
+        }
+        h->timer_on = true;
+        uv_timer_start(&h->timer, delayed_answer, (uint64_t)h->resp.delay_ms, 0);
+        return;
+    }
+    lws_callback_on_writable(wsi);
+}
+
+static int http_write(struct lws *wsi, http_state *h)
+{
+    if (!h->answered || h->timer_on || h->resp.never) return 0;
+    sim_http_resp *r = &h->resp;
+    if (!h->headers_sent) {
+        unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
+        if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype ? r->ctype : "application/json", r->body.n, &p, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (const unsigned char *)"no-store", 8, &p, end) ||
+            lws_finalize_write_http_header(wsi, start, &p, end))
+            return -1;
+        h->headers_sent = true;
+        if (r->body.n) { lws_callback_on_writable(wsi); return 0; }
+    }
+    if (h->sent < r->body.n) {
+        size_t n = r->body.n - h->sent;
+        if (n > SIM_HTTP_CHUNK) n = SIM_HTTP_CHUNK;
+        bool last = h->sent + n == r->body.n;
+        /* the text sits in a sim_buf with SIM_BUF_HEAD of headroom: lws may use LWS_PRE before the
+         * pointer, which for a later chunk is body text already sent */
+        unsigned char *at = (unsigned char *)sim_buf_text(&r->body) + h->sent;
+        if (lws_write(wsi, at, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n) return -1;
+        h->sent += n;
+        if (!last) { lws_callback_on_writable(wsi); return 0; }
+    }
+    bool close = h->close_after;
+    http_reset(h);
+    if (close) return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ---- websockets ---- */
+
+static void ws_unlink(sim_ws *ws)
+{
+    sim_server *s = ws->srv;
+    if (ws->prev) ws->prev->next = ws->next;
+    else if (s->conns[ws->port] == ws) s->conns[ws->port] = ws->next;
+    if (ws->next) ws->next->prev = ws->prev;
+    ws->prev = ws->next = NULL;
+}
+
+static void ws_free(sim_ws *ws)
+{
+    for (size_t i = 0; i < ws->qlen; i++) sim_frame_unref(ws->q[(ws->qhead + i) % ws->qcap]);
+    free(ws->q);
+    free(ws->rx);
+    free(ws);
+}
+
+void sim_ws_close(sim_ws *ws, const char *why)
+{
+    if (!ws || ws->closing || ws->dead) return;
+    ws->closing = true;
+    th_logf(TH_LOG_INFO, "sim: closing a websocket", "conn=%llu why=\"%s\"", (unsigned long long)ws->id, why);
+    lws_callback_on_writable(ws->wsi);
+}
+
+void sim_ws_send(sim_ws *ws, sim_frame *f)
+{
+    if (!ws || !f || ws->closing || ws->dead) return;
+    if (ws->qbytes + f->len > SIM_WS_MAX_QUEUE) {
+        ws->srv->ws_cut_slow++;
+        th_logf(TH_LOG_WARN, "sim: a websocket client does not read; cut", "conn=%llu queued_bytes=%zu queued_frames=%zu",
+                (unsigned long long)ws->id, ws->qbytes, ws->qlen);
+        sim_ws_close(ws, "client does not read");
+        return;
+    }
+    if (ws->qlen == ws->qcap) {
+        size_t cap = ws->qcap ? ws->qcap * 2 : 64;
+        sim_frame **q = malloc(sizeof *q * cap);
+        if (!q) { sim_ws_close(ws, "out of memory"); return; }
+        for (size_t i = 0; i < ws->qlen; i++) q[i] = ws->q[(ws->qhead + i) % ws->qcap];
+        free(ws->q);
+        ws->q = q;
+        ws->qcap = cap;
+        ws->qhead = 0;
+    }
+    f->refs++;
+    ws->q[(ws->qhead + ws->qlen++) % ws->qcap] = f;
+    ws->qbytes += f->len;
+    if (ws->qlen == 1) lws_callback_on_writable(ws->wsi);
+}
+
+void sim_ws_send_buf(sim_ws *ws, const sim_buf *b)
+{
+    if (b->oom) return;
+    sim_frame *f = sim_frame_of(b);
+    if (!f) return;
+    sim_ws_send(ws, f);
+    sim_frame_unref(f);
+}
+
+static int ws_write(struct lws *wsi, sim_ws *ws)
+{
+    if (ws->closing) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+        return -1;
+    }
+    for (int k = 0; k < SIM_WRITES_PER_CALLBACK && ws->qlen; k++) {
+        sim_frame *f = ws->q[ws->qhead];
+        if (lws_write(wsi, f->buf + SIM_BUF_HEAD, f->len, LWS_WRITE_TEXT) < (int)f->len) return -1;
+        ws->qhead = (ws->qhead + 1) % ws->qcap;
+        ws->qlen--;
+        ws->qbytes -= f->len;
+        ws->frames_sent++;
+        ws->srv->ws_frames_out++;
+        sim_frame_unref(f);
+        if (lws_send_pipe_choked(wsi)) break;
+    }
+    ws->last_sent_ns = th_mono_ns();
+    if (ws->qlen) lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int ws_receive(sim_ws *ws, struct lws *wsi, const char *in, size_t len)
+{
+    if (!ws->rx_too_big && len && in) {
+        if (ws->rx_n + len > SIM_WS_MAX_MESSAGE) {
+            ws->rx_too_big = true;
+        } else {
+            if (ws->rx_n + len + 1 > ws->rx_cap) {
+                size_t cap = ws->rx_cap ? ws->rx_cap : 1024;
+                while (cap < ws->rx_n + len + 1) cap *= 2;
+                char *p = realloc(ws->rx, cap);
+                if (!p) return -1;
+                ws->rx = p;
+                ws->rx_cap = cap;
+            }
+            memcpy(ws->rx + ws->rx_n, in, len);
+            ws->rx_n += len;
+            ws->rx[ws->rx_n] = 0;
+        }
+    }
+    if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi)) return 0;
+    if (ws->rx_too_big) {
+        th_logf(TH_LOG_WARN, "sim: websocket message too large; closing", "conn=%llu max=%u", (unsigned long long)ws->id,
+                SIM_WS_MAX_MESSAGE);
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+        return -1;
+    }
+    ws->srv->ws_messages_in++;
+    size_t n = ws->rx_n;
+    ws->rx_n = 0;
+    if (!ws->closing) ws->srv->ops.ws_message(ws->srv->ops.ctx, ws, ws->rx, n);
+    return 0;
+}
+
+static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    conn_pss *pss = user;
+    struct lws_vhost *vh = lws_get_vhost(wsi);
+    sim_server *s = vh ? lws_get_vhost_user(vh) : NULL;
+    switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+        if (!pss || !s) return -1;
+        if (!pss->h) {
+            pss->h = calloc(1, sizeof *pss->h);
+            if (!pss->h) return -1;
+            pss->h->srv = s;
+        }
+        http_state *h = pss->h;
+        h->wsi = wsi;
+        http_reset(h);
+        read_request(wsi, h, in, len);
+        h->req.port = lws_get_vhost(wsi) == s->vh[SIM_PORT_PRIVATE] ? SIM_PORT_PRIVATE : SIM_PORT_PUBLIC;
+        bool has_body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
+                        lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+        char cl[32] = "";
+        if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strcmp(cl, "0") == 0) has_body = false;
+        if (!has_body) dispatch(wsi, h);
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY: {
+        if (!pss || !pss->h) return -1;
+        http_state *h = pss->h;
+        if (h->too_big || !len || !in) return 0;
+        if (h->req.body_n + len > SIM_HTTP_MAX_BODY) {
+            h->too_big = true;
+            return 0;
+        }
+        if (h->req.body_n + len + 1 > h->body_cap) {
+            size_t cap = h->body_cap ? h->body_cap * 2 : 1024;
+            while (cap < h->req.body_n + len + 1) cap *= 2;
+            char *p = realloc(h->req.body, cap);
+            if (!p) return -1;
+            h->req.body = p;
+            h->body_cap = cap;
+        }
+        memcpy(h->req.body + h->req.body_n, in, len);
+        h->req.body_n += len;
+        h->req.body[h->req.body_n] = 0;
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (!pss || !pss->h) return -1;
+        if (!pss->h->answered) dispatch(wsi, pss->h);
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (!pss || !pss->h) return -1;
+        return http_write(wsi, pss->h);
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* a keep-alive transaction ended: lws frees the pss */
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss && pss->h) {
+            http_release(pss->h);
+            pss->h = NULL;
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        /* websocket on /v2 only (the exchanges' paths); no h2c */
+        char uri[64] = "";
+        if (!in || strcmp((const char *)in, "websocket") != 0) return -1;
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0) return -1;
+        if (strcmp(uri, "/v2") != 0 && strcmp(uri, "/v2/") != 0 && strcmp(uri, "/ws") != 0 &&
+            strncmp(uri, "/stream", 7) != 0 && strncmp(uri, "/ws-api", 7) != 0)
+            return -1;
+        return 0;
+    }
+    case LWS_CALLBACK_ESTABLISHED: {
+        if (!pss || !s) return -1;
+        if (pss->h) { http_release(pss->h); pss->h = NULL; }
+        sim_ws *ws = calloc(1, sizeof *ws);
+        if (!ws) return -1;
+        ws->wsi = wsi;
+        ws->srv = s;
+        ws->port = lws_get_vhost(wsi) == s->vh[SIM_PORT_PRIVATE] ? SIM_PORT_PRIVATE : SIM_PORT_PUBLIC;
+        ws->id = ++s->next_id;
+        ws->last_sent_ns = th_mono_ns();
+        ws->next = s->conns[ws->port];
+        if (ws->next) ws->next->prev = ws;
+        s->conns[ws->port] = ws;
+        pss->ws = ws;
+        s->ops.ws_open(s->ops.ctx, ws);
+        return 0;
+    }
+    case LWS_CALLBACK_RECEIVE:
+        if (!pss || !pss->ws) return -1;
+        return ws_receive(pss->ws, wsi, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!pss || !pss->ws) return -1;
+        return ws_write(wsi, pss->ws);
+    case LWS_CALLBACK_CLOSED:
+        if (pss && pss->ws) {
+            sim_ws *ws = pss->ws;
+            ws->dead = true;
+            if (s) s->ops.ws_close(s->ops.ctx, ws);
+            ws_unlink(ws);
+            ws_free(ws);
+            pss->ws = NULL;
+        }
+        return 0;
+    default:
+        return lws_callback_http_dummy(wsi, reason, user, in, len);
+    }
+}
+
+static const struct lws_protocols PROTOCOLS[] = {
+    {"sim", on_event, sizeof(conn_pss), 64 * 1024, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static int connection_cap(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 64;
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= SIM_MAX_CONNECTIONS + SIM_FD_RESERVE) return SIM_MAX_CONNECTIONS;
+    return rl.rlim_cur > SIM_FD_RESERVE + 64 ? (int)(rl.rlim_cur - SIM_FD_RESERVE) : 64;
+}
+
+static struct lws_vhost *vhost(sim_server *s, const char *name, const char *host, int port)
+{
+    struct lws_context_creation_info vi;
+    memset(&vi, 0, sizeof vi);
+    vi.vhost_name = name;
+    vi.port = port;
+    vi.iface = host;
+    vi.protocols = PROTOCOLS;
+    vi.user = s;
+    vi.timeout_secs_ah_idle = SIM_IDLE_S;
+    vi.timeout_secs = SIM_IDLE_S;
+    vi.keepalive_timeout = SIM_KEEPALIVE_S;
+    vi.options = strcmp(host, "::1") == 0 ? LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE : 0;
+    return lws_create_vhost(s->ctx, &vi);
+}
+
+int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_public, int port_private,
+                    const sim_server_ops *ops, const char **err)
+{
+    static char msg[256];
+    memset(s, 0, sizeof *s);
+    s->loop = loop;
+    s->ops = *ops;
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+    struct lws_context_creation_info ci;
+    memset(&ci, 0, sizeof ci);
+    void *loops[1] = {loop};
+    ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+    ci.foreign_loops = loops;
+    ci.port = CONTEXT_PORT_NO_LISTEN;
+    int cap = connection_cap();
+    ci.fd_limit_per_thread = (unsigned)cap + 8;
+    ci.max_http_header_pool = (unsigned short)cap;
+    ci.max_http_header_data = SIM_HTTP_HEADER_MAX;
+    s->ctx = lws_create_context(&ci);
+    if (!s->ctx) { *err = "libwebsockets: cannot create the context (is libwebsockets-evlib-uv installed?)"; return -1; }
+    s->open = true;
+    s->vh[SIM_PORT_PUBLIC] = vhost(s, "sim-public", host, port_public);
+    s->vh[SIM_PORT_PRIVATE] = s->vh[SIM_PORT_PUBLIC] ? vhost(s, "sim-private", host, port_private) : NULL;
+    if (!s->vh[SIM_PORT_PUBLIC] || !s->vh[SIM_PORT_PRIVATE]) {
+        snprintf(msg, sizeof msg, "cannot listen on %s ports %d and %d (in use?)", host, port_public, port_private);
+        *err = msg;
+        sim_server_close(s);
+        return -1;
+    }
+    s->port[0] = lws_get_vhost_listen_port(s->vh[0]);
+    s->port[1] = lws_get_vhost_listen_port(s->vh[1]);
+    return 0;
+}
+
+void sim_server_close(sim_server *s)
+{
+    if (!s->open || !s->ctx) return;
+    lws_context_destroy(s->ctx); /* inside the loop this only starts closing */
+    s->open = false;
+}
+
+void sim_server_free(sim_server *s)
+{
+    if (s->ctx) lws_context_destroy(s->ctx);
+    s->ctx = NULL;
+}

@@ -1,0 +1,110 @@
+/* sim_server.h — the sim's sockets: libwebsockets on the process's libuv loop, two loopback
+ * listeners (public: REST, control and the public websocket; private: the private websocket), so
+ * public and private URLs differ as they do on the exchanges.
+ *
+ * This file knows HTTP and websocket framing and nothing of any venue: a request is handed to the
+ * ops as a parsed sim_http_req and answered from a sim_http_resp; a websocket message (reassembled
+ * from its fragments, bounded) is handed over whole. Outgoing frames are refcounted (a book update
+ * is built once and queued to every subscriber). Hardening against local clients, as in the API:
+ * bounded headers, bodies and messages, idle timeouts, and a client that does not read is cut
+ * once SIM_WS_MAX_QUEUE bytes wait for it (never an unbounded queue). */
+#ifndef TH_SIM_SERVER_H
+#define TH_SIM_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "sim_buf.h"
+
+#define SIM_WS_MAX_QUEUE (16u << 20)  /* bytes queued to one websocket before it is cut */
+#define SIM_WS_MAX_MESSAGE (256u << 10) /* one incoming websocket message */
+#define SIM_HTTP_MAX_BODY (64u << 10)
+#define SIM_HTTP_HEADER_MAX 8192
+
+typedef enum sim_port { SIM_PORT_PUBLIC = 0, SIM_PORT_PRIVATE = 1 } sim_port;
+
+/* An outgoing frame: SIM_BUF_HEAD bytes of headroom (lws writes its header there), then text. */
+typedef struct sim_frame {
+    int refs;
+    size_t len;
+    unsigned char buf[];
+} sim_frame;
+
+sim_frame *sim_frame_new(const char *text, size_t n);
+static inline sim_frame *sim_frame_of(const sim_buf *b) { return sim_frame_new(sim_buf_text(b), b->n); }
+void sim_frame_unref(sim_frame *f);
+
+struct sim_server;
+typedef struct sim_ws {
+    struct lws *wsi;
+    struct sim_server *srv;
+    sim_port port;
+    uint64_t id;              /* connection_id in the status frame */
+    struct sim_ws *prev, *next;
+    sim_frame **q;            /* ring of queued frames */
+    size_t qhead, qlen, qcap, qbytes;
+    char *rx;                 /* a message being reassembled */
+    size_t rx_n, rx_cap;
+    bool rx_too_big, closing, dead;
+    int64_t last_sent_ns;     /* monotonic: heartbeats go to connections idle for a second */
+    uint64_t frames_sent;
+    void *user;               /* the venue protocol's per-connection state */
+} sim_ws;
+
+typedef struct sim_http_req {
+    sim_port port;
+    const char *method;       /* "GET", "POST", "DELETE", "PUT" */
+    char path[256];
+    char query[4096];         /* decoded arguments joined with '&' */
+    char *body;               /* NUL-terminated; NULL when none */
+    size_t body_n;
+    char api_key[160];        /* API-Key header (Kraken) */
+    char api_sign[200];       /* API-Sign header (Kraken) */
+    char content_type[96];
+} sim_http_req;
+
+typedef struct sim_http_resp {
+    int status;
+    const char *ctype;        /* default application/json */
+    sim_buf body;
+    int64_t delay_ms;         /* answer after this long (a latency fault) */
+    bool never;               /* never answer (a no-answer or timeout fault); the client gives up */
+} sim_http_resp;
+
+typedef struct sim_server_ops {
+    void *ctx;
+    void (*http)(void *ctx, const sim_http_req *req, sim_http_resp *resp);
+    void (*ws_open)(void *ctx, sim_ws *ws);
+    void (*ws_message)(void *ctx, sim_ws *ws, const char *text, size_t n);
+    void (*ws_close)(void *ctx, sim_ws *ws);
+} sim_server_ops;
+
+typedef struct sim_server {
+    struct lws_context *ctx;
+    struct lws_vhost *vh[2];
+    int port[2];
+    uv_loop_t *loop;
+    sim_server_ops ops;
+    sim_ws *conns[2];         /* open websockets per port */
+    uint64_t next_id;
+    bool open;
+    uint64_t http_requests, ws_frames_out, ws_cut_slow, ws_messages_in;
+} sim_server;
+
+/* host: "127.0.0.1" or "::1"; ports 0 for free ones (the bound ones land in srv->port). */
+int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_public, int port_private,
+                    const sim_server_ops *ops, const char **err);
+/* Inside the loop: starts closing every connection (the loop then drains). */
+void sim_server_close(sim_server *s);
+/* After uv_run has returned. */
+void sim_server_free(sim_server *s);
+
+/* Queue a frame (takes a reference of its own). A connection past SIM_WS_MAX_QUEUE is cut. */
+void sim_ws_send(sim_ws *ws, sim_frame *f);
+void sim_ws_send_buf(sim_ws *ws, const sim_buf *b);
+/* Close a websocket (after the frames already written; queued ones are dropped). */
+void sim_ws_close(sim_ws *ws, const char *why);
+
+#endif

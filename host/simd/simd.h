@@ -1,0 +1,88 @@
+/* simd.h — `tradehost sim`: a local venue on loopback that replays a recording as its market and
+ * speaks an exchange's own wire protocols, so that any client (ccxt included) can trade against it.
+ *
+ * The process: one libuv loop; the market is a th_feed fed by the one ingestion path
+ * (feed/ingest.c) at recorded pace or full speed; libwebsockets serves two loopback listeners
+ * (sim_server.c). What is venue-specific (wire shapes, names, auth) sits behind sim_venue, one
+ * implementation per venue protocol (sim_kraken_*.c); the control endpoints /_sim/... are shared
+ * (sim_control.c). When the data ends the market holds its last state and the sim serves on until
+ * SIGTERM/SIGINT. The matching engine is host/sim/ (venue-neutral plain C over the core); this
+ * directory is the process around it: the loop, the sockets and the venues' wire protocols. */
+#ifndef TH_SIMD_H
+#define TH_SIMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "../feed/feed.h"
+#include "../feed/ingest.h"
+#include "sim_server.h"
+
+struct simd;
+
+/* One venue protocol. Every hook runs on the loop. */
+typedef struct sim_venue {
+    const char *name;           /* as --venue names it */
+    th_venue_id feed_venue;     /* the feed parsers the recording goes through */
+    int (*init)(struct simd *s, const char **err);
+    void (*free)(struct simd *s);
+    /* the endpoints line (one JSON object, no newline) */
+    void (*endpoints)(struct simd *s, sim_buf *out);
+    void (*http)(struct simd *s, const sim_http_req *req, sim_http_resp *resp);
+    void (*ws_open)(struct simd *s, sim_ws *ws);
+    void (*ws_message)(struct simd *s, sim_ws *ws, const char *text, size_t n);
+    void (*ws_close)(struct simd *s, sim_ws *ws);
+    /* the market moved: a book (after the frame that changed it), a trade print */
+    void (*book_changed)(struct simd *s, int32_t sym);
+    void (*trade)(struct simd *s, int32_t sym, const th_trade_ev *t);
+    /* about every 100 ms: heartbeats, timers of the protocol */
+    void (*tick)(struct simd *s);
+    /* the control endpoint's view: one object per account (appended to "accounts":[...]) */
+    void (*state_accounts)(struct simd *s, sim_buf *out);
+    void (*reset)(struct simd *s);
+} sim_venue;
+
+typedef struct simd_opts {
+    const char *venue, *data, *instruments, *accounts, *listen;
+    bool pace_full;
+    bool paused;                /* --paused: the replay waits for POST /_sim/resume */
+    double speed;
+    uint64_t seed;
+} simd_opts;
+
+typedef struct simd {
+    simd_opts opt;
+    const sim_venue *venue;
+    void *vstate;               /* the venue protocol's state */
+    uv_loop_t *loop;
+    th_feed feed;
+    th_ingest in;
+    bool data_ended, stopping;
+    int64_t first_ts, start_mono;
+    int64_t market_ns;          /* receive time of the last record applied */
+    uint64_t steps;
+    uv_timer_t pace_timer, tick_timer;
+    uv_signal_t sig_term, sig_int;
+    sim_server srv;
+    char host[64];
+} simd;
+
+/* The market time now: the recording's clock while it plays, then the wall clock's progress. */
+int64_t simd_now_ns(const simd *s);
+/* Wall clock, for answers that carry the server's time (Time, time_in/time_out). */
+int64_t simd_wall_ns(void);
+
+/* The venues this build serves. */
+const sim_venue *simd_venue_find(const char *name);
+extern const sim_venue SIM_VENUE_KRAKEN;
+
+/* Start the replay held by --paused (POST /_sim/resume); false if it was not held. */
+bool simd_resume(simd *s);
+
+/* /_sim/... (sim_control.c) */
+void simd_control(simd *s, const sim_http_req *req, sim_http_resp *resp);
+
+int th_cmd_sim(int argc, char **argv);
+
+#endif
