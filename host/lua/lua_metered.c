@@ -1,606 +1,314 @@
-/* lua_metered.c — string.find, match, gmatch, gsub and table.sort with a step meter, for
- * budgeted runs.
+/* lua_metered.c — string.find, match, gmatch, gsub and table.sort as budgeted runs get them.
  *
  * Some library calls are one VM instruction and run unbounded inside C, where no count hook
- * fires: Lua's pattern matcher backtracks (("a"):rep(3000):find(".-.-.-.-b") runs for hours) and
- * table.sort of two million numbers takes about 2 s. While a budgeted run is active
- * (lua_budget.c) these functions stand in for LuaJIT's in the string and table libraries, and
- * every matcher step or comparison is charged to the run's instruction budget (and the wall
- * clock is checked), so such a call is stopped like a loop. Outside a run they are not installed.
+ * fires: a backtracking pattern match (("a"):rep(3000):find(".-.-.-.-b") runs for hours) and
+ * table.sort of millions of values (seconds). While a budgeted run is active (lua_budget.c)
+ * these functions stand in for LuaJIT's in the string and table libraries; outside a run they
+ * are not installed.
  *
- * The code is Lua 5.1's lstrlib.c and ltablib.c (MIT licence, Copyright (C) 1994-2012 Lua.org,
- * PUC-Rio), which LuaJIT 2.1's follow; patterns are bounded by their length instead of a NUL, and a
- * step counter is added. Semantics are Lua 5.1's, as LuaJIT's (%z, no %g). */
-#include <ctype.h>
+ *   - The four string functions are written here over the project's own metered pattern engine
+ *     (lua_pattern.c), whose every step is charged to the run's instruction budget (the wall
+ *     clock is checked too), so a runaway match is stopped like a loop. Arguments, results and
+ *     error messages are LuaJIT 2.1's: tests/lua/metered_spec.lua compares both on thousands of
+ *     random patterns and subjects.
+ *   - table.sort is LuaJIT's own sort, handed a comparator that is a Lua function (the caller's
+ *     comparator, or `<` when none is given): every comparison then runs bytecode, which the
+ *     run's count hook charges and can stop. */
+#include "lua_metered.h"
+
+#include "lua_pattern.h"
+
 #include <lauxlib.h>
 #include <lua.h>
+#include <stdalign.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "lua_metered.h"
+/* Patterns up to this size compile on the C stack; longer ones into a userdata. */
+#define STACK_PATTERN 4096
 
-#define CAP_UNFINISHED (-1)
-#define CAP_POSITION (-2)
-#define L_ESC '%'
-#define SPECIALS "^$*+?.([%-"
-#define MAXCAPTURES 32
-#define MAXDEPTH 200
-#define uchar(c) ((unsigned char)(c))
-
-typedef struct MatchState {
-    const char *src_init, *src_end, *p_end;
-    lua_State *L;
-    int level, depth;
-    uint64_t steps, max;
-    struct {
-        const char *init;
-        ptrdiff_t len;
-    } capture[MAXCAPTURES];
-} MatchState;
-
-static void step(MatchState *ms)
+/* An integer argument as LuaJIT reads one: a number or numeric string, truncated to 32 bits
+ * (out of range and NaN become INT32_MIN). */
+static int64_t opt_int(lua_State *L, int arg, int64_t dflt)
 {
-    if (++ms->steps > ms->max) th_pattern_over(ms->L, ms->steps);
-    if ((ms->steps & 0xffff) == 0) th_pattern_check_clock(ms->L);
+    if (lua_isnoneornil(L, arg)) return dflt;
+    double d = luaL_checknumber(L, arg);
+    if (!(d >= -2147483648.0 && d < 2147483648.0)) return INT32_MIN;
+    return (int32_t)d;
 }
 
-static const char *match(MatchState *ms, const char *s, const char *p);
-
-static int check_capture(MatchState *ms, int l)
+/* A start position (1-based, negative from the end) as an offset in 0..len. */
+static size_t start_offset(int64_t init, size_t len)
 {
-    l -= '1';
-    if (l < 0 || l >= ms->level || ms->capture[l].len == CAP_UNFINISHED) return luaL_error(ms->L, "invalid capture index");
-    return l;
+    if (init < 0) init += (int64_t)len + 1;
+    if (init < 1) init = 1;
+    if (init > (int64_t)len + 1) init = (int64_t)len + 1;
+    return (size_t)(init - 1);
 }
 
-static int capture_to_close(MatchState *ms)
+/* Compiles p into `stack` when it fits, else into a userdata pushed on L (kept there). */
+static void compile(lua_State *L, th_pat *pat, void *stack, const char *p, size_t plen, bool anchor)
 {
-    int level = ms->level;
-    for (level--; level >= 0; level--)
-        if (ms->capture[level].len == CAP_UNFINISHED) return level;
-    return luaL_error(ms->L, "invalid pattern capture");
+    size_t need = th_pat_space(p, plen);
+    void *mem = need <= STACK_PATTERN ? stack : lua_newuserdata(L, need);
+    th_pat_compile(pat, mem, p, plen, anchor);
 }
 
-static const char *class_end(MatchState *ms, const char *p)
+/* Pushes capture i of a match of src[s, e). With no captures, "capture 0" is the whole match. */
+static void push_capture(th_match *m, const th_pat *pat, int i, size_t s, size_t e)
 {
-    switch (*p++) {
-    case L_ESC:
-        if (p >= ms->p_end) luaL_error(ms->L, "malformed pattern (ends with '%%')");
-        return p + 1;
-    case '[':
-        if (*p == '^') p++;
-        do { /* look for a ']' */
-            if (p >= ms->p_end) luaL_error(ms->L, "malformed pattern (missing ']')");
-            if (*(p++) == L_ESC && p < ms->p_end) p++; /* skip escapes (e.g. '%]') */
-        } while (*p != ']');
-        return p + 1;
-    default:
-        return p;
-    }
-}
-
-static int match_class(int c, int cl)
-{
-    int res;
-    switch (tolower(cl)) {
-    case 'a': res = isalpha(c); break;
-    case 'c': res = iscntrl(c); break;
-    case 'd': res = isdigit(c); break;
-    case 'l': res = islower(c); break;
-    case 'p': res = ispunct(c); break;
-    case 's': res = isspace(c); break;
-    case 'u': res = isupper(c); break;
-    case 'w': res = isalnum(c); break;
-    case 'x': res = isxdigit(c); break;
-    case 'z': res = (c == 0); break;
-    default: return (cl == c);
-    }
-    return islower(cl) ? res : !res;
-}
-
-static int match_bracket_class(int c, const char *p, const char *ec)
-{
-    int sig = 1;
-    if (*(p + 1) == '^') {
-        sig = 0;
-        p++; /* skip the '^' */
-    }
-    while (++p < ec) {
-        if (*p == L_ESC) {
-            p++;
-            if (match_class(c, uchar(*p))) return sig;
-        } else if (*(p + 1) == '-' && (p + 2 < ec)) {
-            p += 2;
-            if (uchar(*(p - 2)) <= c && c <= uchar(*p)) return sig;
-        } else if (uchar(*p) == c) {
-            return sig;
-        }
-    }
-    return !sig;
-}
-
-static int single_match(MatchState *ms, const char *s, const char *p, const char *ep)
-{
-    step(ms);
-    if (s >= ms->src_end) return 0;
-    int c = uchar(*s);
-    switch (*p) {
-    case '.': return 1;
-    case L_ESC: return match_class(c, uchar(*(p + 1)));
-    case '[': return match_bracket_class(c, p, ep - 1);
-    default: return uchar(*p) == c;
-    }
-}
-
-static const char *match_balance(MatchState *ms, const char *s, const char *p)
-{
-    if (p + 1 >= ms->p_end) luaL_error(ms->L, "unbalanced pattern");
-    if (s >= ms->src_end || *s != *p) return NULL;
-    int b = *p, e = *(p + 1), cont = 1;
-    while (++s < ms->src_end) {
-        step(ms);
-        if (*s == e) {
-            if (--cont == 0) return s + 1;
-        } else if (*s == b) {
-            cont++;
-        }
-    }
-    return NULL; /* string ends out of balance */
-}
-
-static const char *max_expand(MatchState *ms, const char *s, const char *p, const char *ep)
-{
-    ptrdiff_t i = 0;
-    while (single_match(ms, s + i, p, ep)) i++;
-    while (i >= 0) { /* keep trying to match with the maximum repetitions */
-        const char *res = match(ms, s + i, ep + 1);
-        if (res) return res;
-        i--;
-    }
-    return NULL;
-}
-
-static const char *min_expand(MatchState *ms, const char *s, const char *p, const char *ep)
-{
-    for (;;) {
-        const char *res = match(ms, s, ep + 1);
-        if (res != NULL) return res;
-        if (single_match(ms, s, p, ep)) s++; /* try with one more repetition */
-        else return NULL;
-    }
-}
-
-static const char *start_capture(MatchState *ms, const char *s, const char *p, int what)
-{
-    int level = ms->level;
-    if (level >= MAXCAPTURES) luaL_error(ms->L, "too many captures");
-    ms->capture[level].init = s;
-    ms->capture[level].len = what;
-    ms->level = level + 1;
-    const char *res = match(ms, s, p);
-    if (res == NULL) ms->level--; /* undo capture */
-    return res;
-}
-
-static const char *end_capture(MatchState *ms, const char *s, const char *p)
-{
-    int l = capture_to_close(ms);
-    ms->capture[l].len = s - ms->capture[l].init; /* close capture */
-    const char *res = match(ms, s, p);
-    if (res == NULL) ms->capture[l].len = CAP_UNFINISHED; /* undo capture */
-    return res;
-}
-
-static const char *match_capture(MatchState *ms, const char *s, int l)
-{
-    l = check_capture(ms, l);
-    size_t len = (size_t)ms->capture[l].len;
-    if ((size_t)(ms->src_end - s) >= len && memcmp(ms->capture[l].init, s, len) == 0) return s + len;
-    return NULL;
-}
-
-static const char *match(MatchState *ms, const char *s, const char *p)
-{
-    if (++ms->depth > MAXDEPTH) luaL_error(ms->L, "pattern too complex");
-init: /* goto for tail calls, as lstrlib.c */
-    step(ms);
-    if (p < ms->p_end) {
-        switch (*p) {
-        case '(':
-            if (*(p + 1) == ')') s = start_capture(ms, s, p + 2, CAP_POSITION);
-            else s = start_capture(ms, s, p + 1, CAP_UNFINISHED);
-            break;
-        case ')':
-            s = end_capture(ms, s, p + 1);
-            break;
-        case L_ESC:
-            switch (*(p + 1)) {
-            case 'b':
-                s = match_balance(ms, s, p + 2);
-                if (s != NULL) {
-                    p += 4;
-                    goto init;
-                }
-                break;
-            case 'f': {
-                p += 2;
-                if (*p != '[') luaL_error(ms->L, "missing '[' after '%%f' in pattern");
-                const char *ep = class_end(ms, p);
-                char previous = (s == ms->src_init) ? '\0' : *(s - 1);
-                char here = s < ms->src_end ? *s : '\0';
-                if (!match_bracket_class(uchar(previous), p, ep - 1) && match_bracket_class(uchar(here), p, ep - 1)) {
-                    p = ep;
-                    goto init;
-                }
-                s = NULL;
-                break;
-            }
-            default:
-                if (isdigit(uchar(*(p + 1)))) {
-                    s = match_capture(ms, s, uchar(*(p + 1)));
-                    if (s == NULL) break;
-                    p += 2;
-                    goto init;
-                }
-                goto dflt;
-            }
-            break;
-        case '$':
-            if ((p + 1) == ms->p_end) { /* the last char of the pattern: end of subject */
-                s = (s == ms->src_end) ? s : NULL;
-                break;
-            }
-            goto dflt;
-        default:
-        dflt: {
-            const char *ep = class_end(ms, p); /* points to the optional suffix */
-            int m = single_match(ms, s, p, ep);
-            char suffix = ep < ms->p_end ? *ep : '\0';
-            switch (suffix) {
-            case '?':
-                if (m) {
-                    const char *res = match(ms, s + 1, ep + 1);
-                    if (res != NULL) {
-                        s = res;
-                        break;
-                    }
-                }
-                p = ep + 1;
-                goto init;
-            case '*':
-                s = max_expand(ms, s, p, ep);
-                break;
-            case '+':
-                s = m ? max_expand(ms, s + 1, p, ep) : NULL;
-                break;
-            case '-':
-                s = min_expand(ms, s, p, ep);
-                break;
-            default:
-                if (!m) {
-                    s = NULL;
-                    break;
-                }
-                s++;
-                p = ep;
-                goto init;
-            }
-            break;
-        }
-        }
-    }
-    ms->depth--;
-    return s;
-}
-
-static void push_onecapture(MatchState *ms, int i, const char *s, const char *e)
-{
-    if (i >= ms->level) {
-        if (i == 0) lua_pushlstring(ms->L, s, (size_t)(e - s)); /* the whole match */
-        else luaL_error(ms->L, "invalid capture index");
-    } else {
-        ptrdiff_t l = ms->capture[i].len;
-        if (l == CAP_UNFINISHED) luaL_error(ms->L, "unfinished capture");
-        if (l == CAP_POSITION) lua_pushinteger(ms->L, ms->capture[i].init - ms->src_init + 1);
-        else lua_pushlstring(ms->L, ms->capture[i].init, (size_t)l);
-    }
-}
-
-static int push_captures(MatchState *ms, const char *s, const char *e)
-{
-    int nlevels = (ms->level == 0 && s) ? 1 : ms->level;
-    luaL_checkstack(ms->L, nlevels, "too many captures");
-    for (int i = 0; i < nlevels; i++) push_onecapture(ms, i, s, e);
-    return nlevels;
-}
-
-static void ms_init(MatchState *ms, lua_State *L, const char *s, size_t ls, const char *p, size_t lp)
-{
-    ms->L = L;
-    ms->src_init = s;
-    ms->src_end = s + ls;
-    ms->p_end = p + lp;
-    ms->steps = 0;
-    ms->max = th_pattern_steps_left();
-}
-
-static int has_specials(const char *p, size_t l)
-{
-    for (size_t i = 0; i < l; i++)
-        if (strchr(SPECIALS, p[i]) && p[i]) return 1;
-    return 0;
-}
-
-static int str_find_aux(lua_State *L, int find)
-{
-    size_t ls, lp;
-    const char *s = luaL_checklstring(L, 1, &ls);
-    const char *p = luaL_checklstring(L, 2, &lp);
-    ptrdiff_t init = (ptrdiff_t)luaL_optinteger(L, 3, 1);
-    if (init < 0) init += (ptrdiff_t)ls;
-    else init--;
-    if (init < 0) init = 0;
-    if ((size_t)init > ls) init = (ptrdiff_t)ls;
-    if (find && (lua_toboolean(L, 4) || !has_specials(p, lp))) { /* plain search: linear */
-        const char *q = lp == 0 ? s + init : memmem(s + init, ls - (size_t)init, p, lp);
-        if (q) {
-            lua_pushinteger(L, q - s + 1);
-            lua_pushinteger(L, q - s + (ptrdiff_t)lp);
-            return 2;
-        }
-    } else {
-        MatchState ms;
-        int anchor = lp > 0 && *p == '^';
-        if (anchor) p++, lp--;
-        ms_init(&ms, L, s, ls, p, lp);
-        const char *s1 = s + init;
-        do {
-            ms.level = ms.depth = 0;
-            const char *res = match(&ms, s1, p);
-            if (res != NULL) {
-                th_pattern_charge(ms.steps);
-                if (find) {
-                    lua_pushinteger(L, s1 - s + 1);
-                    lua_pushinteger(L, res - s);
-                    return push_captures(&ms, NULL, 0) + 2;
-                }
-                return push_captures(&ms, s1, res);
-            }
-        } while (s1++ < ms.src_end && !anchor);
-        th_pattern_charge(ms.steps);
-    }
-    lua_pushnil(L);
-    return 1;
-}
-
-static int str_find(lua_State *L) { return str_find_aux(L, 1); }
-static int str_match(lua_State *L) { return str_find_aux(L, 0); }
-
-static int gmatch_aux(lua_State *L)
-{
-    MatchState ms;
-    size_t ls, lp;
-    const char *s = lua_tolstring(L, lua_upvalueindex(1), &ls);
-    const char *p = lua_tolstring(L, lua_upvalueindex(2), &lp);
-    ms_init(&ms, L, s, ls, p, lp);
-    for (const char *src = s + (size_t)lua_tointeger(L, lua_upvalueindex(3)); src <= ms.src_end; src++) {
-        ms.level = ms.depth = 0;
-        const char *e = match(&ms, src, p);
-        if (e != NULL) {
-            th_pattern_charge(ms.steps);
-            lua_Integer newstart = e - s;
-            if (e == src) newstart++; /* empty match: go at least one position */
-            lua_pushinteger(L, newstart);
-            lua_replace(L, lua_upvalueindex(3));
-            return push_captures(&ms, src, e);
-        }
-    }
-    th_pattern_charge(ms.steps);
-    return 0;
-}
-
-static int str_gmatch(lua_State *L)
-{
-    luaL_checkstring(L, 1);
-    luaL_checkstring(L, 2);
-    lua_settop(L, 2);
-    lua_pushinteger(L, 0);
-    lua_pushcclosure(L, gmatch_aux, 3);
-    return 1;
-}
-
-static void add_s(MatchState *ms, luaL_Buffer *b, const char *s, const char *e)
-{
-    size_t l;
-    const char *news = lua_tolstring(ms->L, 3, &l);
-    for (size_t i = 0; i < l; i++) {
-        if (news[i] != L_ESC) {
-            luaL_addchar(b, news[i]);
-        } else {
-            i++; /* skip ESC */
-            if (i >= l) break;
-            if (!isdigit(uchar(news[i]))) luaL_addchar(b, news[i]);
-            else if (news[i] == '0') luaL_addlstring(b, s, (size_t)(e - s));
-            else {
-                push_onecapture(ms, news[i] - '1', s, e);
-                luaL_addvalue(b);
-            }
-        }
-    }
-}
-
-static void add_value(MatchState *ms, luaL_Buffer *b, const char *s, const char *e)
-{
-    lua_State *L = ms->L;
-    switch (lua_type(L, 3)) {
-    case LUA_TNUMBER:
-    case LUA_TSTRING:
-        add_s(ms, b, s, e);
+    if (i >= pat->ncaptures) {
+        if (i != 0) luaL_error(m->L, "invalid capture index");
+        lua_pushlstring(m->L, m->src + s, e - s);
         return;
-    case LUA_TFUNCTION: {
-        lua_pushvalue(L, 3);
-        int n = push_captures(ms, s, e);
-        lua_call(L, n, 1);
-        break;
     }
-    case LUA_TTABLE:
-        push_onecapture(ms, 0, s, e);
-        lua_gettable(L, 3);
-        break;
-    }
-    if (!lua_toboolean(L, -1)) { /* nil or false: keep the original text */
-        lua_pop(L, 1);
-        lua_pushlstring(L, s, (size_t)(e - s));
-    } else if (!lua_isstring(L, -1)) {
-        luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1));
-    }
-    luaL_addvalue(b);
+    size_t len = m->cap[i].len;
+    if (len == PAT_CAP_OPEN) luaL_error(m->L, "unfinished capture");
+    if (len == PAT_CAP_POSITION) lua_pushinteger(m->L, (lua_Integer)m->cap[i].start + 1);
+    else lua_pushlstring(m->L, m->src + m->cap[i].start, len);
 }
 
-static int str_gsub(lua_State *L)
+/* Pushes every capture (or the whole match when whole_if_none and there are none). */
+static int push_captures(th_match *m, const th_pat *pat, size_t s, size_t e, bool whole_if_none)
 {
-    size_t srcl, lp;
-    const char *src = luaL_checklstring(L, 1, &srcl);
-    const char *p = luaL_checklstring(L, 2, &lp);
-    int tr = lua_type(L, 3);
-    lua_Integer max_s = luaL_optinteger(L, 4, (lua_Integer)srcl + 1);
-    int anchor = lp > 0 && *p == '^';
-    if (anchor) p++, lp--;
-    luaL_argcheck(L, tr == LUA_TNUMBER || tr == LUA_TSTRING || tr == LUA_TFUNCTION || tr == LUA_TTABLE, 3,
+    int k = pat->ncaptures == 0 && whole_if_none ? 1 : pat->ncaptures;
+    luaL_checkstack(m->L, k, "too many captures");
+    for (int i = 0; i < k; i++) push_capture(m, pat, i, s, e);
+    return k;
+}
+
+/* Any byte that makes a pattern more than a literal string (string.find searches plainly
+ * otherwise, over the whole pattern, NULs included). */
+static bool has_specials(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (strchr("^$*+?.([%-", p[i]) && p[i] != 0) return true;
+    }
+    return false;
+}
+
+static int find_or_match(lua_State *L, bool find)
+{
+    size_t n, plen;
+    const char *s = luaL_checklstring(L, 1, &n);
+    const char *p = luaL_checklstring(L, 2, &plen);
+    size_t at = start_offset(opt_int(L, 3, 1), n);
+    th_meter meter;
+    th_meter_begin(&meter, L);
+    if (find && (lua_toboolean(L, 4) || !has_specials(p, plen))) {
+        const char *hit = plen == 0 ? s + at : memmem(s + at, n - at, p, plen);
+        th_meter_tick(&meter, (n - at) >> 4);
+        th_meter_flush(&meter);
+        if (!hit) {
+            lua_pushnil(L);
+            return 1;
+        }
+        lua_pushinteger(L, (lua_Integer)(hit - s) + 1);
+        lua_pushinteger(L, (lua_Integer)(hit - s + plen));
+        return 2;
+    }
+    alignas(max_align_t) char stack[STACK_PATTERN];
+    th_pat pat;
+    compile(L, &pat, stack, p, plen, true);
+    th_match m = {.L = L, .meter = &meter, .src = s, .n = n};
+    size_t end;
+    ptrdiff_t start = th_pat_search(&m, &pat, at, &end);
+    th_meter_flush(&meter);
+    if (start < 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    if (!find) return push_captures(&m, &pat, (size_t)start, end, true);
+    lua_pushinteger(L, (lua_Integer)start + 1);
+    lua_pushinteger(L, (lua_Integer)end);
+    return 2 + push_captures(&m, &pat, (size_t)start, end, false);
+}
+
+static int m_find(lua_State *L) { return find_or_match(L, true); }
+static int m_match(lua_State *L) { return find_or_match(L, false); }
+
+/* gmatch's iterator. Upvalues: subject, pattern, compiled pattern (userdata), next offset. */
+static int gmatch_next(lua_State *L)
+{
+    size_t n;
+    const char *s = lua_tolstring(L, lua_upvalueindex(1), &n);
+    th_pat pat = *(const th_pat *)lua_touserdata(L, lua_upvalueindex(3));
+    size_t at = (size_t)lua_tointeger(L, lua_upvalueindex(4));
+    th_meter meter;
+    th_meter_begin(&meter, L);
+    th_match m = {.L = L, .meter = &meter, .src = s, .n = n};
+    size_t end;
+    ptrdiff_t start = at <= n ? th_pat_search(&m, &pat, at, &end) : -1;
+    th_meter_flush(&meter);
+    if (start < 0) {
+        lua_pushinteger(L, (lua_Integer)n + 1);
+        lua_replace(L, lua_upvalueindex(4));
+        return 0;
+    }
+    lua_pushinteger(L, (lua_Integer)(end == (size_t)start ? end + 1 : end)); /* an empty match moves on one */
+    lua_replace(L, lua_upvalueindex(4));
+    return push_captures(&m, &pat, (size_t)start, end, true);
+}
+
+static int m_gmatch(lua_State *L)
+{
+    size_t plen;
+    luaL_checkstring(L, 1);
+    const char *p = luaL_checklstring(L, 2, &plen);
+    lua_settop(L, 2);
+    /* One userdata: the th_pat header, then the compiled items (which point into the pattern
+     * string, kept alive as an upvalue; neither moves). */
+    size_t head = (sizeof(th_pat) + alignof(max_align_t) - 1) / alignof(max_align_t) * alignof(max_align_t);
+    char *mem = lua_newuserdata(L, head + th_pat_space(p, plen));
+    th_pat_compile((th_pat *)mem, mem + head, p, plen, false);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, gmatch_next, 4);
+    return 1;
+}
+
+/* gsub's replacement string: %0-%9 are captures ("%1" is the whole match when there are
+ * none), %x is x for any other x, and a '%' that ends the string adds a NUL (LuaJIT reads the
+ * string's terminator there). */
+static void add_replacement_string(th_match *m, const th_pat *pat, luaL_Buffer *b, const char *r, size_t rlen,
+                                   size_t s, size_t e)
+{
+    for (size_t i = 0; i < rlen; i++) {
+        if (r[i] != '%') {
+            luaL_addchar(b, r[i]);
+            continue;
+        }
+        char c = ++i < rlen ? r[i] : 0;
+        if (c < '0' || c > '9') {
+            luaL_addchar(b, c);
+        } else if (c == '0') {
+            luaL_addlstring(b, m->src + s, e - s);
+        } else {
+            push_capture(m, pat, c - '1', s, e);
+            luaL_addvalue(b);
+        }
+    }
+}
+
+static int m_gsub(lua_State *L)
+{
+    size_t n, plen;
+    const char *src = luaL_checklstring(L, 1, &n);
+    const char *p = luaL_checklstring(L, 2, &plen);
+    int rtype = lua_type(L, 3);
+    int64_t max = opt_int(L, 4, (int64_t)n + 1);
+    luaL_argcheck(L, rtype == LUA_TNUMBER || rtype == LUA_TSTRING || rtype == LUA_TFUNCTION || rtype == LUA_TTABLE, 3,
                   "string/function/table expected");
+    lua_settop(L, 3);
+    size_t rlen = 0;
+    const char *r = rtype == LUA_TNUMBER || rtype == LUA_TSTRING ? lua_tolstring(L, 3, &rlen) : NULL;
+    alignas(max_align_t) char stack[STACK_PATTERN];
+    th_pat pat;
+    compile(L, &pat, stack, p, plen, true); /* a userdata, if any, stays at index 4 */
+    th_meter meter;
+    th_meter_begin(&meter, L);
+    th_match m = {.L = L, .meter = &meter, .src = src, .n = n};
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    MatchState ms;
-    ms_init(&ms, L, src, srcl, p, lp);
-    lua_Integer n = 0;
-    while (n < max_s) {
-        ms.level = ms.depth = 0;
-        const char *e = match(&ms, src, p);
-        if (e) {
-            n++;
-            add_value(&ms, &b, src, e);
+    size_t at = 0;
+    int64_t count = 0;
+    while (count < max) {
+        /* Offsets where the pattern's first item fails are copied as they are. */
+        size_t try = pat.anchored ? at : th_pat_next_start(&m, &pat, at);
+        if (try > n) break;
+        luaL_addlstring(&b, src + at, try - at);
+        at = try;
+        ptrdiff_t e = th_pat_match(&m, &pat, at);
+        if (e >= 0) {
+            count++;
+            if (r) {
+                add_replacement_string(&m, &pat, &b, r, rlen, at, (size_t)e);
+            } else {
+                th_meter_flush(&meter); /* the callee's own work is metered by the count hook */
+                if (rtype == LUA_TFUNCTION) {
+                    lua_pushvalue(L, 3);
+                    int k = push_captures(&m, &pat, at, (size_t)e, true);
+                    lua_call(L, k, 1);
+                } else {
+                    push_capture(&m, &pat, 0, at, (size_t)e);
+                    lua_gettable(L, 3);
+                }
+                th_meter_flush(&meter);
+                if (!lua_toboolean(L, -1)) { /* false or nil keeps the match as it was */
+                    lua_pop(L, 1);
+                    lua_pushlstring(L, src + at, (size_t)e - at);
+                } else if (!lua_isstring(L, -1)) {
+                    return luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1));
+                }
+                luaL_addvalue(&b);
+            }
         }
-        if (e && e > src) src = e; /* non-empty match: skip it */
-        else if (src < ms.src_end) luaL_addchar(&b, *src++);
+        if (e > (ptrdiff_t)at) at = (size_t)e;
+        else if (at < n) luaL_addchar(&b, src[at++]);
         else break;
-        if (anchor) break;
+        if (pat.anchored) break;
     }
-    th_pattern_charge(ms.steps);
-    luaL_addlstring(&b, src, (size_t)(ms.src_end - src));
+    luaL_addlstring(&b, src + at, n - at);
+    th_meter_tick(&meter, n >> 5);
+    th_meter_flush(&meter);
     luaL_pushresult(&b);
-    lua_pushinteger(L, n);
+    lua_pushinteger(L, (lua_Integer)count);
     return 2;
 }
 
-/* ---- table.sort: Lua 5.1's ltablib.c quicksort, each comparison charged to the budget. A sort of
- * two million numbers is one VM instruction and about 2 s in C; metered, it stops like a loop. */
-
-static int sort_comp(lua_State *L, MatchState *ms, int a, int b)
-{
-    step(ms);
-    if (!lua_isnil(L, 2)) { /* a comparison function */
-        lua_pushvalue(L, 2);
-        lua_pushvalue(L, a - 1); /* -1 to compensate the function */
-        lua_pushvalue(L, b - 2); /* -2 to compensate the function and a */
-        lua_call(L, 2, 1);
-        int res = lua_toboolean(L, -1);
-        lua_pop(L, 1);
-        return res;
-    }
-    return lua_lessthan(L, a, b);
-}
-
-static void set2(lua_State *L, int i, int j)
-{
-    lua_rawseti(L, 1, i);
-    lua_rawseti(L, 1, j);
-}
-
-static void auxsort(lua_State *L, MatchState *ms, int l, int u)
-{
-    while (l < u) { /* for tail recursion */
-        int i, j;
-        lua_rawgeti(L, 1, l); /* sort a[l], a[(l+u)/2] and a[u] */
-        lua_rawgeti(L, 1, u);
-        if (sort_comp(L, ms, -1, -2)) set2(L, l, u); /* a[u] < a[l]? */
-        else lua_pop(L, 2);
-        if (u - l == 1) break; /* only 2 elements */
-        i = (l + u) / 2;
-        lua_rawgeti(L, 1, i);
-        lua_rawgeti(L, 1, l);
-        if (sort_comp(L, ms, -2, -1)) { /* a[i] < a[l]? */
-            set2(L, i, l);
-        } else {
-            lua_pop(L, 1);
-            lua_rawgeti(L, 1, u);
-            if (sort_comp(L, ms, -1, -2)) set2(L, i, u); /* a[u] < a[i]? */
-            else lua_pop(L, 2);
-        }
-        if (u - l == 2) break; /* only 3 elements */
-        lua_rawgeti(L, 1, i); /* the pivot */
-        lua_pushvalue(L, -1);
-        lua_rawgeti(L, 1, u - 1);
-        set2(L, i, u - 1);
-        i = l; /* a[l] <= P == a[u-1] <= a[u]: sort l+1 .. u-2 */
-        j = u - 1;
-        for (;;) { /* invariant: a[l..i] <= P <= a[j..u] */
-            while (lua_rawgeti(L, 1, ++i), sort_comp(L, ms, -1, -2)) {
-                if (i > u) luaL_error(L, "invalid order function for sorting");
-                lua_pop(L, 1);
-            }
-            while (lua_rawgeti(L, 1, --j), sort_comp(L, ms, -3, -1)) {
-                if (j < l) luaL_error(L, "invalid order function for sorting");
-                lua_pop(L, 1);
-            }
-            if (j < i) {
-                lua_pop(L, 3); /* the pivot, a[i], a[j] */
-                break;
-            }
-            set2(L, i, j);
-        }
-        lua_rawgeti(L, 1, u - 1);
-        lua_rawgeti(L, 1, i);
-        set2(L, u - 1, i); /* swap the pivot (a[u-1]) with a[i] */
-        if (i - l < u - i) { /* recurse into the smaller half, loop on the larger */
-            j = l;
-            i = i - 1;
-            l = i + 2;
-        } else {
-            j = i + 1;
-            i = u;
-            u = j - 2;
-        }
-        auxsort(L, ms, j, i);
-    }
-}
-
-static int tab_sort(lua_State *L)
+/* table.sort(t [, less]): LuaJIT's sort with a Lua comparator. Upvalues: the library's sort and
+ * a Lua function that makes the comparator (lua_metered's COMPARATOR below). */
+static int m_sort(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    int n = (int)lua_objlen(L, 1);
-    luaL_checkstack(L, 40, "");
     if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_settop(L, 2);
-    MatchState ms;
-    ms.L = L;
-    ms.steps = 0;
-    ms.max = th_pattern_steps_left();
-    auxsort(L, &ms, 1, n);
-    th_pattern_charge(ms.steps);
-    return 0;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_pushvalue(L, 2);
+    lua_call(L, 1, 1);
+    if (lua_pcall(L, 2, 0, 0) == 0) return 0;
+    /* LuaJIT's sort names its caller's line in this one error of its own; the sort's caller
+     * here is this function, so the line is added again, as luaL_error does. Other errors (the
+     * comparator's, the budget's) go on as they are. */
+    if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "invalid order function for sorting") == 0)
+        return luaL_error(L, "invalid order function for sorting");
+    return lua_error(L);
 }
+
+/* a < b as the library's sort compares when it has no comparator (lua_lessthan: the same
+ * metamethods and the same error for values that do not compare). */
+static int less_than(lua_State *L)
+{
+    lua_pushboolean(L, lua_lessthan(L, 1, 2));
+    return 1;
+}
+
+/* Makes the comparator: the caller's, or less_than, called from a Lua function so that each
+ * comparison executes bytecode that the count hook sees. */
+static const char COMPARATOR[] =
+    "local less_than = ...\n"
+    "return function(less)\n"
+    "  less = less or less_than\n"
+    "  return function(a, b) return less(a, b) end\n"
+    "end\n";
 
 void th_metered_push_functions(lua_State *L)
 {
     lua_newtable(L);
-    lua_pushcfunction(L, str_find);
-    lua_setfield(L, -2, "string.find");
-    lua_pushcfunction(L, str_match);
-    lua_setfield(L, -2, "string.match");
-    lua_pushcfunction(L, str_gmatch);
-    lua_setfield(L, -2, "string.gmatch");
-    lua_pushcfunction(L, str_gsub);
-    lua_setfield(L, -2, "string.gsub");
-    lua_pushcfunction(L, tab_sort);
+    static const struct { const char *key; lua_CFunction fn; } STRING_FNS[] = {
+        {"string.find", m_find}, {"string.match", m_match}, {"string.gmatch", m_gmatch}, {"string.gsub", m_gsub},
+    };
+    for (size_t i = 0; i < sizeof STRING_FNS / sizeof STRING_FNS[0]; i++) {
+        lua_pushcfunction(L, STRING_FNS[i].fn);
+        lua_setfield(L, -2, STRING_FNS[i].key);
+    }
+    lua_getglobal(L, "table");
+    lua_getfield(L, -1, "sort");
+    lua_remove(L, -2);
+    if (luaL_loadbuffer(L, COMPARATOR, sizeof COMPARATOR - 1, "=th.metered.sort") != 0) lua_error(L);
+    lua_pushcfunction(L, less_than);
+    lua_call(L, 1, 1);
+    lua_pushcclosure(L, m_sort, 2);
     lua_setfield(L, -2, "table.sort");
 }
