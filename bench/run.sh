@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target bench_market bench_safety >/dev/null
+cmake --build build -j"$(nproc)" --target bench_market bench_safety th_metered_spec >/dev/null
 out=$(./build/bench_market tests/data "$runs" book | tee /dev/stderr)
 out=$(./build/bench_market tests/data "$runs" parse | tail -n +2 | tee /dev/stderr)
 # 500 symbols in a process of their own, so its peak RSS is not the book benchmark's.
@@ -27,3 +27,5 @@ fi
 # The loop stall per turn for the journal's commit, on the loop vs on the thread pool (real loop,
 # journal on disk, market data flowing).
 bench/bench_loop.sh "$runs"
+# The metered string functions and sort of budgeted runs against LuaJIT's own.
+luajit bench/bench_metered.lua build/th_metered_spec.so "$runs"

@@ -569,6 +569,12 @@ size_t th_pat_next_start(th_match *m, const th_pat *pat, size_t at)
         th_meter_tick(m->meter, ((next > n ? n : next) - at) >> 4);
         return next;
     }
+    if (it->kind == IT_BAL) {
+        const uint8_t *hit = memchr(src + at, it->x, n - at);
+        size_t next = hit ? (size_t)(hit - src) : n + 1;
+        th_meter_tick(m->meter, ((next > n ? n : next) - at) >> 4);
+        return next;
+    }
     if (it->kind == IT_ONE && (it->quant == Q_ONE || it->quant == Q_PLUS)) {
         size_t k = at;
         while (k < n && !in_set(it->u.bits, src[k])) k++;
