@@ -11,6 +11,13 @@ bad=$(grep -nE '#include *"\.\./(feed|venues|app|lua)/|#include *<(uv|lua|luajit
 $bad"
 pass "host/core includes nothing from feed, venues, app or lua, nor libuv/LuaJIT/libwebsockets"
 
+# host/sim (the sim's matching engine) sits on the core only: the wire protocols and the server
+# that use it live above it.
+bad=$(grep -nE '#include *"\.\./(feed|venues|app|lua)/|#include *<(uv|lua|luajit|lauxlib|lualib|libwebsockets)[^>]*\.h>' host/sim/*.c host/sim/*.h || true)
+[ -z "$bad" ] || fail "host/sim includes a higher layer or a loop/Lua library:
+$bad"
+pass "host/sim includes only the core, nor libuv/LuaJIT/libwebsockets"
+
 # Every th_ symbol the core's objects use must be defined by the core's objects: a th_ symbol
 # defined only elsewhere (feed, venues, app, lua) is a call up across the layers.
 objs=$(ls "$TH_BUILD"/CMakeFiles/thcore_obj.dir/host/core/*.o)
