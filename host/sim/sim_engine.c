@@ -639,7 +639,7 @@ static int32_t snapshot_open(th_sim_engine *e, int32_t ins, int32_t **out)
     sim_market *m = &e->mk[ins];
     int32_t *s = scratch(e, m->nopen);
     if (!s) return 0;
-    memcpy(s, m->open, sizeof *s * (size_t)m->nopen);
+    if (m->nopen) memcpy(s, m->open, sizeof *s * (size_t)m->nopen);
     *out = s;
     return m->nopen;
 }
