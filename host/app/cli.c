@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/hostinfo.h"
+#include "journal_cmd.h"
 #include "session.h"
 
 #ifndef TH_SOURCE_DIR
@@ -65,7 +66,6 @@ static int cmd_run(int argc, char **argv) { return run_like(argc, argv, "run", 0
 static int cmd_backtest(int argc, char **argv) { return run_like(argc, argv, "backtest", 1); }
 
 int th_cmd_replay(int argc, char **argv);
-int th_journal_cmd(int argc, char **argv);
 
 static int cmd_record(int argc, char **argv)
 {

@@ -28,6 +28,7 @@
 #include "repl.h"
 #include "shutdown.h"
 #include "trading.h"
+#include "trading_events.h"
 
 #define HEALTH_QUEUE 1024
 
@@ -602,7 +603,16 @@ int th_session_run(const th_session_opts *o)
             goto teardown;
         }
     }
-    if (th_trading_open(&s->tr, &s->lua, o->home, o->config_path, mode, o->resume, s->mf.active ? &s->mf.feed : NULL, &err) != 0) {
+    /* The order side gets the paths it needs here, absolute (th.config resolved them). */
+    char journal_dir[512], instruments[512];
+    th_trading_opts to = {
+        .mode = mode,
+        .resume = o->resume,
+        .journal_dir = th_lua_cfg_string(&s->lua, "storage.journal_dir", journal_dir, sizeof journal_dir) ? journal_dir : NULL,
+        .instruments_path = th_lua_cfg_string(&s->lua, "venue.instruments", instruments, sizeof instruments) ? instruments : NULL,
+        .feed = s->mf.active ? &s->mf.feed : NULL,
+    };
+    if (th_trading_open(&s->tr, &s->lua, &to, &err) != 0) {
         fprintf(stderr, "tradehost: orders: %s\n", err);
         code = 2;
         goto teardown;

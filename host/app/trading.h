@@ -1,37 +1,42 @@
-/* trading.h — the session's order side: the order flow, its journal, its venue connector, and the
- * FFI functions strategies call (th_order_*, th_quotes_set, th_position_get, th_pnl_get, th_risk_*).
+/* trading.h — the session's order side: the order flow, its journal, its venue connector, built at
+ * session start and run once per loop turn.
  *
- * Built from the config at session start: limits from `risk`, the journal from `storage`
- * (`journal_dir`, `fsync`), the connector from `venue.name`. Until the connectors issue lands,
- * paper and backtest sessions (--paper, venue.paper, venue.name = "sim") are served by the
- * in-process test venue with paper fills against the session's books, whatever the market data
- * venue; live venues have no order connector yet, so a live run's orders are refused (`no_venue`).
- * Start-up recovers from the newest journal in the directory (refusing to start on a corrupt
- * one), carries its live orders and positions into a new journal, and reconciles with the venue
- * before any new order is accepted. */
+ * Built from the config and the paths the session passes in (th_trading_opts): limits from `risk`
+ * (trading_config.c), the journal in opts.journal_dir (trading_journal.c), the connector from
+ * `venue.name`. Until the connectors issue lands, paper and backtest sessions (--paper,
+ * venue.paper, venue.name = "sim") are served by the in-process test venue with paper fills
+ * against the session's books, whatever the market data venue; live venues have no order
+ * connector yet, so a live run's orders are refused (`no_venue`). Start-up recovers from the
+ * newest journal in the directory (refusing to start on a corrupt one), carries its live orders
+ * and positions into a new journal, and reconciles with the venue before any new order is
+ * accepted.
+ *
+ * Around it, each in its own file: trading_events.c (the flow's events into Lua as on_fill /
+ * on_order), order_ffi.c and risk_ffi.c (the FFI strategies call: th_order_*, th_quotes_set,
+ * th_position_get, th_pnl_get, th_risk_*), which find the order side through th_trading_current. */
 #ifndef TH_TRADING_H
 #define TH_TRADING_H
 
 #include <stdbool.h>
 
+#include "../core/decimal.h"
 #include "../core/order_flow.h"
 #include "../feed/feed.h"
 #include "../lua/lua_host.h"
 #include "../venues/test_venue.h"
 #include "committer.h"
+#include "trading_journal.h"
 
 typedef struct th_trading {
     bool active;
     bool ready;             /* th_trading_open completed: the order side may act at the venue */
     th_flow flow;
-    th_journal jr;
-    bool have_journal;
+    th_trading_journal jn;  /* the journal file, its directory lock and failure marker */
     th_test_venue tv;
     bool have_tv;
     th_instruments own;          /* when there is no feed, instruments loaded for orders only */
     bool own_loaded;
     th_feed *feed;               /* books for the gates and paper fills; may be NULL */
-    char journal_path[512];
     char currency[16];
     th_lua *lua;                 /* the config, for instruments added after start */
     int32_t nins_config;         /* instruments the config's limits and rates were applied to */
@@ -41,10 +46,18 @@ typedef struct th_trading {
     th_committer cm;
     th_hist stall_ns;            /* loop time in the commit-and-send step, per turn with records */
     int32_t m_stall;
-    int lock_fd;                 /* the journal directory's lock (journal_dir.h), held until close */
-    bool have_lock;
-    bool failure_marked;         /* the journal failed and its marker is written */
 } th_trading;
+
+/* What the session hands the order side: the mode and the paths the config names (absolute:
+ * th.config resolved them beside the config file). The order side reads its other settings from
+ * the config itself, and asks the session for nothing. */
+typedef struct th_trading_opts {
+    const char *mode;             /* "run", "paper" or "backtest" (session.c session_mode has the rule) */
+    bool resume;                  /* paper: recover the previous paper run's account */
+    const char *journal_dir;      /* storage.journal_dir; NULL: not set (refused unless backtest) */
+    const char *instruments_path; /* venue.instruments, for orders when there is no feed; may be NULL */
+    th_feed *feed;                /* the session's market data, or NULL */
+} th_trading_opts;
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err.
  * mode "backtest": no journal and no recovery (a backtest never inherits a previous run's orders).
@@ -53,8 +66,7 @@ typedef struct th_trading {
  * and logs what it carried. mode "run": the venue's connector, and recovery always.
  * The journal directory is storage.journal_dir (th.config defaults it to var/journal/<strategy>
  * beside the config file, so two configs never recover each other's orders), created if missing. */
-int th_trading_open(th_trading *t, th_lua *lua, const char *home, const char *config_path, const char *mode, bool resume,
-                    th_feed *feed, const char **err);
+int th_trading_open(th_trading *t, th_lua *lua, const th_trading_opts *o, const char **err);
 /* Run the turn's commit off the loop thread (libuv's pool) when storage.fsync is "turn"; with
  * "always" and "never" (and in a backtest, which has no journal) commits stay synchronous.
  * TH_JOURNAL_COMMIT_ON_LOOP=1 keeps them on the loop (the benchmark's baseline). */
@@ -73,12 +85,26 @@ int32_t th_trading_cancel_all(th_trading *t);
 void th_trading_close(th_trading *t);
 /* The session's journal failed (also after th_trading_close): the session exits non-zero, and the
  * marker left beside the journal makes the next start recover halted. */
-static inline bool th_trading_journal_failed(const th_trading *t) { return t->failure_marked; }
-/* The flow events since the last call go to the strategy as on_fill / on_order. */
-void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat);
+static inline bool th_trading_journal_failed(const th_trading *t) { return t->jn.failure_marked; }
+/* The process's order side while it is open, else NULL: how the FFI finds it (one per process,
+ * like the session). */
 th_trading *th_trading_current(void);
+/* An instrument the order side covers, or -1: if the registry grew since the last sync (a strategy
+ * callback can run before the session's), the flow grows first, so no per-instrument array is
+ * ever indexed past its end. */
+int32_t th_trading_find_symbol(th_trading *t, const char *symbol);
 
-/* `tradehost journal FILE|DIR [--json]`: rebuild and print the state a journal holds. */
-int th_journal_cmd(int argc, char **argv);
+/* What the FFI answers when the session has no order side. */
+#define TH_TRADING_NO_FLOW "no order flow in this session (the config has no instruments for orders)"
+
+/* An order's price and size in human units (its instrument's decimals). */
+static inline double th_trading_px(const th_flow *f, const th_order *o, int64_t v)
+{
+    return th_dec_to_double(v, f->ins->v[o->instrument].price_dec);
+}
+static inline double th_trading_qty(const th_flow *f, const th_order *o, int64_t v)
+{
+    return th_dec_to_double(v, f->ins->v[o->instrument].qty_dec);
+}
 
 #endif

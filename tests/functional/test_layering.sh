@@ -27,3 +27,32 @@ nm --defined-only $objs | awk 'NF == 3 && $3 ~ /^th_/ { print $3 }' | sort -u >"
 up=$(comm -23 "$T/used" "$T/defined")
 [ -z "$up" ] || fail "the core calls th_ functions defined outside it: $up"
 pass "every th_ function the core calls is defined in the core ($(wc -l <"$T/used") used, $(wc -l <"$T/defined") defined)"
+
+# host/app: modules with one job each (docs/architecture.md, "host/app"). A module is a file name
+# without its extension (trading.c + trading.h); it depends on every host/app header its .c or .h
+# includes. The graph must be acyclic: a cycle (session -> trading -> session) means neither side
+# can be read, tested or changed alone.
+app_edges() {
+  local f mod inc
+  for f in host/app/*.c host/app/*.h; do
+    mod=$(basename "${f%.*}")
+    for inc in $(sed -nE 's/^#include *"([a-z_]+)\.h".*/\1/p' "$f"); do
+      [ -f "host/app/$inc.h" ] && [ "$inc" != "$mod" ] && echo "$mod $inc"
+    done
+  done | sort -u
+}
+app_edges >"$T/app_edges"
+[ -s "$T/app_edges" ] || fail "no #include edges found among host/app files"
+tsort "$T/app_edges" >/dev/null 2>"$T/tsort.err" || fail "host/app modules include each other in a cycle:
+$(cat "$T/tsort.err")
+edges (module -> header it includes):
+$(cat "$T/app_edges")"
+pass "host/app modules include each other without a cycle ($(wc -l <"$T/app_edges") edges)"
+
+# The order side is built from what the session hands it (th_trading_opts): no trading file
+# includes the session, nor the control surfaces the session owns.
+trading_files=$(ls host/app/trading*.[ch] host/app/*_ffi.c host/app/journal_cmd.[ch])
+bad=$(grep -nE '#include *"(session|api|repl)\.h"' $trading_files || true)
+[ -z "$bad" ] || fail "an order-side file includes the session or its control surfaces:
+$bad"
+pass "no order-side file (trading*, *_ffi.c, journal_cmd) includes session.h, api.h or repl.h"
