@@ -16,10 +16,8 @@
 #include <sys/resource.h>
 
 #include "../core/clock.h"
-#include "../core/hostinfo.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
-#include "tradehost.h"
 
 /* Limits against a hostile or broken local client: any local process can connect, and the API
  * shares the trading loop, so no client may hold more than a bounded share of it.
@@ -109,26 +107,20 @@ static bool token_ok(struct lws *wsi)
 
 static int risk_json(api_req *r)
 {
-    th_risk_view v;
-    if (th_risk_status_get(&v) != 0) return answer_json(r, 503, "{\"error\":\"no order flow in this session\"}");
-    double counts[TH_RISK_REASON_COUNT];
-    th_risk_refusals_get(counts, TH_RISK_REASON_COUNT);
+    th_view_risk v;
+    if (g_api->view.risk(g_api->view.ctx, &v) != 0) return answer_json(r, 503, "{\"error\":\"no order flow in this session\"}");
     char refusals[2048] = "", reason[300];
     size_t k = 0;
-    for (int32_t i = 1; i < TH_RISK_REASON_COUNT; i++) {
-        if (counts[i] <= 0) continue;
-        const char *name;
-        th_risk_reason_name(i, &name);
-        k += (size_t)snprintf(refusals + k, sizeof refusals - k, "%s\"%s\":%.0f", k ? "," : "", name, counts[i]);
+    for (int32_t i = 0; i < v.nrefusals; i++) {
+        k += (size_t)snprintf(refusals + k, sizeof refusals - k, "%s\"%s\":%.0f", k ? "," : "", v.refusals[i].reason,
+                              v.refusals[i].count);
         if (k >= sizeof refusals) break;
     }
-    const char *code = "";
-    if (v.halted) th_risk_reason_name(v.halt_code, &code);
     json_str(reason, sizeof reason, v.halt_reason);
     return answer_json(r, 200,
                        "{\"halted\":%s,\"halt_code\":\"%s\",\"halt_reason\":\"%s\",\"breaker_open\":%s,"
                        "\"consecutive_errors\":%d,\"refusals\":{%s}}",
-                       v.halted ? "true" : "false", code, reason, v.breaker_open ? "true" : "false",
+                       v.halted ? "true" : "false", v.halt_code, reason, v.breaker_open ? "true" : "false",
                        v.consecutive_errors, refusals);
 }
 
@@ -136,15 +128,13 @@ static int risk_json(api_req *r)
  * callbacks stopped) makes "ok" false (503) and is listed with its callback and error. */
 static int health_json(api_req *r)
 {
-    th_risk_view v;
-    th_host_info hi;
-    th_host_info_get(&hi);
-    bool flow = th_risk_status_get(&v) == 0;
+    th_view_health h;
+    g_api->view.health(g_api->view.ctx, &h);
     char faults[1536] = "", cb[80], err[700];
     size_t k = 0;
-    th_strategy_fault f;
+    th_view_fault f;
     int n = 0;
-    for (; th_strategy_fault_get(n, &f, NULL) == 0 && k < sizeof faults; n++) {
+    for (; g_api->view.fault(g_api->view.ctx, n, &f) == 0 && k < sizeof faults; n++) {
         json_str(cb, sizeof cb, f.strategy);
         json_str(err, sizeof err, f.error);
         k += (size_t)snprintf(faults + k, sizeof faults - k, "%s{\"strategy\":\"%s\",\"callback\":\"%s\",\"error\":\"%s\","
@@ -154,8 +144,8 @@ static int health_json(api_req *r)
     return answer_json(r, n ? 503 : 200,
                        "{\"ok\":%s,\"version\":\"%s\",\"mode\":\"%s\",\"pid\":%d,\"faults\":[%s],\"order_flow\":%s,"
                        "\"halted\":%s}",
-                       n ? "false" : "true", hi.version, hi.mode, hi.pid, faults, flow ? "true" : "false",
-                       flow && v.halted ? "true" : "false");
+                       n ? "false" : "true", h.version, h.mode, h.pid, faults, h.order_flow ? "true" : "false",
+                       h.halted ? "true" : "false");
 }
 
 /* Every refusal is counted (api_refused_total) but logged at most once a second, with how many
@@ -183,7 +173,7 @@ static int route(struct lws *wsi, api_req *r, const char *uri, bool post)
         size_t n = 0;
         FILE *f = open_memstream(&buf, &n);
         if (!f) return answer_json(r, 500, "{\"error\":\"out of memory\"}");
-        th_metrics_prometheus(f);
+        g_api->view.metrics(g_api->view.ctx, f);
         fclose(f);
         int rc = answer(r, 200, "text/plain; version=0.0.4", buf, n);
         free(buf);
@@ -202,11 +192,11 @@ static int route(struct lws *wsi, api_req *r, const char *uri, bool post)
             char arg[160], why[200];
             const char *given = lws_get_urlarg_by_name(wsi, "reason=", arg, sizeof arg);
             snprintf(why, sizeof why, "api: %s", given && *given ? given : "kill switch");
-            if (th_risk_kill(why) != 0) return answer_json(r, 503, "{\"error\":\"no order flow in this session\"}");
+            if (g_api->view.kill(g_api->view.ctx, why) != 0) return answer_json(r, 503, "{\"error\":\"no order flow in this session\"}");
             return risk_json(r);
         }
         const char *err;
-        if (th_risk_rearm(&err) != 0) return answer_json(r, 409, "{\"error\":\"%s\"}", err);
+        if (g_api->view.rearm(g_api->view.ctx, &err) != 0) return answer_json(r, 409, "{\"error\":\"%s\"}", err);
         th_logf(TH_LOG_WARN, "api: kill switch re-armed", NULL);
         return risk_json(r);
     }
@@ -286,10 +276,12 @@ static int connection_cap(void)
     return rl.rlim_cur > API_FD_RESERVE + 64 ? (int)(rl.rlim_cur - API_FD_RESERVE) : 64;
 }
 
-int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *token_env, const char **err)
+int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *token_env, const th_session_view *view,
+                const char **err)
 {
     static char msg[256];
     memset(a, 0, sizeof *a);
+    a->view = *view;
     char host[64];
     int port = -1;
     if (sscanf(listen, "[%63[^]]]:%d", host, &port) != 2 && sscanf(listen, "%63[^:]:%d", host, &port) != 2) {

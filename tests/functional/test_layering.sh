@@ -56,3 +56,43 @@ bad=$(grep -nE '#include *"(session|api|repl)\.h"' $trading_files || true)
 [ -z "$bad" ] || fail "an order-side file includes the session or its control surfaces:
 $bad"
 pass "no order-side file (trading*, *_ffi.c, journal_cmd) includes session.h, api.h or repl.h"
+
+# The control surfaces see the session through one narrow interface. The API includes, of host/app,
+# only its own header and session_view.h (not session.h, trading.h, tradehost.h: the FFI is the
+# strategies' surface, not the API's); the REPL only its own header (it reaches the session through
+# the Lua it evaluates, like a strategy). And their objects call nothing above the core but the
+# Lua runtime (the REPL): whatever else they do goes through the view's function table.
+app_includes() { sed -nE 's/^#include *"([^"]+)".*/\1/p' "$1" | grep -vE '^\.\./(core|lua)/' | sort -u | tr '\n' ' '; }
+only_includes() { # FILE ALLOWED_REGEX: FILE's host/app includes outside ALLOWED_REGEX
+  app_includes "$1" | tr ' ' '\n' | grep -vxE "$2|" || true
+}
+for f in host/app/api.c host/app/api.h; do
+  extra=$(only_includes "$f" 'api\.h|session_view\.h')
+  [ -z "$extra" ] || fail "$f includes more of the session than session_view.h: $extra"
+done
+grep -q '#include "session_view.h"' host/app/api.h || fail "api.h does not take the session's view (session_view.h)"
+for f in host/app/repl.c host/app/repl.h; do
+  extra=$(only_includes "$f" 'repl\.h')
+  [ -z "$extra" ] || fail "$f includes session or order-side headers: $extra"
+done
+pass "api.c sees the session only through session_view.h; repl.c through nothing but Lua"
+app_objs="$TH_BUILD/CMakeFiles/tradehost.dir/host/app"
+lua_objs=$(ls "$TH_BUILD"/CMakeFiles/tradehost.dir/host/lua/*.o)
+nm --defined-only $lua_objs | awk 'NF == 3 && $3 ~ /^th_/ { print $3 }' | sort -u >"$T/lua_defined"
+for o in api repl; do
+  nm -u "$app_objs/$o.c.o" | awk '$1 == "U" && $2 ~ /^th_/ { print $2 }' | sort -u >"$T/$o.used"
+  allowed="$T/defined"
+  [ "$o" = repl ] && { sort -u "$T/defined" "$T/lua_defined" >"$T/repl.allowed"; allowed="$T/repl.allowed"; }
+  up=$(comm -23 "$T/$o.used" "$allowed")
+  [ -z "$up" ] || fail "$o.c calls th_ functions of the session or the order side directly: $up"
+done
+pass "the API's and the REPL's objects call no session or order-side function (the API: core only)"
+
+# Small files: no file in host/app over 500 lines. Why 500: a file that size is read whole in one
+# sitting, top to bottom; past it, in this codebase, a file has always held a second concept
+# (trading.c at 972 lines held five). A file that grows past it is split by concept, not trimmed.
+LIMIT=500
+long=$(wc -l host/app/*.c host/app/*.h | awk -v max=$LIMIT '$2 != "total" && $1 > max { print $2 " (" $1 " lines)" }')
+[ -z "$long" ] || fail "host/app files over $LIMIT lines (split them by concept):
+$long"
+pass "every host/app file is at most $LIMIT lines (longest: $(wc -l host/app/*.c host/app/*.h | grep -v total | sort -n | tail -1 | awk '{print $2, $1}'))"

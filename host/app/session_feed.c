@@ -1,0 +1,284 @@
+/* session_feed.c — a session's market data, paced on its loop (see session_feed.h). */
+#include "session_feed.h"
+
+#include <lua.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/clock.h"
+#include "../core/log.h"
+#include "../feed/market.h"
+#include "../feed/venue_feed.h"
+#include "paths.h"
+
+void th_session_feed_metrics(th_session_feed *m)
+{
+    const char *e;
+    th_metric_register("market_book_events", TH_METRIC_COUNTER, &m->m_book_events, &e);
+    th_metric_register("market_records", TH_METRIC_COUNTER, &m->m_frames, &e);
+}
+
+/* Recorded pace: how late market data was applied (timer wake-ups, and whatever held the loop). */
+static void lag_report(th_session_feed *m)
+{
+    if (!m->lag_ns.count || m->lag_reported) return;
+    m->lag_reported = true;
+    th_logf(TH_LOG_INFO, "market data lag", "wakeups=%llu p50_us=%.1f p99_us=%.1f max_us=%.1f", (unsigned long long)m->lag_ns.count,
+            th_hist_quantile(&m->lag_ns, 0.5) / 1e3, th_hist_quantile(&m->lag_ns, 0.99) / 1e3, (double)m->lag_ns.max / 1e3);
+}
+
+/* Recorded pace: the session's clock is the recording's, scaled: first frame time plus elapsed
+ * wall time times speed, so strategies, stale checks and (later) risk windows all see recorded
+ * time, exactly as in a backtest. */
+void th_session_feed_clock_sync(th_session_feed *m)
+{
+    if (m->active && !m->full_pace && m->start_mono)
+        th_clock_advance_to(m->first_ts + (int64_t)((double)(th_mono_ns() - m->start_mono) * m->speed));
+}
+
+/* ---- market events to the strategy ---- */
+
+static void on_health(void *ctx, th_feed *f, int32_t sym, int32_t old_h, int32_t new_h, const char *reason)
+{
+    th_session_feed *m = ctx;
+    (void)old_h;
+    th_logf(new_h == TH_BOOK_OK ? TH_LOG_DEBUG : TH_LOG_WARN, "book health", "symbol=%s health=%s reason=\"%s\"",
+            f->instruments.v[sym].symbol, th_book_health_name(new_h), reason);
+    /* Parsers never call Lua: the event waits for the end of this batch. */
+    if (m->hq_n == TH_SESSION_HEALTH_QUEUE) { m->hq_dropped++; return; }
+    m->hq[m->hq_n++] = (th_health_ev){sym, new_h, reason};
+}
+
+static bool is_wanted(const th_session_feed *m, int32_t i) { return i >= 0 && i < m->nwanted && m->wanted[i]; }
+
+/* The configured, enabled pairs by instrument index, sized to the registry. Run at start and
+ * again whenever the registry has grown (an instrument update added pairs): a configured pair
+ * whose instrument data only arrives then starts getting market events, and the order side grows
+ * its own per-instrument arrays with it (th_trading_sync_instruments). */
+static int wanted_sync(th_session_feed *m)
+{
+    int32_t n = m->feed.instruments.n, old = m->nwanted;
+    if (m->wanted && n <= old) return 0;
+    bool *w = realloc(m->wanted, sizeof *w * (size_t)(n > 0 ? n : 1));
+    if (!w) return -1;
+    memset(w + old, 0, sizeof *w * (size_t)((n > 0 ? n : 1) - old));
+    m->wanted = w;
+    m->nwanted = n;
+    int npairs = th_lua_cfg_pair_count(m->lua);
+    for (int i = 0; i < npairs; i++) {
+        char sym[64];
+        bool enabled;
+        if (!th_lua_cfg_pair_symbol(m->lua, i, sym, sizeof sym, &enabled) || !enabled) continue;
+        int32_t idx = th_instruments_find(&m->feed.instruments, sym, strlen(sym));
+        if (idx < 0) {
+            if (!m->wanted_logged)
+                th_logf(TH_LOG_ERROR, "pair has no instrument data: it gets no market events until an instrument update adds it",
+                        "symbol=%s instruments=%s", sym, m->instruments_path);
+            continue;
+        }
+        if (idx < old) continue;
+        m->wanted[idx] = true;
+        th_feed_symbol_at(&m->feed, idx);
+        if (m->wanted_logged) th_logf(TH_LOG_INFO, "pair added by an instrument update: it gets market events", "symbol=%s", sym);
+    }
+    m->wanted_logged = true;
+    th_trading_sync_instruments(m->tr);
+    return 0;
+}
+
+/* After a batch of frames: health events in order, then one on_book per changed wanted pair. */
+static void dispatch_market(th_session_feed *m)
+{
+    lua_State *L = m->lua->L;
+    if (wanted_sync(m) != 0) th_logf(TH_LOG_ERROR, "out of memory growing the pair table", NULL);
+    for (int i = 0; i < m->hq_n; i++) {
+        th_health_ev *e = &m->hq[i];
+        if (!is_wanted(m, e->sym)) continue;
+        lua_pushstring(L, m->feed.instruments.v[e->sym].symbol);
+        lua_pushstring(L, th_book_health_name(e->health));
+        lua_pushstring(L, e->reason ? e->reason : "");
+        th_strategy_call(m->lua, m->strat, "on_book_health", 3);
+    }
+    m->hq_n = 0;
+    for (int32_t i = 0; i < m->feed.sym_cap; i++) {
+        th_feed_symbol *fs = m->feed.sym[i];
+        if (!fs || !fs->dirty) continue;
+        fs->dirty = false;
+        if (!is_wanted(m, i)) continue;
+        th_trading_mark(m->tr, i);
+        m->book_events++;
+        th_metric_inc(m->m_book_events);
+        lua_pushstring(L, m->feed.instruments.v[i].symbol);
+        th_strategy_call(m->lua, m->strat, "on_book", 1);
+    }
+}
+
+void th_session_feed_check_stale(th_session_feed *m)
+{
+    if (!m->active || m->stale_ns <= 0) return;
+    th_feed_check_stale(&m->feed, th_clock_ns(), m->stale_ns);
+    if (m->hq_n) dispatch_market(m);
+}
+
+/* ---- pacing ---- */
+
+/* Apply what comes next (a frame, an inline REST body, or a snapshot from venue.snapshots). */
+static void apply_next(th_session_feed *m)
+{
+    th_clock_advance_to(m->next_ts);
+    th_metric_inc(m->m_frames);
+    th_ingest_step(&m->in);
+}
+
+static bool read_next(th_session_feed *m)
+{
+    m->have_next = th_ingest_peek(&m->in, &m->next_ts);
+    return m->have_next;
+}
+
+static void finished(th_session_feed *m)
+{
+    m->done = true;
+    th_logf(TH_LOG_INFO, "recording finished", "frames=%llu book_events=%llu errors=%llu ignored=%llu", (unsigned long long)m->feed.frames,
+            (unsigned long long)m->book_events, (unsigned long long)m->feed.errors, (unsigned long long)m->feed.ignored);
+    th_ingest_log_reasons(&m->in);
+    lag_report(m);
+    if (m->full_pace) m->ended(m->ctx);
+}
+
+/* Recorded pace: apply everything due by now (scaled by speed), then sleep until the next record. */
+static void on_timer(uv_timer_t *t)
+{
+    th_session_feed *m = t->data;
+    if (m->stopping) return;
+    th_session_feed_clock_sync(m);
+    if (m->due_mono) {
+        int64_t lag = th_mono_ns() - m->due_mono;
+        th_hist_record(&m->lag_ns, (uint64_t)(lag > 0 ? lag : 0));
+        m->due_mono = 0;
+    }
+    int64_t elapsed = (int64_t)((double)(th_mono_ns() - m->start_mono) * m->speed);
+    int n = 0;
+    while (m->have_next && m->next_ts - m->first_ts <= elapsed && n < 4096) {
+        apply_next(m);
+        read_next(m);
+        n++;
+    }
+    dispatch_market(m);
+    if (!m->have_next) { finished(m); return; }
+    m->due_mono = th_ingest_due(m->next_ts, m->first_ts, m->start_mono, m->speed);
+    int64_t due_ns = m->due_mono - th_mono_ns();
+    /* Rounded up: a timer rounded down to 0 ms would spin the loop until the record is due. */
+    uv_timer_start(&m->timer, on_timer, due_ns > 0 ? (uint64_t)((due_ns + 999999) / 1000000) : 0, 0);
+}
+
+/* Full pace (backtest): a batch per loop turn; on_tick fires on virtual time. */
+static void on_idle(uv_idle_t *h)
+{
+    th_session_feed *m = h->data;
+    if (m->stopping) { uv_idle_stop(h); return; }
+    for (int n = 0; n < 512 && m->have_next; n++) {
+        int64_t ts = m->next_ts;
+        apply_next(m);
+        if (m->next_vtick == 0) m->next_vtick = ts + (int64_t)(m->tick_ms * 1e6);
+        read_next(m);
+        int64_t now = th_clock_ns();
+        while (m->next_vtick && now >= m->next_vtick) {
+            dispatch_market(m);
+            m->tick(m->ctx);
+            m->next_vtick += (int64_t)(m->tick_ms * 1e6);
+        }
+    }
+    dispatch_market(m);
+    if (!m->have_next) { uv_idle_stop(h); finished(m); }
+}
+
+/* ---- open, start, stop, close ---- */
+
+/* The recording, its instruments and snapshots, each checked readable first so a wrong path is
+ * named as such. */
+static int open_sources(th_session_feed *m, const char *recording, const char **err)
+{
+    char ipath[1024];
+    if (!th_lua_cfg_string(m->lua, "venue.instruments", ipath, sizeof ipath)) { *err = "venue.instruments is required with venue.recording"; return -1; }
+    static char why[1300];
+    char w[1200];
+    if (th_path_check_readable(ipath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.instruments: %s", w); *err = why; return -1; }
+    if (th_path_check_readable(recording, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.recording: %s", w); *err = why; return -1; }
+    if (th_instruments_load_file(&m->feed.instruments, ipath, err) <= 0) return -1;
+    if (th_ingest_open(&m->in, &m->feed, recording, "session", err) != 0) return -1;
+    char spath[1024];
+    if (th_lua_cfg_string(m->lua, "venue.snapshots", spath, sizeof spath)) {
+        if (th_path_check_readable(spath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.snapshots: %s", w); *err = why; return -1; }
+        if (th_ingest_add_snapshots(&m->in, spath, err) != 0) { snprintf(why, sizeof why, "venue.snapshots: %s", *err); *err = why; return -1; }
+    }
+    snprintf(m->instruments_path, sizeof m->instruments_path, "%s", ipath);
+    return 0;
+}
+
+int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock, const char **err)
+{
+    char buf[1024], venue_name[64];
+    if (!th_lua_cfg_string(m->lua, "venue.recording", buf, sizeof buf)) return 0; /* no market data source yet */
+    if (!th_lua_cfg_string(m->lua, "venue.feed", venue_name, sizeof venue_name))
+        th_lua_cfg_string(m->lua, "venue.name", venue_name, sizeof venue_name);
+    th_venue_id venue;
+    if (th_venue_parse(venue_name, &venue) != 0 || venue == TH_VENUE_SIM) venue = TH_VENUE_KRAKEN;
+    if (th_feed_init(&m->feed, venue, th_venue_feed_ops_for(venue)->depth) != 0) { *err = "out of memory"; return -1; }
+    m->active = true;
+    m->feed.sink.ctx = m;
+    m->feed.sink.on_health = on_health;
+    if (open_sources(m, buf, err) != 0) return -1;
+    if (wanted_sync(m) != 0) { *err = "out of memory"; return -1; }
+    th_market_add(&m->feed);
+    char pace[16];
+    th_lua_cfg_string(m->lua, "venue.pace", pace, sizeof pace);
+    m->full_pace = virtual_clock || strcmp(pace, "full") == 0;
+    m->speed = th_lua_cfg_number(m->lua, "venue.speed", 1);
+    m->stale_ns = (int64_t)(th_lua_cfg_number(m->lua, "venue.stale_ms", 5000) * 1e6);
+    uv_timer_init(loop, &m->timer);
+    uv_idle_init(loop, &m->idle);
+    m->timer.data = m->idle.data = m;
+    if (read_next(m)) {
+        m->first_ts = m->next_ts;
+        th_clock_use_virtual(m->first_ts);
+    }
+    th_logf(TH_LOG_INFO, "market data from recording", "feed=%s file=%s snapshots=%zu instruments=%d pace=%s speed=%g",
+            th_venue_name(venue), buf, m->in.nsnap, m->feed.instruments.n, m->full_pace ? "full" : "recorded", m->speed);
+    return 0;
+}
+
+void th_session_feed_start(th_session_feed *m, double tick_ms)
+{
+    if (!m->active) return;
+    m->tick_ms = tick_ms;
+    m->start_mono = th_mono_ns();
+    th_hist_reset(&m->lag_ns);
+    if (m->full_pace) uv_idle_start(&m->idle, on_idle);
+    else uv_timer_start(&m->timer, on_timer, 0, 0);
+}
+
+static void close_handle(uv_handle_t *h)
+{
+    if (h->loop && !uv_is_closing(h)) uv_close(h, NULL);
+}
+
+void th_session_feed_stop(th_session_feed *m)
+{
+    m->stopping = true;
+    if (!m->active) return;
+    lag_report(m);
+    close_handle((uv_handle_t *)&m->timer);
+    close_handle((uv_handle_t *)&m->idle);
+}
+
+void th_session_feed_close(th_session_feed *m)
+{
+    if (!m->active) return;
+    th_market_remove(&m->feed);
+    th_ingest_close(&m->in);
+    th_feed_free(&m->feed);
+    free(m->wanted);
+    m->active = false;
+}

@@ -1,0 +1,84 @@
+/* session_feed.h — a session's market data: the recording (and venue.snapshots) read through the
+ * one ingestion path (feed/ingest.c), paced on the session's loop, and turned into the
+ * strategy's market events (on_book_health, on_book) for the configured pairs.
+ *
+ * Why apart from session.c: pacing is its own clockwork (recorded pace on a timer, scaled by
+ * venue.speed; full pace on an idle handle with ticks on virtual time; the lag it costs), and the
+ * session needs only to open, start, stop and close it. Later live connectors feed the same
+ * events. Two hooks go back to the session: a virtual-time tick is due (backtest), and a
+ * full-pace recording has ended (the session stops). Parsers never call Lua: health changes queue
+ * until the end of a batch, then go out in order, then one on_book per changed pair. */
+#ifndef TH_SESSION_FEED_H
+#define TH_SESSION_FEED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "../core/metrics.h"
+#include "../feed/feed.h"
+#include "../feed/ingest.h"
+#include "../lua/lua_host.h"
+#include "trading.h"
+
+#define TH_SESSION_HEALTH_QUEUE 1024
+
+typedef struct th_health_ev {
+    int32_t sym, health;
+    const char *reason;
+} th_health_ev;
+
+typedef struct th_session_feed {
+    bool active, done;
+    bool stopping;           /* th_session_feed_stop ran: no more records are applied */
+    th_feed feed;
+    th_ingest in;            /* the recording and venue.snapshots, in receive-time order */
+    int64_t next_ts;         /* receive time of what comes next */
+    bool have_next;
+    bool full_pace;          /* backtest: as fast as possible on the virtual clock */
+    double speed;
+    double tick_ms;          /* full pace: on_tick every tick_ms of recorded time */
+    int64_t first_ts, start_mono;
+    int64_t stale_ns;
+    bool *wanted;            /* by instrument index (nwanted of them): a configured, enabled pair */
+    int32_t nwanted;
+    bool wanted_logged;      /* start-up done: later changes are instrument updates */
+    char instruments_path[256];
+    th_health_ev hq[TH_SESSION_HEALTH_QUEUE];
+    int hq_n;
+    uint64_t hq_dropped, book_events;
+    uv_timer_t timer;
+    uv_idle_t idle;
+    int64_t next_vtick;      /* backtest: next virtual on_tick */
+    int64_t due_mono;        /* recorded pace: when the next record is due (monotonic) */
+    th_hist lag_ns;          /* how late records were applied: what a busy loop costs market data */
+    bool lag_reported;
+    int32_t m_book_events, m_frames;
+    /* where events go */
+    th_lua *lua;
+    th_strategy *strat;
+    th_trading *tr;          /* marks, and the order side follows an instrument update */
+    void *ctx;               /* the session, for the two hooks */
+    void (*tick)(void *ctx);  /* full pace: a tick of recorded time is due */
+    void (*ended)(void *ctx); /* full pace: the recording has ended */
+} th_session_feed;
+
+/* Registers market_book_events and market_records (before the session's other metrics, so the
+ * metrics text keeps its order). */
+void th_session_feed_metrics(th_session_feed *m);
+/* From venue.recording, venue.instruments, venue.snapshots, venue.pace, venue.speed,
+ * venue.stale_ms. No venue.recording: 0 with m->active false (no market data source yet). The
+ * hooks and destinations (lua, strat, tr, ctx, tick, ended) are set by the caller before. */
+int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock, const char **err);
+/* tick_ms: strategy.tick_ms (full pace ticks on recorded time). */
+void th_session_feed_start(th_session_feed *m, double tick_ms);
+/* Recorded pace: the session's clock follows the recording's, scaled by speed. */
+void th_session_feed_clock_sync(th_session_feed *m);
+/* A silent feed sends no frames, so its stale transitions are found (and delivered) on a tick. */
+void th_session_feed_check_stale(th_session_feed *m);
+/* The session is stopping: the lag is reported and the pacing handles close. */
+void th_session_feed_stop(th_session_feed *m);
+/* After the loop has closed. */
+void th_session_feed_close(th_session_feed *m);
+
+#endif

@@ -1,0 +1,71 @@
+/* session_view.h — the one narrow interface through which the control surfaces (the HTTP API
+ * today; anything that answers an operator next) see the running session: its health, its risk
+ * state, the kill switch and re-arm, the metrics text. Nothing else.
+ *
+ * Why a table of functions and plain structs, not trading.h or tradehost.h: the API is a protocol
+ * (HTTP, JSON, tokens) and must not know how the session is built: which module holds the risk
+ * gates, how strategies fault, where metrics live. The session fills the table
+ * (th_session_view_make, session_view.c) and hands it to the API when it opens it; the API
+ * includes this header and nothing from the session or the order side, so the dependency runs one
+ * way (test_layering.sh checks it). The REPL needs no such view: it evaluates Lua in the strategy's
+ * state, and sees the session exactly as a strategy does, through the `th` library. */
+#ifndef TH_SESSION_VIEW_H
+#define TH_SESSION_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TH_VIEW_REFUSALS_MAX 64
+
+typedef struct th_view_health {
+    char version[16];
+    char mode[16];
+    int32_t pid;
+    bool order_flow;             /* the session has an order side */
+    bool halted;                 /* ... and its kill switch is pulled */
+} th_view_health;
+
+/* A strategy whose callback raised (its callbacks stopped until a reload). */
+typedef struct th_view_fault {
+    char strategy[64];
+    char callback[32];
+    char error[512];
+    int32_t orders_cancelled;
+} th_view_fault;
+
+typedef struct th_view_refusals {
+    const char *reason;          /* the refusal reason's name (static) */
+    double count;
+} th_view_refusals;
+
+typedef struct th_view_risk {
+    bool halted;
+    bool breaker_open;
+    int32_t consecutive_errors;
+    const char *halt_code;       /* the halt reason's name; "" when not halted */
+    char halt_reason[128];
+    int32_t nrefusals;           /* reasons refused at least once, in reason order */
+    th_view_refusals refusals[TH_VIEW_REFUSALS_MAX];
+} th_view_risk;
+
+typedef struct th_session_view {
+    void *ctx;
+    void (*health)(void *ctx, th_view_health *out);
+    /* The index-th faulted strategy: 0, or -1 past the last one. */
+    int (*fault)(void *ctx, int32_t index, th_view_fault *out);
+    /* -1: the session has no order side. */
+    int (*risk)(void *ctx, th_view_risk *out);
+    /* Pull the kill switch: every open order cancelled, new ones refused. -1: no order side. */
+    int (*kill)(void *ctx, const char *reason);
+    /* Re-arm after a kill: 0, or -1 with *err. */
+    int (*rearm)(void *ctx, const char **err);
+    /* Every registered metric, Prometheus text. */
+    void (*metrics)(void *ctx, FILE *f);
+} th_session_view;
+
+/* The view of this process's session (its order side and strategies, found the way the FFI finds
+ * them, so the API and Lua can never disagree about the risk state). */
+th_session_view th_session_view_make(void);
+
+#endif
