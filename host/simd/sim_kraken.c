@@ -1,8 +1,10 @@
 /* sim_kraken.c — the Kraken spot venue of the sim: its sim_venue hooks, its state, and the
  * endpoints line. The protocol itself is in sim_kraken_{rest,ws,book,names}.c (see sim_kraken.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim_crypto.h"
 #include "sim_kraken.h"
 
 static int kr_init(simd *s, const char **err)
@@ -31,6 +33,8 @@ static void kr_free(simd *s)
                 }
     free(k->sym);
     kr_book_free(k);
+    kr_auth_free(k);
+    kr_exec_free(k);
     kr_names_free(k);
     th_json_free(&k->json);
     sim_buf_free(&k->out);
@@ -47,9 +51,44 @@ static void kr_endpoints(simd *s, sim_buf *o)
     sim_buf_putc(o, '}');
 }
 
-static void kr_ws_open(simd *s, sim_ws *ws) { kr_ws_public_open(s, ws); }
-static void kr_ws_message(simd *s, sim_ws *ws, const char *t, size_t n) { kr_ws_public_message(s, ws, t, n); }
-static void kr_ws_close(simd *s, sim_ws *ws) { kr_ws_public_close(s, ws); }
+static void kr_ws_open(simd *s, sim_ws *ws)
+{
+    if (ws->port == SIM_PORT_PRIVATE) kr_ws_private_open(s, ws);
+    else kr_ws_public_open(s, ws);
+}
+static void kr_ws_message(simd *s, sim_ws *ws, const char *t, size_t n)
+{
+    if (ws->port == SIM_PORT_PRIVATE) kr_ws_private_message(s, ws, t, n);
+    else kr_ws_public_message(s, ws, t, n);
+}
+static void kr_ws_close(simd *s, sim_ws *ws)
+{
+    if (ws->port == SIM_PORT_PRIVATE) kr_ws_private_close(s, ws);
+    else kr_ws_public_close(s, ws);
+}
+
+/* Engine names are the v2 ones; an accounts file may use Kraken's REST ids (ZUSD, XXBT). */
+static int kr_asset_name(simd *s, const char *name, char *out, size_t cap)
+{
+    int32_t i = kr_asset_find(kr_of(s), name, strlen(name));
+    if (i < 0) return -1;
+    snprintf(out, cap, "%s", kr_of(s)->assets[i].v2);
+    return 0;
+}
+
+static const char *kr_secret_check(const char *secret)
+{
+    unsigned char raw[256];
+    return simd_b64_decode(secret, strlen(secret), raw, sizeof raw) > 0 ? NULL
+                                                                         : "\"secret\": Kraken secrets are base64 (the API's private key)";
+}
+
+static void kr_reset(simd *s)
+{
+    /* the engine's order ids start again: held events and subscriptions' sequences stay valid */
+    kr_state *k = kr_of(s);
+    (void)k;
+}
 
 static void kr_trade(simd *s, int32_t sym, const th_trade_ev *t) { kr_ws_trade(s, sym, t); }
 
@@ -68,4 +107,10 @@ const sim_venue SIM_VENUE_KRAKEN = {
     .book_changed = kr_book_changed,
     .trade = kr_trade,
     .tick = kr_tick,
+    .reset = kr_reset,
+    .rate_model = TH_SIM_RATE_KRAKEN,
+    .order_event = kr_order_event,
+    .asset_name = kr_asset_name,
+    .secret_check = kr_secret_check,
+    .id_text = kr_id_text,
 };

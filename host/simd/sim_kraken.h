@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "../core/json.h"
+#include "../core/money.h"
 #include "simd.h"
 
 #define KR_NDEPTHS 5
@@ -65,6 +66,17 @@ typedef struct kr_state {
     int32_t npairs;
     kr_symbol *sym;   /* by instrument index */
     sim_buf out;      /* scratch for frames */
+    sim_buf ev;       /* scratch for execution events */
+    /* auth */
+    uint64_t *nonce;  /* per account: the last nonce accepted */
+    int32_t nnonce;
+    struct kr_token *tokens;
+    int32_t ntokens, tokens_cap;
+    uint64_t token_seq;
+    /* execution events held while a request is answered */
+    int hold;
+    struct kr_held *held;
+    int32_t nheld, held_cap;
     th_json json;     /* incoming requests */
 } kr_state;
 
@@ -96,6 +108,37 @@ void kr_ws_ticker_bbo(simd *s, int32_t sym);
 void kr_ws_status(simd *s, sim_ws *ws);
 /* The common tail of a method answer: time_in / time_out, req_id when the request had one. */
 void kr_ws_answer_tail(sim_buf *b, int64_t time_in, const char *req_id, size_t req_id_len);
+
+/* orders (sim_kraken_orders.c) */
+typedef struct kr_order_args {
+    char pair[64], side[16], type[32], qty[64], price[64], tif[16], cl_ord_id[80], userref[32];
+    bool post_only;
+} kr_order_args;
+/* The engine request for an order's fields, or Kraken's error string for the first bad one. */
+const char *kr_order_build(simd *s, const kr_order_args *a, th_sim_order_req *req);
+const char *kr_reject_text(th_sim_reject r);
+void kr_id_text(char prefix, uint64_t id, char out[32]);
+bool kr_parse_id(const char *text, size_t n, char prefix, uint64_t *id);
+void kr_money(sim_buf *o, th_money m, int scale, bool quoted);
+void kr_avg_price(sim_buf *o, const th_sim_order *ord, const th_instrument *in, bool quoted);
+
+/* auth (sim_kraken_auth.c): the account of a signed REST call, or Kraken's error */
+int32_t kr_auth_rest(simd *s, const sim_http_req *req, const char **err);
+/* A websocket token for the account (GetWebSocketsToken), and the account a token belongs to. */
+const char *kr_token_issue(simd *s, int32_t account);
+int32_t kr_token_account(simd *s, const char *token, size_t n);
+void kr_auth_free(kr_state *k);
+
+/* WS private (sim_kraken_exec.c) */
+void kr_ws_private_open(simd *s, sim_ws *ws);
+void kr_ws_private_message(simd *s, sim_ws *ws, const char *text, size_t n);
+void kr_ws_private_close(simd *s, sim_ws *ws);
+void kr_order_event(simd *s, const th_sim_event *ev);
+bool kr_ws_private_subscribed(const sim_ws *ws);
+void kr_exec_free(kr_state *k);
+/* Events of a request are held until its answer is sent (Kraken answers first). */
+void kr_events_hold(simd *s);
+void kr_events_flush(simd *s);
 
 /* book */
 int kr_depth_slot(int64_t depth);

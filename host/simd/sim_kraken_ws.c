@@ -336,8 +336,8 @@ void kr_ws_heartbeats(simd *s)
     int64_t now = th_mono_ns();
     for (int port = 0; port < 2; port++)
         for (sim_ws *ws = s->srv.conns[port]; ws; ws = ws->next) {
-            kr_conn *c = ws->user;
-            if (!c || !c->any || ws->qlen || now - ws->last_sent_ns < 1000000000LL) continue;
+            bool subscribed = port == SIM_PORT_PUBLIC ? ws->user && ((kr_conn *)ws->user)->any : kr_ws_private_subscribed(ws);
+            if (!subscribed || ws->qlen || now - ws->last_sent_ns < 1000000000LL) continue;
             ws->last_sent_ns = now; /* sent when written; this keeps one a second */
             sim_ws_send(ws, hb);
         }

@@ -32,8 +32,13 @@ int64_t simd_wall_ns(void)
 
 int64_t simd_now_ns(const simd *s)
 {
-    if (s->first_ts <= 0) return simd_wall_ns();
-    if (!s->data_ended && !s->opt.pace_full) {
+    if (s->data_ended) return s->end_ts + (th_mono_ns() - s->end_mono);
+    if (s->first_ts <= 0) {
+        /* not started (--paused): the time of the first record, held */
+        int64_t ts;
+        return th_ingest_peek(&s->in, &ts) ? ts : simd_wall_ns();
+    }
+    if (!s->opt.pace_full) {
         int64_t t = s->first_ts + (int64_t)((double)(th_mono_ns() - s->start_mono) * s->opt.speed);
         return t > s->market_ns ? t : s->market_ns;
     }
@@ -44,6 +49,7 @@ static void on_trade(void *ctx, th_feed *f, int32_t sym, const th_trade_ev *t)
 {
     (void)f;
     simd *s = ctx;
+    simd_engine_trade(s, sym, t);
     if (s->venue->trade) s->venue->trade(s, sym, t);
 }
 
@@ -68,13 +74,17 @@ static int step(simd *s)
         th_feed_symbol *fs = f->sym[i];
         if (!fs || !fs->dirty) continue;
         fs->dirty = false;
-        if (fs->book.health == TH_BOOK_OK && s->venue->book_changed) s->venue->book_changed(s, i);
+        if (fs->book.health != TH_BOOK_OK) continue;
+        if (s->venue->book_changed) s->venue->book_changed(s, i);
+        simd_engine_book(s, i);
     }
     return 1;
 }
 
 static void data_end(simd *s, int rc)
 {
+    s->end_ts = simd_now_ns(s);
+    s->end_mono = th_mono_ns();
     s->data_ended = true;
     uv_timer_stop(&s->pace_timer);
     th_ingest_log_reasons(&s->in);
@@ -117,7 +127,9 @@ bool simd_resume(simd *s)
 static void tick(uv_timer_t *t)
 {
     simd *s = t->data;
-    if (!s->stopping && s->venue->tick) s->venue->tick(s);
+    if (s->stopping) return;
+    if (s->engine) th_sim_tick(s->engine, simd_now_ns(s)); /* the dead-man switches */
+    if (s->venue->tick) s->venue->tick(s);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -249,8 +261,11 @@ int th_cmd_sim(int argc, char **argv)
         th_feed_free(&s->feed);
         return 2;
     }
-    if (v->init(s, &err) != 0) {
+    if (v->init(s, &err) != 0 || simd_accounts_load(s, &s->accounts, o.accounts, &err) != 0 || simd_engine_open(s, &err) != 0) {
         fprintf(stderr, "tradehost sim: %s\n", err);
+        simd_engine_close(s);
+        simd_accounts_free(&s->accounts);
+        v->free(s);
         th_ingest_close(&s->in);
         th_feed_free(&s->feed);
         return 2;
@@ -282,12 +297,21 @@ int th_cmd_sim(int argc, char **argv)
     sim_buf line;
     sim_buf_init(&line);
     v->endpoints(s, &line);
+    if (s->accounts.generated) {
+        /* no --accounts: the one account's credentials go with the URLs */
+        sim_buf_unput(&line, '}');
+        sim_buf_puts(&line, ",\"key\":");
+        sim_buf_str(&line, s->accounts.v[0].key);
+        sim_buf_puts(&line, ",\"secret\":");
+        sim_buf_str(&line, s->accounts.v[0].secret);
+        sim_buf_putc(&line, '}');
+    }
     sim_buf_putc(&line, '\n');
     fwrite(sim_buf_text(&line), 1, line.n, stdout);
     fflush(stdout);
     sim_buf_free(&line);
-    th_logf(TH_LOG_INFO, "sim: serving", "venue=%s public_port=%d private_port=%d instruments=%d data=%s pace=%s%s speed=%g seed=%llu",
-            v->name, s->srv.port[0], s->srv.port[1], n, o.data, o.pace_full ? "full" : "recorded", o.paused ? " (paused until POST /_sim/resume)" : "", o.speed,
+    th_logf(TH_LOG_INFO, "sim: serving", "venue=%s public_port=%d private_port=%d instruments=%d accounts=%d data=%s pace=%s%s speed=%g seed=%llu",
+            v->name, s->srv.port[0], s->srv.port[1], n, s->accounts.n, o.data, o.pace_full ? "full" : "recorded", o.paused ? " (paused until POST /_sim/resume)" : "", o.speed,
             (unsigned long long)o.seed);
 
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -298,6 +322,8 @@ int th_cmd_sim(int argc, char **argv)
             (unsigned long long)s->in.records, (unsigned long long)s->srv.http_requests,
             (unsigned long long)s->srv.ws_frames_out, (unsigned long long)s->srv.ws_cut_slow);
 out:
+    simd_engine_close(s);
+    simd_accounts_free(&s->accounts);
     v->free(s);
     th_ingest_close(&s->in);
     th_feed_free(&s->feed);

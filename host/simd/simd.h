@@ -17,6 +17,8 @@
 
 #include "../feed/feed.h"
 #include "../feed/ingest.h"
+#include "../sim/sim_engine.h"
+#include "sim_accounts.h"
 #include "sim_server.h"
 
 struct simd;
@@ -38,9 +40,18 @@ typedef struct sim_venue {
     void (*trade)(struct simd *s, int32_t sym, const th_trade_ev *t);
     /* about every 100 ms: heartbeats, timers of the protocol */
     void (*tick)(struct simd *s);
-    /* the control endpoint's view: one object per account (appended to "accounts":[...]) */
-    void (*state_accounts)(struct simd *s, sim_buf *out);
+    /* how the venue spells an engine order or trade id (Kraken: OABCDE-FGHIJ-KLMNOP) */
+    void (*id_text)(char prefix, uint64_t id, char out[32]);
+    /* the engine was re-created (POST /_sim/reset): forget orders, tokens, subscriptions' state */
     void (*reset)(struct simd *s);
+    /* orders and accounts */
+    th_sim_rate_model rate_model;
+    /* an engine event (order accepted, filled, cancelled, amended, refused) */
+    void (*order_event)(struct simd *s, const th_sim_event *ev);
+    /* the engine's asset name for a name in an accounts file (Kraken: ZUSD -> USD); 0 or -1 */
+    int (*asset_name)(struct simd *s, const char *name, char *out, size_t cap);
+    /* is a secret in the venue's form (Kraken: base64)? NULL: any */
+    const char *(*secret_check)(const char *secret);
 } sim_venue;
 
 typedef struct simd_opts {
@@ -66,9 +77,16 @@ typedef struct simd {
     uv_signal_t sig_term, sig_int;
     sim_server srv;
     char host[64];
+    int64_t end_ts, end_mono;   /* the clock when the data ended (then it runs in real time) */
+    /* orders */
+    th_sim_engine *engine;
+    simd_accounts accounts;
+    struct simd_level_change *chg; /* scratch: the differences between the feed's and engine's books */
+    size_t nchg, chg_cap;
 } simd;
 
-/* The market time now: the recording's clock while it plays, then the wall clock's progress. */
+/* The sim's clock, the time of every order and fill: the recording's time while it plays (at
+ * --pace full it moves with the records), held while --paused, real time after the data ended. */
 int64_t simd_now_ns(const simd *s);
 /* Wall clock, for answers that carry the server's time (Time, time_in/time_out). */
 int64_t simd_wall_ns(void);
@@ -79,6 +97,15 @@ extern const sim_venue SIM_VENUE_KRAKEN;
 
 /* Start the replay held by --paused (POST /_sim/resume); false if it was not held. */
 bool simd_resume(simd *s);
+
+/* The engine (sim_market.c): created with the accounts, fed from the market. */
+int simd_engine_open(simd *s, const char **err);
+void simd_engine_close(simd *s);
+/* Re-create it: every account back to its start, the market as it is now. */
+int simd_engine_reset(simd *s, const char **err);
+/* A book of the feed changed: hand the engine each level that differs from its own. */
+void simd_engine_book(simd *s, int32_t sym);
+void simd_engine_trade(simd *s, int32_t sym, const th_trade_ev *t);
 
 /* /_sim/... (sim_control.c) */
 void simd_control(simd *s, const sim_http_req *req, sim_http_resp *resp);
