@@ -145,7 +145,9 @@ static void state(simd *s, sim_http_resp *r)
     sim_buf_puts(o, ",\"accounts\":[");
     accounts_json(s, o);
     sim_buf_unput(o, ',');
-    sim_buf_puts(o, "],\"books\":{");
+    sim_buf_puts(o, "],\"faults\":");
+    simd_fault_state(s, o);
+    sim_buf_puts(o, ",\"books\":{");
     th_feed *f = &s->feed;
     for (int32_t i = 0; i < f->sym_cap; i++) {
         if (!f->sym[i] || f->sym[i]->book.health != TH_BOOK_OK) continue;
@@ -177,6 +179,7 @@ void simd_control(simd *s, const sim_http_req *req, sim_http_resp *r)
         sim_buf_puts(&r->body, "{\"ok\":true}");
         return;
     }
+    if (post && strcmp(req->path, "/_sim/fault") == 0) { simd_fault_post(s, req, r); return; }
     if (post && strcmp(req->path, "/_sim/resume") == 0) {
         sim_buf_printf(&r->body, "{\"resumed\":%s}", simd_resume(s) ? "true" : "false");
         return;

@@ -113,4 +113,7 @@ const sim_venue SIM_VENUE_KRAKEN = {
     .asset_name = kr_asset_name,
     .secret_check = kr_secret_check,
     .id_text = kr_id_text,
+    .rate_limit_body = "{\"error\":[\"EOrder:Rate limit exceeded\"]}",
+    .public_rate_limit_body = "{\"error\":[\"EGeneral:Too many requests\"]}",
+    .unavailable_body = "{\"error\":[\"EService:Unavailable\"]}",
 };

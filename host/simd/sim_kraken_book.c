@@ -110,7 +110,7 @@ void kr_book_subscribe(simd *s, sim_ws *ws, int32_t sym, int slot)
     }
     sim_buf_reset(&k->out);
     snapshot(s, &k->out, sym, KR_DEPTHS[slot]);
-    sim_ws_send_buf(ws, &k->out);
+    sim_ws_send_tagged(ws, &k->out, SIMF_BOOK_SNAPSHOT, sym);
 }
 
 void kr_book_unsubscribe(simd *s, sim_ws *ws, int32_t sym)
@@ -171,7 +171,7 @@ void kr_book_changed(simd *s, int32_t sym)
         int slot = c->book[sym] - 1;
         sim_buf_reset(&k->out);
         snapshot(s, &k->out, sym, KR_DEPTHS[slot]);
-        sim_ws_send_buf(ws, &k->out);
+        sim_ws_send_tagged(ws, &k->out, SIMF_BOOK_SNAPSHOT, sym);
         /* it has the current book: the update below (from what the others have) is not for it */
         c->flags[sym] |= KR_SUB_SNAPSHOT_SENT;
     }
@@ -194,6 +194,8 @@ void kr_book_changed(simd *s, int32_t sym)
         if (k->out.oom) continue;
         sim_frame *f = sim_frame_of(&k->out);
         if (!f) continue;
+        f->cls = SIMF_BOOK_UPDATE;
+        f->sym = sym;
         for (sim_ws *ws = srv->conns[SIM_PORT_PUBLIC]; ws; ws = ws->next) {
             kr_conn *c = ws->user;
             if (!c || c->book[sym] != slot + 1) continue;

@@ -55,7 +55,7 @@ static sim_buf *answer_head(preq *r)
 static void answer_send(preq *r, sim_buf *o)
 {
     kr_ws_answer_tail(o, r->time_in, r->req_id, r->req_id_len);
-    sim_ws_send_buf(r->ws, o);
+    sim_ws_send_tagged(r->ws, o, SIMF_ANSWER, -1);
 }
 
 static void answer_error(preq *r, const char *err)
@@ -132,7 +132,7 @@ static void deliver(simd *s, int32_t account, const sim_buf *elem)
         sim_buf_puts(&k->out, "{\"channel\":\"executions\",\"type\":\"update\",\"data\":[");
         sim_buf_put(&k->out, sim_buf_text(elem), elem->n);
         sim_buf_printf(&k->out, "],\"sequence\":%llu}", (unsigned long long)++c->sequence);
-        sim_ws_send_buf(ws, &k->out);
+        sim_ws_send_tagged(ws, &k->out, SIMF_EVENT, -1);
     }
 }
 
@@ -541,7 +541,7 @@ static void subscribe(preq *r, int32_t a, bool sub)
         }
         sim_buf_unput(&k->out, ',');
         sim_buf_printf(&k->out, "],\"sequence\":%llu}", (unsigned long long)++c->sequence);
-        sim_ws_send_buf(r->ws, &k->out);
+        sim_ws_send_tagged(r->ws, &k->out, SIMF_EVENT, -1);
     }
     if (snap_orders) {
         sim_buf_reset(&k->out);
@@ -554,7 +554,7 @@ static void subscribe(preq *r, int32_t a, bool sub)
         }
         sim_buf_unput(&k->out, ',');
         sim_buf_printf(&k->out, "],\"sequence\":%llu}", (unsigned long long)++c->sequence);
-        sim_ws_send_buf(r->ws, &k->out);
+        sim_ws_send_tagged(r->ws, &k->out, SIMF_EVENT, -1);
     }
 }
 
@@ -577,7 +577,7 @@ void kr_ws_private_message(simd *s, sim_ws *ws, const char *text, size_t n)
         sim_buf_reset(o);
         sim_buf_puts(o, "{\"method\":\"pong\"");
         kr_ws_answer_tail(o, r.time_in, r.req_id, r.req_id_len);
-        sim_ws_send_buf(ws, o);
+        sim_ws_send_tagged(ws, o, SIMF_ANSWER, -1);
         return;
     }
     static const char *const METHODS[] = {"subscribe", "unsubscribe", "add_order", "batch_add", "cancel_order", "batch_cancel",
@@ -589,6 +589,12 @@ void kr_ws_private_message(simd *s, sim_ws *ws, const char *text, size_t n)
     if (r.params < 0) { answer_error(&r, "EGeneral:Invalid arguments:missing field 'params'"); return; }
     int32_t a = token_account(&r);
     if (a < 0) { answer_error(&r, "EAPI:Invalid token"); return; }
+    if (which >= 2) { /* order requests: the rate_limit and no_answer faults */
+        simd_req_fault f = simd_fault_request(s, SIM_PORT_PRIVATE);
+        if (f == SIMD_REQ_RATE_LIMIT) { answer_error(&r, "EOrder:Rate limit exceeded"); return; }
+        if (f == SIMD_REQ_NO_ANSWER_DROPPED) return;
+        s->hide_answers = f == SIMD_REQ_NO_ANSWER_EXECUTED;
+    }
     kr_events_hold(s);
     switch (which) {
     case 0: subscribe(&r, a, true); break;
@@ -608,6 +614,7 @@ void kr_ws_private_message(simd *s, sim_ws *ws, const char *text, size_t n)
     }
     case 8: cancel_after(&r, a); break;
     }
+    s->hide_answers = false;
     kr_events_flush(s);
 }
 

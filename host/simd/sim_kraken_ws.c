@@ -33,8 +33,7 @@ void kr_ws_status(simd *s, sim_ws *ws)
     sim_buf_reset(o);
     sim_buf_printf(o, "{\"channel\":\"status\",\"type\":\"update\",\"data\":[{\"version\":\"2.0.10\",\"system\":\"online\","
                       "\"api_version\":\"v2\",\"connection_id\":%llu}]}", (unsigned long long)(ws->id + 1000000000000ULL));
-    sim_buf_puts(o, "");
-    sim_ws_send_buf(ws, o);
+    sim_ws_send_tagged(ws, o, SIMF_STATUS, -1);
 }
 
 typedef struct req_ctx {
@@ -58,7 +57,7 @@ static void send_error(req_ctx *r, const char *err, const char *symbol)
     if (symbol) { sim_buf_puts(o, ",\"symbol\":"); sim_buf_str(o, symbol); }
     sim_buf_puts(o, ",\"success\":false");
     kr_ws_answer_tail(o, r->time_in, r->req_id, r->req_id_len);
-    sim_ws_send_buf(r->ws, o);
+    sim_ws_send_tagged(r->ws, o, SIMF_ANSWER, -1);
 }
 
 static void send_ack(req_ctx *r, const char *channel, const char *symbol, int depth, bool snapshot, const char *trigger)
@@ -75,7 +74,7 @@ static void send_ack(req_ctx *r, const char *channel, const char *symbol, int de
     if (symbol) { sim_buf_puts(o, ",\"symbol\":"); sim_buf_str(o, symbol); }
     sim_buf_puts(o, "},\"success\":true");
     kr_ws_answer_tail(o, r->time_in, r->req_id, r->req_id_len);
-    sim_ws_send_buf(r->ws, o);
+    sim_ws_send_tagged(r->ws, o, SIMF_ANSWER, -1);
 }
 
 static bool json_bool(const th_json *j, int t, bool dflt)
@@ -225,7 +224,7 @@ static void subscribe_symbols(req_ctx *r, int params, const char *channel, bool 
                 sim_buf_reset(o);
                 /* the sim keeps no trade history: the snapshot is empty */
                 sim_buf_puts(o, "{\"channel\":\"trade\",\"type\":\"snapshot\",\"data\":[]}");
-                sim_ws_send_buf(r->ws, o);
+                sim_ws_send_tagged(r->ws, o, SIMF_MARKET, idx);
             }
         } else {
             c->flags[idx] &= (uint8_t)~(KR_SUB_TICKER | KR_SUB_TICKER_TRADES);
@@ -233,7 +232,7 @@ static void subscribe_symbols(req_ctx *r, int params, const char *channel, bool 
             if (snap) {
                 sim_buf_reset(o);
                 ticker_frame(s, o, idx, true);
-                sim_ws_send_buf(r->ws, o);
+                sim_ws_send_tagged(r->ws, o, SIMF_MARKET, idx);
             }
         }
     }
@@ -257,7 +256,7 @@ static void handle_subscribe(req_ctx *r, int params, bool sub)
             sim_buf *o = &kr_of(r->s)->out;
             sim_buf_reset(o);
             instrument_frame(r->s, o);
-            sim_ws_send_buf(r->ws, o);
+            sim_ws_send_tagged(r->ws, o, SIMF_MARKET, -1);
         }
     } else if (strcmp(channel, "heartbeat") == 0 || strcmp(channel, "status") == 0) {
         send_ack(r, channel, NULL, 0, false, NULL);
@@ -289,7 +288,7 @@ void kr_ws_public_message(simd *s, sim_ws *ws, const char *text, size_t n)
         sim_buf_reset(o);
         sim_buf_puts(o, "{\"method\":\"pong\"");
         kr_ws_answer_tail(o, r.time_in, r.req_id, r.req_id_len);
-        sim_ws_send_buf(ws, o);
+        sim_ws_send_tagged(ws, o, SIMF_ANSWER, -1);
         return;
     }
     if (strcmp(method, "subscribe") == 0 || strcmp(method, "unsubscribe") == 0) {
@@ -332,7 +331,7 @@ void kr_ws_public_close(simd *s, sim_ws *ws)
 void kr_ws_heartbeats(simd *s)
 {
     static sim_frame *hb;
-    if (!hb) hb = sim_frame_new("{\"channel\":\"heartbeat\"}", 23);
+    if (!hb && (hb = sim_frame_new("{\"channel\":\"heartbeat\"}", 23))) hb->cls = SIMF_HEARTBEAT;
     int64_t now = th_mono_ns();
     for (int port = 0; port < 2; port++)
         for (sim_ws *ws = s->srv.conns[port]; ws; ws = ws->next) {
@@ -366,7 +365,7 @@ void kr_ws_trade(simd *s, int32_t sym, const th_trade_ev *t)
                 sim_buf_puts(&k->out, "{\"channel\":\"trade\",\"type\":\"update\",\"data\":[");
                 trade_json(s, &k->out, sym, t, id);
                 sim_buf_puts(&k->out, "]}");
-                tf = sim_frame_of(&k->out);
+                if ((tf = sim_frame_of(&k->out))) { tf->cls = SIMF_MARKET; tf->sym = sym; }
             }
             sim_ws_send(ws, tf);
         }
@@ -374,7 +373,7 @@ void kr_ws_trade(simd *s, int32_t sym, const th_trade_ev *t)
             if (!kf) {
                 sim_buf_reset(&k->out);
                 ticker_frame(s, &k->out, sym, false);
-                kf = sim_frame_of(&k->out);
+                if ((kf = sim_frame_of(&k->out))) { kf->cls = SIMF_MARKET; kf->sym = sym; }
             }
             sim_ws_send(ws, kf);
         }
@@ -400,7 +399,7 @@ void kr_ws_ticker_bbo(simd *s, int32_t sym)
         if (!f) {
             sim_buf_reset(&k->out);
             ticker_frame(s, &k->out, sym, false);
-            f = sim_frame_of(&k->out);
+            if ((f = sim_frame_of(&k->out))) { f->cls = SIMF_MARKET; f->sym = sym; }
         }
         sim_ws_send(ws, f);
     }

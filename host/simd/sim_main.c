@@ -156,7 +156,14 @@ static void srv_http(void *ctx, const sim_http_req *req, sim_http_resp *resp)
         simd_control(s, req, resp);
         return;
     }
+    bool hide;
+    if (simd_fault_http(s, req, resp, &hide)) return;
     s->venue->http(s, req, resp);
+    if (hide) {
+        resp->never = true; /* no_answer: it took effect, the client hears nothing */
+        return;
+    }
+    simd_fault_http_latency(s, req, resp);
 }
 static void srv_ws_open(void *ctx, sim_ws *ws) { simd *s = ctx; s->venue->ws_open(s, ws); }
 static void srv_ws_message(void *ctx, sim_ws *ws, const char *t, size_t n) { simd *s = ctx; s->venue->ws_message(s, ws, t, n); }
@@ -274,7 +281,8 @@ int th_cmd_sim(int argc, char **argv)
     uv_loop_t loop;
     uv_loop_init(&loop);
     s->loop = &loop;
-    sim_server_ops ops = {.ctx = s, .http = srv_http, .ws_open = srv_ws_open, .ws_message = srv_ws_message, .ws_close = srv_ws_close};
+    sim_server_ops ops = {.ctx = s, .http = srv_http, .ws_open = srv_ws_open, .ws_message = srv_ws_message, .ws_close = srv_ws_close,
+                          .ws_out = simd_fault_ws_out};
     /* the private listener takes the next free port: port 0 asks for two free ones */
     if (sim_server_open(&s->srv, &loop, s->host, port, port ? port + 1 : 0, &ops, &err) != 0) {
         fprintf(stderr, "tradehost sim: --listen %s: %s\n", o.listen, err);
@@ -322,6 +330,7 @@ int th_cmd_sim(int argc, char **argv)
             (unsigned long long)s->in.records, (unsigned long long)s->srv.http_requests,
             (unsigned long long)s->srv.ws_frames_out, (unsigned long long)s->srv.ws_cut_slow);
 out:
+    simd_fault_free(s);
     simd_engine_close(s);
     simd_accounts_free(&s->accounts);
     v->free(s);

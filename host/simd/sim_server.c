@@ -39,11 +39,20 @@ typedef struct conn_pss {
     http_state *h;
 } conn_pss;
 
+typedef struct sim_delayed {
+    uint64_t conn;
+    int port;
+    int64_t due_mono;
+    sim_frame *f;
+} sim_delayed;
+
 sim_frame *sim_frame_new(const char *text, size_t n)
 {
     sim_frame *f = malloc(sizeof *f + SIM_BUF_HEAD + n + 1);
     if (!f) return NULL;
     f->refs = 1;
+    f->cls = SIMF_OTHER;
+    f->sym = -1;
     f->len = n;
     memcpy(f->buf + SIM_BUF_HEAD, text, n);
     f->buf[SIM_BUF_HEAD + n] = 0;
@@ -204,6 +213,7 @@ static void ws_unlink(sim_ws *ws)
 
 static void ws_free(sim_ws *ws)
 {
+    sim_frame_unref(ws->held);
     for (size_t i = 0; i < ws->qlen; i++) sim_frame_unref(ws->q[(ws->qhead + i) % ws->qcap]);
     free(ws->q);
     free(ws->rx);
@@ -218,7 +228,8 @@ void sim_ws_close(sim_ws *ws, const char *why)
     lws_callback_on_writable(ws->wsi);
 }
 
-void sim_ws_send(sim_ws *ws, sim_frame *f)
+/* Queue a frame, no questions asked. */
+static void enqueue(sim_ws *ws, sim_frame *f)
 {
     if (!ws || !f || ws->closing || ws->dead) return;
     if (ws->qbytes + f->len > SIM_WS_MAX_QUEUE) {
@@ -244,14 +255,135 @@ void sim_ws_send(sim_ws *ws, sim_frame *f)
     if (ws->qlen == 1) lws_callback_on_writable(ws->wsi);
 }
 
-void sim_ws_send_buf(sim_ws *ws, const sim_buf *b)
+static sim_ws *find_conn(sim_server *s, int port, uint64_t id)
+{
+    for (sim_ws *ws = s->conns[port]; ws; ws = ws->next)
+        if (ws->id == id) return ws;
+    return NULL;
+}
+
+static void delay_fire(uv_timer_t *t)
+{
+    sim_server *s = t->data;
+    s->delay_timer_on = false;
+    int64_t now = th_mono_ns();
+    size_t k = 0;
+    for (size_t i = 0; i < s->ndelayed; i++) {
+        sim_delayed *d = &s->delayed[i];
+        if (d->due_mono <= now) {
+            sim_ws *ws = find_conn(s, d->port, d->conn); /* it may have closed meanwhile */
+            if (ws) enqueue(ws, d->f);
+            sim_frame_unref(d->f);
+        } else {
+            s->delayed[k++] = *d;
+        }
+    }
+    s->ndelayed = k;
+    if (k && s->open) {
+        int64_t next = s->delayed[0].due_mono;
+        for (size_t i = 1; i < k; i++) if (s->delayed[i].due_mono < next) next = s->delayed[i].due_mono;
+        uv_timer_start(&s->delay_timer, delay_fire, (uint64_t)((next - now + 999999) / 1000000), 0);
+        s->delay_timer_on = true;
+    }
+}
+
+static void delay(sim_ws *ws, sim_frame *f, int64_t ms)
+{
+    sim_server *s = ws->srv;
+    if (s->ndelayed == s->delayed_cap) {
+        size_t cap = s->delayed_cap ? s->delayed_cap * 2 : 64;
+        sim_delayed *d = realloc(s->delayed, sizeof *d * cap);
+        if (!d) return;
+        s->delayed = d;
+        s->delayed_cap = cap;
+    }
+    f->refs++;
+    s->delayed[s->ndelayed++] = (sim_delayed){ws->id, ws->port, th_mono_ns() + ms * 1000000LL, f};
+    if (!s->delay_timer_on) {
+        uv_timer_start(&s->delay_timer, delay_fire, (uint64_t)ms, 0);
+        s->delay_timer_on = true;
+    }
+}
+
+/* A copy of f's text, changed: its first half (MALFORM), or its checksum off by one. */
+static sim_frame *altered(const sim_frame *f, sim_out_action a)
+{
+    const char *t = (const char *)f->buf + SIM_BUF_HEAD;
+    sim_frame *g = NULL;
+    if (a == SIM_OUT_MALFORM) {
+        g = sim_frame_new(t, f->len / 2 ? f->len / 2 : 1);
+    } else {
+        const char *c = strstr(t, "\"checksum\":");
+        g = sim_frame_new(t, f->len);
+        if (g && c) {
+            char *d = (char *)g->buf + SIM_BUF_HEAD + (c - t) + 11;
+            /* change the last digit: still a number, never the right one */
+            while (*d >= '0' && *d <= '9') d++;
+            d--;
+            *d = *d == '9' ? '8' : (char)(*d + 1);
+        }
+    }
+    if (g) { g->cls = f->cls; g->sym = f->sym; }
+    return g;
+}
+
+void sim_ws_send(sim_ws *ws, sim_frame *f)
+{
+    if (!ws || !f || ws->closing || ws->dead) return;
+    sim_server *s = ws->srv;
+    int64_t ms = 0;
+    sim_out_action a = s->ops.ws_out ? s->ops.ws_out(s->ops.ctx, ws, f, &ms) : SIM_OUT_SEND;
+    switch (a) {
+    case SIM_OUT_DROP: return;
+    case SIM_OUT_DELAY: delay(ws, f, ms); return;
+    case SIM_OUT_HOLD:
+        if (!ws->held) { f->refs++; ws->held = f; return; }
+        break;
+    case SIM_OUT_MALFORM:
+    case SIM_OUT_BAD_CHECKSUM: {
+        sim_frame *g = altered(f, a);
+        if (g) { enqueue(ws, g); sim_frame_unref(g); }
+        goto held;
+    }
+    case SIM_OUT_DUPLICATE: enqueue(ws, f); break;
+    default: break;
+    }
+    enqueue(ws, f);
+held:
+    if (ws->held) {
+        sim_frame *h = ws->held;
+        ws->held = NULL;
+        enqueue(ws, h);
+        sim_frame_unref(h);
+    }
+}
+
+int sim_server_disconnect(sim_server *s, int port, int max, const char *why)
+{
+    int n = 0;
+    for (int p = 0; p < 2; p++) {
+        if (port >= 0 && p != port) continue;
+        for (sim_ws *ws = s->conns[p]; ws && (max < 0 || n < max); ws = ws->next) {
+            if (ws->closing || ws->dead) continue;
+            sim_ws_close(ws, why);
+            n++;
+        }
+    }
+    return n;
+}
+
+void sim_ws_send_tagged(sim_ws *ws, const sim_buf *b, int cls, int32_t sym)
 {
     if (b->oom) return;
     sim_frame *f = sim_frame_of(b);
     if (!f) return;
+    f->cls = (int16_t)cls;
+    f->sym = sym;
     sim_ws_send(ws, f);
     sim_frame_unref(f);
 }
+
+void sim_ws_send_buf(sim_ws *ws, const sim_buf *b) { sim_ws_send_tagged(ws, b, SIMF_OTHER, -1); }
 
 static int ws_write(struct lws *wsi, sim_ws *ws)
 {
@@ -474,6 +606,8 @@ int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_p
         sim_server_close(s);
         return -1;
     }
+    uv_timer_init(loop, &s->delay_timer);
+    s->delay_timer.data = s;
     s->port[0] = lws_get_vhost_listen_port(s->vh[0]);
     s->port[1] = lws_get_vhost_listen_port(s->vh[1]);
     return 0;
@@ -482,12 +616,20 @@ int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_p
 void sim_server_close(sim_server *s)
 {
     if (!s->open || !s->ctx) return;
+    if (s->delay_timer.loop) {
+        uv_timer_stop(&s->delay_timer);
+        uv_close((uv_handle_t *)&s->delay_timer, NULL);
+    }
     lws_context_destroy(s->ctx); /* inside the loop this only starts closing */
     s->open = false;
 }
 
 void sim_server_free(sim_server *s)
 {
+    for (size_t i = 0; i < s->ndelayed; i++) sim_frame_unref(s->delayed[i].f);
+    free(s->delayed);
+    s->delayed = NULL;
+    s->ndelayed = 0;
     if (s->ctx) lws_context_destroy(s->ctx);
     s->ctx = NULL;
 }

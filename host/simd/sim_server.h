@@ -25,12 +25,37 @@
 
 typedef enum sim_port { SIM_PORT_PUBLIC = 0, SIM_PORT_PRIVATE = 1 } sim_port;
 
+/* What a frame is, for the fault injector (sim_fault.c): which faults apply to it. */
+enum {
+    SIMF_OTHER = 0,
+    SIMF_BOOK_UPDATE,
+    SIMF_BOOK_SNAPSHOT,
+    SIMF_MARKET,        /* trade, ticker, instrument */
+    SIMF_ANSWER,        /* the answer to a request (pong included) */
+    SIMF_EVENT,         /* an execution event */
+    SIMF_HEARTBEAT,
+    SIMF_STATUS,
+};
+
 /* An outgoing frame: SIM_BUF_HEAD bytes of headroom (lws writes its header there), then text. */
 typedef struct sim_frame {
     int refs;
+    int16_t cls;              /* SIMF_* */
+    int32_t sym;              /* instrument index of market data; -1 */
     size_t len;
     unsigned char buf[];
 } sim_frame;
+
+/* What to do with a frame about to be queued (the fault injector decides; SIM_OUT_SEND normally). */
+typedef enum sim_out_action {
+    SIM_OUT_SEND = 0,
+    SIM_OUT_DROP,
+    SIM_OUT_DUPLICATE,
+    SIM_OUT_HOLD,             /* reorder: sent after the next frame to the connection */
+    SIM_OUT_DELAY,            /* queued after delay_ms */
+    SIM_OUT_MALFORM,          /* the first half of its text, which is not JSON */
+    SIM_OUT_BAD_CHECKSUM,     /* its "checksum" off by one */
+} sim_out_action;
 
 sim_frame *sim_frame_new(const char *text, size_t n);
 static inline sim_frame *sim_frame_of(const sim_buf *b) { return sim_frame_new(sim_buf_text(b), b->n); }
@@ -50,6 +75,7 @@ typedef struct sim_ws {
     bool rx_too_big, closing, dead;
     int64_t last_sent_ns;     /* monotonic: heartbeats go to connections idle for a second */
     uint64_t frames_sent;
+    sim_frame *held;          /* a frame held back to go after the next one (reorder fault) */
     void *user;               /* the venue protocol's per-connection state */
 } sim_ws;
 
@@ -79,6 +105,8 @@ typedef struct sim_server_ops {
     void (*ws_open)(void *ctx, sim_ws *ws);
     void (*ws_message)(void *ctx, sim_ws *ws, const char *text, size_t n);
     void (*ws_close)(void *ctx, sim_ws *ws);
+    /* optional: the fault injector's say on a frame about to be queued (*delay_ms for DELAY) */
+    sim_out_action (*ws_out)(void *ctx, const sim_ws *ws, const sim_frame *f, int64_t *delay_ms);
 } sim_server_ops;
 
 typedef struct sim_server {
@@ -88,6 +116,10 @@ typedef struct sim_server {
     uv_loop_t *loop;
     sim_server_ops ops;
     sim_ws *conns[2];         /* open websockets per port */
+    struct sim_delayed *delayed; /* frames waiting out a latency fault, by due time */
+    size_t ndelayed, delayed_cap;
+    uv_timer_t delay_timer;
+    bool delay_timer_on;
     uint64_t next_id;
     bool open;
     uint64_t http_requests, ws_frames_out, ws_cut_slow, ws_messages_in;
@@ -104,6 +136,10 @@ void sim_server_free(sim_server *s);
 /* Queue a frame (takes a reference of its own). A connection past SIM_WS_MAX_QUEUE is cut. */
 void sim_ws_send(sim_ws *ws, sim_frame *f);
 void sim_ws_send_buf(sim_ws *ws, const sim_buf *b);
+/* The same, tagged with what the frame is (SIMF_*, and the symbol of market data). */
+void sim_ws_send_tagged(sim_ws *ws, const sim_buf *b, int cls, int32_t sym);
+/* Close every websocket of a port (both: port < 0), at most max (< 0: all); returns how many. */
+int sim_server_disconnect(sim_server *s, int port, int max, const char *why);
 /* Close a websocket (after the frames already written; queued ones are dropped). */
 void sim_ws_close(sim_ws *ws, const char *why);
 

@@ -19,6 +19,7 @@
 #include "../feed/ingest.h"
 #include "../sim/sim_engine.h"
 #include "sim_accounts.h"
+#include "sim_fault.h"
 #include "sim_server.h"
 
 struct simd;
@@ -52,6 +53,8 @@ typedef struct sim_venue {
     int (*asset_name)(struct simd *s, const char *name, char *out, size_t cap);
     /* is a secret in the venue's form (Kraken: base64)? NULL: any */
     const char *(*secret_check)(const char *secret);
+    /* the venue's REST bodies for the rate_limit and http_5xx faults */
+    const char *rate_limit_body, *public_rate_limit_body, *unavailable_body;
 } sim_venue;
 
 typedef struct simd_opts {
@@ -83,6 +86,8 @@ typedef struct simd {
     simd_accounts accounts;
     struct simd_level_change *chg; /* scratch: the differences between the feed's and engine's books */
     size_t nchg, chg_cap;
+    void *faults;               /* sim_fault.c */
+    bool hide_answers;          /* a no_answer request is taking effect: its answers are dropped */
 } simd;
 
 /* The sim's clock, the time of every order and fill: the recording's time while it plays (at
