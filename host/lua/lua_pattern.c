@@ -23,7 +23,6 @@
 
 #include <lauxlib.h>
 #include <lua.h>
-#include <stdalign.h>
 #include <string.h>
 
 enum { IT_STR, IT_ONE, IT_OPEN, IT_POS, IT_CLOSE, IT_BAL, IT_FRONT, IT_BACK, IT_EOS, IT_END, IT_ERR };
