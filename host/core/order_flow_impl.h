@@ -1,0 +1,52 @@
+/* order_flow_impl.h — what the order flow's three files share (order_flow.c, flow_venue.c,
+ * flow_journal.c), and nobody else: callers use order_flow.h. Hidden from the shared library's
+ * and the host's exported symbols, so no strategy or test can come to depend on them. */
+#ifndef TH_ORDER_FLOW_IMPL_H
+#define TH_ORDER_FLOW_IMPL_H
+
+#include "order_flow.h"
+
+#define TH_FLOW_PRIVATE __attribute__((visibility("hidden")))
+
+/* f->last_error from fmt with one %s. */
+TH_FLOW_PRIVATE void flow_error(th_flow *f, const char *fmt, const char *a);
+/* An instrument index the order side can use (growing the flow's arrays if the registry grew). */
+TH_FLOW_PRIVATE bool flow_ins_ready(th_flow *f, int32_t ins);
+TH_FLOW_PRIVATE const th_instrument *flow_instrument_of(th_flow *f, int32_t ins);
+/* What a live order counts against the exposure gates (0 once done). */
+TH_FLOW_PRIVATE double flow_live_notional(const th_flow *f, const th_order *o);
+
+/* Journal records: one record; one event record (order ids, a code, a text, each optional; ts 0
+ * is now); a position as it stands; the kill switch just pulled. */
+TH_FLOW_PRIVATE void flow_jr_put(th_flow *f, th_jrec *r);
+TH_FLOW_PRIVATE void flow_jr_event(th_flow *f, int32_t type, int64_t ts, const char *cl_id, const char *ex_id, int32_t code,
+                                   const char *text);
+TH_FLOW_PRIVATE void flow_jr_position(th_flow *f, int32_t i, int64_t now_ns);
+TH_FLOW_PRIVATE void flow_jr_kill(th_flow *f, int64_t now_ns);
+
+/* An event for the strategy (on_fill / on_order); a request for the outbox. */
+TH_FLOW_PRIVATE void flow_ev_push(th_flow *f, int32_t kind, int32_t idx, int64_t qty, int64_t price, th_money fee);
+TH_FLOW_PRIVATE int flow_out_push(th_flow *f, int32_t kind, int32_t idx, bool post_only);
+
+/* The order is not (or no longer) at the venue: done, journalled, the strategy told; false if it
+ * was already done. */
+TH_FLOW_PRIVATE bool flow_finish_missing(th_flow *f, int32_t idx, int64_t now_ns, const char *why);
+/* After a fill: the loss caps may pull the kill switch. */
+TH_FLOW_PRIVATE void flow_check_loss_caps(th_flow *f, int64_t now_ns);
+/* One fill into tracker and portfolio; shared by the live path and journal replay. */
+TH_FLOW_PRIVATE int32_t flow_apply_fill(th_flow *f, int32_t idx, const char *trade_id, int64_t qty, int64_t price, th_money fee,
+                                        int64_t now, int64_t *delta_out);
+/* The reconciliation's request for its phase; and, on the tick, asking again when it was lost. */
+TH_FLOW_PRIVATE void flow_recon_send(th_flow *f, int64_t now_ns);
+TH_FLOW_PRIVATE void flow_recon_retry(th_flow *f, int64_t now_ns);
+
+/* Run a tracker mutation on order idx and keep open_notional in step with it. */
+#define TRACK(f, idx, call)                                                                        \
+    ({                                                                                             \
+        double c0_ = th_tracker_has(&(f)->trk, (idx)) ? flow_live_notional((f), &(f)->trk.v[(idx)]) : 0; \
+        int32_t rc_ = (call);                                                                      \
+        if (th_tracker_has(&(f)->trk, (idx))) (f)->open_notional += flow_live_notional((f), &(f)->trk.v[(idx)]) - c0_; \
+        rc_;                                                                                       \
+    })
+
+#endif
