@@ -74,10 +74,17 @@ sed -i 's/price_band_pct = 5 }/price_band_pct = 5, anti_layering_pct = 0 }/' "$T
 start_host run "$T/cfg.lua"
 wait_for 'order flow ready' 10
 sleep 1
-BUY='local b = th.book("XMR/USD") local _, _, ask = b:best() return th.orders.place{ symbol = "XMR/USD", side = "buy", price = math.floor(ask * 100 + 5) / 100, size = 0.5, tag = "x" }'
+# 2% through the ask: the recording at 4x can move more than a few cents while the REPL answers
+# on a loaded machine, and a buy left resting is cancelled by the kill switch (nothing to lose).
+BUY='local b = th.book("XMR/USD") local _, _, ask = b:best() return th.orders.place{ symbol = "XMR/USD", side = "buy", price = math.ceil(ask * 1.02 * 100) / 100, size = 0.5, tag = "x" }'
 out=$(printf '%s\n' "$BUY" | "$TH_BIN" repl "$T/thA.sock")
 grep -q '^"th' <<<"$out" || fail "session A: the buy was refused: $out"
-sleep 0.5
+for _ in $(seq 50); do
+  fills=$(echo 'th.position("XMR/USD").fills' | "$TH_BIN" repl "$T/thA.sock" | tail -1)
+  [ "$fills" -ge 1 ] 2>/dev/null && break
+  sleep 0.1
+done
+[ "$fills" -ge 1 ] 2>/dev/null || fail "session A: the buy through the ask never filled"
 kill -USR1 "$HOST_PID"
 wait_for 'kill switch pulled' 5
 kill -9 "$HOST_PID"; wait_exit 5
