@@ -150,8 +150,9 @@ const th_cli_cmd TH_COMMANDS[] = {
      "and ignored; corruption before the end is an error (exit 1).\n"
      "  --json   one JSON object: file, records, torn_tail, halted, halt_reason, orders, positions\n",
      th_journal_cmd},
-    {"sim", "serve a local venue (Kraken's own protocols) on loopback, replaying a recording",
-     "usage: tradehost sim --venue kraken --data RECORDING --instruments FILE [--listen 127.0.0.1:0]\n"
+    {"sim", "serve a local venue (Kraken's or Binance's own protocols) on loopback, replaying a recording",
+     "usage: tradehost sim --venue kraken|binance --data RECORDING --instruments FILE [--snapshots FILE]\n"
+     "                     [--listen 127.0.0.1:0]\n"
      "                     [--pace recorded|full] [--speed X] [--accounts FILE] [--seed N] [--log-level L]\n\n"
      "A local exchange: replays RECORDING (any format `replay` reads, through the same ingestion path)\n"
      "as its market and serves it with the venue's own wire protocols on loopback, so any client (ccxt\n"
@@ -162,7 +163,10 @@ const th_cli_cmd TH_COMMANDS[] = {
      "When the data ends the market holds its last state; the sim serves until SIGTERM/SIGINT.\n"
      "  --venue kraken       Kraken spot: REST /0/public/*, WS v2 public (book with checksums, trade,\n"
      "                       ticker, instrument); see docs/sim.md\n"
+     "  --venue binance      Binance spot: REST /api/v3 ping, time, exchangeInfo, depth; streams\n"
+     "                       /stream and /ws (@depth@100ms diffs with U/u, @trade, @bookTicker)\n"
      "  --instruments FILE   the venue's instrument data (pairs, precisions, minimums)\n"
+     "  --snapshots FILE     REST depth snapshots beside the recording (as `replay --snapshots`)\n"
      "  --listen HOST:PORT   loopback only; port 0 (default) takes free ports, else PORT and PORT+1\n"
      "  --pace recorded      replay at the recording's pace (default), times --speed; full: at once\n"
      "  --paused             hold the replay until POST /_sim/resume (clients subscribe first)\n"

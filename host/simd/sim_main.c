@@ -20,6 +20,7 @@
 const sim_venue *simd_venue_find(const char *name)
 {
     if (strcmp(name, "kraken") == 0) return &SIM_VENUE_KRAKEN;
+    if (strcmp(name, "binance") == 0) return &SIM_VENUE_BINANCE;
     return NULL;
 }
 
@@ -196,7 +197,8 @@ int th_cmd_sim(int argc, char **argv)
         {"instruments", required_argument, NULL, 'i'}, {"listen", required_argument, NULL, 'l'},
         {"pace", required_argument, NULL, 'p'}, {"speed", required_argument, NULL, 's'},
         {"accounts", required_argument, NULL, 'a'}, {"seed", required_argument, NULL, 'S'},
-        {"log-level", required_argument, NULL, 'L'}, {"paused", no_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
+        {"log-level", required_argument, NULL, 'L'}, {"paused", no_argument, NULL, 'P'},
+        {"snapshots", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0},
     };
     simd_opts o = {.listen = "127.0.0.1:0", .speed = 1.0, .seed = 1};
     int c;
@@ -209,6 +211,7 @@ int th_cmd_sim(int argc, char **argv)
         case 'i': o.instruments = optarg; break;
         case 'l': o.listen = optarg; break;
         case 'a': o.accounts = optarg; break;
+        case 'n': o.snapshots = optarg; break;
         case 'P': o.paused = true; break;
         case 'p':
             if (strcmp(optarg, "full") == 0) o.pace_full = true;
@@ -232,12 +235,12 @@ int th_cmd_sim(int argc, char **argv)
         }
     }
     if (optind != argc) return usage_error("unexpected argument");
-    if (!o.venue) return usage_error("--venue is required (kraken)");
+    if (!o.venue) return usage_error("--venue is required (kraken or binance)");
     if (!o.data) return usage_error("--data RECORDING is required");
     if (!o.instruments) return usage_error("--instruments FILE is required (the venue's instrument data)");
     const sim_venue *v = simd_venue_find(o.venue);
     if (!v) {
-        fprintf(stderr, "tradehost sim: --venue %s: this build serves kraken (kraken-futures and binance are not built yet)\n", o.venue);
+        fprintf(stderr, "tradehost sim: --venue %s: this build serves kraken and binance (kraken-futures is not built yet)\n", o.venue);
         return 2;
     }
     const char *err;
@@ -265,6 +268,12 @@ int th_cmd_sim(int argc, char **argv)
     }
     if (th_ingest_open(&s->in, &s->feed, o.data, "sim", &err) != 0) {
         fprintf(stderr, "tradehost sim: --data %s: %s\n", o.data, err);
+        th_feed_free(&s->feed);
+        return 2;
+    }
+    if (o.snapshots && th_ingest_add_snapshots(&s->in, o.snapshots, &err) != 0) {
+        fprintf(stderr, "tradehost sim: --snapshots %s: %s\n", o.snapshots, err);
+        th_ingest_close(&s->in);
         th_feed_free(&s->feed);
         return 2;
     }

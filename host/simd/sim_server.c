@@ -117,6 +117,21 @@ static void hdr_custom(struct lws *wsi, const char *name, char *out, size_t cap)
     if (lws_hdr_custom_copy(wsi, out, (int)cap, name, (int)strlen(name)) < 0) out[0] = 0;
 }
 
+/* The upgrade request's path and arguments, for venues whose stream URLs name the streams. */
+static void ws_target(struct lws *wsi, sim_ws *ws)
+{
+    int n = lws_hdr_copy(wsi, ws->target, sizeof ws->target, WSI_TOKEN_GET_URI);
+    size_t k = n > 0 ? (size_t)n : 0;
+    ws->target[k] = 0;
+    char frag[512];
+    for (int i = 0; k + 2 < sizeof ws->target; i++) {
+        int m = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (m < 0) break;
+        k += (size_t)snprintf(ws->target + k, sizeof ws->target - k, "%s%s", i ? "&" : "?", frag);
+    }
+    if (k >= sizeof ws->target) ws->target[sizeof ws->target - 1] = 0;
+}
+
 static void read_request(struct lws *wsi, http_state *h, const char *uri, size_t len)
 {
     sim_http_req *r = &h->req;
@@ -505,7 +520,7 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
         char uri[64] = "";
         if (!in || strcmp((const char *)in, "websocket") != 0) return -1;
         if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0) return -1;
-        if (strcmp(uri, "/v2") != 0 && strcmp(uri, "/v2/") != 0 && strcmp(uri, "/ws") != 0 &&
+        if (strcmp(uri, "/v2") != 0 && strcmp(uri, "/v2/") != 0 && strcmp(uri, "/ws") != 0 && strncmp(uri, "/ws/", 4) != 0 &&
             strncmp(uri, "/stream", 7) != 0 && strncmp(uri, "/ws-api", 7) != 0)
             return -1;
         return 0;
@@ -519,6 +534,7 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
         ws->srv = s;
         ws->port = lws_get_vhost(wsi) == s->vh[SIM_PORT_PRIVATE] ? SIM_PORT_PRIVATE : SIM_PORT_PUBLIC;
         ws->id = ++s->next_id;
+        ws_target(wsi, ws);
         ws->last_sent_ns = th_mono_ns();
         ws->next = s->conns[ws->port];
         if (ws->next) ws->next->prev = ws;

@@ -77,6 +77,8 @@ typedef struct sim_ws {
     uint64_t frames_sent;
     sim_frame *held;          /* a frame held back to go after the next one (reorder fault) */
     void *user;               /* the venue protocol's per-connection state */
+    char target[1024];        /* the upgrade request's path, then '?' and its arguments if any
+                               * (Binance: /stream?streams=a/b, /ws/<stream>) */
 } sim_ws;
 
 typedef struct sim_http_req {

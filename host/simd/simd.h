@@ -4,7 +4,7 @@
  * The process: one libuv loop; the market is a th_feed fed by the one ingestion path
  * (feed/ingest.c) at recorded pace or full speed; libwebsockets serves two loopback listeners
  * (sim_server.c). What is venue-specific (wire shapes, names, auth) sits behind sim_venue, one
- * implementation per venue protocol (sim_kraken_*.c); the control endpoints /_sim/... are shared
+ * implementation per venue protocol (sim_kraken_*.c, sim_binance_*.c); the control endpoints /_sim/... are shared
  * (sim_control.c). When the data ends the market holds its last state and the sim serves on until
  * SIGTERM/SIGINT. The matching engine is host/sim/ (venue-neutral plain C over the core); this
  * directory is the process around it: the loop, the sockets and the venues' wire protocols. */
@@ -59,6 +59,7 @@ typedef struct sim_venue {
 
 typedef struct simd_opts {
     const char *venue, *data, *instruments, *accounts, *listen;
+    const char *snapshots;      /* --snapshots: REST depth snapshots beside the recording (Binance) */
     bool pace_full;
     bool paused;                /* --paused: the replay waits for POST /_sim/resume */
     double speed;
@@ -99,6 +100,7 @@ int64_t simd_wall_ns(void);
 /* The venues this build serves. */
 const sim_venue *simd_venue_find(const char *name);
 extern const sim_venue SIM_VENUE_KRAKEN;
+extern const sim_venue SIM_VENUE_BINANCE;
 
 /* Start the replay held by --paused (POST /_sim/resume); false if it was not held. */
 bool simd_resume(simd *s);

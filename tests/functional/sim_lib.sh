@@ -25,8 +25,11 @@ PY
 }
 # start_sim ARGS...: tradehost sim --venue kraken ARGS; the endpoints line in $T/endpoints.json,
 # $EP_REST, $EP_CONTROL ...; log in $T/host.log
-start_sim() {
-  "$TH_BIN" sim --venue kraken "$@" >"$T/endpoints.json" 2>"$T/host.log" &
+start_sim() { start_sim_venue kraken "$@"; }
+# start_sim_venue VENUE ARGS...: the same for any venue
+start_sim_venue() {
+  local venue=$1; shift
+  "$TH_BIN" sim --venue "$venue" "$@" >"$T/endpoints.json" 2>"$T/host.log" &
   SIM_PID=$!
   HOST_PID=$SIM_PID
   local i=0

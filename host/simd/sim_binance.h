@@ -1,0 +1,68 @@
+/* sim_binance.h — the Binance spot protocol of the sim: state shared by its files.
+ *
+ *   sim_binance.c       the venue hooks (sim_venue), its state, the endpoints line
+ *   sim_binance_rest.c  REST /api/v3/ping, time, exchangeInfo, depth in Binance's shapes
+ *   sim_binance_ws.c    market streams: /ws and /stream connections, SUBSCRIBE/UNSUBSCRIBE/
+ *                       LIST_SUBSCRIPTIONS, <sym>@depth@100ms diffs (U/u chained), @trade, @bookTicker
+ *
+ * The diff stream and REST depth share one image per symbol: the book as the stream has described
+ * it so far, with the id of the last change (lastUpdateId). Every market frame that changes the
+ * book becomes one diff whose ids continue the chain (U == previous u + 1), so a client that
+ * buffers diffs, fetches /api/v3/depth and drops u <= lastUpdateId (Binance's documented recipe,
+ * what ccxt does) rebuilds the book exactly. */
+#ifndef TH_SIM_BINANCE_H
+#define TH_SIM_BINANCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/json.h"
+#include "simd.h"
+
+/* What the depth stream has described: every level of both sides, best first. */
+typedef struct bn_image {
+    int32_t n[2], cap[2];
+    int64_t *px[2], *qty[2];
+} bn_image;
+
+typedef struct bn_symbol {
+    char lower[32];        /* the stream name's symbol: nknusdt */
+    bn_image img;
+    uint64_t last_id;      /* u of the last diff; lastUpdateId of /api/v3/depth (0: empty book) */
+    int64_t bid, bid_qty, ask, ask_qty; /* what the last bookTicker said */
+    uint64_t trade_id;
+    int depth_subs, trade_subs, ticker_subs;
+} bn_symbol;
+
+/* Per stream connection: what it subscribed to, per symbol; combined: /stream (events wrapped as
+ * {"stream","data"}), else /ws (bare events). */
+enum { BN_SUB_DEPTH = 1, BN_SUB_TRADE = 2, BN_SUB_TICKER = 4 };
+typedef struct bn_conn {
+    uint8_t *subs;
+    bool combined;
+} bn_conn;
+
+typedef struct bn_state {
+    bn_symbol *sym;        /* by instrument index */
+    int32_t nsym;
+    sim_buf out, raw, wrapped;
+    th_json json;
+} bn_state;
+
+static inline bn_state *bn_of(simd *s) { return s->vstate; }
+
+/* REST */
+void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *resp);
+/* Binance's error body {"code":N,"msg":"..."} with an HTTP status. */
+void bn_error(sim_http_resp *r, int status, int code, const char *msg);
+
+/* streams */
+void bn_ws_open(simd *s, sim_ws *ws);
+void bn_ws_message(simd *s, sim_ws *ws, const char *text, size_t n);
+void bn_ws_close(simd *s, sim_ws *ws);
+void bn_book_changed(simd *s, int32_t sym);
+void bn_trade(simd *s, int32_t sym, const th_trade_ev *t);
+/* Top `limit` levels of the image as [["p","q"],...] (REST depth). */
+void bn_image_levels(simd *s, sim_buf *o, int32_t sym, int side, int32_t limit);
+
+#endif

@@ -1,0 +1,136 @@
+/* sim_binance_rest.c — Binance spot REST, public part: /api/v3/ping, /api/v3/time,
+ * /api/v3/exchangeInfo (the instrument data in Binance's shape, with the PRICE_FILTER, LOT_SIZE
+ * and NOTIONAL filters: enough for ccxt's loadMarkets with fetchMarkets types ['spot']) and
+ * /api/v3/depth (the stream's image, with the lastUpdateId its diffs continue from). Errors are
+ * Binance's {"code","msg"} with its codes (-1102 a missing parameter, -1121 an unknown symbol). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_binance.h"
+#include "sim_kraken.h" /* kr_form_get: a query parameter, URL-decoded */
+
+void bn_error(sim_http_resp *r, int status, int code, const char *msg)
+{
+    r->status = status;
+    sim_buf_reset(&r->body);
+    sim_buf_printf(&r->body, "{\"code\":%d,\"msg\":", code);
+    sim_buf_str(&r->body, msg);
+    sim_buf_putc(&r->body, '}');
+}
+
+static int64_t ms_of(int64_t ns) { return ns / 1000000; }
+
+/* Binance writes filter values with 8 decimals ("0.00010000"); a value finer than that (a notional
+ * at price + qty decimals) keeps the decimals it needs. */
+static void dec8(sim_buf *o, int64_t v, int scale)
+{
+    while (scale > 8 && v % 10 == 0) { v /= 10; scale--; }
+    sim_buf_dec(o, v, scale, scale > 8 ? scale : 8, true);
+}
+
+static void symbol_json(sim_buf *o, const th_instrument *in)
+{
+    sim_buf_puts(o, "{\"symbol\":");
+    sim_buf_str(o, in->symbol);
+    sim_buf_printf(o, ",\"status\":\"%s\",\"baseAsset\":", in->online ? "TRADING" : "BREAK");
+    sim_buf_str(o, in->base);
+    sim_buf_puts(o, ",\"baseAssetPrecision\":8,\"quoteAsset\":");
+    sim_buf_str(o, in->quote);
+    sim_buf_puts(o, ",\"quotePrecision\":8,\"quoteAssetPrecision\":8,\"baseCommissionPrecision\":8,\"quoteCommissionPrecision\":8,"
+                    "\"orderTypes\":[\"LIMIT\",\"LIMIT_MAKER\",\"MARKET\"],\"icebergAllowed\":false,\"ocoAllowed\":false,"
+                    "\"quoteOrderQtyMarketAllowed\":false,\"allowTrailingStop\":false,\"cancelReplaceAllowed\":false,"
+                    "\"isSpotTradingAllowed\":true,\"isMarginTradingAllowed\":false,\"filters\":[");
+    sim_buf_puts(o, "{\"filterType\":\"PRICE_FILTER\",\"minPrice\":");
+    dec8(o, in->tick, in->price_dec);
+    sim_buf_puts(o, ",\"maxPrice\":\"1000000.00000000\",\"tickSize\":");
+    dec8(o, in->tick, in->price_dec);
+    sim_buf_puts(o, "},{\"filterType\":\"LOT_SIZE\",\"minQty\":");
+    dec8(o, in->min_qty > in->lot ? in->min_qty : in->lot, in->qty_dec);
+    sim_buf_puts(o, ",\"maxQty\":\"9000000000.00000000\",\"stepSize\":");
+    dec8(o, in->lot, in->qty_dec);
+    sim_buf_puts(o, "},{\"filterType\":\"NOTIONAL\",\"minNotional\":");
+    dec8(o, in->min_cost, in->price_dec + in->qty_dec);
+    sim_buf_puts(o, ",\"applyMinToMarket\":true,\"maxNotional\":\"9000000000.00000000\",\"applyMaxToMarket\":false,"
+                    "\"avgPriceMins\":5}],\"permissions\":[],\"permissionSets\":[[\"SPOT\"]],"
+                    "\"defaultSelfTradePreventionMode\":\"NONE\",\"allowedSelfTradePreventionModes\":[\"NONE\"]},");
+}
+
+/* symbols=["A","B"] (JSON array, as Binance takes it): does it name sym? */
+static bool in_list(const char *list, const char *sym)
+{
+    size_t n = strlen(sym);
+    for (const char *p = strstr(list, sym); p; p = strstr(p + 1, sym))
+        if (p > list && p[-1] == '"' && p[n] == '"') return true;
+    return false;
+}
+
+static void exchange_info(simd *s, const sim_http_req *req, sim_http_resp *r)
+{
+    const th_instruments *ins = &s->feed.instruments;
+    char one[64], list[2048];
+    bool has_one = kr_form_get(req->query, "symbol", one, sizeof one);
+    bool has_list = kr_form_get(req->query, "symbols", list, sizeof list);
+    if (has_one && th_instruments_find(ins, one, strlen(one)) < 0) { bn_error(r, 400, -1121, "Invalid symbol."); return; }
+    sim_buf *o = &r->body;
+    sim_buf_printf(o, "{\"timezone\":\"UTC\",\"serverTime\":%lld,\"rateLimits\":["
+                      "{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\",\"intervalNum\":1,\"limit\":6000},"
+                      "{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,\"limit\":100},"
+                      "{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\",\"intervalNum\":1,\"limit\":200000}],"
+                      "\"exchangeFilters\":[],\"symbols\":[", (long long)ms_of(simd_wall_ns()));
+    int n = 0;
+    for (int32_t i = 0; i < ins->n; i++) {
+        const th_instrument *in = &ins->v[i];
+        if (has_one && strcasecmp(one, in->symbol) != 0) continue;
+        if (has_list && !in_list(list, in->symbol)) continue;
+        symbol_json(o, in);
+        n++;
+    }
+    if (has_list && n == 0) { bn_error(r, 400, -1121, "Invalid symbol."); return; }
+    sim_buf_unput(o, ',');
+    sim_buf_puts(o, "]}");
+}
+
+static void depth(simd *s, const sim_http_req *req, sim_http_resp *r)
+{
+    char sym[64], lim[32];
+    if (!kr_form_get(req->query, "symbol", sym, sizeof sym) || !sym[0]) {
+        bn_error(r, 400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+        return;
+    }
+    int32_t i = th_instruments_find(&s->feed.instruments, sym, strlen(sym));
+    if (i < 0) { bn_error(r, 400, -1121, "Invalid symbol."); return; }
+    int32_t limit = 100;
+    if (kr_form_get(req->query, "limit", lim, sizeof lim)) {
+        char *end;
+        long v = strtol(lim, &end, 10);
+        if (!lim[0] || *end || v <= 0) {
+            bn_error(r, 400, -1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.");
+            return;
+        }
+        limit = v > 5000 ? 5000 : (int32_t)v;
+    }
+    bn_state *b = bn_of(s);
+    sim_buf *o = &r->body;
+    sim_buf_printf(o, "{\"lastUpdateId\":%llu,\"bids\":", (unsigned long long)b->sym[i].last_id);
+    bn_image_levels(s, o, i, TH_BID, limit);
+    sim_buf_puts(o, ",\"asks\":");
+    bn_image_levels(s, o, i, TH_ASK, limit);
+    sim_buf_putc(o, '}');
+}
+
+void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
+{
+    const char *p = req->path;
+    bool get = strcmp(req->method, "GET") == 0;
+    if (strcmp(p, "/api/v3/ping") == 0 && get) { sim_buf_puts(&r->body, "{}"); return; }
+    if (strcmp(p, "/api/v3/time") == 0 && get) {
+        sim_buf_printf(&r->body, "{\"serverTime\":%lld}", (long long)ms_of(simd_wall_ns()));
+        return;
+    }
+    if (strcmp(p, "/api/v3/exchangeInfo") == 0 && get) { exchange_info(s, req, r); return; }
+    if (strcmp(p, "/api/v3/depth") == 0 && get) { depth(s, req, r); return; }
+    char msg[320];
+    snprintf(msg, sizeof msg, "%s %s is not served by this sim (public: GET /api/v3/ping, time, exchangeInfo, depth)", req->method, p);
+    bn_error(r, 404, -1000, msg);
+}
