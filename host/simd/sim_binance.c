@@ -1,6 +1,5 @@
 /* sim_binance.c — the Binance spot venue of the sim: its sim_venue hooks, its state and the
- * endpoints line. The protocol is in sim_binance_{rest,ws}.c (see sim_binance.h). Orders are not
- * served yet: the engine runs (GET /_sim/state shows the accounts) but no signed endpoint reaches it. */
+ * endpoints line. The protocol is in sim_binance_{rest,private,ws}.c (see sim_binance.h). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +58,8 @@ static void bn_endpoints(simd *s, sim_buf *o)
                       "\"ws_api\":\"ws://%s:%d/ws-api/v3\",\"control\":\"http://%s:%d/_sim\"}", h, p, h, p, h, q, h, p);
 }
 
-/* Binance order ids are integers: the engine's id as it is. */
+/* GET /_sim/state spells the engine's own ids (decimal); Binance's orderId is the placement
+ * sequence (sim_binance_private.c). */
 static void bn_id_text(char prefix, uint64_t id, char out[32])
 {
     (void)prefix;

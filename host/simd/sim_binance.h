@@ -2,6 +2,7 @@
  *
  *   sim_binance.c       the venue hooks (sim_venue), its state, the endpoints line
  *   sim_binance_rest.c  REST /api/v3/ping, time, exchangeInfo, depth in Binance's shapes
+ *   sim_binance_private.c  signed REST: POST/DELETE /api/v3/order, GET openOrders, account
  *   sim_binance_ws.c    market streams: /ws and /stream connections, SUBSCRIBE/UNSUBSCRIBE/
  *                       LIST_SUBSCRIPTIONS, <sym>@depth@100ms diffs (U/u chained), @trade, @bookTicker
  *
@@ -47,6 +48,9 @@ typedef struct bn_state {
     int32_t nsym;
     sim_buf out, raw, wrapped;
     th_json json;
+    uint64_t cl_seq;       /* client order ids made up for orders sent without one */
+    int64_t weight_minute; /* X-MBX-USED-WEIGHT-1M: the minute counted, and its weight */
+    int32_t weight;
 } bn_state;
 
 static inline bn_state *bn_of(simd *s) { return s->vstate; }
@@ -55,6 +59,9 @@ static inline bn_state *bn_of(simd *s) { return s->vstate; }
 void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *resp);
 /* Binance's error body {"code":N,"msg":"..."} with an HTTP status. */
 void bn_error(sim_http_resp *r, int status, int code, const char *msg);
+
+/* signed REST (sim_binance_private.c): false when the path is not one of its endpoints */
+bool bn_private_rest(simd *s, const sim_http_req *req, sim_http_resp *resp);
 
 /* streams */
 void bn_ws_open(simd *s, sim_ws *ws);

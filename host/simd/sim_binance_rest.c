@@ -119,9 +119,32 @@ static void depth(simd *s, const sim_http_req *req, sim_http_resp *r)
     sim_buf_putc(o, '}');
 }
 
+/* Request weight per wall-clock minute, as X-MBX-USED-WEIGHT-1M reports it (Binance counts per IP;
+ * every client of the sim is on loopback, so one counter). Weights from Binance's docs. */
+static void weigh(simd *s, const sim_http_req *req, sim_http_resp *r)
+{
+    bn_state *b = bn_of(s);
+    const char *p = req->path;
+    int w = 1;
+    char v[32];
+    if (strcmp(p, "/api/v3/exchangeInfo") == 0 || strcmp(p, "/api/v3/account") == 0) w = 20;
+    else if (strcmp(p, "/api/v3/openOrders") == 0) w = kr_form_get(req->query, "symbol", v, sizeof v) ? 6 : 80;
+    else if (strcmp(p, "/api/v3/depth") == 0) {
+        long lim = kr_form_get(req->query, "limit", v, sizeof v) ? strtol(v, NULL, 10) : 100;
+        w = lim <= 100 ? 5 : lim <= 500 ? 25 : lim <= 1000 ? 50 : 250;
+    }
+    int64_t minute = simd_wall_ns() / 60000000000LL;
+    if (minute != b->weight_minute) { b->weight_minute = minute; b->weight = 0; }
+    b->weight += w;
+    r->hdr_name = "x-mbx-used-weight-1m:";
+    snprintf(r->hdr_value, sizeof r->hdr_value, "%d", b->weight);
+}
+
 void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
 {
     const char *p = req->path;
+    weigh(s, req, r);
+    if (bn_private_rest(s, req, r)) return;
     bool get = strcmp(req->method, "GET") == 0;
     if (strcmp(p, "/api/v3/ping") == 0 && get) { sim_buf_puts(&r->body, "{}"); return; }
     if (strcmp(p, "/api/v3/time") == 0 && get) {
@@ -131,6 +154,6 @@ void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     if (strcmp(p, "/api/v3/exchangeInfo") == 0 && get) { exchange_info(s, req, r); return; }
     if (strcmp(p, "/api/v3/depth") == 0 && get) { depth(s, req, r); return; }
     char msg[320];
-    snprintf(msg, sizeof msg, "%s %s is not served by this sim (public: GET /api/v3/ping, time, exchangeInfo, depth)", req->method, p);
+    snprintf(msg, sizeof msg, "%s %s is not served by this sim (served: GET /api/v3/ping, time, exchangeInfo, depth, openOrders, account; POST and DELETE /api/v3/order)", req->method, p);
     bn_error(r, 404, -1000, msg);
 }

@@ -149,6 +149,7 @@ static void read_request(struct lws *wsi, http_state *h, const char *uri, size_t
         k += (size_t)snprintf(r->query + k, sizeof r->query - k, "%s%s", k ? "&" : "", frag);
     }
     hdr_custom(wsi, "api-key:", r->api_key, sizeof r->api_key);
+    if (!r->api_key[0]) hdr_custom(wsi, "x-mbx-apikey:", r->api_key, sizeof r->api_key);
     hdr_custom(wsi, "api-sign:", r->api_sign, sizeof r->api_sign);
     if (lws_hdr_copy(wsi, r->content_type, sizeof r->content_type, WSI_TOKEN_HTTP_CONTENT_TYPE) < 0) r->content_type[0] = 0;
 }
@@ -193,6 +194,8 @@ static int http_write(struct lws *wsi, http_state *h)
         unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
         if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype ? r->ctype : "application/json", r->body.n, &p, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (const unsigned char *)"no-store", 8, &p, end) ||
+            (r->hdr_name && lws_add_http_header_by_name(wsi, (const unsigned char *)r->hdr_name, (const unsigned char *)r->hdr_value,
+                                                        (int)strlen(r->hdr_value), &p, end)) ||
             lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         h->headers_sent = true;

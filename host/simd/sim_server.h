@@ -88,7 +88,7 @@ typedef struct sim_http_req {
     char query[4096];         /* decoded arguments joined with '&' */
     char *body;               /* NUL-terminated; NULL when none */
     size_t body_n;
-    char api_key[160];        /* API-Key header (Kraken) */
+    char api_key[160];        /* API-Key header (Kraken), X-MBX-APIKEY (Binance) */
     char api_sign[200];       /* API-Sign header (Kraken) */
     char content_type[96];
 } sim_http_req;
@@ -99,6 +99,8 @@ typedef struct sim_http_resp {
     sim_buf body;
     int64_t delay_ms;         /* answer after this long (a latency fault) */
     bool never;               /* never answer (a no-answer or timeout fault); the client gives up */
+    const char *hdr_name;     /* one more header, e.g. "x-mbx-used-weight-1m:" (Binance); NULL none */
+    char hdr_value[32];
 } sim_http_resp;
 
 typedef struct sim_server_ops {

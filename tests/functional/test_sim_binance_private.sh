@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# test_sim_binance_private.sh — trading against `tradehost sim --venue binance` over signed REST
+# with npm's ccxt (tests/ccxt/binance_private.js says what it proves); then a clean SIGTERM.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/sim_lib.sh"
+need_ccxt
+D="$TH_HOME/tests/data/binance"
+start_sim_venue binance --data "$D/spot-ws-2021-10-12.rec" --snapshots "$D/spot-depth-snapshots-2021-10-12.rec" \
+  --instruments "$D/spot-exchangeInfo-2021-10-12.rec" --pace full
+for i in $(seq 100); do curl -sf "$EP_CONTROL/state" | grep -q '"data_ended":true' && break; sleep 0.1; done
+node "$TH_HOME/tests/ccxt/binance_private.js" "$T/endpoints.json" || fail "ccxt private test"
+stop_sim
+pass "SIGTERM: exit 0, no sanitizer report"
