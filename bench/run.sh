@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" --target bench_market bench_safety th_metered_spec >/dev/null
+cmake --build build -j"$(nproc)" --target bench_market bench_safety bench_sim th_metered_spec >/dev/null
 out=$(./build/bench_market tests/data "$runs" book | tee /dev/stderr)
 out=$(./build/bench_market tests/data "$runs" parse | tail -n +2 | tee /dev/stderr)
 # 500 symbols in a process of their own, so its peak RSS is not the book benchmark's.
@@ -24,6 +24,8 @@ else
 fi
 # The safety core: risk gates + tracker per intent, the 500-pair quote diff, journal throughput.
 ./build/bench_safety "$runs" "${TMPDIR:-/tmp}"
+# The sim engine's matching: recorded levels and trades, place+cancel, takers walking the book.
+./build/bench_sim "$runs"
 # The loop stall per turn for the journal's commit, on the loop vs on the thread pool (real loop,
 # journal on disk, market data flowing).
 bench/bench_loop.sh "$runs"

@@ -1012,16 +1012,29 @@ const th_sim_order *th_sim_order_find_cl(const th_sim_engine *e, int32_t a, cons
 int32_t th_sim_order_count(const th_sim_engine *e) { return e->norders; }
 const th_sim_order *th_sim_order_at(const th_sim_engine *e, int32_t i) { return i >= 0 && i < e->norders ? &e->orders[i] : NULL; }
 
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 int32_t th_sim_open_orders(const th_sim_engine *e, int32_t a, int32_t ins, const th_sim_order **out, int32_t cap)
 {
-    /* oldest first: the orders array is in placement order */
-    int32_t n = 0;
-    for (int32_t i = 0; i < e->norders; i++) {
-        const th_sim_order *o = &e->orders[i];
-        if (o->status != TH_SIM_ST_OPEN || o->account != a || (ins >= 0 && o->ins != ins)) continue;
-        if (n < cap && out) out[n] = o;
-        n++;
+    /* from the instruments' open lists (not a scan of every order ever placed), sorted by index
+     * into the orders array, which is placement order: the oldest `cap` of them */
+    int32_t n = 0, total = 0;
+    for (int32_t i = 0; i < e->ins.n; i++) total += e->mk[i].nopen;
+    int32_t *idx = total ? malloc(sizeof *idx * (size_t)total) : NULL;
+    if (total && !idx) return 0;
+    for (int32_t i = 0; i < e->ins.n; i++) {
+        if (ins >= 0 && i != ins) continue;
+        const sim_market *m = &e->mk[i];
+        for (int32_t k = 0; k < m->nopen; k++)
+            if (e->orders[m->open[k]].account == a) idx[n++] = m->open[k];
     }
+    if (n > 1) qsort(idx, (size_t)n, sizeof *idx, cmp_i32);
+    for (int32_t k = 0; out && k < n && k < cap; k++) out[k] = &e->orders[idx[k]];
+    free(idx);
     return n;
 }
 

@@ -207,7 +207,9 @@ th_money th_sim_fees_collected(const th_sim_engine *e, int32_t asset);
 /* Absolute quantity of a level (qty 0 removes it), as th_book_set takes it. Rests our orders'
  * queue positions and fills our orders that the new level crosses. side: TH_BID / TH_ASK. */
 void th_sim_market_level(th_sim_engine *e, int32_t ins, int side, int64_t price, int64_t qty, int64_t ts_ns);
-/* A snapshot follows: forget the book (queue positions are kept and re-read from the new levels). */
+/* A snapshot follows: forget the book and the consumed quantities. Queue positions are kept and
+ * re-read as the snapshot's levels arrive (a level smaller than before is read as any shrink); a
+ * level the snapshot no longer holds should be fed as qty 0, or the orders there keep their place. */
 void th_sim_market_clear(th_sim_engine *e, int32_t ins, int64_t ts_ns);
 /* A recorded trade; aggressor_side TH_SIM_BUY means it lifted asks. */
 void th_sim_market_trade(th_sim_engine *e, int32_t ins, int64_t price, int64_t qty, th_sim_side aggressor_side, int64_t ts_ns);

@@ -181,6 +181,34 @@ static void refusals(void **st)
     th_sim_engine_free(e);
 }
 
+/* Open orders come oldest first across instruments, an amend that lost priority included, and a
+ * cap smaller than the count gives the oldest; the count is the whole. */
+static void open_orders_oldest_first(void **st)
+{
+    (void)st;
+    th_sim_engine *e = sim_new(TH_SIM_QUEUE_PESSIMISTIC, TH_SIM_RATE_NONE, NULL, 7);
+    int32_t a = sim_account(e, "erin", "1000000", NULL), b = sim_account(e, "frank", "1000000", NULL);
+    uint64_t ids[4], other;
+    th_sim_order_req r = {.ins = INS_BTC, .side = TH_SIM_BUY, .type = TH_SIM_LIMIT, .price = BTC_PX(900000), .qty = ONE_BTC};
+    th_sim_order_req m = {.ins = INS_MEME, .side = TH_SIM_BUY, .type = TH_SIM_LIMIT, .price = 12300, .qty = 100000};
+    assert_int_equal(th_sim_place(e, a, &r, 1, &ids[0]), TH_SIM_OK);
+    assert_int_equal(th_sim_place(e, a, &m, 2, &ids[1]), TH_SIM_OK);
+    assert_int_equal(th_sim_place(e, b, &r, 3, &other), TH_SIM_OK);
+    assert_int_equal(th_sim_place(e, a, &r, 4, &ids[2]), TH_SIM_OK);
+    assert_int_equal(th_sim_place(e, a, &m, 5, &ids[3]), TH_SIM_OK);
+    assert_int_equal(th_sim_amend(e, a, ids[0], 0, BTC_PX(900010), -1, 6), TH_SIM_OK);
+    const th_sim_order *out[4];
+    assert_int_equal(th_sim_open_orders(e, a, -1, out, 4), 4);
+    for (int i = 0; i < 4; i++) assert_true(out[i]->id == ids[i]);
+    assert_int_equal(th_sim_open_orders(e, a, -1, out, 2), 4);
+    assert_true(out[0]->id == ids[0] && out[1]->id == ids[1]);
+    assert_int_equal(th_sim_open_orders(e, a, INS_MEME, out, 4), 2);
+    assert_true(out[0]->id == ids[1] && out[1]->id == ids[3]);
+    assert_int_equal(th_sim_open_orders(e, b, -1, out, 4), 1);
+    assert_true(out[0]->id == other);
+    th_sim_engine_free(e);
+}
+
 static void kraken_ids(void **st)
 {
     (void)st;
@@ -202,6 +230,7 @@ int main(void)
         cmocka_unit_test(resting_order_queue_and_maker_fill),
         cmocka_unit_test(taker_walks_and_consumes_liquidity),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(open_orders_oldest_first),
         cmocka_unit_test(kraken_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
