@@ -253,7 +253,9 @@ void th_sim_dead_man(th_sim_engine *e, int32_t account, int64_t deadline_ns);
 /* Advance time: fires dead-man switches whose deadline has passed. Call at least once per second. */
 void th_sim_tick(th_sim_engine *e, int64_t now_ns);
 
-/* --- Queries --- */
+/* --- Queries ---
+ * Order and trade pointers stay valid until the next call that places an order or records a fill
+ * (the arrays grow); keep ids, not pointers, across calls. */
 
 const th_sim_order *th_sim_order_find(const th_sim_engine *e, uint64_t order_id);
 /* The account's OPEN order with this client id, or NULL. */
