@@ -971,6 +971,55 @@ th_sim_reject th_sim_amend(th_sim_engine *e, int32_t a, uint64_t id, int64_t new
     return TH_SIM_OK;
 }
 
+/* ---------- retention ---------- */
+
+/* Keep memory bounded over a long session: past twice the configured retention, drop the oldest
+ * closed orders (open ones always stay) and the oldest trades. Runs from th_sim_tick, never inside
+ * a matching pass (those hold order indices). Indices shift; ids do not. */
+static void compact(th_sim_engine *e)
+{
+    int32_t keep = e->cfg.max_closed_orders, open = 0;
+    for (int32_t i = 0; i < e->ins.n; i++) open += e->mk[i].nopen;
+    int32_t closed = e->norders - open;
+    if (keep > 0 && closed > 2 * keep) {
+        int32_t *remap = malloc(sizeof *remap * (size_t)e->norders);
+        int32_t *slots = calloc((size_t)e->nidslots, sizeof *slots);
+        if (remap && slots) {
+            int32_t drop = closed - keep, w = 0;
+            for (int32_t i = 0; i < e->norders; i++) {
+                if (drop > 0 && e->orders[i].status != TH_SIM_ST_OPEN) {
+                    remap[i] = -1;
+                    drop--;
+                    continue;
+                }
+                remap[i] = w;
+                if (w != i) e->orders[w] = e->orders[i];
+                w++;
+            }
+            e->norders = w;
+            for (int32_t i = 0; i < e->ins.n; i++)
+                for (int32_t k = 0; k < e->mk[i].nopen; k++) e->mk[i].open[k] = remap[e->mk[i].open[k]];
+            uint32_t mask = (uint32_t)e->nidslots - 1;
+            for (int32_t i = 0; i < e->norders; i++) {
+                uint32_t h = (uint32_t)mix64(e->orders[i].id) & mask;
+                while (slots[h]) h = (h + 1) & mask;
+                slots[h] = i + 1;
+            }
+            free(e->idslots);
+            e->idslots = slots;
+            slots = NULL;
+        }
+        free(remap);
+        free(slots);
+    }
+    int32_t tkeep = e->cfg.max_trades;
+    if (tkeep > 0 && e->ntrades > 2 * tkeep) {
+        int32_t drop = e->ntrades - tkeep;
+        memmove(e->trades, e->trades + drop, sizeof *e->trades * (size_t)tkeep);
+        e->ntrades = tkeep;
+    }
+}
+
 void th_sim_dead_man(th_sim_engine *e, int32_t a, int64_t deadline_ns)
 {
     if (valid_account(e, a)) e->acc[a].st.dead_man_ns = deadline_ns > 0 ? deadline_ns : 0;
@@ -986,6 +1035,7 @@ void th_sim_tick(th_sim_engine *e, int64_t now)
             cancel_all(e, a, -1, TH_SIM_CANCEL_DEAD_MAN, now);
         }
     }
+    compact(e);
 }
 
 /* ---------- queries ---------- */

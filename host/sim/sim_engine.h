@@ -102,6 +102,10 @@ typedef struct th_sim_config {
     int32_t book_depth;                /* levels kept per side of each market book; 0: unbounded */
     void (*on_event)(void *ctx, const th_sim_event *ev); /* may be NULL */
     void *ctx;
+    /* Memory over a long session (0: keep everything): th_sim_tick drops the oldest closed orders
+     * beyond max_closed_orders and the oldest trades beyond max_trades once each holds twice that
+     * many. Open orders always stay; indices shift, ids never change. */
+    int32_t max_closed_orders, max_trades;
 } th_sim_config;
 
 /* An order as the engine holds it (read-only for callers). */
@@ -250,7 +254,8 @@ th_sim_reject th_sim_amend(th_sim_engine *e, int32_t account, uint64_t order_id,
 
 /* Dead-man switch: cancel every order of the account at deadline (0 disables); th_sim_tick fires it. */
 void th_sim_dead_man(th_sim_engine *e, int32_t account, int64_t deadline_ns);
-/* Advance time: fires dead-man switches whose deadline has passed. Call at least once per second. */
+/* Advance time: fires dead-man switches whose deadline has passed, and applies the retention
+ * limits. Call at least once per second. */
 void th_sim_tick(th_sim_engine *e, int64_t now_ns);
 
 /* --- Queries ---

@@ -209,6 +209,59 @@ static void open_orders_oldest_first(void **st)
     th_sim_engine_free(e);
 }
 
+/* Retention: 3 resting orders, then 100 placed and cancelled and 20 IOC takers (20 fills) with
+ * max_closed_orders 10 and max_trades 5: after a tick 13 orders remain (the 3 open and the newest
+ * 10 closed) and 5 trades; the dropped orders are no longer found, the kept ones are, and the
+ * open ones still match (their queue lists were re-indexed). */
+static void retention_keeps_open_and_newest(void **st)
+{
+    (void)st;
+    memset(&rec, 0, sizeof rec);
+    th_instruments ins;
+    sim_instruments(&ins);
+    th_sim_config cfg = {.instruments = &ins, .seed = 5, .on_event = sim_on_event, .ctx = &rec,
+                         .max_closed_orders = 10, .max_trades = 5};
+    const char *err;
+    th_sim_engine *e = th_sim_engine_new(&cfg, &err);
+    th_instruments_free(&ins);
+    int32_t a = sim_account(e, "gina", "100000000", "100");
+    btc_book(e);
+    uint64_t open[3], first = 0, last = 0, id;
+    for (int i = 0; i < 3; i++) {
+        th_sim_order_req r = {.ins = INS_BTC, .side = TH_SIM_SELL, .type = TH_SIM_LIMIT, .price = BTC_PX(1000200 + i), .qty = ONE_BTC};
+        assert_int_equal(th_sim_place(e, a, &r, 1, &open[i]), TH_SIM_OK);
+    }
+    for (int i = 0; i < 100; i++) {
+        th_sim_order_req r = {.ins = INS_BTC, .side = TH_SIM_BUY, .type = TH_SIM_LIMIT, .price = BTC_PX(990000), .qty = ONE_BTC};
+        assert_int_equal(th_sim_place(e, a, &r, 2, &id), TH_SIM_OK);
+        assert_int_equal(th_sim_cancel(e, a, id, 2), TH_SIM_OK);
+        if (!first) first = id;
+    }
+    for (int i = 0; i < 20; i++) {
+        th_sim_order_req r = {.ins = INS_BTC, .side = TH_SIM_BUY, .type = TH_SIM_LIMIT, .tif = TH_SIM_IOC,
+                              .price = BTC_PX(1000000), .qty = 10000};
+        assert_int_equal(th_sim_place(e, a, &r, 3, &last), TH_SIM_OK);
+    }
+    assert_int_equal(th_sim_order_count(e), 123);
+    assert_int_equal(th_sim_trade_count(e), 20);
+    th_sim_tick(e, 4);
+    assert_int_equal(th_sim_order_count(e), 13);
+    assert_int_equal(th_sim_trade_count(e), 5);
+    assert_true(th_sim_trade_at(e, 4)->order_id == last);
+    assert_null(th_sim_order_find(e, first));
+    assert_non_null(th_sim_order_find(e, last));
+    for (int i = 0; i < 3; i++) assert_int_equal(th_sim_order_find(e, open[i])->status, TH_SIM_ST_OPEN);
+    assert_true(th_sim_order_at(e, 0)->id == open[0]);
+    /* a trade through all three asks fills them: they are still in their instrument's open list */
+    th_sim_market_trade(e, INS_BTC, BTC_PX(1000300), 10000, TH_SIM_BUY, 5);
+    for (int i = 0; i < 3; i++) assert_int_equal(th_sim_order_find(e, open[i])->status, TH_SIM_ST_FILLED);
+    assert_int_equal(th_sim_open_orders(e, a, -1, NULL, 0), 0);
+    /* under twice the limit nothing more is dropped */
+    th_sim_tick(e, 6);
+    assert_int_equal(th_sim_order_count(e), 13);
+    th_sim_engine_free(e);
+}
+
 static void kraken_ids(void **st)
 {
     (void)st;
@@ -231,6 +284,7 @@ int main(void)
         cmocka_unit_test(taker_walks_and_consumes_liquidity),
         cmocka_unit_test(refusals),
         cmocka_unit_test(open_orders_oldest_first),
+        cmocka_unit_test(retention_keeps_open_and_newest),
         cmocka_unit_test(kraken_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
