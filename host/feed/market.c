@@ -2,6 +2,7 @@
  * convert integer units to doubles at the boundary; they never allocate. */
 #include "market.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/decimal.h"
@@ -141,4 +142,48 @@ int th_book_health_get(int32_t id, int32_t *health, const char **reason, const c
     *health = b->health;
     *reason = b->reason ? b->reason : "";
     return 0;
+}
+
+/* Exact text with the trailing zeros of the fraction dropped ("0.05000000" -> "0.05"). */
+static void dec_text(int64_t v, int scale, char *buf, size_t cap)
+{
+    char tmp[64];
+    int n = th_dec_format(v, scale, tmp, sizeof tmp);
+    if (scale > 0) {
+        while (n > 0 && tmp[n - 1] == '0') n--;
+        if (n > 0 && tmp[n - 1] == '.') n--;
+        tmp[n] = 0;
+    }
+    snprintf(buf, cap, "%s", tmp);
+}
+
+/* Read at each call, never cached: an instrument update mid-session (th_instruments_put replaces
+ * by symbol) is what the next call sees. */
+int th_instrument_get(const char *symbol, th_instrument_view *out, const char **err)
+{
+    TH_FFI_ERR(err);
+    if (!symbol) { *err = "symbol is nil"; return -1; }
+    TH_FFI_NOT_NULL(out);
+    for (int i = 0; i < TH_MARKET_MAX_FEEDS; i++) {
+        th_feed *f = g_feeds[i];
+        if (!f) continue;
+        int32_t idx = th_instruments_find(&f->instruments, symbol, strlen(symbol));
+        if (idx < 0) continue;
+        const th_instrument *ins = &f->instruments.v[idx];
+        memset(out, 0, sizeof *out);
+        snprintf(out->symbol, sizeof out->symbol, "%s", ins->symbol);
+        snprintf(out->base, sizeof out->base, "%s", ins->base);
+        snprintf(out->quote, sizeof out->quote, "%s", ins->quote);
+        snprintf(out->status, sizeof out->status, "%s", ins->online ? "online" : "offline");
+        dec_text(ins->tick, ins->price_dec, out->tick, sizeof out->tick);
+        dec_text(ins->lot, ins->qty_dec, out->lot, sizeof out->lot);
+        dec_text(ins->min_qty, ins->qty_dec, out->min_size, sizeof out->min_size);
+        dec_text(ins->min_cost, ins->price_dec + ins->qty_dec, out->min_cost, sizeof out->min_cost);
+        out->price_decimals = ins->price_dec;
+        out->qty_decimals = ins->qty_dec;
+        out->contract_size = ins->contract_size;
+        return 0;
+    }
+    *err = "unknown symbol: not in the instrument data";
+    return -1;
 }

@@ -222,6 +222,23 @@ typedef struct th_strategy_fault {
     int32_t reserved;
 } th_strategy_fault;
 
+/* One instrument as its venue describes it. Increments and minimums are exact decimal text in
+ * human units, trailing zeros dropped ("0.00000001", "0.05", "0" for none): a double would print
+ * 1e-08 and a caller could not tell its decimals. min_cost is in the quote currency. */
+typedef struct th_instrument_view {
+    char symbol[32];
+    char base[16];
+    char quote[16];
+    char status[16];
+    char tick[32];
+    char lot[32];
+    char min_size[32];
+    char min_cost[48];
+    int32_t price_decimals;
+    int32_t qty_decimals;
+    double contract_size;
+} th_instrument_view;
+
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 
@@ -242,6 +259,7 @@ int th_book_depth_get(int32_t id, int32_t side, double bps, double *qty, const c
 int th_book_microprice_get(int32_t id, double *out, const char **err);
 int th_book_imbalance_get(int32_t id, int32_t levels, double *out, const char **err);
 int th_book_health_get(int32_t id, int32_t *health, const char **reason, const char **err);
+int th_instrument_get(const char *symbol, th_instrument_view *out, const char **err);
 int th_risk_reason_name(int32_t reason, const char **name);
 int th_risk_refusals_get(double *counts, int32_t n);
 int th_risk_status_get(th_risk_view *out);

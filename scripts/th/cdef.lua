@@ -181,6 +181,19 @@ typedef struct th_strategy_fault {
     int32_t orders_cancelled;
     int32_t reserved;
 } th_strategy_fault;
+typedef struct th_instrument_view {
+    char symbol[32];
+    char base[16];
+    char quote[16];
+    char status[16];
+    char tick[32];
+    char lot[32];
+    char min_size[32];
+    char min_cost[48];
+    int32_t price_decimals;
+    int32_t qty_decimals;
+    double contract_size;
+} th_instrument_view;
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 int th_log_emit(int32_t level, const char *msg, const char *fields);
@@ -198,6 +211,7 @@ int th_book_depth_get(int32_t id, int32_t side, double bps, double *qty, const c
 int th_book_microprice_get(int32_t id, double *out, const char **err);
 int th_book_imbalance_get(int32_t id, int32_t levels, double *out, const char **err);
 int th_book_health_get(int32_t id, int32_t *health, const char **reason, const char **err);
+int th_instrument_get(const char *symbol, th_instrument_view *out, const char **err);
 int th_risk_reason_name(int32_t reason, const char **name);
 int th_risk_refusals_get(double *counts, int32_t n);
 int th_risk_status_get(th_risk_view *out);
@@ -228,6 +242,7 @@ M.layout = {
   { "th_pnl_view", { "realised", "unrealised", "fees", "total", "day", "peak", "drawdown", "exposure", "open_notional", "currency" } },
   { "th_risk_view", { "halted", "halt_code", "breaker_open", "consecutive_errors", "breaker_until_ns", "backoff_until_ns", "refusals_total", "halt_reason" } },
   { "th_strategy_fault", { "strategy", "callback", "error", "ns", "orders_cancelled", "reserved" } },
+  { "th_instrument_view", { "symbol", "base", "quote", "status", "tick", "lot", "min_size", "min_cost", "price_decimals", "qty_decimals", "contract_size" } },
 }
 
 return M

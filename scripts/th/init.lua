@@ -91,6 +91,26 @@ th.position = orders.position
 th.pnl = orders.pnl
 th.risk = orders.risk
 
+-- th.instrument(symbol): the venue's description of an instrument, read from the host at each call
+-- (an instrument update mid-session shows at the next call). Increments and minimums are numbers in
+-- human units (tick, lot, min_size; min_cost in the quote currency), each the double nearest to
+-- the venue's exact decimal, and the same values as exact decimal text in `.text` (tick "0.00000001"):
+-- tonumber(ins.text.tick) == ins.tick and ("%." .. ins.price_decimals .. "f"):format(ins.tick) == ins.text.tick.
+-- nil, err for a symbol the instrument data does not have.
+local ins_view = ffi.new("th_instrument_view")
+function th.instrument(symbol)
+  if type(symbol) ~= "string" then error("th.instrument: symbol must be a string", 2) end
+  if C.th_instrument_get(symbol, ins_view, base.err) ~= 0 then return nil, base.errstr() .. ": " .. symbol end
+  local v = ins_view
+  local text = { tick = ffi.string(v.tick), lot = ffi.string(v.lot), min_size = ffi.string(v.min_size),
+                 min_cost = ffi.string(v.min_cost) }
+  return { symbol = ffi.string(v.symbol), base = ffi.string(v.base), quote = ffi.string(v.quote),
+           status = ffi.string(v.status), tick = tonumber(text.tick), lot = tonumber(text.lot),
+           min_size = tonumber(text.min_size), min_cost = tonumber(text.min_cost),
+           price_decimals = v.price_decimals, qty_decimals = v.qty_decimals,
+           contract_size = v.contract_size, text = text }
+end
+
 function th.host_info()
   local info = ffi.new("th_host_info")
   C.th_host_info_get(info)

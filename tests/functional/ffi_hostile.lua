@@ -131,6 +131,12 @@ local function run(ctx)
       { "NULL reason", function() return C.th_book_health_get(id, i32, nil, err) end },
       { "id 1<<24, NULL err", function() local r = ffi.new("const char *[1]") return C.th_book_health_get(1 * 2 ^ 24, i32, r, nil) end },
     },
+    th_instrument_get = {
+      { "NULL symbol", function() return C.th_instrument_get(nil, ffi.new("th_instrument_view"), err) end },
+      { "NULL out", function() return C.th_instrument_get(SYM, nil, err) end },
+      { "unknown, NULL err", function() return C.th_instrument_get("NOPE/NOPE", ffi.new("th_instrument_view"), nil) end },
+      { "1 MB symbol", function() return C.th_instrument_get(long, ffi.new("th_instrument_view"), err) end },
+    },
     th_risk_reason_name = {
       { "reason -1", function() return C.th_risk_reason_name(-1, err) end },
       { "reason 2^31-1", function() return C.th_risk_reason_name(0x7fffffff, err) end },
