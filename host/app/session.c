@@ -29,6 +29,7 @@
 #include "session_feed.h"
 #include "session_view.h"
 #include "shutdown.h"
+#include "strategy_timers.h"
 #include "trading.h"
 #include "trading_events.h"
 
@@ -54,6 +55,7 @@ typedef struct session {
     uv_timer_t exit_timer;     /* os.exit from Lua: the graceful stop, after the current callback */
     int exit_status;           /* os.exit's status; -1: none asked */
     th_api api;                /* api.listen: HTTP on loopback */
+    th_strategy_timers timers; /* th.every / th.after: the loop wakes for them */
 } session;
 
 static void close_handle(uv_handle_t *h)
@@ -98,6 +100,7 @@ static void session_stop(session *s, const char *why)
     s->stopping = true;
     th_logf(TH_LOG_INFO, "stopping", "reason=%s ticks=%llu", why, (unsigned long long)s->ticks);
     if (s->started) th_strategy_call(&s->lua, &s->strat, "on_stop", 0);
+    th_strategy_timers_stop(&s->timers);
     uv_timer_stop(&s->tick_timer);
     close_handle((uv_handle_t *)&s->tick_timer);
     th_session_feed_stop(&s->mf);
@@ -147,6 +150,9 @@ static void on_tick(uv_timer_t *t)
 /* The feed's hooks: a tick of recorded time (full pace), and the end of a full-pace recording. */
 static void feed_tick(void *ctx) { dispatch_tick(ctx); }
 static void feed_ended(void *ctx) { session_stop(ctx, "end of recording"); }
+/* Full pace: the timers due before the next record run first, at their own recorded time. */
+static void feed_before_record(void *ctx, int64_t ts) { th_strategy_timers_run_until(&((session *)ctx)->timers, ts); }
+static void timers_clock_sync(void *ctx) { th_session_feed_clock_sync(&((session *)ctx)->mf); }
 
 static void on_stop_timer(uv_timer_t *t) { session_stop(t->data, "duration"); }
 
@@ -283,6 +289,7 @@ static int open_loop_handles(session *s, const th_session_opts *o)
     s->mf.ctx = s;
     s->mf.tick = feed_tick;
     s->mf.ended = feed_ended;
+    s->mf.before_record = feed_before_record;
     if (th_session_feed_open(&s->mf, &s->loop, o->virtual_clock, &err) != 0) {
         fprintf(stderr, "tradehost: market data: %s\n", err);
         return -1;
@@ -370,6 +377,8 @@ static void session_start(session *s, const th_session_opts *o, const char *mode
             venue, s->mf.active ? feed : "none", strcmp(mode, "run") == 0 ? "venue" : "paper", s->strat.name,
             th_lua_cfg_pair_count(&s->lua), tick_ms, (int)uv_os_getpid());
 
+    th_strategy_timers_open(&s->timers, &s->loop, &s->lua, &s->strat, s->mf.active && !s->mf.full_pace ? s->mf.speed : 1,
+                            s->mf.active && s->mf.full_pace, timers_clock_sync, s);
     s->started = true;
     th_strategy_call(&s->lua, &s->strat, "on_start", 0);
     /* On a virtual clock, ticks follow recorded time (session_feed.c); otherwise a real timer. */

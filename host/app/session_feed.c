@@ -180,6 +180,7 @@ static void on_idle(uv_idle_t *h)
     if (m->stopping) { uv_idle_stop(h); return; }
     for (int n = 0; n < 512 && m->have_next; n++) {
         int64_t ts = m->next_ts;
+        if (m->before_record) m->before_record(m->ctx, ts);
         apply_next(m);
         if (m->next_vtick == 0) m->next_vtick = ts + (int64_t)(m->tick_ms * 1e6);
         read_next(m);

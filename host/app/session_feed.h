@@ -61,6 +61,7 @@ typedef struct th_session_feed {
     void *ctx;               /* the session, for the two hooks */
     void (*tick)(void *ctx);  /* full pace: a tick of recorded time is due */
     void (*ended)(void *ctx); /* full pace: the recording has ended */
+    void (*before_record)(void *ctx, int64_t ts); /* full pace: a record at ts is next (timers due before it run) */
 } th_session_feed;
 
 /* Registers market_book_events and market_records (before the session's other metrics, so the

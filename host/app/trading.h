@@ -44,6 +44,8 @@ typedef struct th_trading {
     int32_t events_cap;
     bool async_commit;           /* storage.fsync = "turn": write + sync on the thread pool */
     th_committer cm;
+    bool halt_told;              /* on_halt was called for the halt in force (a re-arm clears it) */
+    uint64_t breaker_told;       /* breaker trips on_halt was called for */
     th_hist stall_ns;            /* loop time in the commit-and-send step, per turn with records */
     int32_t m_stall;
 } th_trading;

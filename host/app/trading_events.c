@@ -4,10 +4,16 @@
  * Why its own file: this is the one place that marshals order state into Lua tables (the field
  * names a strategy reads, docs/lua-api.md); the order side itself never touches the Lua stack. The
  * flow queues events while it works (callbacks must not run inside it); the session asks for them
- * once per loop turn, after the venue's answers, and they go out in the order they happened. */
+ * once per loop turn, after the venue's answers, and they go out in the order they happened.
+ * A halt of the risk gates (kill switch, loss cap, journal failure) or a trip of the circuit breaker
+ * becomes on_halt(reason, code), once per halt, at the same point of the turn. */
 #include "trading_events.h"
 
 #include <lua.h>
+#include <stdio.h>
+
+#include "../core/log.h"
+#include "tradehost.h"
 
 static void push_order(lua_State *L, const th_flow *f, const th_order *o)
 {
@@ -25,9 +31,36 @@ static void push_order(lua_State *L, const th_flow *f, const th_order *o)
     lua_pushboolean(L, (o->flags & TH_ORD_ADOPTED) != 0); lua_setfield(L, -2, "adopted");
 }
 
+static void dispatch_halt(th_trading *t, th_lua *lua, th_strategy *strat)
+{
+    const th_risk *r = &t->flow.risk;
+    const char *code = NULL;
+    char reason[192];
+    if (r->halted != t->halt_told) {
+        t->halt_told = r->halted;
+        if (!r->halted) return;
+        th_risk_reason_name(r->halt_code, &code);
+        snprintf(reason, sizeof reason, "%s", r->halt_reason);
+    } else if (r->breaker_trips != t->breaker_told) {
+        t->breaker_told = r->breaker_trips;
+        code = "breaker_open";
+        snprintf(reason, sizeof reason, "circuit breaker open: %d consecutive venue errors", r->consecutive_errors);
+    } else {
+        return;
+    }
+    strat->halts++;
+    th_logf(TH_LOG_WARN, "trading halted: telling the strategy (on_halt)", "strategy=%s code=%s reason=\"%s\"", strat->name,
+            code ? code : "halted", reason);
+    lua_pushstring(lua->L, reason);
+    lua_pushstring(lua->L, code ? code : "halted");
+    th_strategy_call(lua, strat, "on_halt", 2);
+}
+
 void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat)
 {
-    if (!t->active || !t->flow.nev) return;
+    if (!t->active) return;
+    if (t->flow.risk.halted != t->halt_told || t->flow.risk.breaker_trips != t->breaker_told) dispatch_halt(t, lua, strat);
+    if (!t->flow.nev) return;
     th_flow *f = &t->flow;
     lua_State *L = lua->L;
     int32_t n = th_flow_events_take(f, &t->events, &t->events_cap);

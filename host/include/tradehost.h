@@ -239,6 +239,19 @@ typedef struct th_instrument_view {
     double contract_size;
 } th_instrument_view;
 
+/* One loaded strategy: fault, halt, reloads and timers (th.risk.status().strategies, the REPL).
+ * reloads counts successful reloads only; reload_failures the refused ones (code kept). */
+typedef struct th_strategy_info {
+    char name[64];
+    int32_t faulted;
+    int32_t timers;
+    int64_t reloads;
+    int64_t reload_failures;
+    int64_t errors;
+    int64_t halts;
+    int64_t timers_fired;
+} th_strategy_info;
+
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 
@@ -275,6 +288,12 @@ int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n,
 int th_position_get(const char *symbol, th_position_view *out, const char **err);
 int th_pnl_get(th_pnl_view *out, const char **err);
 int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **err);
+int th_strategy_info_get(int32_t index, th_strategy_info *out, const char **err);
+/* The strategy whose callback (or reload) is running now: timers are armed on its behalf. */
+int th_strategy_running(const char **name, const char **err);
+/* th/timers.lua tells the host when a strategy's earliest timer is due (due_ns < 0: none) and how
+ * many it has, so the loop can wake for it without asking Lua. */
+int th_strategy_timer_due(const char *strategy, int64_t due_ns, int32_t count, const char **err);
 /* th:ffi-end */
 
 #endif

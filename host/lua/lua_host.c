@@ -5,6 +5,7 @@
 #include <lua.h>
 #include <luajit.h>
 #include <lualib.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +19,32 @@
 
 th_lua_running th_lua_now;
 
+/* The strategy whose code runs now (callback, timer or reload): th_strategy_running() names it, so
+ * th.every/th.after know whose timers they arm. Saved and restored with th_lua_now. */
+static th_strategy *g_running;
+
 /* Marks the strategy callback that runs until the matching running_end (calls may nest). */
-static th_lua_running running_begin(const char *strategy, const char *callback)
+typedef struct running_mark {
+    th_lua_running lua_now;
+    th_strategy *strategy;
+} running_mark;
+
+static running_mark running_begin(th_strategy *s, const char *callback)
 {
-    th_lua_running before = {th_lua_now.strategy, th_lua_now.callback, th_lua_now.since_ns};
+    running_mark before = {{th_lua_now.strategy, th_lua_now.callback, th_lua_now.since_ns}, g_running};
     th_lua_now.since_ns = th_mono_ns();
     th_lua_now.callback = callback;
-    th_lua_now.strategy = strategy;
+    th_lua_now.strategy = s->name;
+    g_running = s;
     return before;
 }
 
-static void running_end(th_lua_running before)
+static void running_end(running_mark before)
 {
-    th_lua_now.strategy = before.strategy;
-    th_lua_now.callback = before.callback;
-    th_lua_now.since_ns = before.since_ns;
+    th_lua_now.strategy = before.lua_now.strategy;
+    th_lua_now.callback = before.lua_now.callback;
+    th_lua_now.since_ns = before.lua_now.since_ns;
+    g_running = before.strategy;
 }
 
 static int traceback_handler(lua_State *L)
@@ -241,6 +253,55 @@ int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **er
     return -1;
 }
 
+int th_strategy_info_get(int32_t index, th_strategy_info *out, const char **err)
+{
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(out);
+    TH_FFI_CHECK(index >= 0, "index must be >= 0");
+    for (int i = 0, k = 0; i < STRATEGIES_MAX; i++) {
+        const th_strategy *s = g_strategies[i];
+        if (!s || k++ != index) continue;
+        memset(out, 0, sizeof *out);
+        snprintf(out->name, sizeof out->name, "%s", s->name);
+        out->faulted = s->faulted;
+        out->timers = s->timers;
+        out->reloads = (int64_t)s->reloads;
+        out->reload_failures = (int64_t)s->reload_failures;
+        out->errors = (int64_t)s->errors;
+        out->halts = (int64_t)s->halts;
+        out->timers_fired = (int64_t)s->timers_fired;
+        return 0;
+    }
+    *err = "no strategy at this index";
+    return -1;
+}
+
+int th_strategy_running(const char **name, const char **err)
+{
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(name);
+    TH_FFI_CHECK(g_running != NULL, "no strategy callback is running");
+    *name = g_running->name;
+    return 0;
+}
+
+int th_strategy_timer_due(const char *strategy, int64_t due_ns, int32_t count, const char **err)
+{
+    TH_FFI_ERR(err);
+    TH_FFI_NOT_NULL(strategy);
+    TH_FFI_CHECK(count >= 0, "count must be >= 0");
+    for (int i = 0; i < STRATEGIES_MAX; i++) {
+        th_strategy *s = g_strategies[i];
+        if (!s || strcmp(s->name, strategy) != 0) continue;
+        s->timer_due_ns = due_ns < 0 || count == 0 ? INT64_MAX : due_ns;
+        s->timers = count;
+        if (s->on_timers) s->on_timers(s->on_timers_ctx, s);
+        return 0;
+    }
+    *err = "no strategy by this name";
+    return -1;
+}
+
 static void register_strategy_metrics(th_strategy *s)
 {
     char name[96];
@@ -262,6 +323,7 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
     lua_State *L = lh->L;
     memset(s, 0, sizeof *s);
     s->mod_ref = s->state_ref = s->ctx_ref = LUA_NOREF;
+    s->timer_due_ns = INT64_MAX;
     th_lua_cfg_string(lh, "strategy.name", s->name, sizeof s->name);
     s->budget_ms = th_lua_cfg_number(lh, "strategy.budget_ms", 5);
     char module[1024];
@@ -310,22 +372,41 @@ static void error_location(const char *msg, char *out, size_t cap)
     out[n] = 0;
 }
 
-int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
+/* The strategy's own on_fault(state, ctx, err), after the host has acted on the fault (orders
+ * cancelled unless strategy.on_fault = "keep"): a place to log or to note it in th.store. The
+ * strategy is already faulted, so an error here is logged and changes nothing. */
+static void call_on_fault_hook(th_lua *lh, th_strategy *s)
 {
     lua_State *L = lh->L;
-    if (s->faulted || s->mod_ref == LUA_NOREF) { lua_pop(L, nargs); return 0; }
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->mod_ref);
-    lua_getfield(L, -1, cb);
+    lua_getfield(L, -1, "on_fault");
     lua_remove(L, -2);
-    if (!lua_isfunction(L, -1)) { lua_pop(L, 1 + nargs); return 0; }
-    int fn_idx = lua_gettop(L);
-    lua_insert(L, fn_idx - nargs); /* function below its args */
+    if (!lua_isfunction(L, -1)) { lua_pop(L, 1); return; }
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
-    lua_insert(L, fn_idx - nargs + 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
-    lua_insert(L, fn_idx - nargs + 2);
+    lua_pushstring(L, s->fault_error);
+    running_mark before = running_begin(s, "on_fault");
+    int rc = th_lua_pcall(lh, 3, 0);
+    running_end(before);
+    if (rc != 0) {
+        char q[sizeof lh->error + 64];
+        th_log_quote(lh->error, q, sizeof q);
+        th_logf(TH_LOG_ERROR, "on_fault raised (the strategy stays faulted)", "strategy=%s error=%s", s->name, q);
+    }
+}
+
+/* The function sits below its nargs arguments on the stack: call it as fn(state, ctx, args...)
+ * under the strategy's budget and fault isolation. `label` names it in logs and the fault. */
+static int strategy_invoke(th_lua *lh, th_strategy *s, const char *label, int nargs)
+{
+    lua_State *L = lh->L;
+    int fn_idx = lua_gettop(L) - nargs;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
+    lua_insert(L, fn_idx + 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
+    lua_insert(L, fn_idx + 2);
     int64_t t0 = th_mono_ns();
-    th_lua_running before = running_begin(s->name, cb);
+    running_mark before = running_begin(s, label);
     int rc = th_lua_pcall(lh, nargs + 2, 0);
     running_end(before);
     int64_t dt = th_mono_ns() - t0;
@@ -335,7 +416,7 @@ int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
     if ((double)dt > s->budget_ms * 1e6) {
         th_metric_inc(s->m_over_budget);
         th_logf(TH_LOG_WARN, "strategy callback over budget", "strategy=%s callback=%s ms=%.3f budget_ms=%.3f",
-                s->name, cb, (double)dt / 1e6, s->budget_ms);
+                s->name, label, (double)dt / 1e6, s->budget_ms);
     }
     if (rc != 0) {
         char where[256];
@@ -343,7 +424,7 @@ int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
         s->faulted = true;
         s->errors++;
         th_metric_inc(s->m_errors);
-        snprintf(s->fault_callback, sizeof s->fault_callback, "%s", cb);
+        snprintf(s->fault_callback, sizeof s->fault_callback, "%s", label);
         size_t line = strcspn(lh->error, "\n"); /* the message; the traceback goes to the log */
         snprintf(s->fault_error, sizeof s->fault_error, "%.*s", (int)line, lh->error);
         s->fault_ns = th_clock_ns();
@@ -351,23 +432,66 @@ int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
         char q[sizeof lh->error + 64];
         th_log_quote(lh->error, q, sizeof q);
         th_logf(TH_LOG_ERROR, "strategy faulted: callbacks stopped until reload",
-                "strategy=%s callback=%s where=%s error=%s", s->name, cb, where, q);
+                "strategy=%s callback=%s where=%s error=%s", s->name, label, where, q);
         if (s->on_fault) s->on_fault(s->on_fault_ctx, s);
+        call_on_fault_hook(lh, s);
         return -1;
     }
     return 0;
 }
 
+int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
+{
+    lua_State *L = lh->L;
+    if (s->faulted || s->mod_ref == LUA_NOREF) { lua_pop(L, nargs); return 0; }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->mod_ref);
+    lua_getfield(L, -1, cb);
+    lua_remove(L, -2);
+    if (!lua_isfunction(L, -1)) { lua_pop(L, 1 + nargs); return 0; }
+    lua_insert(L, lua_gettop(L) - nargs); /* function below its args */
+    return strategy_invoke(lh, s, cb, nargs);
+}
+
+/* th/timers.lua's due(name, now) lists the timers due (rescheduled or removed already), and its
+ * fire(state, ctx, handle) calls one unless an earlier one in the batch cancelled it. */
+int th_strategy_timers_run(th_lua *lh, th_strategy *s)
+{
+    lua_State *L = lh->L;
+    int64_t now = th_clock_ns();
+    if (s->faulted || s->mod_ref == LUA_NOREF || !th_strategy_timers_due(s, now)) return 0;
+    if (require_field(lh, "th.timers", "due") != 0) {
+        th_logf(TH_LOG_ERROR, "timers: th.timers.due failed", "strategy=%s", s->name);
+        s->timer_due_ns = INT64_MAX;
+        return -1;
+    }
+    lua_pushstring(L, s->name);
+    lua_pushnumber(L, (lua_Number)now);
+    if (th_lua_pcall(lh, 2, 1) != 0) {
+        th_logf(TH_LOG_ERROR, "timers: th.timers.due failed", "strategy=%s", s->name);
+        s->timer_due_ns = INT64_MAX;
+        return -1;
+    }
+    int list = lua_gettop(L);
+    int n = lua_istable(L, list) ? (int)lua_objlen(L, list) : 0;
+    int rc = 0;
+    for (int i = 1; i <= n && rc == 0 && !s->faulted; i++) {
+        if (require_field(lh, "th.timers", "fire") != 0) { rc = -1; break; }
+        lua_rawgeti(L, list, i);
+        s->timers_fired++;
+        rc = strategy_invoke(lh, s, "timer", 1);
+    }
+    lua_settop(L, list - 1);
+    return rc;
+}
+
 int th_strategy_reload(th_lua *lh, th_strategy *s)
 {
     lua_State *L = lh->L;
-    th_metric_inc(s->m_reloads);
-    s->reloads++;
     if (require_field(lh, "th.runtime", "reload") == 0) {
         lua_pushstring(L, s->path);
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
         lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
-        th_lua_running before = running_begin(s->name, "reload");
+        running_mark before = running_begin(s, "reload");
         int rc = th_lua_pcall(lh, 3, 2);
         running_end(before);
         if (rc == 0) {
@@ -375,9 +499,12 @@ int th_strategy_reload(th_lua *lh, th_strategy *s)
                 lua_pop(L, 1);
                 luaL_unref(L, LUA_REGISTRYINDEX, s->mod_ref);
                 s->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+                s->reloads++; /* successful ones only: a refused reload is a reload_failure */
+                th_metric_inc(s->m_reloads);
                 bool was_faulted = s->faulted;
                 s->faulted = false;
                 s->fault_callback[0] = s->fault_error[0] = 0;
+                if (was_faulted && s->on_timers) s->on_timers(s->on_timers_ctx, s); /* its timers run again */
                 th_logf(TH_LOG_INFO, "strategy reloaded", "strategy=%s path=%s reloads=%llu%s", s->name, s->path,
                         (unsigned long long)s->reloads, was_faulted ? " unfaulted=true" : "");
                 return 0;

@@ -37,7 +37,14 @@ typedef struct th_strategy {
     th_strategy_fault_fn on_fault;
     void *on_fault_ctx;
     uint64_t errors;
-    uint64_t reloads, reload_failures;
+    uint64_t reloads, reload_failures; /* successful reloads; refused ones (the old code kept) */
+    uint64_t halts;                    /* on_halt calls */
+    /* timers (th/timers.lua keeps them; the host only knows when the next is due, to wake for it) */
+    int64_t timer_due_ns;              /* host clock; INT64_MAX: none */
+    int32_t timers;
+    uint64_t timers_fired;
+    void (*on_timers)(void *ctx, struct th_strategy *s); /* the due time changed */
+    void *on_timers_ctx;
     double budget_ms;
     int32_t m_errors, m_reloads, m_reload_failures, m_cb_ns, m_over_budget;
 } th_strategy;
@@ -80,6 +87,12 @@ void th_strategy_release(th_lua *lh, th_strategy *s);
  * Returns 0 (done or callback absent or strategy faulted), -1 when the callback raised: then the
  * strategy is faulted, the error is logged with its traceback and counted. */
 int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs);
+/* Run the strategy's timers due at the host clock's now, earliest first, each in the strategy's
+ * error isolation (a raising timer faults the strategy like a raising callback). Cheap when none
+ * is due: one comparison. */
+int th_strategy_timers_run(th_lua *lh, th_strategy *s);
+static inline bool th_strategy_timers_due(const th_strategy *s, int64_t now) { return s->timer_due_ns <= now; }
+
 /* Faulted strategies are listed by th_strategy_fault_get (tradehost.h: th.risk.status(), /health). */
 int th_strategy_faulted_count(void);
 

@@ -194,6 +194,16 @@ typedef struct th_instrument_view {
     int32_t qty_decimals;
     double contract_size;
 } th_instrument_view;
+typedef struct th_strategy_info {
+    char name[64];
+    int32_t faulted;
+    int32_t timers;
+    int64_t reloads;
+    int64_t reload_failures;
+    int64_t errors;
+    int64_t halts;
+    int64_t timers_fired;
+} th_strategy_info;
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 int th_log_emit(int32_t level, const char *msg, const char *fields);
@@ -227,6 +237,9 @@ int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n,
 int th_position_get(const char *symbol, th_position_view *out, const char **err);
 int th_pnl_get(th_pnl_view *out, const char **err);
 int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **err);
+int th_strategy_info_get(int32_t index, th_strategy_info *out, const char **err);
+int th_strategy_running(const char **name, const char **err);
+int th_strategy_timer_due(const char *strategy, int64_t due_ns, int32_t count, const char **err);
 ]]
 
 M.layout = {
@@ -243,6 +256,7 @@ M.layout = {
   { "th_risk_view", { "halted", "halt_code", "breaker_open", "consecutive_errors", "breaker_until_ns", "backoff_until_ns", "refusals_total", "halt_reason" } },
   { "th_strategy_fault", { "strategy", "callback", "error", "ns", "orders_cancelled", "reserved" } },
   { "th_instrument_view", { "symbol", "base", "quote", "status", "tick", "lot", "min_size", "min_cost", "price_decimals", "qty_decimals", "contract_size" } },
+  { "th_strategy_info", { "name", "faulted", "timers", "reloads", "reload_failures", "errors", "halts", "timers_fired" } },
 }
 
 return M

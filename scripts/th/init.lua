@@ -90,6 +90,13 @@ th.quotes = orders.quotes
 th.position = orders.position
 th.pnl = orders.pnl
 th.risk = orders.risk
+th.strategies = orders.strategies
+
+-- Timers on the host clock (see th/timers.lua): th.every(seconds, fn), th.after(seconds, fn);
+-- fn(state, ctx) runs between events; the handle's :cancel() stops it.
+local timers = require("th.timers")
+th.every = timers.every
+th.after = timers.after
 
 -- th.instrument(symbol): the venue's description of an instrument, read from the host at each call
 -- (an instrument update mid-session shows at the next call). Increments and minimums are numbers in

@@ -28,6 +28,20 @@ local OPEN_MAX = 256
 local views = ffi.new("th_order_view[?]", OPEN_MAX)
 local counts = ffi.new("double[?]", C.TH_RISK_REASON_COUNT)
 local fault = ffi.new("th_strategy_fault")
+local sinfo = ffi.new("th_strategy_info")
+
+-- Every loaded strategy: faulted or not, its successful and refused reloads, errors, halts seen
+-- (on_halt calls), armed timers and timer calls.
+function M.strategies()
+  local out = {}
+  while C.th_strategy_info_get(#out, sinfo, base.err) == 0 do
+    out[#out + 1] = { name = ffi.string(sinfo.name), faulted = sinfo.faulted ~= 0, timers = sinfo.timers,
+                      reloads = tonumber(sinfo.reloads), reload_failures = tonumber(sinfo.reload_failures),
+                      errors = tonumber(sinfo.errors), halts = tonumber(sinfo.halts),
+                      timers_fired = tonumber(sinfo.timers_fired) }
+  end
+  return out
+end
 
 -- Strategies whose callback raised (callbacks stopped until a reload): what the operator must see.
 local function faults()
@@ -166,7 +180,8 @@ function M.risk.status()
   end
   return { halted = rview.halted ~= 0, halt_code = code, halt_reason = ffi.string(rview.halt_reason),
            breaker_open = rview.breaker_open ~= 0, consecutive_errors = rview.consecutive_errors,
-           backoff_until_ns = rview.backoff_until_ns, refusals = refusals, faults = faults() }
+           backoff_until_ns = rview.backoff_until_ns, refusals = refusals, faults = faults(),
+           strategies = M.strategies() }
 end
 
 -- Pull the kill switch: every open order is cancelled and new ones refused until th.risk.rearm().

@@ -8,11 +8,12 @@
 -- back field by field (the same table object, so references the host or the strategy hold stay
 -- valid) and the old module keeps running.
 local config = require("th.config")
+local timers = require("th.timers")
 
 local M = {}
 
 M.CALLBACKS = { "on_start", "on_tick", "on_stop", "on_book", "on_trade", "on_book_health", "on_fill",
-                "on_order" }
+                "on_order", "on_halt", "on_fault" }
 local MODULE_KEYS = { check = true, migrate = true, defaults = true, name = true, description = true }
 for _, k in ipairs(M.CALLBACKS) do MODULE_KEYS[k] = true end
 
@@ -109,7 +110,9 @@ local function restore(snap)
   end
 end
 
-function M.reload(path, state, cfg)
+-- Timers are part of the transaction: the new code's (armed while it compiles or in migrate) go
+-- to a pending set that replaces the old code's only when the reload succeeds.
+local function reload(path, state, cfg)
   local mod, err = M.compile(path)
   if not mod then return nil, err end
   local ok, perr = config.check_params(cfg, mod.defaults)
@@ -123,6 +126,19 @@ function M.reload(path, state, cfg)
         mok and "returned false" or ("raised: " .. tostring(res)))
     end
   end
+  return mod
+end
+
+function M.reload(path, state, cfg)
+  local name = cfg.strategy.name
+  timers.reload_begin(name)
+  local ok, mod, err = pcall(reload, path, state, cfg)
+  if not ok or not mod then
+    timers.reload_abort(name)
+    if not ok then error(mod, 0) end
+    return nil, err
+  end
+  timers.reload_commit(name)
   return mod
 end
 

@@ -216,6 +216,21 @@ local function run(ctx)
       { "NULL out", function() return C.th_strategy_fault_get(0, nil, err) end },
       { "no fault, NULL err", function() return C.th_strategy_fault_get(0, ffi.new("th_strategy_fault"), nil) end },
     },
+    th_strategy_info_get = {
+      { "index -1", function() return C.th_strategy_info_get(-1, ffi.new("th_strategy_info"), err) end },
+      { "index 2^31-1", function() return C.th_strategy_info_get(0x7fffffff, ffi.new("th_strategy_info"), err) end },
+      { "NULL out", function() return C.th_strategy_info_get(0, nil, err) end },
+      { "index 99, NULL err", function() return C.th_strategy_info_get(99, ffi.new("th_strategy_info"), nil) end },
+    },
+    th_strategy_running = {
+      { "NULL name", function() return C.th_strategy_running(nil, err) end },
+    },
+    th_strategy_timer_due = {
+      { "NULL strategy", function() return C.th_strategy_timer_due(nil, 0, 1, err) end },
+      { "count -1", function() return C.th_strategy_timer_due("ffi_hostile", 0, -1, err) end },
+      { "unknown, NULL err", function() return C.th_strategy_timer_due("nope", 0, 1, nil) end },
+      { "1 MB name", function() return C.th_strategy_timer_due(long, 0, 1, err) end },
+    },
   }
 
   local total, missing = 0, {}
