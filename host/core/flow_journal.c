@@ -39,6 +39,9 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
         return 0;
     case TH_J_CLOSE:
         return 0;
+    case TH_J_STORE:
+        if (th_kv_apply(&f->store, r, &err) != 0) { flow_error(f, "%s", err); return -1; }
+        return 0;
     case TH_J_SEEN:
         if (th_tracker_trade_note(&f->trk, r->text) != 0) { flow_error(f, "%s", "journal: out of memory for trade keys"); return -1; }
         return 0;
@@ -133,6 +136,7 @@ int th_flow_recover(th_flow *f, const char *path, th_journal_scan *scan, const c
         if (f->last_error[0]) *err = f->last_error;
         return -1;
     }
+    th_kv_replay_end(&f->store); /* a th.store value cut by a torn tail: the one before it stands */
     f->st.recovered_orders = (uint64_t)f->trk.nlive;
     th_portfolio_recompute(&f->pf, th_clock_ns());
     f->pf.peak_pnl = f->pf.total_pnl; /* drawdown counts from this session's start, not from 0 */
@@ -218,6 +222,11 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
             snprintf(r.tag, sizeof r.tag, "%s", o->tag);
             flow_jr_put(f, &r);
         }
+    /* th.store: every strategy's keys and values, so a restart of a restart still has them */
+    for (int32_t i = 0; i < f->store.n; i++) {
+        const th_kv_entry *e = &f->store.v[i];
+        th_kv_journal(e->strategy, e->key, e->val, e->len, false, flow_store_rec, f);
+    }
     if (f->risk.halted) flow_jr_kill(f, now_ns);
 }
 

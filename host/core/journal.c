@@ -14,7 +14,7 @@
 
 static const char *const TYPE_NAMES[TH_J_TYPE_MAX] = {
     "?", "session", "intent", "ack", "reject", "cancel_req", "cancelled", "expired", "fill", "missing",
-    "adopt", "amend_req", "amended", "kill", "rearm", "order", "position", "close", "seen",
+    "adopt", "amend_req", "amended", "kill", "rearm", "order", "position", "close", "seen", "store",
 };
 
 const char *th_jtype_name(int32_t t) { return t > 0 && t < TH_J_TYPE_MAX ? TYPE_NAMES[t] : "?"; }
@@ -23,7 +23,8 @@ const char *th_jtype_name(int32_t t) { return t > 0 && t < TH_J_TYPE_MAX ? TYPE_
  * written. F_DEC packs price_dec << 8 | qty_dec. */
 enum { F_SIDE = 1, F_CODE, F_REASON, F_PRICE, F_QTY, F_FILLED, F_FEE, F_COST, F_REALISED, F_NOTIONAL,
        F_CREATED, F_SEQ, F_AMEND_PRICE, F_AMEND_QTY, F_DEC = 20, F_DAY, F_DAY_REALISED, F_DAY_FEES, F_DAY_UNREAL,
-       F_CL = 32, F_EX, F_SYMBOL, F_TRADE, F_TAG, F_TEXT };
+       F_CL = 32, F_EX, F_SYMBOL, F_TRADE, F_TAG, F_TEXT, F_STRATEGY,
+       F_LONG = 48, F_BLOB = F_LONG /* ids from F_LONG up: a 2-byte length */ };
 
 static bool is_money(uint8_t id)
 {
@@ -84,6 +85,15 @@ static void w_str(wbuf *w, uint8_t id, const char *s)
     w_bytes(w, s, n);
 }
 
+static void w_blob(wbuf *w, uint8_t id, const uint8_t *b, int32_t n)
+{
+    if (n <= 0) return;
+    if (n > 0xFFFF) { w->over = true; return; }
+    uint8_t h[3] = {id, (uint8_t)n, (uint8_t)(n >> 8)};
+    w_bytes(w, h, 3);
+    w_bytes(w, b, (size_t)n);
+}
+
 int th_jrec_encode(const th_jrec *r, uint8_t *out, size_t cap)
 {
     wbuf w = {out, 0, cap, false};
@@ -117,6 +127,8 @@ int th_jrec_encode(const th_jrec *r, uint8_t *out, size_t cap)
     w_str(&w, F_TRADE, r->trade_id);
     w_str(&w, F_TAG, r->tag);
     w_str(&w, F_TEXT, r->text);
+    w_str(&w, F_STRATEGY, r->strategy);
+    w_blob(&w, F_BLOB, r->blob, r->blob_len);
     return w.over ? -1 : (int)w.n;
 }
 
@@ -138,7 +150,17 @@ int th_jrec_decode(const uint8_t *b, size_t n, th_jrec *r)
     size_t i = 9;
     while (i < n) {
         if (i + 2 > n) return -1;
-        uint8_t id = b[i], len = b[i + 1];
+        uint8_t id = b[i];
+        if (id >= F_LONG) {
+            if (i + 3 > n) return -1;
+            size_t ln = (size_t)b[i + 1] | (size_t)b[i + 2] << 8;
+            if (i + 3 + ln > n || id != F_BLOB) return -1;
+            r->blob = b + i + 3;
+            r->blob_len = (int32_t)ln;
+            i += 3 + ln;
+            continue;
+        }
+        uint8_t len = b[i + 1];
         const uint8_t *v = b + i + 2;
         if (i + 2 + len > n) return -1;
         i += 2 + (size_t)len;
@@ -184,6 +206,7 @@ int th_jrec_decode(const uint8_t *b, size_t n, th_jrec *r)
         case F_TRADE: rc = copy_str(r->trade_id, sizeof r->trade_id, v, len); break;
         case F_TAG: rc = copy_str(r->tag, sizeof r->tag, v, len); break;
         case F_TEXT: rc = copy_str(r->text, sizeof r->text, v, len); break;
+        case F_STRATEGY: rc = copy_str(r->strategy, sizeof r->strategy, v, len); break;
         default: rc = -1;
         }
         if (rc) return -1;

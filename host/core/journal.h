@@ -50,6 +50,8 @@ typedef enum th_jtype {
                              fills, and the day's figures (day day_realised day_fees day_unrealised) */
     TH_J_CLOSE,           /* clean end of session */
     TH_J_SEEN,            /* carried over: text = one trade key ("client id|trade id") already counted */
+    TH_J_STORE,           /* th.store (kv_store.h): strategy, text = key, blob = one chunk of the value,
+                             seq = chunk index, qty = the value's length, code = last chunk | delete */
     TH_J_TYPE_MAX
 } th_jtype;
 
@@ -66,8 +68,13 @@ typedef struct th_jrec {
     /* money (money.h): notional units of the instrument's quote currency */
     th_money fee, cost, realised, notional, day_realised, day_fees, day_unrealised;
     int64_t amend_price, amend_qty; /* TH_J_ORDER: an amend in flight when the snapshot was taken */
+    const uint8_t *blob;  /* TH_J_STORE: the chunk (writing: the caller's bytes; reading: the file's,
+                           * valid during the read callback only); before cl_id, so the hot path's
+                           * header-only memset clears it */
+    int32_t blob_len;
     char cl_id[40], ex_id[48], symbol[32], trade_id[48], tag[16];
     char text[128];
+    char strategy[64];    /* TH_J_STORE (a record built by hand past cl_id must clear it) */
 } th_jrec;
 
 /* Version 2: money fields (fee cost realised notional day_*) are 128-bit (th_money), written in 8
@@ -75,7 +82,9 @@ typedef struct th_jrec {
  * journals (all fields 8 bytes) read exactly; a newer version is refused by name.
  * Version 3: the opening snapshot also carries the last fill time (SESSION created_ns), the
  * trade-key window (SEEN records) and each live order's amend in flight (amend_price, amend_qty). */
-#define TH_JOURNAL_VERSION 3
+/* Version 4: th.store records (TH_J_STORE), with the one field longer than 255 bytes (the value's
+ * chunk, field ids from 48 up carry a 2-byte length). Older journals have none and read as before. */
+#define TH_JOURNAL_VERSION 4
 
 /* Records sealed for one write: the buffer belongs to the batch until th_journal_done. */
 typedef struct th_jbatch {

@@ -118,6 +118,7 @@ int th_flow_set_oracle(th_flow *f, int32_t ins, int64_t price)
 
 void th_flow_free(th_flow *f)
 {
+    th_kv_free(&f->store);
     th_tracker_free(&f->trk);
     th_portfolio_free(&f->pf);
     th_risk_free(&f->risk);
@@ -293,7 +294,7 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     memcpy(r.cl_id, o->cl_id, sizeof r.cl_id);
     memcpy(r.symbol, f->ins->v[ins].symbol, sizeof r.symbol);
     memcpy(r.tag, o->tag, sizeof r.tag);
-    r.ex_id[0] = r.trade_id[0] = r.text[0] = 0;
+    r.ex_id[0] = r.trade_id[0] = r.text[0] = r.strategy[0] = 0;
     flow_jr_put(f, &r);
     if (flow_out_push(f, TH_SEND_PLACE, idx, post_only) != 0) {
         TRACK(f, idx, th_tracker_resolve_missing(&f->trk, idx, now_ns));

@@ -22,6 +22,7 @@
 
 #include "instrument.h"
 #include "journal.h"
+#include "kv_store.h"
 #include "order_tracker.h"
 #include "position.h"
 #include "quote_executor.h"
@@ -107,12 +108,17 @@ typedef struct th_flow {
     struct { char currency[16]; double rate; } rates[32]; /* th_flow_set_rate, kept for new instruments */
     int32_t nrates;
     th_flow_stats st;
+    th_kvstore store;               /* th.store: journalled and recovered with the orders */
 } th_flow;
 
 void th_flow_defaults(th_flow_cfg *cfg);
 int th_flow_init(th_flow *f, const th_flow_cfg *cfg, const th_instruments *ins, th_venue venue, th_journal *jr,
                  int64_t now_ns, const char **err);
 void th_flow_free(th_flow *f);
+/* th.store: set (bounds checked: kv_store.h) or delete one key, journalled with the turn's records
+ * (durable with the turn's commit). 0, or -1 with a static message (a bound, or the journal failed). */
+int th_flow_store_put(th_flow *f, const char *strategy, const char *key, const char *val, int32_t len, const char **err);
+int th_flow_store_delete(th_flow *f, const char *strategy, const char *key, const char **err);
 /* The callbacks the connector calls (ctx is the flow). */
 th_venue_events th_flow_venue_events(th_flow *f);
 void th_flow_set_market(th_flow *f, th_market_top_fn fn, void *ctx);

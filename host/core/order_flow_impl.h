@@ -19,6 +19,8 @@ TH_FLOW_PRIVATE double flow_live_notional(const th_flow *f, const th_order *o);
 /* Journal records: one record; one event record (order ids, a code, a text, each optional; ts 0
  * is now); a position as it stands; the kill switch just pulled. */
 TH_FLOW_PRIVATE void flow_jr_put(th_flow *f, th_jrec *r);
+/* th_kv_journal's record sink: flow_jr_put (flow_store.c) */
+TH_FLOW_PRIVATE int flow_store_rec(void *flow, th_jrec *r);
 TH_FLOW_PRIVATE void flow_jr_event(th_flow *f, int32_t type, int64_t ts, const char *cl_id, const char *ex_id, int32_t code,
                                    const char *text);
 TH_FLOW_PRIVATE void flow_jr_position(th_flow *f, int32_t i, int64_t now_ns);

@@ -294,6 +294,12 @@ int th_strategy_running(const char **name, const char **err);
 /* th/timers.lua tells the host when a strategy's earliest timer is due (due_ns < 0: none) and how
  * many it has, so the loop can wake for it without asking Lua. */
 int th_strategy_timer_due(const char *strategy, int64_t due_ns, int32_t count, const char **err);
+/* th.store (th/store.lua serializes values; the host journals them). th_store_get: *len -1 when
+ * the key has none; *value points at the host's copy, valid until the next th_store_set/delete. */
+int th_store_set(const char *strategy, const char *key, const char *value, int32_t len, const char **err);
+int th_store_get(const char *strategy, const char *key, const char **value, int32_t *len, const char **err);
+int th_store_delete(const char *strategy, const char *key, const char **err);
+int th_store_key_at(const char *strategy, int32_t index, const char **key, const char **err);
 /* th:ffi-end */
 
 #endif

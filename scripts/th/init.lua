@@ -95,6 +95,10 @@ th.strategies = orders.strategies
 -- Timers on the host clock (see th/timers.lua): th.every(seconds, fn), th.after(seconds, fn);
 -- fn(state, ctx) runs between events; the handle's :cancel() stops it.
 local timers = require("th.timers")
+
+-- th.store: the strategy's persistent key-value state (see th/store.lua).
+local store = require("th.store")
+th.store = { set = store.set, get = store.get, delete = store.delete, keys = store.keys, usage = store.usage }
 th.every = timers.every
 th.after = timers.after
 

@@ -222,6 +222,31 @@ local function run(ctx)
       { "NULL out", function() return C.th_strategy_info_get(0, nil, err) end },
       { "index 99, NULL err", function() return C.th_strategy_info_get(99, ffi.new("th_strategy_info"), nil) end },
     },
+    th_store_set = {
+      { "NULL strategy", function() return C.th_store_set(nil, "k", "v", 1, err) end },
+      { "NULL key", function() return C.th_store_set("ffi_hostile", nil, "v", 1, err) end },
+      { "NULL value, len 5", function() return C.th_store_set("ffi_hostile", "k", nil, 5, err) end },
+      { "len -1", function() return C.th_store_set("ffi_hostile", "k", "v", -1, err) end },
+      { "len 2^31-1, NULL err", function() return C.th_store_set("ffi_hostile", "k", "v", 0x7fffffff, nil) end },
+      { "1 MB key", function() return C.th_store_set("ffi_hostile", long, "v", 1, err) end },
+      { "1 MB strategy", function() return C.th_store_set(long, "k", "v", 1, err) end },
+    },
+    th_store_get = {
+      { "NULL strategy", function() return C.th_store_get(nil, "k", ffi.new("const char *[1]"), i32, err) end },
+      { "NULL key", function() return C.th_store_get("ffi_hostile", nil, ffi.new("const char *[1]"), i32, err) end },
+      { "NULL value", function() return C.th_store_get("ffi_hostile", "k", nil, i32, err) end },
+      { "NULL len, NULL err", function() return C.th_store_get("ffi_hostile", "k", ffi.new("const char *[1]"), nil, nil) end },
+    },
+    th_store_delete = {
+      { "NULL strategy", function() return C.th_store_delete(nil, "k", err) end },
+      { "NULL key, NULL err", function() return C.th_store_delete("ffi_hostile", nil, nil) end },
+    },
+    th_store_key_at = {
+      { "index -1", function() return C.th_store_key_at("ffi_hostile", -1, ffi.new("const char *[1]"), err) end },
+      { "index 2^31-1", function() return C.th_store_key_at("ffi_hostile", 0x7fffffff, ffi.new("const char *[1]"), err) end },
+      { "NULL key", function() return C.th_store_key_at("ffi_hostile", 0, nil, err) end },
+      { "NULL strategy, NULL err", function() return C.th_store_key_at(nil, 0, ffi.new("const char *[1]"), nil) end },
+    },
     th_strategy_running = {
       { "NULL name", function() return C.th_strategy_running(nil, err) end },
     },

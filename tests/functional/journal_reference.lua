@@ -38,7 +38,8 @@ local function i64(s, i)
 end
 
 local TYPES = { "session", "intent", "ack", "reject", "cancel_req", "cancelled", "expired", "fill", "missing", "adopt",
-                "amend_req", "amended", "kill", "rearm", "order", "position", "close", "seen" }
+                "amend_req", "amended", "kill", "rearm", "order", "position", "close", "seen",
+                "store" }
 local INTS = { [1] = "side", [2] = "code", [3] = "reason", [4] = "price", [5] = "qty", [6] = "filled", [7] = "fee",
                [8] = "cost", [9] = "realised", [10] = "notional", [11] = "created", [12] = "seq", [13] = "amend_price",
                [14] = "amend_qty" }
@@ -73,6 +74,7 @@ while off <= #data do
   for k, v in pairs(INTS) do r[v] = 0 end
   while i <= stop do
     local id, n = data:byte(i, i + 1)
+    if id >= 48 then n = n + 256 * data:byte(i + 2) i = i + 1 end -- version 4: a 2-byte length (th.store's chunk)
     if INTS[id] then r[INTS[id]] = i64(data, i + 2)
     elseif STRS[id] then r[STRS[id]] = data:sub(i + 2, i + 1 + n) end
     i = i + 2 + n
