@@ -105,7 +105,7 @@ kill -HUP "$HOST_PID"
 wait_for 'strategy faulted: callbacks stopped until reload.*callback=timer .*deliberate timer fault' 5
 wait_for 'msg="on_fault hook" err=".*strat.lua:[0-9]+: deliberate timer fault"' 5
 sleep 0.5
-tail_v2=$(awk '/callback=timer/{f=1;next} f' "$T/host.log" | grep -c 'tag=v2' || true)
+tail_v2=$(awk '/strategy faulted: callbacks stopped until reload.*callback=timer/{f=1;next} f' "$T/host.log" | grep -c 'tag=v2' || true)
 [ "$tail_v2" = 0 ] || fail "timers kept firing after the fault ($tail_v2)"
 OUT=$(printf '%s\n' 'local s = th.risk.status() local i = s.strategies[1] return s.faults[1].callback, i.faulted, i.reloads, i.reload_failures' | repl)
 grep -Eq $'^"timer"\ttrue\t2\t1$' <<<"$OUT" || fail "th.risk.status() after the timer fault: $OUT"
