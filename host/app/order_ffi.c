@@ -201,6 +201,10 @@ int th_position_get(const char *symbol, th_position_view *out, const char **err)
     out->bought = th_dec_to_double(p->bought, ins->qty_dec);
     out->sold = th_dec_to_double(p->sold, ins->qty_dec);
     out->fills = p->fills;
+    out->last_fill_price = th_dec_to_double(p->last_fill_price, ins->price_dec);
+    out->last_fill_qty = th_dec_to_double(p->last_fill_qty, ins->qty_dec);
+    out->last_fill_ns = p->last_fill_ns;
+    out->last_fill_side = p->last_fill_side;
     return 0;
 }
 

@@ -132,6 +132,10 @@ void th_portfolio_fill(th_portfolio *p, int32_t ins, int32_t side, int64_t qty, 
     pos->day_fees += fee;
     if (sign > 0) pos->bought += qty; else pos->sold += qty;
     pos->fills++;
+    pos->last_fill_qty = qty;
+    pos->last_fill_price = price;
+    pos->last_fill_ns = now_ns;
+    pos->last_fill_side = side;
     if (!pos->mark) pos->mark = price; /* until a book marks it, the last fill is the best estimate */
     update_share(p, pos);
 }

@@ -37,6 +37,9 @@ typedef struct th_position {
     int64_t day_logged;          /* the last day the order flow journalled for this position */
     int64_t bought, sold;        /* qty units traded */
     int64_t fills;
+    /* the newest fill applied (th.status shows it): qty units, price units, host time; 0 ns: none */
+    int64_t last_fill_qty, last_fill_price, last_fill_ns;
+    int32_t last_fill_side;
     int32_t scale;               /* price_dec + qty_dec */
     double rate;                 /* report currency per unit of the quote currency */
     double unit;                 /* rate * 10^-scale: report currency per money unit (gates only) */

@@ -185,6 +185,12 @@ typedef struct th_position_view {
     double bought;
     double sold;
     int64_t fills;
+    /* the newest fill applied since start (journal replay included); last_fill_ns 0: none */
+    double last_fill_price;
+    double last_fill_qty;
+    int64_t last_fill_ns;
+    int32_t last_fill_side;
+    int32_t reserved;
 } th_position_view;
 
 /* Portfolio totals in the report currency. */

@@ -150,6 +150,11 @@ typedef struct th_position_view {
     double bought;
     double sold;
     int64_t fills;
+    double last_fill_price;
+    double last_fill_qty;
+    int64_t last_fill_ns;
+    int32_t last_fill_side;
+    int32_t reserved;
 } th_position_view;
 typedef struct th_pnl_view {
     double realised;
@@ -255,7 +260,7 @@ M.layout = {
   { "th_quote_target", { "price", "qty", "side", "reserved", "tag" } },
   { "th_quote_result", { "kept", "placed", "cancelled", "replaced", "refused", "waiting", "first_refusal", "reserved" } },
   { "th_order_view", { "cl_id", "ex_id", "symbol", "tag", "price", "qty", "filled", "avg_fill_price", "side", "state", "done_reason", "flags", "created_ns", "state_ns" } },
-  { "th_position_view", { "qty", "avg_entry", "mark", "realised", "unrealised", "fees", "day_realised", "day_fees", "bought", "sold", "fills" } },
+  { "th_position_view", { "qty", "avg_entry", "mark", "realised", "unrealised", "fees", "day_realised", "day_fees", "bought", "sold", "fills", "last_fill_price", "last_fill_qty", "last_fill_ns", "last_fill_side", "reserved" } },
   { "th_pnl_view", { "realised", "unrealised", "fees", "total", "day", "peak", "drawdown", "exposure", "open_notional", "currency" } },
   { "th_risk_view", { "halted", "halt_code", "breaker_open", "consecutive_errors", "breaker_until_ns", "backoff_until_ns", "refusals_total", "halt_reason" } },
   { "th_strategy_fault", { "strategy", "callback", "error", "ns", "orders_cancelled", "reserved" } },

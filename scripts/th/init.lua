@@ -122,6 +122,9 @@ function th.instrument(symbol)
            contract_size = v.contract_size, text = text }
 end
 
+-- One table per pair: book health, best levels, our quotes, position, PnL, last fill, faults.
+th.status = require("th.status").status
+
 function th.host_info()
   local info = ffi.new("th_host_info")
   C.th_host_info_get(info)

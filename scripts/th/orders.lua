@@ -151,9 +151,14 @@ end
 function M.position(symbol)
   if type(symbol) ~= "string" then error("th.position: symbol must be a string", 2) end
   if C.th_position_get(symbol, pos, base.err) ~= 0 then return nil, base.errstr() end
+  local last = nil
+  if pos.last_fill_ns ~= 0 then
+    last = { side = SIDE_NAMES[tonumber(pos.last_fill_side)], price = pos.last_fill_price, size = pos.last_fill_qty,
+             time_ns = pos.last_fill_ns }
+  end
   return { qty = pos.qty, avg_entry = pos.avg_entry, mark = pos.mark, realised = pos.realised,
            unrealised = pos.unrealised, fees = pos.fees, day_realised = pos.day_realised, day_fees = pos.day_fees,
-           bought = pos.bought, sold = pos.sold, fills = tonumber(pos.fills) }
+           bought = pos.bought, sold = pos.sold, fills = tonumber(pos.fills), last_fill = last }
 end
 
 function M.pnl()

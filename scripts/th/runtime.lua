@@ -76,6 +76,7 @@ function M.start(path, cfg)
       ctx.symbols[pair.symbol] = entry
     end
   end
+  require("th.status").watch(ctx) -- th.status() lists this strategy's pairs
   return mod, {}, ctx
 end
 
