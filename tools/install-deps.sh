@@ -8,6 +8,7 @@ PKGS=(
   build-essential pkg-config cmake
   libuv1-dev libwebsockets-dev libwebsockets-evlib-uv libhiredis-dev libpq-dev
   libluajit-5.1-dev luajit libssl-dev libcurl4-openssl-dev zlib1g-dev libjsmn-dev libisal-dev
+  libedit-dev
   libcmocka-dev lua-busted lua-cjson
   clang libclang-rt-14-dev valgrind curl python3
   redis-server postgresql-15

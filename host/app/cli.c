@@ -129,18 +129,27 @@ const th_cli_cmd TH_COMMANDS[] = {
      "This build has no live venue connectors yet, so the command refuses to run (exit 2).\n",
      cmd_record},
     {"repl", "attach to a running host's REPL socket",
-     "usage: tradehost repl [--read-only] SOCKET\n\n"
+     "usage: tradehost repl [--read-only] [--json] SOCKET\n\n"
      "Attaches to the REPL of a host started with repl.socket = SOCKET in its config (a unix socket,\n"
      "mode 0600: only the host's user can attach). Each line of Lua runs inside the host, on its loop,\n"
      "with the th library, `state` (the strategy's live state) and `ctx`; an expression prints its\n"
-     "value, an unfinished statement asks for more lines. The full REPL is an operator console with the\n"
-     "host's powers (ffi, os, io; os.exit stops the host gracefully). --read-only asks the host for a\n"
-     "sandbox it enforces for the connection: no ffi, os, io, debug, require or bytecode, read-only\n"
-     "state and ctx, no order, kill or reload functions (a repl.readonly_socket is read-only for every\n"
-     "client). Every chunk runs under an instruction, time and memory budget, so a runaway chunk is\n"
-     "stopped instead of freezing the host (docs/ops.md). Reads stdin to its end, so it also takes\n"
-     "piped input:  echo 'th.risk.kill(\"by hand\")' | tradehost repl var/th.sock\n\n"
-     "Exit status: 0 at the end of input, 1 if the host cannot be reached or goes away, 2 for bad usage.\n",
+     "value (tables pretty-printed 4 levels deep, cycles marked, a book as its top levels; show(v, depth)\n"
+     "for more), an unfinished statement continues on a `..>` line. th.status() gives one table per pair.\n"
+     "On a terminal: line editing and history (libedit; $XDG_STATE_HOME/tradehost/history, else\n"
+     "~/.tradehost_history, mode 0600), Tab completes th. names and table fields, .help lists the rest.\n"
+     "The full REPL is an operator console with the host's powers (ffi, os, io; os.exit stops the host\n"
+     "gracefully). --read-only asks the host for a sandbox it enforces for the connection: no ffi, os, io,\n"
+     "debug, require or bytecode, read-only state and ctx, no order, kill or reload functions (a\n"
+     "repl.readonly_socket is read-only for every client). Every chunk runs under an instruction, time\n"
+     "and memory budget, so a runaway chunk is stopped instead of freezing the host (docs/ops.md).\n"
+     "Reads stdin to its end, so it also takes piped input (plain lines, no editing):\n"
+     "  echo 'th.risk.kill(\"by hand\")' | tradehost repl var/th.sock\n\n"
+     "  --read-only   the read-only sandbox\n"
+     "  --json        machine mode: each input line is one chunk, each answer one JSON object on one line,\n"
+     "                {\"ok\", \"value\" (\"values\" for several), \"error\", \"output\"}; a line `.complete WORD`\n"
+     "                answers {\"ok\":true,\"completions\":[...]} (docs/ops.md \"Machine mode\")\n\n"
+     "Exit status: 0 at the end of input, 1 if the host cannot be reached or goes away (or input ends inside\n"
+     "an unfinished chunk), 2 for bad usage.\n",
      th_cmd_repl},
     {"journal", "rebuild and print the state an order journal holds",
      "usage: tradehost journal FILE|DIR [--json]\n\n"

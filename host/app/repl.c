@@ -26,6 +26,7 @@ struct th_repl_client {
     th_repl_client *next;
     int env_ref;
     bool hello_done, readonly;
+    bool json;             /* the machine mode: each line a chunk, each answer one JSON object */
     bool reading;          /* false while too much input waits (backpressure) */
     bool discarding;       /* the current line went over TH_REPL_LINE_MAX: drop it to its '\n' */
     char *in;              /* bytes received and not handled yet (whole lines and a partial one) */
@@ -134,13 +135,18 @@ static void reply_bye(th_repl_client *c, const char *text)
 static void on_hello(th_repl_client *c, const char *line, size_t n)
 {
     th_repl *r = c->r;
-    static const char full[] = TH_REPL_HELLO " full", ro[] = TH_REPL_HELLO " read-only";
+    static const char full[] = TH_REPL_HELLO " full", ro[] = TH_REPL_HELLO " read-only", json[] = " json";
     bool want_ro;
+    if (n >= sizeof json - 1 && memcmp(line + n - (sizeof json - 1), json, sizeof json - 1) == 0) {
+        c->json = true;
+        n -= sizeof json - 1;
+    }
     if (n == sizeof full - 1 && memcmp(line, full, n) == 0) want_ro = false;
     else if (n == sizeof ro - 1 && memcmp(line, ro, n) == 0) want_ro = true;
     else {
         reply_bye(c, "error: this is the tradehost REPL, protocol 2: the first line must be \"" TH_REPL_HELLO
-                     " full\" or \"" TH_REPL_HELLO " read-only\" (use `tradehost repl SOCKET`)\n");
+                     " full\" or \"" TH_REPL_HELLO " read-only\", with \" json\" after it for the machine mode"
+                     " (use `tradehost repl SOCKET`)\n");
         return;
     }
     c->readonly = r->readonly || want_ro;
@@ -151,25 +157,53 @@ static void on_hello(th_repl_client *c, const char *line, size_t n)
         return;
     }
     c->hello_done = true;
-    th_logf(TH_LOG_INFO, "repl: client attached", "clients=%d access=%s", r->nclients, c->readonly ? "read-only" : "full");
+    th_logf(TH_LOG_INFO, "repl: client attached", "clients=%d access=%s mode=%s", r->nclients,
+            c->readonly ? "read-only" : "full", c->json ? "json" : "text");
     reply_str(c, c->readonly ? "read-only" : "full", TH_REPL_READY);
+}
+
+static char out[TH_REPL_ANSWER_MAX];
+
+/* An error the host itself answers: a line of text, or in the machine mode a JSON object (the
+ * messages are fixed text with nothing to escape). */
+static void reply_error(th_repl_client *c, const char *msg)
+{
+    char buf[256];
+    if (c->json) snprintf(buf, sizeof buf, "{\"ok\":false,\"error\":\"%s\",\"output\":\"\"}", msg);
+    else snprintf(buf, sizeof buf, "error: %s\n", msg);
+    reply_str(c, buf, TH_REPL_READY);
+}
+
+/* A request line (0x01 and a name): only "complete WORD" so far. The chunk being typed stays. */
+static void on_request(th_repl_client *c, const char *line, size_t n)
+{
+    static const char complete[] = TH_REPL_COMPLETE;
+    if (n < sizeof complete - 1 || memcmp(line, complete, sizeof complete - 1) != 0) {
+        reply_error(c, "unknown request (the protocol 2 requests: complete)");
+        return;
+    }
+    size_t k = sizeof complete - 1, out_n = 0;
+    bool more = false;
+    th_lua_repl_eval(c->r->lua, c->json ? "complete_json" : "complete", c->env_ref, line + k, n - k, out, sizeof out,
+                     &out_n, &more);
+    reply(c, out, out_n, c->json ? TH_REPL_READY : TH_REPL_COMPLETIONS);
 }
 
 /* One complete line: add it to the chunk, evaluate, answer. */
 static void on_line(th_repl_client *c, const char *line, size_t n)
 {
-    static char out[TH_REPL_ANSWER_MAX];
     th_repl *r = c->r;
     if (n && line[n - 1] == '\r') n--;
     if (!c->hello_done) { on_hello(c, line, n); return; }
     if (n == 1 && line[0] == 0) {
         c->chunk_n = 0;
-        reply_str(c, "error: line longer than 64 KiB: discarded\n", TH_REPL_READY);
+        reply_error(c, "line longer than 64 KiB: discarded");
         return;
     }
+    if (n && line[0] == TH_REPL_REQUEST) { on_request(c, line, n); return; }
     if (c->chunk_n + n + 1 > TH_REPL_LINE_MAX || grow(&c->chunk, &c->chunk_cap, c->chunk_n + n + 2) != 0) {
         c->chunk_n = 0;
-        reply_str(c, "error: chunk longer than 64 KiB: discarded\n", TH_REPL_READY);
+        reply_error(c, "chunk longer than 64 KiB: discarded");
         return;
     }
     if (c->chunk_n) c->chunk[c->chunk_n++] = '\n';
@@ -177,7 +211,8 @@ static void on_line(th_repl_client *c, const char *line, size_t n)
     c->chunk_n += n;
     bool more = false;
     size_t out_n = 0;
-    th_lua_repl_eval(r->lua, c->env_ref, c->chunk, c->chunk_n, out, sizeof out, &out_n, &more);
+    th_lua_repl_eval(r->lua, c->json ? "eval_json" : "eval", c->env_ref, c->chunk, c->chunk_n, out, sizeof out, &out_n,
+                     &more);
     if (more) { reply(c, "", 0, TH_REPL_MORE); return; }
     c->chunk_n = 0;
     th_metric_inc(r->m_chunks);

@@ -2,13 +2,20 @@
  * the session's loop through which `tradehost repl SOCKET` evaluates Lua inside the running host.
  *
  * Wire protocol 2 (binary-safe: every answer is framed by its length):
- *   client -> host   first a hello line, "TH-REPL 2 full" or "TH-REPL 2 read-only"; then one
- *                    line of Lua at a time, each ending in '\n'.
+ *   client -> host   first a hello line, "TH-REPL 2 full" or "TH-REPL 2 read-only", either with
+ *                    " json" after it for the machine mode; then one line at a time, each ending
+ *                    in '\n': a line of Lua, or a request: a line starting with the byte 0x01 (never
+ *                    Lua) and a request name, "\x01complete WORD" (tab completion of WORD).
  *   host -> client   frames: one status byte, a 4-byte big-endian length, that many bytes. The
  *                    hello is answered with READY and the access granted ("full" or
  *                    "read-only"); each line with READY (its chunk ran: the bytes are what it
  *                    printed and returned, or the error) or MORE (the chunk is incomplete: the
- *                    next line continues it); BYE says the host closes the connection after it.
+ *                    next line continues it); a "complete" request with COMPLETIONS (the
+ *                    completions, one per line); BYE says the host closes the connection after it.
+ *   machine mode     each line is a whole chunk, answered with READY and one JSON object
+ *                    (th/repl.lua eval_json: {"ok", "value"/"values" or "error", "output"}; never
+ *                    MORE); a "complete" request with READY and {"ok":true,"completions":[...]}.
+ * A request in the middle of a multi-line chunk leaves the chunk as it is.
  * Access is the host's decision: a read-only socket (repl.readonly_socket) grants read-only
  * whatever the hello asks, and a connection's access never changes after the hello.
  * A chunk runs on the loop thread between two callbacks under th.budget (instructions, time,
@@ -23,8 +30,10 @@
 
 #include "../lua/lua_host.h"
 
-enum { TH_REPL_READY = 0, TH_REPL_MORE = 1, TH_REPL_BYE = 2 };
+enum { TH_REPL_READY = 0, TH_REPL_MORE = 1, TH_REPL_BYE = 2, TH_REPL_COMPLETIONS = 3 };
 #define TH_REPL_HELLO "TH-REPL 2"
+#define TH_REPL_REQUEST '\x01'                /* first byte of a request line */
+#define TH_REPL_COMPLETE "\x01" "complete "    /* + the word: tab completion */
 #define TH_REPL_LINE_MAX (64 * 1024)           /* a chunk longer than this is refused, not truncated */
 #define TH_REPL_ANSWER_MAX (1024 * 1024)       /* an answer longer than this is cut, with a note */
 #define TH_REPL_QUEUE_MAX (4 * 1024 * 1024)    /* answer bytes waiting for a client before it is dropped */

@@ -539,17 +539,18 @@ void th_lua_unref(th_lua *lh, int ref)
     if (lh->L && ref > 0) luaL_unref(lh->L, LUA_REGISTRYINDEX, ref);
 }
 
-int th_lua_repl_eval(th_lua *lh, int env_ref, const char *chunk, size_t len, char *out, size_t cap, size_t *out_n,
-                     bool *incomplete)
+int th_lua_repl_eval(th_lua *lh, const char *fn, int env_ref, const char *chunk, size_t len, char *out, size_t cap,
+                     size_t *out_n, bool *incomplete)
 {
     lua_State *L = lh->L;
     *incomplete = false;
     *out_n = 0;
     if (env_ref <= 0) { *out_n = (size_t)snprintf(out, cap, "error: the REPL environment could not be made\n"); return -1; }
-    if (require_field(lh, "th.repl", "eval") != 0) { *out_n = (size_t)snprintf(out, cap, "error: %s\n", lh->error); return -1; }
+    if (require_field(lh, "th.repl", fn) != 0) { *out_n = (size_t)snprintf(out, cap, "error: %s\n", lh->error); return -1; }
     lua_rawgeti(L, LUA_REGISTRYINDEX, env_ref);
     lua_pushlstring(L, chunk, len);
-    if (th_lua_pcall(lh, 2, 2) != 0) { *out_n = (size_t)snprintf(out, cap, "error: %s\n", lh->error); return -1; }
+    lua_pushnumber(L, (lua_Number)cap);
+    if (th_lua_pcall(lh, 3, 2) != 0) { *out_n = (size_t)snprintf(out, cap, "error: %s\n", lh->error); return -1; }
     size_t n = 0;
     const char *text = lua_tolstring(L, -2, &n);
     *incomplete = lua_toboolean(L, -1);

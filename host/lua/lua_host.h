@@ -102,12 +102,14 @@ int th_strategy_reload(th_lua *lh, th_strategy *s);
 /* REPL chunks, evaluated by th/repl.lua in this state. th_lua_repl_env makes one client's
  * environment (full: globals readable, its own assignments kept, `state` and `ctx` the strategy's;
  * readonly: the sandbox of th/repl.lua) and returns a registry ref, -1 on failure (release with
- * th_lua_unref). th_lua_repl_eval runs one chunk under th.budget (instructions, time, memory);
- * out gets what it printed and returned, or the error, any bytes (NUL included), *out_n long and
- * cut to cap with a note. *incomplete: the chunk ends mid-statement and wants more lines. */
+ * th_lua_unref). th_lua_repl_eval calls th.repl[fn](env, text, cap) under th.budget
+ * (instructions, time, memory): fn "eval" runs a chunk, "eval_json" runs it for the machine mode,
+ * "complete" and "complete_json" list the completions of a word. out gets the answer, any bytes
+ * (NUL included), *out_n long and cut to cap with a note. *incomplete: the chunk ends mid-statement
+ * and wants more lines. */
 int th_lua_repl_env(th_lua *lh, th_strategy *s, bool readonly);
-int th_lua_repl_eval(th_lua *lh, int env_ref, const char *chunk, size_t len, char *out, size_t cap, size_t *out_n,
-                     bool *incomplete);
+int th_lua_repl_eval(th_lua *lh, const char *fn, int env_ref, const char *chunk, size_t len, char *out, size_t cap,
+                     size_t *out_n, bool *incomplete);
 void th_lua_unref(th_lua *lh, int ref);
 
 #endif

@@ -122,6 +122,9 @@ end
 
 local cache = {}
 
+-- Whether v is a book view (the REPL shows views as their top levels: th/repl_show.lua).
+function M.is_view(v) return type(v) == "table" and rawequal(getmetatable(v), view) end
+
 function M.get(symbol)
   local v = cache[symbol]
   if v then return v end

@@ -14,7 +14,14 @@
 -- Every chunk, with its printing and the rendering of its results and errors (which may run
 -- __tostring or __index metamethods it made), runs inside th.budget.run: instructions, wall time
 -- and Lua memory are bounded, whatever the chunk does (pcall, coroutines, error handlers).
+--
+-- What a chunk's results look like: th/repl_show.lua (pretty-printed, depth-limited, cycles
+-- marked, book views as their top levels); in the machine mode (M.eval_json) one JSON object per
+-- chunk: th/repl_json.lua. Tab completion: th/repl_complete.lua (M.complete).
 local budget = require("th.budget")
+local show = require("th.repl_show")
+local json = require("th.repl_json")
+local completion = require("th.repl_complete")
 
 local M = {}
 
@@ -58,45 +65,33 @@ function proxy(real, kind)
   return p
 end
 
-local function key_text(k)
-  if type(k) == "string" and k:match("^[%a_][%w_]*$") then return k end
-  return "[" .. M.show(k, 0) .. "]"
+-- What the show/json renderers need to see through a read-only proxy: the real table, and whether
+-- its functions are hidden.
+local function see_through(v)
+  local r = real_of[v]
+  if r == nil then return nil end
+  return r, kind_of[v] == "data"
 end
+local function real_only(v) return real_of[v] end
 
--- A readable, bounded rendering of a value: tables to depth 2, at most 40 entries each, keys sorted.
+-- A readable rendering of a value (th/repl_show.lua); depth: levels shown below the value.
 function M.show(v, depth)
-  depth = depth or 2
-  local t = type(v)
-  if t == "string" then return ("%q"):format(v) end
-  if t ~= "table" then return tostring(v) end
-  local hide = kind_of[v] == "data"
-  v = real_of[v] or v
-  if depth <= 0 then return "{...}" end
-  local keys = {}
-  for k in pairs(v) do keys[#keys + 1] = k end
-  table.sort(keys, function(a, b)
-    local ta, tb = type(a), type(b)
-    if ta ~= tb then return ta < tb end
-    if ta == "number" or ta == "string" then return a < b end
-    return tostring(a) < tostring(b)
-  end)
-  local parts, n = {}, #v
-  for i, k in ipairs(keys) do
-    if i > 40 then parts[#parts + 1] = ("... (%d more)"):format(#keys - 40); break end
-    local x = v[k]
-    if hide and type(x) == "function" then x = HIDDEN end
-    if type(k) == "number" and k >= 1 and k <= n and k % 1 == 0 then
-      parts[#parts + 1] = M.show(x, depth - 1)
-    else
-      parts[#parts + 1] = key_text(k) .. " = " .. M.show(x, depth - 1)
-    end
-  end
-  return "{ " .. table.concat(parts, ", ") .. " }"
+  return show.show(v, { depth = depth, real = see_through, hidden = HIDDEN })
 end
 
 -- A full client's environment: globals readable, its own assignments kept between chunks.
+-- show(v [, depth]) in both environments: prints v deeper (or shallower) than the default.
+local function show_fn(env)
+  return function(v, depth)
+    if depth ~= nil and (type(depth) ~= "number" or depth < 0) then error("show: depth must be a number >= 0", 2) end
+    env.print(M.show(v, depth))
+  end
+end
+
 local function full_env(state, ctx)
-  return setmetatable({ state = state, ctx = ctx, th = require("th") }, { __index = _G })
+  local env = setmetatable({ state = state, ctx = ctx, th = require("th") }, { __index = _G })
+  env.show = show_fn(env)
+  return env
 end
 
 -- The reading half of th, each result a fresh table or a read-only view.
@@ -110,6 +105,7 @@ local function readonly_th()
     position = th.position,
     pnl = th.pnl,
     risk = { status = th.risk.status },
+    status = th.status,
     host_info = th.host_info,
   }, "object")
 end
@@ -132,6 +128,20 @@ local function ro_ipairs(t)
   end, t, 0
 end
 
+-- table.insert, remove and sort write with rawset, past a proxy's __newindex: into the proxy
+-- itself, where every read-only client would then see what one planted. Given a proxy they refuse.
+local guarded_table = {}
+for k, f in pairs(table) do guarded_table[k] = f end
+for _, name in ipairs({ "insert", "remove", "sort", "foreach", "foreachi", "setn" }) do
+  local f = table[name]
+  if f then
+    guarded_table[name] = function(t, ...)
+      if real_of[t] then error("read-only REPL: this table cannot be changed", 2) end
+      return f(t, ...)
+    end
+  end
+end
+
 local function readonly_env(state, ctx)
   local env = {
     assert = assert, error = error, ipairs = ro_ipairs, next = ro_next, pairs = ro_pairs, pcall = pcall,
@@ -141,7 +151,7 @@ local function readonly_env(state, ctx)
     len = function(t) return #(real_of[t] or t) end,
     -- metatables of strings and of host objects are shared with the strategy: not handed out.
     getmetatable = function(v) if type(v) ~= "table" then return nil end return getmetatable(v) end,
-    string = proxy(string, "object"), table = proxy(table, "object"), math = proxy(math, "object"),
+    string = proxy(string, "object"), table = proxy(guarded_table, "object"), math = proxy(math, "object"),
     coroutine = proxy(coroutine, "object"), bit = proxy(bit, "object"),
     th = readonly_th(),
     state = state ~= nil and proxy(state, "data") or nil,
@@ -154,6 +164,7 @@ local function readonly_env(state, ctx)
   end
   env.loadstring = function(s, name) return env.load(s, name) end
   env._G = env
+  env.show = show_fn(env)
   return env
 end
 
@@ -163,6 +174,11 @@ function M.env(state, ctx, readonly)
 end
 
 local function compile(chunk, env)
+  -- A terminal's arrow or function key is an escape sequence; ESC is also the first byte of
+  -- bytecode. Say what it is rather than hand it to load.
+  if chunk:byte(1) == 27 then
+    return nil, "the line starts with an escape byte (a terminal's arrow or function key?): not Lua, not run"
+  end
   local fn = load("return " .. chunk, "=repl", "t", env)
   if fn then return fn end
   local err
@@ -174,13 +190,9 @@ end
 
 local function pack(...) return { n = select("#", ...), ... } end
 
--- Returns text (print output, then the results or the error) and whether the chunk is incomplete.
-function M.eval(env, chunk)
-  local fn, err, incomplete = compile(chunk, env)
-  if not fn then
-    if incomplete then return "", true end
-    return "error: " .. err .. "\n", false
-  end
+-- Runs a compiled chunk with print captured, and render(res) of its results, all under the
+-- budget. Returns what it printed, and ok, the rendering or the error text.
+local function run(env, fn, render)
   local out = {}
   rawset(env, "print", function(...)
     local n = select("#", ...)
@@ -188,23 +200,84 @@ function M.eval(env, chunk)
     for i = 1, n do p[i] = tostring((select(i, ...))) end
     out[#out + 1] = table.concat(p, "\t") .. "\n"
   end)
-  -- Runs the chunk and renders what it gave, all under the budget.
   local function body()
     local res = pack(pcall(fn))
-    if not res[1] then return "error: " .. tostring(res[2]) .. "\n" end
-    local shown = {}
-    for i = 2, res.n do shown[#shown + 1] = M.show(res[i]) end
-    if #shown > 0 then return table.concat(shown, "\t") .. "\n" end
-    return ""
+    if not res[1] then return false, tostring(res[2]) end
+    return true, render(res)
   end
-  local ok, text = budget.run(body, M.limits)
-  if ok == nil or ok == false then text = "error: " .. text .. "\n" end
-  if type(text) ~= "string" then text = "" end
+  local ok, good, text = budget.run(body, M.limits)
+  if ok == nil or ok == false then good, text = false, good end
+  if type(text) ~= "string" then good, text = false, "the chunk's answer could not be rendered" end
   -- print only ever stores strings; anything else (a chunk that reached into `out`) is skipped.
   local parts = {}
   for i = 1, #out do if type(out[i]) == "string" then parts[#parts + 1] = out[i] end end
-  parts[#parts + 1] = text
-  return table.concat(parts), false
+  return table.concat(parts), good, text
 end
+
+-- Returns text (print output, then the results or the error) and whether the chunk is incomplete.
+function M.eval(env, chunk)
+  local fn, err, incomplete = compile(chunk, env)
+  if not fn then
+    if incomplete then return "", true end
+    return "error: " .. err .. "\n", false
+  end
+  local printed, ok, text = run(env, fn, function(res)
+    local shown = {}
+    for i = 2, res.n do shown[#shown + 1] = M.show(res[i]) end
+    return #shown > 0 and table.concat(shown, "\t") .. "\n" or ""
+  end)
+  if not ok then text = "error: " .. text .. "\n" end
+  return printed .. text, false
+end
+
+-- A machine-mode answer is one JSON object or nothing: one longer than the client's limit (cap)
+-- becomes an error object, never a cut (and so broken) line.
+local function limited(text, cap)
+  if cap and #text > cap then
+    return json.encode({ ok = false, output = "",
+                         error = ("the answer is %d bytes, longer than the answer limit (%d bytes)"):format(#text, cap) })
+  end
+  return text
+end
+local function answer(t, cap) return limited(json.encode(t), cap) end
+
+-- The machine mode: one chunk, one JSON object {ok, value (the first result; values when there are
+-- several), or error, and output (what it printed)}. An incomplete chunk is an error here
+-- (incomplete = true): each line is a whole chunk.
+function M.eval_json(env, chunk, cap)
+  local fn, err, incomplete = compile(chunk, env)
+  if not fn then
+    return answer({ ok = false, error = err, incomplete = incomplete or nil, output = "" }, cap), false
+  end
+  local printed, ok, text = run(env, fn, function(res)
+    local n = res.n - 1
+    local opts = { real = see_through, hidden = HIDDEN }
+    local fields = { '"ok":true', '"n":' .. n, '"value":' .. json.encode(res[2], opts) }
+    if n > 1 then
+      local all = {}
+      for i = 2, res.n do all[#all + 1] = json.encode(res[i], opts) end
+      fields[#fields + 1] = '"values":[' .. table.concat(all, ",") .. "]"
+    end
+    return table.concat(fields, ",")
+  end)
+  if not ok then return answer({ ok = false, error = text, output = printed }, cap), false end
+  return limited("{" .. text .. ',"output":' .. json.string(printed) .. "}", cap), false
+end
+
+-- Tab completion: the completions of `word` in this client's environment, one per line (or, in the
+-- machine mode, {"ok":true,"completions":[...]}). Bounded like a chunk: a huge table is cut.
+local function completions(env, word)
+  local ok, list = budget.run(function() return completion.complete(env, word, real_only) end, M.complete_limits)
+  if ok == nil or ok == false or type(list) ~= "table" then list = {} end
+  return list
+end
+function M.complete(env, word) return table.concat(completions(env, word), "\n"), false end
+function M.complete_json(env, word)
+  local list = completions(env, word)
+  for i = 1, #list do list[i] = json.string(list[i]) end
+  return '{"ok":true,"completions":[' .. table.concat(list, ",") .. "]}", false -- [] when empty, not {}
+end
+
+M.complete_limits = { instructions = 2000000, seconds = 0.05, memory = 16 * 1024 * 1024, heap = 1024 * 1024 * 1024 }
 
 return M

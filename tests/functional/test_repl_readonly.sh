@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_repl_readonly.sh — what the REPL may do (issue 11 item 5). `tradehost repl --read-only` and
 # a repl.readonly_socket get a sandbox the host enforces: no ffi, os, io, debug, jit, require,
-# bytecode, collectgarbage or newproxy; state, ctx and the shared library tables cannot be changed;
+# bytecode, collectgarbage or newproxy; state, ctx and the shared library tables cannot be changed
+# (table.insert/remove/sort, which write past __newindex, refuse a read-only table); no reload;
 # th has no order, quote, kill or rearm functions; a read-only connection cannot be upgraded, and a
 # client on the read-only socket that asks for full access (a client can lie) still gets read-only.
 # The full REPL is the operator console: `_G.os.exit(7)` stops the host gracefully (orders
@@ -58,6 +59,13 @@ REFUSALS=(
   'setmetatable(string, { __index = function() while true do end end })' 'cannot change a protected metatable'
   'getmetatable("").__index'                        "attempt to index a nil value"
   'rawset(string, "find", print)'                   "attempt to call global 'rawset'"
+  'table.insert(ctx.pairs, 1)'                      'read-only REPL: this table cannot be changed'
+  'table.insert(state.refusals, "x")'               'read-only REPL: this table cannot be changed'
+  'table.remove(ctx.pairs)'                         'read-only REPL: this table cannot be changed'
+  'table.sort(ctx.pairs, function() return false end)' 'read-only REPL: this table cannot be changed'
+  'reload()'                                        "attempt to call global 'reload'"
+  'th.reload()'                                     "attempt to call field 'reload'"
+  'th.orders.amend("x", {})'                        "attempt to call field 'amend'"
   'while true do end'                               'stopped after [0-9]+ (instructions|ms)'
   'TH-REPL 2 full'                                  '^error: '
   'ffi'                                             '^nil$'
