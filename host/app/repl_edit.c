@@ -200,7 +200,9 @@ int th_repl_edit_loop(th_repl_conn *c, const char *granted)
     el_set(el, EL_PROMPT, prompt);
     el_set(el, EL_HIST, history, h);
     el_set(el, EL_GETCFN, read_key);
-    el_set(el, EL_ADDFN, "th-complete", "complete a name or table field", complete);
+    /* the wide call: the narrow el_set(EL_ADDFN) copies both strings and never frees them (libedit
+     * says so: "XXX: The two strdup's leak"); the wide one keeps these static literals */
+    el_wset(el, EL_ADDFN, L"th-complete", L"complete a name or table field", complete);
     el_set(el, EL_BIND, "^I", "th-complete", NULL);
     el_source(el, NULL); /* the user's ~/.editrc, if any */
 
