@@ -180,6 +180,7 @@ const th_cli_cmd TH_COMMANDS[] = {
      "  --listen HOST:PORT   loopback only; port 0 (default) takes free ports, else PORT and PORT+1\n"
      "  --pace recorded      replay at the recording's pace (default), times --speed; full: at once\n"
      "  --paused             hold the replay until POST /_sim/resume (clients subscribe first)\n"
+     "  --no-rate-limit      no trading rate counter (Kraken's is on by default; for benchmarks)\n"
      "  --accounts FILE      trading accounts (JSON, docs/sim.md); --seed N makes runs repeatable\n"
      "  GET /_sim/state      the sim's own view: top 10 of every book, accounts\n\n"
      "Exit status: 0 after SIGTERM/SIGINT, 2 for bad options or files.\n",

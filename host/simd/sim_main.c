@@ -198,7 +198,8 @@ int th_cmd_sim(int argc, char **argv)
         {"pace", required_argument, NULL, 'p'}, {"speed", required_argument, NULL, 's'},
         {"accounts", required_argument, NULL, 'a'}, {"seed", required_argument, NULL, 'S'},
         {"log-level", required_argument, NULL, 'L'}, {"paused", no_argument, NULL, 'P'},
-        {"snapshots", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0},
+        {"snapshots", required_argument, NULL, 'n'},
+        {"no-rate-limit", no_argument, NULL, 'R'}, {NULL, 0, NULL, 0},
     };
     simd_opts o = {.listen = "127.0.0.1:0", .speed = 1.0, .seed = 1};
     int c;
@@ -213,6 +214,7 @@ int th_cmd_sim(int argc, char **argv)
         case 'a': o.accounts = optarg; break;
         case 'n': o.snapshots = optarg; break;
         case 'P': o.paused = true; break;
+        case 'R': o.no_rate_limit = true; break;
         case 'p':
             if (strcmp(optarg, "full") == 0) o.pace_full = true;
             else if (strcmp(optarg, "recorded") != 0) return usage_error("--pace must be recorded or full");

@@ -80,7 +80,7 @@ int simd_engine_open(simd *s, const char **err)
     th_sim_config cfg = {
         .instruments = &s->feed.instruments,
         .queue_model = TH_SIM_QUEUE_PROPORTIONAL,
-        .rate_model = s->venue->rate_model,
+        .rate_model = s->opt.no_rate_limit ? TH_SIM_RATE_NONE : s->venue->rate_model,
         .seed = s->opt.seed,
         .book_depth = s->feed.depth,
         .on_event = on_event,

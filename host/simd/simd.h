@@ -62,6 +62,7 @@ typedef struct simd_opts {
     const char *snapshots;      /* --snapshots: REST depth snapshots beside the recording (Binance) */
     bool pace_full;
     bool paused;                /* --paused: the replay waits for POST /_sim/resume */
+    bool no_rate_limit;         /* --no-rate-limit: the venue's trading rate counter off (benchmarks) */
     double speed;
     uint64_t seed;
 } simd_opts;

@@ -15,7 +15,8 @@
 //  - a raw WS v2 client: executions in Kraken's sequence (pending_new, new, trade, filled;
 //    canceled) with order_userref and cl_ord_id and a growing sequence; post-only that would cross,
 //    insufficient funds and a bad token refused with Kraken's strings; amend_order, batch_add,
-//    batch_cancel, cancel_all; cancel_all_orders_after really fires; accounts are separate.
+//    batch_cancel, cancel_all; cancel_all_orders_after really fires; accounts are separate;
+//  - Kraken's per-pair rate counter refuses the request that would pass its limit.
 'use strict';
 const fs = require('fs');
 const crypto = require('crypto');
@@ -237,6 +238,20 @@ const execs = (st, orderId) => st.frames.filter((f) => f.channel === 'executions
   check(waited >= 700 && waited < 2500, `the switch fired after ${waited} ms (timeout 1 s)`);
   check((await ex.fetchOpenOrders()).length === 0, 'no open order after the switch');
   console.log(`ok - cancel_all_orders_after 1 s: the order was cancelled ${waited} ms later`);
+
+  // Kraken's per-pair rate counter (Starter: 60, -1/s): add +1, cancel of an order under 5 s +8,
+  // so the 7th cycle's cancel would pass 60 (7 x 9 = 63) and is refused
+  let refused = null, rq = 100;
+  for (let cycle = 1; cycle <= 10 && !refused; cycle++) {
+    raw.send({ method: 'add_order', params: { order_type: 'limit', side: 'buy', order_qty: 2, limit_price: 10, symbol: 'WAVES/EUR', token }, req_id: ++rq });
+    const ad = await raw.waitFor((f) => f.req_id === rq, `rate add ${cycle}`);
+    if (!ad.success) { refused = { cycle, what: 'add', error: ad.error }; break; }
+    raw.send({ method: 'cancel_order', params: { order_id: [ad.result.order_id], token }, req_id: ++rq });
+    const cn = await raw.waitFor((f) => f.req_id === rq, `rate cancel ${cycle}`);
+    if (!cn.success) refused = { cycle, what: 'cancel', error: cn.error };
+  }
+  check(refused && refused.cycle === 7 && refused.what === 'cancel' && refused.error === 'EOrder:Rate limit exceeded', `rate counter: ${JSON.stringify(refused)}`);
+  console.log('ok - Kraken rate counter: the 7th add+cancel cycle on WAVES/EUR is refused, EOrder:Rate limit exceeded');
 
   raw.ws.close();
   for (const c of [ex, wrongKey, wrongSecret]) await c.close();
