@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
+#include "../core/fd_budget.h"
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
@@ -267,15 +267,6 @@ static const struct lws_protocols PROTOCOLS[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-/* How many connections the descriptor limit allows (see API_MAX_CONNECTIONS). */
-static int connection_cap(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 64;
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= API_MAX_CONNECTIONS + API_FD_RESERVE) return API_MAX_CONNECTIONS;
-    return rl.rlim_cur > API_FD_RESERVE + 64 ? (int)(rl.rlim_cur - API_FD_RESERVE) : 64;
-}
-
 int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *token_env, const th_session_view *view,
                 const char **err)
 {
@@ -313,7 +304,7 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
     ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     ci.foreign_loops = loops;
     ci.port = CONTEXT_PORT_NO_LISTEN;
-    a->max_connections = connection_cap();
+    a->max_connections = th_fd_connection_cap(API_MAX_CONNECTIONS, API_FD_RESERVE);
     /* Sized to the cap (else lws sizes its tables from ulimit -n); a header table for every
      * connection, so no connection waits for one behind idle ones. */
     ci.fd_limit_per_thread = (unsigned)a->max_connections + 4; /* + the listener and lws's own */

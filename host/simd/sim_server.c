@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
+#include "../core/fd_budget.h"
 #include "../core/clock.h"
 #include "../core/log.h"
 
@@ -572,14 +572,6 @@ static const struct lws_protocols PROTOCOLS[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-static int connection_cap(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 64;
-    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= SIM_MAX_CONNECTIONS + SIM_FD_RESERVE) return SIM_MAX_CONNECTIONS;
-    return rl.rlim_cur > SIM_FD_RESERVE + 64 ? (int)(rl.rlim_cur - SIM_FD_RESERVE) : 64;
-}
-
 static struct lws_vhost *vhost(sim_server *s, const char *name, const char *host, int port)
 {
     struct lws_context_creation_info vi;
@@ -610,7 +602,7 @@ int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_p
     ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     ci.foreign_loops = loops;
     ci.port = CONTEXT_PORT_NO_LISTEN;
-    int cap = connection_cap();
+    int cap = th_fd_connection_cap(SIM_MAX_CONNECTIONS, SIM_FD_RESERVE);
     ci.fd_limit_per_thread = (unsigned)cap + 8;
     ci.max_http_header_pool = (unsigned short)cap;
     ci.max_http_header_data = SIM_HTTP_HEADER_MAX;

@@ -4,21 +4,11 @@
 // tradehost code).
 'use strict';
 const fs = require('fs');
-const { ccxt, sleep } = require('./sim_lib');
+const { ccxt, endpoints, sleep } = require('./sim_lib');
 
-async function binanceEndpoints() {
-  const file = process.argv[2];
-  if (process.env.READY_FILE) {
-    fs.writeFileSync(process.env.READY_FILE, 'ready\n');
-    for (let i = 0; !(fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('}')); i++) {
-      if (i > 400) throw new Error('no endpoints line within 20 s');
-      await sleep(50);
-    }
-  }
-  const ep = JSON.parse(fs.readFileSync(file, 'utf8'));
-  for (const k of ['rest', 'ws_streams', 'ws_api', 'control'])
-    if (typeof ep[k] !== 'string') throw new Error(`endpoints line without ${k}`);
-  return ep;
+// Binance announces its REST, streams and WebSocket API URLs (the last two differ).
+function binanceEndpoints() {
+  return endpoints(['rest', 'ws_streams', 'ws_api', 'control'], ['ws_streams', 'ws_api']);
 }
 
 // ccxt pro binance with every REST base URL moved to the sim (https://api.binance.com/api/v3 ->

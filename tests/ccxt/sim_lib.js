@@ -9,7 +9,9 @@ const ccxt = require('ccxt');
 // The endpoints line from the file the test's sim writes. With READY_FILE set, the script first
 // says it has loaded (requiring ccxt takes a second or two) and waits for the line: the sim then
 // starts after the client is ready, so a short replay is watched from its start.
-async function endpoints() {
+// `keys` are the URLs the venue must announce (Kraken's by default); the two websocket URLs of
+// the pair given in `distinct` must differ (public and private, as on the exchange).
+async function endpoints(keys = ['rest', 'ws_public', 'ws_private', 'control'], distinct = ['ws_public', 'ws_private']) {
   const file = process.argv[2];
   if (process.env.READY_FILE) {
     fs.writeFileSync(process.env.READY_FILE, 'ready\n');
@@ -19,9 +21,9 @@ async function endpoints() {
     }
   }
   const ep = JSON.parse(fs.readFileSync(file, 'utf8'));
-  for (const k of ['rest', 'ws_public', 'ws_private', 'control'])
+  for (const k of keys)
     if (typeof ep[k] !== 'string') throw new Error(`endpoints line without ${k}`);
-  if (ep.ws_public === ep.ws_private) throw new Error('public and private ws URLs must differ');
+  if (ep[distinct[0]] === ep[distinct[1]]) throw new Error(`${distinct[0]} and ${distinct[1]} URLs must differ`);
   return ep;
 }
 
