@@ -7,8 +7,8 @@
 const fs = require('fs');
 const path = require('path');
 const http = require('http');
-const crypto = require('crypto');
 const WebSocket = require(path.join(__dirname, '../tests/ccxt/node_modules/ws'));
+const { krakenSign } = require(path.join(__dirname, '../tests/ccxt/sim_lib'));
 
 function pct(v, p) { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; }
 function report(name, v) { console.log(`RESULT ${name} n=${v.length} p50_us=${pct(v, 0.5).toFixed(0)} p99_us=${pct(v, 0.99).toFixed(0)} max_us=${Math.max(...v).toFixed(0)}`); }
@@ -17,8 +17,7 @@ let nonce = Date.now() * 1000;
 function priv(ep, method, params) {
   const p = '/0/private/' + method, n = String(++nonce);
   const body = new URLSearchParams(Object.assign({ nonce: n }, params)).toString();
-  const sig = crypto.createHmac('sha512', Buffer.from(ep.secret, 'base64'))
-    .update(Buffer.concat([Buffer.from(p), crypto.createHash('sha256').update(n + body).digest()])).digest('base64');
+  const sig = krakenSign(p, n, body, ep.secret);
   return new Promise((resolve, reject) => {
     const req = http.request(ep.rest + p, { method: 'POST', agent, headers: { 'API-Key': ep.key, 'API-Sign': sig, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
       let d = '';

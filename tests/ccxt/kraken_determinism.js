@@ -5,16 +5,14 @@
 //   node kraken_determinism.js ENDPOINTS_FILE
 'use strict';
 const fs = require('fs');
-const crypto = require('crypto');
 const http = require('http');
 const WebSocket = require('ws');
-const { request, getJson, sleep, check } = require('./sim_lib');
+const { krakenSign, request, getJson, sleep, check } = require('./sim_lib');
 
 function post(ep, method, params, nonce) {
   const path = '/0/private/' + method;
   const body = new URLSearchParams(Object.assign({ nonce: String(nonce) }, params)).toString();
-  const sig = crypto.createHmac('sha512', Buffer.from(ep.secret, 'base64'))
-    .update(Buffer.concat([Buffer.from(path), crypto.createHash('sha256').update(String(nonce) + body).digest()])).digest('base64');
+  const sig = krakenSign(path, nonce, body, ep.secret);
   return new Promise((resolve, reject) => {
     const req = http.request(ep.rest + path, { method: 'POST', headers: { 'API-Key': ep.key, 'API-Sign': sig, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
       let d = '';

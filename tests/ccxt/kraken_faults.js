@@ -5,10 +5,9 @@
 //   node kraken_faults.js ENDPOINTS_FILE BOOK_RECORDING
 'use strict';
 const fs = require('fs');
-const crypto = require('crypto');
 const http = require('http');
 const WebSocket = require('ws');
-const { endpoints, request, getJson, krakenChecksum, sleep, check } = require('./sim_lib');
+const { endpoints, krakenSign, request, getJson, krakenChecksum, sleep, check } = require('./sim_lib');
 
 const bookRec = process.argv[3];
 
@@ -43,8 +42,7 @@ function rawWs(url) {
 function privatePost(ep, method, params, nonce) {
   const path = '/0/private/' + method;
   const body = new URLSearchParams(Object.assign({ nonce: String(nonce) }, params)).toString();
-  const hash = crypto.createHash('sha256').update(String(nonce) + body).digest();
-  const sig = crypto.createHmac('sha512', Buffer.from(ep.secret, 'base64')).update(Buffer.concat([Buffer.from(path), hash])).digest('base64');
+  const sig = krakenSign(path, nonce, body, ep.secret);
   return new Promise((resolve) => {
     const req = http.request(ep.rest + path, { method: 'POST', timeout: 1000, headers: { 'API-Key': ep.key, 'API-Sign': sig, 'Content-Type': 'application/x-www-form-urlencoded' } }, (res) => {
       let d = '';

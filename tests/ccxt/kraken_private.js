@@ -19,18 +19,14 @@
 //  - Kraken's per-pair rate counter refuses the request that would pass its limit.
 'use strict';
 const fs = require('fs');
-const crypto = require('crypto');
 const WebSocket = require('ws');
-const { ccxt, endpoints, krakenClient, request, getJson, sleep, check } = require('./sim_lib');
+const { ccxt, endpoints, krakenClient, krakenSign, request, getJson, sleep, check } = require('./sim_lib');
 
 const accounts = JSON.parse(fs.readFileSync(process.argv[3], 'utf8')).accounts;
 const vec = JSON.parse(fs.readFileSync(process.argv[4], 'utf8')).kraken_spot_rest_api_sign;
 const A = accounts[0], B = accounts[1];
 
-function sign(path, nonce, body, secret) {
-  const hash = crypto.createHash('sha256').update(nonce + body).digest();
-  return crypto.createHmac('sha512', Buffer.from(secret, 'base64')).update(Buffer.concat([Buffer.from(path), hash])).digest('base64');
-}
+const sign = krakenSign;
 function privatePost(ep, path, body, key, signature) {
   return new Promise((resolve, reject) => {
     const http = require('http');

@@ -2,6 +2,7 @@
 // client pointed at the sim, the control endpoint, and an independent Kraken v2 book builder
 // (plain JS, no tradehost code) used as the reference.
 'use strict';
+const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const ccxt = require('ccxt');
@@ -125,6 +126,12 @@ function sameLevels(a, b, n) { // [[p, q], ...] as numbers or strings
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Kraken's API-Sign: base64(HMAC-SHA512(base64-decoded secret, path + SHA256(nonce + body))).
+function krakenSign(path, nonce, body, secret) {
+  const hash = crypto.createHash('sha256').update(String(nonce) + body).digest();
+  return crypto.createHmac('sha512', Buffer.from(secret, 'base64')).update(Buffer.concat([Buffer.from(path), hash])).digest('base64');
+}
+
 function check(cond, msg) { if (!cond) { console.error('FAIL: ' + msg); process.exit(1); } }
 
-module.exports = { ccxt, endpoints, krakenClient, request, getJson, referenceBooks, krakenChecksum, sameLevels, sleep, check };
+module.exports = { ccxt, endpoints, krakenSign, krakenClient, request, getJson, referenceBooks, krakenChecksum, sameLevels, sleep, check };
