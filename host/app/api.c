@@ -18,6 +18,7 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
+#include "../net/lws_loop.h"
 
 /* Limits against a hostile or broken local client: any local process can connect, and the API
  * shares the trading loop, so no client may hold more than a bounded share of it.
@@ -46,13 +47,6 @@ typedef struct api_req {
 } api_req;
 
 static th_api *g_api; /* lws protocol callbacks get no user pointer of ours per vhost here */
-
-static void lws_to_log(int level, const char *line)
-{
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
-    th_logf(level == LLL_ERR ? TH_LOG_ERROR : TH_LOG_WARN, "api: libwebsockets", "said=\"%.*s\"", (int)n, line);
-}
 
 /* The answer, copied after LWS_PRE bytes of headroom (lws_write needs it). */
 static int answer(api_req *r, int status, const char *ctype, const char *text, size_t n)
@@ -295,36 +289,16 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
     const char *e2;
     th_metric_register("api_requests_total", TH_METRIC_COUNTER, &a->m_requests, &e2);
     th_metric_register("api_refused_total", TH_METRIC_COUNTER, &a->m_refused, &e2);
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+    th_lws_log_to("api: libwebsockets");
     g_api = a;
-
-    struct lws_context_creation_info ci;
-    memset(&ci, 0, sizeof ci);
-    void *loops[1] = {loop};
-    ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-    ci.foreign_loops = loops;
-    ci.port = CONTEXT_PORT_NO_LISTEN;
     a->max_connections = th_fd_connection_cap(API_MAX_CONNECTIONS, API_FD_RESERVE);
     /* Sized to the cap (else lws sizes its tables from ulimit -n); a header table for every
-     * connection, so no connection waits for one behind idle ones. */
-    ci.fd_limit_per_thread = (unsigned)a->max_connections + 4; /* + the listener and lws's own */
-    ci.max_http_header_pool = (unsigned short)a->max_connections;
-    ci.max_http_header_data = API_HEADER_MAX;
-    a->ctx = lws_create_context(&ci);
+     * connection, so no connection waits for one behind idle ones. + the listener and lws's own. */
+    a->ctx = th_lws_context_on_loop(loop, (unsigned)a->max_connections + 4, (unsigned short)a->max_connections, API_HEADER_MAX);
     if (!a->ctx) { *err = "libwebsockets: cannot create the context (is libwebsockets-evlib-uv installed?)"; return -1; }
     a->open = true;
 
-    struct lws_context_creation_info vi;
-    memset(&vi, 0, sizeof vi);
-    vi.vhost_name = "api";
-    vi.port = port;
-    vi.iface = host;
-    vi.protocols = PROTOCOLS;
-    vi.timeout_secs_ah_idle = API_IDLE_S;
-    vi.timeout_secs = API_IDLE_S;
-    vi.keepalive_timeout = API_IDLE_S;
-    vi.options = strcmp(host, "::1") == 0 ? LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE : 0;
-    a->vh = lws_create_vhost(a->ctx, &vi);
+    a->vh = th_lws_listen(a->ctx, "api", host, port, PROTOCOLS, NULL, API_IDLE_S, API_IDLE_S);
     if (!a->vh) {
         snprintf(msg, sizeof msg, "api.listen %s: cannot listen (port in use?)", listen);
         *err = msg;

@@ -23,6 +23,7 @@
 #include "../core/metrics.h"
 #include "../lua/lua_budget.h"
 #include "../lua/lua_host.h"
+#include "../net/lws_loop.h"
 #include "api.h"
 #include "paths.h"
 #include "repl.h"
@@ -78,6 +79,7 @@ static void finish_stop(session *s)
     th_repl_close(&s->repl_ro);
     close_handle((uv_handle_t *)&s->exit_timer);
     th_api_close(&s->api);
+    th_lws_client_close(); /* every outgoing websocket: after the drain, so cancels were confirmed */
 }
 
 /* Graceful stop: wait (up to 5 s) for the venue to confirm every cancel before closing. */
@@ -120,6 +122,7 @@ static void session_stop(session *s, const char *why)
 static void on_turn(uv_check_t *h)
 {
     session *s = h->data;
+    th_session_feed_live_turn(&s->mf); /* live frames of this turn: on_book before the orders go out */
     if (!s->tr.active || s->stopping) return;
     th_trading_turn(&s->tr);
     th_trading_dispatch(&s->tr, &s->lua, &s->strat);
@@ -406,6 +409,7 @@ static int teardown(session *s, int code)
     if (code != 0) session_stop(s, "start-up failed");
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
+    th_lws_client_free();
     th_trading_close(&s->tr);
     if (th_trading_journal_failed(&s->tr) && (code == TH_EXIT_OK || code == TH_EXIT_STRATEGY_FAULTED)) {
         /* trading stopped because the journal could not be written: the graver of the two endings */

@@ -10,6 +10,7 @@
 #include "../core/log.h"
 #include "../feed/market.h"
 #include "../feed/venue_feed.h"
+#include "../net/url.h"
 #include "paths.h"
 
 void th_session_feed_metrics(th_session_feed *m)
@@ -33,6 +34,7 @@ static void lag_report(th_session_feed *m)
  * time, exactly as in a backtest. */
 void th_session_feed_clock_sync(th_session_feed *m)
 {
+    if (m->live) return; /* live: the real clock */
     if (m->active && !m->full_pace && m->start_mono)
         th_clock_advance_to(m->first_ts + (int64_t)((double)(th_mono_ns() - m->start_mono) * m->speed));
 }
@@ -218,10 +220,69 @@ static int open_sources(th_session_feed *m, const char *recording, const char **
     return 0;
 }
 
+/* Live market data: the feed's instruments from venue.instruments, the websocket opened at start. */
+static int open_live(th_session_feed *m, uv_loop_t *loop, th_venue_id venue, const char **err)
+{
+    static char why[1300];
+    char ipath[1024], w[1200];
+    if (!th_lua_cfg_string(m->lua, "venue.instruments", ipath, sizeof ipath)) { *err = "venue.instruments is required for live market data"; return -1; }
+    if (th_path_check_readable(ipath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.instruments: %s", w); *err = why; return -1; }
+    char url[512];
+    th_url u;
+    if (th_lua_cfg_string(m->lua, "venue.endpoints.ws_public", url, sizeof url) && th_url_parse(url, &u, w, sizeof w) != 0) {
+        snprintf(why, sizeof why, "venue.endpoints.ws_public: %s", w);
+        *err = why;
+        return -1;
+    }
+    if (th_feed_init(&m->feed, venue, th_venue_feed_ops_for(venue)->depth) != 0) { *err = "out of memory"; return -1; }
+    m->active = m->live = true;
+    m->loop = loop;
+    m->feed.sink.ctx = m;
+    m->feed.sink.on_health = on_health;
+    if (th_instruments_load_file(&m->feed.instruments, ipath, err) <= 0) return -1;
+    snprintf(m->instruments_path, sizeof m->instruments_path, "%s", ipath);
+    if (wanted_sync(m) != 0) { *err = "out of memory"; return -1; }
+    th_market_add(&m->feed);
+    m->speed = 1;
+    m->stale_ns = (int64_t)(th_lua_cfg_number(m->lua, "venue.stale_ms", 5000) * 1e6);
+    th_logf(TH_LOG_INFO, "market data live from the venue", "feed=%s instruments=%d", th_venue_name(venue), m->feed.instruments.n);
+    return 0;
+}
+
+static void start_live(th_session_feed *m)
+{
+    char url[512];
+    bool have_url = th_lua_cfg_string(m->lua, "venue.endpoints.ws_public", url, sizeof url);
+    int n = th_lua_cfg_pair_count(m->lua), k = 0;
+    char (*names)[64] = calloc((size_t)(n > 0 ? n : 1), sizeof *names);
+    const char **syms = calloc((size_t)(n > 0 ? n : 1), sizeof *syms);
+    for (int i = 0; names && syms && i < n; i++) {
+        bool enabled;
+        if (th_lua_cfg_pair_symbol(m->lua, i, names[k], sizeof names[k], &enabled) && enabled) { syms[k] = names[k]; k++; }
+    }
+    char why[1024];
+    if (!names || !syms || th_kraken_public_open(&m->kp, m->loop, have_url ? url : NULL, &m->feed, syms, k, why, sizeof why) != 0)
+        th_logf(TH_LOG_ERROR, "live market data: cannot start", "why=\"%s\"", names && syms ? why : "out of memory");
+    free(names);
+    free(syms);
+}
+
+void th_session_feed_live_turn(th_session_feed *m)
+{
+    if (m->live && !m->stopping) dispatch_market(m);
+}
+
 int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock, const char **err)
 {
     char buf[1024], venue_name[64];
-    if (!th_lua_cfg_string(m->lua, "venue.recording", buf, sizeof buf)) return 0; /* no market data source yet */
+    if (!th_lua_cfg_string(m->lua, "venue.recording", buf, sizeof buf)) {
+        if (!th_lua_cfg_string(m->lua, "venue.feed", venue_name, sizeof venue_name))
+            th_lua_cfg_string(m->lua, "venue.name", venue_name, sizeof venue_name);
+        th_venue_id v;
+        /* One public connector so far: Kraken spot. A backtest never goes live. */
+        if (virtual_clock || th_venue_parse(venue_name, &v) != 0 || v != TH_VENUE_KRAKEN) return 0;
+        return open_live(m, loop, v, err);
+    }
     if (!th_lua_cfg_string(m->lua, "venue.feed", venue_name, sizeof venue_name))
         th_lua_cfg_string(m->lua, "venue.name", venue_name, sizeof venue_name);
     th_venue_id venue;
@@ -253,6 +314,7 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
 void th_session_feed_start(th_session_feed *m, double tick_ms)
 {
     if (!m->active) return;
+    if (m->live) { start_live(m); return; }
     m->tick_ms = tick_ms;
     m->start_mono = th_mono_ns();
     th_hist_reset(&m->lag_ns);
@@ -269,6 +331,7 @@ void th_session_feed_stop(th_session_feed *m)
 {
     m->stopping = true;
     if (!m->active) return;
+    if (m->live) { th_kraken_public_close(&m->kp); return; }
     lag_report(m);
     close_handle((uv_handle_t *)&m->timer);
     close_handle((uv_handle_t *)&m->idle);
@@ -277,6 +340,7 @@ void th_session_feed_stop(th_session_feed *m)
 void th_session_feed_close(th_session_feed *m)
 {
     if (!m->active) return;
+    if (m->live) th_kraken_public_free(&m->kp);
     th_market_remove(&m->feed);
     th_ingest_close(&m->in);
     th_feed_free(&m->feed);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "../connectors/kraken_public.h"
 #include "../core/metrics.h"
 #include "../feed/feed.h"
 #include "../feed/ingest.h"
@@ -30,6 +31,9 @@ typedef struct th_health_ev {
 
 typedef struct th_session_feed {
     bool active, done;
+    bool live;               /* market data from the venue's websocket (no venue.recording) */
+    th_kraken_public kp;     /* live: Kraken spot's public connection */
+    uv_loop_t *loop;
     bool stopping;           /* th_session_feed_stop ran: no more records are applied */
     th_feed feed;
     th_ingest in;            /* the recording and venue.snapshots, in receive-time order */
@@ -68,7 +72,9 @@ typedef struct th_session_feed {
  * metrics text keeps its order). */
 void th_session_feed_metrics(th_session_feed *m);
 /* From venue.recording, venue.instruments, venue.snapshots, venue.pace, venue.speed,
- * venue.stale_ms. No venue.recording: 0 with m->active false (no market data source yet). The
+ * venue.stale_ms. No venue.recording: live market data when the venue has a public connector
+ * (Kraken: venue.endpoints.ws_public, default Kraken's own) and the mode is not a backtest; else
+ * 0 with m->active false (no market data source). The
  * hooks and destinations (lua, strat, tr, ctx, tick, ended) are set by the caller before. */
 int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock, const char **err);
 /* tick_ms: strategy.tick_ms (full pace ticks on recorded time). */
@@ -77,6 +83,9 @@ void th_session_feed_start(th_session_feed *m, double tick_ms);
 void th_session_feed_clock_sync(th_session_feed *m);
 /* A silent feed sends no frames, so its stale transitions are found (and delivered) on a tick. */
 void th_session_feed_check_stale(th_session_feed *m);
+/* Live: the frames received since the last call have changed books; deliver their events (one
+ * on_book per changed pair, health first). Called once per loop turn, before the order side's. */
+void th_session_feed_live_turn(th_session_feed *m);
 /* The session is stopping: the lag is reported and the pacing handles close. */
 void th_session_feed_stop(th_session_feed *m);
 /* After the loop has closed. */

@@ -13,6 +13,7 @@
 #include "../core/fd_budget.h"
 #include "../core/clock.h"
 #include "../core/log.h"
+#include "../net/lws_loop.h"
 
 _Static_assert(SIM_BUF_HEAD >= LWS_PRE, "sim_buf headroom must hold the lws frame header");
 
@@ -62,13 +63,6 @@ sim_frame *sim_frame_new(const char *text, size_t n)
 void sim_frame_unref(sim_frame *f)
 {
     if (f && --f->refs == 0) free(f);
-}
-
-static void lws_to_log(int level, const char *line)
-{
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
-    th_logf(level == LLL_ERR ? TH_LOG_ERROR : TH_LOG_WARN, "sim: libwebsockets", "said=\"%.*s\"", (int)n, line);
 }
 
 /* ---- HTTP ---- */
@@ -574,18 +568,7 @@ static const struct lws_protocols PROTOCOLS[] = {
 
 static struct lws_vhost *vhost(sim_server *s, const char *name, const char *host, int port)
 {
-    struct lws_context_creation_info vi;
-    memset(&vi, 0, sizeof vi);
-    vi.vhost_name = name;
-    vi.port = port;
-    vi.iface = host;
-    vi.protocols = PROTOCOLS;
-    vi.user = s;
-    vi.timeout_secs_ah_idle = SIM_IDLE_S;
-    vi.timeout_secs = SIM_IDLE_S;
-    vi.keepalive_timeout = SIM_KEEPALIVE_S;
-    vi.options = strcmp(host, "::1") == 0 ? LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE : 0;
-    return lws_create_vhost(s->ctx, &vi);
+    return th_lws_listen(s->ctx, name, host, port, PROTOCOLS, s, SIM_IDLE_S, SIM_KEEPALIVE_S);
 }
 
 int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_public, int port_private,
@@ -595,18 +578,9 @@ int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_p
     memset(s, 0, sizeof *s);
     s->loop = loop;
     s->ops = *ops;
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
-    struct lws_context_creation_info ci;
-    memset(&ci, 0, sizeof ci);
-    void *loops[1] = {loop};
-    ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
-    ci.foreign_loops = loops;
-    ci.port = CONTEXT_PORT_NO_LISTEN;
+    th_lws_log_to("sim: libwebsockets");
     int cap = th_fd_connection_cap(SIM_MAX_CONNECTIONS, SIM_FD_RESERVE);
-    ci.fd_limit_per_thread = (unsigned)cap + 8;
-    ci.max_http_header_pool = (unsigned short)cap;
-    ci.max_http_header_data = SIM_HTTP_HEADER_MAX;
-    s->ctx = lws_create_context(&ci);
+    s->ctx = th_lws_context_on_loop(loop, (unsigned)cap + 8, (unsigned short)cap, SIM_HTTP_HEADER_MAX);
     if (!s->ctx) { *err = "libwebsockets: cannot create the context (is libwebsockets-evlib-uv installed?)"; return -1; }
     s->open = true;
     s->vh[SIM_PORT_PUBLIC] = vhost(s, "sim-public", host, port_public);

@@ -52,6 +52,12 @@ M.schema = {
       stale_ms = { type = "number", min = 1, default = 5000 },
       fee_bps = { type = "number", min = 0 },
       credentials = { type = "table", fields = { key_env = ENV, secret_env = ENV } },
+      -- where the venue is: default the venue's own (TLS); ws:// and http:// only to loopback (the sim)
+      endpoints = { type = "table", fields = { rest = { type = "string" }, ws_public = { type = "string" }, ws_private = { type = "string" } } },
+      -- Kraken's trading tier: the per-pair rate counter's threshold and decay (docs/connectors.md)
+      tier = { type = "string", enum = { "starter", "intermediate", "pro" }, default = "starter" },
+      -- Kraken's dead man's switch: cancel_all_orders_after this many seconds, renewed while trading (0: off)
+      dead_man_s = { type = "number", min = 0, max = 86399, default = 60 },
     } },
     strategy = { type = "table", required = true, fields = {
       name = { type = "string", required = true, check = function(v)

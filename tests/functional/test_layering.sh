@@ -28,6 +28,13 @@ up=$(comm -23 "$T/used" "$T/defined")
 [ -z "$up" ] || fail "the core calls th_ functions defined outside it: $up"
 pass "every th_ function the core calls is defined in the core ($(wc -l <"$T/used") used, $(wc -l <"$T/defined") defined)"
 
+# host/net (the socket adapters: lws and curl on the loop) sits on the core only: no feed, venue,
+# connector, app or Lua code, so a second venue's connector reuses it as it is.
+bad=$(grep -nE '#include *"\.\./(feed|venues|connectors|app|lua|simd)/|#include *<(lua|luajit|lauxlib|lualib)[^>]*\.h>' host/net/*.c host/net/*.h || true)
+[ -z "$bad" ] || fail "host/net includes a higher layer or Lua:
+$bad"
+pass "host/net includes only the core (and the loop and socket libraries)"
+
 # host/app: modules with one job each (docs/architecture.md, "host/app"). A module is a file name
 # without its extension (trading.c + trading.h); it depends on every host/app header its .c or .h
 # includes. The graph must be acyclic: a cycle (session -> trading -> session) means neither side
@@ -62,7 +69,7 @@ pass "no order-side file (trading*, *_ffi.c, journal_cmd) includes session.h, ap
 # strategies' surface, not the API's); the REPL only its own header (it reaches the session through
 # the Lua it evaluates, like a strategy). And their objects call nothing above the core but the
 # Lua runtime (the REPL): whatever else they do goes through the view's function table.
-app_includes() { sed -nE 's/^#include *"([^"]+)".*/\1/p' "$1" | grep -vE '^\.\./(core|lua)/' | sort -u | tr '\n' ' '; }
+app_includes() { sed -nE 's/^#include *"([^"]+)".*/\1/p' "$1" | grep -vE '^\.\./(core|lua|net)/' | sort -u | tr '\n' ' '; }
 only_includes() { # FILE ALLOWED_REGEX: FILE's host/app includes outside ALLOWED_REGEX
   app_includes "$1" | tr ' ' '\n' | grep -vxE "$2|" || true
 }
@@ -78,6 +85,9 @@ done
 pass "api.c sees the session only through session_view.h; repl.c through nothing but Lua"
 app_objs="$TH_BUILD/CMakeFiles/tradehost.dir/host/app"
 lua_objs=$(ls "$TH_BUILD"/CMakeFiles/tradehost.dir/host/lua/*.o)
+net_objs=$(ls "$TH_BUILD"/CMakeFiles/tradehost.dir/host/net/*.o)
+# the API may use the loop adapters (host/net: lws on the loop), which sit on the core only
+{ cat "$T/defined"; nm --defined-only $net_objs | awk 'NF == 3 && $3 ~ /^th_/ { print $3 }'; } | sort -u >"$T/defined.net"; mv "$T/defined.net" "$T/defined"
 nm --defined-only $lua_objs | awk 'NF == 3 && $3 ~ /^th_/ { print $3 }' | sort -u >"$T/lua_defined"
 for o in api repl; do
   nm -u "$app_objs/$o.c.o" | awk '$1 == "U" && $2 ~ /^th_/ { print $2 }' | sort -u >"$T/$o.used"

@@ -1,0 +1,68 @@
+/* ws_client.h — one outgoing websocket on the session's loop (libwebsockets client), kept open:
+ * connect, send text frames, whole frames in (fragments reassembled), and after any loss a
+ * reconnect after the one back-off (core/rate_limit.h th_backoff: exponential, full jitter).
+ *
+ * The adapter knows nothing of venues: a connector gives it a URL and three handlers, and on
+ * every (re)connect subscribes again itself. A connection silent for idle_ms (no frame at all:
+ * venues send heartbeats) is taken for dead and replaced. Frames queued for a connection that is
+ * lost are dropped with it (their fate is unknown: the connector's caller resolves that by
+ * query, never by sending again). ws:// only to loopback (url.h). Handlers run from lws
+ * callbacks on the loop: they may send, but must not close the client. */
+#ifndef TH_WS_CLIENT_H
+#define TH_WS_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "../core/rate_limit.h"
+#include "url.h"
+
+typedef struct th_ws_handlers {
+    void *ctx;
+    void (*on_open)(void *ctx);                                  /* connected (again): subscribe */
+    void (*on_frame)(void *ctx, const char *text, size_t len);   /* one whole frame */
+    void (*on_lost)(void *ctx, const char *why);                 /* lost or failed; a retry is scheduled */
+} th_ws_handlers;
+
+typedef struct th_ws_msg {
+    unsigned char *buf;  /* LWS_PRE bytes of headroom, then the text */
+    size_t n;
+} th_ws_msg;
+
+typedef struct th_ws_client {
+    char name[32];       /* for the log: "kraken public" */
+    th_url url;
+    th_ws_handlers h;
+    uv_loop_t *loop;
+    struct lws *wsi;
+    bool want_open;      /* reconnect after a loss (false once closing) */
+    bool connected;
+    bool connecting;
+    bool drop_asked;
+    bool timers_open;
+    uv_timer_t retry_timer, idle_timer;
+    th_backoff bo;
+    int64_t idle_ns, last_rx_ns;
+    char *rx;
+    size_t rx_n, rx_cap;
+    th_ws_msg *q;
+    int32_t q_head, q_n, q_cap;
+    uint64_t connects, losses, frames_in, frames_out;
+} th_ws_client;
+
+/* Start connecting to url (ws:// or wss://). 0, or -1 with a message in why (a bad URL, plain
+ * text to a non-loopback host, no lws). idle_ms 0: no silence check. */
+int th_ws_open(th_ws_client *c, uv_loop_t *loop, const char *name, const char *url, const th_ws_handlers *h, double idle_ms,
+               char *why, size_t cap);
+/* Queue one text frame; -1 when not connected (nothing is queued). */
+int th_ws_send(th_ws_client *c, const char *text, size_t len);
+/* Drop the connection now (as if lost: on_lost, then a reconnect after the back-off). */
+void th_ws_drop(th_ws_client *c, const char *why);
+/* Stop for good: no reconnect, no more handler calls; the timers close on the loop. */
+void th_ws_close(th_ws_client *c);
+/* After the loop has drained (the lws client context destroyed): buffers freed. */
+void th_ws_free(th_ws_client *c);
+
+#endif
