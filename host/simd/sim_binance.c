@@ -43,13 +43,31 @@ static void bn_free(simd *s)
     sim_buf_free(&b->out);
     sim_buf_free(&b->raw);
     sim_buf_free(&b->wrapped);
+    bn_api_free(b);
     free(b);
     s->vstate = NULL;
 }
 
+/* The public port serves the market streams, the private one the WebSocket API. */
+static void bn_ws_open_any(simd *s, sim_ws *ws)
+{
+    if (ws->port == SIM_PORT_PRIVATE) bn_api_open(s, ws);
+    else bn_ws_open(s, ws);
+}
+static void bn_ws_message_any(simd *s, sim_ws *ws, const char *text, size_t n)
+{
+    if (ws->port == SIM_PORT_PRIVATE) bn_api_message(s, ws, text, n);
+    else bn_ws_message(s, ws, text, n);
+}
+static void bn_ws_close_any(simd *s, sim_ws *ws)
+{
+    if (ws->port == SIM_PORT_PRIVATE) bn_api_close(s, ws);
+    else bn_ws_close(s, ws);
+}
+
 /* rest: REST base (ccxt: urls.api.public = rest + "/api/v3"); ws_streams: the combined stream
  * endpoint (/stream?streams=a/b; /ws/<stream> and /ws serve bare events); ws_api: the WebSocket API
- * path on the private port (not served yet). */
+ * path on the private port (sim_binance_wsapi.c). */
 static void bn_endpoints(simd *s, sim_buf *o)
 {
     const char *h = strcmp(s->host, "::1") == 0 ? "[::1]" : s->host;
@@ -73,13 +91,16 @@ const sim_venue SIM_VENUE_BINANCE = {
     .free = bn_free,
     .endpoints = bn_endpoints,
     .http = bn_rest,
-    .ws_open = bn_ws_open,
-    .ws_message = bn_ws_message,
-    .ws_close = bn_ws_close,
+    .ws_open = bn_ws_open_any,
+    .ws_message = bn_ws_message_any,
+    .ws_close = bn_ws_close_any,
     .book_changed = bn_book_changed,
     .trade = bn_trade,
     .id_text = bn_id_text,
     .rate_model = TH_SIM_RATE_NONE,
+    .order_event = bn_order_event,
+    .tick = bn_ws_pings,
+    .rate_limited = bn_rate_limited,
     .rate_limit_body = "{\"code\":-1015,\"msg\":\"Too many new orders.\"}",
     .public_rate_limit_body = "{\"code\":-1003,\"msg\":\"Too many requests.\"}",
     .unavailable_body = "{\"code\":-1001,\"msg\":\"Internal error; unable to process your request. Please try again.\"}",

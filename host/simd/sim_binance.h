@@ -51,6 +51,11 @@ typedef struct bn_state {
     uint64_t cl_seq;       /* client order ids made up for orders sent without one */
     int64_t weight_minute; /* X-MBX-USED-WEIGHT-1M: the minute counted, and its weight */
     int32_t weight;
+    /* WebSocket API: user data events are held while a request runs, then sent after its answer */
+    int hold;
+    struct bn_held *held;
+    int32_t nheld, held_cap;
+    sim_buf ev;
 } bn_state;
 
 static inline bn_state *bn_of(simd *s) { return s->vstate; }
@@ -62,6 +67,42 @@ void bn_error(sim_http_resp *r, int status, int code, const char *msg);
 
 /* signed REST (sim_binance_private.c): false when the path is not one of its endpoints */
 bool bn_private_rest(simd *s, const sim_http_req *req, sim_http_resp *resp);
+/* A signed request's credentials: key, timestamp, recvWindow (NULL: none), signature, and the text
+ * signed (REST: query + body without the signature; WebSocket API: the sorted params). Returns the
+ * account, or -1 with Binance's error written into resp. */
+typedef struct bn_signed {
+    const char *key, *ts, *rw, *sig;
+    const char *payload;
+    size_t payload_n;
+} bn_signed;
+int32_t bn_auth_check(simd *s, const bn_signed *a, sim_http_resp *resp);
+/* The signed endpoints' bodies, shared by REST and the WebSocket API (which passes its params as
+ * req->query): POST /api/v3/order (order.place), DELETE /api/v3/order (order.cancel), GET
+ * openOrders (openOrders.status), GET account (account.status). */
+void bn_place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc);
+void bn_cancel(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc);
+void bn_open_orders(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc);
+void bn_account(simd *s, sim_http_resp *r, int32_t acc);
+/* Binance's orderId of an engine order: its place in the placement sequence, 1, 2, ... */
+uint64_t bn_order_no(simd *s, const th_sim_order *o);
+const char *bn_status_text(const th_sim_order *o);
+void bn_money(sim_buf *o, th_money m, int scale);
+/* Request weight: add w to this wall-clock minute's count; false (and the count unchanged) when
+ * it would pass BN_WEIGHT_LIMIT. */
+#define BN_WEIGHT_LIMIT 6000
+bool bn_weight_take(simd *s, int w);
+/* The 429 answer of a request over the weight limit (or the rate_limit fault), with Retry-After. */
+void bn_too_many(simd *s, sim_http_resp *r);
+void bn_rate_limited(simd *s, const sim_http_req *req, sim_http_resp *r, bool private_call);
+
+/* WebSocket API on the private port (sim_binance_wsapi.c) */
+void bn_api_open(simd *s, sim_ws *ws);
+void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n);
+void bn_api_close(simd *s, sim_ws *ws);
+void bn_api_free(bn_state *b);
+void bn_order_event(simd *s, const th_sim_event *ev);
+/* server pings to every websocket (Binance: every 20 s; a client silent for a minute after one is cut) */
+void bn_ws_pings(simd *s);
 
 /* streams */
 void bn_ws_open(simd *s, sim_ws *ws);

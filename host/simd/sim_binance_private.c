@@ -47,26 +47,44 @@ static void strip_signature(const char *text, sim_buf *o, char *sig, size_t cap)
     }
 }
 
-/* The account of a signed call, or -1 with the answer written. */
-static int32_t auth(simd *s, const sim_http_req *req, sim_http_resp *r)
+int32_t bn_auth_check(simd *s, const bn_signed *a, sim_http_resp *r)
 {
-    if (!req->api_key[0]) { bn_error(r, 401, -2014, "API-key format invalid."); return -1; }
-    int32_t acc = th_sim_account_find(s->engine, req->api_key);
+    if (!a->key || !a->key[0]) { bn_error(r, 401, -2014, "API-key format invalid."); return -1; }
+    int32_t acc = th_sim_account_find(s->engine, a->key);
     if (acc < 0) { bn_error(r, 401, -2015, "Invalid API-key, IP, or permissions for action."); return -1; }
-    char ts[32], rw[32];
-    if (!param(req, "timestamp", ts, sizeof ts) || !ts[0]) {
+    if (!a->ts || !a->ts[0]) {
         bn_error(r, 400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
         return -1;
     }
     char *end;
-    long long t = strtoll(ts, &end, 10), window = 5000;
+    long long t = strtoll(a->ts, &end, 10), window = 5000;
     if (*end || t <= 0) { bn_error(r, 400, -1100, "Illegal characters found in parameter 'timestamp'; legal range is '^[0-9]{1,20}$'."); return -1; }
-    if (param(req, "recvWindow", rw, sizeof rw)) {
-        window = strtoll(rw, &end, 10);
-        if (*end || !rw[0] || window <= 0) { bn_error(r, 400, -1100, "Illegal characters found in parameter 'recvWindow'; legal range is '^[0-9]{1,20}$'."); return -1; }
+    if (a->rw) {
+        window = strtoll(a->rw, &end, 10);
+        if (*end || !a->rw[0] || window <= 0) { bn_error(r, 400, -1100, "Illegal characters found in parameter 'recvWindow'; legal range is '^[0-9]{1,20}$'."); return -1; }
         if (window > 60000) { bn_error(r, 400, -1131, "recvWindow must be less than 60000"); return -1; }
     }
-    char sig[160] = "";
+    if (!a->sig || !a->sig[0]) { bn_error(r, 400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed."); return -1; }
+    const char *secret = th_sim_account_secret(s->engine, acc);
+    unsigned char mac[32];
+    simd_hmac_sha256(secret, strlen(secret), a->payload, a->payload_n, mac);
+    char hex[65], sig[72];
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+    size_t sn = strlen(a->sig);
+    if (sn != 64) { bn_error(r, 400, -1022, "Signature for this request is not valid."); return -1; }
+    for (size_t i = 0; i <= sn; i++) sig[i] = (char)tolower((unsigned char)a->sig[i]);
+    if (!simd_ct_equal(sig, sn, hex, 64)) { bn_error(r, 400, -1022, "Signature for this request is not valid."); return -1; }
+    long long now = (long long)ms_of(simd_wall_ns());
+    if (t > now + 1000) { bn_error(r, 400, -1021, "Timestamp for this request was 1000ms ahead of the server's time."); return -1; }
+    if (now - t > window) { bn_error(r, 400, -1021, "Timestamp for this request is outside of the recvWindow."); return -1; }
+    return acc;
+}
+
+/* The account of a signed REST call, or -1 with the answer written. */
+static int32_t auth(simd *s, const sim_http_req *req, sim_http_resp *r)
+{
+    char ts[32] = "", rw[32] = "", sig[160] = "";
+    bool has_ts = param(req, "timestamp", ts, sizeof ts), has_rw = param(req, "recvWindow", rw, sizeof rw);
     sim_buf payload;
     sim_buf_init(&payload);
     strip_signature(req->query, &payload, sig, sizeof sig);
@@ -74,18 +92,11 @@ static int32_t auth(simd *s, const sim_http_req *req, sim_http_resp *r)
         /* Binance: totalParams = the query string concatenated with the body */
         strip_signature(req->body, &payload, sig, sizeof sig);
     }
-    const char *secret = th_sim_account_secret(s->engine, acc);
-    unsigned char mac[32];
-    simd_hmac_sha256(secret, strlen(secret), sim_buf_text(&payload), payload.n, mac);
+    bn_signed a = {.key = req->api_key, .ts = has_ts ? ts : NULL, .rw = has_rw ? rw : NULL, .sig = sig,
+                   .payload = sim_buf_text(&payload), .payload_n = payload.n};
+    int32_t acc = payload.oom ? (bn_error(r, 500, -1001, "Internal error; unable to process your request. Please try again."), -1)
+                              : bn_auth_check(s, &a, r);
     sim_buf_free(&payload);
-    char hex[65];
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-    for (char *c = sig; *c; c++) *c = (char)tolower((unsigned char)*c);
-    if (!sig[0]) { bn_error(r, 400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed."); return -1; }
-    if (!simd_ct_equal(sig, strlen(sig), hex, 64)) { bn_error(r, 400, -1022, "Signature for this request is not valid."); return -1; }
-    long long now = (long long)ms_of(simd_wall_ns());
-    if (t > now + 1000) { bn_error(r, 400, -1021, "Timestamp for this request was 1000ms ahead of the server's time."); return -1; }
-    if (now - t > window) { bn_error(r, 400, -1021, "Timestamp for this request is outside of the recvWindow."); return -1; }
     return acc;
 }
 
@@ -110,14 +121,14 @@ static void reject(sim_http_resp *r, th_sim_reject rej, bool cancel)
 }
 
 /* Binance's order id: 1 + the order's index in the engine's placement sequence; 0 if unknown. */
-static uint64_t order_no(simd *s, const th_sim_order *o)
+uint64_t bn_order_no(simd *s, const th_sim_order *o)
 {
     for (int32_t i = th_sim_order_count(s->engine) - 1; i >= 0; i--)
         if (th_sim_order_at(s->engine, i) == o || th_sim_order_at(s->engine, i)->id == o->id) return (uint64_t)i + 1;
     return 0;
 }
 
-static const char *status_text(const th_sim_order *o)
+const char *bn_status_text(const th_sim_order *o)
 {
     switch (o->status) {
     case TH_SIM_ST_OPEN: return o->filled > 0 ? "PARTIALLY_FILLED" : "NEW";
@@ -127,7 +138,7 @@ static const char *status_text(const th_sim_order *o)
     }
 }
 
-static void money(sim_buf *o, th_money m, int scale)
+void bn_money(sim_buf *o, th_money m, int scale)
 {
     char t[64];
     if (th_money_format_short(m, scale, t, sizeof t) < 0) snprintf(t, sizeof t, "0");
@@ -140,7 +151,7 @@ static void order_fields(simd *s, sim_buf *o, const th_sim_order *ord, bool open
     const th_instrument *in = &s->feed.instruments.v[ord->ins];
     sim_buf_puts(o, "{\"symbol\":");
     sim_buf_str(o, in->symbol);
-    sim_buf_printf(o, ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)order_no(s, ord));
+    sim_buf_printf(o, ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)bn_order_no(s, ord));
     sim_buf_str(o, ord->cl_ord_id);
     if (!open) sim_buf_printf(o, ",\"transactTime\":%lld", (long long)ms_of(ord->updated_ns));
     sim_buf_puts(o, ",\"price\":");
@@ -150,8 +161,8 @@ static void order_fields(simd *s, sim_buf *o, const th_sim_order *ord, bool open
     sim_buf_puts(o, ",\"executedQty\":");
     sim_buf_dec(o, ord->filled, in->qty_dec, 8 > in->qty_dec ? 8 : in->qty_dec, true);
     sim_buf_puts(o, ",\"cummulativeQuoteQty\":");
-    money(o, ord->cost, in->price_dec + in->qty_dec);
-    sim_buf_printf(o, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"", status_text(ord),
+    bn_money(o, ord->cost, in->price_dec + in->qty_dec);
+    sim_buf_printf(o, ",\"status\":\"%s\",\"timeInForce\":\"%s\",\"type\":\"%s\",\"side\":\"%s\"", bn_status_text(ord),
                    ord->tif == TH_SIM_IOC ? "IOC" : "GTC", ord->type == TH_SIM_MARKET ? "MARKET" : ord->post_only ? "LIMIT_MAKER" : "LIMIT",
                    ord->side == TH_SIM_BUY ? "BUY" : "SELL");
     if (open)
@@ -161,7 +172,7 @@ static void order_fields(simd *s, sim_buf *o, const th_sim_order *ord, bool open
     sim_buf_printf(o, ",\"workingTime\":%lld,\"selfTradePreventionMode\":\"NONE\"", (long long)ms_of(ord->created_ns));
 }
 
-static void place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
+void bn_place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
 {
     bn_state *b = bn_of(s);
     char sym[64], side[16], type[32], qty[64], price[64], tif[16], cl[80], resp_type[16];
@@ -231,7 +242,7 @@ static void place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t ac
     if (strcmp(resp_type, "ACK") == 0) {
         sim_buf_puts(out, "{\"symbol\":");
         sim_buf_str(out, in->symbol);
-        sim_buf_printf(out, ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)order_no(s, ord));
+        sim_buf_printf(out, ",\"orderId\":%llu,\"orderListId\":-1,\"clientOrderId\":", (unsigned long long)bn_order_no(s, ord));
         sim_buf_str(out, ord->cl_ord_id);
         sim_buf_printf(out, ",\"transactTime\":%lld}", (long long)ms_of(ord->created_ns));
         return;
@@ -247,7 +258,7 @@ static void place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t ac
             sim_buf_puts(out, ",\"qty\":");
             sim_buf_dec(out, t->qty, in->qty_dec, 8 > in->qty_dec ? 8 : in->qty_dec, true);
             sim_buf_puts(out, ",\"commission\":");
-            money(out, t->fee, TH_SIM_SCALE);
+            bn_money(out, t->fee, TH_SIM_SCALE);
             sim_buf_puts(out, ",\"commissionAsset\":");
             sim_buf_str(out, th_sim_asset_name(s->engine, t->fee_asset));
             sim_buf_printf(out, ",\"tradeId\":%d},", i + 1);
@@ -258,7 +269,7 @@ static void place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t ac
     sim_buf_putc(out, '}');
 }
 
-static void cancel(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
+void bn_cancel(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
 {
     char sym[64], oid[32], cl[80];
     if (!param(req, "symbol", sym, sizeof sym) || !sym[0]) {
@@ -293,7 +304,7 @@ static void cancel(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t a
     sim_buf_putc(out, '}');
 }
 
-static void open_orders(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
+void bn_open_orders(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
 {
     char sym[64];
     int32_t ins = -1;
@@ -316,7 +327,7 @@ static void open_orders(simd *s, const sim_http_req *req, sim_http_resp *r, int3
     sim_buf_putc(out, ']');
 }
 
-static void account(simd *s, sim_http_resp *r, int32_t acc)
+void bn_account(simd *s, sim_http_resp *r, int32_t acc)
 {
     sim_buf *out = &r->body;
     sim_buf_printf(out, "{\"makerCommission\":0,\"takerCommission\":0,\"buyerCommission\":0,\"sellerCommission\":0,"
@@ -330,9 +341,9 @@ static void account(simd *s, sim_http_resp *r, int32_t acc)
         sim_buf_puts(out, "{\"asset\":");
         sim_buf_str(out, name);
         sim_buf_puts(out, ",\"free\":");
-        money(out, total - held, TH_SIM_SCALE);
+        bn_money(out, total - held, TH_SIM_SCALE);
         sim_buf_puts(out, ",\"locked\":");
-        money(out, held, TH_SIM_SCALE);
+        bn_money(out, held, TH_SIM_SCALE);
         sim_buf_puts(out, "},");
     }
     sim_buf_unput(out, ',');
@@ -351,10 +362,10 @@ bool bn_private_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     int32_t acc = auth(s, req, r);
     if (acc < 0) return true;
     switch (what) {
-    case PLACE: place(s, req, r, acc); break;
-    case CANCEL: cancel(s, req, r, acc); break;
-    case OPEN: open_orders(s, req, r, acc); break;
-    case ACCOUNT: account(s, r, acc); break;
+    case PLACE: bn_place(s, req, r, acc); break;
+    case CANCEL: bn_cancel(s, req, r, acc); break;
+    case OPEN: bn_open_orders(s, req, r, acc); break;
+    case ACCOUNT: bn_account(s, r, acc); break;
     default: break;
     }
     return true;

@@ -120,30 +120,72 @@ static void depth(simd *s, const sim_http_req *req, sim_http_resp *r)
 }
 
 /* Request weight per wall-clock minute, as X-MBX-USED-WEIGHT-1M reports it (Binance counts per IP;
- * every client of the sim is on loopback, so one counter). Weights from Binance's docs. */
-static void weigh(simd *s, const sim_http_req *req, sim_http_resp *r)
+ * every client of the sim is on loopback, so one counter, shared by REST and the WebSocket API).
+ * A request that would pass BN_WEIGHT_LIMIT is refused and adds nothing. */
+static void minute_roll(bn_state *b)
 {
-    bn_state *b = bn_of(s);
-    const char *p = req->path;
-    int w = 1;
-    char v[32];
-    if (strcmp(p, "/api/v3/exchangeInfo") == 0 || strcmp(p, "/api/v3/account") == 0) w = 20;
-    else if (strcmp(p, "/api/v3/openOrders") == 0) w = kr_form_get(req->query, "symbol", v, sizeof v) ? 6 : 80;
-    else if (strcmp(p, "/api/v3/depth") == 0) {
-        long lim = kr_form_get(req->query, "limit", v, sizeof v) ? strtol(v, NULL, 10) : 100;
-        w = lim <= 100 ? 5 : lim <= 500 ? 25 : lim <= 1000 ? 50 : 250;
-    }
     int64_t minute = simd_wall_ns() / 60000000000LL;
     if (minute != b->weight_minute) { b->weight_minute = minute; b->weight = 0; }
+}
+
+bool bn_weight_take(simd *s, int w)
+{
+    bn_state *b = bn_of(s);
+    minute_roll(b);
+    if (b->weight + w > BN_WEIGHT_LIMIT) return false;
     b->weight += w;
-    r->hdr_name = "x-mbx-used-weight-1m:";
-    snprintf(r->hdr_value, sizeof r->hdr_value, "%d", b->weight);
+    return true;
+}
+
+static void weight_header(simd *s, sim_http_resp *r)
+{
+    r->hdr[0].name = "x-mbx-used-weight-1m:";
+    snprintf(r->hdr[0].value, sizeof r->hdr[0].value, "%d", bn_of(s)->weight);
+}
+
+/* 429, Binance's -1003 and Retry-After: the seconds until the minute's counter starts again. */
+void bn_too_many(simd *s, sim_http_resp *r)
+{
+    bn_state *b = bn_of(s);
+    minute_roll(b);
+    char msg[200];
+    snprintf(msg, sizeof msg, "Too much request weight used; current limit is %d request weight per 1 MINUTE. "
+                              "Please use WebSocket Streams for live updates to avoid polling the API.", BN_WEIGHT_LIMIT);
+    bn_error(r, 429, -1003, msg);
+    int64_t left_ms = 60000 - (simd_wall_ns() / 1000000) % 60000;
+    weight_header(s, r);
+    r->hdr[1].name = "retry-after:";
+    snprintf(r->hdr[1].value, sizeof r->hdr[1].value, "%lld", (long long)((left_ms + 999) / 1000));
+}
+
+/* The rate_limit fault: 429 with Retry-After, as over the weight limit; a signed call hears -1015,
+ * the order-count limit's code. */
+void bn_rate_limited(simd *s, const sim_http_req *req, sim_http_resp *r, bool private_call)
+{
+    (void)req;
+    bn_too_many(s, r);
+    if (private_call) bn_error(r, 429, -1015, "Too many new orders; current limit is 100 orders per TEN_SECONDS.");
+}
+
+/* Binance's weights (spot REST docs) */
+static int weight_of(const sim_http_req *req)
+{
+    const char *p = req->path;
+    char v[32];
+    if (strcmp(p, "/api/v3/exchangeInfo") == 0 || strcmp(p, "/api/v3/account") == 0) return 20;
+    if (strcmp(p, "/api/v3/openOrders") == 0) return kr_form_get(req->query, "symbol", v, sizeof v) ? 6 : 80;
+    if (strcmp(p, "/api/v3/depth") == 0) {
+        long lim = kr_form_get(req->query, "limit", v, sizeof v) ? strtol(v, NULL, 10) : 100;
+        return lim <= 100 ? 5 : lim <= 500 ? 25 : lim <= 1000 ? 50 : 250;
+    }
+    return 1;
 }
 
 void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
 {
     const char *p = req->path;
-    weigh(s, req, r);
+    if (!bn_weight_take(s, weight_of(req))) { bn_too_many(s, r); return; }
+    weight_header(s, r);
     if (bn_private_rest(s, req, r)) return;
     bool get = strcmp(req->method, "GET") == 0;
     if (strcmp(p, "/api/v3/ping") == 0 && get) { sim_buf_puts(&r->body, "{}"); return; }

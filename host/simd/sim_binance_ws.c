@@ -10,7 +10,7 @@
  *   <sym>@bookTicker  the best bid/ask whenever they change, u = the depth chain's id.
  * The image the diffs are computed against is kept for every symbol whether or not anyone
  * subscribes, so /api/v3/depth and the chain always agree. The WebSocket API (ws_api, private
- * port) is not served yet: its requests are answered -1020. */
+ * port) is sim_binance_wsapi.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,24 +279,8 @@ static void list_subscriptions(simd *s, sim_ws *ws, bn_conn *c, const th_json *j
     sim_buf_free(&list);
 }
 
-static void ws_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
-{
-    bn_state *b = bn_of(s);
-    th_json *j = &b->json;
-    int id = -1;
-    if (th_json_parse(j, text, n) >= 0 && j->tok[0].type == TH_JSON_OBJECT) id = th_json_get(j, 0, "id");
-    sim_buf *o = &b->out;
-    sim_buf_reset(o);
-    sim_buf_puts(o, "{\"id\":");
-    if (id >= 0) sim_buf_put(o, th_json_ptr(j, id) - (j->tok[id].type == TH_JSON_STRING), th_json_len(j, id) + 2 * (j->tok[id].type == TH_JSON_STRING));
-    else sim_buf_puts(o, "null");
-    sim_buf_puts(o, ",\"status\":400,\"error\":{\"code\":-1020,\"msg\":\"This operation is not supported.\"}}");
-    sim_ws_send_tagged(ws, o, SIMF_ANSWER, -1);
-}
-
 void bn_ws_message(simd *s, sim_ws *ws, const char *text, size_t n)
 {
-    if (ws->port == SIM_PORT_PRIVATE) { ws_api_message(s, ws, text, n); return; }
     bn_state *b = bn_of(s);
     bn_conn *c = ws->user;
     th_json *j = &b->json;
@@ -339,7 +323,6 @@ void bn_ws_message(simd *s, sim_ws *ws, const char *text, size_t n)
 
 void bn_ws_open(simd *s, sim_ws *ws)
 {
-    if (ws->port == SIM_PORT_PRIVATE) return; /* the WebSocket API: answered -1020 for now */
     bn_state *b = bn_of(s);
     bn_conn *c = calloc(1, sizeof *c);
     if (c) c->subs = calloc((size_t)b->nsym + 1, 1);

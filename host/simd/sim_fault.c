@@ -117,7 +117,12 @@ sim_out_action simd_fault_ws_out(void *ctx, const sim_ws *ws, const sim_frame *f
     return SIM_OUT_SEND;
 }
 
-static int req_port(const sim_http_req *req) { return strstr(req->path, "/private/") ? SIM_PORT_PRIVATE : SIM_PORT_PUBLIC; }
+/* A private REST call: Kraken's /0/private/..., or any call carrying an API key (Binance's signed
+ * endpoints have no path of their own) */
+static int req_port(const sim_http_req *req)
+{
+    return strstr(req->path, "/private/") || req->api_key[0] ? SIM_PORT_PRIVATE : SIM_PORT_PUBLIC;
+}
 
 bool simd_fault_http(simd *s, const sim_http_req *req, sim_http_resp *r, bool *execute_then_hide)
 {
@@ -135,6 +140,7 @@ bool simd_fault_http(simd *s, const sim_http_req *req, sim_http_resp *r, bool *e
         return true;
     case F_HTTP_TIMEOUT: r->never = true; return true;
     case F_RATE_LIMIT:
+        if (s->venue->rate_limited) { s->venue->rate_limited(s, req, r, port == SIM_PORT_PRIVATE); return true; }
         sim_buf_puts(&r->body, port == SIM_PORT_PRIVATE ? s->venue->rate_limit_body : s->venue->public_rate_limit_body);
         return true;
     default: {

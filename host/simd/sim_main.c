@@ -199,9 +199,9 @@ int th_cmd_sim(int argc, char **argv)
         {"accounts", required_argument, NULL, 'a'}, {"seed", required_argument, NULL, 'S'},
         {"log-level", required_argument, NULL, 'L'}, {"paused", no_argument, NULL, 'P'},
         {"snapshots", required_argument, NULL, 'n'},
-        {"no-rate-limit", no_argument, NULL, 'R'}, {NULL, 0, NULL, 0},
+        {"no-rate-limit", no_argument, NULL, 'R'}, {"ws-ping-ms", required_argument, NULL, 'W'}, {NULL, 0, NULL, 0},
     };
-    simd_opts o = {.listen = "127.0.0.1:0", .speed = 1.0, .seed = 1};
+    simd_opts o = {.listen = "127.0.0.1:0", .speed = 1.0, .seed = 1, .ws_ping_ms = 20000};
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -222,6 +222,10 @@ int th_cmd_sim(int argc, char **argv)
         case 's':
             o.speed = strtod(optarg, &end);
             if (*end || !(o.speed > 0) || o.speed > 1e6) return usage_error("--speed: a number > 0 (1 = as recorded)");
+            break;
+        case 'W':
+            o.ws_ping_ms = strtoll(optarg, &end, 10);
+            if (*end || o.ws_ping_ms < 100 || o.ws_ping_ms > 3600000) return usage_error("--ws-ping-ms: milliseconds between server pings, 100 to 3600000");
             break;
         case 'S':
             o.seed = strtoull(optarg, &end, 10);

@@ -188,8 +188,10 @@ static int http_write(struct lws *wsi, http_state *h)
         unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
         if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype ? r->ctype : "application/json", r->body.n, &p, end) ||
             lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL, (const unsigned char *)"no-store", 8, &p, end) ||
-            (r->hdr_name && lws_add_http_header_by_name(wsi, (const unsigned char *)r->hdr_name, (const unsigned char *)r->hdr_value,
-                                                        (int)strlen(r->hdr_value), &p, end)) ||
+            (r->hdr[0].name && lws_add_http_header_by_name(wsi, (const unsigned char *)r->hdr[0].name, (const unsigned char *)r->hdr[0].value,
+                                                           (int)strlen(r->hdr[0].value), &p, end)) ||
+            (r->hdr[1].name && lws_add_http_header_by_name(wsi, (const unsigned char *)r->hdr[1].name, (const unsigned char *)r->hdr[1].value,
+                                                           (int)strlen(r->hdr[1].value), &p, end)) ||
             lws_finalize_write_http_header(wsi, start, &p, end))
             return -1;
         h->headers_sent = true;
@@ -395,6 +397,13 @@ void sim_ws_send_tagged(sim_ws *ws, const sim_buf *b, int cls, int32_t sym)
     sim_frame_unref(f);
 }
 
+void sim_ws_ping(sim_ws *ws)
+{
+    if (!ws || ws->closing || ws->dead) return;
+    ws->ping_due = true;
+    lws_callback_on_writable(ws->wsi);
+}
+
 void sim_ws_send_buf(sim_ws *ws, const sim_buf *b) { sim_ws_send_tagged(ws, b, SIMF_OTHER, -1); }
 
 static int ws_write(struct lws *wsi, sim_ws *ws)
@@ -402,6 +411,16 @@ static int ws_write(struct lws *wsi, sim_ws *ws)
     if (ws->closing) {
         lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
         return -1;
+    }
+    if (ws->ping_due) {
+        unsigned char ping[LWS_PRE + 8];
+        memcpy(ping + LWS_PRE, "sim", 3);
+        if (lws_write(wsi, ping + LWS_PRE, 3, LWS_WRITE_PING) < 3) return -1;
+        ws->ping_due = false;
+        ws->ping_sent_ns = th_mono_ns();
+        /* one control frame per writable callback; the queued frames go on the next */
+        if (ws->qlen) lws_callback_on_writable(wsi);
+        return 0;
     }
     for (int k = 0; k < SIM_WRITES_PER_CALLBACK && ws->qlen; k++) {
         sim_frame *f = ws->q[ws->qhead];
@@ -532,7 +551,7 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
         ws->port = lws_get_vhost(wsi) == s->vh[SIM_PORT_PRIVATE] ? SIM_PORT_PRIVATE : SIM_PORT_PUBLIC;
         ws->id = ++s->next_id;
         ws_target(wsi, ws);
-        ws->last_sent_ns = th_mono_ns();
+        ws->last_sent_ns = ws->opened_ns = th_mono_ns();
         ws->next = s->conns[ws->port];
         if (ws->next) ws->next->prev = ws;
         s->conns[ws->port] = ws;
@@ -543,6 +562,9 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_RECEIVE:
         if (!pss || !pss->ws) return -1;
         return ws_receive(pss->ws, wsi, in, len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+        if (pss && pss->ws) pss->ws->pong_ns = th_mono_ns();
+        return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (!pss || !pss->ws) return -1;
         return ws_write(wsi, pss->ws);

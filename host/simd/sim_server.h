@@ -74,8 +74,11 @@ typedef struct sim_ws {
     size_t rx_n, rx_cap;
     bool rx_too_big, closing, dead;
     int64_t last_sent_ns;     /* monotonic: heartbeats go to connections idle for a second */
+    int64_t opened_ns;        /* monotonic */
     uint64_t frames_sent;
     sim_frame *held;          /* a frame held back to go after the next one (reorder fault) */
+    bool ping_due;            /* a ping control frame waits to be written (sim_ws_ping) */
+    int64_t ping_sent_ns, pong_ns; /* monotonic: the last ping written, the last pong received */
     void *user;               /* the venue protocol's per-connection state */
     char target[1024];        /* the upgrade request's path, then '?' and its arguments if any
                                * (Binance: /stream?streams=a/b, /ws/<stream>) */
@@ -99,8 +102,10 @@ typedef struct sim_http_resp {
     sim_buf body;
     int64_t delay_ms;         /* answer after this long (a latency fault) */
     bool never;               /* never answer (a no-answer or timeout fault); the client gives up */
-    const char *hdr_name;     /* one more header, e.g. "x-mbx-used-weight-1m:" (Binance); NULL none */
-    char hdr_value[32];
+    struct {                  /* more headers, e.g. "x-mbx-used-weight-1m:", "retry-after:" (Binance) */
+        const char *name;     /* NULL: none */
+        char value[32];
+    } hdr[2];
 } sim_http_resp;
 
 typedef struct sim_server_ops {
@@ -142,6 +147,9 @@ void sim_ws_send(sim_ws *ws, sim_frame *f);
 void sim_ws_send_buf(sim_ws *ws, const sim_buf *b);
 /* The same, tagged with what the frame is (SIMF_*, and the symbol of market data). */
 void sim_ws_send_tagged(sim_ws *ws, const sim_buf *b, int cls, int32_t sym);
+/* Send a websocket ping control frame (before the frames queued); the client's pong lands in
+ * ws->pong_ns. */
+void sim_ws_ping(sim_ws *ws);
 /* Close every websocket of a port (both: port < 0), at most max (< 0: all); returns how many. */
 int sim_server_disconnect(sim_server *s, int port, int max, const char *why);
 /* Close a websocket (after the frames already written; queued ones are dropped). */

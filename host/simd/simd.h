@@ -53,6 +53,9 @@ typedef struct sim_venue {
     int (*asset_name)(struct simd *s, const char *name, char *out, size_t cap);
     /* is a secret in the venue's form (Kraken: base64)? NULL: any */
     const char *(*secret_check)(const char *secret);
+    /* the venue's answer to a REST request hit by the rate_limit fault (NULL: status 200 with
+     * rate_limit_body or public_rate_limit_body, as Kraken answers) */
+    void (*rate_limited)(struct simd *s, const sim_http_req *req, sim_http_resp *resp, bool private_call);
     /* the venue's REST bodies for the rate_limit and http_5xx faults */
     const char *rate_limit_body, *public_rate_limit_body, *unavailable_body;
 } sim_venue;
@@ -63,6 +66,7 @@ typedef struct simd_opts {
     bool pace_full;
     bool paused;                /* --paused: the replay waits for POST /_sim/resume */
     bool no_rate_limit;         /* --no-rate-limit: the venue's trading rate counter off (benchmarks) */
+    int64_t ws_ping_ms;         /* --ws-ping-ms: server pings (Binance: 20000 as the exchange) */
     double speed;
     uint64_t seed;
 } simd_opts;
