@@ -9,6 +9,7 @@
 
 #include "../core/hostinfo.h"
 #include "journal_cmd.h"
+#include "report_cmd.h"
 #include "session.h"
 
 #ifndef TH_SOURCE_DIR
@@ -159,6 +160,17 @@ const th_cli_cmd TH_COMMANDS[] = {
      "and ignored; corruption before the end is an error (exit 1).\n"
      "  --json   one JSON object: file, records, torn_tail, halted, halt_reason, orders, positions\n",
      th_journal_cmd},
+    {"report", "a session's report (JSON and a self-contained HTML page with plots) from its journal",
+     "usage: tradehost report JOURNAL_OR_DIR [--out DIR]\n\n"
+     "Builds the report a session writes at its end, after the fact: from the journal (a DIR means its\n"
+     "newest .thj file) and the timeline the session sampled beside it (<journal>.timeline). Per pair\n"
+     "and in total: PnL realised and unrealised, fees, volume, fills, fill ratio, spread captured,\n"
+     "inventory over time, max drawdown, Sharpe over the period, refusals by reason (docs/guide.md,\n"
+     "\"Reports\"). Money is exact decimal text in each pair's quote currency.\n"
+     "Writes DIR/report.json and DIR/report.html (default DIR: the journal's name with .thj replaced\n"
+     "by .report) and prints both paths. The HTML page needs no network: its plots are inline SVG.\n\n"
+     "Exit status: 0, 1 if the journal cannot be read or the report written, 2 for bad usage.\n",
+     th_report_cmd},
     {"sim", "serve a local venue (Kraken's or Binance's own protocols) on loopback, replaying a recording",
      "usage: tradehost sim --venue kraken|binance --data RECORDING --instruments FILE [--snapshots FILE]\n"
      "                     [--listen 127.0.0.1:0]\n"

@@ -48,6 +48,11 @@ static int market_top(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_
     return 0;
 }
 
+int th_trading_top(th_trading *t, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health)
+{
+    return market_top(t, ins, bid, ask, health);
+}
+
 /* ---- instruments ---- */
 
 /* The registry grew (an instrument update added pairs): the flow's arrays grow, and the new

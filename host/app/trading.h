@@ -82,6 +82,9 @@ void th_trading_tick(th_trading *t);
  * side grows, and the new instruments get the config's pair limits and currency rates. */
 void th_trading_sync_instruments(th_trading *t);
 void th_trading_mark(th_trading *t, int32_t ins);
+/* The book's best bid and ask in the instrument's price units (0: no level) and its health, as
+ * the gates see them; -1 when the instrument has no book. */
+int th_trading_top(th_trading *t, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health);
 /* Cancel everything (graceful stop); returns the live count left. */
 int32_t th_trading_cancel_all(th_trading *t);
 void th_trading_close(th_trading *t);

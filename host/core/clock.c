@@ -1,6 +1,7 @@
 /* clock.c — real/virtual clock switch (see clock.h for why). */
 #include "clock.h"
 
+#include <stdio.h>
 #include <time.h>
 
 static bool g_virtual;
@@ -36,4 +37,17 @@ int th_clock_now(int64_t *ns_out, int32_t *is_virtual_out)
     *ns_out = th_clock_ns();
     *is_virtual_out = g_virtual ? 1 : 0;
     return 0;
+}
+
+const char *th_clock_iso(int64_t ns, char *buf, size_t cap)
+{
+    int64_t s = ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000;
+    int64_t ms = (ns - s * 1000000000) / 1000000;
+    time_t t = (time_t)s;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) { snprintf(buf, cap, "%lld", (long long)ns); return buf; }
+    char d[40];
+    strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, cap, "%s.%03lldZ", d, (long long)ms);
+    return buf;
 }

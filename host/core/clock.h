@@ -8,6 +8,8 @@
 #define TH_CLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "tradehost.h"
 
 void th_clock_use_virtual(int64_t start_ns);
@@ -18,5 +20,8 @@ void th_clock_advance_to(int64_t ns);
 int64_t th_clock_ns(void);
 /* Monotonic time for measuring durations (latency histograms); unaffected by virtual time. */
 int64_t th_mono_ns(void);
+/* ns since the epoch as ISO 8601 UTC with milliseconds ("2021-04-17T12:00:00.123Z"): how reports
+ * and `tradehost journal` print host times. Returns buf. */
+const char *th_clock_iso(int64_t ns, char *buf, size_t cap);
 
 #endif

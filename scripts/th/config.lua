@@ -113,6 +113,11 @@ M.schema = {
       level = { type = "string", enum = { "debug", "info", "warn", "error" }, default = "info" },
       file = { type = "string" },
     } },
+    report = { type = "table", default = {}, fields = {
+      enabled = { type = "boolean", default = true },
+      sample_ms = { type = "number", min = 1, default = 1000 },
+      max_samples = { type = "integer", min = 10, default = 20000 },
+    } },
     session = { type = "table", default = {}, fields = {
       name = { type = "string" },
       duration_s = { type = "number", min = 0 },
