@@ -31,8 +31,7 @@
 #include "session_view.h"
 #include "shutdown.h"
 #include "strategy_timers.h"
-#include "timeline.h"
-#include "report.h"
+#include "session_report.h"
 #include "trading.h"
 #include "trading_events.h"
 
@@ -59,8 +58,7 @@ typedef struct session {
     int exit_status;           /* os.exit's status; -1: none asked */
     th_api api;                /* api.listen: HTTP on loopback */
     th_strategy_timers timers; /* th.every / th.after: the loop wakes for them */
-    th_timeline tl;            /* report.sample_ms: the sampled timeline beside the journal */
-    char report_journal[600];  /* the journal the end-of-session report is built from ("": none) */
+    th_session_report report;  /* the timeline it samples and the report at its end */
 } session;
 
 static void close_handle(uv_handle_t *h)
@@ -132,7 +130,7 @@ static void on_turn(uv_check_t *h)
     th_trading_dispatch(&s->tr, &s->lua, &s->strat);
     th_trading_turn(&s->tr);
     th_trading_end_turn(&s->tr);
-    th_timeline_turn(&s->tl, &s->tr);
+    th_session_report_turn(&s->report, &s->tr);
 }
 
 static void dispatch_tick(session *s)
@@ -351,35 +349,6 @@ static int open_control(session *s)
     return 0;
 }
 
-/* The report's timeline beside the session's journal (report.enabled, default on). A timeline
- * that cannot be written is logged and the session goes on: the report then marks at fills. */
-static void open_timeline(session *s)
-{
-    if (!s->tr.active || !s->tr.jn.open || !th_lua_cfg_bool(&s->lua, "report.enabled", true)) return;
-    snprintf(s->report_journal, sizeof s->report_journal, "%s", s->tr.jn.path);
-    char stem[600];
-    size_t n = strlen(s->tr.jn.path);
-    snprintf(stem, sizeof stem, "%.*s", (int)(n > 4 && strcmp(s->tr.jn.path + n - 4, ".thj") == 0 ? n - 4 : n), s->tr.jn.path);
-    const char *err = NULL;
-    if (th_timeline_open(&s->tl, stem, &s->tr, &s->lua, th_lua_cfg_number(&s->lua, "report.sample_ms", 1000),
-                         (uint64_t)th_lua_cfg_number(&s->lua, "report.max_samples", 20000), &err) != 0)
-        th_logf(TH_LOG_WARN, "no timeline for the report", "error=%s", err);
-}
-
-/* The session's report, once its journal is closed: printed so a person finds it. */
-static void write_report(session *s)
-{
-    if (!s->report_journal[0]) return;
-    char html[1400], err[1024] = "";
-    if (th_report_make(s->report_journal, NULL, html, sizeof html, err, sizeof err) != 0) {
-        th_logf(TH_LOG_ERROR, "report not written", "error=%s", err);
-        return;
-    }
-    th_logf(TH_LOG_INFO, "report written", "html=%s", html);
-    printf("report: %s\n", html);
-    fflush(stdout);
-}
-
 /* The order side gets the paths it needs here, absolute (th.config resolved them). */
 static int open_orders(session *s, const th_session_opts *o, const char *mode)
 {
@@ -398,7 +367,7 @@ static int open_orders(session *s, const th_session_opts *o, const char *mode)
     }
     th_trading_use_loop(&s->tr, &s->loop);
     uv_check_start(&s->turn_check, on_turn);
-    open_timeline(s);
+    th_session_report_open(&s->report, &s->tr, &s->lua);
     return 0;
 }
 
@@ -445,9 +414,9 @@ static int teardown(session *s, int code)
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
     th_lws_client_free();
-    th_timeline_close(&s->tl, &s->tr);
+    th_session_report_end(&s->report, &s->tr);
     th_trading_close(&s->tr);
-    write_report(s);
+    th_session_report_write(&s->report);
     if (th_trading_journal_failed(&s->tr) && (code == TH_EXIT_OK || code == TH_EXIT_STRATEGY_FAULTED)) {
         /* trading stopped because the journal could not be written: the graver of the two endings */
         code = TH_EXIT_JOURNAL_FAILED;
