@@ -81,6 +81,7 @@ static void finish_stop(session *s)
     th_repl_close(&s->repl_ro);
     close_handle((uv_handle_t *)&s->exit_timer);
     th_api_close(&s->api);
+    th_trading_close_venue(&s->tr);
     th_lws_client_close(); /* every outgoing websocket: after the drain, so cancels were confirmed */
 }
 
@@ -360,6 +361,7 @@ static int open_orders(session *s, const th_session_opts *o, const char *mode)
         .journal_dir = th_lua_cfg_string(&s->lua, "storage.journal_dir", journal_dir, sizeof journal_dir) ? journal_dir : NULL,
         .instruments_path = th_lua_cfg_string(&s->lua, "venue.instruments", instruments, sizeof instruments) ? instruments : NULL,
         .feed = s->mf.active ? &s->mf.feed : NULL,
+        .loop = &s->loop,
     };
     if (th_trading_open(&s->tr, &s->lua, &to, &err) != 0) {
         fprintf(stderr, "tradehost: orders: %s\n", err);

@@ -105,11 +105,14 @@ static int load_own_instruments(th_trading *t, th_lua *lua, const char *venue, c
 
 /* Paper (and backtest) fills against the in-process venue whatever the market data venue; only a
  * live run goes to the venue's own connector (session.c session_mode has the rule). */
-static th_venue order_venue(th_trading *t, th_lua *lua, const char *venue, bool paper, const th_instruments *ins)
+static int order_venue(th_trading *t, th_lua *lua, const char *venue, bool paper, const th_instruments *ins, uv_loop_t *loop,
+                       th_venue *out, const char **err)
 {
+    *out = (th_venue){0};
+    if (!paper && th_trading_venue_supported(venue)) return th_trading_venue_open(&t->lv, lua, loop, venue, ins, out, err);
     if (!paper) {
         th_logf(TH_LOG_WARN, "no order connector for this venue yet: orders will be refused (no_venue); venue.paper = true or --paper fills them on paper", "venue=%s", venue);
-        return (th_venue){0};
+        return 0;
     }
     th_test_venue_init(&t->tv);
     t->have_tv = true;
@@ -117,7 +120,8 @@ static th_venue order_venue(th_trading *t, th_lua *lua, const char *venue, bool 
     t->tv.market_top = market_top;
     t->tv.market_ctx = t;
     t->tv.market_ins = ins;
-    return th_test_venue_as_venue(&t->tv);
+    *out = th_test_venue_as_venue(&t->tv);
+    return 0;
 }
 
 /* The flow, wired to the books and the paper venue, with the config's limits and rates. */
@@ -126,6 +130,7 @@ static int flow_start(th_trading *t, th_lua *lua, const th_flow_cfg *c, const th
     if (th_flow_init(&t->flow, c, ins, v, NULL, th_clock_ns(), err) != 0) return -1;
     th_flow_set_market(&t->flow, market_top, t);
     if (t->have_tv) t->tv.ev = th_flow_venue_events(&t->flow);
+    th_trading_venue_wire(&t->lv, &t->flow);
     t->lua = lua;
     th_trading_cfg_currency(lua, t->currency, sizeof t->currency);
     th_trading_cfg_pair_limits(&t->flow, lua, 0);
@@ -156,7 +161,9 @@ int th_trading_open(th_trading *t, th_lua *lua, const th_trading_opts *o, const 
     clock_gettime(CLOCK_REALTIME, &wall);
     th_trading_cfg_id_prefix(lua, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000, c.prefix, sizeof c.prefix);
     bool paper = strcmp(o->mode, "run") != 0;
-    th_venue v = order_venue(t, lua, venue, paper, ins);
+    if (!paper) th_trading_venue_rates(lua, venue, &c);
+    th_venue v;
+    if (order_venue(t, lua, venue, paper, ins, o->loop, &v, err) != 0) return -1;
     char fsync_mode[16];
     th_trading_cfg_fsync(lua, fsync_mode, sizeof fsync_mode);
     if (strcmp(o->mode, "backtest") == 0) {
@@ -270,6 +277,8 @@ static void log_commit_stalls(const th_trading *t)
                 th_hist_quantile(&t->cm.write_ns, 0.99) / 1e3, (double)t->cm.write_ns.max / 1e3);
 }
 
+void th_trading_close_venue(th_trading *t) { th_trading_venue_close(&t->lv); }
+
 void th_trading_close(th_trading *t)
 {
     log_commit_stalls(t);
@@ -277,6 +286,7 @@ void th_trading_close(th_trading *t)
     if (t->active) th_flow_free(&t->flow);
     th_trading_journal_release(&t->jn);
     if (t->have_tv) th_test_venue_free(&t->tv);
+    th_trading_venue_free(&t->lv);
     if (t->own_loaded) th_instruments_free(&t->own);
     free(t->events);
     t->events = NULL;

@@ -26,6 +26,7 @@
 #include "../venues/test_venue.h"
 #include "committer.h"
 #include "trading_journal.h"
+#include "trading_venue.h"
 
 typedef struct th_trading {
     bool active;
@@ -34,6 +35,7 @@ typedef struct th_trading {
     th_trading_journal jn;  /* the journal file, its directory lock and failure marker */
     th_test_venue tv;
     bool have_tv;
+    th_trading_venue lv;         /* a live venue's connector (run mode on a venue that has one) */
     th_instruments own;          /* when there is no feed, instruments loaded for orders only */
     bool own_loaded;
     th_feed *feed;               /* books for the gates and paper fills; may be NULL */
@@ -59,6 +61,7 @@ typedef struct th_trading_opts {
     const char *journal_dir;      /* storage.journal_dir; NULL: not set (refused unless backtest) */
     const char *instruments_path; /* venue.instruments, for orders when there is no feed; may be NULL */
     th_feed *feed;                /* the session's market data, or NULL */
+    uv_loop_t *loop;              /* the session's loop: a live venue's connections run on it */
 } th_trading_opts;
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err.
@@ -87,6 +90,8 @@ void th_trading_mark(th_trading *t, int32_t ins);
 int th_trading_top(th_trading *t, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health);
 /* Cancel everything (graceful stop); returns the live count left. */
 int32_t th_trading_cancel_all(th_trading *t);
+/* The session is stopping (after the drain): the venue's connections close on the loop. */
+void th_trading_close_venue(th_trading *t);
 void th_trading_close(th_trading *t);
 /* The session's journal failed (also after th_trading_close): the session exits non-zero, and the
  * marker left beside the journal makes the next start recover halted. */

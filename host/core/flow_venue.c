@@ -254,7 +254,10 @@ static void ev_order_status(void *ctx, const char *cl_id, const th_venue_order *
         if (o->state == TH_ORD_DONE) return;
     }
     if (vo->open) {
-        if (o->state == TH_ORD_PENDING_CANCEL) flow_out_push(f, TH_SEND_CANCEL, idx, false); /* the cancel was lost: again */
+        /* the cancel was lost or refused: again, unless the venue asked us to slow down (then the
+         * timeout query after the back-off sends it: a refused cancel re-sent at once is refused
+         * again, in a loop as fast as the venue answers) */
+        if (o->state == TH_ORD_PENDING_CANCEL && !th_backoff_blocked(&f->backoff, now)) flow_out_push(f, TH_SEND_CANCEL, idx, false);
         th_tracker_touch(&f->trk, idx, now);
     } else if (vo->filled > o->filled) {
         /* finished at the venue with fills we have not seen: fetch them before deciding */

@@ -246,14 +246,37 @@ static void risk_ctx(th_flow *f, th_risk_ctx *c, int32_t ins, int32_t side, int6
     c->now_ns = now_ns;
 }
 
-/* Rate limits: the venue's order bucket, and Kraken's per-pair counter. Never for cancels. */
-static int32_t rate_gate(th_flow *f, int32_t ins, int64_t now_ns)
+/* Kraken: an order's age for the counter's penalties, from its creation or its last amend. */
+static int64_t kraken_age(const th_order *o, int64_t now_ns)
+{
+    return now_ns - (o->rate_ns > o->created_ns ? o->rate_ns : o->created_ns);
+}
+
+/* Kraken: what cancelling every live order of the pair now would add to its counter. A place or
+ * an amend only goes when the counter has room for it AND for those cancels: a quoter cancels
+ * young orders (+8 each under 5 s), and a cancel refused for the rate would leave an order we
+ * wanted gone resting at the venue. */
+static double kraken_cancel_reserve(const th_flow *f, int32_t ins, int64_t now_ns)
+{
+    int32_t n;
+    const th_live *lv = th_tracker_live(&f->trk, ins, &n);
+    double r = 0;
+    for (int32_t i = 0; i < n; i++) r += th_kraken_cancel_cost(kraken_age(&f->trk.v[lv[i].idx], now_ns));
+    return r;
+}
+
+/* Rate limits: the venue's order bucket, and Kraken's per-pair counter (cost: 1 for a place, 1 +
+ * the age surcharge for an amend). Never for cancels. */
+static int32_t rate_gate(th_flow *f, int32_t ins, double cost, int64_t now_ns)
 {
     if (th_backoff_blocked(&f->backoff, now_ns)) return TH_RISK_VENUE_BACKOFF;
     if (f->cfg.venue_cap > 0 && !th_bucket_take(&f->venue_bucket, 1, now_ns)) return TH_RISK_RATE_LIMITED;
-    if (f->cfg.rate_model == TH_RATE_KRAKEN && f->cfg.pair_cap > 0 && !th_bucket_take(&f->pair_bucket[ins], 1, now_ns)) {
-        th_bucket_charge(&f->venue_bucket, -1, now_ns); /* give the venue token back */
-        return TH_RISK_RATE_LIMITED;
+    if (f->cfg.rate_model == TH_RATE_KRAKEN && f->cfg.pair_cap > 0) {
+        th_bucket *b = &f->pair_bucket[ins];
+        if (th_bucket_level(b, now_ns) + 1e-9 < cost + kraken_cancel_reserve(f, ins, now_ns) || !th_bucket_take(b, cost, now_ns)) {
+            th_bucket_charge(&f->venue_bucket, -1, now_ns); /* give the venue token back */
+            return TH_RISK_RATE_LIMITED;
+        }
     }
     return TH_RISK_OK;
 }
@@ -273,7 +296,7 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     risk_ctx(f, &c, ins, side, price, qty, post_only, now_ns);
     reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
-    reason = rate_gate(f, ins, now_ns);
+    reason = rate_gate(f, ins, 1, now_ns);
     if (reason) { th_risk_count(&f->risk, reason); return reason; }
     int32_t idx = th_tracker_create(&f->trk, ins, side, price, qty, tag, now_ns);
     if (idx < 0) { th_risk_count(&f->risk, TH_RISK_HALTED); return TH_RISK_HALTED; }
@@ -344,7 +367,7 @@ int32_t th_flow_cancel(th_flow *f, int32_t idx, int64_t now_ns)
     if (rc < 0) return rc;
     flow_jr_event(f, TH_J_CANCEL_REQ, 0, o->cl_id, NULL, 0, NULL);
     if (f->cfg.rate_model == TH_RATE_KRAKEN && flow_ins_ready(f, o->instrument))
-        th_bucket_charge(&f->pair_bucket[o->instrument], th_kraken_cancel_cost(now_ns - o->created_ns), now_ns);
+        th_bucket_charge(&f->pair_bucket[o->instrument], th_kraken_cancel_cost(kraken_age(o, now_ns)), now_ns);
     /* PENDING_CREATE: flagged; the cancel goes out when the ack (or the timeout query) arrives. */
     if (o->state == TH_ORD_PENDING_CANCEL) flow_out_push(f, TH_SEND_CANCEL, idx, false);
     return 0;
@@ -377,7 +400,7 @@ static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t no
     c.exclude = idx;
     int32_t reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
-    reason = rate_gate(f, o->instrument, now_ns);
+    reason = rate_gate(f, o->instrument, 1 + th_kraken_amend_cost(kraken_age(o, now_ns)), now_ns);
     if (reason) { th_risk_count(&f->risk, reason); return reason; }
     int64_t total = o->filled + q->qty;
     if (th_tracker_request_amend(&f->trk, idx, q->price, total, now_ns) < 0) return TH_RISK_BAD_ORDER;
@@ -388,8 +411,7 @@ static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t no
     r.qty = total;
     snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
     flow_jr_put(f, &r);
-    if (f->cfg.rate_model == TH_RATE_KRAKEN)
-        th_bucket_charge(&f->pair_bucket[o->instrument], th_kraken_amend_cost(now_ns - o->state_ns), now_ns);
+    o->rate_ns = now_ns;
     flow_out_push(f, TH_SEND_AMEND, idx, true);
     return TH_RISK_OK;
 }

@@ -78,6 +78,8 @@ typedef struct th_order {
     char ex_id[TH_EXID_MAX];
     char tag[16];
     int64_t amend_ns;              /* when the amend in flight was sent (or last queried): its timeout */
+    int64_t rate_ns;               /* Kraken's rate counter: when last amended (0: never); its penalties
+                                    * count an order's age from its creation or its last amend */
 } th_order;
 
 /* One live order as the risk walk reads it. Each instrument's live orders are one contiguous array

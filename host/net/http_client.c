@@ -248,6 +248,7 @@ void th_http_close(th_http *h)
         req_unlink(r);
         curl_multi_remove_handle(h->multi, r->easy);
         curl_easy_cleanup(r->easy);
+        r->done(r->ctx, r->tag, -1, "", 0, "abandoned: the client is closing"); /* lets the caller free its context */
         req_free(r);
     }
     h->inflight = 0;

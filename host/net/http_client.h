@@ -6,7 +6,8 @@
  * status and the body, or a transport error (connect refused, timeout, TLS) as text. http:// only
  * to loopback; https:// verifies the certificate and the host name (url.h). A request is answered
  * exactly once, from a loop callback, never from inside th_http_request; th_http_close answers
- * nothing more (the requests are abandoned). */
+ * every request still in flight with status -1 (abandoned: the caller frees what it holds and acts
+ * on nothing). */
 #ifndef TH_HTTP_CLIENT_H
 #define TH_HTTP_CLIENT_H
 
@@ -15,7 +16,8 @@
 #include <stdint.h>
 #include <uv.h>
 
-/* status: the HTTP status (0 on a transport error, with err set); body NUL-terminated. */
+/* status: the HTTP status (0 on a transport error, -1 abandoned at close; err set for both); body
+ * NUL-terminated. */
 typedef void (*th_http_done)(void *ctx, uint64_t tag, int status, const char *body, size_t len, const char *err);
 
 typedef struct th_http {

@@ -3,7 +3,8 @@
  * A private call carries `API-Key` and `API-Sign` headers and a `nonce` in its body:
  *   API-Sign = base64(HMAC-SHA512(base64decode(secret), uri_path + SHA256(nonce + body)))
  * (docs.kraken.com, spot REST authentication; the vector in tests/data/vectors/signing.json is
- * checked by the ccxt test's wrong-secret case and by the signature check itself). Checked in the
+ * checked by the ccxt test's wrong-secret case and by the signature check itself). The signature is
+ * computed by the connector's own signer (host/connectors/kraken_sign.c): one implementation. Checked in the
  * venue's order: the key (`EAPI:Invalid key`), then the signature (`EAPI:Invalid signature`), then
  * the nonce, which must grow with every call of the key (`EAPI:Invalid nonce`); a call refused for
  * its signature does not use up its nonce. Tokens from GetWebSocketsToken are valid for 15 minutes
@@ -14,6 +15,7 @@
 
 #include "../core/clock.h"
 #include "../core/json.h"
+#include "../connectors/kraken_sign.h"
 #include "sim_crypto.h"
 #include "sim_kraken.h"
 
@@ -58,23 +60,9 @@ int32_t kr_auth_rest(simd *s, const sim_http_req *req, const char **err)
     uint64_t nonce = 0;
     char nonce_text[32];
     bool have_nonce = nonce_of(req, nonce_text, &nonce);
-    unsigned char key[256];
-    const char *secret = th_sim_account_secret(s->engine, a);
-    int klen = simd_b64_decode(secret, strlen(secret), key, sizeof key);
-    if (klen < 0) { *err = "EAPI:Invalid key"; return -1; }
-    /* path + SHA256(nonce + body) */
-    size_t nl = strlen(nonce_text), pl = strlen(req->path);
-    unsigned char *buf = malloc(nl + req->body_n + 1);
-    unsigned char msg[256 + 32], mac[64];
-    if (!buf || pl > 256) { free(buf); *err = "EGeneral:Internal error"; return -1; }
-    memcpy(buf, nonce_text, nl);
-    if (req->body_n) memcpy(buf + nl, req->body, req->body_n);
-    memcpy(msg, req->path, pl);
-    simd_sha256(buf, nl + req->body_n, msg + pl);
-    free(buf);
-    simd_hmac_sha512(key, (size_t)klen, msg, pl + 32, mac);
     char want[96];
-    simd_b64_encode(mac, sizeof mac, want, sizeof want);
+    if (th_kraken_sign(th_sim_account_secret(s->engine, a), req->path, nonce_text, req->body ? req->body : "", req->body_n, want,
+                       sizeof want) != 0) { *err = "EAPI:Invalid key"; return -1; }
     if (!simd_ct_equal(req->api_sign, strlen(req->api_sign), want, strlen(want))) { *err = "EAPI:Invalid signature"; return -1; }
     if (!have_nonce) { *err = "EAPI:Invalid nonce"; return -1; }
     if (a >= k->nnonce) {

@@ -4,23 +4,15 @@
  * client, uses the older ids: the assets listed before 2018 carry an X (crypto) or Z (fiat) prefix
  * (XXBT, XXMR, ZUSD), Bitcoin is XBT and Dogecoin XDG, and a pair of two such assets is named by
  * their ids joined (XXMRZUSD), any other pair by the altnames joined (KSMXBT, WAVESEUR). The table
- * below is Kraken's list of prefixed assets; anything else keeps its v2 name. */
+ * of Kraken's prefixed assets and the naming rule are host/venues/kraken_names.c, shared with the
+ * connector. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "../venues/kraken_names.h"
 #include "sim_kraken.h"
-
-static const struct { const char *v2, *id, *alt; bool fiat; } LEGACY[] = {
-    {"BTC", "XXBT", "XBT", false},  {"ETH", "XETH", "ETH", false},   {"XMR", "XXMR", "XMR", false},
-    {"LTC", "XLTC", "LTC", false},  {"XRP", "XXRP", "XRP", false},   {"XLM", "XXLM", "XLM", false},
-    {"ZEC", "XZEC", "ZEC", false},  {"ETC", "XETC", "ETC", false},   {"REP", "XREP", "REP", false},
-    {"MLN", "XMLN", "MLN", false},  {"DOGE", "XXDG", "XDG", false},  {"USD", "ZUSD", "USD", true},
-    {"EUR", "ZEUR", "EUR", true},   {"GBP", "ZGBP", "GBP", true},    {"JPY", "ZJPY", "JPY", true},
-    {"CAD", "ZCAD", "CAD", true},   {"AUD", "ZAUD", "AUD", true},
-};
-static const char *const OTHER_FIAT[] = {"CHF", "AED", NULL};
 
 static int32_t asset_add(kr_state *k, const char *v2)
 {
@@ -32,20 +24,9 @@ static int32_t asset_add(kr_state *k, const char *v2)
     kr_asset *x = &a[k->nassets];
     memset(x, 0, sizeof *x);
     snprintf(x->v2, sizeof x->v2, "%s", v2);
-    snprintf(x->id, sizeof x->id, "%s", v2);
-    snprintf(x->alt, sizeof x->alt, "%s", v2);
-    for (size_t i = 0; i < sizeof LEGACY / sizeof *LEGACY; i++)
-        if (strcmp(LEGACY[i].v2, v2) == 0) {
-            snprintf(x->id, sizeof x->id, "%s", LEGACY[i].id);
-            snprintf(x->alt, sizeof x->alt, "%s", LEGACY[i].alt);
-            x->fiat = LEGACY[i].fiat;
-        }
-    for (int i = 0; OTHER_FIAT[i]; i++)
-        if (strcmp(OTHER_FIAT[i], v2) == 0) x->fiat = true;
+    th_kraken_asset_names(v2, x->id, sizeof x->id, x->alt, sizeof x->alt, &x->fiat);
     return k->nassets++;
 }
-
-static bool prefixed(const kr_asset *a) { return strlen(a->id) == 4 && strcmp(a->id, a->alt) != 0; }
 
 int kr_names_build(simd *s, const char **err)
 {
@@ -61,11 +42,7 @@ int kr_names_build(simd *s, const char **err)
         p->base = asset_add(k, in->base);
         p->quote = asset_add(k, in->quote);
         if (p->base < 0 || p->quote < 0) { *err = "out of memory"; return -1; }
-        const kr_asset *b = &k->assets[p->base], *q = &k->assets[p->quote];
-        snprintf(p->alt, sizeof p->alt, "%s%s", b->alt, q->alt);
-        snprintf(p->wsname, sizeof p->wsname, "%s/%s", b->alt, q->alt);
-        if (prefixed(b) && prefixed(q)) snprintf(p->id, sizeof p->id, "%s%s", b->id, q->id);
-        else snprintf(p->id, sizeof p->id, "%s", p->alt);
+        th_kraken_pair_names(in->base, in->quote, p->id, sizeof p->id, p->alt, sizeof p->alt, p->wsname, sizeof p->wsname);
     }
     return 0;
 }

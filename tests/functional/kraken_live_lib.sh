@@ -62,3 +62,77 @@ wait_books_equal() {
     sleep 0.1; i=$((i + 1)); [ $i -lt $((${2:-10} * 10)) ] || sfail "books differ from the sim's: $(cat "$T/books.diff")"
   done
 }
+# kraken_accounts FILE: one account on the pro tier (the quoting tests requote on every tick)
+kraken_accounts() {
+  python3 - "$1" <<'PY'
+import base64, json, os, sys
+acc = {"key": "key-live-A", "secret": base64.b64encode(os.urandom(64)).decode(),
+       "balances": {"USD": "100000", "XMR": "100", "EUR": "100000", "WAVES": "5000"},
+       "fees": {"maker_bps": 16, "taker_bps": 26}, "tier": "pro"}
+json.dump({"accounts": [acc]}, open(sys.argv[1], "w"))
+open(sys.argv[1] + ".env", "w").write("export KRAKEN_KEY=%s KRAKEN_SECRET=%s\n" % (acc["key"], acc["secret"]))
+PY
+}
+# live_mm_config OUT JOURNAL_DIR [EXTRA]: the market maker trading on the sim through the Kraken connectors
+live_mm_config() {
+  cat >"$1" <<CFG
+return {
+  venue = { name = "kraken", instruments = "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json",
+            endpoints = { rest = "$(ep rest)", ws_public = "$(ep ws_public)", ws_private = "$(ep ws_private)" },
+            credentials = { key_env = "KRAKEN_KEY", secret_env = "KRAKEN_SECRET" },
+            tier = "pro", dead_man_s = ${DEAD_MAN_S:-2}, stale_ms = 3600000 },
+  strategy = { name = "market_maker", tick_ms = ${TICK_MS:-100},
+               params = { levels = 2, spread_bps = 4, step_bps = 12, skew_bps = 1, report_every_s = 1000, requote_on = "${REQUOTE_ON:-tick}" } },
+  pairs = { { symbol = "XMR/USD", size = 0.5 }, { symbol = "WAVES/EUR", size = 20 } },
+  risk = { price_band_pct = 5, pending_timeout_s = ${PENDING_TIMEOUT_S:-2} },
+  storage = { journal_dir = "$2" },
+  log = { level = "${LOG_LEVEL:-info}" },
+  ${3:-}
+}
+CFG
+}
+sim_open_count() { sim_state | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["accounts"][0]["open_orders"]))'; }
+# sim_wait PY_EXPR [TIMEOUT_S]: poll the sim's state (one python process) until PY_EXPR, over the
+# account `a` and the state `s`, is true; fails naming the expression and its last state
+sim_wait() {
+  python3 - "$EP_CONTROL/state" "$1" "${2:-10}" <<'PY' || sfail "the sim's state never satisfied: $1"
+import json, sys, time, urllib.request
+url, expr, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
+end = time.time() + timeout
+while True:
+    s = json.load(urllib.request.urlopen(url, timeout=5)); a = s["accounts"][0]
+    if eval(expr): sys.exit(0)
+    if time.time() > end:
+        print("last: open_orders=%d fills=%d placed=%d cancelled=%d" % (len(a["open_orders"]), a["fills"], a["orders_placed"], a["orders_cancelled"]), file=sys.stderr)
+        sys.exit(1)
+    time.sleep(0.1)
+PY
+}
+wait_sim_open() { # CMP N [TIMEOUT_S]
+  case $1 in -gt) sim_wait "len(a['open_orders']) > $2" "${3:-10}" ;; -eq) sim_wait "len(a['open_orders']) == $2" "${3:-10}" ;; esac
+}
+# fills_match JOURNAL_DIR: the journal's positions (quantity, fills, fees per symbol, exact) equal the
+# sim's own account trades; prints the comparison
+fills_match() {
+  "$TH_BIN" journal "$1" --json >"$T/journal.json" || return 1
+  sim_state >"$T/state.json" || return 1
+  python3 - "$T/journal.json" "$T/state.json" <<'PY'
+import json, sys
+from decimal import Decimal
+j = json.load(open(sys.argv[1]))["positions"]; a = json.load(open(sys.argv[2]))["accounts"][0]
+sim = {}
+for t in a["trades"]:
+    s = sim.setdefault(t["symbol"], {"qty": Decimal(0), "fills": 0, "fees": Decimal(0)})
+    q = Decimal(t["qty"]); s["qty"] += q if t["side"] == "buy" else -q; s["fills"] += 1; s["fees"] += Decimal(t["fee"])
+ok = True
+for sym in set(j) | set(sim):
+    p = j.get(sym, {"qty": 0, "fills": 0, "fees": 0, "price_dec": 0, "qty_dec": 0})
+    mine = {"qty": Decimal(p["qty"]).scaleb(-p["qty_dec"]), "fills": p["fills"], "fees": Decimal(p["fees"]).scaleb(-(p["price_dec"] + p["qty_dec"]))}
+    theirs = sim.get(sym, {"qty": Decimal(0), "fills": 0, "fees": Decimal(0)})
+    same = mine["qty"] == theirs["qty"] and mine["fills"] == theirs["fills"] and mine["fees"] == theirs["fees"]
+    print("%-10s host qty=%s fills=%d fees=%s | sim qty=%s fills=%d fees=%s %s" % (sym, mine["qty"], mine["fills"], mine["fees"], theirs["qty"], theirs["fills"], theirs["fees"], "ok" if same else "DIFFERENT"))
+    ok = ok and same
+print("total sim fills:", len(a["trades"]))
+sys.exit(0 if ok else 1)
+PY
+}
