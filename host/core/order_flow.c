@@ -252,28 +252,30 @@ static int64_t kraken_age(const th_order *o, int64_t now_ns)
     return now_ns - (o->rate_ns > o->created_ns ? o->rate_ns : o->created_ns);
 }
 
-/* Kraken: what cancelling every live order of the pair now would add to its counter. A place or
- * an amend only goes when the counter has room for it AND for those cancels: a quoter cancels
- * young orders (+8 each under 5 s), and a cancel refused for the rate would leave an order we
- * wanted gone resting at the venue. */
-static double kraken_cancel_reserve(const th_flow *f, int32_t ins, int64_t now_ns)
+/* Kraken: what cancelling every live order of the pair now would add to its counter (except
+ * `exclude`). A place or an amend only goes when the counter has room for it AND for cancelling
+ * every live order of the pair, itself included at its youngest (+8: a place is new, an amend
+ * restarts its age): a quoter cancels young orders, and a cancel refused for the rate would leave
+ * an order we wanted gone resting at the venue. */
+static double kraken_cancel_reserve(const th_flow *f, int32_t ins, int32_t exclude, int64_t now_ns)
 {
     int32_t n;
     const th_live *lv = th_tracker_live(&f->trk, ins, &n);
-    double r = 0;
-    for (int32_t i = 0; i < n; i++) r += th_kraken_cancel_cost(kraken_age(&f->trk.v[lv[i].idx], now_ns));
+    double r = th_kraken_cancel_cost(0);
+    for (int32_t i = 0; i < n; i++)
+        if (lv[i].idx != exclude) r += th_kraken_cancel_cost(kraken_age(&f->trk.v[lv[i].idx], now_ns));
     return r;
 }
 
 /* Rate limits: the venue's order bucket, and Kraken's per-pair counter (cost: 1 for a place, 1 +
- * the age surcharge for an amend). Never for cancels. */
-static int32_t rate_gate(th_flow *f, int32_t ins, double cost, int64_t now_ns)
+ * the age surcharge for an amend of order `exclude`). Never for cancels. */
+static int32_t rate_gate(th_flow *f, int32_t ins, double cost, int32_t exclude, int64_t now_ns)
 {
     if (th_backoff_blocked(&f->backoff, now_ns)) return TH_RISK_VENUE_BACKOFF;
     if (f->cfg.venue_cap > 0 && !th_bucket_take(&f->venue_bucket, 1, now_ns)) return TH_RISK_RATE_LIMITED;
     if (f->cfg.rate_model == TH_RATE_KRAKEN && f->cfg.pair_cap > 0) {
         th_bucket *b = &f->pair_bucket[ins];
-        if (th_bucket_level(b, now_ns) + 1e-9 < cost + kraken_cancel_reserve(f, ins, now_ns) || !th_bucket_take(b, cost, now_ns)) {
+        if (th_bucket_level(b, now_ns) + 1e-9 < cost + kraken_cancel_reserve(f, ins, exclude, now_ns) || !th_bucket_take(b, cost, now_ns)) {
             th_bucket_charge(&f->venue_bucket, -1, now_ns); /* give the venue token back */
             return TH_RISK_RATE_LIMITED;
         }
@@ -296,7 +298,7 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     risk_ctx(f, &c, ins, side, price, qty, post_only, now_ns);
     reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
-    reason = rate_gate(f, ins, 1, now_ns);
+    reason = rate_gate(f, ins, 1, -1, now_ns);
     if (reason) { th_risk_count(&f->risk, reason); return reason; }
     int32_t idx = th_tracker_create(&f->trk, ins, side, price, qty, tag, now_ns);
     if (idx < 0) { th_risk_count(&f->risk, TH_RISK_HALTED); return TH_RISK_HALTED; }
@@ -400,7 +402,7 @@ static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t no
     c.exclude = idx;
     int32_t reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
-    reason = rate_gate(f, o->instrument, 1 + th_kraken_amend_cost(kraken_age(o, now_ns)), now_ns);
+    reason = rate_gate(f, o->instrument, 1 + th_kraken_amend_cost(kraken_age(o, now_ns)), idx, now_ns);
     if (reason) { th_risk_count(&f->risk, reason); return reason; }
     int64_t total = o->filled + q->qty;
     if (th_tracker_request_amend(&f->trk, idx, q->price, total, now_ns) < 0) return TH_RISK_BAD_ORDER;
