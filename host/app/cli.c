@@ -189,6 +189,8 @@ const th_cli_cmd TH_COMMANDS[] = {
      "                       signed POST/DELETE /api/v3/order, GET openOrders, account; the\n"
      "                       WebSocket API (order.place, order.cancel, openOrders.status,\n"
      "                       userDataStream.subscribe.signature with executionReport events)\n"
+     "  --venue kraken-futures  Kraken Futures market data: WS v1 book_snapshot/book (seq), trade,\n"
+     "                       ticker, ticker_lite, heartbeat; REST instruments and orderbook\n"
      "  --instruments FILE   the venue's instrument data (pairs, precisions, minimums)\n"
      "  --snapshots FILE     REST depth snapshots beside the recording (as `replay --snapshots`)\n"
      "  --listen HOST:PORT   loopback only; port 0 (default) takes free ports, else PORT and PORT+1\n"

@@ -33,11 +33,7 @@ static void bn_free(simd *s)
     bn_state *b = bn_of(s);
     if (!b) return;
     if (b->sym)
-        for (int32_t i = 0; i < b->nsym; i++)
-            for (int side = 0; side < 2; side++) {
-                free(b->sym[i].img.px[side]);
-                free(b->sym[i].img.qty[side]);
-            }
+        for (int32_t i = 0; i < b->nsym; i++) sim_image_free(&b->sym[i].img);
     free(b->sym);
     th_json_free(&b->json);
     sim_buf_free(&b->out);

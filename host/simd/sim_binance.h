@@ -18,17 +18,13 @@
 #include <stdint.h>
 
 #include "../core/json.h"
+#include "sim_image.h"
 #include "simd.h"
 
-/* What the depth stream has described: every level of both sides, best first. */
-typedef struct bn_image {
-    int32_t n[2], cap[2];
-    int64_t *px[2], *qty[2];
-} bn_image;
 
 typedef struct bn_symbol {
     char lower[32];        /* the stream name's symbol: nknusdt */
-    bn_image img;
+    sim_image img;         /* what the depth stream has described: every level, best first */
     uint64_t last_id;      /* u of the last diff; lastUpdateId of /api/v3/depth (0: empty book) */
     int64_t bid, bid_qty, ask, ask_qty; /* what the last bookTicker said */
     uint64_t trade_id;

@@ -42,7 +42,7 @@ static void pair_text(sim_buf *o, int64_t px, int64_t q, int pd, int pw, int qd,
 
 void bn_image_levels(simd *s, sim_buf *o, int32_t sym, int side, int32_t limit)
 {
-    const bn_image *im = &bn_of(s)->sym[sym].img;
+    const sim_image *im = &bn_of(s)->sym[sym].img;
     int pd, pw, qd, qw;
     decs(s, sym, &pd, &pw, &qd, &qw);
     sim_buf_putc(o, '[');
@@ -80,52 +80,34 @@ static void fanout(simd *s, int32_t sym, int flag, const char *stream, int cls)
     if (wrapped) sim_frame_unref(wrapped);
 }
 
-static inline bool better(int side, int64_t a, int64_t b) { return side == TH_BID ? a > b : a < b; }
+/* One changed level of a diff, as ["price","qty"] (sim_image_diff's callback). */
+typedef struct diff_ctx {
+    simd *s;
+    sim_buf *o;
+    int pd, pw, qd, qw;
+} diff_ctx;
+
+static void diff_level(void *ctx, int side, int64_t price, int64_t qty)
+{
+    (void)side;
+    diff_ctx *d = ctx;
+    pair_text(d->o, price, qty, d->pd, d->pw, d->qd, d->qw);
+}
 
 /* Write one side's differences between the image and the book into o; the image becomes the book.
  * Returns the number of changes, -1 out of memory. */
 static int side_diff(simd *s, int32_t sym, int side, sim_buf *o)
 {
-    bn_image *im = &bn_of(s)->sym[sym].img;
-    const th_book *bk = &s->feed.sym[sym]->book;
-    int32_t nn = th_book_count(bk, side);
-    int pd, pw, qd, qw;
-    decs(s, sym, &pd, &pw, &qd, &qw);
-    int changes = 0;
-    int32_t i = 0, j = 0, on = im->n[side];
-    int64_t npx = 0, nq = 0;
-    while (i < on || j < nn) {
-        if (j < nn) th_book_level(bk, side, j, &npx, &nq);
-        if (i < on && j < nn && im->px[side][i] == npx) {
-            if (im->qty[side][i] != nq) { pair_text(o, npx, nq, pd, pw, qd, qw); changes++; }
-            i++; j++;
-        } else if (i < on && (j >= nn || better(side, im->px[side][i], npx))) {
-            pair_text(o, im->px[side][i], 0, pd, pw, qd, qw); /* gone */
-            changes++; i++;
-        } else {
-            pair_text(o, npx, nq, pd, pw, qd, qw); /* new */
-            changes++; j++;
-        }
-    }
-    if (nn > im->cap[side]) {
-        int32_t cap = nn + 64;
-        int64_t *px = realloc(im->px[side], sizeof(int64_t) * (size_t)cap);
-        if (px) im->px[side] = px;
-        int64_t *q = realloc(im->qty[side], sizeof(int64_t) * (size_t)cap);
-        if (q) im->qty[side] = q;
-        if (!px || !q) return -1;
-        im->cap[side] = cap;
-    }
-    for (int32_t k = 0; k < nn; k++) th_book_level(bk, side, k, &im->px[side][k], &im->qty[side][k]);
-    im->n[side] = nn;
-    return changes;
+    diff_ctx d = {.s = s, .o = o};
+    decs(s, sym, &d.pd, &d.pw, &d.qd, &d.qw);
+    return sim_image_diff(&bn_of(s)->sym[sym].img, &s->feed.sym[sym]->book, side, diff_level, &d);
 }
 
 static void book_ticker(simd *s, int32_t sym)
 {
     bn_state *b = bn_of(s);
     bn_symbol *y = &b->sym[sym];
-    const bn_image *im = &y->img;
+    const sim_image *im = &y->img;
     int64_t bid = im->n[TH_BID] ? im->px[TH_BID][0] : 0, bq = im->n[TH_BID] ? im->qty[TH_BID][0] : 0;
     int64_t ask = im->n[TH_ASK] ? im->px[TH_ASK][0] : 0, aq = im->n[TH_ASK] ? im->qty[TH_ASK][0] : 0;
     if (bid == y->bid && bq == y->bid_qty && ask == y->ask && aq == y->ask_qty) return;

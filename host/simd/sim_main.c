@@ -21,6 +21,7 @@ const sim_venue *simd_venue_find(const char *name)
 {
     if (strcmp(name, "kraken") == 0) return &SIM_VENUE_KRAKEN;
     if (strcmp(name, "binance") == 0) return &SIM_VENUE_BINANCE;
+    if (strcmp(name, "kraken-futures") == 0) return &SIM_VENUE_KRAKEN_FUTURES;
     return NULL;
 }
 
@@ -241,12 +242,12 @@ int th_cmd_sim(int argc, char **argv)
         }
     }
     if (optind != argc) return usage_error("unexpected argument");
-    if (!o.venue) return usage_error("--venue is required (kraken or binance)");
+    if (!o.venue) return usage_error("--venue is required (kraken, kraken-futures or binance)");
     if (!o.data) return usage_error("--data RECORDING is required");
     if (!o.instruments) return usage_error("--instruments FILE is required (the venue's instrument data)");
     const sim_venue *v = simd_venue_find(o.venue);
     if (!v) {
-        fprintf(stderr, "tradehost sim: --venue %s: this build serves kraken and binance (kraken-futures is not built yet)\n", o.venue);
+        fprintf(stderr, "tradehost sim: --venue %s: this build serves kraken, kraken-futures and binance\n", o.venue);
         return 2;
     }
     const char *err;
@@ -283,7 +284,14 @@ int th_cmd_sim(int argc, char **argv)
         th_feed_free(&s->feed);
         return 2;
     }
-    if (v->init(s, &err) != 0 || simd_accounts_load(s, &s->accounts, o.accounts, &err) != 0 || simd_engine_open(s, &err) != 0) {
+    if (v->market_only && o.accounts) {
+        fprintf(stderr, "tradehost sim: --venue %s serves market data only: it takes no --accounts\n", v->name);
+        th_ingest_close(&s->in);
+        th_feed_free(&s->feed);
+        return 2;
+    }
+    if (v->init(s, &err) != 0 ||
+        (!v->market_only && (simd_accounts_load(s, &s->accounts, o.accounts, &err) != 0 || simd_engine_open(s, &err) != 0))) {
         fprintf(stderr, "tradehost sim: %s\n", err);
         simd_engine_close(s);
         simd_accounts_free(&s->accounts);

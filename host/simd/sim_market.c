@@ -105,6 +105,7 @@ void simd_engine_close(simd *s)
 
 int simd_engine_reset(simd *s, const char **err)
 {
+    if (s->venue->market_only) return 0; /* no accounts to reset */
     if (s->engine) th_sim_engine_free(s->engine);
     s->engine = NULL;
     if (s->venue->reset) s->venue->reset(s);

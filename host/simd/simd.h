@@ -4,8 +4,8 @@
  * The process: one libuv loop; the market is a th_feed fed by the one ingestion path
  * (feed/ingest.c) at recorded pace or full speed; libwebsockets serves two loopback listeners
  * (sim_server.c). What is venue-specific (wire shapes, names, auth) sits behind sim_venue, one
- * implementation per venue protocol (sim_kraken_*.c, sim_binance_*.c); the control endpoints /_sim/... are shared
- * (sim_control.c). When the data ends the market holds its last state and the sim serves on until
+ * implementation per venue protocol (sim_kraken_*.c, sim_kraken_futures.c, sim_binance_*.c); the
+ * control endpoints /_sim/... are shared (sim_control.c). When the data ends the market holds its last state and the sim serves on until
  * SIGTERM/SIGINT. The matching engine is host/sim/ (venue-neutral plain C over the core); this
  * directory is the process around it: the loop, the sockets and the venues' wire protocols. */
 #ifndef TH_SIMD_H
@@ -28,6 +28,7 @@ struct simd;
 typedef struct sim_venue {
     const char *name;           /* as --venue names it */
     th_venue_id feed_venue;     /* the feed parsers the recording goes through */
+    bool market_only;           /* market data only: no accounts, no engine (Kraken Futures) */
     int (*init)(struct simd *s, const char **err);
     void (*free)(struct simd *s);
     /* the endpoints line (one JSON object, no newline) */
@@ -106,6 +107,7 @@ int64_t simd_wall_ns(void);
 const sim_venue *simd_venue_find(const char *name);
 extern const sim_venue SIM_VENUE_KRAKEN;
 extern const sim_venue SIM_VENUE_BINANCE;
+extern const sim_venue SIM_VENUE_KRAKEN_FUTURES;
 
 /* Start the replay held by --paused (POST /_sim/resume); false if it was not held. */
 bool simd_resume(simd *s);
