@@ -1,6 +1,7 @@
 /* sim_kraken_exec.c — Kraken WS v2, private side (ws_private): every request carries a token
  * from GetWebSocketsToken; `executions` (a snapshot of open orders, and of trades with
- * snap_trades, then every order event and fill), add_order, amend_order, cancel_order,
+ * snap_trades, then every order event and fill), `balances` (a snapshot of the assets held, then
+ * each fill's two ledger entries with the balances after), add_order, amend_order, cancel_order,
  * cancel_all, cancel_all_orders_after, batch_add, batch_cancel, ping (docs.kraken.com,
  * spot-websocket-v2). Answers are one frame per request (one per order for cancel_order), errors
  * one string as Kraken sends them.
@@ -23,11 +24,14 @@ typedef struct kr_pconn {
     int32_t account;       /* -1 until a request with a valid token */
     bool executions;       /* subscribed */
     uint64_t sequence;
+    bool balances;         /* subscribed to `balances` */
+    uint64_t bal_sequence;
 } kr_pconn;
 
 typedef struct kr_held {
     int32_t account;
-    char *json;            /* one data element */
+    bool balances;         /* a `balances` update (else an `executions` one) */
+    char *json;            /* the frame's data elements */
 } kr_held;
 
 typedef struct preq {
@@ -117,14 +121,14 @@ static void order_full(simd *s, sim_buf *o, const th_sim_order *ord, const char 
 
 static const char *live_status(const th_sim_order *ord) { return ord->filled > 0 ? "partially_filled" : "new"; }
 
-static void held_add(simd *s, int32_t account, const sim_buf *b);
+static void held_add(simd *s, int32_t account, const sim_buf *b, bool balances);
 
 /* Deliver (or hold) one data element for the account's subscribers. */
 static void deliver(simd *s, int32_t account, const sim_buf *elem)
 {
     kr_state *k = kr_of(s);
     if (elem->oom) return;
-    if (k->hold) { held_add(s, account, elem); return; }
+    if (k->hold) { held_add(s, account, elem, false); return; }
     for (sim_ws *ws = s->srv.conns[SIM_PORT_PRIVATE]; ws; ws = ws->next) {
         kr_pconn *c = ws->user;
         if (!c || !c->executions || c->account != account) continue;
@@ -136,7 +140,33 @@ static void deliver(simd *s, int32_t account, const sim_buf *elem)
     }
 }
 
-static void held_add(simd *s, int32_t account, const sim_buf *b)
+/* Deliver (or hold) a `balances` update: the data elements (ledger entries) in elems. */
+static void deliver_balances(simd *s, int32_t account, const sim_buf *elems)
+{
+    kr_state *k = kr_of(s);
+    if (elems->oom) return;
+    if (k->hold) { held_add(s, account, elems, true); return; }
+    for (sim_ws *ws = s->srv.conns[SIM_PORT_PRIVATE]; ws; ws = ws->next) {
+        kr_pconn *c = ws->user;
+        if (!c || !c->balances || c->account != account) continue;
+        sim_buf_reset(&k->out);
+        sim_buf_puts(&k->out, "{\"channel\":\"balances\",\"type\":\"update\",\"data\":[");
+        sim_buf_put(&k->out, sim_buf_text(elems), elems->n);
+        sim_buf_printf(&k->out, "],\"sequence\":%llu}", (unsigned long long)++c->bal_sequence);
+        sim_ws_send_tagged(ws, &k->out, SIMF_EVENT, -1);
+    }
+}
+
+static bool balances_subscribed(simd *s, int32_t account)
+{
+    for (sim_ws *ws = s->srv.conns[SIM_PORT_PRIVATE]; ws; ws = ws->next) {
+        kr_pconn *c = ws->user;
+        if (c && c->balances && c->account == account) return true;
+    }
+    return false;
+}
+
+static void held_add(simd *s, int32_t account, const sim_buf *b, bool balances)
 {
     kr_state *k = kr_of(s);
     if (k->nheld == k->held_cap) {
@@ -148,7 +178,7 @@ static void held_add(simd *s, int32_t account, const sim_buf *b)
     }
     char *j = strndup(sim_buf_text(b), b->n);
     if (!j) return;
-    k->held[k->nheld++] = (kr_held){account, j};
+    k->held[k->nheld++] = (kr_held){account, balances, j};
 }
 
 void kr_events_hold(simd *s) { kr_of(s)->hold++; }
@@ -162,11 +192,53 @@ void kr_events_flush(simd *s)
     for (int32_t i = 0; i < k->nheld; i++) {
         sim_buf_reset(&e);
         sim_buf_puts(&e, k->held[i].json);
-        deliver(s, k->held[i].account, &e);
+        if (k->held[i].balances) deliver_balances(s, k->held[i].account, &e);
+        else deliver(s, k->held[i].account, &e);
         free(k->held[i].json);
     }
     k->nheld = 0;
     sim_buf_free(&e);
+}
+
+/* A fill's two ledger entries (quote then base) as one `balances` update: amount (the fee apart),
+ * fee, and the balance after, as Kraken's v2 balances channel shows a trade. */
+static void ledger_entries(simd *s, const th_sim_event *ev)
+{
+    kr_state *k = kr_of(s);
+    const th_sim_trade *t = ev->trade;
+    const th_instrument *in = &s->feed.instruments.v[t->ins];
+    bool buy = t->side == TH_SIM_BUY;
+    sim_buf e;
+    sim_buf_init(&e);
+    const char *assets[2] = {in->quote, in->base};
+    for (int q = 0; q < 2; q++) {
+        char lid[32], ref[32];
+        kr_id_text('T', t->id ^ (q ? 0x2545f4914f6cdd1dull : 0x9e3779b97f4a7c15ull), lid);
+        lid[0] = 'L';
+        kr_id_text('T', t->id, ref);
+        th_money total = 0, held = 0;
+        th_sim_balance_get(s->engine, ev->account, assets[q], &total, &held);
+        sim_buf_puts(&e, "{\"ledger_id\":");
+        sim_buf_str(&e, lid);
+        sim_buf_puts(&e, ",\"ref_id\":");
+        sim_buf_str(&e, ref);
+        sim_buf_puts(&e, ",\"timestamp\":");
+        sim_buf_time(&e, ev->ts_ns);
+        sim_buf_puts(&e, ",\"type\":\"trade\",\"asset\":");
+        sim_buf_str(&e, assets[q]);
+        sim_buf_printf(&e, ",\"asset_class\":\"currency\",\"category\":\"trade\",\"wallet_type\":\"spot\",\"wallet_id\":\"main\",\"amount\":%s", buy == (q == 1) ? "" : "-");
+        if (q == 0) kr_money(&e, t->cost, in->price_dec + in->qty_dec, false);
+        else num(&e, t->qty, in->qty_dec);
+        sim_buf_puts(&e, ",\"fee\":");
+        if (q == 0 && t->fee_asset == th_sim_asset_find(s->engine, in->quote)) kr_money(&e, t->fee, TH_SIM_SCALE, false);
+        else sim_buf_puts(&e, "0");
+        sim_buf_puts(&e, ",\"balance\":");
+        kr_money(&e, total, TH_SIM_SCALE, false);
+        sim_buf_puts(&e, q ? "}" : "},");
+    }
+    deliver_balances(s, ev->account, &e);
+    sim_buf_free(&e);
+    (void)k;
 }
 
 void kr_order_event(simd *s, const th_sim_event *ev)
@@ -216,6 +288,7 @@ void kr_order_event(simd *s, const th_sim_event *ev)
         sim_buf_time(o, ev->ts_ns);
         sim_buf_putc(o, '}');
         deliver(s, ev->account, o);
+        if (balances_subscribed(s, ev->account)) ledger_entries(s, ev);
         if (done) {
             sim_buf_reset(o);
             common(s, o, ord);
@@ -489,6 +562,45 @@ static void cancel_after(preq *r, int32_t a)
     answer_send(r, o);
 }
 
+/* `balances`: a snapshot of every asset held (snapshot, default true), then a ledger update per fill */
+static void subscribe_balances(preq *r, int32_t a, bool sub)
+{
+    simd *s = r->s;
+    kr_state *k = kr_of(s);
+    kr_pconn *c = r->ws->user;
+    sim_buf *o = answer_head(r);
+    if (!sub) {
+        c->balances = false;
+        sim_buf_puts(o, ",\"result\":{\"channel\":\"balances\"},\"success\":true");
+        answer_send(r, o);
+        return;
+    }
+    int sn = th_json_get(r->j, r->params, "snapshot");
+    bool snapshot = sn < 0 || bool_tok(r->j, sn);
+    sim_buf_printf(o, ",\"result\":{\"channel\":\"balances\",\"snapshot\":%s},\"success\":true", snapshot ? "true" : "false");
+    answer_send(r, o);
+    c->balances = true;
+    c->account = a;
+    if (!snapshot) return;
+    sim_buf_reset(&k->out);
+    sim_buf_puts(&k->out, "{\"channel\":\"balances\",\"type\":\"snapshot\",\"data\":[");
+    for (int32_t i = 0; i < th_sim_asset_count(s->engine); i++) {
+        const char *name = th_sim_asset_name(s->engine, i);
+        th_money total, held;
+        if (th_sim_balance_get(s->engine, a, name, &total, &held) != 0 || total == 0) continue;
+        sim_buf_puts(&k->out, "{\"asset\":");
+        sim_buf_str(&k->out, name);
+        sim_buf_puts(&k->out, ",\"asset_class\":\"currency\",\"balance\":");
+        kr_money(&k->out, total, TH_SIM_SCALE, false);
+        sim_buf_puts(&k->out, ",\"wallets\":[{\"type\":\"spot\",\"id\":\"main\",\"balance\":");
+        kr_money(&k->out, total, TH_SIM_SCALE, false);
+        sim_buf_puts(&k->out, "}]},");
+    }
+    sim_buf_unput(&k->out, ',');
+    sim_buf_printf(&k->out, "],\"sequence\":%llu}", (unsigned long long)++c->bal_sequence);
+    sim_ws_send_tagged(r->ws, &k->out, SIMF_EVENT, -1);
+}
+
 static void subscribe(preq *r, int32_t a, bool sub)
 {
     simd *s = r->s;
@@ -496,7 +608,8 @@ static void subscribe(preq *r, int32_t a, bool sub)
     kr_pconn *c = r->ws->user;
     const th_json *j = r->j;
     int ch = th_json_get(j, r->params, "channel");
-    if (ch < 0 || !th_json_eq(j, ch, "executions")) { answer_error(r, "Channel not served on the private endpoint (executions)"); return; }
+    if (ch >= 0 && th_json_eq(j, ch, "balances")) { subscribe_balances(r, a, sub); return; }
+    if (ch < 0 || !th_json_eq(j, ch, "executions")) { answer_error(r, "Channel not served on the private endpoint (executions, balances)"); return; }
     sim_buf *o = answer_head(r);
     if (!sub) {
         c->executions = false;

@@ -1,4 +1,4 @@
-/* sim_kraken_private.c — Kraken's private REST: /0/private/AddOrder, CancelOrder, CancelAll,
+/* sim_kraken_private.c — Kraken's private REST: /0/private/AddOrder, AddOrderBatch, CancelOrder, CancelAll,
  * CancelAllOrdersAfter, OpenOrders, ClosedOrders, QueryOrders, TradesHistory, Balance, BalanceEx,
  * GetWebSocketsToken, in Kraken's shapes (docs.kraken.com, spot REST). Every call is
  * authenticated first (sim_kraken_auth.c); orders go to the engine with the sim's clock, and its
@@ -130,6 +130,90 @@ static void add_order(simd *s, int32_t a, const sim_http_req *req, sim_http_resp
     descr_order(s, o, &shown);
     sim_buf_puts(o, "\"},\"txid\":[");
     sim_buf_str(o, txid);
+    sim_buf_puts(o, "]}}");
+}
+
+static void tok_text(const th_json *j, int t, char *out, size_t cap)
+{
+    out[0] = 0;
+    if (t < 0 || j->tok[t].type == TH_JSON_OBJECT || j->tok[t].type == TH_JSON_ARRAY) return;
+    if (th_json_len(j, t) >= cap) { snprintf(out, cap, "?"); return; } /* too long: refused as malformed */
+    th_json_copy(j, t, out, cap);
+}
+
+/* AddOrderBatch: a JSON body {"nonce","pair","orders":[{ordertype,type,volume,price,timeinforce,
+ * oflags,cl_ord_id,userref},...],"validate"} (2 to 15 orders of one pair). Each order is checked
+ * and placed in turn; one refused is an {"error":...} entry in its place and the rest go on, as
+ * Kraken documents. */
+static void add_order_batch(simd *s, int32_t a, const sim_http_req *req, sim_http_resp *r)
+{
+    th_json *j = &kr_of(s)->json;
+    if (!req->body || req->body[0] != '{' || th_json_parse(j, req->body, req->body_n) < 0 || j->tok[0].type != TH_JSON_OBJECT) {
+        error(r, "EGeneral:Invalid arguments:AddOrderBatch takes a JSON body");
+        return;
+    }
+    int orders = th_json_get(j, 0, "orders");
+    char pair[64], validate[16];
+    tok_text(j, th_json_get(j, 0, "pair"), pair, sizeof pair);
+    tok_text(j, th_json_get(j, 0, "validate"), validate, sizeof validate);
+    bool only_validate = strcmp(validate, "true") == 0 || strcmp(validate, "1") == 0;
+    if (orders < 0 || j->tok[orders].type != TH_JSON_ARRAY || j->tok[orders].size < 2 || j->tok[orders].size > 15) {
+        error(r, "EGeneral:Invalid arguments:orders (2 to 15 orders of one pair)");
+        return;
+    }
+    if (kr_pair_find(s, pair, strlen(pair)) < 0) { error(r, "EQuery:Unknown asset pair"); return; }
+    sim_buf *o = &r->body;
+    sim_buf_puts(o, "{\"error\":[],\"result\":{\"orders\":[");
+    int t = orders + 1;
+    for (int i = 0; i < j->tok[orders].size; i++, t = th_json_skip(j, t)) {
+        const char *bad = NULL;
+        kr_order_args args;
+        memset(&args, 0, sizeof args);
+        th_sim_order_req oreq;
+        if (j->tok[t].type != TH_JSON_OBJECT) {
+            bad = "EGeneral:Invalid arguments:orders";
+        } else {
+            char flags[128];
+            snprintf(args.pair, sizeof args.pair, "%s", pair);
+            tok_text(j, th_json_get(j, t, "type"), args.side, sizeof args.side);
+            tok_text(j, th_json_get(j, t, "ordertype"), args.type, sizeof args.type);
+            tok_text(j, th_json_get(j, t, "volume"), args.qty, sizeof args.qty);
+            tok_text(j, th_json_get(j, t, "price"), args.price, sizeof args.price);
+            tok_text(j, th_json_get(j, t, "timeinforce"), args.tif, sizeof args.tif);
+            tok_text(j, th_json_get(j, t, "cl_ord_id"), args.cl_ord_id, sizeof args.cl_ord_id);
+            tok_text(j, th_json_get(j, t, "userref"), args.userref, sizeof args.userref);
+            tok_text(j, th_json_get(j, t, "oflags"), flags, sizeof flags);
+            args.post_only = strstr(flags, "post") != NULL;
+            bad = kr_order_build(s, &args, &oreq);
+        }
+        if (bad) {
+            sim_buf_puts(o, "{\"error\":");
+            sim_buf_str(o, bad);
+            sim_buf_puts(o, "},");
+            continue;
+        }
+        th_sim_order shown = {.ins = oreq.ins, .side = oreq.side, .type = oreq.type, .price = oreq.price, .qty = oreq.qty};
+        uint64_t id = 0;
+        th_sim_reject rj = only_validate ? TH_SIM_OK : th_sim_place(s->engine, a, &oreq, simd_now_ns(s), &id);
+        if (rj != TH_SIM_OK) {
+            sim_buf_puts(o, "{\"error\":");
+            sim_buf_str(o, kr_reject_text(rj));
+            sim_buf_puts(o, "},");
+            continue;
+        }
+        sim_buf_puts(o, "{");
+        if (!only_validate) {
+            char txid[32];
+            kr_id_text('O', id, txid);
+            sim_buf_puts(o, "\"txid\":");
+            sim_buf_str(o, txid);
+            sim_buf_putc(o, ',');
+        }
+        sim_buf_puts(o, "\"descr\":{\"order\":\"");
+        descr_order(s, o, &shown);
+        sim_buf_puts(o, "\"}},");
+    }
+    sim_buf_unput(o, ',');
     sim_buf_puts(o, "]}}");
 }
 
@@ -315,6 +399,7 @@ void kr_private_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     const char *m = req->path + strlen("/0/private/");
     kr_events_hold(s); /* the answer first, then its execution events (as Kraken) */
     if (strcmp(m, "AddOrder") == 0) add_order(s, a, req, r);
+    else if (strcmp(m, "AddOrderBatch") == 0) add_order_batch(s, a, req, r);
     else if (strcmp(m, "CancelOrder") == 0) cancel_order(s, a, req, r);
     else if (strcmp(m, "CancelAll") == 0) {
         int32_t n = 0;

@@ -7,7 +7,8 @@
 //  - signed REST in Kraken's scheme: the documented vector's signature is accepted, one changed
 //    byte is `EAPI:Invalid signature`, a replayed nonce `EAPI:Invalid nonce`, an unknown key
 //    `EAPI:Invalid key`; through ccxt an unknown key is an AuthenticationError and a wrong secret
-//    an error saying `EAPI:Invalid signature`;
+//    exactly an ExchangeError 'kraken {"error":["EAPI:Invalid signature"]}' (ccxt 4.5.84 maps
+//    only EAPI:Invalid key to AuthenticationError);
 //  - ccxt over REST: fetchBalance, createOrder (resting, then through the ask), fetchOpenOrders,
 //    fetchOrder, cancelOrder, fetchMyTrades; the fill's price, amount, cost and fee and the
 //    balances after it are the hand-computed ones and agree with GET /_sim/state;
@@ -16,6 +17,9 @@
 //    canceled) with order_userref and cl_ord_id and a growing sequence; post-only that would cross,
 //    insufficient funds and a bad token refused with Kraken's strings; amend_order, batch_add,
 //    batch_cancel, cancel_all; cancel_all_orders_after really fires; accounts are separate;
+//  - WS v2 `balances`: ccxt watchBalance gets the snapshot, then a fill's two ledger entries, equal
+//    to GET /_sim/state; REST AddOrderBatch: ccxt createOrders, and by hand a batch that keeps its
+//    good orders and answers the refused ones in place, and one of 16 orders refused;
 //  - Kraken's per-pair rate counter refuses the request that would pass its limit.
 'use strict';
 const fs = require('fs');
@@ -91,7 +95,9 @@ const execs = (st, orderId) => st.frames.filter((f) => f.channel === 'executions
   try { await wrongSecret.fetchBalance(); check(false, 'wrong secret accepted'); } catch (e) {
     // ccxt 4.5.84 maps EAPI:Invalid key to AuthenticationError but has no entry for
     // EAPI:Invalid signature, so it raises its base ExchangeError with the venue's text
-    check(e instanceof ccxt.ExchangeError && /EAPI:Invalid signature/.test(e.message), `ccxt: wrong secret -> EAPI:Invalid signature, got ${e.constructor.name}: ${e.message}`);
+    // exactly ExchangeError (not its AuthenticationError subclass), with the venue's answer as its text
+    check(e.constructor === ccxt.ExchangeError && e.message === 'kraken {"error":["EAPI:Invalid signature"]}',
+      `ccxt: wrong secret -> ExchangeError 'kraken {"error":["EAPI:Invalid signature"]}', got ${e.constructor.name}: ${e.message}`);
   }
   console.log('ok - ccxt: unknown key -> AuthenticationError; wrong secret -> ExchangeError "EAPI:Invalid signature"');
 
@@ -234,6 +240,50 @@ const execs = (st, orderId) => st.frames.filter((f) => f.channel === 'executions
   check(waited >= 700 && waited < 2500, `the switch fired after ${waited} ms (timeout 1 s)`);
   check((await ex.fetchOpenOrders()).length === 0, 'no open order after the switch');
   console.log(`ok - cancel_all_orders_after 1 s: the order was cancelled ${waited} ms later`);
+
+  // --- WS v2 balances (ccxt watchBalance), REST AddOrderBatch (ccxt createOrders), on account B
+  // (its Pro rate counter has room; A's XMR/USD counter is spent by now) ---
+  const exB = await krakenClient(ep, { apiKey: B.key, secret: B.secret });
+  const stateB = async () => (await getJson(ep.control + '/state')).accounts.find((x) => x.key === B.key);
+  const wb0 = await exB.watchBalance();
+  check(wb0.USD.total === 500 && wb0.XMR === undefined && wb0.info.type === 'snapshot', `watchBalance snapshot: ${JSON.stringify(wb0.info)}`);
+  const wbNext = exB.watchBalance();
+  await exB.createOrder('XMR/USD', 'market', 'buy', 0.1);
+  const wb1 = await Promise.race([wbNext, sleep(5000).then(() => null)]);
+  let sb2 = await stateB();
+  check(wb1 && Math.abs(wb1.USD.total - Number(sb2.balances.USD)) < 1e-6 && wb1.XMR.total === 0.1 && Number(sb2.balances.XMR) === 0.1 && wb1.USD.total < 500,
+    `watchBalance after a market buy of 0.1: USD ${wb1 && wb1.USD.total} XMR ${wb1 && wb1.XMR && wb1.XMR.total}, state ${sb2.balances.USD} ${sb2.balances.XMR}`);
+  const ledger = wb1.info.data;
+  check(wb1.info.type === 'update' && ledger.length === 2 && ledger[0].asset === 'USD' && ledger[0].amount < 0 && ledger[0].fee > 0 &&
+    Math.abs(ledger[0].balance - Number(sb2.balances.USD)) < 1e-6 && ledger[1].asset === 'XMR' && ledger[1].amount === 0.1 && ledger[1].fee === 0 && ledger[1].balance === 0.1,
+    `the ledger entries of the fill: ${JSON.stringify(wb1.info)}`);
+  console.log(`ok - WS v2 balances: ccxt watchBalance snapshot, then the fill's ledger entries (USD ${ledger[0].amount} fee ${ledger[0].fee}, XMR +0.1) = GET /_sim/state`);
+
+  const batch = await exB.createOrders([
+    { symbol: 'XMR/USD', type: 'limit', side: 'buy', amount: 0.1, price: 280 },
+    { symbol: 'XMR/USD', type: 'limit', side: 'sell', amount: 0.1, price: 420 }]);
+  check(batch.length === 2 && batch.every((x) => /^O[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{6}$/.test(x.id)), `createOrders: ${JSON.stringify(batch.map((x) => x.id))}`);
+  open = await exB.fetchOpenOrders('XMR/USD');
+  check(open.length === 2 && batch.every((x) => open.some((y) => y.id === x.id && y.status === 'open')), `the batch rests: ${JSON.stringify(open.map((x) => x.id))}`);
+  // by hand (the last REST calls of account B: nonces of our own), a refusal inside a batch and a
+  // batch too big
+  const callB = async (path, fields) => {
+    const n = String(Date.now() * 1000);
+    const body = JSON.stringify(Object.assign({ nonce: n }, fields));
+    return privatePost(ep, path, body, B.key, sign(path, n, body, B.secret));
+  };
+  r = await callB('/0/private/AddOrderBatch', { pair: 'XMRUSD', orders: [{ ordertype: 'limit', type: 'buy', volume: '0.1', price: '281' },
+    { ordertype: 'limit', type: 'buy', volume: '100000', price: '282' }, { ordertype: 'limit', type: 'buy', volume: '0.1', price: '283.001' }] });
+  check(r.error.length === 0 && r.result.orders.length === 3 && /^O[A-Z2-7]{5}-/.test(r.result.orders[0].txid) && r.result.orders[1].error === 'EOrder:Insufficient funds' &&
+    /^EOrder:Invalid price/.test(r.result.orders[2].error), `AddOrderBatch with refusals inside: ${JSON.stringify(r)}`);
+  r = await callB('/0/private/AddOrderBatch', { pair: 'XMRUSD', orders: Array.from({ length: 16 }, () => ({ ordertype: 'limit', type: 'buy', volume: '0.1', price: '270' })) });
+  check(JSON.stringify(r.error) === '["EGeneral:Invalid arguments:orders (2 to 15 orders of one pair)"]', `16 orders: ${JSON.stringify(r)}`);
+  sb2 = await stateB();
+  check(sb2.open_orders.length === 3, `B's open orders: the batch's two and the hand batch's one: ${sb2.open_orders.length}`);
+  r = await callB('/0/private/CancelAll', {});
+  check(r.error.length === 0 && r.result.count === 3, `CancelAll: ${JSON.stringify(r)}`);
+  await exB.close();
+  console.log('ok - AddOrderBatch: ccxt createOrders places 2 orders; by hand a batch keeps its good order and answers the refused ones in place (Insufficient funds, Invalid price); 16 orders refused');
 
   // Kraken's per-pair rate counter (Starter: 60, -1/s): add +1, cancel of an order under 5 s +8,
   // so the 7th cycle's cancel would pass 60 (7 x 9 = 63) and is refused
