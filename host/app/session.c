@@ -28,6 +28,7 @@
 #include "paths.h"
 #include "repl.h"
 #include "session_feed.h"
+#include "session_reload.h"
 #include "session_view.h"
 #include "shutdown.h"
 #include "strategy_timers.h"
@@ -59,7 +60,10 @@ typedef struct session {
     th_api api;                /* api.listen: HTTP on loopback */
     th_strategy_timers timers; /* th.every / th.after: the loop wakes for them */
     th_session_report report;  /* the timeline it samples and the report at its end */
+    th_reload_target reload;   /* SIGHUP, the REPL's reload(), POST /reload: th_session_reload */
 } session;
+
+static session *g_session; /* the running session, for th_session_reload */
 
 static void close_handle(uv_handle_t *h)
 {
@@ -207,9 +211,40 @@ static void on_signal(uv_signal_t *h, int signum)
     }
     if (signum == SIGHUP) {
         th_logf(TH_LOG_INFO, "SIGHUP: reloading strategy", "strategy=%s", s->strat.name);
-        th_strategy_reload(&s->lua, &s->strat);
-        return;
+        char msg[2048];
+        th_session_reload(msg, sizeof msg); /* logged there */
     }
+}
+
+/* ---- reload: one entry point ---- */
+
+int th_session_reload(char *msg, size_t cap)
+{
+    session *s = g_session;
+    if (!s || !s->strategy_loaded || s->stopping) {
+        snprintf(msg, cap, "%s", s && s->stopping ? "the session is stopping: nothing reloaded" : "no session to reload");
+        return -1;
+    }
+    return th_reload_run(&s->reload, msg, cap);
+}
+
+static int reload_hook(void *ctx, char *msg, size_t cap) { return (void)ctx, th_session_reload(msg, cap); }
+
+/* The session's own settings a reload may change: the tick period and what a fault does to orders
+ * (read at start too, in session_load). */
+static void reload_applied(void *ctx)
+{
+    session *s = ctx;
+    char on_fault[16] = "cancel";
+    th_lua_cfg_string(&s->lua, "strategy.on_fault", on_fault, sizeof on_fault);
+    s->fault_keep = strcmp(on_fault, "keep") == 0;
+    if (!s->tick_ms) return; /* at start: session_start sets the tick */
+    double tick_ms = th_lua_cfg_number(&s->lua, "strategy.tick_ms", s->tick_ms);
+    if (tick_ms == s->tick_ms) return;
+    th_logf(TH_LOG_INFO, "tick period changed by a reload", "tick_ms=%.0f was=%.0f", tick_ms, s->tick_ms);
+    s->tick_ms = tick_ms;
+    s->mf.tick_ms = tick_ms;
+    if (uv_is_active((uv_handle_t *)&s->tick_timer)) uv_timer_start(&s->tick_timer, on_tick, (uint64_t)tick_ms, (uint64_t)tick_ms);
 }
 
 /* The first SIGTERM/SIGINT, run on the loop (shutdown.c). */
@@ -278,11 +313,15 @@ static int session_load(session *s, const th_session_opts *o, const char **mode)
         return 2;
     }
     s->strategy_loaded = true;
-    char on_fault[16] = "cancel";
-    th_lua_cfg_string(&s->lua, "strategy.on_fault", on_fault, sizeof on_fault);
-    s->fault_keep = strcmp(on_fault, "keep") == 0;
+    reload_applied(s);
     s->strat.on_fault = strategy_faulted;
     s->strat.on_fault_ctx = s;
+    th_reload_target *r = &s->reload;
+    *r = (th_reload_target){.lua = &s->lua, .strat = &s->strat, .tr = &s->tr, .mf = &s->mf, .log_level_fixed = o->log_level != NULL,
+                            .applied = reload_applied, .ctx = s};
+    snprintf(r->config_path, sizeof r->config_path, "%s", o->config_path);
+    snprintf(r->config_dir, sizeof r->config_dir, "%s", config_dir);
+    th_lua_on_reload(reload_hook, s);
     return 0;
 }
 
@@ -342,6 +381,7 @@ static int open_control(session *s)
         char token_env[128];
         bool have_env = th_lua_cfg_string(&s->lua, "api.token_env", token_env, sizeof token_env);
         th_session_view view = th_session_view_make();
+        view.reload = reload_hook;
         if (th_api_open(&s->api, &s->loop, buf, have_env ? token_env : NULL, &view, &err) != 0) {
             fprintf(stderr, "tradehost: %s\n", err);
             return -1;
@@ -430,6 +470,8 @@ static int teardown(session *s, int code)
     }
     th_session_feed_close(&s->mf);
     th_budget_on_exit(NULL, NULL);
+    th_lua_on_reload(NULL, NULL);
+    g_session = NULL;
     if (code == 0 && s->exit_status >= 0) code = s->exit_status;
     th_strategy_release(&s->lua, &s->strat);
     th_lua_close(&s->lua);
@@ -443,6 +485,7 @@ int th_session_run(const th_session_opts *o)
     static session S; /* one session per process; static keeps handles off the stack */
     session *s = &S;
     memset(s, 0, sizeof *s);
+    g_session = s;
 
     if (o->virtual_clock) th_clock_use_virtual(0);
     const char *e2;

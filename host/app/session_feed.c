@@ -89,6 +89,36 @@ static int wanted_sync(th_session_feed *m)
     return 0;
 }
 
+/* A config reload: the configured pairs again, from the start (pairs leave as well as come), and
+ * venue.stale_ms. A pair that joins gets an on_book at the next batch, from the book the feed has
+ * kept all along (the feed keeps every instrument's book, configured or not). */
+void th_session_feed_reconfigure(th_session_feed *m)
+{
+    if (!m->active) return;
+    m->stale_ns = (int64_t)(th_lua_cfg_number(m->lua, "venue.stale_ms", 5000) * 1e6);
+    bool *was = malloc(sizeof *was * (size_t)(m->nwanted > 0 ? m->nwanted : 1));
+    if (!was) { th_logf(TH_LOG_ERROR, "out of memory re-reading the pairs: the pair list is unchanged", NULL); return; }
+    int32_t n = m->nwanted;
+    memcpy(was, m->wanted, sizeof *was * (size_t)n);
+    memset(m->wanted, 0, sizeof *m->wanted * (size_t)n);
+    int npairs = th_lua_cfg_pair_count(m->lua);
+    for (int i = 0; i < npairs; i++) {
+        char sym[64];
+        bool enabled;
+        if (!th_lua_cfg_pair_symbol(m->lua, i, sym, sizeof sym, &enabled) || !enabled) continue;
+        int32_t idx = th_instruments_find(&m->feed.instruments, sym, strlen(sym));
+        if (idx < 0 || idx >= n) {
+            th_logf(TH_LOG_ERROR, "pair has no instrument data: it gets no market events until an instrument update adds it",
+                    "symbol=%s instruments=%s", sym, m->instruments_path);
+            continue;
+        }
+        m->wanted[idx] = true;
+        th_feed_symbol *fs = th_feed_symbol_at(&m->feed, idx);
+        if (fs && !was[idx]) fs->dirty = true; /* its first on_book comes with the next batch */
+    }
+    free(was);
+}
+
 /* After a batch of frames: health events in order, then one on_book per changed wanted pair. */
 static void dispatch_market(th_session_feed *m)
 {

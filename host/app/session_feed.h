@@ -86,6 +86,9 @@ void th_session_feed_check_stale(th_session_feed *m);
 /* Live: the frames received since the last call have changed books; deliver their events (one
  * on_book per changed pair, health first). Called once per loop turn, before the order side's. */
 void th_session_feed_live_turn(th_session_feed *m);
+/* A config reload: the configured pairs (added ones get market events, removed ones no more) and
+ * venue.stale_ms from the new config. */
+void th_session_feed_reconfigure(th_session_feed *m);
 /* The session is stopping: the lag is reported and the pacing handles close. */
 void th_session_feed_stop(th_session_feed *m);
 /* After the loop has closed. */

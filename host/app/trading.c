@@ -262,6 +262,26 @@ int32_t th_trading_cancel_all(th_trading *t)
     return t->flow.trk.nlive;
 }
 
+/* ---- a config reload ---- */
+
+void th_trading_reconfigure(th_trading *t)
+{
+    if (!t->active) return;
+    th_flow_cfg c;
+    th_flow_defaults(&c);
+    th_trading_cfg_flow(t->lua, &c);
+    th_flow_reconfigure(&t->flow, &c, th_clock_ns());
+    th_trading_cfg_pair_limits(&t->flow, t->lua, 0);
+    th_trading_cfg_rates_update(&t->flow, t->lua, t->currency);
+    if (t->have_tv) t->tv.fee_bps = th_lua_cfg_number(t->lua, "venue.fee_bps", 16);
+}
+
+int32_t th_trading_cancel_pair(th_trading *t, int32_t ins)
+{
+    if (!t->active || !t->ready || ins < 0) return 0;
+    return th_flow_cancel_all(&t->flow, ins, th_clock_ns());
+}
+
 /* ---- close ---- */
 
 static void log_commit_stalls(const th_trading *t)

@@ -92,6 +92,11 @@ int th_trading_top(th_trading *t, int32_t ins, int64_t *bid, int64_t *ask, int32
 int32_t th_trading_cancel_all(th_trading *t);
 /* The session is stopping (after the drain): the venue's connections close on the loop. */
 void th_trading_close_venue(th_trading *t);
+/* A config reload: the flow's limits and settings, per-pair limits, currency rates and the paper
+ * venue's fee read again from the (new) config. */
+void th_trading_reconfigure(th_trading *t);
+/* Cancel every live order of one instrument (a pair removed by a reload): how many were asked. */
+int32_t th_trading_cancel_pair(th_trading *t, int32_t ins);
 void th_trading_close(th_trading *t);
 /* The session's journal failed (also after th_trading_close): the session exits non-zero, and the
  * marker left beside the journal makes the next start recover halted. */

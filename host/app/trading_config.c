@@ -103,6 +103,25 @@ void th_trading_cfg_rates(th_flow *f, th_lua *lua, const char *currency, int32_t
     }
 }
 
+/* A config reload: every configured rate applies, also over one set before (a rate removed from
+ * the config keeps its last value: counting a currency 1:1 mid-session would be worse). */
+void th_trading_cfg_rates_update(th_flow *f, th_lua *lua, const char *currency)
+{
+    const th_instruments *ins = f->ins;
+    for (int32_t i = 0; i < ins->n; i++) {
+        const char *q = ins->v[i].quote;
+        if (!q[0] || strcmp(q, currency) == 0) continue;
+        char path[64];
+        snprintf(path, sizeof path, "risk.rates.%s", q);
+        double rate = th_lua_cfg_number(lua, path, 0);
+        if (rate <= 0) continue;
+        bool same = false;
+        for (int32_t k = 0; k < f->nrates; k++)
+            if (strcmp(f->rates[k].currency, q) == 0) same = f->rates[k].rate == rate;
+        if (!same) th_flow_set_rate(f, q, rate);
+    }
+}
+
 static void base36(uint64_t v, char *out)
 {
     char tmp[16];

@@ -25,6 +25,8 @@ void th_trading_cfg_pair_limits(th_flow *f, th_lua *lua, int32_t from);
 /* Portfolio totals in one currency (`currency`, from risk.currency): each quote currency's rate
  * from risk.rates, for the quote currencies of instruments [from, n) the flow has no rate for. */
 void th_trading_cfg_rates(th_flow *f, th_lua *lua, const char *currency, int32_t from);
+/* A config reload: the rates risk.rates gives now, over the ones in use. */
+void th_trading_cfg_rates_update(th_flow *f, th_lua *lua, const char *currency);
 /* The client-id prefix: session.id_prefix (default "th") then the start time in base 36, so ids
  * differ across restarts. */
 void th_trading_cfg_id_prefix(th_lua *lua, int64_t wall_ms, char *out, size_t cap);

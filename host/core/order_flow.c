@@ -150,6 +150,30 @@ void th_flow_set_rate(th_flow *f, const char *currency, double rate)
             th_portfolio_set_unit(&f->pf, i, f->ins->v[i].price_dec + f->ins->v[i].qty_dec, rate);
 }
 
+/* A config reload (docs/config.md "Reloading the config"): the settings that may change while
+ * orders are live. The id prefix, the rate model and the trading day's start stay (they name the
+ * orders already sent and the day's PnL). Per-pair limits go back to the new defaults; the caller
+ * applies each pair's own keys again. The venue bucket keeps its tokens (at most the new
+ * capacity): a reload never buys a fresh burst. */
+void th_flow_reconfigure(th_flow *f, const th_flow_cfg *c, int64_t now_ns)
+{
+    f->cfg.risk = c->risk;
+    f->risk.lim = c->risk;
+    for (int32_t i = 0; i < f->risk.npair; i++) f->risk.pair[i] = c->risk.pair_default;
+    f->cfg.exec = c->exec;
+    f->cfg.pending_timeout_ns = c->pending_timeout_ns;
+    f->cfg.adopt_unknown = c->adopt_unknown;
+    f->cfg.keep_done_ns = c->keep_done_ns;
+    f->cfg.keep_done_max = c->keep_done_max;
+    if (c->venue_cap != f->cfg.venue_cap || c->venue_rate != f->cfg.venue_rate) {
+        double tokens = th_bucket_level(&f->venue_bucket, now_ns);
+        th_bucket_init(&f->venue_bucket, c->venue_cap, c->venue_rate, now_ns);
+        if (tokens < f->venue_bucket.tokens) f->venue_bucket.tokens = tokens;
+        f->cfg.venue_cap = c->venue_cap;
+        f->cfg.venue_rate = c->venue_rate;
+    }
+}
+
 /* ---- small helpers ---- */
 
 void flow_jr_put(th_flow *f, th_jrec *r)

@@ -125,6 +125,9 @@ void th_flow_set_market(th_flow *f, th_market_top_fn fn, void *ctx);
 /* Quote currency rate to the report currency for every instrument quoted in `currency`, now and
  * added later. */
 void th_flow_set_rate(th_flow *f, const char *currency, double rate);
+/* A config reload: risk limits (per-pair ones back to the defaults), the executor's tolerances,
+ * timeouts, unknown orders, finished-order keeping, the venue order bucket. */
+void th_flow_reconfigure(th_flow *f, const th_flow_cfg *c, int64_t now_ns);
 bool th_flow_has_rate(const th_flow *f, const char *currency);
 /* The instrument registry grew: size every per-instrument array to it (the tracker's live sets,
  * positions, risk limits at the pair default, oracle prices, rate buckets). 0, or -1 out of

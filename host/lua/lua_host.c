@@ -19,6 +19,8 @@
 
 th_lua_running th_lua_now;
 
+static void register_host_module(lua_State *L);
+
 /* The strategy whose code runs now (callback, timer or reload): th_strategy_running() names it, so
  * th.every/th.after know whose timers they arm. Saved and restored with th_lua_now. */
 static th_strategy *g_running;
@@ -83,6 +85,7 @@ int th_lua_open(th_lua *lh, const char *home, const char **err)
     lua_State *L = lh->L;
     luaL_openlibs(L);
     if (th_budget_install(L, err) != 0) return -1;
+    register_host_module(L);
     /* scripts/ holds the th library; the project root lets strategies require each other. */
     lua_getglobal(L, "package");
     lua_pushfstring(L, "%s/scripts/?.lua;%s/scripts/?/init.lua;%s/?.lua;", home, home, home);
@@ -484,41 +487,111 @@ int th_strategy_timers_run(th_lua *lh, th_strategy *s)
     return rc;
 }
 
-int th_strategy_reload(th_lua *lh, th_strategy *s)
+/* The new module is on top of the stack (and, with a config, the new config below it): swap them
+ * in. The state and ctx tables stay the same objects. */
+static void reload_swap(th_lua *lh, th_strategy *s, bool with_config)
 {
     lua_State *L = lh->L;
-    if (require_field(lh, "th.runtime", "reload") == 0) {
+    luaL_unref(L, LUA_REGISTRYINDEX, s->mod_ref);
+    s->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (with_config) {
+        luaL_unref(L, LUA_REGISTRYINDEX, lh->config_ref);
+        lh->config_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        s->budget_ms = th_lua_cfg_number(lh, "strategy.budget_ms", s->budget_ms);
+    }
+    s->reloads++; /* successful ones only: a refused reload is a reload_failure */
+    th_metric_inc(s->m_reloads);
+    bool was_faulted = s->faulted;
+    s->faulted = false;
+    s->fault_callback[0] = s->fault_error[0] = 0;
+    if (was_faulted && s->on_timers) s->on_timers(s->on_timers_ctx, s); /* its timers run again */
+    th_logf(TH_LOG_INFO, "strategy reloaded", "strategy=%s path=%s reloads=%llu%s", s->name, s->path,
+            (unsigned long long)s->reloads, was_faulted ? " unfaulted=true" : "");
+}
+
+int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap)
+{
+    lua_State *L = lh->L;
+    int top = lua_gettop(L);
+    bool with_config = cfg_path != NULL;
+    if (require_field(lh, "th.runtime", with_config ? "reload_all" : "reload") == 0) {
         lua_pushstring(L, s->path);
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
-        lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
+        if (with_config) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
+            lua_pushstring(L, cfg_path);
+            if (cfg_dir) lua_pushstring(L, cfg_dir);
+            else lua_pushnil(L);
+        } else {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
+        }
         running_mark before = running_begin(s, "reload");
-        int rc = th_lua_pcall(lh, 3, 2);
+        /* reload_all: mod, cfg, summary, diff (or nil, err); reload: mod (or nil, err) */
+        int rc = th_lua_pcall(lh, with_config ? 5 : 3, with_config ? 3 : 2);
         running_end(before);
         if (rc == 0) {
-            if (!lua_isnil(L, -2)) {
-                lua_pop(L, 1);
-                luaL_unref(L, LUA_REGISTRYINDEX, s->mod_ref);
-                s->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-                s->reloads++; /* successful ones only: a refused reload is a reload_failure */
-                th_metric_inc(s->m_reloads);
-                bool was_faulted = s->faulted;
-                s->faulted = false;
-                s->fault_callback[0] = s->fault_error[0] = 0;
-                if (was_faulted && s->on_timers) s->on_timers(s->on_timers_ctx, s); /* its timers run again */
-                th_logf(TH_LOG_INFO, "strategy reloaded", "strategy=%s path=%s reloads=%llu%s", s->name, s->path,
-                        (unsigned long long)s->reloads, was_faulted ? " unfaulted=true" : "");
+            int first = top + 1;
+            if (!lua_isnil(L, first)) {
+                const char *sum = with_config ? lua_tostring(L, first + 2) : NULL;
+                if (msg) snprintf(msg, cap, "%s", sum ? sum : "code reloaded");
+                if (with_config) {
+                    lua_pop(L, 1);     /* the summary: mod, cfg left */
+                    lua_insert(L, -2); /* cfg, mod: reload_swap takes the module first */
+                } else {
+                    lua_pop(L, 1);
+                }
+                reload_swap(lh, s, with_config);
+                lua_settop(L, top);
                 return 0;
             }
-            snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "reload failed");
-            lua_pop(L, 2);
+            snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, first + 1) ? lua_tostring(L, first + 1) : "reload failed");
         }
     }
+    lua_settop(L, top);
     s->reload_failures++;
     th_metric_inc(s->m_reload_failures);
+    if (msg) snprintf(msg, cap, "%s", lh->error);
     char q[sizeof lh->error + 64];
     th_log_quote(lh->error, q, sizeof q);
     th_logf(TH_LOG_ERROR, "strategy reload failed: old code keeps running", "strategy=%s error=%s", s->name, q);
     return -1;
+}
+
+/* ---- the REPL's reload(): th.host.reload, a C function th/repl.lua calls after a chunk ---- */
+
+static th_lua_reload_fn g_reload_fn;
+static void *g_reload_ctx;
+
+void th_lua_on_reload(th_lua_reload_fn fn, void *ctx)
+{
+    g_reload_fn = fn;
+    g_reload_ctx = ctx;
+}
+
+/* th.host.reload() -> ok (boolean), message (what changed, or the error) */
+static int l_host_reload(lua_State *L)
+{
+    static char msg[8192];
+    if (!g_reload_fn) {
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, "this host has no session to reload");
+        return 2;
+    }
+    int rc = g_reload_fn(g_reload_ctx, msg, sizeof msg);
+    lua_pushboolean(L, rc == 0);
+    lua_pushstring(L, msg);
+    return 2;
+}
+
+static void register_host_module(lua_State *L)
+{
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "loaded");
+    lua_newtable(L);
+    lua_pushcfunction(L, l_host_reload);
+    lua_setfield(L, -2, "reload");
+    lua_setfield(L, -2, "th.host");
+    lua_pop(L, 2);
 }
 
 /* ---- REPL chunks (th/repl.lua does the evaluating; host/app/repl.c owns the socket) ---- */

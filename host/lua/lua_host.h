@@ -96,8 +96,19 @@ static inline bool th_strategy_timers_due(const th_strategy *s, int64_t now) { r
 /* Faulted strategies are listed by th_strategy_fault_get (tradehost.h: th.risk.status(), /health). */
 int th_strategy_faulted_count(void);
 
-/* SIGHUP: recompile, check(), migrate(state). On failure the old code keeps running. */
-int th_strategy_reload(th_lua *lh, th_strategy *s);
+/* A reload: with cfg_path, the config file (validated, then diffed against the running one) and
+ * the code as one transaction (th/runtime.lua reload_all); without, the code alone. Recompile,
+ * check(), parameters against the new defaults, migrate(state); on success the module (and the
+ * config table) are swapped and ctx refilled in place, and msg says what changed; on failure
+ * nothing changes, msg has the error (file and key, or file:line) and the old code keeps running.
+ * 0 or -1; msg may be NULL. */
+int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap);
+
+/* The session's reload entry point, for the REPL's reload() (th.host.reload in Lua, called by
+ * th/repl.lua once the chunk has ended, outside its budget): 0 and what changed in msg, or -1 and
+ * the error. */
+typedef int (*th_lua_reload_fn)(void *ctx, char *msg, size_t cap);
+void th_lua_on_reload(th_lua_reload_fn fn, void *ctx);
 
 /* REPL chunks, evaluated by th/repl.lua in this state. th_lua_repl_env makes one client's
  * environment (full: globals readable, its own assignments kept, `state` and `ctx` the strategy's;

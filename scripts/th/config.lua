@@ -132,12 +132,62 @@ M.schema = {
   },
 }
 
-local function sandbox()
+local function base_env()
   return {
     os = { getenv = os.getenv }, string = string, math = math, table = table,
     ipairs = ipairs, pairs = pairs, tonumber = tonumber, tostring = tostring, type = type,
     error = error, assert = assert, select = select, unpack = unpack,
   }
+end
+
+local function dirname(path) return path:match("^(.*)/[^/]*$") or "." end
+
+-- A pair list in a file of its own (docs/config.md "Pair lists in their own files"), so a
+-- discovery script can rewrite it and a SIGHUP picks the new list up: `pairs =
+-- th.pairs_file("pairs/kraken-top20.lua")`. The file is Lua returning a list whose items are a
+-- symbol ("XMR/USD") or a pair table ({ symbol = "XMR/USD", size = 0.5 }); it runs in the same
+-- sandbox as the config (within the config's budget). A relative path is relative to the config
+-- file's directory. `origin` remembers which file each list came from, so a bad item is reported
+-- against that file.
+local function pairs_file_fn(config_dir, origin)
+  return function(rel)
+    if type(rel) ~= "string" or rel == "" then
+      error(("th.pairs_file: expected a path (string), got %s"):format(type(rel)), 2)
+    end
+    local path = rel:sub(1, 1) == "/" and rel or (config_dir .. "/" .. rel:gsub("^%./", ""))
+    local chunk, err = loadfile(path, "t", base_env())
+    if not chunk then
+      local f = io.open(path, "r")
+      if not f then error(("th.pairs_file: no such file: %s"):format(path), 2) end
+      f:close()
+      error(("th.pairs_file: %s"):format(err), 2)
+    end
+    local ok, list = pcall(chunk)
+    if not ok then error(("th.pairs_file: %s: error while evaluating: %s"):format(path, tostring(list)), 2) end
+    if type(list) ~= "table" then
+      error(("th.pairs_file: %s: must return a list of pairs, got %s"):format(path, type(list)), 2)
+    end
+    local out = {}
+    for i, item in ipairs(list) do
+      if type(item) == "string" then
+        out[i] = { symbol = item }
+      elseif type(item) == "table" then
+        local copy = {}
+        for k, v in pairs(item) do copy[k] = v end
+        out[i] = copy
+      else
+        error(("th.pairs_file: %s: item %d: expected a symbol or a pair table, got %s"):format(path, i, type(item)), 2)
+      end
+    end
+    origin[out] = path
+    return out
+  end
+end
+
+local function sandbox(config_dir, origin)
+  local env = base_env()
+  env.th = { pairs_file = pairs_file_fn(config_dir, origin) }
+  return env
 end
 
 -- Every path a config names. A relative one is relative to the directory holding the config file
@@ -164,7 +214,8 @@ end
 -- Returns the validated, normalised config table, or nil and "FILE: path: message". With dir (the
 -- config file's absolute directory), relative paths are resolved against it.
 function M.load(path, dir)
-  local chunk, err = loadfile(path, "t", sandbox())
+  local origin = setmetatable({}, { __mode = "k" })
+  local chunk, err = loadfile(path, "t", sandbox(dir or dirname(path), origin))
   if not chunk then return nil, err end
   local ok, cfg
   if has_budget then
@@ -179,18 +230,110 @@ function M.load(path, dir)
   if type(cfg) ~= "table" then
     return nil, ("%s: a config file must return a table, got %s"):format(path, type(cfg))
   end
+  local from = type(cfg.pairs) == "table" and origin[cfg.pairs]
+  local where = from and ("%s (pairs from %s)"):format(path, from) or path
   local valid, verr = schema.validate(M.schema, cfg, "")
-  if not valid then return nil, ("%s: %s"):format(path, verr) end
+  if not valid then
+    return nil, ("%s: %s"):format(verr:match("^pairs[%[:]") and where or path, verr)
+  end
+  local seen = {}
   for i, p in ipairs(cfg.pairs) do
-    for j = 1, i - 1 do
-      if cfg.pairs[j].symbol == p.symbol then
-        return nil, ("%s: pairs[%d].symbol: %s is listed twice (first at pairs[%d])"):format(path, i, p.symbol, j)
+    if seen[p.symbol] then
+      return nil, ("%s: pairs[%d].symbol: %s is listed twice (first at pairs[%d])"):format(where, i, p.symbol, seen[p.symbol])
+    end
+    seen[p.symbol] = i
+  end
+  cfg._path = path
+  cfg._pairs_file = from or nil
+  if dir then resolve_paths(cfg, dir) end
+  return cfg
+end
+
+-- ---- reloading (SIGHUP, the REPL's reload(), POST /reload) ----
+
+-- What a reload changes while the host runs (docs/config.md "Reloading the config"). Any other
+-- key that differs needs a restart: it is reported, and the running config keeps its old value,
+-- so ctx.config and every later read of the config say what is in effect.
+M.LIVE = { "strategy.params", "strategy.budget_ms", "strategy.on_fault", "strategy.tick_ms", "pairs", "risk", "quotes",
+           "log.level", "venue.fee_bps", "venue.stale_ms", "session.keep_done_s", "session.keep_done_max" }
+-- Inside those, what names orders already sent or the trading day's PnL stays until a restart.
+M.RESTART_ONLY = { "risk.currency", "risk.day_start_utc" }
+
+local function under(path, prefix) return path == prefix or path:sub(1, #prefix + 1) == prefix .. "." end
+local function any_under(path, list)
+  for _, p in ipairs(list) do if under(path, p) then return true end end
+  return false
+end
+
+-- Every leaf of a config as "a.b.c" = value; pairs by symbol ("pairs.XMR/USD.size"), so moving a
+-- pair in the list is no change.
+local function flatten(t, prefix, out)
+  for k, v in pairs(t) do
+    if not (prefix == "" and type(k) == "string" and k:sub(1, 1) == "_") then
+      local p = prefix == "" and tostring(k) or prefix .. "." .. tostring(k)
+      if p == "pairs" and type(v) == "table" then
+        for _, pair in ipairs(v) do flatten(pair, "pairs." .. tostring(pair.symbol), out) end
+      elseif type(v) == "table" then
+        flatten(v, p, out)
+      else
+        out[p] = v
       end
     end
   end
-  cfg._path = path
-  if dir then resolve_paths(cfg, dir) end
-  return cfg
+  return out
+end
+
+local function set_path(t, path, v)
+  local keys = {}
+  for k in path:gmatch("[^.]+") do keys[#keys + 1] = tonumber(k) or k end
+  for i = 1, #keys - 1 do
+    if type(t[keys[i]]) ~= "table" then
+      if v == nil then return end
+      t[keys[i]] = {}
+    end
+    t = t[keys[i]]
+  end
+  t[keys[#keys]] = v
+end
+
+local function enabled_symbols(cfg)
+  local set, list = {}, {}
+  for _, p in ipairs(cfg.pairs) do
+    if p.enabled then set[p.symbol] = true list[#list + 1] = p.symbol end
+  end
+  return set, list
+end
+
+-- Compares the running config with a newly loaded one. Keys that need a restart are put back to
+-- their running values in `new`. Returns what changed: { live = {paths}, restart = {paths},
+-- added = {symbols}, removed = {symbols}, pairs_changed = {symbols} } (sorted, enabled pairs).
+function M.diff(old, new)
+  local a, b = flatten(old, "", {}), flatten(new, "", {})
+  local paths, seen = {}, {}
+  for k, v in pairs(a) do if b[k] ~= v then paths[#paths + 1] = k seen[k] = true end end
+  for k, v in pairs(b) do if a[k] ~= v and not seen[k] then paths[#paths + 1] = k end end
+  table.sort(paths)
+  local d = { live = {}, restart = {}, added = {}, removed = {}, pairs_changed = {} }
+  for _, p in ipairs(paths) do
+    if any_under(p, M.LIVE) and not any_under(p, M.RESTART_ONLY) then
+      if not under(p, "pairs") then d.live[#d.live + 1] = p end
+    else
+      d.restart[#d.restart + 1] = p
+      set_path(new, p, a[p])
+    end
+  end
+  local was, was_list = enabled_symbols(old)
+  local now, now_list = enabled_symbols(new)
+  for _, s in ipairs(now_list) do if not was[s] then d.added[#d.added + 1] = s end end
+  for _, s in ipairs(was_list) do if not now[s] then d.removed[#d.removed + 1] = s end end
+  for _, s in ipairs(now_list) do
+    if was[s] then
+      for _, p in ipairs(paths) do
+        if under(p, "pairs." .. s) then d.pairs_changed[#d.pairs_changed + 1] = s break end
+      end
+    end
+  end
+  return d
 end
 
 M.PAIR_FIELDS = { symbol = true, enabled = true, max_order_size = true, min_order_size = true, max_position = true,
@@ -207,15 +350,16 @@ function M.check_params(cfg, defaults)
                   unknown_hint = "not a parameter of strategy " .. cfg.strategy.name }
   local ok, err = schema.validate(pnode, cfg.strategy.params, "strategy.params")
   if not ok then return nil, path .. ": " .. err end
+  local ppath = cfg._pairs_file and ("%s (pairs from %s)"):format(path, cfg._pairs_file) or path
   for i, p in ipairs(cfg.pairs) do
     for k, v in pairs(p) do
       if not M.PAIR_FIELDS[k] then
         if fields[k] == nil then
           return nil, ("%s: pairs[%d].%s: unknown key (neither a pair field nor a parameter of strategy %s)")
-            :format(path, i, tostring(k), cfg.strategy.name)
+            :format(ppath, i, tostring(k), cfg.strategy.name)
         end
         if type(v) ~= fields[k].type then
-          return nil, ("%s: pairs[%d].%s: expected %s, got %s"):format(path, i, k, fields[k].type, type(v))
+          return nil, ("%s: pairs[%d].%s: expected %s, got %s"):format(ppath, i, k, fields[k].type, type(v))
         end
       end
     end

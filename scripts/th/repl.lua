@@ -88,8 +88,23 @@ local function show_fn(env)
   end
 end
 
+-- reload(): the host's one reload (config and code, as SIGHUP). It cannot run inside the chunk
+-- (that runs under the budget, and a reload must never be cut off half-way), so reload() asks for
+-- it and it runs once the chunk has ended; its outcome is added to the answer.
+local reload_asked = false
+local function reload_fn() reload_asked = true end
+
+local function run_reload()
+  if not reload_asked then return nil end
+  reload_asked = false
+  local ok, host = pcall(require, "th.host")
+  if not ok then return { ok = false, message = "this host has no session to reload" } end
+  local good, msg = host.reload()
+  return { ok = good, message = msg }
+end
+
 local function full_env(state, ctx)
-  local env = setmetatable({ state = state, ctx = ctx, th = require("th") }, { __index = _G })
+  local env = setmetatable({ state = state, ctx = ctx, th = require("th"), reload = reload_fn }, { __index = _G })
   env.show = show_fn(env)
   return env
 end
@@ -227,6 +242,8 @@ function M.eval(env, chunk)
     return #shown > 0 and table.concat(shown, "\t") .. "\n" or ""
   end)
   if not ok then text = "error: " .. text .. "\n" end
+  local r = run_reload()
+  if r then text = text .. (r.ok and "reload: ok: " or "reload failed: ") .. tostring(r.message) .. "\n" end
   return printed .. text, false
 end
 
@@ -260,7 +277,9 @@ function M.eval_json(env, chunk, cap)
     end
     return table.concat(fields, ",")
   end)
-  if not ok then return answer({ ok = false, error = text, output = printed }, cap), false end
+  local r = run_reload()
+  if not ok then return answer({ ok = false, error = text, output = printed, reload = r }, cap), false end
+  if r then text = text .. ',"reload":' .. json.encode(r) end
   return limited("{" .. text .. ',"output":' .. json.string(printed) .. "}", cap), false
 end
 

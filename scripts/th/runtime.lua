@@ -67,8 +67,18 @@ function M.start(path, cfg)
   end
   local ok, perr = config.check_params(cfg, mod.defaults)
   if not ok then return nil, perr end
-  local ctx = { name = cfg.strategy.name, params = merged_params(mod.defaults, cfg.strategy.params, {}),
-                pairs = {}, symbols = {}, config = cfg }
+  local ctx = {}
+  M.fill_ctx(ctx, mod, cfg)
+  require("th.status").watch(ctx) -- th.status() lists this strategy's pairs
+  return mod, {}, ctx
+end
+
+-- ctx's fields from a config (at start, and again in place after a config reload: the ctx table
+-- itself stays the one the strategy and the REPL hold).
+function M.fill_ctx(ctx, mod, cfg)
+  ctx.name = cfg.strategy.name
+  ctx.params = merged_params(mod.defaults, cfg.strategy.params, {})
+  ctx.pairs, ctx.symbols, ctx.config = {}, {}, cfg
   for _, pair in ipairs(cfg.pairs) do
     if pair.enabled then
       local entry = { symbol = pair.symbol, params = merged_params(mod.defaults, cfg.strategy.params, pair) }
@@ -76,8 +86,6 @@ function M.start(path, cfg)
       ctx.symbols[pair.symbol] = entry
     end
   end
-  require("th.status").watch(ctx) -- th.status() lists this strategy's pairs
-  return mod, {}, ctx
 end
 
 -- The migrate backup: a deep copy of every table reachable from the state (cycles kept), recording
@@ -141,6 +149,40 @@ function M.reload(path, state, cfg)
   end
   timers.reload_commit(name)
   return mod
+end
+
+-- One line saying what a reload changed, for the log and the caller (REPL, API).
+local function summary(d)
+  local parts = {}
+  local function add(label, list)
+    if #list > 0 then parts[#parts + 1] = label .. " " .. table.concat(list, ", ") end
+  end
+  add("changed", d.live)
+  add("pairs added", d.added)
+  add("pairs removed", d.removed)
+  add("pair settings changed", d.pairs_changed)
+  add("needs a restart (kept as running)", d.restart)
+  if #parts == 0 then return "config unchanged" end
+  return table.concat(parts, "; ")
+end
+
+-- SIGHUP, the REPL's reload(), POST /reload: the config file and the strategy's code, as one
+-- transaction. The config is loaded and validated first, the new code's check() and the
+-- parameters against its defaults next, migrate(state) last; any failure leaves config, code,
+-- state and timers as they were. On success ctx is refilled in place (params, pairs, symbols,
+-- config). Returns mod, new_cfg, summary, diff; or nil, err.
+function M.reload_all(path, state, ctx, cfg_path, cfg_dir)
+  local cfg, err = config.load(cfg_path, cfg_dir)
+  if not cfg then return nil, "config " .. err end
+  local d = config.diff(ctx.config, cfg)
+  local mod, rerr = M.reload(path, state, cfg)
+  if not mod then
+    -- the parameters against the new code's defaults: a config error too
+    if type(rerr) == "string" and rerr:sub(1, #cfg_path + 1) == cfg_path .. ":" then rerr = "config " .. rerr end
+    return nil, rerr
+  end
+  M.fill_ctx(ctx, mod, cfg)
+  return mod, cfg, summary(d), d
 end
 
 return M

@@ -3,10 +3,12 @@
 # `<!-- example: NAME -->` line) run in a paper host and do what the page says:
 #   instrument: the tick from the venue, a price at the tick printed exactly ("0.00000123");
 #   timers: one heartbeat per recorded second, the same after a reload (migrate re-arms);
-#   store: the counter and the model come back after a restart (--resume).
+#   store: the counter and the model come back after a restart (--resume);
+# and the one docs/guide.md shows:
+#   pairs-file: the pair list in its own file, beside the config: both pairs quote.
 source "$(dirname "$0")/lib.sh"
 DOC="$TH_HOME/docs/lua-api.md"
-extract() { awk -v name="$1" '$0 == "<!-- example: " name " -->" {f = 1; next} f && /^```lua/ {g = 1; next} g && /^```/ {exit} g {print}' "$DOC"; }
+extract() { awk -v name="$1" '$0 == "<!-- example: " name " -->" {f = 1; next} f && /^```lua/ {g = 1; next} g && /^```/ {exit} g {print}' "${2:-$DOC}"; }
 for n in instrument timers store; do
   extract "$n" >"$T/$n.lua"
   [ -s "$T/$n.lua" ] || fail "docs/lua-api.md has no example named $n"
@@ -50,3 +52,19 @@ wait_for 'msg="booted" boots=2 keys=2 seen=[1-9][0-9]*' 10
 no_fault store
 kill -TERM "$HOST_PID"; wait_exit 20
 pass "store example: boots=2 and the model's count back after a restart ($(grep -o 'boots=2 keys=2 seen=[0-9]*' "$T/host.log"))"
+
+mkdir -p "$T/conf/pairs"
+extract pairs-file "$TH_HOME/docs/guide.md" >"$T/conf/pairs/top.lua"
+[ -s "$T/conf/pairs/top.lua" ] || fail "docs/guide.md has no example named pairs-file"
+paper_mm_lua "$T/jp" "repl = { socket = \"$T/thp.sock\" }," >"$T/conf/cfg.lua"
+sed -i 's|^  pairs = .*|  pairs = th.pairs_file("pairs/top.lua"),|' "$T/conf/cfg.lua"
+start_host run "$T/conf/cfg.lua"
+wait_for 'msg="market_maker started" pairs=2' 10
+i=0
+until [ "$(printf '%s\n' 'return #th.orders.open("XMR/USD"), #th.orders.open("KSM/BTC"), ctx.symbols["KSM/BTC"].params.size' | "$TH_BIN" repl "$T/thp.sock")" = $'4\t4\t1' ]; do
+  i=$((i + 1)); [ $i -lt 100 ] || fail "pairs-file example: the two pairs do not both quote"
+  sleep 0.1
+done
+no_fault pairs-file
+kill -TERM "$HOST_PID"; wait_exit 20
+pass "pairs-file example (docs/guide.md): XMR/USD and KSM/BTC quote from conf/pairs/top.lua"

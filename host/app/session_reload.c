@@ -1,0 +1,79 @@
+/* session_reload.c — a running session's reload: config and code (see session_reload.h). */
+#include "session_reload.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/log.h"
+
+typedef struct symbol_list {
+    char (*v)[64];
+    int n;
+} symbol_list;
+
+/* The config's enabled pairs, in order. */
+static int enabled_pairs(th_lua *lua, symbol_list *out)
+{
+    int n = th_lua_cfg_pair_count(lua);
+    out->n = 0;
+    out->v = malloc(sizeof *out->v * (size_t)(n > 0 ? n : 1));
+    if (!out->v) return -1;
+    for (int i = 0; i < n; i++) {
+        bool enabled;
+        if (th_lua_cfg_pair_symbol(lua, i, out->v[out->n], sizeof out->v[0], &enabled) && enabled) out->n++;
+    }
+    return 0;
+}
+
+static bool listed(const symbol_list *l, const char *sym)
+{
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], sym) == 0) return true;
+    return false;
+}
+
+/* A pair that left the config: nobody quotes it now, so its orders are cancelled (whatever
+ * strategy.on_fault says: that is about faults), and the strategy hears no more of it. */
+static void pairs_removed(th_reload_target *r, const symbol_list *was, const symbol_list *now)
+{
+    for (int i = 0; i < was->n; i++) {
+        if (listed(now, was->v[i])) continue;
+        int32_t ins = r->tr->active ? th_trading_find_symbol(r->tr, was->v[i]) : -1;
+        int32_t n = ins >= 0 ? th_trading_cancel_pair(r->tr, ins) : 0;
+        th_logf(TH_LOG_INFO, "pair removed by a reload: its orders cancelled, no more market events", "symbol=%s cancelled=%d",
+                was->v[i], n);
+    }
+    for (int i = 0; i < now->n; i++)
+        if (!listed(was, now->v[i])) th_logf(TH_LOG_INFO, "pair added by a reload: market events and quoting start", "symbol=%s", now->v[i]);
+}
+
+int th_reload_run(th_reload_target *r, char *msg, size_t cap)
+{
+    th_logf(TH_LOG_INFO, "reloading: config and strategy code", "config=%s strategy=%s", r->config_path, r->strat->name);
+    symbol_list was = {0}, now = {0};
+    if (enabled_pairs(r->lua, &was) != 0) {
+        snprintf(msg, cap, "out of memory: nothing reloaded");
+        th_logf(TH_LOG_ERROR, "reload refused", "error=\"%s\"", msg);
+        return -1;
+    }
+    if (th_strategy_reload(r->lua, r->strat, r->config_path, r->config_dir, msg, cap) != 0) {
+        free(was.v);
+        return -1;
+    }
+    /* The new config is in place: everything below reads it. */
+    th_trading_reconfigure(r->tr);
+    th_session_feed_reconfigure(r->mf);
+    if (enabled_pairs(r->lua, &now) == 0) pairs_removed(r, &was, &now);
+    free(was.v);
+    free(now.v);
+    char level[16];
+    int lv;
+    if (!r->log_level_fixed && th_lua_cfg_string(r->lua, "log.level", level, sizeof level) && th_log_level_parse(level, &lv) == 0)
+        th_log_set_level(lv);
+    if (r->applied) r->applied(r->ctx);
+    char q[2048];
+    th_log_quote(msg, q, sizeof q);
+    th_logf(TH_LOG_INFO, "reload applied", "strategy=%s changes=%s", r->strat->name, q);
+    return 0;
+}
