@@ -230,8 +230,7 @@ int th_session_reload(char *msg, size_t cap)
 
 static int reload_hook(void *ctx, char *msg, size_t cap) { return (void)ctx, th_session_reload(msg, cap); }
 
-/* The session's own settings a reload may change: the tick period and what a fault does to orders
- * (read at start too, in session_load). */
+/* The session's own settings a reload may change (read at start too, in session_load). */
 static void reload_applied(void *ctx)
 {
     session *s = ctx;

@@ -115,6 +115,9 @@ void th_session_feed_reconfigure(th_session_feed *m)
         m->wanted[idx] = true;
         th_feed_symbol *fs = th_feed_symbol_at(&m->feed, idx);
         if (fs && !was[idx]) fs->dirty = true; /* its first on_book comes with the next batch */
+        if (m->live && !was[idx]) /* the connector subscribes the pairs it is opened with */
+            th_logf(TH_LOG_WARN, "pair added by a reload: live market data subscribes at start, so it has no book until a restart",
+                    "symbol=%s", sym);
     }
     free(was);
 }
