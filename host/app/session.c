@@ -63,8 +63,6 @@ typedef struct session {
     th_reload_target reload;   /* SIGHUP, the REPL's reload(), POST /reload: th_session_reload */
 } session;
 
-static session *g_session; /* the running session, for th_session_reload */
-
 static void close_handle(uv_handle_t *h)
 {
     if (h->loop && !uv_is_closing(h)) uv_close(h, NULL);
@@ -216,20 +214,6 @@ static void on_signal(uv_signal_t *h, int signum)
     }
 }
 
-/* ---- reload: one entry point ---- */
-
-int th_session_reload(char *msg, size_t cap)
-{
-    session *s = g_session;
-    if (!s || !s->strategy_loaded || s->stopping) {
-        snprintf(msg, cap, "%s", s && s->stopping ? "the session is stopping: nothing reloaded" : "no session to reload");
-        return -1;
-    }
-    return th_reload_run(&s->reload, msg, cap);
-}
-
-static int reload_hook(void *ctx, char *msg, size_t cap) { return (void)ctx, th_session_reload(msg, cap); }
-
 /* The session's own settings a reload may change (read at start too, in session_load). */
 static void reload_applied(void *ctx)
 {
@@ -317,10 +301,8 @@ static int session_load(session *s, const th_session_opts *o, const char **mode)
     s->strat.on_fault_ctx = s;
     th_reload_target *r = &s->reload;
     *r = (th_reload_target){.lua = &s->lua, .strat = &s->strat, .tr = &s->tr, .mf = &s->mf, .log_level_fixed = o->log_level != NULL,
-                            .applied = reload_applied, .ctx = s};
-    snprintf(r->config_path, sizeof r->config_path, "%s", o->config_path);
-    snprintf(r->config_dir, sizeof r->config_dir, "%s", config_dir);
-    th_lua_on_reload(reload_hook, s);
+                            .stopping = &s->stopping, .applied = reload_applied, .ctx = s};
+    th_reload_attach(r, o->config_path, config_dir);
     return 0;
 }
 
@@ -380,7 +362,7 @@ static int open_control(session *s)
         char token_env[128];
         bool have_env = th_lua_cfg_string(&s->lua, "api.token_env", token_env, sizeof token_env);
         th_session_view view = th_session_view_make();
-        view.reload = reload_hook;
+        view.reload = th_reload_hook;
         if (th_api_open(&s->api, &s->loop, buf, have_env ? token_env : NULL, &view, &err) != 0) {
             fprintf(stderr, "tradehost: %s\n", err);
             return -1;
@@ -469,8 +451,7 @@ static int teardown(session *s, int code)
     }
     th_session_feed_close(&s->mf);
     th_budget_on_exit(NULL, NULL);
-    th_lua_on_reload(NULL, NULL);
-    g_session = NULL;
+    th_reload_attach(NULL, NULL, NULL);
     if (code == 0 && s->exit_status >= 0) code = s->exit_status;
     th_strategy_release(&s->lua, &s->strat);
     th_lua_close(&s->lua);
@@ -484,7 +465,6 @@ int th_session_run(const th_session_opts *o)
     static session S; /* one session per process; static keeps handles off the stack */
     session *s = &S;
     memset(s, 0, sizeof *s);
-    g_session = s;
 
     if (o->virtual_clock) th_clock_use_virtual(0);
     const char *e2;

@@ -28,15 +28,6 @@ enum {
                                     * start is halted too (journal_dir.h, the failure marker) */
 };
 
-/* The one reload of the running session, used by SIGHUP, the REPL's reload() and the API's
- * POST /reload: the config file is read again and validated, the strategy's code recompiled and
- * migrated, as one transaction; then new parameters, pairs (added ones start, removed ones have
- * their orders cancelled), risk limits and the other live keys apply (docs/config.md "Reloading
- * the config"). Returns 0 with what changed in msg ("changed strategy.params.spread_bps; pairs
- * added ..."), or -1 with the error in msg (naming the file and the key, or file:line), in which
- * case nothing changed. Call it from the loop thread, between callbacks. */
-int th_session_reload(char *msg, size_t cap);
-
 /* Returns the process exit code (the TH_EXIT_* above). */
 int th_session_run(const th_session_opts *opts);
 

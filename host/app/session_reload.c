@@ -48,8 +48,26 @@ static void pairs_removed(th_reload_target *r, const symbol_list *was, const sym
         if (!listed(was, now->v[i])) th_logf(TH_LOG_INFO, "pair added by a reload: market events and quoting start", "symbol=%s", now->v[i]);
 }
 
-int th_reload_run(th_reload_target *r, char *msg, size_t cap)
+static th_reload_target *g_target; /* the running session's */
+
+void th_reload_attach(th_reload_target *r, const char *config_path, const char *config_dir)
 {
+    g_target = r;
+    th_lua_on_reload(r ? th_reload_hook : NULL, NULL);
+    if (!r) return;
+    snprintf(r->config_path, sizeof r->config_path, "%s", config_path);
+    snprintf(r->config_dir, sizeof r->config_dir, "%s", config_dir);
+}
+
+int th_reload_hook(void *ctx, char *msg, size_t cap) { return (void)ctx, th_session_reload(msg, cap); }
+
+int th_session_reload(char *msg, size_t cap)
+{
+    th_reload_target *r = g_target;
+    if (!r || (r->stopping && *r->stopping)) {
+        snprintf(msg, cap, "%s", r ? "the session is stopping: nothing reloaded" : "no session to reload");
+        return -1;
+    }
     th_logf(TH_LOG_INFO, "reloading: config and strategy code", "config=%s strategy=%s", r->config_path, r->strat->name);
     symbol_list was = {0}, now = {0};
     if (enabled_pairs(r->lua, &was) != 0) {

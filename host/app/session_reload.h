@@ -24,12 +24,22 @@ typedef struct th_reload_target {
     char config_path[1024];  /* as given at start */
     char config_dir[1024];   /* its absolute directory: relative paths resolve against it */
     bool log_level_fixed;    /* --log-level was given: the config's log.level does not apply */
+    const bool *stopping;    /* the session is stopping: no more reloads */
     void (*applied)(void *ctx); /* the session's own settings (tick_ms, on_fault) from the new config */
     void *ctx;
 } th_reload_target;
 
-/* 0: swapped and applied, msg says what changed; -1: nothing changed, msg has the error (the file
- * and the key; file:line for a syntax error). Both are logged. */
-int th_reload_run(th_reload_target *r, char *msg, size_t cap);
+/* The one reload of the running session, used by SIGHUP, the REPL's reload() and the API's
+ * POST /reload: the config file is read again and validated, the strategy's code recompiled and
+ * migrated, as one transaction; then new parameters, pairs (added ones start, removed ones have
+ * their orders cancelled), risk limits and the other live keys apply (docs/config.md "Reloading
+ * the config"). Returns 0 with what changed in msg ("changed strategy.params.spread_bps; pairs
+ * added ..."), or -1 with the error in msg (naming the file and the key, or file:line), in which
+ * case nothing changed. Both are logged. Call it from the loop thread, between callbacks. */
+int th_session_reload(char *msg, size_t cap);
+/* The same, as a hook (th_session_view.reload, th_lua_on_reload): ctx is unused. */
+int th_reload_hook(void *ctx, char *msg, size_t cap);
+/* The session's target (r filled but for the paths), from start-up; NULL when it has ended. */
+void th_reload_attach(th_reload_target *r, const char *config_path, const char *config_dir);
 
 #endif
