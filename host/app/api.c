@@ -1,21 +1,28 @@
-/* api.c — the loopback HTTP API (see api.h for the endpoints and why it runs on the loop).
+/* api.c — the loopback HTTP API: the listener, the one lws callback, tokens and limits (see api.h
+ * for the endpoints and why it runs on the loop; api_routes.c answers them, api_events.c serves
+ * the /events websocket).
  *
- * libwebsockets does the HTTP (it will carry the event stream's websocket too); this file only
- * routes a request to an answer. Each answer is built whole in the request callback (they are
- * small and the state they read must not move under them), then written when lws says the socket
- * is writable. The bearer token is compared in constant time and never logged. */
+ * libwebsockets does the HTTP and the websocket. Each answer is built whole when the request is
+ * complete (they are small and the state they read must not move under them), then written when
+ * lws says the socket is writable. The bearer token is compared in constant time and never
+ * logged. */
 #include <uv.h> /* before libwebsockets.h: its libuv glue needs uv's types */
 
 #include "api.h"
+#include "api_impl.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "../core/fd_budget.h"
 #include "../core/clock.h"
+#include "../core/fd_budget.h"
 #include "../core/log.h"
 #include "../core/metrics.h"
 #include "../net/lws_loop.h"
@@ -29,27 +36,19 @@
  *   - a connection that has not sent a whole request within API_IDLE_S, or sits idle that long
  *     between requests, or whose request takes longer (a trickled header, a body that never
  *     comes), is cut;
- *   - headers over API_HEADER_MAX bytes, or a body over API_BODY_MAX (no endpoint takes one),
- *     drop the connection. */
+ *   - headers over API_HEADER_MAX bytes drop the connection; a body over API_BODY_MAX (4 KiB:
+ *     the largest JSON body an endpoint takes is a few dozen bytes) is answered 413 and the
+ *     connection closed, never read further;
+ *   - /events clients are bounded by api_events.c (count, queue, incoming messages). */
 #define API_MAX_CONNECTIONS 1024
 #define API_FD_RESERVE 256
 #define API_HEADER_MAX 4096
-#define API_BODY_MAX 4096
 #define API_IDLE_S 5
 
-typedef struct api_req {
-    unsigned char *body; /* LWS_PRE bytes of headroom, then the body */
-    size_t body_n;
-    size_t body_in;      /* request body bytes received (and dropped) */
-    bool close_after;    /* the request announced a body: close once answered, never drain it */
-    int status;
-    const char *ctype;
-} api_req;
-
-static th_api *g_api; /* lws protocol callbacks get no user pointer of ours per vhost here */
+struct th_api *g_api;
 
 /* The answer, copied after LWS_PRE bytes of headroom (lws_write needs it). */
-static int answer(api_req *r, int status, const char *ctype, const char *text, size_t n)
+int api_answer(api_req *r, int status, const char *ctype, const char *text, size_t n)
 {
     free(r->body);
     r->body = malloc(LWS_PRE + n + 1);
@@ -58,11 +57,12 @@ static int answer(api_req *r, int status, const char *ctype, const char *text, s
     r->body_n = n;
     r->status = status;
     r->ctype = ctype;
+    r->routed = true;
+    if (status >= 400 && status != 401 && status != 503) th_metric_inc(g_api->m_bad_requests);
     return 0;
 }
 
-static int answer_json(api_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int answer_json(api_req *r, int status, const char *fmt, ...)
+int api_answer_json(api_req *r, int status, const char *fmt, ...)
 {
     char buf[4096];
     va_list ap;
@@ -70,23 +70,19 @@ static int answer_json(api_req *r, int status, const char *fmt, ...)
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     if (n < 0 || n >= (int)sizeof buf) n = snprintf(buf, sizeof buf, "{\"error\":\"answer too long\"}");
-    return answer(r, status, "application/json", buf, (size_t)n);
+    return api_answer(r, status, "application/json", buf, (size_t)n);
 }
 
-/* JSON string body: the reason texts are ours, but escape anyway (a reason may come from a user). */
-static void json_str(char *out, size_t cap, const char *s)
+int api_answer_stream(api_req *r, int status, char **buf, size_t *n, FILE *f)
 {
-    size_t k = 0;
-    for (; *s && k + 7 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') { out[k++] = '\\'; out[k++] = (char)c; }
-        else if (c < 0x20) k += (size_t)snprintf(out + k, cap - k, "\\u%04x", c);
-        else out[k++] = (char)c;
-    }
-    out[k] = 0;
+    fclose(f); /* sets *buf and *n */
+    int rc = api_answer(r, status, "application/json", *buf ? *buf : "", *buf ? *n : 0);
+    free(*buf);
+    *buf = NULL;
+    return rc;
 }
 
-static bool token_ok(struct lws *wsi)
+bool api_token_ok(struct lws *wsi)
 {
     if (!g_api->token[0]) return false;
     char h[320];
@@ -99,53 +95,10 @@ static bool token_ok(struct lws *wsi)
     return diff == 0;
 }
 
-static int risk_json(api_req *r)
-{
-    th_view_risk v;
-    if (g_api->view.risk(g_api->view.ctx, &v) != 0) return answer_json(r, 503, "{\"error\":\"no order flow in this session\"}");
-    char refusals[2048] = "", reason[300];
-    size_t k = 0;
-    for (int32_t i = 0; i < v.nrefusals; i++) {
-        k += (size_t)snprintf(refusals + k, sizeof refusals - k, "%s\"%s\":%.0f", k ? "," : "", v.refusals[i].reason,
-                              v.refusals[i].count);
-        if (k >= sizeof refusals) break;
-    }
-    json_str(reason, sizeof reason, v.halt_reason);
-    return answer_json(r, 200,
-                       "{\"halted\":%s,\"halt_code\":\"%s\",\"halt_reason\":\"%s\",\"breaker_open\":%s,"
-                       "\"consecutive_errors\":%d,\"refusals\":{%s}}",
-                       v.halted ? "true" : "false", v.halt_code, reason, v.breaker_open ? "true" : "false",
-                       v.consecutive_errors, refusals);
-}
-
-/* Healthy means the process runs *and* its strategy does: a faulted strategy (a callback raised,
- * callbacks stopped) makes "ok" false (503) and is listed with its callback and error. */
-static int health_json(api_req *r)
-{
-    th_view_health h;
-    g_api->view.health(g_api->view.ctx, &h);
-    char faults[1536] = "", cb[80], err[700];
-    size_t k = 0;
-    th_view_fault f;
-    int n = 0;
-    for (; g_api->view.fault(g_api->view.ctx, n, &f) == 0 && k < sizeof faults; n++) {
-        json_str(cb, sizeof cb, f.strategy);
-        json_str(err, sizeof err, f.error);
-        k += (size_t)snprintf(faults + k, sizeof faults - k, "%s{\"strategy\":\"%s\",\"callback\":\"%s\",\"error\":\"%s\","
-                              "\"orders_cancelled\":%d}", n ? "," : "", cb, f.callback, err, f.orders_cancelled);
-    }
-    if (k >= sizeof faults) snprintf(faults, sizeof faults, "{\"error\":\"%d faults, too long to list\"}", n);
-    return answer_json(r, n ? 503 : 200,
-                       "{\"ok\":%s,\"version\":\"%s\",\"mode\":\"%s\",\"pid\":%d,\"faults\":[%s],\"order_flow\":%s,"
-                       "\"halted\":%s}",
-                       n ? "false" : "true", h.version, h.mode, h.pid, faults, h.order_flow ? "true" : "false",
-                       h.halted ? "true" : "false");
-}
-
 /* Every refusal is counted (api_refused_total) but logged at most once a second, with how many
  * went unlogged: any local process can send them, and a log line each would let it fill the disk
  * (3,000 refusals took 0.4 s and 320 kB of log before). */
-static void refused_log(const char *uri)
+void api_refused_log(const char *uri)
 {
     static int64_t last_ns;
     static uint64_t unlogged;
@@ -158,44 +111,10 @@ static void refused_log(const char *uri)
     unlogged = 0;
 }
 
-static int route(struct lws *wsi, api_req *r, const char *uri, bool post)
+static void upgrade_uri(struct lws *wsi, char *uri, size_t cap)
 {
-    th_metric_inc(g_api->m_requests);
-    if (!post && strcmp(uri, "/health") == 0) return health_json(r);
-    if (!post && strcmp(uri, "/metrics") == 0) {
-        char *buf = NULL;
-        size_t n = 0;
-        FILE *f = open_memstream(&buf, &n);
-        if (!f) return answer_json(r, 500, "{\"error\":\"out of memory\"}");
-        g_api->view.metrics(g_api->view.ctx, f);
-        fclose(f);
-        int rc = answer(r, 200, "text/plain; version=0.0.4", buf, n);
-        free(buf);
-        return rc;
-    }
-    if (!post && strcmp(uri, "/risk") == 0) return risk_json(r);
-    if (post && (strcmp(uri, "/risk/kill") == 0 || strcmp(uri, "/risk/rearm") == 0)) {
-        if (!g_api->token[0]) {
-            return answer_json(r, 403, "{\"error\":\"changes through the API need api.token_env in the config\"}");
-        }
-        if (!token_ok(wsi)) {
-            refused_log(uri);
-            return answer_json(r, 401, "{\"error\":\"missing or wrong bearer token\"}");
-        }
-        if (strcmp(uri, "/risk/kill") == 0) {
-            char arg[160], why[200];
-            const char *given = lws_get_urlarg_by_name(wsi, "reason=", arg, sizeof arg);
-            snprintf(why, sizeof why, "api: %s", given && *given ? given : "kill switch");
-            if (g_api->view.kill(g_api->view.ctx, why) != 0) return answer_json(r, 503, "{\"error\":\"no order flow in this session\"}");
-            return risk_json(r);
-        }
-        const char *err;
-        if (g_api->view.rearm(g_api->view.ctx, &err) != 0) return answer_json(r, 409, "{\"error\":\"%s\"}", err);
-        th_logf(TH_LOG_WARN, "api: kill switch re-armed", NULL);
-        return risk_json(r);
-    }
-    return answer_json(r, 404, "{\"error\":\"no such endpoint\",\"endpoints\":[\"GET /health\",\"GET /metrics\","
-                                "\"GET /risk\",\"POST /risk/kill\",\"POST /risk/rearm\"]}");
+    uri[0] = 0;
+    if (lws_hdr_copy(wsi, uri, (int)cap, WSI_TOKEN_GET_URI) <= 0) uri[0] = 0;
 }
 
 static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -204,26 +123,52 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
     switch (reason) {
     case LWS_CALLBACK_HTTP: {
         if (!r) return -1;
-        bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+        th_metric_inc(g_api->m_requests);
+        r->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
         bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
-        char uri[128];
-        snprintf(uri, sizeof uri, "%.*s", (int)(len < sizeof uri ? len : sizeof uri - 1), in ? (const char *)in : "");
-        /* No endpoint takes a body. Once answered, lws would drain an announced body to keep the
-         * connection alive (a client could stream gigabytes, whatever API_BODY_MAX says, when the
-         * answer goes out before the body arrives), so such a connection closes after its answer. */
-        r->close_after = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
-                         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
-        if (!post && !get) answer_json(r, 405, "{\"error\":\"GET or POST only\"}");
-        else if (route(wsi, r, uri, post) != 0) return -1;
+        snprintf(r->uri, sizeof r->uri, "%.*s", (int)(len < sizeof r->uri ? len : sizeof r->uri - 1), in ? (const char *)in : "");
+        bool has_len = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
+        bool chunked = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
+        /* Once answered, lws would drain an announced body to keep the connection alive (a client
+         * could stream gigabytes, whatever API_BODY_MAX says, when the answer goes out before the
+         * body arrives), so a connection that announced a body closes after its answer. */
+        r->close_after = has_len || chunked;
+        char cl[24] = "";
+        if (has_len) lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+        long long clen = has_len ? strtoll(cl, NULL, 10) : 0;
+        if (!r->post && !get) api_answer_json(r, 405, "{\"error\":\"GET or POST only\"}");
+        else if (chunked && r->post) api_answer_json(r, 411, "{\"error\":\"a request body needs a Content-Length (no chunked bodies)\"}");
+        else if (clen > API_BODY_MAX) api_answer_json(r, 413, "{\"error\":\"request body of %lld bytes: the limit is %d\"}", clen, API_BODY_MAX);
+        else if (r->post && clen > 0) {
+            /* answered when the body is complete; a refusal that needs no body goes out at once */
+            r->awaiting_body = true;
+            if (api_route(wsi, r) != 0) return -1;
+            if (!r->routed) return 0;
+        } else if (api_route(wsi, r) != 0) return -1;
         lws_callback_on_writable(wsi);
         return 0;
     }
     case LWS_CALLBACK_HTTP_BODY:
-        /* no endpoint takes a body (the kill reason is a query argument): drop it, bounded */
         if (!r) return -1;
         r->body_in += len;
-        return r->body_in > API_BODY_MAX ? -1 : 0;
+        /* answered already (a refusal, 413): the rest is dropped while the answer goes out (the
+         * connection closes after it); a client that streams on past 1 MiB is cut at once */
+        if (r->routed) return r->body_in > (1u << 20) ? -1 : 0;
+        if (r->body_in > API_BODY_MAX) {
+            api_answer_json(r, 413, "{\"error\":\"request body over %d bytes\"}", API_BODY_MAX);
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
+        if (!r->in && !(r->in = malloc(API_BODY_MAX + 1))) return -1;
+        memcpy(r->in + r->in_n, in, len);
+        r->in_n += len;
+        r->in[r->in_n] = 0;
+        return 0;
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        if (!r) return -1;
+        r->awaiting_body = false;
+        if (!r->routed && api_route(wsi, r) != 0) return -1;
+        lws_callback_on_writable(wsi);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE: {
         if (!r || !r->body) return -1;
@@ -235,20 +180,46 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         if (lws_write(wsi, r->body + LWS_PRE, r->body_n, LWS_WRITE_HTTP_FINAL) != (int)r->body_n) return -1;
         free(r->body);
         r->body = NULL;
+        if (r->after == API_AFTER_STOP) {
+            /* the answer is with the kernel: now the stop (the session defers it out of lws) */
+            const char *err;
+            r->after = API_AFTER_NONE;
+            g_api->view.stop(g_api->view.ctx, false, &err);
+        }
+        free(r->in);
+        r->in = NULL;
+        r->in_n = r->body_in = 0;
+        r->routed = r->authed = r->awaiting_body = false;
         if (r->close_after) return -1;
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        /* No endpoint speaks websocket or HTTP/2 (yet), and an upgraded connection would leave the
-         * HTTP idle and request timeouts behind: a local process could hold /health dark with a
-         * thousand of them. Hang up on every upgrade (websocket, h2c). */
-        return -1;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        /* Only a websocket on /events. Any other upgrade (h2c, a websocket elsewhere) is hung up
+         * on: it would leave the HTTP idle and request timeouts behind, and a local process could
+         * hold /health dark with a thousand of them. */
+        char uri[64];
+        upgrade_uri(wsi, uri, sizeof uri);
+        if (!in || strcmp((const char *)in, "websocket") != 0 || strcmp(uri, "/events") != 0) return -1;
+        return api_events_room() ? 0 : -1;
+    }
+    case LWS_CALLBACK_ESTABLISHED:
+        return r ? api_events_established(wsi, r) : -1;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return r ? api_events_writeable(wsi, r) : -1;
+    case LWS_CALLBACK_RECEIVE:
+        return r ? api_events_receive(wsi, r, in, len) : -1;
+    case LWS_CALLBACK_CLOSED:
+        if (r) api_events_closed(r);
+        return 0;
     case LWS_CALLBACK_CLOSED_HTTP:
         /* lws also closes connections it never bound to a request (connect then close, an idle
          * timeout, a header it refused): those have no per-request memory. */
         if (r) {
             free(r->body);
+            free(r->in);
             r->body = NULL;
+            r->in = NULL;
+            api_events_closed(r);
         }
         return 0;
     default:
@@ -261,10 +232,56 @@ static const struct lws_protocols PROTOCOLS[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *token_env, const th_session_view *view,
-                const char **err)
+/* The token from a file: mode 0600 or stricter (a token others can read is no secret), one line. */
+static int token_from_file(th_api *a, const char *path, char *msg, size_t cap)
 {
-    static char msg[256];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) { snprintf(msg, cap, "api.token_file %s: %s", path, strerror(errno)); return -1; }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(msg, cap, "api.token_file %s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    if (st.st_mode & 077) {
+        snprintf(msg, cap, "api.token_file %s: readable by group or others (mode %04o): chmod 600 it", path,
+                 (unsigned)(st.st_mode & 07777));
+        close(fd);
+        return -1;
+    }
+    char buf[sizeof a->token + 2];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n < 0) { snprintf(msg, cap, "api.token_file %s: %s", path, strerror(errno)); return -1; }
+    buf[n] = 0;
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) buf[--n] = 0;
+    if (n == 0) { snprintf(msg, cap, "api.token_file %s: the file is empty", path); return -1; }
+    if ((size_t)n >= sizeof a->token || strchr(buf, '\n')) {
+        snprintf(msg, cap, "api.token_file %s: expected one line of at most 255 bytes", path);
+        return -1;
+    }
+    snprintf(a->token, sizeof a->token, "%s", buf);
+    memset(buf, 0, sizeof buf);
+    return 0;
+}
+
+static void register_metrics(th_api *a)
+{
+    const char *e2;
+    th_metric_register("api_requests_total", TH_METRIC_COUNTER, &a->m_requests, &e2);
+    th_metric_register("api_refused_total", TH_METRIC_COUNTER, &a->m_refused, &e2);
+    th_metric_register("api_bad_requests_total", TH_METRIC_COUNTER, &a->m_bad_requests, &e2);
+    th_metric_register("api_events_clients", TH_METRIC_GAUGE, &a->m_ev_clients, &e2);
+    th_metric_register("api_events_sent_total", TH_METRIC_COUNTER, &a->m_ev_sent, &e2);
+    th_metric_register("api_events_dropped_total{reason=\"slow_reader\"}", TH_METRIC_COUNTER, &a->m_ev_drop_slow, &e2);
+    th_metric_register("api_events_dropped_total{reason=\"oversize\"}", TH_METRIC_COUNTER, &a->m_ev_drop_big, &e2);
+    th_metric_register("api_events_dropped_total{reason=\"too_many_clients\"}", TH_METRIC_COUNTER, &a->m_ev_refused, &e2);
+}
+
+int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *token_env, const char *token_file,
+                const th_session_view *view, const char **err)
+{
+    static char msg[600];
     memset(a, 0, sizeof *a);
     a->view = *view;
     char host[64];
@@ -276,7 +293,9 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
     if (strcmp(host, "localhost") == 0) snprintf(host, sizeof host, "127.0.0.1");
     if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "::1") != 0) { *err = "api.listen: loopback addresses only"; return -1; }
     if (port < 0 || port > 65535) { *err = "api.listen: port out of range"; return -1; }
-    if (token_env && *token_env) {
+    if (token_file && *token_file) {
+        if (token_from_file(a, token_file, msg, sizeof msg) != 0) { *err = msg; return -1; }
+    } else if (token_env && *token_env) {
         const char *tok = getenv(token_env);
         if (!tok || !*tok) {
             snprintf(msg, sizeof msg, "api.token_env: the environment variable %s is not set or empty", token_env);
@@ -286,9 +305,8 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
         if (strlen(tok) >= sizeof a->token) { *err = "api.token_env: the token is longer than 255 bytes"; return -1; }
         snprintf(a->token, sizeof a->token, "%s", tok);
     }
-    const char *e2;
-    th_metric_register("api_requests_total", TH_METRIC_COUNTER, &a->m_requests, &e2);
-    th_metric_register("api_refused_total", TH_METRIC_COUNTER, &a->m_refused, &e2);
+    register_metrics(a);
+    th_api_events_limit(a, 0);
     th_lws_log_to("api: libwebsockets");
     g_api = a;
     a->max_connections = th_fd_connection_cap(API_MAX_CONNECTIONS, API_FD_RESERVE);
@@ -307,7 +325,8 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
     }
     a->port = lws_get_vhost_listen_port(a->vh);
     th_logf(TH_LOG_INFO, "api: listening", "address=%s port=%d changes=%s max_connections=%d idle_s=%d", host, a->port,
-            a->token[0] ? "token" : "refused (no api.token_env)", a->max_connections, API_IDLE_S);
+            !a->token[0] ? "refused (no api.token_env or api.token_file)" : token_file && *token_file ? "token_file" : "token",
+            a->max_connections, API_IDLE_S);
     if (a->max_connections < 512)
         th_logf(TH_LOG_WARN, "api: few connections allowed by the descriptor limit (raise ulimit -n)",
                 "max_connections=%d nofile_reserve=%d", a->max_connections, API_FD_RESERVE);
@@ -317,8 +336,8 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
 void th_api_close(th_api *a)
 {
     if (!a->open || !a->ctx) return;
-    lws_context_destroy(a->ctx); /* inside the loop this only starts closing */
     a->open = false;
+    lws_context_destroy(a->ctx); /* inside the loop this only starts closing */
 }
 
 void th_api_free(th_api *a)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -24,44 +25,10 @@
 #include "../lua/lua_budget.h"
 #include "../lua/lua_host.h"
 #include "../net/lws_loop.h"
-#include "api.h"
 #include "paths.h"
-#include "repl.h"
-#include "session_feed.h"
-#include "session_reload.h"
-#include "session_view.h"
+#include "session_impl.h"
 #include "shutdown.h"
-#include "strategy_timers.h"
-#include "session_report.h"
-#include "trading.h"
 #include "trading_events.h"
-
-typedef struct session {
-    uv_loop_t loop;
-    uv_signal_t sig_hup, sig_usr1; /* SIGTERM, SIGINT: shutdown.c (they must work when the loop is stuck) */
-    uv_timer_t tick_timer, stop_timer, drain_timer;
-    uv_check_t turn_check;     /* end of every loop turn: journal commit, then orders out */
-    int64_t drain_deadline;
-    th_trading tr;
-    th_lua lua;
-    th_strategy strat;
-    bool strategy_loaded;
-    bool fault_keep;           /* strategy.on_fault = "keep": a faulted strategy's orders stay */
-    bool started;     /* on_start ran: on_stop is owed */
-    bool stopping;
-    uint64_t ticks;
-    int32_t m_ticks;
-    double tick_ms;
-    th_session_feed mf;
-    th_repl repl;              /* repl.socket: Lua inside this host for `tradehost repl` */
-    th_repl repl_ro;           /* repl.readonly_socket: the same, every client read-only */
-    uv_timer_t exit_timer;     /* os.exit from Lua: the graceful stop, after the current callback */
-    int exit_status;           /* os.exit's status; -1: none asked */
-    th_api api;                /* api.listen: HTTP on loopback */
-    th_strategy_timers timers; /* th.every / th.after: the loop wakes for them */
-    th_session_report report;  /* the timeline it samples and the report at its end */
-    th_reload_target reload;   /* SIGHUP, the REPL's reload(), POST /reload: th_session_reload */
-} session;
 
 static void close_handle(uv_handle_t *h)
 {
@@ -82,6 +49,7 @@ static void finish_stop(session *s)
     th_repl_close(&s->repl);
     th_repl_close(&s->repl_ro);
     close_handle((uv_handle_t *)&s->exit_timer);
+    th_session_control_close(s);
     th_api_close(&s->api);
     th_trading_close_venue(&s->tr);
     th_lws_client_close(); /* every outgoing websocket: after the drain, so cancels were confirmed */
@@ -101,7 +69,7 @@ static void on_drain(uv_timer_t *t)
     }
 }
 
-static void session_stop(session *s, const char *why)
+void th_session_stop(session *s, const char *why)
 {
     if (s->stopping) return;
     s->stopping = true;
@@ -130,7 +98,11 @@ static void on_turn(uv_check_t *h)
     th_session_feed_live_turn(&s->mf); /* live frames of this turn: on_book before the orders go out */
     if (!s->tr.active || s->stopping) return;
     th_trading_turn(&s->tr);
-    th_trading_dispatch(&s->tr, &s->lua, &s->strat);
+    /* Held for POST /sessions/start: the strategy hears nothing before on_start (its events wait). */
+    if (s->started) {
+        th_trading_dispatch(&s->tr, &s->lua, &s->strat);
+        th_session_events_turn(&s->ev, &s->tr, th_clock_ns());
+    }
     th_trading_turn(&s->tr);
     th_trading_end_turn(&s->tr);
     th_session_report_turn(&s->report, &s->tr);
@@ -158,12 +130,12 @@ static void on_tick(uv_timer_t *t)
 
 /* The feed's hooks: a tick of recorded time (full pace), and the end of a full-pace recording. */
 static void feed_tick(void *ctx) { dispatch_tick(ctx); }
-static void feed_ended(void *ctx) { session_stop(ctx, "end of recording"); }
+static void feed_ended(void *ctx) { th_session_stop(ctx, "end of recording"); }
 /* Full pace: the timers due before the next record run first, at their own recorded time. */
 static void feed_before_record(void *ctx, int64_t ts) { th_strategy_timers_run_until(&((session *)ctx)->timers, ts); }
 static void timers_clock_sync(void *ctx) { th_session_feed_clock_sync(&((session *)ctx)->mf); }
 
-static void on_stop_timer(uv_timer_t *t) { session_stop(t->data, "duration"); }
+static void on_stop_timer(uv_timer_t *t) { th_session_stop(t->data, "duration"); }
 
 /* ---- faults, os.exit, signals ---- */
 
@@ -187,7 +159,7 @@ static void strategy_faulted(void *ctx, th_strategy *st)
             st->fault_callback, live);
 }
 
-static void on_exit_timer(uv_timer_t *t) { session_stop(t->data, "os.exit from Lua"); }
+static void on_exit_timer(uv_timer_t *t) { th_session_stop(t->data, "os.exit from Lua"); }
 
 /* os.exit from a strategy or the REPL (lua_budget.c routes it here): the same graceful stop as
  * SIGTERM, started once the Lua that asked has returned, and the process exits with its status. */
@@ -210,8 +182,17 @@ static void on_signal(uv_signal_t *h, int signum)
     if (signum == SIGHUP) {
         th_logf(TH_LOG_INFO, "SIGHUP: reloading strategy", "strategy=%s", s->strat.name);
         char msg[2048];
-        th_session_reload(msg, sizeof msg); /* logged there */
+        th_session_reload_told(s, "SIGHUP", msg, sizeof msg); /* logged there */
     }
+}
+
+/* SIGHUP and POST /reload: the one reload (th_session_reload, session_reload.c), and the event
+ * stream hears of it. */
+int th_session_reload_told(session *s, const char *source, char *msg, size_t cap)
+{
+    int rc = th_session_reload(msg, cap);
+    th_session_events_reload(&s->ev, source, rc == 0, msg, th_clock_ns());
+    return rc;
 }
 
 /* The session's own settings a reload may change (read at start too, in session_load). */
@@ -231,7 +212,7 @@ static void reload_applied(void *ctx)
 }
 
 /* The first SIGTERM/SIGINT, run on the loop (shutdown.c). */
-static void on_stop_signal(void *ctx, int signum) { session_stop(ctx, signum == SIGINT ? "SIGINT" : "SIGTERM"); }
+static void on_stop_signal(void *ctx, int signum) { th_session_stop(ctx, signum == SIGINT ? "SIGINT" : "SIGTERM"); }
 
 static int start_signal(session *s, uv_signal_t *h, int signum)
 {
@@ -358,15 +339,25 @@ static int open_control(session *s)
         fprintf(stderr, "tradehost: repl.readonly_socket %s: %s\n", buf, why[0] ? why : err);
         return -1;
     }
-    if (th_lua_cfg_string(&s->lua, "api.listen", buf, sizeof buf)) {
+    char when[8] = "now";
+    th_lua_cfg_string(&s->lua, "session.start", when, sizeof when);
+    bool api = th_lua_cfg_string(&s->lua, "api.listen", buf, sizeof buf);
+    if (strcmp(when, "api") == 0 && !api) {
+        fprintf(stderr, "tradehost: session.start = \"api\" waits for POST /sessions/start: it needs api.listen\n");
+        return -1;
+    }
+    if (api) {
         char token_env[128];
         bool have_env = th_lua_cfg_string(&s->lua, "api.token_env", token_env, sizeof token_env);
-        th_session_view view = th_session_view_make();
-        view.reload = th_reload_hook;
-        if (th_api_open(&s->api, &s->loop, buf, have_env ? token_env : NULL, &view, &err) != 0) {
+        char token_file[1024];
+        bool have_file = th_lua_cfg_string(&s->lua, "api.token_file", token_file, sizeof token_file);
+        th_session_view view = th_session_control_view(s);
+        if (th_api_open(&s->api, &s->loop, buf, have_env ? token_env : NULL, have_file ? token_file : NULL, &view, &err) != 0) {
             fprintf(stderr, "tradehost: %s\n", err);
             return -1;
         }
+        th_api_events_limit(&s->api, (size_t)th_lua_cfg_number(&s->lua, "api.events_buffer_kb", 256) * 1024);
+        th_session_events_sink(&s->ev, th_api_publish, &s->api);
     }
     return 0;
 }
@@ -394,19 +385,40 @@ static int open_orders(session *s, const th_session_opts *o, const char *mode)
     return 0;
 }
 
-/* on_start, then the tick timer (or ticks on recorded time), market data, and the duration. */
+/* Says what starts and when: at once, or (session.start = "api") on POST /sessions/start. */
 static void session_start(session *s, const th_session_opts *o, const char *mode)
 {
     double tick_ms = th_lua_cfg_number(&s->lua, "strategy.tick_ms", 1000);
     s->tick_ms = tick_ms;
-    double duration = o->duration_s > 0 ? o->duration_s : th_lua_cfg_number(&s->lua, "session.duration_s", 0);
+    s->mode = mode;
+    s->duration_s = o->duration_s > 0 ? o->duration_s : th_lua_cfg_number(&s->lua, "session.duration_s", 0);
     char venue[32] = "", feed[32] = "";
     th_lua_cfg_string(&s->lua, "venue.name", venue, sizeof venue);
     if (!th_lua_cfg_string(&s->lua, "venue.feed", feed, sizeof feed)) snprintf(feed, sizeof feed, "%s", venue);
     th_logf(TH_LOG_INFO, "session starting", "mode=%s venue=%s feed=%s fills=%s strategy=%s pairs=%d tick_ms=%.0f pid=%d", mode,
             venue, s->mf.active ? feed : "none", strcmp(mode, "run") == 0 ? "venue" : "paper", s->strat.name,
             th_lua_cfg_pair_count(&s->lua), tick_ms, (int)uv_os_getpid());
+    th_session_control_open(s);
+    char when[8] = "now";
+    th_lua_cfg_string(&s->lua, "session.start", when, sizeof when);
+    if (strcmp(when, "api") == 0) {
+        s->held = true;
+        th_logf(TH_LOG_INFO, "session held: waiting for POST /sessions/start (session.start = \"api\")", "session=%s",
+                s->id);
+        return;
+    }
+    th_session_begin(s);
+}
 
+/* on_start, then the tick timer (or ticks on recorded time), market data, and the duration. */
+void th_session_begin(session *s)
+{
+    double tick_ms = s->tick_ms, duration = s->duration_s;
+    s->held = false;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    s->started_ns = (int64_t)wall.tv_sec * 1000000000LL + wall.tv_nsec; /* wall time, not the recording's */
+    s->started_mono = th_mono_ns();
     th_strategy_timers_open(&s->timers, &s->loop, &s->lua, &s->strat, s->mf.active && !s->mf.full_pace ? s->mf.speed : 1,
                             s->mf.active && s->mf.full_pace, timers_clock_sync, s);
     s->started = true;
@@ -433,7 +445,7 @@ static int ran_status(session *s)
  * would not close override the status. */
 static int teardown(session *s, int code)
 {
-    if (code != 0) session_stop(s, "start-up failed");
+    if (code != 0) th_session_stop(s, "start-up failed");
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
     th_lws_client_free();
@@ -450,6 +462,7 @@ static int teardown(session *s, int code)
         code = 1;
     }
     th_session_feed_close(&s->mf);
+    th_session_events_free(&s->ev);
     th_budget_on_exit(NULL, NULL);
     th_reload_attach(NULL, NULL, NULL);
     if (code == 0 && s->exit_status >= 0) code = s->exit_status;
@@ -481,6 +494,7 @@ int th_session_run(const th_session_opts *o)
                 strcmp(mode, "backtest") == 0 ? "never inherits a previous run" : "always recovers from its journal");
         return teardown(s, 2);
     }
+    th_session_events_init(&s->ev, "");
     if (open_control(s) != 0 || open_orders(s, o, mode) != 0) return teardown(s, 2);
     session_start(s, o, mode);
     uv_run(&s->loop, UV_RUN_DEFAULT);

@@ -1,6 +1,7 @@
 /* session_view.h — the one narrow interface through which the control surfaces (the HTTP API
  * today; anything that answers an operator next) see the running session: its health, its risk
- * state, the kill switch and re-arm, the metrics text. Nothing else.
+ * state, the kill switch and re-arm, the metrics text; its status, statistics, the health of its
+ * venues, books and stores; start, stop, reload and settlement. Nothing else.
  *
  * Why a table of functions and plain structs, not trading.h or tradehost.h: the API is a protocol
  * (HTTP, JSON, tokens) and must not know how the session is built: which module holds the risk
@@ -65,6 +66,27 @@ typedef struct th_session_view {
     /* Reload the config and the strategy code (the session's th_session_reload, as SIGHUP): 0 and
      * what changed in msg, or -1 and the error in msg (nothing changed). NULL: no session. */
     int (*reload)(void *ctx, char *msg, size_t cap);
+
+    /* The entries below answer with JSON written to f (documents of any length: 500 pairs) and
+     * are filled by the session itself (session_control.c); NULL when it has none. */
+    /* The members "venues":[...],"books":[...],"stores":[...] for /health (no braces); returns how
+     * many of them are unhealthy (a disconnected venue, a book not ok, a store down). */
+    int (*links)(void *ctx, FILE *f);
+    /* GET /sessions/status: one object. */
+    void (*status)(void *ctx, FILE *f);
+    /* GET /performance/stats: one object, the session's totals and one entry per pair. */
+    void (*performance)(void *ctx, FILE *f);
+    /* POST /sessions/start: 0, or -1 with *err (the session is running or stopping: a conflict).
+     * duration_s > 0 replaces the configured duration. */
+    int (*start)(void *ctx, double duration_s, const char **err);
+    /* POST /sessions/stop: the graceful stop SIGTERM runs. check: only say whether it can (the API
+     * asks before answering, then stops once the answer is out). 0, or -1 with *err (already
+     * stopping). */
+    int (*stop)(void *ctx, bool check, const char **err);
+    /* POST /settlement/trigger: reconcile with the venue, ask the strategy (on_settle), cancel
+     * leftovers when asked, write the summary; the summary object to f. 0, or -1 with *err and
+     * *conflict true when it cannot run now (not started, stopping, reconciling). */
+    int (*settle)(void *ctx, bool cancel_leftovers, FILE *f, bool *conflict, const char **err);
 } th_session_view;
 
 /* The view of this process's session (its order side and strategies, found the way the FFI finds

@@ -44,6 +44,7 @@ typedef struct th_trading {
     int32_t nins_config;         /* instruments the config's limits and rates were applied to */
     th_flow_event *events;       /* the batch being dispatched (swapped with the flow's queue) */
     int32_t events_cap;
+    int32_t nevents;             /* how many of them the last dispatch took (session_events.c reads them after) */
     bool async_commit;           /* storage.fsync = "turn": write + sync on the thread pool */
     th_committer cm;
     bool halt_told;              /* on_halt was called for the halt in force (a re-arm clears it) */

@@ -58,12 +58,14 @@ static void dispatch_halt(th_trading *t, th_lua *lua, th_strategy *strat)
 
 void th_trading_dispatch(th_trading *t, th_lua *lua, th_strategy *strat)
 {
+    t->nevents = 0;
     if (!t->active) return;
     if (t->flow.risk.halted != t->halt_told || t->flow.risk.breaker_trips != t->breaker_told) dispatch_halt(t, lua, strat);
     if (!t->flow.nev) return;
     th_flow *f = &t->flow;
     lua_State *L = lua->L;
     int32_t n = th_flow_events_take(f, &t->events, &t->events_cap);
+    t->nevents = n;
     const th_flow_event *evs = t->events;
     for (int32_t i = 0; i < n; i++) {
         const th_order *o = &f->trk.v[evs[i].order];

@@ -107,7 +107,13 @@ M.schema = {
                                             password_env = ENV } },
       postgres = { type = "table", fields = { conninfo_env = ENV } },
     } },
-    api = { type = "table", fields = { listen = { type = "string", check = loopback_listen }, token_env = ENV } },
+    api = { type = "table", fields = { listen = { type = "string", check = loopback_listen }, token_env = ENV,
+      -- the token from a file (mode 0600 or stricter, checked at start), instead of token_env
+      token_file = { type = "string" },
+      -- the /events stream: its status event's period, and how much a slow client may leave unread
+      status_every_s = { type = "number", min = 0.05, default = 5 },
+      events_buffer_kb = { type = "integer", min = 4, max = 65536, default = 256 },
+    } },
     repl = { type = "table", fields = { socket = { type = "string" }, readonly_socket = { type = "string" } } },
     log = { type = "table", default = {}, fields = {
       level = { type = "string", enum = { "debug", "info", "warn", "error" }, default = "info" },
@@ -120,6 +126,9 @@ M.schema = {
     } },
     session = { type = "table", default = {}, fields = {
       name = { type = "string" },
+      -- "now", or "api": open everything (journal recovered, API and REPL up) and wait for
+      -- POST /sessions/start before on_start, ticks and market data
+      start = { type = "string", enum = { "now", "api" }, default = "now" },
       duration_s = { type = "number", min = 0 },
       stop_timeout_s = { type = "number", min = 0.1, max = 3600, default = 10 },
       keep_done_s = { type = "number", min = 0 },
@@ -194,7 +203,8 @@ end
 -- (docs/config.md "Paths"): the host may be started from anywhere and must still find the same
 -- journal, recording and socket.
 M.PATHS = { { "venue", "recording" }, { "venue", "instruments" }, { "venue", "snapshots" }, { "strategy", "module" },
-            { "storage", "journal_dir" }, { "repl", "socket" }, { "log", "file" } }
+            { "storage", "journal_dir" }, { "repl", "socket" }, { "log", "file" },
+            { "api", "token_file" } }
 
 local function resolve_paths(cfg, dir)
   for _, k in ipairs(M.PATHS) do

@@ -24,7 +24,7 @@ wait_for 'order flow ready' 10
 PORT=$(port)
 [ -n "$PORT" ] && [ "$PORT" -gt 0 ] || fail "no port in the log"
 out=$(http GET /health)
-[[ "$out" == '200 {"ok":true,'*'"mode":"paper"'*'"order_flow":true,"halted":false}' ]] || fail "health: $out"
+[[ "$out" == '200 {"ok":true,'*'"mode":"paper"'*'"order_flow":true,"halted":false,"degraded":false,'* ]] || fail "health: $out"
 pass "GET /health on 127.0.0.1:$PORT"
 
 sleep 1 # some ticks and refusals to count
@@ -33,6 +33,7 @@ grep -q '^# TYPE risk_refused_total counter$' "$T/metrics" || fail "no risk_refu
 grep -Eq '^risk_refused_total\{reason="halted"\} [0-9]' "$T/metrics" || fail "no refusal counter by reason"
 grep -Eq '^strategy_callback_ns\{strategy="market_maker",quantile="0.99"\} [0-9]+$' "$T/metrics" || fail "no callback latency summary"
 grep -Eq '^session_ticks [1-9][0-9]*$' "$T/metrics" || fail "no ticks counted"
+grep -Eq '^api_events_dropped_total\{reason="slow_reader"\} 0$' "$T/metrics" || fail "no events drop counter by reason"
 bad=$(grep -vE '^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|summary)$|^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="[^"]*"(,[a-zA-Z_][a-zA-Z0-9_]*="[^"]*")*\})? -?[0-9][0-9.e+-]*$' "$T/metrics" || true)
 [ -z "$bad" ] || fail "malformed Prometheus lines: $bad"
 dup=$(grep '^# TYPE' "$T/metrics" | sort | uniq -d)
@@ -45,9 +46,9 @@ out=$(http GET /nowhere); [[ "$out" == '404 '*'no such endpoint'* ]] || fail "40
 out=$(http POST /risk/kill); [[ "$out" == '401 '*'bearer token'* ]] || fail "kill without a token: $out"
 out=$(http POST /risk/kill -H "Authorization: Bearer wrong"); [[ "$out" == '401 '* ]] || fail "kill with a wrong token: $out"
 out=$(http POST /risk/kill -H "Authorization: Bearer ${TH_TEST_API_TOKEN}x"); [[ "$out" == '401 '* ]] || fail "kill with a longer token: $out"
-out=$(http GET /risk/kill -H "Authorization: Bearer $TH_TEST_API_TOKEN"); [[ "$out" == '404 '* ]] || fail "GET must not kill: $out"
+out=$(http GET /risk/kill -H "Authorization: Bearer $TH_TEST_API_TOKEN"); [[ "$out" == '405 '* ]] || fail "GET must not kill: $out"
 out=$(http GET /risk); [[ "$out" == '200 {"halted":false,'* ]] || fail "a refused request changed something: $out"
-pass "unknown paths 404; a kill without the right token is refused (401) and changes nothing"
+pass "unknown paths 404, GET on a POST endpoint 405; a kill without the right token is refused (401) and changes nothing"
 
 live=$(echo '#th.orders.open()' | "$TH_BIN" repl "$SOCK")
 [ "$live" -gt 0 ] || fail "no live orders before the kill"
@@ -60,7 +61,7 @@ done
 [ "$n" = 0 ] || fail "$n orders still open after the API kill"
 out=$(echo 'th.orders.place{ symbol = "XMR/USD", side = "buy", price = 300, size = 0.5 }' | "$TH_BIN" repl "$SOCK")
 [ "$out" = $'nil\t"halted"' ] || fail "a new order after the kill: $out"
-out=$(http GET /health); [[ "$out" == *'"halted":true}' ]] || fail "health after kill: $out"
+out=$(http GET /health); [[ "$out" == *'"halted":true,'* ]] || fail "health after kill: $out"
 out=$(http POST /risk/rearm -H "Authorization: Bearer $TH_TEST_API_TOKEN")
 [[ "$out" == '200 {"halted":false,'* ]] || fail "rearm: $out"
 pass "POST /risk/kill: $live open orders cancelled, new ones refused; POST /risk/rearm re-arms"
@@ -75,7 +76,7 @@ config '{ listen = "localhost:0" }'
 start_host run "$T/cfg.lua"
 wait_for 'api: listening.*changes=refused' 10
 PORT=$(port)
-out=$(http POST /risk/kill -H "Authorization: Bearer anything"); [[ "$out" == '403 '*'api.token_env'* ]] || fail "no token_env: $out"
+out=$(http POST /risk/kill -H "Authorization: Bearer anything"); [[ "$out" == '403 '*'api.token_env or api.token_file'* ]] || fail "no token_env: $out"
 out=$(http GET /health); [[ "$out" == '200 '* ]] || fail "health without a token: $out"
 pass "without api.token_env: reads answered, changes refused (403)"
 

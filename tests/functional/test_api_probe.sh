@@ -14,7 +14,9 @@ SOCK="$T/th.sock"
 [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 600 ] || ulimit -n 1024 || fail "ulimit -n is $(ulimit -n): need 600"
 
 export TH_TEST_API_TOKEN="tok-$RANDOM-$RANDOM"
-paper_mm_config "" 'api = { listen = "127.0.0.1:0", token_env = "TH_TEST_API_TOKEN" },'
+# A status event every 50 ms and 4 KiB of unread events per client: a client that never reads
+# is over its bound within seconds.
+paper_mm_config "" 'api = { listen = "127.0.0.1:0", token_env = "TH_TEST_API_TOKEN", status_every_s = 0.05, events_buffer_kb = 4 },'
 start_host run "$T/cfg.lua"
 wait_for 'api: listening' 10
 wait_for 'order flow ready' 10
@@ -55,6 +57,39 @@ survived "a websocket upgrade ($out)"
 out=$($PROBE "$PORT" send 'GET /health HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n')
 [[ "$out" == status=closed || "$out" == status=reset ]] || fail "an h2c upgrade was not hung up on: $out"
 survived "an h2c upgrade ($out)"
+
+# The /events websocket (issue 17): the one upgrade taken, and only there.
+out=$($PROBE "$PORT" ws-upgrade /health)
+[[ "$out" == status=closed* ]] || fail "a websocket upgrade on /health was not hung up on: $out"
+survived "a websocket upgrade on /health ($out)"
+out=$($PROBE "$PORT" events 1)
+[[ "$out" == "first=hello bad=0 closed=no "*status=* ]] || fail "an /events subscriber: $out"
+survived "an /events subscriber ($out)"
+metric() { curl -s "http://127.0.0.1:$PORT/metrics" | sed -n "s/^$1 //p"; }
+rss0=$(awk '/^VmRSS/ { print $2 }' "/proc/$HOST_PID/status")
+out=$($PROBE "$PORT" ws-no-read 6)
+rss1=$(awk '/^VmRSS/ { print $2 }' "/proc/$HOST_PID/status")
+[ "$out" = dropped=yes ] || fail "an /events client that never reads was not dropped: $out"
+[ "$(metric 'api_events_dropped_total{reason="slow_reader"}')" = 1 ] || fail "the slow reader's drop was not counted"
+grep -q 'api: /events client dropped" reason="too slow' "$T/host.log" || fail "the slow reader's drop was not logged"
+[ $((rss1 - rss0)) -lt 16384 ] || fail "a client that never reads grew the host by $((rss1 - rss0)) kB"
+survived "an /events client that never reads: dropped, counted, logged (RSS $rss0 -> $rss1 kB)"
+out=$($PROBE "$PORT" ws-garbage)
+secs=${out#closed_after=}
+[ "$secs" != never ] && awk -v s="$secs" 'BEGIN { exit !(s <= 7) }' || fail "garbage after the handshake was not cut within 7 s: $out"
+survived "bytes that are no websocket frame after the handshake (cut after $secs s)"
+out=$($PROBE "$PORT" ws-huge 200)
+kb=${out#sent_kb=}
+[ "$kb" -lt 10240 ] || fail "a 200 MB websocket frame was read to $kb kB: not cut ($out)"
+survived "a text frame announcing 200 MB (cut after $kb kB)"
+out=$($PROBE "$PORT" ws-fragments 64)
+[[ "$out" == *closed_after=[0-9]* ]] || fail "64 KiB of fragments were not cut: $out"
+[ "$(metric 'api_events_dropped_total{reason="oversize"}')" -ge 2 ] || fail "oversize messages not counted"
+survived "one message of 64 fragments of 1 KiB ($out)"
+out=$($PROBE "$PORT" ws-many 24 2)
+[ "$out" = "accepted=16 refused=8 alive=16" ] || fail "24 subscribers: $out"
+[ "$(metric 'api_events_dropped_total{reason="too_many_clients"}')" = 8 ] || fail "refused subscribers not counted"
+survived "24 subscribers at once: 16 kept, 8 refused and counted"
 
 out=$($PROBE "$PORT" send 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n')
 survived "a negative Content-Length ($out)"

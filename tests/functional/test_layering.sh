@@ -73,8 +73,8 @@ app_includes() { sed -nE 's/^#include *"([^"]+)".*/\1/p' "$1" | grep -vE '^\.\./
 only_includes() { # FILE ALLOWED_REGEX: FILE's host/app includes outside ALLOWED_REGEX
   app_includes "$1" | tr ' ' '\n' | grep -vxE "$2|" || true
 }
-for f in host/app/api.c host/app/api.h; do
-  extra=$(only_includes "$f" 'api\.h|session_view\.h')
+for f in host/app/api*.c host/app/api*.h; do
+  extra=$(only_includes "$f" 'api\.h|api_impl\.h|session_view\.h')
   [ -z "$extra" ] || fail "$f includes more of the session than session_view.h: $extra"
 done
 grep -q '#include "session_view.h"' host/app/api.h || fail "api.h does not take the session's view (session_view.h)"
@@ -89,9 +89,11 @@ net_objs=$(ls "$TH_BUILD"/CMakeFiles/tradehost.dir/host/net/*.o)
 # the API may use the loop adapters (host/net: lws on the loop), which sit on the core only
 { cat "$T/defined"; nm --defined-only $net_objs | awk 'NF == 3 && $3 ~ /^th_/ { print $3 }'; } | sort -u >"$T/defined.net"; mv "$T/defined.net" "$T/defined"
 nm --defined-only $lua_objs | awk 'NF == 3 && $3 ~ /^th_/ { print $3 }' | sort -u >"$T/lua_defined"
-for o in api repl; do
+# The API is three objects (api.c, api_routes.c, api_events.c): each may call the others and the core.
+nm --defined-only "$app_objs"/api*.c.o | awk 'NF == 3 && $3 ~ /^th_/ { print $3 }' | sort -u "$T/defined" - >"$T/api.allowed"
+for o in api api_routes api_events repl; do
   nm -u "$app_objs/$o.c.o" | awk '$1 == "U" && $2 ~ /^th_/ { print $2 }' | sort -u >"$T/$o.used"
-  allowed="$T/defined"
+  allowed="$T/api.allowed"
   [ "$o" = repl ] && { sort -u "$T/defined" "$T/lua_defined" >"$T/repl.allowed"; allowed="$T/repl.allowed"; }
   up=$(comm -23 "$T/$o.used" "$allowed")
   [ -z "$up" ] || fail "$o.c calls th_ functions of the session or the order side directly: $up"
