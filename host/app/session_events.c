@@ -68,11 +68,15 @@ static FILE *doc_open(th_session_events *e, const char *type, int64_t now_ns)
     return f;
 }
 
+/* Closes the document and hands it to every sink; open_memstream made a new buffer: freed here. */
 static void doc_send(th_session_events *e, const char *type, FILE *f)
 {
-    if (fclose(f) != 0 || !e->buf) return;
-    e->published++;
-    for (int i = 0; i < e->nsink; i++) e->sink[i].fn(e->sink[i].ctx, type, e->buf, e->buf_n);
+    if (fclose(f) == 0 && e->buf) {
+        e->published++;
+        for (int i = 0; i < e->nsink; i++) e->sink[i].fn(e->sink[i].ctx, type, e->buf, e->buf_n);
+    }
+    free(e->buf);
+    e->buf = NULL;
 }
 
 static void order_members(FILE *f, const th_flow *fl, const th_order *o)

@@ -42,7 +42,7 @@ typedef struct th_session_events {
     uint64_t breaker_told;
     char session[64];
     uint64_t published;
-    char *buf;                          /* open_memstream's buffer, reused */
+    char *buf;                          /* open_memstream's buffer, while a document is written */
     size_t buf_n;
 } th_session_events;
 
