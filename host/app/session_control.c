@@ -62,12 +62,21 @@ static int ctl_links(void *ctx, FILE *f)
     char venue[32] = "", feed[32] = "";
     th_lua_cfg_string(&s->lua, "venue.name", venue, sizeof venue);
     if (!th_lua_cfg_string(&s->lua, "venue.feed", feed, sizeof feed)) snprintf(feed, sizeof feed, "%s", venue);
-    const char *md = !s->mf.active ? "none" : s->mf.done ? "ended" : s->held ? "waiting_for_start" : "replaying";
+    bool live = s->mf.active && s->mf.live, md_ok = true;
+    const char *md = !s->mf.active ? "none" : s->held ? "waiting_for_start" : s->mf.done ? "ended" : "replaying";
+    if (live) {
+        const th_ws_client *ws = &s->mf.kp.ws;
+        md = ws->connected ? "connected" : ws->connecting ? "connecting" : "disconnected";
+        md_ok = ws->connected;
+        bad += !md_ok;
+    }
     fputs("\"venues\":[{\"name\":", f);
     th_json_put_str(f, feed);
-    fputs(",\"role\":\"market_data\",\"source\":\"recording\",\"state\":", f);
+    fputs(",\"role\":\"market_data\",\"source\":", f);
+    th_json_put_str(f, live ? "websocket" : s->mf.active ? "recording" : "none");
+    fputs(",\"state\":", f);
     th_json_put_str(f, md);
-    fputs(",\"ok\":true}", f);
+    fprintf(f, ",\"ok\":%s}", md_ok ? "true" : "false");
     if (s->tr.active) {
         bool ok = s->tr.have_tv;
         bad += !ok;
