@@ -448,6 +448,7 @@ static int teardown(session *s, int code)
     if (code != 0) th_session_stop(s, "start-up failed");
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
+    th_redis_mirror_free(&s->rm);     /* its shadow state points at the order side's instruments */
     th_lws_client_free();
     th_session_report_end(&s->report, &s->tr);
     th_trading_close(&s->tr);
@@ -495,7 +496,7 @@ int th_session_run(const th_session_opts *o)
         return teardown(s, 2);
     }
     th_session_events_init(&s->ev, "");
-    if (open_control(s) != 0 || open_orders(s, o, mode) != 0) return teardown(s, 2);
+    if (open_control(s) != 0 || open_orders(s, o, mode) != 0 || th_session_stores_open(s, mode) != 0) return teardown(s, 2);
     session_start(s, o, mode);
     uv_run(&s->loop, UV_RUN_DEFAULT);
     return teardown(s, ran_status(s));

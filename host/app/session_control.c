@@ -116,6 +116,7 @@ static int ctl_links(void *ctx, FILE *f)
         fputs(",{\"name\":\"postgres\",\"state\":\"not_implemented\",\"ok\":false,\"detail\":\"storage.postgres is "
               "configured but this host writes nothing to PostgreSQL yet\"}", f);
     }
+    bad += th_redis_mirror_health(&s->rm, f);
     fputc(']', f);
     return bad;
 }
@@ -384,7 +385,7 @@ static void on_control(uv_timer_t *t)
     }
 }
 
-void th_session_control_open(session *s)
+int th_session_stores_open(session *s, const char *mode)
 {
     char name[64] = "";
     if (!th_lua_cfg_string(&s->lua, "session.name", name, sizeof name) || !name[0]) {
@@ -395,6 +396,23 @@ void th_session_control_open(session *s)
     }
     snprintf(s->id, sizeof s->id, "%s", name);
     snprintf(s->ev.session, sizeof s->ev.session, "%s", s->id);
+    const char *err = NULL;
+    if (th_redis_mirror_open(&s->rm, &s->loop, &s->lua, &s->tr, &s->mf, s->id, mode, &err) != 0) {
+        fprintf(stderr, "tradehost: %s\n", err);
+        return -1;
+    }
+    /* Say what keeps the session's state, so a configured store that does nothing never goes unnoticed. */
+    char b[8], redis[96] = "off";
+    bool pg = th_lua_cfg_string(&s->lua, "storage.postgres.conninfo_env", b, sizeof b);
+    if (s->rm.active) snprintf(redis, sizeof redis, "%s:%d (mirror of the journal)", s->rm.r.host, s->rm.r.port);
+    th_logf(TH_LOG_INFO, "stores", "journal=%s redis=\"%s\" postgres=%s", s->tr.active && s->tr.jn.open ? s->tr.jn.path : "none",
+            redis, pg ? "\"configured: not implemented, nothing is written\"" : "off");
+    if (pg) th_logf(TH_LOG_WARN, "storage.postgres is configured but this host writes nothing to PostgreSQL (not built yet)", NULL);
+    return 0;
+}
+
+void th_session_control_open(session *s)
+{
     s->status_every_ns = (int64_t)(th_lua_cfg_number(&s->lua, "api.status_every_s", 5) * 1e9);
     uv_timer_init(&s->loop, &s->ctl_timer);
     uv_timer_init(&s->loop, &s->control_timer);
@@ -407,6 +425,7 @@ void th_session_control_open(session *s)
 
 void th_session_control_close(session *s)
 {
+    th_redis_mirror_close(&s->rm);
     if (s->control_timer.loop && !uv_is_closing((uv_handle_t *)&s->control_timer)) uv_close((uv_handle_t *)&s->control_timer, NULL);
     if (s->ctl_timer.loop && !uv_is_closing((uv_handle_t *)&s->ctl_timer)) uv_close((uv_handle_t *)&s->ctl_timer, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include "../lua/lua_host.h"
 #include "api.h"
+#include "redis_mirror.h"
 #include "repl.h"
 #include "session_events.h"
 #include "session_feed.h"
@@ -66,6 +67,7 @@ struct session {
     bool settle_cancel;
     int32_t settle_cancelled;
     th_session_events ev;      /* fills, orders, risk, reloads, status -> /events (and stores) */
+    th_redis_mirror rm;        /* storage.redis: the journal projected into Redis */
 };
 
 /* session.c */
@@ -80,6 +82,9 @@ int th_session_reload_told(session *s, const char *source, char *msg, size_t cap
  * control timer (opened once the order side is, closed by the graceful stop). */
 th_session_view th_session_control_view(session *s);
 void th_session_control_open(session *s);
+/* The session's id, and the stores beside the journal (the Redis mirror), with a start line
+ * saying which are active. 0, or -1 with the reason on stderr (start-up stops: exit 2). */
+int th_session_stores_open(session *s, const char *mode);
 void th_session_control_close(session *s);
 
 #endif

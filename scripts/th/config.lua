@@ -103,8 +103,11 @@ M.schema = {
     storage = { type = "table", default = {}, fields = {
       journal_dir = { type = "string" },
       fsync = { type = "string", enum = { "turn", "always", "never" }, default = "turn" },
-      redis = { type = "table", fields = { host = { type = "string" }, port = { type = "integer", min = 1, max = 65535 },
-                                            password_env = ENV } },
+      -- the Redis mirror of the journal (docs/ops.md "Redis keys"); host is what turns it on
+      redis = { type = "table", fields = { host = { type = "string", required = true },
+                                            port = { type = "integer", min = 1, max = 65535, default = 6379 },
+                                            password_env = ENV,
+                                            connect_timeout_ms = { type = "integer", min = 10, max = 60000, default = 1000 } } },
       postgres = { type = "table", fields = { conninfo_env = ENV } },
     } },
     api = { type = "table", fields = { listen = { type = "string", check = loopback_listen }, token_env = ENV,
