@@ -10,7 +10,7 @@ PKGS=(
   libluajit-5.1-dev luajit libssl-dev libcurl4-openssl-dev zlib1g-dev libjsmn-dev libisal-dev
   libedit-dev
   libcmocka-dev lua-busted lua-cjson
-  clang libclang-rt-14-dev valgrind curl python3
+  clang libclang-rt-14-dev valgrind curl python3 jq
   redis-server postgresql-15
 )
 
