@@ -380,6 +380,7 @@ static void on_state(void *ctx, bool connected, const char *why)
             (unsigned long long)m->catchups);
     write_config(m);
     write_risk(m);
+    write_portfolio(m);
 }
 
 int th_redis_mirror_health(th_redis_mirror *m, FILE *f)

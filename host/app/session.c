@@ -186,15 +186,6 @@ static void on_signal(uv_signal_t *h, int signum)
     }
 }
 
-/* SIGHUP and POST /reload: the one reload (th_session_reload, session_reload.c), and the event
- * stream hears of it. */
-int th_session_reload_told(session *s, const char *source, char *msg, size_t cap)
-{
-    int rc = th_session_reload(msg, cap);
-    th_session_events_reload(&s->ev, source, rc == 0, msg, th_clock_ns());
-    return rc;
-}
-
 /* The session's own settings a reload may change (read at start too, in session_load). */
 static void reload_applied(void *ctx)
 {

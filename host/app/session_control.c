@@ -264,6 +264,15 @@ static int ctl_stop(void *ctx, bool check, const char **err)
     return 0;
 }
 
+/* SIGHUP and POST /reload: the one reload (th_session_reload, session_reload.c), and the event
+ * stream hears of it. */
+int th_session_reload_told(session *s, const char *source, char *msg, size_t cap)
+{
+    int rc = th_session_reload(msg, cap);
+    th_session_events_reload(&s->ev, source, rc == 0, msg, th_clock_ns());
+    return rc;
+}
+
 static int ctl_reload(void *ctx, char *msg, size_t cap) { return th_session_reload_told(ctx, "api", msg, cap); }
 
 /* ---- settlement ---- */
