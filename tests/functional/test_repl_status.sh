@@ -64,9 +64,11 @@ grep -q '^"' <<<"$OUT" || fail "the buy through the ask was not placed: $OUT"
 for i in $(seq 50); do
   [ "$(echo 'th.position("XMR/USD").fills' | repl)" -ge 1 ] 2>/dev/null && break; sleep 0.1
 done
-printf '%s\n' 'th.status("XMR/USD")' 'th.position("XMR/USD")' 'th.clock.now_ns()' | json "$SOCK" >"$T/s2.json"
+# One chunk, so that status and position see the same mark (the REPL runs one line per loop turn:
+# in separate lines the market may move between them).
+printf '%s\n' 'return { s = th.status("XMR/USD"), p = th.position("XMR/USD"), now = th.clock.now_ns() }' | json "$SOCK" >"$T/s2.json"
 check "th.status last fill" "$T/s2.json" '
-p, pos, now = a[0]["value"], a[1]["value"], a[2]["value"]
+p, pos, now = a[0]["value"]["s"], a[0]["value"]["p"], a[0]["value"]["now"]
 assert pos["fills"] >= 1, pos
 lf = p["last_fill"]
 assert lf["side"] in ("buy", "sell") and lf["size"] > 0 and lf["price"] > 0, lf
