@@ -413,6 +413,8 @@ void th_session_begin(session *s)
     th_strategy_timers_open(&s->timers, &s->loop, &s->lua, &s->strat, s->mf.active && !s->mf.full_pace ? s->mf.speed : 1,
                             s->mf.active && s->mf.full_pace, timers_clock_sync, s);
     s->started = true;
+    if (th_stuck_watchdog_start(th_lua_cfg_number(&s->lua, "strategy.stuck_s", 10)) != 0)
+        th_logf(TH_LOG_ERROR, "the stuck-strategy watchdog could not start: a stuck callback will need SIGTERM twice", NULL);
     th_strategy_call(&s->lua, &s->strat, "on_start", 0);
     /* On a virtual clock, ticks follow recorded time (session_feed.c); otherwise a real timer. */
     if (!(s->mf.active && s->mf.full_pace)) uv_timer_start(&s->tick_timer, on_tick, (uint64_t)tick_ms, (uint64_t)tick_ms);
@@ -458,6 +460,7 @@ static int teardown(session *s, int code)
     th_budget_on_exit(NULL, NULL);
     th_reload_attach(NULL, NULL, NULL);
     if (code == 0 && s->exit_status >= 0) code = s->exit_status;
+    th_stuck_watchdog_stop(); /* before the strategy and the Lua state go */
     th_strategy_release(&s->lua, &s->strat);
     th_lua_close(&s->lua);
     th_shutdown_disarm(); /* stopped: a late watchdog must not turn this exit into a forced one */

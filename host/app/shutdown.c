@@ -1,9 +1,11 @@
-/* shutdown.c — SIGTERM/SIGINT: the graceful stop, and the forced exit when it cannot happen
- * (see shutdown.h for the rules and why the handlers are not libuv's). */
+/* shutdown.c — the exits that work when the loop is stuck: SIGTERM/SIGINT (the graceful stop, and
+ * the forced exit when it cannot happen) and the stuck-strategy watchdog thread (see shutdown.h
+ * for the rules and why the handlers are not libuv's). */
 #include "shutdown.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -161,4 +163,110 @@ void th_shutdown_disarm(void)
     struct itimerval off;
     memset(&off, 0, sizeof off);
     setitimer(ITIMER_REAL, &off, NULL);
+}
+
+/* ---- the stuck-strategy watchdog ---- */
+
+static pthread_t g_wd;
+static bool g_wd_running;
+static pthread_mutex_t g_wd_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_wd_cv;
+static bool g_wd_stop;
+static int64_t g_stuck_ns, g_wd_period_ns;
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* A consistent copy of th_lua_now (the loop thread writes it as a seqlock); false if it changed
+ * under us (the callback ended: nothing is stuck). */
+static bool running_snapshot(th_lua_running *out)
+{
+    uint32_t s1 = __atomic_load_n(&th_lua_now.seq, __ATOMIC_ACQUIRE);
+    if (s1 & 1) return false;
+    out->strategy = th_lua_now.strategy;
+    out->callback = th_lua_now.callback;
+    out->since_ns = th_lua_now.since_ns;
+    memcpy(out->pair, th_lua_now.pair, sizeof out->pair);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    out->pair[sizeof out->pair - 1] = 0;
+    return __atomic_load_n(&th_lua_now.seq, __ATOMIC_RELAXED) == s1;
+}
+
+static void stuck_exit(const th_lua_running *r, int64_t ran_ns)
+{
+    line l = {.n = 0};
+    put_ts(&l);
+    put(&l, " level=error msg=\"strategy stuck: a callback ran past strategy.stuck_s, ending the process\" strategy=");
+    put(&l, r->strategy);
+    put(&l, " callback=");
+    put(&l, r->callback ? r->callback : "?");
+    put(&l, " pair=");
+    put(&l, r->pair[0] ? r->pair : "none");
+    put(&l, " running_ms=");
+    put_uint(&l, (uint64_t)(ran_ns / 1000000), 1);
+    put(&l, " stuck_ms=");
+    put_uint(&l, (uint64_t)(g_stuck_ns / 1000000), 1);
+    put(&l, " orders=\"not cancelled here: the venue's dead man's switch pulls them; the next start recovers the journal and reconciles\" exit=");
+    put_uint(&l, TH_EXIT_STRATEGY_STUCK, 1);
+    l.b[l.n++] = '\n';
+    th_log_write_line(l.b, l.n);
+    _exit(TH_EXIT_STRATEGY_STUCK);
+}
+
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&g_wd_mu);
+    while (!g_wd_stop) {
+        int64_t until = mono_ns() + g_wd_period_ns;
+        struct timespec ts = {.tv_sec = (time_t)(until / 1000000000LL), .tv_nsec = (long)(until % 1000000000LL)};
+        pthread_cond_timedwait(&g_wd_cv, &g_wd_mu, &ts);
+        if (g_wd_stop) break;
+        th_lua_running r;
+        if (!running_snapshot(&r) || !r.strategy) continue;
+        int64_t ran = mono_ns() - r.since_ns;
+        if (ran >= g_stuck_ns) stuck_exit(&r, ran);
+    }
+    pthread_mutex_unlock(&g_wd_mu);
+    return NULL;
+}
+
+int th_stuck_watchdog_start(double stuck_s)
+{
+    if (stuck_s <= 0 || g_wd_running) return 0;
+    g_stuck_ns = (int64_t)(stuck_s * 1e9);
+    g_wd_period_ns = g_stuck_ns / 10;
+    if (g_wd_period_ns > 100000000LL) g_wd_period_ns = 100000000LL;
+    if (g_wd_period_ns < 1000000LL) g_wd_period_ns = 1000000LL;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g_wd_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    g_wd_stop = false;
+    /* The thread takes no signal: SIGTERM/SIGINT/SIGALRM/SIGHUP stay the loop thread's. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int rc = pthread_create(&g_wd, NULL, watchdog_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) { pthread_cond_destroy(&g_wd_cv); return -1; }
+    g_wd_running = true;
+    return 0;
+}
+
+void th_stuck_watchdog_stop(void)
+{
+    if (!g_wd_running) return;
+    pthread_mutex_lock(&g_wd_mu);
+    g_wd_stop = true;
+    pthread_cond_signal(&g_wd_cv);
+    pthread_mutex_unlock(&g_wd_mu);
+    pthread_join(g_wd, NULL);
+    pthread_cond_destroy(&g_wd_cv);
+    g_wd_running = false;
 }

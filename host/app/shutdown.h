@@ -18,6 +18,8 @@
 
 /* The exit status of a forced exit (like timeout(1): the stop did not finish in time). */
 #define TH_EXIT_FORCED 124
+/* The exit status when the stuck-strategy watchdog ends the process (docs/ops.md "Exit status"). */
+#define TH_EXIT_STRATEGY_STUCK 5
 
 typedef void (*th_shutdown_fn)(void *ctx, int signum);
 
@@ -27,5 +29,16 @@ int th_shutdown_open(uv_loop_t *loop, double stop_timeout_s, th_shutdown_fn fn, 
 void th_shutdown_close(void);
 /* The graceful stop has completed: the watchdog stands down. */
 void th_shutdown_disarm(void);
+
+/* The stuck-strategy watchdog (strategy.stuck_s): a thread that wakes every stuck_s/10 (at most
+ * 100 ms), reads which strategy callback runs and since when (th_lua_now, a seqlock), and when
+ * one has run for stuck_s or more logs it (strategy, callback, pair, how long) and _exits with
+ * TH_EXIT_STRATEGY_STUCK. A compiled Lua loop cannot be interrupted inside LuaJIT, and a host
+ * stuck in one sends nothing more, answers nothing, cancels nothing: ending it is what lets the
+ * venue's dead man's switch pull its orders and a restart recover (the journal needs no close).
+ * stuck_s <= 0: no watchdog. 0, or -1 if the thread cannot be started. */
+int th_stuck_watchdog_start(double stuck_s);
+/* Stops and joins the thread (before the Lua state goes away). */
+void th_stuck_watchdog_stop(void);
 
 #endif

@@ -31,21 +31,35 @@ typedef struct running_mark {
     th_strategy *strategy;
 } running_mark;
 
-static running_mark running_begin(th_strategy *s, const char *callback)
+/* th_lua_now is written as a seqlock: seq odd while it changes, so the watchdog thread never
+ * reports a callback name with another call's start time or pair. */
+static void now_set(const char *strategy, const char *callback, int64_t since, const char *pair, size_t pair_len)
 {
-    running_mark before = {{th_lua_now.strategy, th_lua_now.callback, th_lua_now.since_ns}, g_running};
-    th_lua_now.since_ns = th_mono_ns();
+    __atomic_store_n(&th_lua_now.seq, th_lua_now.seq + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    th_lua_now.strategy = strategy;
     th_lua_now.callback = callback;
-    th_lua_now.strategy = s->name;
+    th_lua_now.since_ns = since;
+    if (pair_len >= sizeof th_lua_now.pair) pair_len = sizeof th_lua_now.pair - 1;
+    memcpy(th_lua_now.pair, pair, pair_len);
+    th_lua_now.pair[pair_len] = 0;
+    __atomic_store_n(&th_lua_now.seq, th_lua_now.seq + 1, __ATOMIC_RELEASE);
+}
+
+static running_mark running_begin_pair(th_strategy *s, const char *callback, const char *pair, size_t pair_len)
+{
+    running_mark before = {th_lua_now, g_running};
+    now_set(s->name, callback, th_mono_ns(), pair, pair_len);
     g_running = s;
     return before;
 }
 
+static running_mark running_begin(th_strategy *s, const char *callback) { return running_begin_pair(s, callback, "", 0); }
+
 static void running_end(running_mark before)
 {
-    th_lua_now.strategy = before.lua_now.strategy;
-    th_lua_now.callback = before.lua_now.callback;
-    th_lua_now.since_ns = before.lua_now.since_ns;
+    const th_lua_running *b = &before.lua_now;
+    now_set(b->strategy, b->callback, b->since_ns, b->pair, strlen(b->pair));
     g_running = before.strategy;
 }
 
@@ -317,8 +331,6 @@ static void register_strategy_metrics(th_strategy *s)
     th_metric_register(name, TH_METRIC_COUNTER, &s->m_reload_failures, &e);
     snprintf(name, sizeof name, "strategy_callback_ns{strategy=\"%s\"}", s->name);
     th_metric_register(name, TH_METRIC_HISTOGRAM, &s->m_cb_ns, &e);
-    snprintf(name, sizeof name, "strategy_over_budget{strategy=\"%s\"}", s->name);
-    th_metric_register(name, TH_METRIC_COUNTER, &s->m_over_budget, &e);
 }
 
 int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
@@ -398,6 +410,24 @@ static void call_on_fault_hook(th_lua *lh, th_strategy *s)
     }
 }
 
+/* The strategy_over_budget counter of one callback, registered at its first over-budget call (the
+ * labels are the host's literal callback names: "on_book", "timer", "reload", ...). -1 past the
+ * table (the metric calls then do nothing). */
+static int32_t over_budget_metric(th_strategy *s, const char *label)
+{
+    for (int32_t i = 0; i < s->nover; i++)
+        if (s->over[i].callback == label || strcmp(s->over[i].callback, label) == 0) return s->over[i].metric;
+    if (s->nover == (int32_t)(sizeof s->over / sizeof s->over[0])) return -1;
+    char name[192];
+    const char *e;
+    int32_t id = -1;
+    snprintf(name, sizeof name, "strategy_over_budget{strategy=\"%s\",callback=\"%s\"}", s->name, label);
+    th_metric_register(name, TH_METRIC_COUNTER, &id, &e);
+    s->over[s->nover].callback = label;
+    s->over[s->nover++].metric = id;
+    return id;
+}
+
 /* The function sits below its nargs arguments on the stack: call it as fn(state, ctx, args...)
  * under the strategy's budget and fault isolation. `label` names it in logs and the fault. */
 static int strategy_invoke(th_lua *lh, th_strategy *s, const char *label, int nargs)
@@ -408,18 +438,24 @@ static int strategy_invoke(th_lua *lh, th_strategy *s, const char *label, int na
     lua_insert(L, fn_idx + 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
     lua_insert(L, fn_idx + 2);
+    size_t pair_len = 0; /* the symbol argument (on_book, on_book_health), for the watchdog's line */
+    const char *pair = nargs > 0 && lua_type(L, fn_idx + 3) == LUA_TSTRING ? lua_tolstring(L, fn_idx + 3, &pair_len) : "";
     int64_t t0 = th_mono_ns();
-    running_mark before = running_begin(s, label);
+    running_mark before = running_begin_pair(s, label, pair, pair_len);
+    char pair_copy[sizeof th_lua_now.pair];
+    memcpy(pair_copy, th_lua_now.pair, sizeof pair_copy); /* the string leaves the stack with the call */
     int rc = th_lua_pcall(lh, nargs + 2, 0);
     running_end(before);
     int64_t dt = th_mono_ns() - t0;
     th_metric_observe(s->m_cb_ns, dt);
     /* A count hook cannot interrupt compiled traces, so the budget is measured, not enforced:
-     * an over-budget callback is logged and counted for the operator to see. */
+     * an over-budget callback is logged and counted per callback for the operator to see (past
+     * strategy.stuck_s the watchdog thread ends the process: shutdown.c). */
     if ((double)dt > s->budget_ms * 1e6) {
-        th_metric_inc(s->m_over_budget);
-        th_logf(TH_LOG_WARN, "strategy callback over budget", "strategy=%s callback=%s ms=%.3f budget_ms=%.3f",
-                s->name, label, (double)dt / 1e6, s->budget_ms);
+        int32_t m = over_budget_metric(s, label);
+        if (m >= 0) th_metric_inc(m);
+        th_logf(TH_LOG_WARN, "strategy callback over budget", "strategy=%s callback=%s pair=%s ms=%.3f budget_ms=%.3f",
+                s->name, label, pair_copy[0] ? pair_copy : "none", (double)dt / 1e6, s->budget_ms);
     }
     if (rc != 0) {
         char where[256];

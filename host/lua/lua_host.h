@@ -46,7 +46,10 @@ typedef struct th_strategy {
     void (*on_timers)(void *ctx, struct th_strategy *s); /* the due time changed */
     void *on_timers_ctx;
     double budget_ms;
-    int32_t m_errors, m_reloads, m_reload_failures, m_cb_ns, m_over_budget;
+    int32_t m_errors, m_reloads, m_reload_failures, m_cb_ns;
+    /* strategy_over_budget{strategy,callback}: registered at a callback's first over-budget call */
+    struct { const char *callback; int32_t metric; } over[16];
+    int32_t nover;
 } th_strategy;
 
 /* Which strategy callback is running now, for the signal path (app/shutdown.c): set around every
@@ -57,6 +60,9 @@ typedef struct th_lua_running {
     const char *volatile strategy; /* NULL: no strategy callback running */
     const char *volatile callback;
     volatile int64_t since_ns;     /* th_mono_ns() at the call */
+    char pair[48];                 /* the callback's symbol argument (on_book, on_book_health); "" none */
+    volatile uint32_t seq;         /* odd while the fields change: the watchdog thread (shutdown.c)
+                                    * reads a whole snapshot or retries (a seqlock) */
 } th_lua_running;
 extern th_lua_running th_lua_now;
 

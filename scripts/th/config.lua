@@ -67,6 +67,8 @@ M.schema = {
       module = { type = "string" },
       tick_ms = { type = "integer", min = 1, default = 1000 },
       budget_ms = { type = "number", min = 0, default = 5 },
+      -- a callback running this long is stuck: the watchdog ends the process (exit 5); 0: off
+      stuck_s = { type = "number", min = 0, default = 10 },
       -- a callback raised: "cancel" its live orders (nobody manages them now) or "keep" them resting
       on_fault = { type = "string", enum = { "cancel", "keep" }, default = "cancel" },
       params = { type = "table", open = true, fields = {}, default = {} },
