@@ -1,5 +1,5 @@
--- A paper market-making session on the bundled real Kraken recording: quotes on two pairs are
--- filled by the local venue when the recorded book trades through them. Orders pass the risk
+-- A paper market-making session on the bundled real Kraken recording: quotes on two pairs go to
+-- the sim's matching engine in-process (queue positions, maker/taker fees: docs/sim.md). Orders pass the risk
 -- gates and the journal (config/var/journal/market_maker: paths are relative to this file) exactly as
 -- they would live. Each run is a fresh paper account; `--resume` continues the previous one.
 return {

@@ -59,6 +59,9 @@ static void finish_stop(session *s)
 static void on_drain(uv_timer_t *t)
 {
     session *s = t->data;
+    /* a backtest's clock is the recording's, which has ended: the cancels' latency passes on it */
+    int64_t due = th_trading_next_due(&s->tr);
+    if (th_clock_is_virtual() && s->mf.full_pace && due != INT64_MAX && due > th_clock_ns()) th_clock_advance_to(due);
     th_trading_turn(&s->tr);
     th_flow_events_clear(&s->tr.flow);
     int32_t live = s->tr.active ? s->tr.flow.trk.nlive : 0;
@@ -92,10 +95,8 @@ void th_session_stop(session *s, const char *why)
 /* ---- the loop turn and ticks ---- */
 
 /* After every loop turn: commit the journal and send, let the venue answer, tell the strategy. */
-static void on_turn(uv_check_t *h)
+static void turn(session *s)
 {
-    session *s = h->data;
-    th_session_feed_live_turn(&s->mf); /* live frames of this turn: on_book before the orders go out */
     if (!s->tr.active || s->stopping) return;
     th_trading_turn(&s->tr);
     /* Held for POST /sessions/start: the strategy hears nothing before on_start (its events wait). */
@@ -108,6 +109,13 @@ static void on_turn(uv_check_t *h)
     th_session_report_turn(&s->report, &s->tr);
 }
 
+static void on_turn(uv_check_t *h)
+{
+    session *s = h->data;
+    th_session_feed_live_turn(&s->mf); /* live frames of this turn: on_book before the orders go out */
+    turn(s);
+}
+
 static void dispatch_tick(session *s)
 {
     s->ticks++;
@@ -116,10 +124,9 @@ static void dispatch_tick(session *s)
     th_strategy_call(&s->lua, &s->strat, "on_tick", 1);
 }
 
-static void on_tick(uv_timer_t *t)
+/* A tick: the same at recorded pace (a loop timer) and in a backtest (recorded time). */
+static void tick(session *s)
 {
-    session *s = t->data;
-    th_session_feed_clock_sync(&s->mf);
     /* A feed that went silent (recording ended, connection about to drop) sends no more frames, so
      * the health transitions the stale check finds are delivered here, like any other event: the
      * strategy must hear of them to pull its quotes. */
@@ -128,8 +135,18 @@ static void on_tick(uv_timer_t *t)
     dispatch_tick(s);
 }
 
-/* The feed's hooks: a tick of recorded time (full pace), and the end of a full-pace recording. */
-static void feed_tick(void *ctx) { dispatch_tick(ctx); }
+static void on_tick(uv_timer_t *t)
+{
+    session *s = t->data;
+    th_session_feed_clock_sync(&s->mf);
+    tick(s);
+}
+
+/* The feed's hooks at full pace: a tick of recorded time, the end of a loop turn, when the paper
+ * venue next has something due, and the end of the recording. */
+static void feed_tick(void *ctx) { tick(ctx); }
+static void feed_turn(void *ctx) { turn(ctx); }
+static int64_t feed_next_due(void *ctx) { return th_trading_next_due(&((session *)ctx)->tr); }
 static void feed_ended(void *ctx) { th_session_stop(ctx, "end of recording"); }
 /* Full pace: the timers due before the next record run first, at their own recorded time. */
 static void feed_before_record(void *ctx, int64_t ts) { th_strategy_timers_run_until(&((session *)ctx)->timers, ts); }
@@ -287,6 +304,8 @@ static int open_loop_handles(session *s, const th_session_opts *o)
     s->mf.tr = &s->tr;
     s->mf.ctx = s;
     s->mf.tick = feed_tick;
+    s->mf.turn = feed_turn;
+    s->mf.next_due = feed_next_due;
     s->mf.ended = feed_ended;
     s->mf.before_record = feed_before_record;
     if (th_session_feed_open(&s->mf, &s->loop, o->virtual_clock, &err) != 0) {
@@ -365,6 +384,7 @@ static int open_orders(session *s, const th_session_opts *o, const char *mode)
         .instruments_path = th_lua_cfg_string(&s->lua, "venue.instruments", instruments, sizeof instruments) ? instruments : NULL,
         .feed = s->mf.active ? &s->mf.feed : NULL,
         .loop = &s->loop,
+        .seed = o->seed,
     };
     if (th_trading_open(&s->tr, &s->lua, &to, &err) != 0) {
         fprintf(stderr, "tradehost: orders: %s\n", err);

@@ -5,6 +5,7 @@
 #define TH_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 typedef struct th_session_opts {
@@ -16,6 +17,7 @@ typedef struct th_session_opts {
     const char *log_level;     /* overrides config when set */
     bool virtual_clock;        /* backtest: time comes from the recording */
     bool resume;               /* paper: continue the previous paper run's account (journal) */
+    uint64_t seed;             /* --seed: the paper venue's ids and sampled latencies */
 } th_session_opts;
 
 /* Exit statuses (docs/ops.md, "Exit status"): how the session ended. */

@@ -52,6 +52,13 @@ static void on_health(void *ctx, th_feed *f, int32_t sym, int32_t old_h, int32_t
     m->hq[m->hq_n++] = (th_health_ev){sym, new_h, reason};
 }
 
+/* A recorded trade: the paper venue's resting orders may fill on it. */
+static void on_trade(void *ctx, th_feed *f, int32_t sym, const th_trade_ev *t)
+{
+    th_session_feed *m = ctx;
+    th_trading_market_trade(m->tr, sym, t->price, t->qty, t->side, f->now_ns);
+}
+
 static bool is_wanted(const th_session_feed *m, int32_t i) { return i >= 0 && i < m->nwanted && m->wanted[i]; }
 
 /* The configured, enabled pairs by instrument index, sized to the registry. Run at start and
@@ -161,9 +168,11 @@ void th_session_feed_check_stale(th_session_feed *m)
 /* Apply what comes next (a frame, an inline REST body, or a snapshot from venue.snapshots). */
 static void apply_next(th_session_feed *m)
 {
+    th_trading_market_before(m->tr, m->next_ts);
     th_clock_advance_to(m->next_ts);
     th_metric_inc(m->m_frames);
     th_ingest_step(&m->in);
+    th_trading_market_after(m->tr, m->next_ts);
 }
 
 static bool read_next(th_session_feed *m)
@@ -208,25 +217,51 @@ static void on_timer(uv_timer_t *t)
     uv_timer_start(&m->timer, on_timer, due_ns > 0 ? (uint64_t)((due_ns + 999999) / 1000000) : 0, 0);
 }
 
-/* Full pace (backtest): a batch per loop turn; on_tick fires on virtual time. */
+/* Full pace (backtest): the recording drives the virtual clock, one loop turn at a time, as a
+ * live loop would have met it. The next thing to happen is one of: a tick of recorded time, an
+ * answer or request of the paper venue falling due (its latency), or the next record. Records
+ * received within one loop turn (turn_ns: venue.latency.turn_ms) are one batch, like the frames a
+ * live loop reads in one turn; then the batch's market events go to the strategy and the turn's
+ * orders go out (the session's turn hook), before the next batch. So a strategy sees the same
+ * sequence of events as at recorded pace (docs/guide.md, "Backtests"). Up to 4096 turns per idle
+ * callback, so signals and the REPL still get the loop. */
+static void full_pace_turns(th_session_feed *m)
+{
+    int64_t tick_ns = (int64_t)(m->tick_ms * 1e6);
+    for (int turns = 0; turns < 4096 && m->have_next && !m->stopping; turns++) {
+        int64_t next = m->next_ts, due = m->next_due ? m->next_due(m->ctx) : INT64_MAX;
+        if (m->next_vtick && m->next_vtick <= next && m->next_vtick <= due) {
+            int64_t t = m->next_vtick;
+            m->next_vtick += tick_ns;
+            if (m->before_record) m->before_record(m->ctx, t);
+            th_clock_advance_to(t);
+            m->tick(m->ctx);
+            m->turn(m->ctx);
+            continue;
+        }
+        if (due < next) {
+            if (m->before_record) m->before_record(m->ctx, due);
+            th_clock_advance_to(due);
+            m->turn(m->ctx);
+            continue;
+        }
+        if (m->before_record) m->before_record(m->ctx, next);
+        int64_t end = next + m->turn_ns;
+        do {
+            apply_next(m);
+            read_next(m);
+        } while (m->have_next && m->next_ts <= end && (!m->next_vtick || m->next_ts < m->next_vtick));
+        if (m->next_vtick == 0) m->next_vtick = next + tick_ns;
+        dispatch_market(m);
+        m->turn(m->ctx);
+    }
+}
+
 static void on_idle(uv_idle_t *h)
 {
     th_session_feed *m = h->data;
     if (m->stopping) { uv_idle_stop(h); return; }
-    for (int n = 0; n < 512 && m->have_next; n++) {
-        int64_t ts = m->next_ts;
-        if (m->before_record) m->before_record(m->ctx, ts);
-        apply_next(m);
-        if (m->next_vtick == 0) m->next_vtick = ts + (int64_t)(m->tick_ms * 1e6);
-        read_next(m);
-        int64_t now = th_clock_ns();
-        while (m->next_vtick && now >= m->next_vtick) {
-            dispatch_market(m);
-            m->tick(m->ctx);
-            m->next_vtick += (int64_t)(m->tick_ms * 1e6);
-        }
-    }
-    dispatch_market(m);
+    full_pace_turns(m);
     if (!m->have_next) { uv_idle_stop(h); finished(m); }
 }
 
@@ -272,6 +307,7 @@ static int open_live(th_session_feed *m, uv_loop_t *loop, th_venue_id venue, con
     m->loop = loop;
     m->feed.sink.ctx = m;
     m->feed.sink.on_health = on_health;
+    m->feed.sink.on_trade = on_trade;
     if (th_instruments_load_file(&m->feed.instruments, ipath, err) <= 0) return -1;
     snprintf(m->instruments_path, sizeof m->instruments_path, "%s", ipath);
     if (wanted_sync(m) != 0) { *err = "out of memory"; return -1; }
@@ -302,7 +338,9 @@ static void start_live(th_session_feed *m)
 
 void th_session_feed_live_turn(th_session_feed *m)
 {
-    if (m->live && !m->stopping) dispatch_market(m);
+    if (!m->live || m->stopping) return;
+    th_trading_market_after(m->tr, th_clock_ns()); /* a paper session's engine follows the live books */
+    dispatch_market(m);
 }
 
 int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock, const char **err)
@@ -324,6 +362,7 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
     m->active = true;
     m->feed.sink.ctx = m;
     m->feed.sink.on_health = on_health;
+    m->feed.sink.on_trade = on_trade;
     if (open_sources(m, buf, err) != 0) return -1;
     if (wanted_sync(m) != 0) { *err = "out of memory"; return -1; }
     th_market_add(&m->feed);
@@ -332,6 +371,7 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
     m->full_pace = virtual_clock || strcmp(pace, "full") == 0;
     m->speed = th_lua_cfg_number(m->lua, "venue.speed", 1);
     m->stale_ns = (int64_t)(th_lua_cfg_number(m->lua, "venue.stale_ms", 5000) * 1e6);
+    m->turn_ns = (int64_t)(th_lua_cfg_number(m->lua, "venue.latency.turn_ms", 1) * 1e6);
     uv_timer_init(loop, &m->timer);
     uv_idle_init(loop, &m->idle);
     m->timer.data = m->idle.data = m;

@@ -54,6 +54,7 @@ typedef struct th_session_feed {
     uv_timer_t timer;
     uv_idle_t idle;
     int64_t next_vtick;      /* backtest: next virtual on_tick */
+    int64_t turn_ns;         /* backtest: records received within one loop turn are one batch */
     int64_t due_mono;        /* recorded pace: when the next record is due (monotonic) */
     th_hist lag_ns;          /* how late records were applied: what a busy loop costs market data */
     bool lag_reported;
@@ -64,6 +65,8 @@ typedef struct th_session_feed {
     th_trading *tr;          /* marks, and the order side follows an instrument update */
     void *ctx;               /* the session, for the two hooks */
     void (*tick)(void *ctx);  /* full pace: a tick of recorded time is due */
+    void (*turn)(void *ctx);  /* full pace: the end of a loop turn (orders out, answers in, events to Lua) */
+    int64_t (*next_due)(void *ctx); /* full pace: when the paper venue next has something due */
     void (*ended)(void *ctx); /* full pace: the recording has ended */
     void (*before_record)(void *ctx, int64_t ts); /* full pace: a record at ts is next (timers due before it run) */
 } th_session_feed;

@@ -103,10 +103,18 @@ static int load_own_instruments(th_trading *t, th_lua *lua, const char *venue, c
     return 0;
 }
 
-/* Paper (and backtest) fills against the in-process venue whatever the market data venue; only a
- * live run goes to the venue's own connector (session.c session_mode has the rule). */
-static int order_venue(th_trading *t, th_lua *lua, const char *venue, bool paper, const th_instruments *ins, uv_loop_t *loop,
-                       th_venue *out, const char **err)
+static const th_book *market_book(void *ctx, int32_t ins)
+{
+    th_trading *t = ctx;
+    if (!t->feed || ins < 0 || ins >= t->feed->sym_cap || !t->feed->sym[ins]) return NULL;
+    return &t->feed->sym[ins]->book;
+}
+
+/* Paper (and backtest) orders go to the sim's matching engine in-process (paper_venue.c), whatever
+ * the market data venue; only a live run goes to the venue's own connector (session.c
+ * session_mode has the rule). */
+static int order_venue(th_trading *t, th_lua *lua, const char *venue, bool paper, uint64_t seed, const th_instruments *ins,
+                       uv_loop_t *loop, th_venue *out, const char **err)
 {
     *out = (th_venue){0};
     if (!paper && th_trading_venue_supported(venue)) return th_trading_venue_open(&t->lv, lua, loop, venue, ins, out, err);
@@ -114,13 +122,26 @@ static int order_venue(th_trading *t, th_lua *lua, const char *venue, bool paper
         th_logf(TH_LOG_WARN, "no order connector for this venue yet: orders will be refused (no_venue); venue.paper = true or --paper fills them on paper", "venue=%s", venue);
         return 0;
     }
-    th_test_venue_init(&t->tv);
-    t->have_tv = true;
-    t->tv.fee_bps = th_lua_cfg_number(lua, "venue.fee_bps", 16);
-    t->tv.market_top = market_top;
-    t->tv.market_ctx = t;
-    t->tv.market_ins = ins;
-    *out = th_test_venue_as_venue(&t->tv);
+    th_paper_cfg pc;
+    memset(&pc, 0, sizeof pc);
+    th_trading_cfg_paper(lua, seed, &pc);
+    pc.instruments = ins;
+    pc.book_depth = t->feed ? t->feed->depth : 0;
+    pc.book = market_book;
+    pc.book_ctx = t;
+    static char msg[256];
+    if (th_paper_venue_open(&t->pv, &pc, err) != 0) {
+        snprintf(msg, sizeof msg, "paper venue: %s", *err);
+        *err = msg;
+        return -1;
+    }
+    t->have_pv = true;
+    th_logf(TH_LOG_INFO, "paper venue: the sim's matching engine", "maker_bps=%g taker_bps=%g queue=%s latency=%s order_ms=%g feed_ms=%g seed=%llu",
+            pc.maker_bps, pc.taker_bps,
+            pc.queue_model == TH_SIM_QUEUE_PESSIMISTIC ? "pessimistic" : pc.queue_model == TH_SIM_QUEUE_OPTIMISTIC ? "optimistic" : "proportional",
+            th_paper_latency_dist_name(pc.latency.dist), (double)pc.latency.order_ns / 1e6, (double)pc.latency.feed_ns / 1e6,
+            (unsigned long long)seed);
+    *out = th_paper_venue_as_venue(&t->pv);
     return 0;
 }
 
@@ -129,7 +150,7 @@ static int flow_start(th_trading *t, th_lua *lua, const th_flow_cfg *c, const th
 {
     if (th_flow_init(&t->flow, c, ins, v, NULL, th_clock_ns(), err) != 0) return -1;
     th_flow_set_market(&t->flow, market_top, t);
-    if (t->have_tv) t->tv.ev = th_flow_venue_events(&t->flow);
+    if (t->have_pv) t->pv.ev = th_flow_venue_events(&t->flow);
     th_trading_venue_wire(&t->lv, &t->flow);
     t->lua = lua;
     th_trading_cfg_currency(lua, t->currency, sizeof t->currency);
@@ -159,14 +180,17 @@ int th_trading_open(th_trading *t, th_lua *lua, const th_trading_opts *o, const 
      * when a paper session replays the same recorded hours. */
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
-    th_trading_cfg_id_prefix(lua, (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000, c.prefix, sizeof c.prefix);
+    bool backtest = strcmp(o->mode, "backtest") == 0;
+    /* A backtest's ids come from the recording's start, so the same run gives the same ids. */
+    int64_t id_ms = backtest ? th_clock_ns() / 1000000 : (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+    th_trading_cfg_id_prefix(lua, id_ms, c.prefix, sizeof c.prefix);
     bool paper = strcmp(o->mode, "run") != 0;
     if (!paper) th_trading_venue_rates(lua, venue, &c);
     th_venue v;
-    if (order_venue(t, lua, venue, paper, ins, o->loop, &v, err) != 0) return -1;
+    if (order_venue(t, lua, venue, paper, o->seed, ins, o->loop, &v, err) != 0) return -1;
     char fsync_mode[16];
     th_trading_cfg_fsync(lua, fsync_mode, sizeof fsync_mode);
-    if (strcmp(o->mode, "backtest") == 0) {
+    if (backtest) {
         if (flow_start(t, lua, &c, ins, v, err) != 0) return -1;
         t->ready = true;
         th_logf(TH_LOG_INFO, "order flow ready (backtest: no journal, no recovery)", "venue=%s prefix=%s", venue, c.prefix);
@@ -180,7 +204,7 @@ int th_trading_open(th_trading *t, th_lua *lua, const th_trading_opts *o, const 
     if (flow_start(t, lua, &c, ins, v, err) != 0) return -1;
     if (have_prev && th_trading_journal_recover(&t->flow, prev, paper, err) != 0) return -1;
     if (th_trading_journal_create(&t->jn, &t->flow, fsync_mode, err) != 0) return -1;
-    if (have_prev || !t->have_tv) th_flow_reconcile(&t->flow, th_clock_ns());
+    if (have_prev || !t->have_pv) th_flow_reconcile(&t->flow, th_clock_ns());
     th_logf(TH_LOG_INFO, "order flow ready", "venue=%s journal=%s fsync=%s prefix=%s budget=%.2f", venue, t->jn.path, fsync_mode,
             c.prefix, c.risk.budget);
     t->ready = true;
@@ -223,7 +247,7 @@ void th_trading_turn(th_trading *t)
     bool records = t->jn.open && th_journal_pending(&t->jn.jr);
     int64_t t0 = records ? th_mono_ns() : 0;
     commit_step(t, now);
-    if (t->have_tv) th_test_venue_pump(&t->tv);
+    if (t->have_pv) th_paper_venue_pump(&t->pv, now);
     commit_step(t, now);
     if (records) {
         int64_t took = th_mono_ns() - t0;
@@ -251,6 +275,26 @@ void th_trading_mark(th_trading *t, int32_t ins)
     int32_t health;
     if (market_top(t, ins, &bid, &ask, &health) == 0 && bid && ask) th_flow_mark(&t->flow, ins, (bid + ask) / 2, th_clock_ns());
 }
+
+/* ---- the market, for the paper venue ---- */
+
+void th_trading_market_before(th_trading *t, int64_t ts_ns)
+{
+    /* requests that reached the venue before this record meet the book as it stood */
+    if (t->have_pv) th_paper_venue_advance(&t->pv, ts_ns - 1);
+}
+
+void th_trading_market_trade(th_trading *t, int32_t ins, int64_t price, int64_t qty, int32_t aggressor, int64_t ts_ns)
+{
+    if (t->have_pv) th_paper_venue_market_trade(&t->pv, ins, price, qty, aggressor, ts_ns);
+}
+
+void th_trading_market_after(th_trading *t, int64_t ts_ns)
+{
+    if (t->have_pv) th_paper_venue_market_books(&t->pv, ts_ns);
+}
+
+int64_t th_trading_next_due(const th_trading *t) { return t->have_pv ? th_paper_venue_next_due(&t->pv) : INT64_MAX; }
 
 int32_t th_trading_cancel_all(th_trading *t)
 {
@@ -305,7 +349,7 @@ void th_trading_close(th_trading *t)
     if (t->active) th_trading_journal_end(&t->jn, &t->flow);
     if (t->active) th_flow_free(&t->flow);
     th_trading_journal_release(&t->jn);
-    if (t->have_tv) th_test_venue_free(&t->tv);
+    if (t->have_pv) th_paper_venue_close(&t->pv);
     th_trading_venue_free(&t->lv);
     if (t->own_loaded) th_instruments_free(&t->own);
     free(t->events);

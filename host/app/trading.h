@@ -3,9 +3,10 @@
  *
  * Built from the config and the paths the session passes in (th_trading_opts): limits from `risk`
  * (trading_config.c), the journal in opts.journal_dir (trading_journal.c), the connector from
- * `venue.name`. Until the connectors issue lands, paper and backtest sessions (--paper,
- * venue.paper, venue.name = "sim") are served by the in-process test venue with paper fills
- * against the session's books, whatever the market data venue; live venues have no order
+ * `venue.name`. Paper and backtest sessions (--paper, venue.paper, venue.name = "sim") send orders
+ * to the sim's matching engine in-process (venues/paper_venue.c: queue positions, partial fills,
+ * maker/taker fees, post-only, latency), fed the session's books, whatever the market data venue;
+ * live venues have no order
  * connector yet, so a live run's orders are refused (`no_venue`). Start-up recovers from the
  * newest journal in the directory (refusing to start on a corrupt one), carries its live orders
  * and positions into a new journal, and reconciles with the venue before any new order is
@@ -23,7 +24,7 @@
 #include "../core/order_flow.h"
 #include "../feed/feed.h"
 #include "../lua/lua_host.h"
-#include "../venues/test_venue.h"
+#include "../venues/paper_venue.h"
 #include "committer.h"
 #include "trading_journal.h"
 #include "trading_venue.h"
@@ -33,8 +34,8 @@ typedef struct th_trading {
     bool ready;             /* th_trading_open completed: the order side may act at the venue */
     th_flow flow;
     th_trading_journal jn;  /* the journal file, its directory lock and failure marker */
-    th_test_venue tv;
-    bool have_tv;
+    th_paper_venue pv;      /* paper and backtest: the sim's matching engine in-process */
+    bool have_pv;
     th_trading_venue lv;         /* a live venue's connector (run mode on a venue that has one) */
     th_instruments own;          /* when there is no feed, instruments loaded for orders only */
     bool own_loaded;
@@ -63,6 +64,7 @@ typedef struct th_trading_opts {
     const char *instruments_path; /* venue.instruments, for orders when there is no feed; may be NULL */
     th_feed *feed;                /* the session's market data, or NULL */
     uv_loop_t *loop;              /* the session's loop: a live venue's connections run on it */
+    uint64_t seed;                /* the paper venue's ids and sampled latencies (--seed) */
 } th_trading_opts;
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err.
@@ -89,6 +91,14 @@ void th_trading_mark(th_trading *t, int32_t ins);
 /* The book's best bid and ask in the instrument's price units (0: no level) and its health, as
  * the gates see them; -1 when the instrument has no book. */
 int th_trading_top(th_trading *t, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health);
+/* The market as the paper venue must see it: before a record at ts (requests that reached the
+ * venue earlier are applied), each recorded trade, and after the record (the books it changed). */
+void th_trading_market_before(th_trading *t, int64_t ts_ns);
+void th_trading_market_trade(th_trading *t, int32_t ins, int64_t price, int64_t qty, int32_t aggressor, int64_t ts_ns);
+void th_trading_market_after(th_trading *t, int64_t ts_ns);
+/* When the paper venue next has something due (a request reaching it, an answer reaching us);
+ * INT64_MAX: nothing. */
+int64_t th_trading_next_due(const th_trading *t);
 /* Cancel everything (graceful stop); returns the live count left. */
 int32_t th_trading_cancel_all(th_trading *t);
 /* The session is stopping (after the drain): the venue's connections close on the loop. */

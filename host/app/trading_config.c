@@ -150,3 +150,28 @@ void th_trading_cfg_fsync(th_lua *lua, char *out, size_t cap)
 {
     if (!th_lua_cfg_string(lua, "storage.fsync", out, cap)) snprintf(out, cap, "turn");
 }
+
+/* The paper venue (paper sessions and backtests): fees, the queue model, the latency model. Every
+ * value was checked by th.config (scripts/th/config.lua), so the parses below cannot fail on a
+ * config that loaded. */
+void th_trading_cfg_paper(th_lua *lua, uint64_t seed, th_paper_cfg *c)
+{
+    double fee = th_lua_cfg_number(lua, "venue.fee_bps", -1);
+    c->maker_bps = th_lua_cfg_number(lua, "venue.maker_fee_bps", fee >= 0 ? fee : 16);
+    c->taker_bps = th_lua_cfg_number(lua, "venue.taker_fee_bps", fee >= 0 ? fee : 26);
+    char buf[32] = "proportional";
+    th_lua_cfg_string(lua, "venue.queue_model", buf, sizeof buf);
+    c->queue_model = strcmp(buf, "pessimistic") == 0 ? TH_SIM_QUEUE_PESSIMISTIC
+                     : strcmp(buf, "optimistic") == 0 ? TH_SIM_QUEUE_OPTIMISTIC
+                                                      : TH_SIM_QUEUE_PROPORTIONAL;
+    c->seed = seed;
+    th_paper_latency *l = &c->latency;
+    memset(l, 0, sizeof *l);
+    snprintf(buf, sizeof buf, "fixed");
+    th_lua_cfg_string(lua, "venue.latency.dist", buf, sizeof buf);
+    th_paper_latency_dist_parse(buf, &l->dist);
+    l->feed_ns = (int64_t)(th_lua_cfg_number(lua, "venue.latency.feed_ms", 0) * 1e6);
+    l->order_ns = (int64_t)(th_lua_cfg_number(lua, "venue.latency.order_ms", 0) * 1e6);
+    l->jitter_ns = (int64_t)(th_lua_cfg_number(lua, "venue.latency.jitter_ms", 0) * 1e6);
+    l->sigma = th_lua_cfg_number(lua, "venue.latency.sigma", 0.5);
+}

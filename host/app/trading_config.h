@@ -1,5 +1,5 @@
 /* trading_config.h — the order side's settings, read from the config (`risk`, `quotes`,
- * `session`, `pairs`, `storage.fsync`, `venue.fee_bps`).
+ * `session`, `pairs`, `storage.fsync`, the paper venue's `venue.*` fees, queue model and latency).
  *
  * Why apart from trading.c: the config keys and their defaults are a table a reader looks up
  * ("what does risk.max_pair_pct default to?"); the order side's life (open, turn, close) is a
@@ -15,6 +15,7 @@
 
 #include "../core/order_flow.h"
 #include "../lua/lua_host.h"
+#include "../venues/paper_venue.h"
 
 /* The flow's settings: risk limits, the pending timeout, unknown orders, the trading day, how long
  * finished orders are kept, the venue rate limit and the quote executor's tolerances. */
@@ -34,5 +35,10 @@ void th_trading_cfg_id_prefix(th_lua *lua, int64_t wall_ms, char *out, size_t ca
 void th_trading_cfg_currency(th_lua *lua, char *out, size_t cap);
 /* storage.fsync: "turn" (default), "always" or "never". */
 void th_trading_cfg_fsync(th_lua *lua, char *out, size_t cap);
+
+/* The paper venue's settings (venue.maker_fee_bps, venue.taker_fee_bps, venue.fee_bps for both,
+ * venue.queue_model, venue.latency), with the run's seed; instruments, depth and books are the
+ * caller's. */
+void th_trading_cfg_paper(th_lua *lua, uint64_t seed, th_paper_cfg *c);
 
 #endif

@@ -368,7 +368,10 @@ bool flow_finish_missing(th_flow *f, int32_t idx, int64_t now_ns, const char *wh
 }
 
 /* A place still in the outbox (or held behind a commit that is being written) is simply never
- * sent: the order fails, nothing reached the venue. */
+ * sent: nothing reached the venue, and the order ends as the strategy asked, `cancelled` (it used
+ * to end `failed`, which told a strategy something had gone wrong when nothing had), with the
+ * reason in the journal's record (journal replay finishes it the same way). After a journal
+ * failure it is `failed`, as every place of the failed batch. */
 static bool unsend_place(th_flow *f, int32_t idx, int64_t now_ns)
 {
     for (int q = 0; q < 2; q++) {
@@ -377,7 +380,12 @@ static bool unsend_place(th_flow *f, int32_t idx, int64_t now_ns)
         for (int32_t i = 0; i < n; i++)
             if (v[i].kind == TH_SEND_PLACE && v[i].order == idx) {
                 v[i].kind = 0;
-                flow_finish_missing(f, idx, now_ns, "cancelled before it was sent");
+                /* after a journal failure its intent may not be on disk: that order failed */
+                if (f->failed) return flow_finish_missing(f, idx, now_ns, "journal failed before it was sent"), true;
+                th_order *o = &f->trk.v[idx];
+                TRACK(f, idx, th_tracker_on_cancelled(&f->trk, idx, now_ns));
+                flow_jr_event(f, TH_J_CANCELLED, 0, o->cl_id, NULL, 0, "cancelled before it was sent");
+                flow_ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);
                 return true;
             }
     }

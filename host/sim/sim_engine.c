@@ -39,6 +39,7 @@ typedef struct sim_account {
 struct th_sim_engine {
     th_sim_config cfg;
     th_instruments ins;
+    int32_t nmk;                 /* markets allocated (mk), what free releases */
     sim_market *mk;
     char (*asset)[16];
     int32_t nasset, capasset;
@@ -213,6 +214,57 @@ static bool valid_ins(const th_sim_engine *e, int32_t i) { return i >= 0 && i < 
 
 /* ---------- engine ---------- */
 
+/* Markets for instruments [from, e->ins.n): books, assets, unit multipliers; every account's
+ * per-instrument arrays grow with them. -1 with *err. */
+static int markets_init(th_sim_engine *e, int32_t from, const char **err)
+{
+    sim_market *mk = realloc(e->mk, sizeof *mk * (size_t)(e->ins.n ? e->ins.n : 1));
+    if (!mk) goto oom;
+    e->mk = mk;
+    memset(mk + from, 0, sizeof *mk * (size_t)(e->ins.n - from));
+    e->nmk = e->ins.n;
+    for (int32_t a = 0; a < e->nacc; a++) {
+        sim_account *ac = &e->acc[a];
+        void *r = realloc(ac->rate, sizeof *ac->rate * (size_t)e->ins.n);
+        if (!r) goto oom;
+        ac->rate = r;
+        void *ri = realloc(ac->rate_init, sizeof *ac->rate_init * (size_t)e->ins.n);
+        if (!ri) goto oom;
+        ac->rate_init = ri;
+        memset(ac->rate_init + from, 0, sizeof *ac->rate_init * (size_t)(e->ins.n - from));
+    }
+    for (int32_t i = from; i < e->ins.n; i++) {
+        const th_instrument *in = &e->ins.v[i];
+        sim_market *m = &e->mk[i];
+        if (th_book_init(&m->book, e->cfg.book_depth, in->price_dec, in->qty_dec)) goto oom;
+        m->base = asset_intern(e, in->base);
+        m->quote = asset_intern(e, in->quote);
+        if (m->base < 0 || m->quote < 0) {
+            *err = "sim: an instrument has no base or quote asset name (or one longer than 15)";
+            return -1;
+        }
+        m->base_mul = th_money_pow10(TH_SIM_SCALE - in->qty_dec);
+        m->quote_mul = th_money_pow10(TH_SIM_SCALE - in->price_dec - in->qty_dec);
+    }
+    return 0;
+oom:
+    *err = "sim: out of memory";
+    return -1;
+}
+
+static int put_instruments(th_sim_engine *e, const th_instruments *src, const char **err)
+{
+    for (int32_t i = e->ins.n; i < src->n; i++) {
+        const th_instrument *in = &src->v[i];
+        if (in->price_dec < 0 || in->qty_dec < 0 || in->price_dec + in->qty_dec > TH_SIM_SCALE) {
+            *err = "sim: an instrument's price_dec + qty_dec exceeds the sim's balance scale (20)";
+            return -1;
+        }
+        if (th_instruments_put(&e->ins, in) < 0) { *err = "sim: out of memory"; return -1; }
+    }
+    return 0;
+}
+
 th_sim_engine *th_sim_engine_new(const th_sim_config *cfg, const char **err)
 {
     *err = NULL;
@@ -225,47 +277,38 @@ th_sim_engine *th_sim_engine_new(const th_sim_config *cfg, const char **err)
         return NULL;
     }
     th_sim_engine *e = calloc(1, sizeof *e);
-    if (!e) goto oom;
+    if (!e) {
+        *err = "sim: out of memory";
+        return NULL;
+    }
     e->cfg = *cfg;
     e->cfg.instruments = &e->ins;
     th_instruments_init(&e->ins, cfg->instruments->venue);
-    for (int32_t i = 0; i < cfg->instruments->n; i++) {
-        const th_instrument *in = &cfg->instruments->v[i];
-        if (in->price_dec < 0 || in->qty_dec < 0 || in->price_dec + in->qty_dec > TH_SIM_SCALE) {
-            *err = "sim: an instrument's price_dec + qty_dec exceeds the sim's balance scale (20)";
-            th_sim_engine_free(e);
-            return NULL;
-        }
-        if (th_instruments_put(&e->ins, in) < 0) goto oom;
-    }
-    e->mk = calloc((size_t)(e->ins.n ? e->ins.n : 1), sizeof *e->mk);
-    if (!e->mk) goto oom;
-    for (int32_t i = 0; i < e->ins.n; i++) {
-        const th_instrument *in = &e->ins.v[i];
-        sim_market *m = &e->mk[i];
-        if (th_book_init(&m->book, cfg->book_depth, in->price_dec, in->qty_dec)) goto oom;
-        m->base = asset_intern(e, in->base);
-        m->quote = asset_intern(e, in->quote);
-        if (m->base < 0 || m->quote < 0) {
-            *err = "sim: an instrument has no base or quote asset name (or one longer than 15)";
-            th_sim_engine_free(e);
-            return NULL;
-        }
-        m->base_mul = th_money_pow10(TH_SIM_SCALE - in->qty_dec);
-        m->quote_mul = th_money_pow10(TH_SIM_SCALE - in->price_dec - in->qty_dec);
+    if (put_instruments(e, cfg->instruments, err) != 0 || markets_init(e, 0, err) != 0) {
+        th_sim_engine_free(e);
+        return NULL;
     }
     return e;
-oom:
-    *err = "sim: out of memory";
-    th_sim_engine_free(e);
-    return NULL;
+}
+
+int th_sim_instruments_grow(th_sim_engine *e, const th_instruments *src, const char **err)
+{
+    *err = NULL;
+    int32_t from = e->ins.n;
+    if (src->n <= from) return 0;
+    if (put_instruments(e, src, err) != 0) {
+        e->ins.n = from; /* the markets were not made: the engine keeps what it had */
+        return -1;
+    }
+    if (markets_init(e, from, err) != 0) return -1;
+    return 0;
 }
 
 void th_sim_engine_free(th_sim_engine *e)
 {
     if (!e) return;
     if (e->mk)
-        for (int32_t i = 0; i < e->ins.n; i++) {
+        for (int32_t i = 0; i < e->nmk; i++) {
             th_book_free(&e->mk[i].book);
             free(e->mk[i].cons[0]);
             free(e->mk[i].cons[1]);
@@ -384,6 +427,27 @@ static int parse_amount(const char *s, th_money *out)
     th_money mul = th_money_pow10(TH_SIM_SCALE - f);
     if (v > th_money_pow10(37) / mul) return -1;
     *out = v * mul;
+    return 0;
+}
+
+int th_sim_balance_grant(th_sim_engine *e, int32_t a, const char *asset, const char *amount, const char **err)
+{
+    *err = NULL;
+    int32_t i = asset ? asset_find(e, asset) : -1;
+    if (!valid_account(e, a) || i < 0) {
+        *err = "sim: unknown account or asset";
+        return -1;
+    }
+    if (e->acc[a].total[i] != 0 || e->acc[a].reserved[i] != 0) {
+        *err = "sim: the account already holds this asset";
+        return -1;
+    }
+    th_money v;
+    if (!amount || parse_amount(amount, &v)) {
+        *err = "sim: a balance is not a non-negative decimal with at most 20 decimals";
+        return -1;
+    }
+    e->acc[a].total[i] = v;
     return 0;
 }
 

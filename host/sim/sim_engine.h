@@ -182,6 +182,9 @@ typedef struct th_sim_account_stats {
 th_sim_engine *th_sim_engine_new(const th_sim_config *cfg, const char **err);
 void th_sim_engine_free(th_sim_engine *e);
 const th_instruments *th_sim_instruments(const th_sim_engine *e);
+/* Instruments added to the registry the engine was made from (an instrument update): src's
+ * instruments past the engine's own are copied in (the first ones must be the same, in order). */
+int th_sim_instruments_grow(th_sim_engine *e, const th_instruments *src, const char **err);
 
 /* --- Accounts and balances --- */
 
@@ -196,6 +199,9 @@ const th_sim_account_stats *th_sim_account_stats_get(const th_sim_engine *e, int
  * to any instrument. Refused (-1, *err) when the account has orders open, or the text is not a
  * non-negative number with at most TH_SIM_SCALE decimals. */
 int th_sim_balance_set(th_sim_engine *e, int32_t account, const char *asset, const char *amount, const char **err);
+/* Give an asset the account holds none of (total and held both 0) a balance, even with orders
+ * open (none can rest on it): how an account gets the assets of instruments added later. */
+int th_sim_balance_grant(th_sim_engine *e, int32_t account, const char *asset, const char *amount, const char **err);
 /* Total and reserved (held by open orders) at TH_SIM_SCALE; available = total - reserved. An asset
  * the account never held reads as zero; an asset the engine has never heard of returns -1. */
 int th_sim_balance_get(const th_sim_engine *e, int32_t account, const char *asset, th_money *total, th_money *reserved);

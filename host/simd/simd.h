@@ -17,6 +17,7 @@
 
 #include "../feed/feed.h"
 #include "../feed/ingest.h"
+#include "../sim/sim_book_sync.h"
 #include "../sim/sim_engine.h"
 #include "sim_accounts.h"
 #include "sim_fault.h"
@@ -91,8 +92,7 @@ typedef struct simd {
     /* orders */
     th_sim_engine *engine;
     simd_accounts accounts;
-    struct simd_level_change *chg; /* scratch: the differences between the feed's and engine's books */
-    size_t nchg, chg_cap;
+    th_sim_book_sync sync;         /* scratch: the differences between the feed's and engine's books */
     void *faults;               /* sim_fault.c */
     bool hide_answers;          /* a no_answer request is taking effect: its answers are dropped */
 } simd;

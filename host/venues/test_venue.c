@@ -303,23 +303,6 @@ static void answer(th_test_venue *v, const tv_req *r)
     }
 }
 
-/* Paper fills: a resting order fills in full at its own price once the book trades through it
- * (strictly: touching is not enough, the queue ahead of us is unknown). */
-static void paper_fills(th_test_venue *v)
-{
-    for (int32_t i = 0; i < v->norders; i++) {
-        tv_order *o = &v->orders[i];
-        if (!o->o.open || !v->market_ins) continue;
-        int32_t ins = th_instruments_find(v->market_ins, o->o.symbol, strlen(o->o.symbol));
-        if (ins < 0) continue;
-        int64_t bid = 0, ask = 0;
-        int32_t health = 0;
-        if (v->market_top(v->market_ctx, ins, &bid, &ask, &health) != 0 || health != TH_BOOK_OK) continue;
-        if ((o->o.side == TH_BID && ask && ask < o->o.price) || (o->o.side == TH_ASK && bid && bid > o->o.price))
-            do_fill(v, o, o->o.qty - o->o.filled, o->o.price);
-    }
-}
-
 int32_t th_test_venue_release(th_test_venue *v)
 {
     /* answer() may hold again (an ack, with hold_acks on): take the list first */
@@ -351,6 +334,5 @@ int32_t th_test_venue_pump(th_test_venue *v)
     v->spare_cap = cap;
     for (int32_t i = 0; i < n; i++) answer(v, &batch[i]);
     v->answered += (uint64_t)n;
-    if (v->market_top) paper_fills(v);
     return n;
 }

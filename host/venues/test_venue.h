@@ -3,9 +3,8 @@
  * It keeps its own order book of our orders and answers every request one pump later (never from
  * inside the request, as the interface demands), so the order flow meets the same asynchrony as
  * with a socket. Tests command it: reject or drop the next requests, fail locally, fill an order,
- * cancel or expire one on its own, report an order we never sent. With a market callback it also
- * fills resting orders when the book trades through them (paper fills for `--paper` until the sim
- * venue exists). It models Kraken's amend_order: the amended quantity is the new total of the
+ * cancel or expire one on its own, report an order we never sent (paper sessions and backtests use
+ * paper_venue.c, the sim's matching engine, instead). It models Kraken's amend_order: the amended quantity is the new total of the
  * order, filled part included (an amend to at most the filled quantity finishes the order). The venues issue runs the same scenarios over real sockets against `sim`. */
 #ifndef TH_TEST_VENUE_H
 #define TH_TEST_VENUE_H
@@ -56,16 +55,13 @@ typedef struct th_test_venue {
     bool hold_amends;             /* applies amends, holds their answers back (fills can come first) */
     int64_t retry_after_ns;
     double fee_bps;
-    th_market_top_fn market_top;   /* paper fills (NULL: only commanded fills) */
-    void *market_ctx;
-    const th_instruments *market_ins;
     uint64_t requests, answered;
 } th_test_venue;
 
 void th_test_venue_init(th_test_venue *v);
 void th_test_venue_free(th_test_venue *v);
 th_venue th_test_venue_as_venue(th_test_venue *v);
-/* Deliver answers to everything received before this call; then paper fills if a market is set. */
+/* Deliver answers to everything received before this call. */
 int32_t th_test_venue_pump(th_test_venue *v);
 /* Venue-side happenings. */
 int th_test_venue_fill(th_test_venue *v, const char *cl_id, int64_t qty, int64_t price);

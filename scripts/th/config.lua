@@ -51,6 +51,14 @@ M.schema = {
       speed = { type = "number", min = 0.001, default = 1 },
       stale_ms = { type = "number", min = 1, default = 5000 },
       fee_bps = { type = "number", min = 0 },
+      -- the paper venue (paper sessions and backtests: the sim's matching engine, docs/config.md)
+      maker_fee_bps = { type = "number", min = 0 }, taker_fee_bps = { type = "number", min = 0 },
+      queue_model = { type = "string", enum = { "pessimistic", "proportional", "optimistic" }, default = "proportional" },
+      latency = { type = "table", fields = {
+        dist = { type = "string", enum = { "fixed", "uniform", "lognormal" }, default = "fixed" },
+        feed_ms = POS, order_ms = POS, jitter_ms = POS, sigma = { type = "number", min = 0, max = 5 },
+        turn_ms = POS,
+      } },
       credentials = { type = "table", fields = { key_env = ENV, secret_env = ENV } },
       -- where the venue is: default the venue's own (TLS); ws:// and http:// only to loopback (the sim)
       endpoints = { type = "table", fields = { rest = { type = "string" }, ws_public = { type = "string" }, ws_private = { type = "string" } } },

@@ -7,7 +7,9 @@
 # symbol is nil and a message; the read-only REPL may call it.
 source "$(dirname "$0")/lib.sh"
 SOCK="$T/th.sock"
-paper_mm_config
+# Quotes 1% either side of the mid: the paper venue's engine fills quotes inside the spread when the
+# book moves through them, and the first check wants both sides quoting and no fill yet.
+SPREAD_BPS=200 paper_mm_config
 start_host run "$T/cfg.lua"
 wait_for 'repl: listening' 10
 wait_for 'order flow ready' 10

@@ -324,7 +324,7 @@ static void cancel_before_ack_and_before_send(void **st)
     th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &a);
     assert_int_equal(th_flow_cancel(&F, a, th_clock_ns()), 0); /* still in the outbox: never sent */
     assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
-    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_FAILED);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_CANCELLED); /* as asked: nothing went wrong */
     th_flow_place(&F, 0, TH_BID, 498000, 100, true, "", th_clock_ns(), &b);
     th_flow_flush(&F, th_clock_ns());
     assert_int_equal(th_flow_cancel(&F, b, th_clock_ns()), 0); /* sent, not acked: flagged */
@@ -349,7 +349,7 @@ static void kill_switch_cancels_everything_and_stays(void **st)
     turn();
     assert_int_equal(th_test_venue_open_count(&V), 0);
     assert_int_equal(F.trk.nlive, 0);
-    assert_int_equal(F.trk.v[c].done_reason, TH_DONE_FAILED);
+    assert_int_equal(F.trk.v[c].done_reason, TH_DONE_CANCELLED); /* the kill switch cancelled it */
     assert_null(th_test_venue_find(&V, F.trk.v[c].cl_id)); /* never reached the venue */
     int32_t idx;
     assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &idx), TH_RISK_HALTED);
