@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/hostinfo.h"
+#include "backtest_cli.h"
 #include "journal_cmd.h"
 #include "report_cmd.h"
 #include "session.h"
@@ -64,7 +65,7 @@ static int run_like(int argc, char **argv, const char *mode, int virtual_clock)
 }
 
 static int cmd_run(int argc, char **argv) { return run_like(argc, argv, "run", 0); }
-static int cmd_backtest(int argc, char **argv) { return run_like(argc, argv, "backtest", 1); }
+static int cmd_backtest(int argc, char **argv) { return th_cmd_backtest(argc, argv, th_cli_home()); }
 
 int th_cmd_replay(int argc, char **argv);
 
@@ -108,11 +109,26 @@ const th_cli_cmd TH_COMMANDS[] = {
      "  --log-level L      debug|info|warn|error (overrides log.level)\n\n"
      "Exit status: 0 after a graceful stop, 2 for a bad config or strategy, 1 for a runtime failure.\n",
      cmd_run},
-    {"backtest", "run a session over recorded data on a virtual clock",
-     "usage: tradehost backtest CONFIG [--duration SECONDS] [--log-level LEVEL]\n\n"
-     "The same session code as `run`, with a virtual clock that only moves with the recording's receive\n"
-     "timestamps, so a run is deterministic. The config's venue.recording names the data; strategy\n"
-     "callbacks and risk gates are the ones a live session uses.\n",
+    {"backtest", "run a session over recorded data on a virtual clock; parameter sweeps",
+     "usage: tradehost backtest CONFIG [--data RECORDING] [--from T --to T] [--report DIR]\n"
+     "                          [--set key=value]... [--seed N] [--rank METRIC] [--jobs N] [--log-level L]\n\n"
+     "The session code of `run` on a virtual clock that moves only with the recording's receive times:\n"
+     "the strategy, risk gates, order tracker, quote executor and journal are the live ones; orders go to\n"
+     "the sim's matching engine (queue positions, partial fills, maker/taker fees, post-only) through\n"
+     "the latency model (venue.latency). Records received within one loop turn (venue.latency.turn_ms)\n"
+     "are one batch, as at recorded pace, so the strategy sees the same events (docs/guide.md). At the\n"
+     "end it prints a summary: fills, volume, fees, PnL, orders by outcome, refusals by reason, events/s.\n"
+     "  --data RECORDING  the market data (default: the config's venue.recording)\n"
+     "  --from T, --to T  trade only this part (T: +SECONDS after the first record, epoch seconds, or\n"
+     "                    YYYY-MM-DDTHH:MM:SSZ); records before --from still build the books\n"
+     "  --report DIR      the journal, the report (JSON + HTML) and summary.json go to DIR; the same\n"
+     "                    inputs, config and --seed give byte-identical summary.json\n"
+     "  --set key=value   override a config value before validation (strategy.params.spread_bps=10);\n"
+     "                    key=a,b,c runs a sweep: every combination, one process per core (--jobs),\n"
+     "                    each in DIR/run-NNN, and DIR/sweep.json + DIR/sweep.txt ranked by --rank\n"
+     "                    (pnl, realised, unrealised, volume, fills, maker_fills: higher first; fees)\n"
+     "  --seed N          the paper venue's ids and sampled latencies (default 0)\n\n"
+     "Exit status: 0; 2 for a bad config or usage; 1 when a sweep's run failed.\n",
      cmd_backtest},
     {"replay", "drive the feed parsers and books from a recording",
      "usage: tradehost replay FILE --venue VENUE [--instruments FILE] [--snapshots FILE]... [--json]\n"

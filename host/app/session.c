@@ -25,6 +25,7 @@
 #include "../lua/lua_budget.h"
 #include "../lua/lua_host.h"
 #include "../net/lws_loop.h"
+#include "backtest_summary.h"
 #include "paths.h"
 #include "session_impl.h"
 #include "shutdown.h"
@@ -259,6 +260,7 @@ static int session_load(session *s, const th_session_opts *o, const char **mode)
         th_lua_close(&s->lua);
         return 2;
     }
+    if (o->nsets) th_lua_config_overrides(&s->lua, o->sets, o->nsets);
     if (th_lua_load_config(&s->lua, o->config_path, config_dir, &err) != 0) {
         fprintf(stderr, "tradehost: invalid config: %s\n", err);
         th_lua_close(&s->lua);
@@ -306,6 +308,8 @@ static int open_loop_handles(session *s, const th_session_opts *o)
     s->mf.tick = feed_tick;
     s->mf.turn = feed_turn;
     s->mf.next_due = feed_next_due;
+    s->mf.from_ns = o->from_ns, s->mf.to_ns = o->to_ns, s->mf.from_rel = o->from_rel, s->mf.to_rel = o->to_rel;
+    s->mf.data = o->data, s->mf.ndata = o->ndata;
     s->mf.ended = feed_ended;
     s->mf.before_record = feed_before_record;
     if (th_session_feed_open(&s->mf, &s->loop, o->virtual_clock, &err) != 0) {
@@ -385,6 +389,7 @@ static int open_orders(session *s, const th_session_opts *o, const char *mode)
         .feed = s->mf.active ? &s->mf.feed : NULL,
         .loop = &s->loop,
         .seed = o->seed,
+        .keep_journal = o->report_dir != NULL, /* a backtest's report is built from its journal */
     };
     if (th_trading_open(&s->tr, &s->lua, &to, &err) != 0) {
         fprintf(stderr, "tradehost: orders: %s\n", err);
@@ -463,6 +468,7 @@ static int teardown(session *s, int code)
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
     th_redis_mirror_free(&s->rm);     /* its shadow state points at the order side's instruments */
     th_lws_client_free();
+    if (s->opts->virtual_clock) th_backtest_summary(&s->tr, &s->mf, s->opts->report_dir, s->opts->seed);
     th_session_report_end(&s->report, &s->tr);
     th_trading_close(&s->tr);
     th_session_report_write(&s->report);
@@ -493,6 +499,7 @@ int th_session_run(const th_session_opts *o)
     static session S; /* one session per process; static keeps handles off the stack */
     session *s = &S;
     memset(s, 0, sizeof *s);
+    s->opts = o;
 
     if (o->virtual_clock) th_clock_use_virtual(0);
     const char *e2;

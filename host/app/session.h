@@ -18,6 +18,14 @@ typedef struct th_session_opts {
     bool virtual_clock;        /* backtest: time comes from the recording */
     bool resume;               /* paper: continue the previous paper run's account (journal) */
     uint64_t seed;             /* --seed: the paper venue's ids and sampled latencies */
+    /* backtest (backtest_cli.c): --set overrides, --report, --from/--to */
+    const char *const *sets;   /* "key.path=value", applied to the config before validation */
+    int nsets;
+    const char *report_dir;    /* the journal (so the report), and summary.json, go here */
+    int64_t from_ns, to_ns;    /* the part of the recording traded (0: from its start / to its end) */
+    bool from_rel, to_rel;     /* ..._ns counts from the recording's first record */
+    const char *const *data;   /* --data beyond the first (the first is venue.recording): merged */
+    int ndata;
 } th_session_opts;
 
 /* Exit statuses (docs/ops.md, "Exit status"): how the session ended. */

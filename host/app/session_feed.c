@@ -171,13 +171,23 @@ static void apply_next(th_session_feed *m)
     th_trading_market_before(m->tr, m->next_ts);
     th_clock_advance_to(m->next_ts);
     th_metric_inc(m->m_frames);
-    th_ingest_step(&m->in);
+    th_ingest_step(m->src == 0 ? &m->in : &m->extra[m->src - 1]);
     th_trading_market_after(m->tr, m->next_ts);
 }
 
 static bool read_next(th_session_feed *m)
 {
+    /* several recordings: the one whose next record was received first (ties: the earlier --data) */
     m->have_next = th_ingest_peek(&m->in, &m->next_ts);
+    m->src = 0;
+    for (int k = 0; k < m->nextra; k++) {
+        int64_t ts;
+        if (th_ingest_peek(&m->extra[k], &ts) && (!m->have_next || ts < m->next_ts)) {
+            m->have_next = true;
+            m->next_ts = ts;
+            m->src = k + 1;
+        }
+    }
     return m->have_next;
 }
 
@@ -187,6 +197,7 @@ static void finished(th_session_feed *m)
     th_logf(TH_LOG_INFO, "recording finished", "frames=%llu book_events=%llu errors=%llu ignored=%llu", (unsigned long long)m->feed.frames,
             (unsigned long long)m->book_events, (unsigned long long)m->feed.errors, (unsigned long long)m->feed.ignored);
     th_ingest_log_reasons(&m->in);
+    for (int k = 0; k < m->nextra; k++) th_ingest_log_reasons(&m->extra[k]);
     lag_report(m);
     if (m->full_pace) m->ended(m->ctx);
 }
@@ -228,6 +239,12 @@ static void on_timer(uv_timer_t *t)
 static void full_pace_turns(th_session_feed *m)
 {
     int64_t tick_ns = (int64_t)(m->tick_ms * 1e6);
+    /* --from: the books are built from the start (a snapshot may be long before), silently */
+    for (; m->from_ns && m->have_next && m->next_ts < m->from_ns && !m->stopping; m->warmup_records++) {
+        apply_next(m);
+        read_next(m);
+    }
+    if (m->to_ns && m->have_next && m->next_ts > m->to_ns) m->have_next = false; /* --to: the end */
     for (int turns = 0; turns < 4096 && m->have_next && !m->stopping; turns++) {
         int64_t next = m->next_ts, due = m->next_due ? m->next_due(m->ctx) : INT64_MAX;
         if (m->next_vtick && m->next_vtick <= next && m->next_vtick <= due) {
@@ -251,6 +268,7 @@ static void full_pace_turns(th_session_feed *m)
             apply_next(m);
             read_next(m);
         } while (m->have_next && m->next_ts <= end && (!m->next_vtick || m->next_ts < m->next_vtick));
+        if (m->to_ns && m->have_next && m->next_ts > m->to_ns) m->have_next = false;
         if (m->next_vtick == 0) m->next_vtick = next + tick_ns;
         dispatch_market(m);
         m->turn(m->ctx);
@@ -283,6 +301,10 @@ static int open_sources(th_session_feed *m, const char *recording, const char **
     if (th_lua_cfg_string(m->lua, "venue.snapshots", spath, sizeof spath)) {
         if (th_path_check_readable(spath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.snapshots: %s", w); *err = why; return -1; }
         if (th_ingest_add_snapshots(&m->in, spath, err) != 0) { snprintf(why, sizeof why, "venue.snapshots: %s", *err); *err = why; return -1; }
+    }
+    for (int k = 0; k < m->ndata; k++) { /* backtest --data beyond the first: merged by receive time */
+        if (th_path_check_readable(m->data[k], w, sizeof w) != 0) { snprintf(why, sizeof why, "--data: %s", w); *err = why; return -1; }
+        if (th_ingest_open(&m->extra[m->nextra++], &m->feed, m->data[k], "session", err) != 0) return -1;
     }
     snprintf(m->instruments_path, sizeof m->instruments_path, "%s", ipath);
     return 0;
@@ -377,6 +399,8 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
     m->timer.data = m->idle.data = m;
     if (read_next(m)) {
         m->first_ts = m->next_ts;
+        if (m->from_rel) m->from_ns += m->first_ts;
+        if (m->to_rel) m->to_ns += m->first_ts;
         th_clock_use_virtual(m->first_ts);
     }
     th_logf(TH_LOG_INFO, "market data from recording", "feed=%s file=%s snapshots=%zu instruments=%d pace=%s speed=%g",
@@ -416,6 +440,7 @@ void th_session_feed_close(th_session_feed *m)
     if (m->live) th_kraken_public_free(&m->kp);
     th_market_remove(&m->feed);
     th_ingest_close(&m->in);
+    for (int k = 0; k < m->nextra; k++) th_ingest_close(&m->extra[k]);
     th_feed_free(&m->feed);
     free(m->wanted);
     m->active = false;

@@ -23,6 +23,7 @@
 #include "trading.h"
 
 #define TH_SESSION_HEALTH_QUEUE 1024
+#define TH_SESSION_MAX_DATA 8
 
 typedef struct th_health_ev {
     int32_t sym, health;
@@ -37,6 +38,10 @@ typedef struct th_session_feed {
     bool stopping;           /* th_session_feed_stop ran: no more records are applied */
     th_feed feed;
     th_ingest in;            /* the recording and venue.snapshots, in receive-time order */
+    th_ingest extra[TH_SESSION_MAX_DATA]; /* backtest: more recordings of the venue (--data), merged */
+    int nextra, src;         /* src: which one the next record comes from (0: in) */
+    const char *const *data; /* their paths, set before open */
+    int ndata;
     int64_t next_ts;         /* receive time of what comes next */
     bool have_next;
     bool full_pace;          /* backtest: as fast as possible on the virtual clock */
@@ -55,6 +60,10 @@ typedef struct th_session_feed {
     uv_idle_t idle;
     int64_t next_vtick;      /* backtest: next virtual on_tick */
     int64_t turn_ns;         /* backtest: records received within one loop turn are one batch */
+    int64_t from_ns, to_ns;  /* backtest: trade [from, to] of the recording (0: all); before from,
+                              * records only build the books (no events, no orders) */
+    bool from_rel, to_rel;   /* relative to the first record (resolved at open) */
+    uint64_t warmup_records; /* applied before from */
     int64_t due_mono;        /* recorded pace: when the next record is due (monotonic) */
     th_hist lag_ns;          /* how late records were applied: what a busy loop costs market data */
     bool lag_reported;

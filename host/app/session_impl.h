@@ -26,6 +26,7 @@
 
 typedef struct session session;
 struct session {
+    const th_session_opts *opts;  /* the command line's (backtest: report dir, seed) */
     uv_loop_t loop;
     uv_signal_t sig_hup, sig_usr1; /* SIGTERM, SIGINT: shutdown.c (they must work when the loop is stuck) */
     uv_timer_t tick_timer, stop_timer, drain_timer;

@@ -190,7 +190,8 @@ int th_trading_open(th_trading *t, th_lua *lua, const th_trading_opts *o, const 
     if (order_venue(t, lua, venue, paper, o->seed, ins, o->loop, &v, err) != 0) return -1;
     char fsync_mode[16];
     th_trading_cfg_fsync(lua, fsync_mode, sizeof fsync_mode);
-    if (backtest) {
+    if (backtest && o->keep_journal) snprintf(fsync_mode, sizeof fsync_mode, "never"); /* nothing to recover */
+    if (backtest && !o->keep_journal) {
         if (flow_start(t, lua, &c, ins, v, err) != 0) return -1;
         t->ready = true;
         th_logf(TH_LOG_INFO, "order flow ready (backtest: no journal, no recovery)", "venue=%s prefix=%s", venue, c.prefix);
@@ -200,6 +201,7 @@ int th_trading_open(th_trading *t, th_lua *lua, const th_trading_opts *o, const 
     char prev[600];
     bool have_prev;
     if (th_trading_journal_prepare(&t->jn, o->journal_dir, paper, o->resume, prev, sizeof prev, &have_prev, err) != 0) return -1;
+    if (backtest) have_prev = false; /* a backtest never inherits a previous run */
     th_trading_journal_name(&t->jn, o->journal_dir, &wall);
     if (flow_start(t, lua, &c, ins, v, err) != 0) return -1;
     if (have_prev && th_trading_journal_recover(&t->flow, prev, paper, err) != 0) return -1;

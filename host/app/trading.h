@@ -65,6 +65,7 @@ typedef struct th_trading_opts {
     th_feed *feed;                /* the session's market data, or NULL */
     uv_loop_t *loop;              /* the session's loop: a live venue's connections run on it */
     uint64_t seed;                /* the paper venue's ids and sampled latencies (--seed) */
+    bool keep_journal;            /* backtest: journal anyway (its report is built from it), never synced */
 } th_trading_opts;
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err.

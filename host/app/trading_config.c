@@ -142,8 +142,8 @@ void th_trading_cfg_id_prefix(th_lua *lua, int64_t wall_ms, char *out, size_t ca
 
 void th_trading_cfg_currency(th_lua *lua, char *out, size_t cap)
 {
-    snprintf(out, cap, "USD");
-    th_lua_cfg_string(lua, "risk.currency", out, cap);
+    /* th_lua_cfg_string clears the buffer when the key is unset: the default goes after it */
+    if (!th_lua_cfg_string(lua, "risk.currency", out, cap)) snprintf(out, cap, "USD");
 }
 
 void th_trading_cfg_fsync(th_lua *lua, char *out, size_t cap)

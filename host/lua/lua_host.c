@@ -131,6 +131,17 @@ static int require_field(th_lua *lh, const char *module, const char *field)
     return 0;
 }
 
+void th_lua_config_overrides(th_lua *lh, const char *const *sets, int n)
+{
+    lua_State *L = lh->L;
+    lua_createtable(L, n, 0);
+    for (int i = 0; i < n; i++) {
+        lua_pushstring(L, sets[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setglobal(L, "TH_CONFIG_OVERRIDES");
+}
+
 int th_lua_load_config(th_lua *lh, const char *path, const char *dir, const char **err)
 {
     lua_State *L = lh->L;

@@ -76,6 +76,9 @@ int th_lua_pcall(th_lua *lh, int nargs, int nresults);
 /* Load and validate a config file; keeps it in lh->config_ref. err points to lh->error. With dir
  * (the config file's absolute directory), its relative paths are resolved against it. */
 int th_lua_load_config(th_lua *lh, const char *path, const char *dir, const char **err);
+/* `--set key.path=value` overrides for the next th_lua_load_config: applied to the table the
+ * config file built, before validation (scripts/th/config.lua apply_overrides). */
+void th_lua_config_overrides(th_lua *lh, const char *const *sets, int n);
 
 /* Read config values by dotted path ("strategy.tick_ms"). Missing or mistyped -> default. */
 double th_lua_cfg_number(th_lua *lh, const char *path, double dflt);

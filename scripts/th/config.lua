@@ -234,8 +234,35 @@ local function resolve_paths(cfg, dir)
   end
 end
 
+-- `--set key.path=value` from the command line (backtests and sweeps): applied to the table the
+-- file built, before validation, so an override is checked like the file's own values. The value
+-- is a boolean for true/false, a number when it reads as one, else the text. A numeric path
+-- element indexes an array (pairs.1.size). Returns nil and a message naming the --set on error.
+function M.apply_overrides(cfg, sets)
+  for _, kv in ipairs(sets or {}) do
+    local key, text = kv:match("^([%w_%.]+)=(.*)$")
+    if not key then return nil, ("--set %s: expected key.path=value"):format(kv) end
+    local value
+    if text == "true" then value = true elseif text == "false" then value = false
+    else value = tonumber(text) or text end
+    local t, parts = cfg, {}
+    for part in key:gmatch("[^%.]+") do parts[#parts + 1] = tonumber(part) or part end
+    for i = 1, #parts - 1 do
+      local k = parts[i]
+      if t[k] == nil then t[k] = {} end
+      if type(t[k]) ~= "table" then
+        return nil, ("--set %s: %s is not a table"):format(kv, table.concat(parts, ".", 1, i))
+      end
+      t = t[k]
+    end
+    t[parts[#parts]] = value
+  end
+  return cfg
+end
+
 -- Returns the validated, normalised config table, or nil and "FILE: path: message". With dir (the
--- config file's absolute directory), relative paths are resolved against it.
+-- config file's absolute directory), relative paths are resolved against it. The host's --set
+-- overrides (the global TH_CONFIG_OVERRIDES, a list of "key=value") apply before validation.
 function M.load(path, dir)
   local origin = setmetatable({}, { __mode = "k" })
   local chunk, err = loadfile(path, "t", sandbox(dir or dirname(path), origin))
@@ -252,6 +279,12 @@ function M.load(path, dir)
   if not ok then return nil, ("%s: error while evaluating: %s"):format(path, tostring(cfg)) end
   if type(cfg) ~= "table" then
     return nil, ("%s: a config file must return a table, got %s"):format(path, type(cfg))
+  end
+  local overrides = rawget(_G, "TH_CONFIG_OVERRIDES")
+  if overrides then
+    local oerr
+    cfg, oerr = M.apply_overrides(cfg, overrides)
+    if not cfg then return nil, ("%s: %s"):format(path, oerr) end
   end
   local from = type(cfg.pairs) == "table" and origin[cfg.pairs]
   local where = from and ("%s (pairs from %s)"):format(path, from) or path

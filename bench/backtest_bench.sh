@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# backtest_bench.sh — backtest speed: book events per second delivered to a simple Lua strategy,
+# on one core (a backtest is one thread), over the bundled Kraken book recording repeated REPEAT
+# times (default 40: ~104,000 records, ~20 recorded minutes; each copy starts with its snapshots,
+# so the books and checksums stay valid), RUNS runs (default 5), median reported.
+#   bench/backtest_bench.sh [BUILD_DIR]     (default build/)
+# Prints records/s and book events/s (on_book calls) for two strategies: `watch` reads the top of
+# the book on every on_book (the cost of the host's event path), `quote` also requotes two levels
+# per side on every tick through th.quotes.set (gates, executor, paper venue).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${1:-$HERE/build}/tradehost
+REPEAT=${REPEAT:-40}
+RUNS=${RUNS:-5}
+T=$(mktemp -d "${TMPDIR:-/tmp}/th-btbench.XXXXXX")
+trap '[ "${KEEP_TMP:-0}" = 1 ] || rm -rf "$T"' EXIT
+REC=$HERE/tests/data/kraken/book-5pairs-2021-04-17.v2.txt
+awk -v n="$REPEAT" 'NR == FNR { ts[NR] = $1; line[NR] = substr($0, length($1) + 2); c = NR; next }
+  END { span = ts[c] - ts[1] + 1000000000;
+        for (k = 0; k < n; k++) for (i = 1; i <= c; i++) printf "%.0f %s\n", ts[i] + k * span, line[i] }' "$REC" /dev/null >"$T/rec.txt"
+cat >"$T/watch.lua" <<'LUA'
+local th = require("th")
+local M = {}
+function M.on_start(state) state.n = 0 end
+function M.on_book(state, ctx, symbol)
+  local b = th.book(symbol)
+  local bid, _, ask = b:best()
+  if bid and ask and bid < ask then state.n = state.n + 1 end
+end
+return M
+LUA
+config() { # config STRATEGY MODULE TURN_MS
+  local module=""
+  [ -n "$2" ] && module="module = \"$2\","
+  cat <<CFG
+return {
+  venue = { name = "sim", paper = true, feed = "kraken", recording = "$T/rec.txt",
+            instruments = "$HERE/tests/data/kraken/instrument-5pairs.v2.json", stale_ms = 3600000,
+            latency = { turn_ms = $3 } },
+  strategy = { name = "$1", $module tick_ms = 100,
+               params = { levels = 2, spread_bps = 10, step_bps = 10, requote_on = "tick", report_every_s = 1e9 } },
+  pairs = { { symbol = "XMR/USD", size = 0.5 }, { symbol = "WAVES/EUR", size = 20 }, { symbol = "KSM/BTC", size = 1 },
+            { symbol = "GRT/ETH", size = 100 }, { symbol = "SC/EUR", size = 1000 } },
+  risk = { price_band_pct = 5, anti_layering_pct = 0 }, log = { level = "warn" },
+}
+CFG
+}
+run() { # run NAME MODULE TURN_MS -> "records/s book_events/s records book_events"
+  config "$1" "$2" "$3" >"$T/cfg.lua"
+  local out=()
+  for i in $(seq "$RUNS"); do
+    taskset -c 0 "$BIN" backtest "$T/cfg.lua" 2>/dev/null | sed -n 's/.*events: \([0-9]*\) records, \([0-9]*\) book events in \([0-9.]*\) s: \([0-9]*\) records\/s, \([0-9]*\) book events\/s.*/\4 \5 \1 \2/p' >>"$T/$1-$3.txt"
+  done
+  sort -n -k2 "$T/$1-$3.txt" | sed -n "$(( (RUNS + 1) / 2 ))p"
+}
+printf '%-8s %-8s %12s %14s %10s %12s\n' strategy turn_ms records/s book_events/s records book_events
+for s in watch quote; do
+  mod=""; [ "$s" = watch ] && mod="$T/watch.lua"; name=$s; [ "$s" = quote ] && name=market_maker
+  for turn in 1 0; do
+    read -r rps eps nrec nev < <(run "$name" "$mod" "$turn")
+    printf '%-8s %-8s %12s %14s %10s %12s\n' "$s" "$turn" "$rps" "$eps" "$nrec" "$nev"
+  done
+done
