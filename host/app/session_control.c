@@ -78,12 +78,12 @@ static int ctl_links(void *ctx, FILE *f)
     th_json_put_str(f, md);
     fprintf(f, ",\"ok\":%s}", md_ok ? "true" : "false");
     if (s->tr.active) {
-        bool ok = s->tr.have_tv;
+        bool ok = s->tr.have_pv;
         bad += !ok;
         fputs(",{\"name\":", f);
-        th_json_put_str(f, s->tr.have_tv ? "paper" : venue);
+        th_json_put_str(f, s->tr.have_pv ? "paper" : venue);
         fputs(",\"role\":\"orders\",\"state\":", f);
-        th_json_put_str(f, s->tr.have_tv ? "connected" : "no_connector");
+        th_json_put_str(f, s->tr.have_pv ? "connected" : "no_connector");
         fprintf(f, ",\"ok\":%s,\"recovering\":%s}", ok ? "true" : "false", th_flow_recovering(&s->tr.flow) ? "true" : "false");
     }
     fputs("],\"books\":[", f);

@@ -18,6 +18,7 @@
 #include "redis_mirror.h"
 #include "repl.h"
 #include "session_events.h"
+#include "session.h"
 #include "session_feed.h"
 #include "session_reload.h"
 #include "session_report.h"

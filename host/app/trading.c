@@ -319,7 +319,8 @@ void th_trading_reconfigure(th_trading *t)
     th_flow_reconfigure(&t->flow, &c, th_clock_ns());
     th_trading_cfg_pair_limits(&t->flow, t->lua, 0);
     th_trading_cfg_rates_update(&t->flow, t->lua, t->currency);
-    if (t->have_tv) t->tv.fee_bps = th_lua_cfg_number(t->lua, "venue.fee_bps", 16);
+    /* the paper venue's fees, queue model and latency are its account's for the whole session (as
+     * at a venue): a reload does not change them */
 }
 
 int32_t th_trading_cancel_pair(th_trading *t, int32_t ins)
