@@ -28,6 +28,7 @@
 #include "backtest_summary.h"
 #include "paths.h"
 #include "session_impl.h"
+#include "session_turn.h"
 #include "shutdown.h"
 #include "trading_events.h"
 
@@ -93,64 +94,6 @@ void th_session_stop(session *s, const char *why)
     finish_stop(s);
 }
 
-/* ---- the loop turn and ticks ---- */
-
-/* After every loop turn: commit the journal and send, let the venue answer, tell the strategy. */
-static void turn(session *s)
-{
-    if (!s->tr.active || s->stopping) return;
-    th_trading_turn(&s->tr);
-    /* Held for POST /sessions/start: the strategy hears nothing before on_start (its events wait). */
-    if (s->started) {
-        th_trading_dispatch(&s->tr, &s->lua, &s->strat);
-        th_session_events_turn(&s->ev, &s->tr, th_clock_ns());
-    }
-    th_trading_turn(&s->tr);
-    th_trading_end_turn(&s->tr);
-    th_session_report_turn(&s->report, &s->tr);
-}
-
-static void on_turn(uv_check_t *h)
-{
-    session *s = h->data;
-    th_session_feed_live_turn(&s->mf); /* live frames of this turn: on_book before the orders go out */
-    turn(s);
-}
-
-static void dispatch_tick(session *s)
-{
-    s->ticks++;
-    th_metric_inc(s->m_ticks);
-    lua_pushnumber(s->lua.L, (lua_Number)th_clock_ns());
-    th_strategy_call(&s->lua, &s->strat, "on_tick", 1);
-}
-
-/* A tick: the same at recorded pace (a loop timer) and in a backtest (recorded time). */
-static void tick(session *s)
-{
-    /* A feed that went silent (recording ended, connection about to drop) sends no more frames, so
-     * the health transitions the stale check finds are delivered here, like any other event: the
-     * strategy must hear of them to pull its quotes. */
-    th_session_feed_check_stale(&s->mf);
-    th_trading_tick(&s->tr);
-    dispatch_tick(s);
-}
-
-static void on_tick(uv_timer_t *t)
-{
-    session *s = t->data;
-    th_session_feed_clock_sync(&s->mf);
-    tick(s);
-}
-
-/* The feed's hooks at full pace: a tick of recorded time, the end of a loop turn, when the paper
- * venue next has something due, and the end of the recording. */
-static void feed_tick(void *ctx) { tick(ctx); }
-static void feed_turn(void *ctx) { turn(ctx); }
-static int64_t feed_next_due(void *ctx) { return th_trading_next_due(&((session *)ctx)->tr); }
-static void feed_ended(void *ctx) { th_session_stop(ctx, "end of recording"); }
-/* Full pace: the timers due before the next record run first, at their own recorded time. */
-static void feed_before_record(void *ctx, int64_t ts) { th_strategy_timers_run_until(&((session *)ctx)->timers, ts); }
 static void timers_clock_sync(void *ctx) { th_session_feed_clock_sync(&((session *)ctx)->mf); }
 
 static void on_stop_timer(uv_timer_t *t) { th_session_stop(t->data, "duration"); }
@@ -217,7 +160,7 @@ static void reload_applied(void *ctx)
     th_logf(TH_LOG_INFO, "tick period changed by a reload", "tick_ms=%.0f was=%.0f", tick_ms, s->tick_ms);
     s->tick_ms = tick_ms;
     s->mf.tick_ms = tick_ms;
-    if (uv_is_active((uv_handle_t *)&s->tick_timer)) uv_timer_start(&s->tick_timer, on_tick, (uint64_t)tick_ms, (uint64_t)tick_ms);
+    if (uv_is_active((uv_handle_t *)&s->tick_timer)) uv_timer_start(&s->tick_timer, th_session_on_tick, (uint64_t)tick_ms, (uint64_t)tick_ms);
 }
 
 /* The first SIGTERM/SIGINT, run on the loop (shutdown.c). */
@@ -305,13 +248,9 @@ static int open_loop_handles(session *s, const th_session_opts *o)
     s->mf.strat = &s->strat;
     s->mf.tr = &s->tr;
     s->mf.ctx = s;
-    s->mf.tick = feed_tick;
-    s->mf.turn = feed_turn;
-    s->mf.next_due = feed_next_due;
+    th_session_feed_hooks(s);
     s->mf.from_ns = o->from_ns, s->mf.to_ns = o->to_ns, s->mf.from_rel = o->from_rel, s->mf.to_rel = o->to_rel;
     s->mf.data = o->data, s->mf.ndata = o->ndata;
-    s->mf.ended = feed_ended;
-    s->mf.before_record = feed_before_record;
     if (th_session_feed_open(&s->mf, &s->loop, o->virtual_clock, &err) != 0) {
         fprintf(stderr, "tradehost: market data: %s\n", err);
         return -1;
@@ -396,7 +335,7 @@ static int open_orders(session *s, const th_session_opts *o, const char *mode)
         return -1;
     }
     th_trading_use_loop(&s->tr, &s->loop);
-    uv_check_start(&s->turn_check, on_turn);
+    uv_check_start(&s->turn_check, th_session_on_turn);
     th_session_report_open(&s->report, &s->tr, &s->lua);
     return 0;
 }
@@ -442,7 +381,7 @@ void th_session_begin(session *s)
         th_logf(TH_LOG_ERROR, "the stuck-strategy watchdog could not start: a stuck callback will need SIGTERM twice", NULL);
     th_strategy_call(&s->lua, &s->strat, "on_start", 0);
     /* On a virtual clock, ticks follow recorded time (session_feed.c); otherwise a real timer. */
-    if (!(s->mf.active && s->mf.full_pace)) uv_timer_start(&s->tick_timer, on_tick, (uint64_t)tick_ms, (uint64_t)tick_ms);
+    if (!(s->mf.active && s->mf.full_pace)) uv_timer_start(&s->tick_timer, th_session_on_tick, (uint64_t)tick_ms, (uint64_t)tick_ms);
     th_session_feed_start(&s->mf, tick_ms);
     if (duration > 0) uv_timer_start(&s->stop_timer, on_stop_timer, (uint64_t)(duration * 1000), 0);
 }
@@ -468,7 +407,7 @@ static int teardown(session *s, int code)
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
     th_redis_mirror_free(&s->rm);     /* its shadow state points at the order side's instruments */
     th_lws_client_free();
-    if (s->opts->virtual_clock) th_backtest_summary(&s->tr, &s->mf, s->opts->report_dir, s->opts->seed);
+    if (s->backtest) th_backtest_summary(&s->tr, &s->mf, s->report_dir, s->seed);
     th_session_report_end(&s->report, &s->tr);
     th_trading_close(&s->tr);
     th_session_report_write(&s->report);
@@ -499,7 +438,7 @@ int th_session_run(const th_session_opts *o)
     static session S; /* one session per process; static keeps handles off the stack */
     session *s = &S;
     memset(s, 0, sizeof *s);
-    s->opts = o;
+    s->backtest = o->virtual_clock, s->report_dir = o->report_dir, s->seed = o->seed;
 
     if (o->virtual_clock) th_clock_use_virtual(0);
     const char *e2;

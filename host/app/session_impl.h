@@ -18,7 +18,6 @@
 #include "redis_mirror.h"
 #include "repl.h"
 #include "session_events.h"
-#include "session.h"
 #include "session_feed.h"
 #include "session_reload.h"
 #include "session_report.h"
@@ -27,7 +26,9 @@
 
 typedef struct session session;
 struct session {
-    const th_session_opts *opts;  /* the command line's (backtest: report dir, seed) */
+    bool backtest;                /* the command line's backtest: its summary at the end */
+    const char *report_dir;       /* backtest --report (NULL: none) */
+    uint64_t seed;                /* backtest --seed */
     uv_loop_t loop;
     uv_signal_t sig_hup, sig_usr1; /* SIGTERM, SIGINT: shutdown.c (they must work when the loop is stuck) */
     uv_timer_t tick_timer, stop_timer, drain_timer;
