@@ -86,7 +86,8 @@ int th_cmd_backtest(int argc, char **argv, const char *home)
         {"data", required_argument, NULL, 'D'},  {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
         {"report", required_argument, NULL, 'R'}, {"set", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
         {"rank", required_argument, NULL, 'k'},  {"jobs", required_argument, NULL, 'j'},
-        {"duration", required_argument, NULL, 'd'}, {"log-level", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0},
+        {"duration", required_argument, NULL, 'd'}, {"log-level", required_argument, NULL, 'l'}, {"resume", no_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
     };
     th_session_opts o = {.home = home, .mode = "backtest", .virtual_clock = true};
     static char setbuf[MAX_SETS + 2][1200];
@@ -145,6 +146,9 @@ int th_cmd_backtest(int argc, char **argv, const char *home)
             if (*end || o.duration_s < 0) { fprintf(stderr, "tradehost backtest: --duration: not a number of seconds: %s\n", optarg); return 2; }
             break;
         case 'l': o.log_level = optarg; break;
+        case 'r':
+            fprintf(stderr, "tradehost: --resume continues a paper account; a backtest session never inherits a previous run\n");
+            return 2;
         default: fprintf(stderr, "see `tradehost backtest --help`\n"); return 2;
         }
     }
