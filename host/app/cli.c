@@ -173,8 +173,9 @@ const th_cli_cmd TH_COMMANDS[] = {
     {"journal", "rebuild and print the state an order journal holds",
      "usage: tradehost journal FILE|DIR [--json]\n\n"
      "Reads an order journal (a DIR means its newest .thj file) with the same code recovery uses and\n"
-     "prints what it holds: every order with its state, fills and done reason, the positions in\n"
-     "instrument units, and the kill switch. A torn last record (a crash while writing) is reported\n"
+     "prints what it holds: every order with its state, fills and done reason, the positions, and the\n"
+     "kill switch, in human units: prices and sizes as decimals, times ISO 8601 UTC, money with its\n"
+     "currency (--json keeps exact integers in instrument units, with each symbol's decimals). A torn last record (a crash while writing) is reported\n"
      "and ignored; corruption before the end is an error (exit 1).\n"
      "  --json   one JSON object: file, records, torn_tail, halted, halt_reason, orders, positions\n",
      th_journal_cmd},

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/clock.h"
 #include "../core/journal_dir.h"
 #include "../core/log.h"
 #include "../core/order_flow.h"
@@ -19,6 +20,7 @@
 typedef struct journal_symbols {
     th_instruments reg;
     int32_t version;               /* the journal's format version (its session record) */
+    int64_t first_ns, last_ns;     /* the records' times: the span the journal covers */
 } journal_symbols;
 
 /* Symbols and their decimals as the journal records them (version 2 on: records naming a symbol
@@ -27,6 +29,8 @@ static int collect_symbols(void *ctx, const th_jrec *r)
 {
     journal_symbols *js = ctx;
     if (r->type == TH_J_SESSION) js->version = r->code;
+    if (r->ts_ns && (!js->first_ns || r->ts_ns < js->first_ns)) js->first_ns = r->ts_ns;
+    if (r->ts_ns > js->last_ns) js->last_ns = r->ts_ns;
     if (!r->symbol[0]) return 0;
     int32_t i = th_instruments_find(&js->reg, r->symbol, strlen(r->symbol));
     if (i < 0) {
@@ -34,6 +38,9 @@ static int collect_symbols(void *ctx, const th_jrec *r)
         memset(&x, 0, sizeof x);
         snprintf(x.symbol, sizeof x.symbol, "%s", r->symbol);
         x.online = true;
+        /* the quote currency, for money in the text report: Kraken names pairs BASE/QUOTE */
+        const char *slash = strchr(r->symbol, '/');
+        if (slash) snprintf(x.quote, sizeof x.quote, "%s", slash + 1);
         i = th_instruments_put(&js->reg, &x);
         if (i < 0) return -1;
     }
@@ -129,23 +136,40 @@ static void print_json(const char *file, const journal_symbols *js, const th_jou
     printf("}}\n");
 }
 
+/* Human units: prices and sizes as decimals of the instrument, times ISO 8601 UTC, money with its
+ * currency (the pair's quote currency; "quote units" where the symbol does not name it). */
 static void print_text(const char *file, const journal_symbols *js, const th_journal_scan *scan, const th_flow *f)
 {
     const th_instruments *reg = &js->reg;
-    char a[64], b[64], d[64], e[64];
-    printf("%s: %llu records%s; %d orders, %d live; halted: %s\n", file, (unsigned long long)scan->records,
-           scan->torn_tail ? " (torn last record ignored)" : "", f->trk.n, f->trk.nlive, f->risk.halted ? f->risk.halt_reason : "no");
+    char a[64], b[64], d[64], e[64], t0[48], t1[48];
+    printf("%s: %llu records%s, %s to %s; %d orders, %d live; halted: %s\n", file, (unsigned long long)scan->records,
+           scan->torn_tail ? " (torn last record ignored)" : "", th_clock_iso(js->first_ns, t0, sizeof t0),
+           th_clock_iso(js->last_ns, t1, sizeof t1), f->trk.n, f->trk.nlive, f->risk.halted ? f->risk.halt_reason : "no");
+    if (js->version < 2)
+        printf("  (journal format version %d records no decimals: figures are in instrument units)\n", js->version);
+    int32_t shown = 0;
+    for (int32_t i = 0; i < f->trk.n; i++) {
+        const th_order *o = &f->trk.v[i];
+        if (o->state == TH_ORD_RETIRED) continue;
+        const th_instrument *ins = &reg->v[o->instrument];
+        if (!shown++) printf("orders:\n");
+        printf("  %-16s %-10s %-4s %s @ %s  filled %s  %s%s%s%s  created %s\n", o->cl_id, ins->symbol, o->side == TH_BID ? "buy" : "sell",
+               dec_text(a, sizeof a, o->qty, ins->qty_dec), dec_text(b, sizeof b, o->price, ins->price_dec),
+               dec_text(d, sizeof d, o->filled, ins->qty_dec), th_ord_state_name(o->state), o->done_reason ? " (" : "",
+               o->done_reason ? th_done_reason_name(o->done_reason) : "", o->done_reason ? ")" : "", th_clock_iso(o->created_ns, t0, sizeof t0));
+    }
+    printf("positions:\n");
     for (int32_t i = 0; i < reg->n; i++) {
         const th_position *p = &f->pf.v[i];
         const th_instrument *ins = &reg->v[i];
         int32_t scale = ins->price_dec + ins->qty_dec;
-        printf("  %-12s position %s  avg entry %s  realised %s  fees %s (quote currency)", ins->symbol, dec_text(a, sizeof a, p->qty, ins->qty_dec),
-               dec_text(b, sizeof b, th_position_avg_entry(p), ins->price_dec), dec_text(d, sizeof d, p->realised, scale),
-               dec_text(e, sizeof e, p->fees, scale));
+        const char *ccy = ins->quote[0] ? ins->quote : "quote units";
+        printf("  %-12s position %s  avg entry %s %s  realised %s %s  fees %s %s  fills %lld", ins->symbol,
+               dec_text(a, sizeof a, p->qty, ins->qty_dec), dec_text(b, sizeof b, th_position_avg_entry(p), ins->price_dec), ccy,
+               dec_text(d, sizeof d, p->realised, scale), ccy, dec_text(e, sizeof e, p->fees, scale), ccy, (long long)p->fills);
+        if (p->last_fill_ns) printf("  last fill %s", th_clock_iso(p->last_fill_ns, t0, sizeof t0));
         printf("\n");
     }
-    if (js->version < 2)
-        printf("  (journal format version %d records no decimals: figures are in instrument units)\n", js->version);
 }
 
 int th_journal_cmd(int argc, char **argv)

@@ -56,6 +56,17 @@ print(("ok: %d fills, %d orders, pnl %s %s"):format(rep.total.fills, rep.total.o
 LUA
 pass "the report's positions, fees, realised PnL and fills are the journal's"
 
+# tradehost journal: human units (decimals, ISO times, money with its currency), every order listed
+"$TH_BIN" journal "$T/j" >"$T/journal.txt"
+iso='20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z'
+grep -qE "records, $iso to $iso;" "$T/journal.txt" || fail "journal: no time span in ISO UTC: $(head -1 "$T/journal.txt")"
+orders=$(grep -cE "^  [a-z0-9]+-[0-9a-z]+ +(XMR/USD|WAVES/EUR) +(buy|sell) +[0-9.]+ @ [0-9]+(\.[0-9]+)?  filled [0-9.]+  [a-z_]+.*created $iso\$" "$T/journal.txt" || true)
+want=$(luajit -e 'local n=0 for _ in io.read("*a"):gmatch("\"side\"") do n=n+1 end print(n)' <"$T/journal.json")
+[ "$orders" -eq "$want" ] && [ "$orders" -gt 0 ] || fail "journal: $orders order lines in human units, $want orders: $(head -5 "$T/journal.txt")"
+grep -qE "^  WAVES/EUR +position [0-9.-]+  avg entry [0-9.]+ EUR  realised [0-9.-]+ EUR  fees [0-9.]+ EUR  fills [0-9]+" "$T/journal.txt" ||
+  fail "journal: WAVES/EUR money without its currency: $(grep WAVES "$T/journal.txt" | tail -1)"
+pass "tradehost journal prints human units ($orders orders, times in ISO UTC, money in EUR/USD)"
+
 if "$TH_BIN" report "$T/nowhere" >"$T/bad.out" 2>&1; then fail "a missing journal was accepted"; fi
 grep -q "nowhere" "$T/bad.out" || fail "the message does not name the path: $(cat "$T/bad.out")"
 mkdir "$T/empty"
