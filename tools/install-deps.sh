@@ -11,6 +11,7 @@ PKGS=(
   libedit-dev
   libcmocka-dev lua-busted lua-cjson
   clang libclang-rt-14-dev valgrind curl python3 jq
+  chromium
   redis-server postgresql-15
 )
 
@@ -26,12 +27,18 @@ done
 # outside dpkg (then Debian's npm cannot be installed beside it), so test for the command.
 if ! command -v npm >/dev/null 2>&1; then missing+=(nodejs npm); fi
 
-# ccxt for the sim's client tests (tests/ccxt, pinned by its package-lock.json): installed once.
+# ccxt for the sim's client tests (tests/ccxt) and playwright-core for the report's browser test
+# (tests/browser, driving Debian's chromium), each pinned by its package-lock.json: installed once.
 ccxt_dir="$(dirname "$0")/../tests/ccxt"
+browser_dir="$(dirname "$0")/../tests/browser"
 install_ccxt() {
   if [ ! -d "$ccxt_dir/node_modules/ccxt" ] && command -v npm >/dev/null 2>&1; then
     echo "install-deps: npm ci in tests/ccxt"
     (cd "$ccxt_dir" && npm ci --no-audit --no-fund --silent)
+  fi
+  if [ ! -d "$browser_dir/node_modules/playwright-core" ] && command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm ci in tests/browser"
+    (cd "$browser_dir" && npm ci --no-audit --no-fund --silent)
   fi
 }
 
