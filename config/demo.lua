@@ -1,20 +1,37 @@
--- The README demo: a paper session of the book_watch strategy over the bundled real Kraken
--- recording (2021-04-17, 5 pairs, depth 1000, every checksum verified), at 4x the recorded pace.
+-- The README demo: paper market making on the five pairs of the bundled real Kraken recording
+-- (2021-04-17, depth 1000, every checksum verified) at 3x the recorded pace (its 30 s in about
+-- 10 s), with a live status view, then the session's summary and its HTML report. Orders pass the risk gates and the
+-- journal (config/var/journal/demo) exactly as they would live; fills come from the local paper
+-- venue. Quotes are re-set every 1.5 s (4.5 s of recorded time), so they rest long enough for the
+-- recorded market to reach them: a paper fill needs the recorded book to trade through the quote,
+-- so the quotes sit at the mid (spread_bps = 0) to show fills in 30 s of data. The bundled Kraken
+-- Futures recording is from another day (2021-07-22), so it has no part here.
 return {
   venue = {
-    name = "sim", paper = true, feed = "kraken",
+    name = "sim", paper = true, feed = "kraken", fee_bps = 16,
     recording = "../tests/data/kraken/book-5pairs-2021-04-17.v2.txt",
     instruments = "../tests/data/kraken/instrument-5pairs.v2.json",
-    pace = "recorded", speed = 4,
-    stale_ms = 10000, -- a book with no update for 10 s of recorded time is marked stale
+    pace = "recorded", speed = 3,
+    stale_ms = 30000, -- a book with no update for 30 s of recorded time is marked stale
   },
-  strategy = { name = "book_watch", tick_ms = 1000, params = { print_every_s = 2.0 } },
+  strategy = { name = "market_maker", tick_ms = 1500,
+               params = { levels = 1, spread_bps = 0, step_bps = 15, skew_bps = 1, max_inventory = 4,
+                          report_every_s = 1000, requote_on = "tick" } },
   pairs = {
-    { symbol = "XMR/USD", vwap_qty = 5.0 },
-    { symbol = "WAVES/EUR", vwap_qty = 100.0 },
-    { symbol = "KSM/BTC" },
-    { symbol = "SC/EUR", vwap_qty = 50000.0 },
-    { symbol = "GRT/ETH", vwap_qty = 500.0 },
+    { symbol = "XMR/USD", size = 0.5 },
+    { symbol = "WAVES/EUR", size = 20 },
+    { symbol = "KSM/BTC", size = 1 },
+    { symbol = "SC/EUR", size = 5000 },
+    { symbol = "GRT/ETH", size = 200 },
   },
-  session = { duration_s = 8 },
+  risk = {
+    currency = "USD", rates = { EUR = 1.20, BTC = 61000, ETH = 2400 },
+    max_order_notional = 2000, price_band_pct = 2, daily_loss_cap = 200, max_open_orders = 20,
+  },
+  quotes = { price_tolerance_bps = 1 },
+  storage = { journal_dir = "var/journal/demo" },
+  log = { level = "warn" },
+  status = { mode = "auto", every_ms = 200 },
+  report = { sample_ms = 500 },
+  session = { duration_s = 11 },
 }

@@ -41,6 +41,7 @@ static void close_handle(uv_handle_t *h)
 
 static void finish_stop(session *s)
 {
+    th_status_view_close(&s->status);
     uv_timer_stop(&s->drain_timer);
     close_handle((uv_handle_t *)&s->drain_timer);
     close_handle((uv_handle_t *)&s->turn_check);
@@ -457,6 +458,11 @@ int th_session_run(const th_session_opts *o)
     }
     th_session_events_init(&s->ev, "");
     if (open_control(s) != 0 || open_orders(s, o, mode) != 0 || th_session_stores_open(s, mode) != 0) return teardown(s, 2);
+    const char *err = NULL;
+    if (th_status_view_open(&s->status, &s->loop, &s->tr, &s->mf, &s->lua, &err) != 0) {
+        fprintf(stderr, "tradehost: %s\n", err);
+        return teardown(s, 2);
+    }
     session_start(s, o, mode);
     uv_run(&s->loop, UV_RUN_DEFAULT);
     return teardown(s, ran_status(s));

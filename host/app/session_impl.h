@@ -21,6 +21,7 @@
 #include "session_feed.h"
 #include "session_reload.h"
 #include "session_report.h"
+#include "status_view.h"
 #include "strategy_timers.h"
 #include "trading.h"
 
@@ -52,6 +53,7 @@ struct session {
     th_api api;                /* api.listen: HTTP on loopback */
     th_strategy_timers timers; /* th.every / th.after: the loop wakes for them */
     th_session_report report;  /* the timeline it samples and the report at its end */
+    th_status_view status;     /* status.mode: the live view on the terminal */
     th_reload_target reload;   /* SIGHUP, the REPL's reload(), POST /reload: th_session_reload */
     /* session.start = "api": everything is open (journal recovered, control surfaces bound) but
      * on_start, ticks and market data wait for POST /sessions/start */

@@ -132,6 +132,10 @@ M.schema = {
       level = { type = "string", enum = { "debug", "info", "warn", "error" }, default = "info" },
       file = { type = "string" },
     } },
+    status = { type = "table", default = {}, fields = {
+      mode = { type = "string", enum = { "auto", "tty", "lines", "off" }, default = "off" },
+      every_ms = { type = "number", min = 20, default = 250 },
+    } },
     report = { type = "table", default = {}, fields = {
       enabled = { type = "boolean", default = true },
       sample_ms = { type = "number", min = 1, default = 1000 },
