@@ -64,7 +64,7 @@ awk -v p="$per" 'BEGIN { exit !(p < 8) }' || fail "th.book views allocate: $per 
 [ "$nyi" -eq 0 ] || fail "NYI trace aborts on the th.book hot path: $(grep 'trace abort' "$T/hot.log" | head -5)"
 pass "th.book hot path: $rounds rounds of 13 view calls, $per bytes per round (GC stopped), 0 NYI trace aborts"
 
-"$TH_BIN" run "$TH_HOME/config/demo.lua" --paper --duration 3 2>"$T/demo.log" || fail "demo exit $?"
+"$TH_BIN" run "$TH_HOME/config/book_watch.lua" --paper --duration 3 2>"$T/demo.log" || fail "demo exit $?"
 grep -q 'msg="book" .*symbol=XMR/USD' "$T/demo.log" || fail "demo printed no XMR/USD book"
 grep -q 'msg="summary"' "$T/demo.log" || fail "demo printed no summary"
 pass "paper demo prints the books the strategy sees"
