@@ -206,6 +206,49 @@ static void without_a_timeline_marks_at_fill_prices(void **st)
     th_report_free(&r);
 }
 
+/* A resumed paper account opens its journal with the carried position: the report starts from it
+ * (realised and fees carried, its cost in the open position), counts only this session's orders,
+ * fills and volume, and measures drawdown from the opening PnL. */
+static void a_carried_position_is_the_opening_state(void **st)
+{
+    (void)st;
+    th_journal j;
+    const char *e = NULL;
+    assert_int_equal(th_journal_open(&j, JPATH, false, &e), 0);
+    rec(&j, TH_J_SESSION, 0, NULL, NULL, 0, 0, 0, 0);
+    th_jrec r;
+    memset(&r, 0, sizeof r);
+    r.type = TH_J_POSITION;
+    r.ts_ns = T0;
+    snprintf(r.symbol, sizeof r.symbol, "BTC/USD");
+    r.price_dec = r.qty_dec = 8;
+    r.qty = E8;                                           /* long 1 BTC */
+    r.cost = th_money_mul(E8, 100000 * E8);               /* bought at 100,000 */
+    r.realised = usd(50000);                              /* 5 USD from earlier sessions */
+    r.fee = usd(10000);                                   /* 1 USD of fees */
+    r.seq = 4;
+    assert_int_equal(th_journal_append(&j, &r), 0);
+    rec(&j, TH_J_INTENT, S, "x1", "BTC/USD", TH_ASK, 100010 * E8, E8, 0);
+    rec(&j, TH_J_FILL, 2 * S, "x1", NULL, 0, 100010 * E8, E8, usd(1600));
+    assert_int_equal(th_journal_commit(&j, &e), 0);
+    th_journal_close(&j);
+    th_report rep;
+    char err[512] = "";
+    assert_int_equal(th_report_build(&rep, JPATH, NULL, err, sizeof err), 0);
+    const th_report_pair *b = pair(&rep, "BTC/USD");
+    assert_true(b->carried);
+    MONEY(b, b->opening_pnl, "4");
+    MONEY(b, b->realised, "15");
+    MONEY(b, b->fees, "1.16");
+    MONEY(b, b->pnl, "13.84");
+    MONEY(b, b->sell_notional + b->buy_notional, "100010");
+    MONEY(b, b->max_drawdown, "0");
+    assert_int_equal(b->orders, 1);
+    assert_int_equal(b->fills, 1);
+    assert_int_equal(b->qty, 0);
+    th_report_free(&rep);
+}
+
 static void a_fill_for_an_unknown_order_is_an_error_naming_it(void **st)
 {
     (void)st;
@@ -228,6 +271,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(hand_computed_figures_at_real_magnitudes, setup, teardown),
         cmocka_unit_test_setup_teardown(without_a_timeline_marks_at_fill_prices, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_carried_position_is_the_opening_state, setup, teardown),
         cmocka_unit_test_setup_teardown(a_fill_for_an_unknown_order_is_an_error_naming_it, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
