@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../core/money.h"
 #include "../core/position.h"
@@ -114,6 +115,21 @@ int th_report_make(const char *journal_or_dir, const char *out_dir, char *html, 
 /* The writers (report_json.c, report_html.c). */
 int th_report_write_json(const th_report *r, const char *path, char *err, size_t cap);
 int th_report_write_html(const th_report *r, const char *path, char *err, size_t cap);
+/* The HTML pieces, for other pages of the same look (a sweep's comparison table): the page's head
+ * and style (up to <body>), text escaped for HTML, and one plot as inline SVG (<figure> with an
+ * <svg class="plot" data-points="N">; series of NaN-separated lines or markers; "no data points"
+ * when every series is empty). The caller closes the page with </body></html>. */
+typedef struct th_report_series {
+    const char *label, *color;
+    bool dots;               /* markers, not a line */
+    int32_t n;
+    const int64_t *t;        /* x: ms since the epoch (printed as ISO UTC) */
+    const double *y;         /* NaN: a gap */
+} th_report_series;
+void th_report_html_head(FILE *f, const char *title);
+void th_report_html_text(FILE *f, const char *s);
+void th_report_plot(FILE *f, const char *title, const char *unit, const th_report_series *s, int ns);
+
 /* Exact decimal text of money at a pair's scale (trailing zeros dropped). */
 const char *th_report_money(const th_report_pair *p, th_money m, char *buf, size_t cap);
 

@@ -17,15 +17,7 @@
 
 enum { W = 900, H = 240, ML = 80, MR = 16, MT = 12, MB = 28 };
 
-typedef struct series {
-    const char *label, *color;
-    bool dots;               /* markers, not a line */
-    int32_t n;
-    const int64_t *t;        /* ms */
-    const double *y;         /* NaN: a gap */
-} series;
-
-static void esc(FILE *f, const char *s)
+void th_report_html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
         if (*s == '<') fputs("&lt;", f);
@@ -36,7 +28,7 @@ static void esc(FILE *f, const char *s)
     }
 }
 
-static void plot(FILE *f, const char *title, const char *unit, const series *s, int ns)
+void th_report_plot(FILE *f, const char *title, const char *unit, const th_report_series *s, int ns)
 {
     int64_t t0 = INT64_MAX, t1 = INT64_MIN;
     double y0 = INFINITY, y1 = -INFINITY;
@@ -51,8 +43,8 @@ static void plot(FILE *f, const char *title, const char *unit, const series *s, 
             points++;
         }
     fputs("<figure><figcaption>", f);
-    esc(f, title);
-    if (unit && unit[0]) { fputs(" (", f); esc(f, unit); fputs(")", f); }
+    th_report_html_text(f, title);
+    if (unit && unit[0]) { fputs(" (", f); th_report_html_text(f, unit); fputs(")", f); }
     fputs("</figcaption>\n", f);
     if (!points) {
         fputs("<p class=\"empty\">no data points</p></figure>\n", f);
@@ -98,11 +90,23 @@ static void plot(FILE *f, const char *title, const char *unit, const series *s, 
     int lx = ML + 8;
     for (int k = 0; k < ns; k++) {
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"lg\" fill=\"%s\">", lx, MT + 14, s[k].color);
-        esc(f, s[k].label);
+        th_report_html_text(f, s[k].label);
         fputs("</text>\n", f);
         lx += 12 + 7 * (int)strlen(s[k].label);
     }
     fputs("</svg></figure>\n", f);
+}
+
+void th_report_html_head(FILE *f, const char *title)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
+    th_report_html_text(f, title);
+    fputs("</title>\n<style>\n"
+          "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.5em}\n"
+          "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 8px;text-align:right}\n"
+          "th{background:#f3f3f3}figure{margin:.8em 0}figcaption{font-weight:600}.ax{font-size:11px;fill:#555}.lg{font-size:12px}\n"
+          ".empty{color:#888}td.l,th.l{text-align:left}\n</style></head><body>\n",
+          f);
 }
 
 static const char *dec(int64_t v, int32_t scale, char *buf, size_t cap)
@@ -152,7 +156,7 @@ static int pair_section(FILE *f, const th_report *r, int32_t pi)
     }
     char a[64], b[64], c[64], d[64], title[160];
     fputs("<section class=\"pair\"><h2>", f);
-    esc(f, p->symbol);
+    th_report_html_text(f, p->symbol);
     fputs("</h2>\n<table class=\"kv\"><tr><th>PnL</th><th>realised</th><th>unrealised</th><th>fees</th><th>volume</th>"
           "<th>spread captured</th><th>max drawdown</th><th>position</th><th>orders</th><th>fills</th><th>fill ratio</th><th>Sharpe</th></tr>\n<tr>",
           f);
@@ -168,16 +172,16 @@ static int pair_section(FILE *f, const th_report *r, int32_t pi)
     fmt_num(f, p->sharpe);
     fputs("</td></tr></table>\n", f);
     snprintf(title, sizeof title, "%s: PnL", p->symbol);
-    series s1[] = {{"PnL", "#1f77b4", false, n, t, pnl}};
-    plot(f, title, p->quote, s1, 1);
+    th_report_series s1[] = {{"PnL", "#1f77b4", false, n, t, pnl}};
+    th_report_plot(f, title, p->quote, s1, 1);
     snprintf(title, sizeof title, "%s: inventory", p->symbol);
-    series s2[] = {{"position", "#9467bd", false, n, t, qty}};
-    plot(f, title, "", s2, 1);
+    th_report_series s2[] = {{"position", "#9467bd", false, n, t, qty}};
+    th_report_plot(f, title, "", s2, 1);
     snprintf(title, sizeof title, "%s: book, our quotes and fills", p->symbol);
-    series s3[] = {{"best bid", "#2ca02c", false, n, t, bid}, {"best ask", "#d62728", false, n, t, ask},
+    th_report_series s3[] = {{"best bid", "#2ca02c", false, n, t, bid}, {"best ask", "#d62728", false, n, t, ask},
                    {"our bid", "#98df8a", false, n, t, ob},    {"our ask", "#ff9896", false, n, t, oa},
                    {"buy fills", "#006400", true, nb, tb, fb}, {"sell fills", "#8b0000", true, nsell, ts, fs}};
-    plot(f, title, p->quote, s3, 6);
+    th_report_plot(f, title, p->quote, s3, 6);
     fputs("</section>\n", f);
     free(t); free(tb); free(ts); free(v); free(fb); free(fs);
     return 0;
@@ -191,14 +195,11 @@ int th_report_write_html(const th_report *r, const char *path, char *err, size_t
         return -1;
     }
     char t0[48], t1[48], a[64], b[64], c[64];
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>tradehost report</title>\n<style>\n"
-          "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.5em}\n"
-          "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ddd;padding:2px 8px;text-align:right}\n"
-          "th{background:#f3f3f3}figure{margin:.8em 0}figcaption{font-weight:600}.ax{font-size:11px;fill:#555}.lg{font-size:12px}\n"
-          ".empty{color:#888}td.l,th.l{text-align:left}\n</style></head><body>\n<h1>tradehost report</h1>\n",
-          f);
+    th_report_html_head(f, "tradehost report");
+    fputs("<h1>tradehost report</h1>\n", f);
+
     fprintf(f, "<p>%s to %s, journal <code>", th_clock_iso(r->start_ns, t0, sizeof t0), th_clock_iso(r->end_ns, t1, sizeof t1));
-    esc(f, r->journal);
+    th_report_html_text(f, r->journal);
     fprintf(f, "</code>%s</p>\n", r->have_timeline ? "" : " (no timeline: marks at fill prices)");
     fputs("<table class=\"kv\"><tr><th>total PnL</th><th>realised</th><th>unrealised</th><th>fees</th><th>volume</th><th>spread captured</th>"
           "<th>max drawdown</th><th>orders</th><th>fills</th><th>fill ratio</th><th>Sharpe</th></tr>\n<tr>",
@@ -207,7 +208,7 @@ int th_report_write_html(const th_report *r, const char *path, char *err, size_t
     for (size_t i = 0; i < sizeof tv / sizeof tv[0]; i++) {
         fputs("<td>", f);
         fmt_num(f, tv[i]);
-        if (i == 0) { fputc(' ', f); esc(f, r->currency); }
+        if (i == 0) { fputc(' ', f); th_report_html_text(f, r->currency); }
         fputs("</td>", f);
     }
     fprintf(f, "<td>%lld</td><td>%lld</td><td>", (long long)r->t_orders, (long long)r->t_fills);
@@ -219,14 +220,14 @@ int th_report_write_html(const th_report *r, const char *path, char *err, size_t
     if (!r->nrefusals) fputs("none", f);
     for (int32_t i = 0; i < r->nrefusals; i++) {
         fputs(i ? ", " : "", f);
-        esc(f, r->refusals[i].name);
+        th_report_html_text(f, r->refusals[i].name);
         fprintf(f, " %llu", (unsigned long long)r->refusals[i].n);
     }
     fputs(". Venue rejects: ", f);
     if (!r->nrejects) fputs("none", f);
     for (int32_t i = 0; i < r->nrejects; i++) {
         fputs(i ? ", " : "", f);
-        esc(f, r->rejects[i].name);
+        th_report_html_text(f, r->rejects[i].name);
         fprintf(f, " %llu", (unsigned long long)r->rejects[i].n);
     }
     fprintf(f, ". Kill switch pulled: %llu.</p>\n", (unsigned long long)r->kills);
@@ -245,10 +246,10 @@ int th_report_write_html(const th_report *r, const char *path, char *err, size_t
         if (v[i] > peak) peak = v[i];
         v[m + i] = v[i] - peak;
     }
-    series st[] = {{"total PnL", "#1f77b4", false, r->ntot, t, v}};
-    plot(f, "Total PnL", r->currency, st, 1);
-    series sd[] = {{"drawdown", "#d62728", false, r->ntot, t, v + m}};
-    plot(f, "Drawdown from the running peak", r->currency, sd, 1);
+    th_report_series st[] = {{"total PnL", "#1f77b4", false, r->ntot, t, v}};
+    th_report_plot(f, "Total PnL", r->currency, st, 1);
+    th_report_series sd[] = {{"drawdown", "#d62728", false, r->ntot, t, v + m}};
+    th_report_plot(f, "Drawdown from the running peak", r->currency, sd, 1);
     free(t);
     free(v);
     for (int32_t i = 0; i < r->npairs; i++)
@@ -260,11 +261,11 @@ int th_report_write_html(const th_report *r, const char *path, char *err, size_t
         const th_report_fill *x = &r->fills[i];
         const th_report_pair *p = &r->pairs[x->pair];
         fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">", th_clock_iso(x->ts, t0, sizeof t0));
-        esc(f, p->symbol);
+        th_report_html_text(f, p->symbol);
         fprintf(f, "</td><td class=\"l\">%s</td><td>%s</td><td>%s</td><td>%s %s</td><td class=\"l\">", x->side == TH_BID ? "buy" : "sell",
                 dec(x->price, p->price_dec, a, sizeof a), dec(x->qty, p->qty_dec, b, sizeof b), th_report_money(p, x->fee, c, sizeof c),
                 p->quote);
-        esc(f, x->tag);
+        th_report_html_text(f, x->tag);
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n</body></html>\n", f);
