@@ -67,7 +67,10 @@ local function human(v, dec) return tonumber(v) / 10 ^ dec end
 for sym, p in pairs(j.positions) do
   local line = txt:match("\n  " .. sym:gsub("%p", "%%%0") .. "%s+([^\n]*)")
   if not line then io.stderr:write("no line for " .. sym .. "\n") os.exit(1) end
-  local pos, avg, real, fees = line:match("^position (%S+)  avg entry (%S+)  realised (%S+)  fees (%S+)")
+  -- money carries its currency (the pair's quote: "XMR/USD" -> USD)
+  local ccy = sym:match("/(.+)$")
+  local pos, avg, real, fees = line:match("^position (%S+)  avg entry (%S+) " .. ccy .. "  realised (%S+) " .. ccy .. "  fees (%S+) " .. ccy)
+  if not pos then io.stderr:write(sym .. ": not in human units with its currency: " .. line .. "\n") os.exit(1) end
   local function same(label, got, want)
     if math.abs(tonumber(got) - want) > 1e-9 * math.max(1, math.abs(want)) then
       io.stderr:write(("%s %s: printed %s, want %.12g\n"):format(sym, label, got, want)) bad = bad + 1
