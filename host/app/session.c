@@ -457,12 +457,8 @@ int th_session_run(const th_session_opts *o)
         return teardown(s, 2);
     }
     th_session_events_init(&s->ev, "");
-    if (open_control(s) != 0 || open_orders(s, o, mode) != 0 || th_session_stores_open(s, mode) != 0) return teardown(s, 2);
-    const char *err = NULL;
-    if (th_status_view_open(&s->status, &s->loop, &s->tr, &s->mf, &s->lua, &err) != 0) {
-        fprintf(stderr, "tradehost: %s\n", err);
-        return teardown(s, 2);
-    }
+    if (open_control(s) != 0 || open_orders(s, o, mode) != 0 || th_session_stores_open(s, mode) != 0 ||
+        th_status_view_open(&s->status, &s->loop, &s->tr, &s->mf, &s->lua) != 0) return teardown(s, 2);
     session_start(s, o, mode);
     uv_run(&s->loop, UV_RUN_DEFAULT);
     return teardown(s, ran_status(s));

@@ -84,7 +84,7 @@ static void draw(th_status_view *v, bool last)
 
 static void on_timer(uv_timer_t *h) { draw(h->data, false); }
 
-int th_status_view_open(th_status_view *v, uv_loop_t *loop, th_trading *tr, th_session_feed *mf, th_lua *lua, const char **err)
+int th_status_view_open(th_status_view *v, uv_loop_t *loop, th_trading *tr, th_session_feed *mf, th_lua *lua)
 {
     memset(v, 0, sizeof *v);
     char mode[16] = "off";
@@ -92,11 +92,11 @@ int th_status_view_open(th_status_view *v, uv_loop_t *loop, th_trading *tr, th_s
     if (strcmp(mode, "off") == 0) return 0;
     if (strcmp(mode, "auto") == 0) v->tty = isatty(STDOUT_FILENO);
     else if (strcmp(mode, "tty") == 0) v->tty = true;
-    else if (strcmp(mode, "lines") != 0) { *err = "status.mode: one of auto, tty, lines, off"; return -1; }
+    else if (strcmp(mode, "lines") != 0) { fprintf(stderr, "tradehost: status.mode: one of auto, tty, lines, off\n"); return -1; }
     if (!tr->active || !mf->active) return 0; /* nothing to show: no order side or no market data */
     int npairs = th_lua_cfg_pair_count(lua);
     v->ins = calloc((size_t)(npairs > 0 ? npairs : 1), sizeof *v->ins);
-    if (!v->ins) { *err = "out of memory"; return -1; }
+    if (!v->ins) { fprintf(stderr, "tradehost: status view: out of memory\n"); return -1; }
     for (int k = 0; k < npairs; k++) {
         char sym[64];
         bool enabled = true;

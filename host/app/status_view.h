@@ -30,8 +30,8 @@ typedef struct th_status_view {
     uint64_t frames;
 } th_status_view;
 
-/* From the config's `status`; nothing when off. 0, or -1 with *err (a bad mode). */
-int th_status_view_open(th_status_view *v, uv_loop_t *loop, th_trading *tr, th_session_feed *mf, th_lua *lua, const char **err);
+/* From the config's `status`; nothing when off. 0, or -1 with the reason on stderr. */
+int th_status_view_open(th_status_view *v, uv_loop_t *loop, th_trading *tr, th_session_feed *mf, th_lua *lua);
 /* The last frame, then the timer closes (inside the loop, before it ends). */
 void th_status_view_close(th_status_view *v);
 
