@@ -129,10 +129,12 @@ survived "a client pipelining GET /metrics without reading ($out, RSS $rss0 -> $
 
 refused() { curl -s "http://127.0.0.1:$PORT/metrics" | sed -n 's/^api_refused_total //p'; }
 before=$(refused)
+t0=$(date +%s)
 out=$($PROBE "$PORT" post-flood 2000)
+secs=$(($(date +%s) - t0 + 1)) # whole seconds the flood spanned (a loaded machine takes longer)
 [ "$out" = "HTTP/1.1_401_Unauthorized=2000" ] || fail "2000 POSTs without a token: $out"
 lines=$(grep -c 'refused a change without a valid token' "$T/host.log")
-[ "$lines" -le 5 ] || fail "2000 refused POSTs wrote $lines log lines (one a second at most)"
+[ "$lines" -le $((secs + 1)) ] || fail "2000 refused POSTs over $secs s wrote $lines log lines (one a second at most)"
 after=$(refused)
 [ $((after - before)) = 2000 ] || fail "refusals counted: $before -> $after"
 [[ "$(curl -s "http://127.0.0.1:$PORT/risk")" == '{"halted":false,'* ]] || fail "a refused POST changed the kill switch"
