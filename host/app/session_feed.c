@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/clock.h"
+#include "../connectors/tick_probe.h"
 #include "../core/log.h"
 #include "../feed/market.h"
 #include "../feed/venue_feed.h"
@@ -362,6 +363,7 @@ void th_session_feed_live_turn(th_session_feed *m)
 {
     if (!m->live || m->stopping) return;
     th_trading_market_after(m->tr, th_clock_ns()); /* a paper session's engine follows the live books */
+    th_tick_probe_dispatch();
     dispatch_market(m);
 }
 

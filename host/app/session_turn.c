@@ -8,6 +8,7 @@
 #include <lua.h>
 
 #include "../core/clock.h"
+#include "../connectors/tick_probe.h"
 #include "../core/metrics.h"
 #include "trading_events.h"
 
@@ -31,6 +32,7 @@ void th_session_on_turn(uv_check_t *h)
     session *s = h->data;
     th_session_feed_live_turn(&s->mf); /* live frames of this turn: on_book before the orders go out */
     turn(s);
+    th_tick_probe_turn_end(); /* orders sent later react to no frame tick_probe.c can name */
 }
 
 static void dispatch_tick(session *s)

@@ -9,6 +9,7 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../feed/venue_feed.h"
+#include "tick_probe.h"
 
 #define RESUB_MIN_NS 1000000000LL
 #define IDLE_MS 10000 /* Kraken sends a heartbeat every second to a subscribed connection */
@@ -90,6 +91,7 @@ static void on_frame(void *ctx, const char *text, size_t len)
     th_kraken_public *k = ctx;
     k->frames++;
     if (len > 10 && memcmp(text, "{\"method\"", 9) == 0) { on_answer(k, text, len); return; }
+    th_tick_probe_frame(th_tick_probe_now());
     int rc = th_feed_frame(k->feed, text, len, th_clock_ns());
     if (rc == 0) return;
     k->frame_errors++;

@@ -13,6 +13,7 @@
 #include "../core/log.h"
 #include "../core/strhash.h"
 #include "../venues/kraken_names.h"
+#include "tick_probe.h"
 
 enum { RQ_ADD = 1, RQ_CANCEL, RQ_AMEND };
 enum { Q_TOKEN = 1, Q_QUERY_TX, Q_QUERY_OPEN, Q_QUERY_CLOSED, Q_OPEN_ORDERS, Q_TRADES, Q_TRADE_ORDERS };
@@ -128,6 +129,7 @@ static kraken_pend *pend_put(th_kraken_spot *k, int32_t kind, const char *cl, co
     if (p->req_id) k->lost_answers++; /* 4096 requests later: its answer is not coming */
     p->req_id = k->req_id;
     p->kind = kind;
+    p->trigger_ns = th_tick_probe_trigger(); /* a place, an amend or a cancel: each is an order reacting to the book */
     snprintf(p->cl_id, sizeof p->cl_id, "%s", cl ? cl : "");
     snprintf(p->ex_id, sizeof p->ex_id, "%s", ex ? ex : "");
     return p;
@@ -537,6 +539,10 @@ static void answer(th_kraken_spot *k, const th_json *j)
         else if (r.kind == RQ_AMEND) k->ev.on_amended(k->ev.ctx, r.cl_id, false, err);
         return;
     }
+    if (r.trigger_ns) {
+        int tin = th_json_get(j, 0, "time_in");
+        if (tin >= 0) th_tick_probe_sample(r.trigger_ns, rfc3339_ns(th_json_ptr(j, tin), th_json_len(j, tin)));
+    }
     if (r.kind == RQ_ADD) {
         idmap_put(k, ex, r.cl_id);
         k->ev.on_ack(k->ev.ctx, r.cl_id, ex);
@@ -680,6 +686,7 @@ void th_kraken_spot_close(th_kraken_spot *k)
             (unsigned long long)k->sent, (unsigned long long)k->answers, (unsigned long long)k->refusals, (unsigned long long)k->fills,
             (unsigned long long)k->lost_answers, (unsigned long long)k->ws.connects, (unsigned long long)k->dead_man_renewals,
             (unsigned long long)k->rest.calls, (unsigned long long)k->rest.errors);
+    th_tick_probe_report("kraken");
     th_ws_close(&k->ws);
     th_kraken_rest_close(&k->rest);
     if (k->timer_open) {

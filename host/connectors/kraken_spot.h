@@ -47,6 +47,7 @@ typedef struct th_kraken_spot_cfg {
 
 typedef struct kraken_pend {
     int64_t req_id;
+    int64_t trigger_ns;             /* tick_probe.h: the book frame this order reacts to (wall), 0: none */
     int32_t kind;
     char cl_id[40], ex_id[48];
 } kraken_pend;
