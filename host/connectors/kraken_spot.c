@@ -144,7 +144,9 @@ static int send_req(th_kraken_spot *k, const char *text, int n, int32_t kind, co
         return -1;
     }
     k->sent++;
-    th_logf(TH_LOG_DEBUG, "kraken private: sent", "request=%.*s", n > 200 ? 200 : n, text);
+    const char *tok = strstr(text, ",\"token\""); /* the token stays out of the log */
+    int shown = tok ? (int)(tok - text) : n;
+    th_logf(TH_LOG_DEBUG, "kraken private: sent", "request=%.*s", shown > 240 ? 240 : shown, text);
     return 0;
 }
 
