@@ -24,9 +24,9 @@ redis_kill() { kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || [ $? = 137
 trap 'if [ -n "$REDIS_PID" ]; then kill -9 "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null || :; fi; cleanup' EXIT
 rcli() { redis-cli -p "$RP" "$@"; }
 health_redis() { curl -s "http://127.0.0.1:$PORT/health" | jq -r '.stores[] | select(.name == "redis") | .state'; }
-fill_once() { # fill_once PAIR SIDE SIZE: a marketable order, filled by the recorded book's next update
+fill_once() { # fill_once PAIR SIDE SIZE: a marketable order 2% through the book (0.2% could miss when the book moved before it arrived)
   local out
-  out=$(echo "local b, _, a = th.book(\"$1\"):best() local p = \"$2\" == \"buy\" and a * 1.002 or b * 0.998 return th.orders.place{ symbol = \"$1\", side = \"$2\", price = p, size = $3, tag = \"t\" }" | "$TH_BIN" repl "$SOCK")
+  out=$(echo "local b, _, a = th.book(\"$1\"):best() local p = \"$2\" == \"buy\" and a * 1.02 or b * 0.98 return th.orders.place{ symbol = \"$1\", side = \"$2\", price = p, size = $3, tag = \"t\" }" | "$TH_BIN" repl "$SOCK")
   [[ "$out" == \"th* ]] || fail "a marketable $2 on $1 was refused: $out"
 }
 
