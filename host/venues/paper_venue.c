@@ -77,6 +77,22 @@ static th_money fee_units(const th_instrument *in, th_money fee20)
     return (fee20 + d / 2) / d;
 }
 
+/* A sim trade as the flow's fill (everything but the order's ids): one shape for the fill event
+ * and for the trades-since answer. */
+static void trade_fill(const th_paper_venue *v, const th_sim_trade *t, th_venue_fill *f)
+{
+    const th_instrument *in = &th_sim_instruments(v->e)->v[t->ins];
+    char k[20];
+    th_sim_format_kraken_id('T', t->id, k);
+    snprintf(f->trade_id, sizeof f->trade_id, "%s", k);
+    snprintf(f->symbol, sizeof f->symbol, "%s", in->symbol);
+    f->side = t->side == TH_SIM_BUY ? TH_BID : TH_ASK;
+    f->price = t->price;
+    f->qty = t->qty;
+    f->ts_ns = t->ts_ns;
+    f->fee = fee_units(in, t->fee);
+}
+
 static void on_event(void *ctx, const th_sim_event *e)
 {
     th_paper_venue *v = ctx;
@@ -87,18 +103,7 @@ static void on_event(void *ctx, const th_sim_event *e)
     case TH_SIM_EV_FILL: {
         a = ans_push(v, AN_FILL, e->ts_ns);
         if (!a) break;
-        const th_sim_trade *t = e->trade;
-        const th_instrument *in = &th_sim_instruments(v->e)->v[o->ins];
-        th_venue_fill *f = &a->fill;
-        char k[20];
-        th_sim_format_kraken_id('T', t->id, k);
-        snprintf(f->trade_id, sizeof f->trade_id, "%s", k);
-        snprintf(f->symbol, sizeof f->symbol, "%s", in->symbol);
-        f->side = t->side == TH_SIM_BUY ? TH_BID : TH_ASK;
-        f->price = t->price;
-        f->qty = t->qty;
-        f->ts_ns = t->ts_ns;
-        f->fee = fee_units(in, t->fee);
+        trade_fill(v, e->trade, &a->fill);
         break;
     }
     case TH_SIM_EV_CANCELED:
@@ -260,19 +265,10 @@ static void apply_trades(th_paper_venue *v, int64_t since)
         const th_sim_trade *t = th_sim_trade_at(v->e, i);
         if (t->account != v->account || t->ts_ns < since) continue;
         const th_sim_order *o = th_sim_order_find(v->e, t->order_id);
-        const th_instrument *in = &th_sim_instruments(v->e)->v[t->ins];
         th_venue_fill *f = &list[k++];
         memset(f, 0, sizeof *f);
         if (o) ids_of(o, f->cl_id, sizeof f->cl_id, f->ex_id, sizeof f->ex_id);
-        char tk[20];
-        th_sim_format_kraken_id('T', t->id, tk);
-        snprintf(f->trade_id, sizeof f->trade_id, "%s", tk);
-        snprintf(f->symbol, sizeof f->symbol, "%s", in->symbol);
-        f->side = t->side == TH_SIM_BUY ? TH_BID : TH_ASK;
-        f->price = t->price;
-        f->qty = t->qty;
-        f->ts_ns = t->ts_ns;
-        f->fee = fee_units(in, t->fee);
+        trade_fill(v, t, f);
     }
     a->list = list;
     a->nlist = k;
