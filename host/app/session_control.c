@@ -337,7 +337,11 @@ static void settle_finish(session *s)
 }
 
 /* Waiting for a quiet moment (no order awaiting its ack: the venue's open orders then match
- * ours), then reconciling; done once the venue has answered. */
+ * ours), then reconciling; once the venue has answered, the leftovers are cancelled (when asked)
+ * and the summary written. The cancels wait for the venue's answer on purpose: sent while the
+ * open-orders request is out, the answer (made before they arrived) lists those orders open, and
+ * reconciliation re-sends a cancel for each, which the venue refuses as unknown (and Kraken
+ * charges to the pair's rate counter). */
 static void settle_step(session *s)
 {
     th_flow *f = &s->tr.flow;
@@ -345,10 +349,12 @@ static void settle_step(session *s)
         snprintf(s->settle_state, sizeof s->settle_state, "reconciling");
         th_flow_reconcile(f, th_clock_ns());
         if (s->started) th_strategy_call(&s->lua, &s->strat, "on_settle", 0);
-        if (s->settle_cancel) s->settle_cancelled = th_trading_cancel_all(&s->tr);
         return;
     }
-    if (strcmp(s->settle_state, "reconciling") == 0 && !th_flow_recovering(f)) settle_finish(s);
+    if (strcmp(s->settle_state, "reconciling") == 0 && !th_flow_recovering(f)) {
+        if (s->settle_cancel) s->settle_cancelled = th_trading_cancel_all(&s->tr);
+        settle_finish(s);
+    }
 }
 
 static int ctl_settle(void *ctx, bool cancel_leftovers, FILE *f, bool *conflict, const char **err)

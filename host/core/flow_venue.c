@@ -270,7 +270,6 @@ static void ev_order_status(void *ctx, const char *cl_id, const th_venue_order *
 
 /* ---- reconciliation ---- */
 
-enum { TH_ORD_SEEN = 1u << 7 };
 
 /* A cancel straight to the venue for an order the tracker does not hold live. */
 static void cancel_untracked(th_flow *f, const th_venue_order *v, const char *why)
@@ -334,7 +333,12 @@ static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
         int32_t before = o->state;
         bool failed = before == TH_ORD_DONE && o->done_reason == TH_DONE_FAILED;
         if (before == TH_ORD_PENDING_CREATE || failed) ev_ack(f, o->cl_id, v[i].ex_id); /* sends what it owes */
-        else if (before == TH_ORD_PENDING_CANCEL) flow_out_push(f, TH_SEND_CANCEL, idx, false);
+        else if (before == TH_ORD_PENDING_CANCEL) {
+            /* listed open with our cancel requested: lost or refused if it went out before this
+             * request did; sent while the request was out, the list may predate it, and its own
+             * answer (or the timeout query) decides */
+            if (!(o->flags & TH_ORD_CANCEL_DURING_LIST)) flow_out_push(f, TH_SEND_CANCEL, idx, false);
+        }
         else if (before == TH_ORD_DONE) cancel_untracked(f, &v[i], "the venue reports open an order we consider finished");
         else if (!o->ex_id[0]) ev_ack(f, o->cl_id, v[i].ex_id); /* a fill while we were away implied the ack: learn its id */
         else owed_cancel(f, idx, before, now);
@@ -350,7 +354,7 @@ static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
             int32_t k = f->trk.live[ins].v[j].idx;
             if (!(f->trk.v[k].flags & TH_ORD_SEEN)) resolve_missing(f, k, now, "not open at the venue after recovery");
         }
-    for (int32_t k = 0; k < f->trk.n; k++) f->trk.v[k].flags &= ~(uint32_t)TH_ORD_SEEN;
+    for (int32_t k = 0; k < f->trk.n; k++) f->trk.v[k].flags &= ~(uint32_t)(TH_ORD_SEEN | TH_ORD_CANCEL_DURING_LIST);
     f->recon = TH_RECON_NONE;
     th_backoff_success(&f->backoff);
     th_logf(TH_LOG_INFO, "reconciled with the venue", "venue_open=%d live=%d adopted=%llu resolved=%llu", n, f->trk.nlive,

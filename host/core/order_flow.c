@@ -539,7 +539,10 @@ static void send_queue(th_flow *f, bool held, int64_t now_ns)
         case TH_SEND_CANCEL:
             if (o->state == TH_ORD_DONE) break;
             if (ops->cancel(f->venue.self, o->cl_id, o->ex_id, ins) != 0) send_failed(f, s->order, now_ns, "cancel");
-            else f->st.cancels_sent++;
+            else {
+                f->st.cancels_sent++;
+                if (f->recon == TH_RECON_OPEN) o->flags |= TH_ORD_CANCEL_DURING_LIST;
+            }
             break;
         case TH_SEND_AMEND:
             if (!o->amend_qty) break;

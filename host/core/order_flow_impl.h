@@ -8,6 +8,11 @@
 
 #define TH_FLOW_PRIVATE __attribute__((visibility("hidden")))
 
+/* Order flags only the flow uses (order_tracker.h owns bits 0..1): seen in the venue's open-orders
+ * answer of the running reconciliation; a cancel that went out while that request was out (the
+ * answer may predate it, so its listing the order open proves nothing). */
+enum { TH_ORD_SEEN = 1u << 7, TH_ORD_CANCEL_DURING_LIST = 1u << 8 };
+
 /* f->last_error from fmt with one %s. */
 TH_FLOW_PRIVATE void flow_error(th_flow *f, const char *fmt, const char *a);
 /* An instrument index the order side can use (growing the flow's arrays if the registry grew). */

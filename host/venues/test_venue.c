@@ -104,6 +104,7 @@ static int enqueue(th_test_venue *v, const tv_req *r)
     if (v->fail_local) return -1;
     if (v->drop_next > 0) { v->drop_next--; return 0; } /* accepted by the socket, lost on the way */
     if (v->hold_places && r->kind == RQ_PLACE) return hold(v, r);
+    if (v->hold_cancels && r->kind == RQ_CANCEL) return hold(v, r);
     GROW(v->inbox, v->ninbox, v->inbox_cap);
     v->inbox[v->ninbox++] = *r;
     return 0;
@@ -310,12 +311,13 @@ int32_t th_test_venue_release(th_test_venue *v)
     tv_req *batch = v->held;
     v->held = NULL;
     v->nheld = v->held_cap = 0;
-    bool hp = v->hold_places, ha = v->hold_acks, hm = v->hold_amends;
-    v->hold_places = v->hold_acks = v->hold_amends = false;
+    bool hp = v->hold_places, ha = v->hold_acks, hm = v->hold_amends, hc = v->hold_cancels;
+    v->hold_places = v->hold_acks = v->hold_amends = v->hold_cancels = false;
     for (int32_t i = 0; i < n; i++) answer(v, &batch[i]);
     v->hold_places = hp;
     v->hold_acks = ha;
     v->hold_amends = hm;
+    v->hold_cancels = hc;
     free(batch);
     return n;
 }

@@ -53,6 +53,7 @@ typedef struct th_test_venue {
      * come first). th_test_venue_release delivers what was held, in order. */
     bool hold_places, hold_acks;
     bool hold_amends;             /* applies amends, holds their answers back (fills can come first) */
+    bool hold_cancels;            /* cancels on the way: not seen by the venue until released */
     int64_t retry_after_ns;
     double fee_bps;
     uint64_t requests, answered;

@@ -609,6 +609,47 @@ static void amends_take_a_rate_limiter_token(void **st)
     assert_int_equal(F.st.amends_sent, 1);
 }
 
+/* A cancel sent while a reconciliation's open-orders request is out: the venue's answer was made
+ * before the cancel arrived and lists the order open. That is no sign the cancel was lost, and the
+ * order is cancelled once, not twice (the second used to be refused as an unknown order: a
+ * settlement with cancel_leftovers logged "cancel failed" for every leftover, and at Kraken each
+ * extra cancel is charged to the pair's rate counter). A cancel sent before the request and still
+ * listed open was lost or refused: that one is sent again. */
+static void cancel_sent_after_the_open_orders_request_is_not_sent_twice(void **st)
+{
+    (void)st;
+    int32_t a, b;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &a), TH_RISK_OK);
+    assert_int_equal(th_flow_place(&F, 0, TH_ASK, 501000, 100, true, "", th_clock_ns(), &b), TH_RISK_OK);
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_OPEN);
+    /* b's cancel goes out and the venue drops it: it is still open there */
+    V.drop_next = 1;
+    assert_int_equal(th_flow_cancel(&F, b, th_clock_ns()), 0);
+    turn();
+    assert_int_equal(F.st.cancels_sent, 1);
+    advance(S / 10);
+    th_flow_reconcile(&F, th_clock_ns());
+    turn(); /* trades answered -> the open-orders request goes out */
+    assert_true(th_flow_recovering(&F));
+    advance(S / 10);
+    V.hold_cancels = true; /* a's cancel is on its way while the venue answers the request */
+    assert_int_equal(th_flow_cancel(&F, a, th_clock_ns()), 0); /* after the request, before its answer */
+    turn();
+    turn();
+    V.hold_cancels = false;
+    th_test_venue_release(&V);
+    turn();
+    turn();
+    assert_false(th_flow_recovering(&F));
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(F.trk.v[b].state, TH_ORD_DONE); /* the lost one: sent again by reconciliation */
+    assert_int_equal(F.trk.v[b].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(F.st.cancels_sent, 3); /* b twice (one lost), a once */
+    assert_int_equal(th_test_venue_open_count(&V), 0);
+}
+
 /* Journal before send holds for amends too: a queued amend whose commit fails never reaches the
  * venue (the kill switch's cancel still does). */
 static void queued_amend_is_not_sent_when_the_commit_fails(void **st)
@@ -683,6 +724,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(amend_up_refused_after_fills_to_the_old_size_finishes, setup, teardown),
         cmocka_unit_test_setup_teardown(amend_answer_lost_a_status_query_decides, setup, teardown),
         cmocka_unit_test_setup_teardown(amends_take_a_rate_limiter_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(cancel_sent_after_the_open_orders_request_is_not_sent_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(queued_amend_is_not_sent_when_the_commit_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(instruments_added_after_start_are_covered, setup, teardown),
     };
