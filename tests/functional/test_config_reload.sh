@@ -49,7 +49,10 @@ for want in 'strategy.params.spread_bps' 'risk.max_order_notional' 'pairs added 
             'needs a restart (kept as running) venue.speed'; do
   [[ "$line" == *"$want"* ]] || fail "reload summary lacks '$want': $line"
 done
-wait_for 'pair removed by a reload: its orders cancelled, no more market events.* symbol=WAVES/EUR cancelled=4' 5
+# cancelled counts the cancels this reload asked for: of the pair's 4 orders, those the market maker
+# was already replacing have theirs in flight (ASan under load: cancelled=1); wait_open below
+# proves none is left
+wait_for 'pair removed by a reload: its orders cancelled, no more market events.* symbol=WAVES/EUR cancelled=[0-4]$' 5
 wait_for 'pair added by a reload: market events and quoting start.* symbol=KSM/BTC' 5
 pass "SIGHUP re-read the config: $(sed 's/.*changes=//' <<<"$line")"
 
