@@ -58,21 +58,43 @@ static void finish_stop(session *s)
     th_lws_client_close(); /* every outgoing websocket: after the drain, so cancels were confirmed */
 }
 
-/* Graceful stop: wait (up to 5 s) for the venue to confirm every cancel before closing. */
+/* Graceful stop: wait for the venue to confirm every cancel before closing. The tick's order work
+ * goes on meanwhile (the strategy's does not): cancels the venue refused for the rate are re-sent
+ * as soon as the back-off allows, and unanswered ones are queried at their timeout. A stop that
+ * gives up with orders live names each one and ends with TH_EXIT_ORDERS_LIVE: the venue's dead
+ * man's switch (if armed) pulls them, a restart reconciles them, an operator must know. */
 static void on_drain(uv_timer_t *t)
 {
     session *s = t->data;
     /* a backtest's clock is the recording's, which has ended: the cancels' latency passes on it */
     int64_t due = th_trading_next_due(&s->tr);
     if (th_clock_is_virtual() && s->mf.full_pace && due != INT64_MAX && due > th_clock_ns()) th_clock_advance_to(due);
+    th_trading_tick(&s->tr);
     th_trading_turn(&s->tr);
     th_flow_events_clear(&s->tr.flow);
     int32_t live = s->tr.active ? s->tr.flow.trk.nlive : 0;
     if (live == 0 || th_mono_ns() > s->drain_deadline) {
-        if (live) th_logf(TH_LOG_ERROR, "stopped with orders still live at the venue", "live_orders=%d", live);
-        else th_logf(TH_LOG_INFO, "every order is cancelled", NULL);
+        if (live) {
+            th_trading_log_live(&s->tr, "stopped with this order still live at the venue");
+            th_logf(TH_LOG_ERROR, "stopped with orders still live at the venue", "live_orders=%d waited_ms=%lld exit=%d", live,
+                    (long long)((th_mono_ns() - s->drain_started) / 1000000), TH_EXIT_ORDERS_LIVE);
+            s->left_live = live;
+        } else {
+            th_logf(TH_LOG_INFO, "every order is cancelled", "waited_ms=%lld", (long long)((th_mono_ns() - s->drain_started) / 1000000));
+        }
         finish_stop(s);
     }
+}
+
+/* How long the drain may wait: session.drain_timeout_s if set, else 5 s plus the time the venue's
+ * rate counter needs to let every cancel out if it is full now (twice over, for the back-off's
+ * steps; trading.h), at most 120 s. */
+static int64_t drain_timeout_ns(session *s)
+{
+    double set = th_lua_cfg_number(&s->lua, "session.drain_timeout_s", 0);
+    if (set > 0) return (int64_t)(set * 1e9);
+    int64_t ns = 5000000000LL + th_trading_drain_estimate_ns(&s->tr);
+    return ns < 120000000000LL ? ns : 120000000000LL;
 }
 
 void th_session_stop(session *s, const char *why)
@@ -85,10 +107,15 @@ void th_session_stop(session *s, const char *why)
     uv_timer_stop(&s->tick_timer);
     close_handle((uv_handle_t *)&s->tick_timer);
     th_session_feed_stop(&s->mf);
-    int32_t live = th_trading_cancel_all(&s->tr);
+    int32_t live = th_trading_stop(&s->tr);
     if (live > 0 && s->drain_timer.loop) {
-        th_logf(TH_LOG_INFO, "cancelling every open order before exit", "live_orders=%d", live);
-        s->drain_deadline = th_mono_ns() + 5000000000LL;
+        int64_t wait = drain_timeout_ns(s);
+        th_logf(TH_LOG_INFO, "cancelling every open order before exit", "live_orders=%d drain_timeout_ms=%lld", live,
+                (long long)(wait / 1000000));
+        s->drain_started = th_mono_ns();
+        s->drain_deadline = s->drain_started + wait;
+        /* the forced-exit watchdog guards a stuck loop, not this wait: it stays past the drain */
+        th_shutdown_extend((double)wait / 1e9 + 5);
         uv_timer_start(&s->drain_timer, on_drain, 0, 20);
         return;
     }
@@ -393,6 +420,11 @@ static int ran_status(session *s)
     th_logf(TH_LOG_INFO, "session stopped", "ticks=%llu strategy_errors=%llu reloads=%llu reload_failures=%llu",
             (unsigned long long)s->ticks, (unsigned long long)s->strat.errors,
             (unsigned long long)s->strat.reloads, (unsigned long long)s->strat.reload_failures);
+    if (s->left_live) {
+        /* graver than a faulted strategy: money rests at the venue that nobody manages */
+        th_logf(TH_LOG_ERROR, "session ended with orders still live at the venue", "live_orders=%d exit=%d", s->left_live, TH_EXIT_ORDERS_LIVE);
+        return TH_EXIT_ORDERS_LIVE;
+    }
     if (!s->strat.faulted) return TH_EXIT_OK;
     th_logf(TH_LOG_ERROR, "session ended with a faulted strategy", "strategy=%s callback=%s exit=%d", s->strat.name,
             s->strat.fault_callback, TH_EXIT_STRATEGY_FAULTED);

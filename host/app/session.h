@@ -36,6 +36,8 @@ enum {
     TH_EXIT_STRATEGY_FAULTED = 3,  /* ran, but the strategy was faulted when it ended */
     TH_EXIT_JOURNAL_FAILED = 4,    /* ran, but the journal failed: halted from then on, and the next
                                     * start is halted too (journal_dir.h, the failure marker) */
+    TH_EXIT_ORDERS_LIVE = 6,       /* stopped, but the drain gave up with orders still live at the
+                                    * venue (each named in the log): its cancels were refused or lost */
 };
 
 /* Returns the process exit code (the TH_EXIT_* above). */

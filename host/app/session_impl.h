@@ -34,7 +34,8 @@ struct session {
     uv_signal_t sig_hup, sig_usr1; /* SIGTERM, SIGINT: shutdown.c (they must work when the loop is stuck) */
     uv_timer_t tick_timer, stop_timer, drain_timer;
     uv_check_t turn_check;     /* end of every loop turn: journal commit, then orders out */
-    int64_t drain_deadline;
+    int64_t drain_deadline, drain_started;
+    int32_t left_live;         /* the drain gave up with this many orders live (exit TH_EXIT_ORDERS_LIVE) */
     th_trading tr;
     th_lua lua;
     th_strategy strat;

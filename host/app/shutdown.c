@@ -157,6 +157,21 @@ void th_shutdown_close(void)
     uv_close((uv_handle_t *)&g_wake, NULL);
 }
 
+void th_shutdown_extend(double seconds)
+{
+    if (g_signals == 0 || g_done || seconds <= 0) return; /* no watchdog runs (a stop not asked by signal) */
+    struct itimerval cur;
+    if (getitimer(ITIMER_REAL, &cur) != 0) return;
+    double left = (double)cur.it_value.tv_sec + (double)cur.it_value.tv_usec / 1e6;
+    if (left >= seconds) return;
+    struct itimerval t;
+    memset(&t, 0, sizeof t);
+    double whole = floor(seconds);
+    t.it_value.tv_sec = (time_t)whole;
+    t.it_value.tv_usec = (suseconds_t)((seconds - whole) * 1e6);
+    setitimer(ITIMER_REAL, &t, NULL);
+}
+
 void th_shutdown_disarm(void)
 {
     g_done = 1;

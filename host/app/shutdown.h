@@ -27,6 +27,9 @@ typedef void (*th_shutdown_fn)(void *ctx, int signum);
 int th_shutdown_open(uv_loop_t *loop, double stop_timeout_s, th_shutdown_fn fn, void *ctx);
 /* Inside the loop, when it is closing: closes the wake-up handle (signals are still handled). */
 void th_shutdown_close(void);
+/* The graceful stop's own wait (the cancel drain) needs this long from now: the watchdog is moved
+ * out to it if it would fire sooner (never brought forward). */
+void th_shutdown_extend(double seconds);
 /* The graceful stop has completed: the watchdog stands down. */
 void th_shutdown_disarm(void);
 

@@ -308,6 +308,16 @@ int32_t th_trading_cancel_all(th_trading *t)
     return t->flow.trk.nlive;
 }
 
+int32_t th_trading_stop(th_trading *t)
+{
+    if (!t->active || !t->ready) return 0; /* as th_trading_cancel_all */
+    return th_flow_stop(&t->flow, th_clock_ns());
+}
+
+int64_t th_trading_drain_estimate_ns(th_trading *t) { return t->active ? th_flow_drain_estimate_ns(&t->flow, th_clock_ns()) : 0; }
+
+int32_t th_trading_log_live(th_trading *t, const char *msg) { return t->active ? th_flow_log_live(&t->flow, msg) : 0; }
+
 /* ---- a config reload ---- */
 
 void th_trading_reconfigure(th_trading *t)

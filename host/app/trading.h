@@ -100,8 +100,15 @@ void th_trading_market_after(th_trading *t, int64_t ts_ns);
 /* When the paper venue next has something due (a request reaching it, an answer reaching us);
  * INT64_MAX: nothing. */
 int64_t th_trading_next_due(const th_trading *t);
-/* Cancel everything (graceful stop); returns the live count left. */
+/* Cancel everything (a faulted strategy, a settlement); returns the live count left. */
 int32_t th_trading_cancel_all(th_trading *t);
+/* The graceful stop's cancels (th_flow_stop: the venue's cancel_all first where it has one);
+ * returns the live count left. */
+int32_t th_trading_stop(th_trading *t);
+/* How long the drain should wait for those cancels (th_flow_drain_estimate_ns); 0: no estimate. */
+int64_t th_trading_drain_estimate_ns(th_trading *t);
+/* One error line per live order, each naming it; returns how many. */
+int32_t th_trading_log_live(th_trading *t, const char *msg);
 /* The session is stopping (after the drain): the venue's connections close on the loop. */
 void th_trading_close_venue(th_trading *t);
 /* A config reload: the flow's limits and settings, per-pair limits, currency rates and the paper

@@ -52,6 +52,7 @@ void th_trading_cfg_flow(th_lua *lua, th_flow_cfg *c)
     c->exec.price_tol_bps = th_lua_cfg_number(lua, "quotes.price_tolerance_bps", 2);
     c->exec.size_tol = pct(lua, "quotes.size_tolerance_pct", 0.10);
     c->exec.amend = th_lua_cfg_bool(lua, "quotes.amend", true);
+    c->stop_cancel_all = th_lua_cfg_bool(lua, "venue.cancel_all_on_stop", true);
 }
 
 void th_trading_cfg_pair_limits(th_flow *f, th_lua *lua, int32_t from)

@@ -15,7 +15,7 @@
 #include "../venues/kraken_names.h"
 #include "tick_probe.h"
 
-enum { RQ_ADD = 1, RQ_CANCEL, RQ_AMEND };
+enum { RQ_ADD = 1, RQ_CANCEL, RQ_AMEND, RQ_CANCEL_ALL };
 enum { Q_TOKEN = 1, Q_QUERY_TX, Q_QUERY_OPEN, Q_QUERY_CLOSED, Q_OPEN_ORDERS, Q_TRADES, Q_TRADE_ORDERS };
 
 #define IDLE_MS 15000            /* a private connection we ping every 4 s answers within this */
@@ -184,6 +184,18 @@ static int ks_cancel(void *self, const char *cl_id, const char *ex_id, const th_
     int n = snprintf(b, sizeof b, "{\"method\":\"cancel_order\",\"params\":{%s,\"token\":\"%s\"},\"req_id\":%lld}", id, k->token,
                      (long long)++k->req_id);
     return send_req(k, b, n, RQ_CANCEL, cl_id, ex_id);
+}
+
+/* WS v2 cancel_all: every open order of the account, answered with `result.count`; each order's
+ * `canceled` execution event follows as for a per-order cancel. */
+static int ks_cancel_all(void *self)
+{
+    th_kraken_spot *k = self;
+    if (!ready(k)) return -1;
+    char b[512];
+    int n = snprintf(b, sizeof b, "{\"method\":\"cancel_all\",\"params\":{\"token\":\"%s\"},\"req_id\":%lld}", k->token,
+                     (long long)++k->req_id);
+    return send_req(k, b, n, RQ_CANCEL_ALL, NULL, NULL);
 }
 
 static int ks_amend(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins, int64_t price, int64_t qty)
@@ -533,12 +545,14 @@ static void answer(th_kraken_spot *k, const th_json *j)
         k->refusals++;
         if (k->refusals <= 20)
             th_logf(TH_LOG_WARN, "kraken private: request refused", "request=%s cl_id=%s ex_id=%s error=\"%s\" logged=%llu/20",
-                    r.kind == RQ_ADD ? "add_order" : r.kind == RQ_CANCEL ? "cancel_order" : "amend_order", r.cl_id, r.ex_id, err,
+                    r.kind == RQ_ADD ? "add_order" : r.kind == RQ_CANCEL ? "cancel_order" : r.kind == RQ_CANCEL_ALL ? "cancel_all" : "amend_order",
+                    r.cl_id, r.ex_id, err,
                     (unsigned long long)k->refusals);
         int32_t verr = verr_of(err);
         if (r.kind == RQ_ADD) k->ev.on_reject(k->ev.ctx, r.cl_id, verr, 0, err);
         else if (r.kind == RQ_CANCEL) k->ev.on_cancel_failed(k->ev.ctx, r.cl_id, verr, 0, err);
         else if (r.kind == RQ_AMEND) k->ev.on_amended(k->ev.ctx, r.cl_id, false, err);
+        else if (r.kind == RQ_CANCEL_ALL) k->ev.on_cancel_all(k->ev.ctx, false, 0, verr, 0, err);
         return;
     }
     if (r.trigger_ns) {
@@ -552,6 +566,10 @@ static void answer(th_kraken_spot *k, const th_json *j)
         k->ev.on_cancelled(k->ev.ctx, r.cl_id, ex[0] ? ex : r.ex_id);
     } else if (r.kind == RQ_AMEND) {
         k->ev.on_amended(k->ev.ctx, r.cl_id, true, NULL);
+    } else if (r.kind == RQ_CANCEL_ALL) {
+        int64_t count = 0;
+        if (res >= 0) th_json_i64(j, th_json_get(j, res, "count"), &count);
+        k->ev.on_cancel_all(k->ev.ctx, true, (int32_t)count, 0, 0, NULL);
     }
 }
 
@@ -651,6 +669,7 @@ static const th_venue_ops OPS = {
     .query_order = ks_query_order,
     .open_orders = ks_open_orders,
     .trades_since = ks_trades_since,
+    .cancel_all = ks_cancel_all,
 };
 
 th_venue th_kraken_spot_as_venue(th_kraken_spot *k) { return (th_venue){&OPS, k}; }

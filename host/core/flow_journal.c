@@ -213,7 +213,7 @@ void th_flow_journal_begin(th_flow *f, int64_t now_ns)
             r.price_dec = f->ins->v[o->instrument].price_dec;
             r.qty_dec = f->ins->v[o->instrument].qty_dec;
             r.created_ns = o->created_ns;
-            r.seq = o->flags & ~(uint32_t)(TH_ORD_SEEN | TH_ORD_CANCEL_DURING_LIST); /* the running reconciliation's marks are this process's */
+            r.seq = o->flags & ~(uint32_t)(TH_ORD_SEEN | TH_ORD_CANCEL_DURING_LIST | TH_ORD_CANCEL_RESEND); /* the running reconciliation's marks and a re-send are this process's */
             r.amend_price = o->amend_price;
             r.amend_qty = o->amend_qty;
             snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);

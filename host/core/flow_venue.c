@@ -78,10 +78,14 @@ static void ev_ack(void *ctx, const char *cl_id, const char *ex_id)
     owed_cancel(f, idx, before, now);
 }
 
-static void venue_trouble(th_flow *f, int32_t verr, int64_t retry_after_ns, int64_t now)
+void flow_venue_trouble(th_flow *f, int32_t verr, int64_t retry_after_ns, int64_t now)
 {
     f->st.venue_errors++;
-    if (verr == TH_VERR_RATE_LIMITED || verr == TH_VERR_BANNED) {
+    /* Refusals that arrive while the back-off already runs were sent before it began (a burst of
+     * cancels at a stop comes back refused together): one failure, not one doubling each, or a
+     * burst of eight would push the next try a minute out. A venue's Retry-After still extends it. */
+    bool again = th_backoff_blocked(&f->backoff, now) && verr != TH_VERR_BANNED && retry_after_ns <= 0;
+    if ((verr == TH_VERR_RATE_LIMITED || verr == TH_VERR_BANNED) && !again) {
         int64_t floor_ns = verr == TH_VERR_BANNED && retry_after_ns < 60LL * 1000000000 ? 60LL * 1000000000 : retry_after_ns;
         int64_t until = th_backoff_fail(&f->backoff, now, floor_ns);
         th_logf(TH_LOG_WARN, "venue rate limit: backing off", "kind=%s wait_ms=%lld", verr == TH_VERR_BANNED ? "banned" : "rate_limited",
@@ -96,7 +100,7 @@ static void ev_reject(void *ctx, const char *cl_id, int32_t verr, int64_t retry_
 {
     th_flow *f = ctx;
     int64_t now = th_clock_ns();
-    venue_trouble(f, verr, retry_after_ns, now);
+    flow_venue_trouble(f, verr, retry_after_ns, now);
     int32_t idx = find_order(f, cl_id, NULL);
     if (idx < 0) { f->trk.st.unknown_events++; return; }
     f->st.rejects++;
@@ -112,6 +116,7 @@ static void finish_event(th_flow *f, const char *cl_id, const char *ex_id, int32
     int32_t idx = find_order(f, cl_id, ex_id);
     if (idx < 0) { f->trk.st.unknown_events++; return; }
     th_risk_venue_ok(&f->risk);
+    if (type == TH_J_CANCELLED) th_backoff_success(&f->backoff); /* a cancel went through: the venue takes requests again */
     int32_t rc = type == TH_J_CANCELLED ? TRACK(f, idx, th_tracker_on_cancelled(&f->trk, idx, now))
                                         : TRACK(f, idx, th_tracker_on_expired(&f->trk, idx, now));
     flow_jr_event(f, type, 0, f->trk.v[idx].cl_id, NULL, 0, NULL);
@@ -127,8 +132,9 @@ static void ev_cancel_failed(void *ctx, const char *cl_id, int32_t verr, int64_t
     int64_t now = th_clock_ns();
     int32_t idx = find_order(f, cl_id, NULL);
     th_logf(TH_LOG_WARN, "cancel failed", "cl_id=%s reason=\"%s\"", cl_id ? cl_id : "", text ? text : "");
-    if (verr != TH_VERR_UNKNOWN_ORDER) venue_trouble(f, verr, retry_after_ns, now);
+    if (verr != TH_VERR_UNKNOWN_ORDER) flow_venue_trouble(f, verr, retry_after_ns, now);
     if (idx < 0) return;
+    if (verr == TH_VERR_RATE_LIMITED || verr == TH_VERR_BANNED) flow_cancel_refused_for_rate(f, idx, now);
     /* The venue's answer decides: ask it now rather than at the timeout. */
     th_tracker_touch(&f->trk, idx, now);
     flow_out_push(f, TH_SEND_QUERY, idx, false);
@@ -255,9 +261,11 @@ static void ev_order_status(void *ctx, const char *cl_id, const th_venue_order *
     }
     if (vo->open) {
         /* the cancel was lost or refused: again, unless the venue asked us to slow down (then the
-         * timeout query after the back-off sends it: a refused cancel re-sent at once is refused
-         * again, in a loop as fast as the venue answers) */
-        if (o->state == TH_ORD_PENDING_CANCEL && !th_backoff_blocked(&f->backoff, now)) flow_out_push(f, TH_SEND_CANCEL, idx, false);
+         * tick re-sends it once the back-off has passed, flow_stop.c: a refused cancel re-sent at
+         * once is refused again, in a loop as fast as the venue answers) */
+        if (o->state == TH_ORD_PENDING_CANCEL && !(o->flags & TH_ORD_CANCEL_RESEND) && !th_backoff_blocked(&f->backoff, now))
+            flow_out_push(f, TH_SEND_CANCEL, idx, false);
+        else if (o->state == TH_ORD_PENDING_CANCEL) o->flags |= TH_ORD_CANCEL_RESEND; /* flow_resend_cancels, on the tick */
         th_tracker_touch(&f->trk, idx, now);
     } else if (vo->filled > o->filled) {
         /* finished at the venue with fills we have not seen: fetch them before deciding */
@@ -385,5 +393,5 @@ void th_flow_reconcile(th_flow *f, int64_t now_ns)
 th_venue_events th_flow_venue_events(th_flow *f)
 {
     return (th_venue_events){f, ev_ack, ev_reject, ev_cancelled, ev_cancel_failed, ev_expired, ev_amended, ev_fill,
-                             ev_order_status, ev_open_orders, ev_trades};
+                             ev_order_status, ev_open_orders, ev_trades, flow_ev_cancel_all};
 }

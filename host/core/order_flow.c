@@ -165,6 +165,7 @@ void th_flow_reconfigure(th_flow *f, const th_flow_cfg *c, int64_t now_ns)
     f->cfg.adopt_unknown = c->adopt_unknown;
     f->cfg.keep_done_ns = c->keep_done_ns;
     f->cfg.keep_done_max = c->keep_done_max;
+    f->cfg.stop_cancel_all = c->stop_cancel_all;
     if (c->venue_cap != f->cfg.venue_cap || c->venue_rate != f->cfg.venue_rate) {
         double tokens = th_bucket_level(&f->venue_bucket, now_ns);
         th_bucket_init(&f->venue_bucket, c->venue_cap, c->venue_rate, now_ns);
@@ -275,6 +276,8 @@ static int64_t kraken_age(const th_order *o, int64_t now_ns)
 {
     return now_ns - (o->rate_ns > o->created_ns ? o->rate_ns : o->created_ns);
 }
+
+int64_t flow_kraken_age(const th_order *o, int64_t now_ns) { return kraken_age(o, now_ns); }
 
 /* Kraken: what cancelling every live order of the pair now would add to its counter (except
  * `exclude`). A place or an amend only goes when the counter has room for it AND for cancelling
@@ -402,8 +405,9 @@ int32_t th_flow_cancel(th_flow *f, int32_t idx, int64_t now_ns)
     flow_jr_event(f, TH_J_CANCEL_REQ, 0, o->cl_id, NULL, 0, NULL);
     if (f->cfg.rate_model == TH_RATE_KRAKEN && flow_ins_ready(f, o->instrument))
         th_bucket_charge(&f->pair_bucket[o->instrument], th_kraken_cancel_cost(kraken_age(o, now_ns)), now_ns);
-    /* PENDING_CREATE: flagged; the cancel goes out when the ack (or the timeout query) arrives. */
-    if (o->state == TH_ORD_PENDING_CANCEL) flow_out_push(f, TH_SEND_CANCEL, idx, false);
+    /* PENDING_CREATE: flagged; the cancel goes out when the ack (or the timeout query) arrives.
+     * In a bulk cancel (the stop's cancel_all, flow_stop.c) the caller sends one request for all. */
+    if (o->state == TH_ORD_PENDING_CANCEL && !f->bulk_cancel) flow_out_push(f, TH_SEND_CANCEL, idx, false);
     return 0;
 }
 
@@ -524,6 +528,11 @@ static void send_queue(th_flow *f, bool held, int64_t now_ns)
     for (int32_t i = 0; i < QN && ops; i++) {
         th_send *s = &Q(i);
         if (!s->kind) continue;
+        if (s->kind == TH_SEND_CANCEL_ALL) {
+            if (ops->cancel_all && ops->cancel_all(f->venue.self) == 0) f->st.cancel_all_sent++;
+            else flow_cancel_all_unsent(f); /* pushes per-order cancels: the queue may move (Q re-reads it) */
+            continue;
+        }
         th_order *o = &f->trk.v[s->order];
         const th_instrument *ins = flow_instrument_of(f, o->instrument);
         switch (s->kind) {
@@ -538,6 +547,7 @@ static void send_queue(th_flow *f, bool held, int64_t now_ns)
         }
         case TH_SEND_CANCEL:
             if (o->state == TH_ORD_DONE) break;
+            o->flags &= ~(uint32_t)TH_ORD_CANCEL_RESEND; /* this one goes now; a refusal flags it again */
             if (ops->cancel(f->venue.self, o->cl_id, o->ex_id, ins) != 0) send_failed(f, s->order, now_ns, "cancel");
             else {
                 f->st.cancels_sent++;
@@ -621,6 +631,7 @@ void th_flow_tick(th_flow *f, int64_t now_ns)
         th_tracker_touch(&f->trk, due[i], now_ns);
         flow_out_push(f, TH_SEND_QUERY, due[i], false);
     }
+    flow_resend_cancels(f, now_ns);
     flow_recon_retry(f, now_ns);
     th_portfolio_recompute(&f->pf, now_ns);
     if (f->pf.day_rolls != f->day_rolls_logged) {

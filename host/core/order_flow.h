@@ -43,6 +43,7 @@ typedef struct th_flow_cfg {
     int32_t rate_model;
     double pair_cap, pair_rate;     /* Kraken: per-pair counter threshold and decay per second */
     double venue_cap, venue_rate;   /* orders per venue: capacity and refill per second */
+    bool stop_cancel_all;           /* the stop's first move is the venue's cancel_all, if it has one */
     char prefix[24];                /* client id prefix: host and session */
 } th_flow_cfg;
 
@@ -54,7 +55,8 @@ typedef struct th_flow_event {
     th_money fee;
 } th_flow_event;
 
-typedef enum th_send_kind { TH_SEND_PLACE = 1, TH_SEND_CANCEL, TH_SEND_AMEND, TH_SEND_QUERY } th_send_kind;
+/* TH_SEND_CANCEL_ALL carries no order (order -1): the venue's cancel_all, at the stop. */
+typedef enum th_send_kind { TH_SEND_PLACE = 1, TH_SEND_CANCEL, TH_SEND_AMEND, TH_SEND_QUERY, TH_SEND_CANCEL_ALL } th_send_kind;
 
 typedef struct th_send {
     int32_t kind, order;
@@ -64,7 +66,7 @@ typedef struct th_send {
 typedef struct th_flow_stats {
     uint64_t placed, sent, cancels_sent, amends_sent, queries_sent, fills, rejects, venue_errors,
         adopted, adopted_cancelled, late_cancels, resolved_missing, recovered_orders, send_failures, events_dropped,
-        recon_resends;
+        recon_resends, cancel_resends, cancel_all_sent;
 } th_flow_stats;
 
 /* Market view the gates need: best prices (price units, 0 = empty) and book health. */
@@ -104,6 +106,9 @@ typedef struct th_flow {
     int64_t last_fill_ns;
     uint64_t day_rolls_logged;      /* pf.day_rolls already journalled */
     bool failed;                    /* journal failure: nothing more is sent */
+    bool stopping;                  /* th_flow_stop ran: the graceful stop's cancels are out */
+    bool bulk_cancel;               /* th_flow_cancel journals and marks, the caller sends one cancel_all */
+    int32_t cancel_all_state;       /* flow_stop.c: 0 none, 1 sent, 2 answered */
     char last_error[768];
     struct { char currency[16]; double rate; } rates[32]; /* th_flow_set_rate, kept for new instruments */
     int32_t nrates;
@@ -166,13 +171,28 @@ int th_flow_commit_end(th_flow *f, th_jbatch *b, int rc, const char *err, int64_
 /* After the turn's events were dispatched: retire finished orders beyond the keep window (their
  * indexes in this turn's events stay valid until the end of the next turn). Returns how many. */
 int32_t th_flow_end_turn(th_flow *f, int64_t now_ns);
-/* Clock tick: query timed-out PENDING_* orders, recompute PnL exactly, check the loss caps. */
+/* Clock tick: query timed-out PENDING_* orders, re-send cancels the venue refused for the rate
+ * once the back-off (and, for Kraken, the pair's counter) allows, recompute PnL exactly, check
+ * the loss caps. */
 void th_flow_tick(th_flow *f, int64_t now_ns);
 /* A book's mid for unrealised PnL. */
 void th_flow_mark(th_flow *f, int32_t ins, int64_t mid, int64_t now_ns);
 /* Kill switch: refuse new orders, cancel every live one, stay halted until th_flow_rearm. */
 void th_flow_kill(th_flow *f, int32_t code, const char *reason, int64_t now_ns);
 void th_flow_rearm(th_flow *f, int64_t now_ns);
+
+/* The graceful stop (flow_stop.c): cancel every live order, by the venue's cancel_all when it
+ * has one (cfg.stop_cancel_all) and then a reconciliation for what remains, else one cancel per
+ * order. Returns how many orders are live. Call th_flow_tick while draining: it re-sends what the
+ * venue refused for the rate as soon as that is allowed, and queries what went unanswered. */
+int32_t th_flow_stop(th_flow *f, int64_t now_ns);
+/* How long the drain should wait for the live orders' cancels: the time the venue's rate counter
+ * needs to let all of them out if it is full now (Kraken: the pair with the most cancel cost over
+ * its decay rate), twice over for the back-off's granularity. 0 without a rate model. */
+int64_t th_flow_drain_estimate_ns(th_flow *f, int64_t now_ns);
+/* One log line per live order (cl_id, ex_id, symbol, side, price, size, state): what a stop that
+ * gave up leaves at the venue. Returns how many. */
+int32_t th_flow_log_live(th_flow *f, const char *msg);
 
 /* Recovery. Rebuild from a previous session's journal (0, or -1 with *err naming what was wrong). */
 int th_flow_recover(th_flow *f, const char *path, th_journal_scan *scan, const char **err);

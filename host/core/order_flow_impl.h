@@ -47,6 +47,21 @@ TH_FLOW_PRIVATE int32_t flow_apply_fill(th_flow *f, int32_t idx, const char *tra
 TH_FLOW_PRIVATE void flow_recon_send(th_flow *f, int64_t now_ns);
 TH_FLOW_PRIVATE void flow_recon_retry(th_flow *f, int64_t now_ns);
 
+/* flow_stop.c: an order's cancel was refused for the rate: re-sent by flow_resend_cancels once
+ * the back-off (and the pair's counter, on Kraken's model) allows, not only by the timeout query.
+ * A flow-private flag on th_order.flags (the tracker's own are the low bits). */
+enum { TH_ORD_CANCEL_RESEND = 1u << 6 };
+TH_FLOW_PRIVATE void flow_cancel_refused_for_rate(th_flow *f, int32_t idx, int64_t now_ns);
+TH_FLOW_PRIVATE void flow_resend_cancels(th_flow *f, int64_t now_ns);
+/* The stop's cancel_all could not be sent: one cancel per order instead. */
+TH_FLOW_PRIVATE void flow_cancel_all_unsent(th_flow *f);
+/* Kraken: an order's age for the counter's penalties, from its creation or its last amend. */
+TH_FLOW_PRIVATE int64_t flow_kraken_age(const th_order *o, int64_t now_ns);
+/* The venue's answer to cancel_all (a th_venue_events callback). */
+TH_FLOW_PRIVATE void flow_ev_cancel_all(void *ctx, bool ok, int32_t count, int32_t verr, int64_t retry_after_ns, const char *text);
+/* flow_venue.c: a venue error's effect on the back-off and the circuit breaker. */
+TH_FLOW_PRIVATE void flow_venue_trouble(th_flow *f, int32_t verr, int64_t retry_after_ns, int64_t now_ns);
+
 /* Run a tracker mutation on order idx and keep open_notional in step with it. */
 #define TRACK(f, idx, call)                                                                        \
     ({                                                                                             \

@@ -65,6 +65,9 @@ typedef struct th_venue_events {
     void (*on_order_status)(void *ctx, const char *cl_id, const th_venue_order *o);
     void (*on_open_orders)(void *ctx, const th_venue_order *v, int32_t n);
     void (*on_trades)(void *ctx, const th_venue_fill *v, int32_t n);
+    /* answer to cancel_all: ok with how many the venue cancelled (each also reported by its own
+     * on_cancelled), or refused (verr, text) */
+    void (*on_cancel_all)(void *ctx, bool ok, int32_t count, int32_t verr, int64_t retry_after_ns, const char *text);
 } th_venue_events;
 
 /* Amend semantics, one meaning for every connector: `qty` is the order's new TOTAL quantity,
@@ -86,6 +89,10 @@ typedef struct th_venue_ops {
     int (*query_order)(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins);
     int (*open_orders)(void *self);
     int (*trades_since)(void *self, int64_t since_ns);
+    /* Every open order of the account in one request (Kraken WS v2 `cancel_all`: one request,
+     * not a per-order cancel on the pair's rate counter). NULL: the venue has none. Account-wide:
+     * it also takes down orders another host placed on the same account. */
+    int (*cancel_all)(void *self);
 } th_venue_ops;
 
 typedef struct th_venue {

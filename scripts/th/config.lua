@@ -66,6 +66,9 @@ M.schema = {
       tier = { type = "string", enum = { "starter", "intermediate", "pro" }, default = "starter" },
       -- Kraken's dead man's switch: cancel_all_orders_after this many seconds, renewed while trading (0: off)
       dead_man_s = { type = "number", min = 0, max = 86399, default = 60 },
+      -- the graceful stop's first move is the venue's cancel_all (account-wide: false when several
+      -- hosts share one account), then a reconciliation; false: one cancel per order
+      cancel_all_on_stop = { type = "boolean", default = true },
     } },
     strategy = { type = "table", required = true, fields = {
       name = { type = "string", required = true, check = function(v)
@@ -148,6 +151,9 @@ M.schema = {
       start = { type = "string", enum = { "now", "api" }, default = "now" },
       duration_s = { type = "number", min = 0 },
       stop_timeout_s = { type = "number", min = 0.1, max = 3600, default = 10 },
+      -- how long the stop waits for the venue to confirm every cancel (unset: 5 s plus the time
+      -- the venue's rate counter needs for the orders in play); orders still live then: exit 6
+      drain_timeout_s = { type = "number", min = 0.1, max = 3600 },
       keep_done_s = { type = "number", min = 0 },
       keep_done_max = { type = "number", min = 0 },
       id_prefix = { type = "string", check = function(v)

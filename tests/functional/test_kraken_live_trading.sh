@@ -67,17 +67,11 @@ wait_sim_open -gt 0 20
 sleep 1
 stop_session TERM
 [ "$SESSION_RC" = 0 ] || sfail "exit status $SESSION_RC after SIGTERM"
-# Known defect (issue 14 note, session 7): after the restart the sim's rate counter still holds the
-# previous session's charges, cancels at the stop are refused for the rate, and the 5 s drain ends
-# before the back-off lets them out again. Until the drain re-sends them, the host must say so and
-# the dead man's switch (2 s here) must pull what it left: nothing stays resting unmanaged.
-left=$(sim_open_count)
-if [ "$left" != 0 ]; then
-  grep -q "stopped with orders still live at the venue.*live_orders=$left" "$T/session.log" ||
-    fail "the sim holds $left open orders after the restarted host stopped, and the host did not report them"
-  wait_sim_open -eq 0 15
-  echo "note: the stop left $left orders (rate-refused cancels); the dead man's switch pulled them"
-fi
+# The sim's rate counter still holds the previous session's charges (the dead man's switch
+# cancelled every order young): per-order cancels at the stop would be refused for the rate. The
+# drain's first move is cancel_all (not refused for the rate), then every cancel is confirmed.
+[ "$(sim_open_count)" = 0 ] || sfail "the sim still holds $(sim_open_count) open orders after the restarted host stopped"
+! grep -q "stopped with orders still live" "$T/session.log" || sfail "the restarted host stopped with orders live"
 fills_match "$T/j" || fail "after kill -9 and a restart the host's positions differ from the sim's account"
 pass "restart after kill -9: reconciled (no orphan, nothing adopted), positions and fills equal the sim's, none twice"
 stop_sim
