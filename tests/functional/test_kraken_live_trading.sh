@@ -71,6 +71,8 @@ stop_session TERM
 # cancelled every order young): per-order cancels at the stop would be refused for the rate. The
 # drain's first move is cancel_all (not refused for the rate), then every cancel is confirmed.
 [ "$(sim_open_count)" = 0 ] || sfail "the sim still holds $(sim_open_count) open orders after the restarted host stopped"
+grep -q "stop: the venue cancelled every open order; reconciling what remains" "$T/session.log" || sfail "the stop did not start with cancel_all"
+grep -q "every order is cancelled" "$T/session.log" || sfail "the restarted host's stop did not confirm every cancel"
 ! grep -q "stopped with orders still live" "$T/session.log" || sfail "the restarted host stopped with orders live"
 fills_match "$T/j" || fail "after kill -9 and a restart the host's positions differ from the sim's account"
 pass "restart after kill -9: reconciled (no orphan, nothing adopted), positions and fills equal the sim's, none twice"
