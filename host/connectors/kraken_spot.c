@@ -216,7 +216,14 @@ static int ks_amend(void *self, const char *cl_id, const char *ex_id, const th_i
 
 static void on_rest(void *ctx, uint64_t tag, const th_json *j, int result, const char *err);
 
+static int query_at(th_kraken_spot *k, int32_t kind, const char *method, const char *form, const char *cl, const char *ex, int64_t ofs);
+
 static int query(th_kraken_spot *k, int32_t kind, const char *method, const char *form, const char *cl, const char *ex)
+{
+    return query_at(k, kind, method, form, cl, ex, 0);
+}
+
+static int query_at(th_kraken_spot *k, int32_t kind, const char *method, const char *form, const char *cl, const char *ex, int64_t ofs)
 {
     int32_t slot = -1;
     for (int32_t i = 0; i < TH_KRAKEN_QUERIES; i++) {
@@ -227,6 +234,7 @@ static int query(th_kraken_spot *k, int32_t kind, const char *method, const char
     k->q_next = (slot + 1) % TH_KRAKEN_QUERIES;
     kraken_query *q = &k->q[slot];
     q->kind = kind;
+    q->ofs = ofs;
     snprintf(q->cl_id, sizeof q->cl_id, "%s", cl ? cl : "");
     snprintf(q->ex_id, sizeof q->ex_id, "%s", ex ? ex : "");
     if (th_kraken_rest_call(&k->rest, method, form, on_rest, k, (uint64_t)slot) != 0) { q->kind = 0; return -1; }
@@ -249,9 +257,10 @@ static int ks_query_order(void *self, const char *cl_id, const char *ex_id, cons
 static void send_recovery(th_kraken_spot *k)
 {
     if (k->want_trades) {
-        char form[64] = "";
-        if (k->trades_since_ns > 0) snprintf(form, sizeof form, "start=%lld", (long long)(k->trades_since_ns / 1000000000LL - 1));
-        if (query(k, Q_TRADES, "TradesHistory", form, NULL, NULL) == 0) k->want_trades = false;
+        k->trades_form[0] = 0;
+        if (k->trades_since_ns > 0)
+            snprintf(k->trades_form, sizeof k->trades_form, "start=%lld", (long long)(k->trades_since_ns / 1000000000LL - 1));
+        if (query_at(k, Q_TRADES, "TradesHistory", k->trades_form, NULL, NULL, 0) == 0) k->want_trades = false;
     }
     if (k->want_open_orders && query(k, Q_OPEN_ORDERS, "OpenOrders", "", NULL, NULL) == 0) k->want_open_orders = false;
 }
@@ -311,17 +320,28 @@ static int32_t orders_in(th_kraken_spot *k, const th_json *j, int obj, th_venue_
     return n;
 }
 
-static void answer_trades(th_kraken_spot *k, const th_json *j, int result)
+/* One TradesHistory page into the walk's trades (a page at offset 0 starts a new walk). */
+static int32_t trades_page(th_kraken_spot *k, const th_json *j, int result, int64_t ofs, int64_t *count)
 {
+    if (ofs == 0) k->ntrades_acc = 0;
+    *count = 0;
+    int c = th_json_get(j, result, "count");
+    if (c >= 0) th_json_i64(j, c, count);
     int tr = th_json_get(j, result, "trades");
-    if (tr < 0 || j->tok[tr].type != TH_JSON_OBJECT) { k->ev.on_trades(k->ev.ctx, NULL, 0); return; }
-    int32_t cap = j->tok[tr].size, n = 0;
-    th_venue_fill *v = calloc((size_t)(cap > 0 ? cap : 1), sizeof *v);
-    if (!v) return; /* the flow asks again after its timeout */
+    if (tr < 0 || j->tok[tr].type != TH_JSON_OBJECT) return 0;
+    int32_t size = j->tok[tr].size;
+    if (k->ntrades_acc + size > k->trades_acc_cap) {
+        int32_t cap = k->ntrades_acc + size + 64;
+        th_venue_fill *v = realloc(k->trades_acc, sizeof *v * (size_t)cap);
+        if (!v) return -1;
+        k->trades_acc = v;
+        k->trades_acc_cap = cap;
+    }
     int t = tr + 1;
-    for (int i = 0; i < cap; i++) {
+    for (int i = 0; i < size; i++) {
         int x = t + 1;
-        th_venue_fill *f = &v[n];
+        th_venue_fill *f = &k->trades_acc[k->ntrades_acc];
+        memset(f, 0, sizeof *f);
         th_json_copy(j, t, f->trade_id, sizeof f->trade_id);
         copy_tok(j, th_json_get(j, x, "ordertxid"), f->ex_id, sizeof f->ex_id);
         snprintf(f->cl_id, sizeof f->cl_id, "%s", idmap_get(k, f->ex_id));
@@ -338,32 +358,74 @@ static void answer_trades(th_kraken_spot *k, const th_json *j, int result)
         int fee = th_json_get(j, x, "fee");
         if (fee >= 0) f->fee = money_of(th_json_ptr(j, fee), th_json_len(j, fee), in->price_dec + in->qty_dec);
         f->ts_ns = seconds_ns(j, th_json_get(j, x, "time"));
-        if (ok) n++;
+        if (ok) k->ntrades_acc++;
     }
-    /* TradesHistory names an order by the venue's id only, and the flow knows a fill it has counted
-     * by our client id and the trade id: orders whose client id we have not seen (a restart) are
-     * asked for first (QueryOrders gives cl_ord_id), so a fill counted before is known as such. */
-    char list[2048] = "txid=";
+    return size;
+}
+
+/* TradesHistory names an order by the venue's id only, and the flow knows a fill it has counted
+ * by our client id and the trade id: orders whose client id we have not seen (a restart) are
+ * asked for first (QueryOrders gives cl_ord_id, 50 ids per call), so a fill counted before is
+ * known as such. Returns true when a query for the next 50 is out (`reserved` marks the trades
+ * whose order was asked). */
+static bool ask_client_ids(th_kraken_spot *k, th_venue_fill *v, int32_t n)
+{
+    char list[4096] = "txid=";
     size_t ll = 5;
     int32_t asked = 0;
     for (int32_t i = 0; i < n && asked < 50; i++) {
-        if (v[i].cl_id[0] || strstr(list, v[i].ex_id)) continue;
+        if (v[i].cl_id[0] || v[i].reserved) continue;
         size_t el = strlen(v[i].ex_id);
         if (ll + el + 2 >= sizeof list) break;
         ll += (size_t)snprintf(list + ll, sizeof list - ll, "%s%s", asked ? "," : "", v[i].ex_id);
         asked++;
+        for (int32_t m = i; m < n; m++) /* every trade of that order is covered by this ask */
+            if (strcmp(v[m].ex_id, v[i].ex_id) == 0) v[m].reserved = 1;
     }
-    if (asked && !k->held_trades && query(k, Q_TRADE_ORDERS, "QueryOrders", list, NULL, NULL) == 0) {
-        k->held_trades = v;
-        k->nheld_trades = n;
-        return;
-    }
+    return asked && query(k, Q_TRADE_ORDERS, "QueryOrders", list, NULL, NULL) == 0;
+}
+
+static void deliver_trades(th_kraken_spot *k, th_venue_fill *v, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++) v[i].reserved = 0;
     k->ev.on_trades(k->ev.ctx, v, n);
     free(v);
 }
 
+static void answer_trades(th_kraken_spot *k, const th_json *j, int result, int64_t ofs)
+{
+    int64_t count;
+    int32_t got = trades_page(k, j, result, ofs, &count);
+    if (got < 0) { k->ntrades_acc = 0; return; } /* out of memory: the flow asks again after its timeout */
+    k->trade_pages++;
+    if (got > 0 && ofs + got < count) {
+        /* more pages: newest first, so a trade made meanwhile shifts the rest by one and the next
+         * page repeats one (counted once by its trade id), never skips one */
+        char form[96];
+        snprintf(form, sizeof form, "%s%sofs=%lld", k->trades_form, k->trades_form[0] ? "&" : "", (long long)(ofs + got));
+        if (query_at(k, Q_TRADES, "TradesHistory", form, NULL, NULL, ofs + got) != 0) {
+            th_logf(TH_LOG_WARN, "kraken private: TradesHistory page could not be asked; the flow asks again", "ofs=%lld", (long long)(ofs + got));
+            k->ntrades_acc = 0;
+        }
+        return;
+    }
+    /* every page is in: hand the walk over (the buffer goes with it) */
+    th_venue_fill *v = k->trades_acc;
+    int32_t n = k->ntrades_acc;
+    k->trades_acc = NULL;
+    k->ntrades_acc = k->trades_acc_cap = 0;
+    if (ofs > 0) th_logf(TH_LOG_INFO, "kraken private: TradesHistory read in pages", "trades=%d count=%lld pages=%lld", n, (long long)count, (long long)(ofs / 50 + 1));
+    if (!v) { k->ev.on_trades(k->ev.ctx, NULL, 0); return; }
+    if (!k->held_trades && ask_client_ids(k, v, n)) {
+        k->held_trades = v;
+        k->nheld_trades = n;
+        return;
+    }
+    deliver_trades(k, v, n);
+}
+
 /* The client ids of the held trades' orders have come (or the query failed: the flow's trade
- * keys then only match what we know): the trades go to the flow. */
+ * keys then only match what we know): the next 50 orders are asked, or the trades go to the flow. */
 static void release_trades(th_kraken_spot *k, const th_json *j, int result)
 {
     if (j && result >= 0 && j->tok[result].type == TH_JSON_OBJECT) {
@@ -378,13 +440,13 @@ static void release_trades(th_kraken_spot *k, const th_json *j, int result)
     }
     th_venue_fill *v = k->held_trades;
     int32_t n = k->nheld_trades;
-    k->held_trades = NULL;
-    k->nheld_trades = 0;
     if (!v) return;
     for (int32_t i = 0; i < n; i++)
         if (!v[i].cl_id[0]) snprintf(v[i].cl_id, sizeof v[i].cl_id, "%s", idmap_get(k, v[i].ex_id));
-    k->ev.on_trades(k->ev.ctx, v, n);
-    free(v);
+    if (j && ask_client_ids(k, v, n)) return; /* still held: the next orders' ids */
+    k->held_trades = NULL;
+    k->nheld_trades = 0;
+    deliver_trades(k, v, n);
 }
 
 static void answer_open_orders(th_kraken_spot *k, const th_json *j, int result, kraken_query *q)
@@ -444,7 +506,7 @@ static void on_rest(void *ctx, uint64_t tag, const th_json *j, int result, const
     case Q_QUERY_OPEN:
     case Q_QUERY_CLOSED:
     case Q_OPEN_ORDERS: answer_open_orders(k, j, result, &q); break;
-    case Q_TRADES: answer_trades(k, j, result); break;
+    case Q_TRADES: answer_trades(k, j, result, q.ofs); break;
     case Q_TRADE_ORDERS: release_trades(k, j, result); break;
     default: break;
     }
@@ -726,6 +788,8 @@ void th_kraken_spot_free(th_kraken_spot *k)
     free(k->idmap);
     free(k->held_trades);
     k->held_trades = NULL;
+    free(k->trades_acc);
+    k->trades_acc = NULL;
     k->pend = NULL;
     k->idmap = NULL;
 }

@@ -13,7 +13,9 @@
  *   - Requests fail locally (-1) while the private connection is not subscribed. A request whose
  *     answer is lost with the connection produces nothing: the order flow's timeout query
  *     resolves it (a lost ack is never resolved by placing again).
- *   - Recovery: open_orders and trades_since are REST OpenOrders and TradesHistory; query_order is
+ *   - Recovery: open_orders and trades_since are REST OpenOrders and TradesHistory (paged: Kraken
+ *     answers 50 trades at a time, newest first, with the total `count`; the pages are asked with
+ *     `ofs` until every trade since the last fill is in, then handed to the flow at once); query_order is
  *     QueryOrders by order id, or OpenOrders then ClosedOrders by cl_ord_id when the ack was lost.
  *     They wait for the private connection to be subscribed, so the flow stays `recovering` (no new
  *     orders) until the host can trade; after every reconnect the `ready` hook runs the flow's
@@ -54,6 +56,7 @@ typedef struct kraken_pend {
 
 typedef struct kraken_query {
     int32_t kind;                   /* 0: free */
+    int64_t ofs;                    /* TradesHistory: the page's offset */
     char cl_id[40], ex_id[48];
 } kraken_query;
 
@@ -84,10 +87,13 @@ typedef struct th_kraken_spot {
     kraken_idmap *idmap;
     th_venue_fill *held_trades;     /* a TradesHistory answer waiting for its orders' client ids */
     int32_t nheld_trades;
+    th_venue_fill *trades_acc;      /* TradesHistory pages so far (50 trades each, newest first) */
+    int32_t ntrades_acc, trades_acc_cap;
+    char trades_form[64];           /* the walk's `start`, repeated on every page */
     th_json j;
     void (*ready)(void *ctx);       /* subscribed again after a reconnect: reconcile */
     void *ready_ctx;
-    uint64_t sent, answers, refusals, fills, lost_answers, dead_man_renewals;
+    uint64_t sent, answers, refusals, fills, lost_answers, dead_man_renewals, trade_pages;
 } th_kraken_spot;
 
 int th_kraken_spot_open(th_kraken_spot *k, uv_loop_t *loop, const th_instruments *ins, const th_kraken_spot_cfg *cfg, char *why,

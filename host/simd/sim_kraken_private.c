@@ -302,15 +302,49 @@ static void query_orders(simd *s, int32_t a, const sim_http_req *req, sim_http_r
     else if (!asked && !userref[0]) error(r, "EGeneral:Invalid arguments:txid");
 }
 
-static void trades_history(simd *s, int32_t a, sim_http_resp *r)
+/* A form value in unix seconds with a fraction ("1618678135.1234"), as ns; false if absent or not
+ * a number (Kraken also takes a trade id there: not served). */
+static bool form_seconds(const sim_http_req *req, const char *key, int64_t *ns, bool *bad)
+{
+    char v[48];
+    if (!form(req, key, v, sizeof v) || !v[0]) return false;
+    char *end;
+    double x = strtod(v, &end);
+    if (*end || x < 0) { *bad = true; return false; }
+    *ns = (int64_t)(x * 1e9 + 0.5);
+    return true;
+}
+
+/* TradesHistory as Kraken pages it: the account's trades newest first, 50 per answer, `count` the
+ * number of all that match; `start` and `end` (unix seconds, exclusive) bound them, `ofs` skips
+ * that many of the matching ones. A client that wants all of them asks again with ofs += 50. */
+#define KR_TRADES_PAGE 50
+static void trades_history(simd *s, int32_t a, const sim_http_req *req, sim_http_resp *r)
 {
     kr_state *k = kr_of(s);
     sim_buf *o = &r->body;
+    int64_t start = -1, end = INT64_MAX;
+    bool bad = false;
+    form_seconds(req, "start", &start, &bad);
+    form_seconds(req, "end", &end, &bad);
+    char ofs_s[24] = "";
+    long ofs = 0;
+    if (form(req, "ofs", ofs_s, sizeof ofs_s) && ofs_s[0]) {
+        char *e;
+        ofs = strtol(ofs_s, &e, 10);
+        if (*e || ofs < 0) bad = true;
+    }
+    if (bad) { error(r, "EGeneral:Invalid arguments"); return; }
     sim_buf_puts(o, "{\"error\":[],\"result\":{\"trades\":{");
-    int n = 0;
+    int n = 0, matched = 0;
     for (int32_t i = th_sim_trade_count(s->engine) - 1; i >= 0; i--) {
         const th_sim_trade *t = th_sim_trade_at(s->engine, i);
         if (t->account != a) continue;
+        /* Kraken's times have a 4-decimal resolution: compare at it, as a client that sends back a
+         * time it was given expects */
+        int64_t ts = t->ts_ns / 100000 * 100000;
+        if (ts <= start || ts >= end) continue;
+        if (matched++ < ofs || n >= KR_TRADES_PAGE) continue;
         const th_instrument *in = &s->feed.instruments.v[t->ins];
         const th_sim_order *ord = th_sim_order_find(s->engine, t->order_id);
         char tid[32], oid[32];
@@ -339,7 +373,7 @@ static void trades_history(simd *s, int32_t a, sim_http_resp *r)
         n++;
     }
     sim_buf_unput(o, ',');
-    sim_buf_printf(o, "},\"count\":%d}}", n);
+    sim_buf_printf(o, "},\"count\":%d}}", matched);
 }
 
 static void balances(simd *s, int32_t a, sim_http_resp *r, bool ex)
@@ -409,7 +443,7 @@ void kr_private_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     else if (strcmp(m, "OpenOrders") == 0) orders_list(s, a, r, true);
     else if (strcmp(m, "ClosedOrders") == 0) orders_list(s, a, r, false);
     else if (strcmp(m, "QueryOrders") == 0) query_orders(s, a, req, r);
-    else if (strcmp(m, "TradesHistory") == 0) trades_history(s, a, r);
+    else if (strcmp(m, "TradesHistory") == 0) trades_history(s, a, req, r);
     else if (strcmp(m, "Balance") == 0) balances(s, a, r, false);
     else if (strcmp(m, "BalanceEx") == 0) balances(s, a, r, true);
     else if (strcmp(m, "GetWebSocketsToken") == 0) {
