@@ -15,7 +15,7 @@
 #include "../venues/kraken_names.h"
 #include "tick_probe.h"
 
-enum { RQ_ADD = 1, RQ_CANCEL, RQ_AMEND, RQ_CANCEL_ALL };
+enum { RQ_ADD = 1, RQ_CANCEL, RQ_AMEND, RQ_CANCEL_ALL, RQ_BATCH };
 enum { Q_TOKEN = 1, Q_QUERY_TX, Q_QUERY_OPEN, Q_QUERY_CLOSED, Q_OPEN_ORDERS, Q_TRADES, Q_TRADE_ORDERS };
 
 #define IDLE_MS 15000            /* a private connection we ping every 4 s answers within this */
@@ -137,7 +137,7 @@ static kraken_pend *pend_put(th_kraken_spot *k, int32_t kind, const char *cl, co
 
 static int send_req(th_kraken_spot *k, const char *text, int n, int32_t kind, const char *cl, const char *ex)
 {
-    if (n <= 0 || n >= 1024) return -1;
+    if (n <= 0 || n >= 4096) return -1;
     kraken_pend *p = kind ? pend_put(k, kind, cl, ex) : NULL;
     if (th_ws_send(&k->ws, text, (size_t)n) != 0) {
         if (p) p->req_id = 0;
@@ -146,7 +146,8 @@ static int send_req(th_kraken_spot *k, const char *text, int n, int32_t kind, co
     k->sent++;
     const char *tok = strstr(text, ",\"token\""); /* the token stays out of the log */
     int shown = tok ? (int)(tok - text) : n;
-    th_logf(TH_LOG_DEBUG, "kraken private: sent", "request=%.*s", shown > 240 ? 240 : shown, text);
+    int cap = kind == RQ_BATCH ? 4000 : 240; /* a batch's every order, for a reader who counts them */
+    th_logf(TH_LOG_DEBUG, "kraken private: sent", "request=%.*s", shown > cap ? cap : shown, text);
     return 0;
 }
 
@@ -165,6 +166,34 @@ static int ks_place(void *self, const th_venue_place *p)
                      side_name(p->side), qty, p->ins->symbol, px, p->cl_id, p->post_only ? ",\"post_only\":true" : "", k->token,
                      (long long)++k->req_id);
     return send_req(k, b, n, RQ_ADD, p->cl_id, NULL);
+}
+
+/* WS v2 batch_add: 2..15 orders of one pair; the answer's `result` lists each placed order's
+ * order_id and cl_ord_id. The client ids are kept by req_id for a refusal, which names none. */
+static int ks_place_batch(void *self, const th_venue_place *v, int32_t n)
+{
+    th_kraken_spot *k = self;
+    if (!ready(k) || n < 2 || n > TH_VENUE_BATCH_MAX || !v[0].ins) return -1;
+    char b[4096], px[40], qty[40];
+    int len = snprintf(b, sizeof b, "{\"method\":\"batch_add\",\"params\":{\"symbol\":\"%s\",\"orders\":[", v[0].ins->symbol);
+    for (int32_t i = 0; i < n && len > 0 && len < (int)sizeof b; i++) {
+        if (v[i].ins != v[0].ins) return -1;
+        th_dec_format(v[i].price, v[i].ins->price_dec, px, sizeof px);
+        th_dec_format(v[i].qty, v[i].ins->qty_dec, qty, sizeof qty);
+        len += snprintf(b + len, sizeof b - (size_t)len,
+                        "%s{\"order_type\":\"limit\",\"side\":\"%s\",\"order_qty\":%s,\"limit_price\":%s,\"cl_ord_id\":\"%s\"%s}", i ? "," : "",
+                        side_name(v[i].side), qty, px, v[i].cl_id, v[i].post_only ? ",\"post_only\":true" : "");
+    }
+    if (len <= 0 || len >= (int)sizeof b) return -1;
+    len += snprintf(b + len, sizeof b - (size_t)len, "],\"token\":\"%s\"},\"req_id\":%lld}", k->token, (long long)++k->req_id);
+    if (len >= (int)sizeof b) return -1;
+    kraken_batch *bt = &k->batch[(uint64_t)k->req_id % TH_KRAKEN_BATCHES];
+    bt->req_id = k->req_id;
+    bt->n = n;
+    for (int32_t i = 0; i < n; i++) snprintf(bt->cl_id[i], sizeof bt->cl_id[i], "%s", v[i].cl_id);
+    if (send_req(k, b, len, RQ_BATCH, v[0].cl_id, NULL) != 0) { bt->req_id = 0; return -1; }
+    k->batches++;
+    return 0;
 }
 
 /* By the venue's id when we have it (always unique), else by our client id. */
@@ -574,6 +603,40 @@ static void on_subscribed(th_kraken_spot *k)
     if (again && k->ready) k->ready(k->ready_ctx); /* the flow reconciles: nothing is assumed about the gap */
 }
 
+static kraken_batch *batch_of(th_kraken_spot *k, int64_t req_id)
+{
+    kraken_batch *b = &k->batch[(uint64_t)req_id % TH_KRAKEN_BATCHES];
+    return b->req_id == req_id ? b : NULL;
+}
+
+/* A batch_add refused as a whole: Kraken may have placed some of it before it refused (its batch
+ * is not atomic at execution), so nothing is assumed: the refusal goes to the flow (back-off,
+ * breaker) and each order's status is asked; the answers settle each (venue_api.h). */
+static void batch_refused(th_kraken_spot *k, int64_t req_id, int32_t verr, const char *err)
+{
+    k->ev.on_reject(k->ev.ctx, NULL, verr, 0, err);
+    kraken_batch *b = batch_of(k, req_id);
+    if (!b) return; /* 64 batches later: the flow's timeout queries settle them */
+    for (int32_t i = 0; i < b->n; i++) ks_query_order(k, b->cl_id[i], NULL, NULL);
+    b->req_id = 0;
+}
+
+static void batch_placed(th_kraken_spot *k, const th_json *j, int res, int64_t req_id)
+{
+    kraken_batch *b = batch_of(k, req_id);
+    int n = res >= 0 && j->tok[res].type == TH_JSON_ARRAY ? j->tok[res].size : 0, t = res + 1;
+    for (int i = 0; i < n; i++, t = th_json_skip(j, t)) {
+        char ex[48] = "", cl[40] = "";
+        copy_tok(j, th_json_get(j, t, "order_id"), ex, sizeof ex);
+        copy_tok(j, th_json_get(j, t, "cl_ord_id"), cl, sizeof cl);
+        if (!cl[0] && b && i < b->n) snprintf(cl, sizeof cl, "%s", b->cl_id[i]); /* in the order sent */
+        if (!cl[0] || !ex[0]) continue;
+        idmap_put(k, ex, cl);
+        k->ev.on_ack(k->ev.ctx, cl, ex);
+    }
+    if (b) b->req_id = 0;
+}
+
 static void answer(th_kraken_spot *k, const th_json *j)
 {
     int m = th_json_get(j, 0, "method"), rid = th_json_get(j, 0, "req_id"), ok = th_json_get(j, 0, "success");
@@ -607,7 +670,8 @@ static void answer(th_kraken_spot *k, const th_json *j)
         k->refusals++;
         if (k->refusals <= 20)
             th_logf(TH_LOG_WARN, "kraken private: request refused", "request=%s cl_id=%s ex_id=%s error=\"%s\" logged=%llu/20",
-                    r.kind == RQ_ADD ? "add_order" : r.kind == RQ_CANCEL ? "cancel_order" : r.kind == RQ_CANCEL_ALL ? "cancel_all" : "amend_order",
+                    r.kind == RQ_ADD ? "add_order" : r.kind == RQ_CANCEL ? "cancel_order" : r.kind == RQ_CANCEL_ALL ? "cancel_all"
+                    : r.kind == RQ_BATCH ? "batch_add" : "amend_order",
                     r.cl_id, r.ex_id, err,
                     (unsigned long long)k->refusals);
         int32_t verr = verr_of(err);
@@ -615,6 +679,7 @@ static void answer(th_kraken_spot *k, const th_json *j)
         else if (r.kind == RQ_CANCEL) k->ev.on_cancel_failed(k->ev.ctx, r.cl_id, verr, 0, err);
         else if (r.kind == RQ_AMEND) k->ev.on_amended(k->ev.ctx, r.cl_id, false, err);
         else if (r.kind == RQ_CANCEL_ALL) k->ev.on_cancel_all(k->ev.ctx, false, 0, verr, 0, err);
+        else if (r.kind == RQ_BATCH) batch_refused(k, id, verr, err);
         return;
     }
     if (r.trigger_ns) {
@@ -628,6 +693,8 @@ static void answer(th_kraken_spot *k, const th_json *j)
         k->ev.on_cancelled(k->ev.ctx, r.cl_id, ex[0] ? ex : r.ex_id);
     } else if (r.kind == RQ_AMEND) {
         k->ev.on_amended(k->ev.ctx, r.cl_id, true, NULL);
+    } else if (r.kind == RQ_BATCH) {
+        batch_placed(k, j, res, id);
     } else if (r.kind == RQ_CANCEL_ALL) {
         int64_t count = 0;
         if (res >= 0) th_json_i64(j, th_json_get(j, res, "count"), &count);
@@ -732,6 +799,7 @@ static const th_venue_ops OPS = {
     .open_orders = ks_open_orders,
     .trades_since = ks_trades_since,
     .cancel_all = ks_cancel_all,
+    .place_batch = ks_place_batch,
 };
 
 th_venue th_kraken_spot_as_venue(th_kraken_spot *k) { return (th_venue){&OPS, k}; }
@@ -745,7 +813,8 @@ int th_kraken_spot_open(th_kraken_spot *k, uv_loop_t *loop, const th_instruments
     k->dead_man_s = cfg->dead_man_s;
     k->pend = calloc(TH_KRAKEN_PENDING, sizeof *k->pend);
     k->idmap = calloc(TH_KRAKEN_IDMAP, sizeof *k->idmap);
-    if (!k->pend || !k->idmap || th_json_init(&k->j, 1 << 16) != 0) { snprintf(why, cap, "out of memory"); return -1; }
+    k->batch = calloc(TH_KRAKEN_BATCHES, sizeof *k->batch);
+    if (!k->pend || !k->idmap || !k->batch || th_json_init(&k->j, 1 << 16) != 0) { snprintf(why, cap, "out of memory"); return -1; }
     if (th_kraken_rest_open(&k->rest, loop, cfg->rest_url, cfg->key, cfg->secret, why, cap) != 0) return -1;
     k->open = true;
     th_ws_handlers h = {k, on_open, on_frame, on_lost};
@@ -786,6 +855,8 @@ void th_kraken_spot_free(th_kraken_spot *k)
     th_json_free(&k->j);
     free(k->pend);
     free(k->idmap);
+    free(k->batch);
+    k->batch = NULL;
     free(k->held_trades);
     k->held_trades = NULL;
     free(k->trades_acc);

@@ -7,7 +7,9 @@
  *     snap_orders; its events become on_ack (pending_new/new), on_fill (trade: exec_id is the
  *     trade id REST TradesHistory uses too, so a fill seen both ways is counted once),
  *     on_cancelled, on_expired. Orders go as add_order (cl_ord_id = the host's client id),
- *     cancel_order, amend_order (order_qty = the new total, venue_api.h), each request's answer
+ *     cancel_order, amend_order (order_qty = the new total, venue_api.h), several places of one pair
+ *     in a loop turn as one batch_add (2-15 orders; refused as a whole: each order is queried,
+ *     since Kraken may have placed some first), each request's answer
  *     matched by req_id: a refusal is on_reject / on_cancel_failed / on_amended(false) with the
  *     venue's text as the reason and its class as th_verr.
  *   - Requests fail locally (-1) while the private connection is not subscribed. A request whose
@@ -40,6 +42,7 @@
 #define TH_KRAKEN_PENDING 4096  /* requests awaiting an answer, by req_id */
 #define TH_KRAKEN_QUERIES 256   /* REST queries in flight */
 #define TH_KRAKEN_IDMAP 16384   /* venue order id -> client id, for REST answers that lack it */
+#define TH_KRAKEN_BATCHES 64    /* batch_add requests awaiting an answer: their orders' client ids */
 
 typedef struct th_kraken_spot_cfg {
     const char *rest_url, *ws_url;  /* NULL: Kraken's own */
@@ -53,6 +56,12 @@ typedef struct kraken_pend {
     int32_t kind;
     char cl_id[40], ex_id[48];
 } kraken_pend;
+
+typedef struct kraken_batch {
+    int64_t req_id;
+    int32_t n;
+    char cl_id[TH_VENUE_BATCH_MAX][40];
+} kraken_batch;
 
 typedef struct kraken_query {
     int32_t kind;                   /* 0: free */
@@ -85,6 +94,7 @@ typedef struct th_kraken_spot {
     kraken_query q[TH_KRAKEN_QUERIES];
     int32_t q_next;
     kraken_idmap *idmap;
+    kraken_batch *batch;            /* TH_KRAKEN_BATCHES, by req_id */
     th_venue_fill *held_trades;     /* a TradesHistory answer waiting for its orders' client ids */
     int32_t nheld_trades;
     th_venue_fill *trades_acc;      /* TradesHistory pages so far (50 trades each, newest first) */
@@ -93,7 +103,7 @@ typedef struct th_kraken_spot {
     th_json j;
     void (*ready)(void *ctx);       /* subscribed again after a reconnect: reconcile */
     void *ready_ctx;
-    uint64_t sent, answers, refusals, fills, lost_answers, dead_man_renewals, trade_pages;
+    uint64_t sent, answers, refusals, fills, lost_answers, dead_man_renewals, trade_pages, batches;
 } th_kraken_spot;
 
 int th_kraken_spot_open(th_kraken_spot *k, uv_loop_t *loop, const th_instruments *ins, const th_kraken_spot_cfg *cfg, char *why,

@@ -101,6 +101,10 @@ static void ev_reject(void *ctx, const char *cl_id, int32_t verr, int64_t retry_
     th_flow *f = ctx;
     int64_t now = th_clock_ns();
     flow_venue_trouble(f, verr, retry_after_ns, now);
+    if (!cl_id) { /* a whole batch refused: its orders are queried one by one (venue_api.h) */
+        th_logf(TH_LOG_WARN, "batch of orders refused: each order's status is asked", "reason=\"%s\"", text ? text : "");
+        return;
+    }
     int32_t idx = find_order(f, cl_id, NULL);
     if (idx < 0) { f->trk.st.unknown_events++; return; }
     f->st.rejects++;

@@ -503,6 +503,34 @@ static void send_failed(th_flow *f, int32_t idx, int64_t now_ns, const char *wha
     if (th_risk_venue_error(&f->risk, now_ns)) th_logf(TH_LOG_WARN, "circuit breaker open", "errors=%d", f->cfg.risk.breaker_errors);
 }
 
+/* Places from queue entry i on: with a venue that takes batches, the run of places of one
+ * instrument that follows (a quote update's places are pushed together) goes as one request of
+ * up to TH_VENUE_BATCH_MAX; a run of one goes alone. Returns how many entries were consumed. */
+static int32_t send_places(th_flow *f, th_send *q, int32_t nq, int32_t i, int64_t now_ns)
+{
+    const th_venue_ops *ops = f->venue.ops;
+    th_venue_place v[TH_VENUE_BATCH_MAX];
+    int32_t at[TH_VENUE_BATCH_MAX], n = 0, ins = f->trk.v[q[i].order].instrument;
+    for (int32_t k = i; k < nq && n < (ops->place_batch ? TH_VENUE_BATCH_MAX : 1); k++) {
+        if (q[k].kind != TH_SEND_PLACE) break;
+        th_order *o = &f->trk.v[q[k].order];
+        if (o->instrument != ins) break;
+        if (o->state != TH_ORD_PENDING_CREATE) { if (k == i) return 1; break; }
+        v[n] = (th_venue_place){o->cl_id, flow_instrument_of(f, ins), o->side, q[k].post_only, o->price, o->qty};
+        at[n++] = k;
+    }
+    int rc = n >= 2 ? ops->place_batch(f->venue.self, v, n) : ops->place(f->venue.self, &v[0]);
+    for (int32_t k = 0; k < n; k++) {
+        if (rc != 0) {
+            send_failed(f, q[at[k]].order, now_ns, "place");
+            flow_finish_missing(f, q[at[k]].order, now_ns, NULL);
+        } else f->st.sent++;
+        if (k > 0) q[at[k]].kind = 0; /* sent with the first */
+    }
+    if (rc == 0 && n >= 2) f->st.batches_sent++;
+    return n;
+}
+
 /* Send one queue (the outbox, or what a commit held). After a journal failure its places and
  * amends are dropped (their intents may not be on disk) and the kill switch is pulled; cancels
  * and queries still go (they only reduce risk). The queue is re-read by index on every step:
@@ -536,15 +564,9 @@ static void send_queue(th_flow *f, bool held, int64_t now_ns)
         th_order *o = &f->trk.v[s->order];
         const th_instrument *ins = flow_instrument_of(f, o->instrument);
         switch (s->kind) {
-        case TH_SEND_PLACE: {
-            if (o->state != TH_ORD_PENDING_CREATE) break;
-            th_venue_place p = {o->cl_id, ins, o->side, s->post_only, o->price, o->qty};
-            if (ops->place(f->venue.self, &p) != 0) {
-                send_failed(f, s->order, now_ns, "place");
-                flow_finish_missing(f, s->order, now_ns, NULL);
-            } else f->st.sent++;
+        case TH_SEND_PLACE:
+            send_places(f, held ? f->held : f->out, QN, i, now_ns);
             break;
-        }
         case TH_SEND_CANCEL:
             if (o->state == TH_ORD_DONE) break;
             o->flags &= ~(uint32_t)TH_ORD_CANCEL_RESEND; /* this one goes now; a refusal flags it again */

@@ -66,7 +66,7 @@ typedef struct th_send {
 typedef struct th_flow_stats {
     uint64_t placed, sent, cancels_sent, amends_sent, queries_sent, fills, rejects, venue_errors,
         adopted, adopted_cancelled, late_cancels, resolved_missing, recovered_orders, send_failures, events_dropped,
-        recon_resends, cancel_resends, cancel_all_sent;
+        recon_resends, cancel_resends, cancel_all_sent, batches_sent;
 } th_flow_stats;
 
 /* Market view the gates need: best prices (price units, 0 = empty) and book health. */

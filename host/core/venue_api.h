@@ -52,9 +52,12 @@ typedef struct th_venue_place {
     int64_t price, qty;
 } th_venue_place;
 
+#define TH_VENUE_BATCH_MAX 15
+
 typedef struct th_venue_events {
     void *ctx;
     void (*on_ack)(void *ctx, const char *cl_id, const char *ex_id);
+    /* cl_id NULL: a refusal of a request that named several orders (place_batch) */
     void (*on_reject)(void *ctx, const char *cl_id, int32_t verr, int64_t retry_after_ns, const char *text);
     void (*on_cancelled)(void *ctx, const char *cl_id, const char *ex_id);
     void (*on_cancel_failed)(void *ctx, const char *cl_id, int32_t verr, int64_t retry_after_ns, const char *text);
@@ -93,6 +96,12 @@ typedef struct th_venue_ops {
      * not a per-order cancel on the pair's rate counter). NULL: the venue has none. Account-wide:
      * it also takes down orders another host placed on the same account. */
     int (*cancel_all)(void *self);
+    /* 2..TH_VENUE_BATCH_MAX places of one instrument in one request (Kraken WS v2 `batch_add`):
+     * answered order by order (on_ack), or refused as a whole: then on_reject(cl_id NULL) carries
+     * the refusal (the back-off and the breaker see it) and each order's fate is settled by a
+     * status query, since a venue may have placed some before it refused (Kraken's batch is not
+     * atomic at execution). NULL: the venue has none (the flow sends one place per order). */
+    int (*place_batch)(void *self, const th_venue_place *v, int32_t n);
 } th_venue_ops;
 
 typedef struct th_venue {

@@ -393,7 +393,7 @@ static int pv_trades_since(void *self, int64_t since)
     return enqueue(self, &r, NULL);
 }
 
-static const th_venue_ops PV_OPS = {"paper", true, pv_place, pv_cancel, pv_amend, pv_query, pv_open_orders, pv_trades_since, NULL};
+static const th_venue_ops PV_OPS = {"paper", true, pv_place, pv_cancel, pv_amend, pv_query, pv_open_orders, pv_trades_since, NULL, NULL};
 
 th_venue th_paper_venue_as_venue(th_paper_venue *v) { return (th_venue){&PV_OPS, v}; }
 

@@ -157,7 +157,7 @@ static int tv_trades_since(void *self, int64_t since)
     return enqueue(self, &r);
 }
 
-static const th_venue_ops TV_OPS = {"test", true, tv_place, tv_cancel, tv_amend, tv_query, tv_open_orders, tv_trades_since, NULL};
+static const th_venue_ops TV_OPS = {"test", true, tv_place, tv_cancel, tv_amend, tv_query, tv_open_orders, tv_trades_since, NULL, NULL};
 
 th_venue th_test_venue_as_venue(th_test_venue *v) { return (th_venue){&TV_OPS, v}; }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Kraken connectors under the sim's faults, while the market maker quotes (real sockets on
 # loopback, the bundled recording with its trades): execution events dropped and duplicated,
-# order requests unanswered (executed or not), rate-limit refusals, REST 5xx, the private
+# order requests unanswered (executed or not), rate-limit refusals (of a whole batch_add too), REST 5xx, the private
 # websocket disconnected. After each the host goes on quoting; at the end, after SIGTERM:
 #   - no orphan: the sim holds no open order (every order it held was known and cancelled);
 #   - no duplicate: every order the journal knows was placed once (no order adopted, no client id
@@ -23,9 +23,14 @@ start_session "$T/cfg.lua"
 swait "kraken private: executions subscribed" 10
 swait "kraken public: market data live" 10
 sleep 0.5
-sim_post resume
-wait_sim_open -gt 0 10
 fault() { sim_post fault "$1" || fail "the sim refused the fault $1"; }
+# the first order request is the first quotes of a pair (4 places in one turn: one batch_add),
+# refused as a whole: each of its orders is asked about, none placed twice (checked at the end)
+fault '{"kind":"rate_limit","scope":"private","count":1}'
+sim_post resume
+swait "batch of orders refused: each order's status is asked" 10
+wait_sim_open -gt 0 10
+pass "a batch_add refused as a whole: its orders queried one by one, quoting goes on"
 
 fault '{"kind":"rate_limit","scope":"private","count":2}'
 swait "venue rate limit: backing off" 10
@@ -57,12 +62,15 @@ from collections import Counter
 j = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
 adopted = [k for k, o in j["orders"].items() if o["adopted"]]
 if adopted: print("adopted:", adopted); sys.exit(1)
-sent = Counter(re.findall(r'"method":"add_order".*?"cl_ord_id":"([^"]+)"', open(sys.argv[3]).read()))
+log = open(sys.argv[3]).read()
+sent = Counter(re.findall(r'"method":"add_order".*?"cl_ord_id":"([^"]+)"', log))
+for line in re.findall(r'request=\{"method":"batch_add".*', log): # several orders of one pair in one request
+    sent.update(re.findall(r'"cl_ord_id":"([^"]+)"', line))
 twice = [c for c, n in sent.items() if n > 1]
 if twice: print("placed more than once:", twice); sys.exit(1)
 failed = [k for k, o in j["orders"].items() if o["reason"] == "failed"]
 placed = s["accounts"][0]["orders_placed"]
-print("orders in the journal:", len(j["orders"]), "add_order sent:", len(sent), "placed at the sim:", placed, "failed (unknown at the sim):", len(failed))
+print("orders in the journal:", len(j["orders"]), "placed (add_order, batch_add) sent:", len(sent), "placed at the sim:", placed, "failed (unknown at the sim):", len(failed))
 # the sim placed no more orders than we sent (an unanswered place not executed, or refused, is
 # simply not there): nothing was placed twice
 if placed > len(sent): sys.exit(1)

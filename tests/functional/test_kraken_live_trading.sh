@@ -2,7 +2,7 @@
 # End to end over real sockets on loopback: the market maker (strategies/market_maker.lua) trades
 # on `tradehost sim --venue kraken` through the Kraken connectors (public books, WS v2 private
 # orders and executions, REST token and recovery) on the bundled recording with its trades.
-#   1. quoting: orders placed, amended, filled and cancelled at the sim; no request refused for the
+#   1. quoting: orders placed (several of a pair in one turn: batch_add), amended, filled and cancelled at the sim; no request refused for the
 #      rate (our side models Kraken's per-pair counter); SIGTERM cancels every open order at the
 #      sim before exit; the host's positions, fill counts and fees equal the sim's own account;
 #   2. kill -9 while quoting: the sim's dead man's switch (armed and renewed by the host) cancels
@@ -31,12 +31,14 @@ wait_sim_open -gt 0 10
 pass "quoting: the host's orders rest at the sim"
 sim_wait "a['fills'] >= 2 and a['orders_cancelled'] >= 2" 30
 grep -q '"method":"amend_order"' "$T/session.log" || sfail "no amend_order was sent"
+# the first quotes of a pair (2 levels a side) go out together: one batch_add, each order acked
+grep -q '"method":"batch_add"' "$T/session.log" || sfail "no batch_add was sent (the places of one pair in one turn)"
 grep -q '"method":"cancel_order"' "$T/session.log" || sfail "no cancel_order was sent"
 ! grep -q "order rejected" "$T/session.log" || sfail "the sim refused an order: $(grep -m3 'order rejected' "$T/session.log")"
 # an amend may race a fill that completes the order (the venue no longer knows it): nothing else
 ! grep "amend refused" "$T/session.log" | grep -vq 'reason="EOrder:Unknown order"' || sfail "the sim refused an amend: $(grep -m3 'amend refused' "$T/session.log")"
 ! grep -q "Rate limit exceeded" "$T/session.log" || sfail "the sim refused a request for the rate: our counter let it through"
-pass "orders placed, amended, filled (2+) and cancelled; nothing refused, none for the rate"
+pass "orders placed (batch_add), amended, filled (2+) and cancelled; nothing refused, none for the rate"
 wait_sim_open -gt 0 10
 stop_session TERM
 [ "$SESSION_RC" = 0 ] || sfail "exit status $SESSION_RC after SIGTERM"
