@@ -28,9 +28,14 @@ fault() { sim_post fault "$1" || fail "the sim refused the fault $1"; }
 # refused as a whole: each of its orders is asked about, none placed twice (checked at the end)
 fault '{"kind":"rate_limit","scope":"private","count":1}'
 sim_post resume
-swait "batch of orders refused: each order's status is asked" 10
+# (a loaded machine may let a pair's first quotes out one by one: then the refusal meets an add_order)
+swait "batch of orders refused: each order's status is asked|order rejected.*Rate limit" 10
 wait_sim_open -gt 0 10
-pass "a batch_add refused as a whole: its orders queried one by one, quoting goes on"
+if grep -q "batch of orders refused" "$T/session.log"; then
+  pass "a batch_add refused as a whole: its orders queried one by one, quoting goes on"
+else
+  pass "the first order request (an add_order this time, not a batch) refused for the rate; quoting goes on"
+fi
 
 fault '{"kind":"rate_limit","scope":"private","count":2}'
 swait "venue rate limit: backing off" 10
