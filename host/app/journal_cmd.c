@@ -119,9 +119,10 @@ static void print_json(const char *file, const journal_symbols *js, const th_jou
         printf(": {\"symbol\": ");
         json_str(reg->v[o->instrument].symbol);
         printf(", \"side\": \"%s\", \"state\": \"%s\", \"reason\": \"%s\", \"price\": %lld, \"qty\": %lld, \"filled\": %lld, "
-               "\"adopted\": %s}",
+               "\"adopted\": %s, \"created_ns\": %lld}",
                o->side == TH_BID ? "buy" : "sell", th_ord_state_name(o->state), th_done_reason_name(o->done_reason),
-               (long long)o->price, (long long)o->qty, (long long)o->filled, (o->flags & TH_ORD_ADOPTED) ? "true" : "false");
+               (long long)o->price, (long long)o->qty, (long long)o->filled, (o->flags & TH_ORD_ADOPTED) ? "true" : "false",
+               (long long)o->created_ns);
     }
     printf("},\n \"positions\": {");
     int k = 0;

@@ -62,14 +62,21 @@ static void on_lost(void *ctx, const char *why)
     }
 }
 
-/* Books that broke (checksum, malformed levels) get a new snapshot by resubscribing. */
+/* Books that broke (checksum, malformed levels) get a new snapshot by resubscribing, at most once
+ * a second each. Until every book is ok again this runs on every frame (the heartbeats included),
+ * not only on the next error: a book whose second error came within the second, or whose new
+ * snapshot was itself lost or cut, sends no further error, and would otherwise stay resyncing
+ * (quoting on it paused) for ever. */
 static void resync_broken(th_kraken_public *k)
 {
     int64_t now = th_mono_ns();
+    k->broken = false;
     for (int32_t i = 0; i < k->nsymbols; i++) {
         int32_t idx = sym_index(k, i);
         if (idx < 0 || idx >= k->feed->sym_cap || !k->feed->sym[idx]) continue;
-        if (k->feed->sym[idx]->book.health != TH_BOOK_RESYNCING || now - k->resub_ns[i] < RESUB_MIN_NS) continue;
+        if (k->feed->sym[idx]->book.health != TH_BOOK_RESYNCING) continue;
+        k->broken = true;
+        if (now - k->resub_ns[i] < RESUB_MIN_NS) continue;
         k->resub_ns[i] = now;
         k->resubscribes++;
         th_logf(TH_LOG_WARN, "kraken public: resubscribing a broken book for a new snapshot", "symbol=%s", k->symbols[i]);
@@ -93,7 +100,10 @@ static void on_frame(void *ctx, const char *text, size_t len)
     if (len > 10 && memcmp(text, "{\"method\"", 9) == 0) { on_answer(k, text, len); return; }
     th_tick_probe_frame(th_tick_probe_now());
     int rc = th_feed_frame(k->feed, text, len, th_clock_ns());
-    if (rc == 0) return;
+    if (rc == 0) {
+        if (k->broken) resync_broken(k);
+        return;
+    }
     k->frame_errors++;
     if (k->errors_logged < 20) {
         k->errors_logged++;

@@ -25,6 +25,7 @@ typedef struct th_kraken_public {
     th_feed *feed;
     char (*symbols)[32];        /* the configured pairs, v2 names */
     int64_t *resub_ns;          /* per symbol: when its book was last resubscribed (monotonic) */
+    bool broken;                /* a book is (or may still be) resyncing: look again on the next frames */
     int32_t nsymbols;
     int32_t depth;
     int64_t req_id;

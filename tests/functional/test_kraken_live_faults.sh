@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Kraken connectors under the sim's faults, while the market maker quotes (real sockets on
-# loopback, the bundled recording with its trades): execution events dropped and duplicated,
+# loopback, the bundled recording with its trades): execution events dropped, duplicated and
+# reordered, public frames dropped, reordered and cut, book updates missing (gap) or with a wrong
+# checksum, REST answers that never come (http_timeout),
 # order requests unanswered (executed or not), rate-limit refusals (of a whole batch_add too), REST 5xx, the private
 # websocket disconnected. After each the host goes on quoting; at the end, after SIGTERM:
 #   - no orphan: the sim holds no open order (every order it held was known and cancelled);
@@ -47,13 +49,42 @@ sleep 1
 fault '{"kind":"http_5xx","scope":"private","count":2}'
 sleep 2
 pass "rate_limit, drop, duplicate, no_answer and http_5xx faults while quoting"
+# the public side: frames dropped, reordered, book updates missing (gap) or with a wrong checksum,
+# a frame cut in half; each book that goes bad resyncs (and quoting on it pauses: checked at the
+# end); the private side's execution events reordered
+fault '{"kind":"reorder","scope":"private","count":4}'
+fault '{"kind":"drop","scope":"public","count":4}'
+sleep 1
+fault '{"kind":"reorder","scope":"public","count":4}'
+sleep 1
+fault '{"kind":"gap","scope":"public","count":3}'
+swait "book health.*health=(resyncing|gapped|failed)" 10
+fault '{"kind":"bad_checksum","scope":"public","count":2}'
+sleep 1
+fault '{"kind":"malformed","scope":"public","count":2}'
+sleep 2
+python3 - "$T/session.log" <<'PY' || sfail "a book that went bad did not come back ok within 15 s"
+import re, sys, time
+end = time.time() + 15
+while True:
+    last = {}
+    for m in re.finditer(r'msg="book health" symbol=(\S+) health=(\S+)', open(sys.argv[1]).read()): last[m.group(1)] = m.group(2)
+    if last and all(h == "ok" for h in last.values()): break
+    if time.time() > end: print("books after the public faults:", last); sys.exit(1)
+    time.sleep(0.2)
+print("books after the public faults:", last)
+PY
+pass "public drop, reorder, gap, bad checksum, malformed; private reorder: every book resynced to ok"
+# REST answers that never come while the private side reconnects: the reconciliation asks again
+fault '{"kind":"http_timeout","scope":"private","count":2}'
 fault '{"kind":"disconnect","scope":"private"}'
 swait "websocket lost.*kraken-private" 5
 swait "executions subscribed\" reconnect=yes" 10
 swait "venue reconnected: reconciling" 5
-swait "reconciled with the venue" 10 2
+swait "reconcile: no answer from the venue; asking again" 15
+swait "reconciled with the venue" 25 2
 wait_sim_open -gt 0 10
-pass "private disconnect: reconnected, resubscribed, reconciled, quoting again"
+pass "private disconnect with REST timeouts: reconnected, resubscribed, reconciliation asked again and done, quoting again"
 sleep 2
 stop_session TERM
 [ "$SESSION_RC" = 0 ] || sfail "exit status $SESSION_RC after SIGTERM"
@@ -82,6 +113,26 @@ if placed > len(sent): sys.exit(1)
 PY
 grep -q "method=QueryOrders\|method=OpenOrders\|method=ClosedOrders" "$T/session.log" || sfail "no status query was made for the unanswered requests"
 pass "no duplicate: no order adopted, each client id placed once (unanswered requests resolved by query)"
+# quoting paused while a book was not ok: no order of ours was created (its intent) on a symbol
+# between a "book health" line saying it was not ok and the one saying it was ok again
+python3 - "$T/journal.json" "$T/session.log" <<'PY' || sfail "an order was placed on a book that was not ok"
+import json, re, sys
+from datetime import datetime, timezone
+orders = json.load(open(sys.argv[1]))["orders"]
+spans = {}  # symbol -> [(from_ns, to_ns)] while not ok
+bad_since = {}
+def ns(ts): return int(datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()) * 10**9 + int(ts[20:26]) * 1000
+for m in re.finditer(r'ts=(\S+) level=\w+ msg="book health" symbol=(\S+) health=(\S+)', open(sys.argv[2]).read()):
+    t, sym, h = ns(m.group(1)), m.group(2), m.group(3)
+    if h != "ok" and sym not in bad_since: bad_since[sym] = t
+    elif h == "ok" and sym in bad_since: spans.setdefault(sym, []).append((bad_since.pop(sym), t))
+for sym, t in bad_since.items(): spans.setdefault(sym, []).append((t, 1 << 62))
+n = sum(len(v) for v in spans.values())
+bad = [(k, o["symbol"]) for k, o in orders.items() if any(a < o["created_ns"] < b for a, b in spans.get(o["symbol"], []))]
+print("not-ok spans:", n, "orders:", len(orders), "created during one:", bad)
+sys.exit(0 if n and not bad else 1)
+PY
+pass "quoting paused while a book was not ok: no order created on it meanwhile"
 fills_match "$T/j" || sfail "fills differ from the sim's account (counted twice or missed)"
 pass "no fill counted twice or missed: positions, fills and fees equal the sim's account"
 
