@@ -110,12 +110,7 @@ static int ctl_links(void *ctx, FILE *f)
     th_json_put_str(f, !s->tr.active ? "none" : jfail ? "failed" : s->tr.jn.open ? "ok" : "none");
     put_kv_str(f, "path", s->tr.active && s->tr.jn.open ? s->tr.jn.path : "");
     fprintf(f, ",\"ok\":%s}", jfail ? "false" : "true");
-    char b[8];
-    if (th_lua_cfg_string(&s->lua, "storage.postgres.conninfo_env", b, sizeof b)) {
-        bad++;
-        fputs(",{\"name\":\"postgres\",\"state\":\"not_implemented\",\"ok\":false,\"detail\":\"storage.postgres is "
-              "configured but this host writes nothing to PostgreSQL yet\"}", f);
-    }
+    bad += th_pg_history_health(&s->ph, f);
     bad += th_redis_mirror_health(&s->rm, f);
     fputc(']', f);
     return bad;
@@ -416,13 +411,16 @@ int th_session_stores_open(session *s, const char *mode)
         fprintf(stderr, "tradehost: %s\n", err);
         return -1;
     }
+    if (th_pg_history_open(&s->ph, &s->loop, &s->lua, &s->tr, &s->mf, s->id, mode, &err) != 0) {
+        fprintf(stderr, "tradehost: %s\n", err);
+        return -1;
+    }
     /* Say what keeps the session's state, so a configured store that does nothing never goes unnoticed. */
-    char b[8], redis[96] = "off";
-    bool pg = th_lua_cfg_string(&s->lua, "storage.postgres.conninfo_env", b, sizeof b);
+    char redis[96] = "off", pg[160] = "off"; /* off bare, a store quoted */
     if (s->rm.active) snprintf(redis, sizeof redis, "%s:%d (mirror of the journal)", s->rm.r.host, s->rm.r.port);
+    if (s->ph.active) snprintf(pg, sizeof pg, "\"conninfo from $%s (history of the journal)\"", s->ph.env);
     th_logf(TH_LOG_INFO, "stores", "journal=%s redis=\"%s\" postgres=%s", s->tr.active && s->tr.jn.open ? s->tr.jn.path : "none",
-            redis, pg ? "\"configured: not implemented, nothing is written\"" : "off");
-    if (pg) th_logf(TH_LOG_WARN, "storage.postgres is configured but this host writes nothing to PostgreSQL (not built yet)", NULL);
+            redis, pg);
     return 0;
 }
 
@@ -441,6 +439,7 @@ void th_session_control_open(session *s)
 void th_session_control_close(session *s)
 {
     th_redis_mirror_close(&s->rm);
+    th_pg_history_close(&s->ph);
     if (s->control_timer.loop && !uv_is_closing((uv_handle_t *)&s->control_timer)) uv_close((uv_handle_t *)&s->control_timer, NULL);
     if (s->ctl_timer.loop && !uv_is_closing((uv_handle_t *)&s->ctl_timer)) uv_close((uv_handle_t *)&s->ctl_timer, NULL);
 }

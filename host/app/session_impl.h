@@ -15,6 +15,7 @@
 
 #include "../lua/lua_host.h"
 #include "api.h"
+#include "pg_history.h"
 #include "redis_mirror.h"
 #include "repl.h"
 #include "session_events.h"
@@ -74,6 +75,7 @@ struct session {
     int32_t settle_cancelled;
     th_session_events ev;      /* fills, orders, risk, reloads, status -> /events (and stores) */
     th_redis_mirror rm;        /* storage.redis: the journal projected into Redis */
+    th_pg_history ph;          /* storage.postgres: the journal's history in PostgreSQL */
 };
 
 /* session.c */

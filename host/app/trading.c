@@ -259,6 +259,15 @@ void th_trading_turn(th_trading *t)
     note_journal_failure(t);
 }
 
+bool th_trading_journal_settled(th_trading *t)
+{
+    if (!t->active || !t->jn.open) return true;
+    bool busy = t->async_commit && th_committer_busy(&t->cm);
+    if (!busy && !th_journal_pending(&t->jn.jr)) return true;
+    if (!busy) commit_step(t, th_clock_ns());
+    return false;
+}
+
 void th_trading_end_turn(th_trading *t)
 {
     if (t->active) th_flow_end_turn(&t->flow, th_clock_ns());

@@ -84,6 +84,10 @@ void th_trading_use_loop(th_trading *t, uv_loop_t *loop);
 void th_trading_turn(th_trading *t);
 /* After the turn's events were dispatched: finished orders beyond the keep window are retired. */
 void th_trading_end_turn(th_trading *t);
+/* For the stores that follow the journal at a stop (the PostgreSQL history): true when every record
+ * appended so far is in the file; else a commit of what is buffered is started (async: it lands
+ * on a later turn). */
+bool th_trading_journal_settled(th_trading *t);
 void th_trading_tick(th_trading *t);
 /* The instrument registry grew (an instrument update): every per-instrument array of the order
  * side grows, and the new instruments get the config's pair limits and currency rates. */

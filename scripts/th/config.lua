@@ -121,7 +121,10 @@ M.schema = {
                                             port = { type = "integer", min = 1, max = 65535, default = 6379 },
                                             password_env = ENV,
                                             connect_timeout_ms = { type = "integer", min = 10, max = 60000, default = 1000 } } },
-      postgres = { type = "table", fields = { conninfo_env = ENV } },
+      -- the PostgreSQL history of the journal (docs/ops.md "PostgreSQL history"); conninfo_env turns it on
+      postgres = { type = "table", fields = { conninfo_env = { type = "string", check = env_name, required = true },
+                                               connect_timeout_ms = { type = "integer", min = 10, max = 60000, default = 2000 },
+                                               stop_timeout_ms = { type = "integer", min = 0, max = 60000, default = 3000 } } },
     } },
     api = { type = "table", fields = { listen = { type = "string", check = loopback_listen }, token_env = ENV,
       -- the token from a file (mode 0600 or stricter, checked at start), instead of token_env
