@@ -32,6 +32,7 @@
 #include "../core/metrics.h"
 #include "../core/order_flow.h"
 #include "../net/pg_uv.h"
+#include "pg_rows.h"
 #include "session_feed.h"
 #include "trading.h"
 #include "tradehost.h"
@@ -40,11 +41,6 @@
 #define TH_PG_PNL_RING 3600
 
 typedef enum th_pg_phase { TH_PG_DOWN, TH_PG_MIGRATING, TH_PG_REGISTERING, TH_PG_WRITING } th_pg_phase;
-
-typedef struct th_pg_pnl {
-    int64_t ts_ns;
-    th_pnl_view v;
-} th_pg_pnl;
 
 typedef struct th_pg_history {
     bool active;                 /* storage.postgres configured and opened */
@@ -71,11 +67,7 @@ typedef struct th_pg_history {
     int32_t batch_pnl;           /* PnL snapshots in the batch out */
     uint64_t batch_rows;
     int64_t retry_at_ns;         /* a failed batch: the next try (after a rewind) */
-    /* the batch being built: one memstream per table */
-    FILE *f_ev, *f_fill, *f_pos, *f_risk;
-    char *b_ev, *b_fill, *b_pos, *b_risk;
-    size_t n_ev, n_fill, n_pos, n_risk;
-    uint64_t r_ev, r_fill, r_pos, r_risk;
+    th_pg_rows b;                /* the batch being built */
     th_pg_pnl *pnl;              /* ring of snapshots not yet written */
     int32_t pnl_head, pnl_n;
     uint64_t pnl_dropped;
