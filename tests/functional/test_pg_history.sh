@@ -67,9 +67,11 @@ wait_for 'postgres: down: journal only' 10
 [ "$(curl -s "http://127.0.0.1:$PORT/health" | jq .degraded)" = true ] || fail "not degraded without PostgreSQL"
 fill_once XMR/USD sell 0.3
 fill_once WAVES/EUR sell 10
+wait_for 'msg="fill".* tag=t' 10 4 # filled before the kill (which would cancel them)
 echo 'th.risk.kill("a risk event while PostgreSQL is down")' | "$TH_BIN" repl "$SOCK" >/dev/null
 echo 'th.risk.rearm()' | "$TH_BIN" repl "$SOCK" >/dev/null
 fill_once XMR/USD buy 0.2
+wait_for 'msg="fill".* tag=t' 10 5
 wait_for 'postgres: connection lost: reconnecting' 10 2
 sleep 1.5
 n=$(echo '#th.orders.open()' | "$TH_BIN" repl "$SOCK")
