@@ -12,7 +12,7 @@ PKGS=(
   libcmocka-dev lua-busted lua-cjson
   clang libclang-rt-14-dev valgrind curl python3 jq
   chromium
-  redis-server postgresql-15
+  redis-server postgresql-15 postgresql-client-15
 )
 
 missing=()
