@@ -180,7 +180,8 @@ const th_cli_cmd TH_COMMANDS[] = {
      "  --json   one JSON object: file, records, torn_tail, halted, halt_reason, orders, positions\n",
      th_journal_cmd},
     {"report", "a session's report (JSON and a self-contained HTML page with plots) from its journal",
-     "usage: tradehost report JOURNAL_OR_DIR [--out DIR]\n\n"
+     "usage: tradehost report JOURNAL_OR_DIR [--out DIR]\n"
+     "       tradehost report --session ID [--json] [--pg-env VAR]\n\n"
      "Builds the report a session writes at its end, after the fact: from the journal (a DIR means its\n"
      "newest .thj file) and the timeline the session sampled beside it (<journal>.timeline). Per pair\n"
      "and in total: PnL realised and unrealised, fees, volume, fills, fill ratio, spread captured,\n"
@@ -188,7 +189,12 @@ const th_cli_cmd TH_COMMANDS[] = {
      "\"Reports\"). Money is exact decimal text in each pair's quote currency.\n"
      "Writes DIR/report.json and DIR/report.html (default DIR: the journal's name with .thj replaced\n"
      "by .report) and prints both paths. The HTML page needs no network: its plots are inline SVG.\n\n"
-     "Exit status: 0, 1 if the journal cannot be read or the report written, 2 for bad usage.\n",
+     "With --session: the statistics of session ID (session.name) read from the PostgreSQL history\n"
+     "(storage.postgres; docs/ops.md \"PostgreSQL history\"), over every journal of that name: per pair\n"
+     "fills, orders, fill ratio, volume, fees, realised PnL, position, drawdown; the portfolio's newest\n"
+     "PnL and max drawdown. VAR (default TH_PG) holds the connection string. --json: one JSON object.\n\n"
+     "Exit status: 0, 1 if the journal cannot be read or the report written (or the session is not in\n"
+     "PostgreSQL), 2 for bad usage or PostgreSQL not configured.\n",
      th_report_cmd},
     {"sim", "serve a local venue (Kraken's or Binance's own protocols) on loopback, replaying a recording",
      "usage: tradehost sim --venue kraken|binance --data RECORDING --instruments FILE [--snapshots FILE]\n"

@@ -101,6 +101,22 @@ grep -q 'postgres: session written' "$T/host.log" || fail "the stop did not writ
 "$TH_BIN" journal "$T/j" --json >"$T/journal.json" || fail "tradehost journal failed"
 out=$($CHECK "$PG_CONNINFO" "$T/journal.json" "$JKEY" --closed 2>&1) || fail "after the stop, postgres differs from the journal: $out"
 ! grep -q 'not-in-any-log' "$T/host.log" || fail "the conninfo's password is in the log"
+# The session's statistics read back from PostgreSQL, against the journal.
+TH_PG="$PG_CONNINFO" "$TH_BIN" report --session session-789 --json >"$T/report.json" || fail "report --session failed"
+for sym in $(jq -r '.positions | keys[]' "$T/journal.json"); do
+  want_f=$(jq --arg s "$sym" '.positions[$s].fills' "$T/journal.json")
+  want_o=$(jq --arg s "$sym" '[.orders[] | select(.symbol == $s)] | length' "$T/journal.json")
+  got=$(jq -r --arg s "$sym" '.pairs[] | select(.symbol == $s) | "\(.fills) \(.orders) \(.fill_ratio)"' "$T/report.json")
+  [ "${got% *}" = "$want_f $want_o" ] || fail "report --session $sym: fills orders ratio $got, the journal $want_f $want_o"
+done
+[ "$(jq -r .source "$T/report.json")" = postgres ] && [ "$(jq '.portfolio.snapshots' "$T/report.json")" -ge 1 ] ||
+  fail "report --session: $(cat "$T/report.json")"
+TH_PG="$PG_CONNINFO" "$TH_BIN" report --session session-789 | grep -q '^XMR/USD ' || fail "report --session: no table"
+set +e; out=$(env -u TH_PG "$TH_BIN" report --session session-789 2>&1); rc=$?; set -e
+[ "$rc" = 2 ] && grep -q 'TH_PG.*not set.*tradehost report JOURNAL_OR_DIR' <<<"$out" || fail "report --session without PostgreSQL: rc $rc: $out"
+set +e; out=$(TH_PG="$PG_CONNINFO" "$TH_BIN" report --session no-such-session 2>&1); rc=$?; set -e
+[ "$rc" = 1 ] && grep -q 'no session no-such-session' <<<"$out" || fail "report --session of an unknown session: rc $rc: $out"
+pass "report --session session-789 from PostgreSQL: per pair fills and orders equal the journal's; unset TH_PG and unknown sessions refused by name"
 pass "graceful stop: every record but the closing one written, settlement records = the journal's positions ($out); the password never logged"
 
 # A second session on the same database: the migrations are not applied again; its own session row.
