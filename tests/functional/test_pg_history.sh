@@ -16,6 +16,7 @@ trap 'pg_cleanup; cleanup' EXIT
 pg_init "$T/pg"
 export TH_TEST_PG="$PG_CONNINFO password=not-in-any-log connect_timeout=2"
 health_pg() { curl -s "http://127.0.0.1:$PORT/health" | jq -r '.stores[] | select(.name == "postgres") | .'"${1:-state}"; }
+count() { grep -cE -- "$1" "$T/host.log" || true; }
 fill_once() { # fill_once PAIR SIDE SIZE: a marketable order 2% through the book
   local out
   out=$(echo "local b, _, a = th.book(\"$1\"):best() local p = \"$2\" == \"buy\" and a * 1.02 or b * 0.98 return th.orders.place{ symbol = \"$1\", side = \"$2\", price = p, size = $3, tag = \"t\" }" | "$TH_BIN" repl "$SOCK")
@@ -32,11 +33,15 @@ sed -i 's|TH_TEST_PG_UNSET|TH_TEST_PG|' "$T/cfg.lua"
 rm -rf "$T/j"
 pass "an unset conninfo_env is refused at start, naming the variable"
 
-pg_start
+# PostgreSQL is not there yet: the host trades regardless, connects are retried with back-off.
 start_host run "$T/cfg.lua"
 wait_for 'api: listening' 10
 PORT=$(grep -o 'msg="api: listening".*port=[0-9]*' "$T/host.log" | sed 's/.*port=//')
 wait_for 'msg="stores" journal=.* postgres="conninfo from \$TH_TEST_PG \(history of the journal\)"' 10
+wait_for 'postgres: connection lost: reconnecting' 10 2
+[ "$(health_pg)" = connecting ] || fail "health while PostgreSQL is absent: $(curl -s "http://127.0.0.1:$PORT/health")"
+pass "no PostgreSQL at start: connects retried with back-off, /health connecting"
+pg_start
 wait_for 'postgres: caught up from the journal' 15
 [ "$(pgq 'SELECT version FROM schema_migrations')" = 1 ] || fail "schema_migrations: $(pgq 'SELECT * FROM schema_migrations')"
 n=$(pgq "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' AND table_name IN ('sessions', 'orders',
@@ -59,27 +64,39 @@ for i in $(seq 30); do [ "$(pgq 'SELECT count(*) FROM pnl_snapshots')" -ge 1 ] &
 [ "$(pgq 'SELECT count(*) FROM pnl_snapshots')" -ge 1 ] || fail "no PnL snapshot after a second"
 pass "fills written: $(pgq 'SELECT count(*) FROM fills') fills, $(pgq 'SELECT count(*) FROM position_snapshots') position snapshots"
 
+# A batch refused with the connection up (here: a constraint no fill meets): logged, retried from
+# the journal every second, and written once the refusal ends.
+nc=$(count 'postgres: caught up from the journal')
+pgq "ALTER TABLE fills ADD CONSTRAINT no_fills_now CHECK (qty_units < 0) NOT VALID"
+fill_once XMR/USD buy 0.1
+wait_for 'postgres: a batch was refused: rewriting it from the journal' 10
+[ "$(health_pg errors)" -ge 1 ] || fail "the refused batch is not counted: $(curl -s "http://127.0.0.1:$PORT/health")"
+pgq "ALTER TABLE fills DROP CONSTRAINT no_fills_now"
+wait_for 'postgres: caught up from the journal' 15 $((nc + 1))
+pass "a refused batch: logged, counted in /health, rewritten from the journal once accepted"
+
 # PostgreSQL stops mid-session (fast: connections cut): the host trades on, journal only.
 before=$(pgq "SELECT records FROM sessions WHERE journal = '$JKEY'")
+nl=$(count 'postgres: connection lost: reconnecting'); nc=$(count 'postgres: caught up from the journal')
 pg_stop
 wait_for 'postgres: down: journal only' 10
 [ "$(health_pg)" = down ] || fail "health with PostgreSQL stopped: $(curl -s "http://127.0.0.1:$PORT/health")"
 [ "$(curl -s "http://127.0.0.1:$PORT/health" | jq .degraded)" = true ] || fail "not degraded without PostgreSQL"
 fill_once XMR/USD sell 0.3
 fill_once WAVES/EUR sell 10
-wait_for 'msg="fill".* tag=t' 10 4 # filled before the kill (which would cancel them)
+wait_for 'msg="fill".* tag=t' 10 5 # filled before the kill (which would cancel them)
 echo 'th.risk.kill("a risk event while PostgreSQL is down")' | "$TH_BIN" repl "$SOCK" >/dev/null
 echo 'th.risk.rearm()' | "$TH_BIN" repl "$SOCK" >/dev/null
 fill_once XMR/USD buy 0.2
-wait_for 'msg="fill".* tag=t' 10 5
-wait_for 'postgres: connection lost: reconnecting' 10 2
+wait_for 'msg="fill".* tag=t' 10 6
+wait_for 'postgres: connection lost: reconnecting' 10 $((nl + 1))
 sleep 1.5
 n=$(echo '#th.orders.open()' | "$TH_BIN" repl "$SOCK")
 [ "$n" -gt 0 ] || fail "the market maker stopped quoting while PostgreSQL was down"
 pass "PostgreSQL stopped: /health down, reconnects retried with back-off, the host trades on ($n orders open, fills while down)"
 
 pg_start
-wait_for 'postgres: caught up from the journal' 20 2
+wait_for 'postgres: caught up from the journal' 20 $((nc + 1))
 grep -q "postgres: writing: catching up from the journal.*already_written=$before" "$T/host.log" ||
   grep -qE "postgres: writing: catching up from the journal.*already_written=[1-9]" "$T/host.log" ||
   fail "the back-fill did not resume after what was written: $(grep 'catching up' "$T/host.log")"
@@ -90,7 +107,7 @@ sleep 1 # the last records reach the journal, then PostgreSQL
 want=$(jq .records "$T/journal.json")
 for i in $(seq 100); do [ "$(pgq "SELECT records FROM sessions WHERE journal = '$JKEY'")" = "$want" ] && break; sleep 0.1; done
 out=$($CHECK "$PG_CONNINFO" "$T/journal.json" "$JKEY" 2>&1) || fail "postgres differs from the journal: $out"
-[ "$(jq '[.positions[].fills] | add' "$T/journal.json")" -ge 5 ] || fail "fewer fills in the journal than placed here: $out"
+[ "$(jq '[.positions[].fills] | add' "$T/journal.json")" -ge 6 ] || fail "fewer fills in the journal than placed here: $out"
 [ "$(pgq "SELECT string_agg(event, ',' ORDER BY seq) FROM risk_events WHERE journal = '$JKEY'")" = "kill,rearm,kill" ] ||
   fail "risk events: $(pgq 'SELECT * FROM risk_events')"
 pass "PostgreSQL back: back-filled from the journal (resumed after record $before); row by row equal to the journal ($out); risk events kill,rearm,kill"
