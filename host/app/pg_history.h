@@ -37,7 +37,7 @@
 #include "trading.h"
 #include "tradehost.h"
 
-#define TH_PG_BATCH_RECORDS 4096
+#define TH_PG_BATCH_RECORDS 1024  /* per turn: ~1-2 ms of SQL text at most (a catch-up never holds the loop long) */
 #define TH_PG_PNL_RING 3600
 
 typedef enum th_pg_phase { TH_PG_DOWN, TH_PG_MIGRATING, TH_PG_REGISTERING, TH_PG_WRITING } th_pg_phase;

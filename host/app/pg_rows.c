@@ -13,12 +13,18 @@
 /* A string literal: standard_conforming_strings is on (set at connect), so only ' is doubled. */
 void th_pg_sql_str(FILE *f, const char *s)
 {
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'') fputc('\'', f);
-        fputc(*s, f);
+    /* runs of text between quotes in one write each (a character at a time was a third of the
+     * loop's time per record: each stdio call takes the stream's lock) */
+    fputc_unlocked('\'', f);
+    for (;;) {
+        const char *e = strchr(s, '\'');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        fwrite_unlocked(s, 1, n, f);
+        if (!e) break;
+        fputs_unlocked("''", f);
+        s = e + 1;
     }
-    fputc('\'', f);
+    fputc_unlocked('\'', f);
 }
 
 static void qdec(FILE *f, int64_t v, int32_t scale)
