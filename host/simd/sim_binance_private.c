@@ -124,7 +124,7 @@ static void reject(sim_http_resp *r, th_sim_reject rej, bool cancel)
 uint64_t bn_order_no(simd *s, const th_sim_order *o)
 {
     for (int32_t i = th_sim_order_count(s->engine) - 1; i >= 0; i--)
-        if (th_sim_order_at(s->engine, i) == o || th_sim_order_at(s->engine, i)->id == o->id) return (uint64_t)i + 1;
+        if (th_sim_order_at(s->engine, i) == o || th_sim_order_at(s->engine, i)->id == o->id) return s->orders_before + (uint64_t)i + 1;
     return 0;
 }
 
@@ -261,7 +261,7 @@ void bn_place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
             bn_money(out, t->fee, TH_SIM_SCALE);
             sim_buf_puts(out, ",\"commissionAsset\":");
             sim_buf_str(out, th_sim_asset_name(s->engine, t->fee_asset));
-            sim_buf_printf(out, ",\"tradeId\":%d},", i + 1);
+            sim_buf_printf(out, ",\"tradeId\":%llu},", (unsigned long long)(s->trades_before + (uint64_t)i + 1));
         }
         sim_buf_unput(out, ',');
         sim_buf_putc(out, ']');
@@ -285,8 +285,12 @@ void bn_cancel(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
     if (by_id) {
         char *end;
         unsigned long long n = strtoull(oid, &end, 10);
-        if (*end || n == 0 || n > (unsigned long long)th_sim_order_count(s->engine)) { reject(r, TH_SIM_REJ_UNKNOWN_ORDER, true); return; }
-        ord = th_sim_order_at(s->engine, (int32_t)(n - 1));
+        /* orderId = orders_before + place in this engine (bn_order_no); older ones are gone */
+        if (*end || n <= s->orders_before || n - s->orders_before > (unsigned long long)th_sim_order_count(s->engine)) {
+            reject(r, TH_SIM_REJ_UNKNOWN_ORDER, true);
+            return;
+        }
+        ord = th_sim_order_at(s->engine, (int32_t)(n - s->orders_before - 1));
     } else {
         ord = th_sim_order_find_cl(s->engine, acc, cl);
     }

@@ -187,7 +187,7 @@ static void dec8(sim_buf *o, int64_t v, int scale) { sim_buf_dec(o, v, scale, sc
 static int64_t trade_no(simd *s, const th_sim_trade *t)
 {
     for (int32_t i = th_sim_trade_count(s->engine) - 1; i >= 0; i--)
-        if (th_sim_trade_at(s->engine, i)->id == t->id) return (int64_t)i + 1;
+        if (th_sim_trade_at(s->engine, i)->id == t->id) return (int64_t)(s->trades_before + (uint64_t)i + 1);
     return -1;
 }
 

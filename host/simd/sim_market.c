@@ -33,7 +33,8 @@ int simd_engine_open(simd *s, const char **err)
         .instruments = &s->feed.instruments,
         .queue_model = TH_SIM_QUEUE_PROPORTIONAL,
         .rate_model = s->opt.no_rate_limit ? TH_SIM_RATE_NONE : s->venue->rate_model,
-        .seed = s->opt.seed,
+        /* ids are a bijection of seed + sequence: 2^40 apart per reset, a new engine's ids are new */
+        .seed = s->opt.seed + ((uint64_t)s->resets << 40),
         .book_depth = s->feed.depth,
         .on_event = on_event,
         .ctx = s,
@@ -56,7 +57,12 @@ void simd_engine_close(simd *s)
 int simd_engine_reset(simd *s, const char **err)
 {
     if (s->venue->market_only) return 0; /* no accounts to reset */
-    if (s->engine) th_sim_engine_free(s->engine);
+    if (s->engine) {
+        s->orders_before += (uint64_t)th_sim_order_count(s->engine);
+        s->trades_before += (uint64_t)th_sim_trade_count(s->engine);
+        th_sim_engine_free(s->engine);
+    }
+    s->resets++;
     s->engine = NULL;
     if (s->venue->reset) s->venue->reset(s);
     return simd_engine_open(s, err);

@@ -91,6 +91,10 @@ typedef struct simd {
     int64_t end_ts, end_mono;   /* the clock when the data ended (then it runs in real time) */
     /* orders */
     th_sim_engine *engine;
+    /* POST /_sim/reset re-creates the engine; ids must still never repeat (as on the exchange: a
+     * client holding an id from before the reset must not find another order under it) */
+    uint32_t resets;            /* the engine's seed moves by 2^40 per reset (Kraken's ids) */
+    uint64_t orders_before, trades_before; /* the earlier engines' orders and trades (Binance numbers them) */
     simd_accounts accounts;
     th_sim_book_sync sync;         /* scratch: the differences between the feed's and engine's books */
     void *faults;               /* sim_fault.c */

@@ -9,11 +9,12 @@
 //  - Binance's refusals reach ccxt as its mapped errors: -2010 a post-only order that would cross,
 //    -2011 cancelling an unknown order, -1013 a price off the tick, -1022 a wrong secret;
 //  - signed requests made by hand: -1021 outside recvWindow, -1102 no timestamp, -2015 unknown key,
-//    and every answer carries X-MBX-USED-WEIGHT-1M.
+//    and every answer carries X-MBX-USED-WEIGHT-1M;
+//  - POST /_sim/reset: the account back to its start, orderIds and tradeIds never reused.
 'use strict';
 const crypto = require('crypto');
 const http = require('http');
-const { ccxt, getJson, check } = require('./sim_lib');
+const { ccxt, getJson, request, check } = require('./sim_lib');
 const { binanceEndpoints, binanceClient } = require('./binance_lib');
 
 function raw(method, url, headers = {}, body = undefined) {
@@ -110,6 +111,23 @@ async function expectError(p, cls, code, what, msg) {
   check(r.status === 200 && JSON.parse(r.body).balances.some((b) => b.asset === 'NKN'), `signed by hand: ${r.status} ${r.body.slice(0, 200)}`);
   check(Number(r.headers['x-mbx-used-weight-1m']) === w1 + 20 || Number(r.headers['x-mbx-used-weight-1m']) === 20, `account weighs 20: ${w1} then ${r.headers['x-mbx-used-weight-1m']}`);
   console.log('ok - wrong secret -> -1022 (AuthenticationError); by hand: -1021 outside recvWindow, -1102 no timestamp, -2015 unknown key; X-MBX-USED-WEIGHT-1M counts');
+
+  // POST /_sim/reset: the account back to its start; orderIds and tradeIds go on growing (Binance
+  // never reuses one: a client holding an id from before the reset must not find another order)
+  const o2 = await ex.createOrder(sym, 'limit', 'buy', 100, px);
+  const rs = await request('POST', ep.control + '/reset');
+  check(rs.status === 200 && JSON.parse(rs.body).ok === true, `POST /_sim/reset: ${rs.status} ${rs.body}`);
+  st = await getJson(ep.control + '/state');
+  check(st.accounts[0].open_orders.length === 0 && st.accounts[0].trades.length === 0 && Number(st.accounts[0].balances.NKN) === 1000000, `after the reset: ${JSON.stringify(st.accounts[0]).slice(0, 300)}`);
+  await expectError(ex.cancelOrder(o2.id, sym), ccxt.OrderNotFound, -2011, 'cancelling an order from before the reset', 'Unknown order sent.');
+  const o3 = await ex.createOrder(sym, 'limit', 'buy', 100, px);
+  const m2 = await ex.createOrder(sym, 'market', 'buy', 100);
+  const lastIds = [o1.id, o2.id, m.id].map(Number), lastTrade = Math.max(...m.trades.map((x) => Number(x.id)));
+  check(Number(o3.id) > Math.max(...lastIds) && Number(m2.id) > Number(o3.id), `orderIds after the reset are new: ${o3.id}, ${m2.id}; before: ${lastIds}`);
+  check(m2.trades.every((x) => Number(x.id) > lastTrade), `tradeIds after the reset are new: ${m2.trades.map((x) => x.id)}; before up to ${lastTrade}`);
+  const c3 = await ex.cancelOrder(o3.id, sym);
+  check(c3.status === 'canceled' && c3.id === o3.id, `cancel by orderId after the reset: ${JSON.stringify(c3)}`);
+  console.log(`ok - POST /_sim/reset: the account back to its start; an order from before it is unknown (-2011); new orderIds (${o3.id}, ${m2.id}) and tradeIds follow the old ones`);
   console.log('PASS');
   process.exit(0);
 })().catch((e) => { console.error('FAIL: ' + (e.stack || e)); process.exit(1); });
