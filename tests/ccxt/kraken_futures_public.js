@@ -8,7 +8,8 @@
 //    strictly +1 per product; the book it builds equals, after the data has ended, the sim's own
 //    (GET /_sim/state, top 10), the REST orderbook (every level) and a reference built here from
 //    the recording with Kraken Futures' rules (snapshot, then absolute qty per price, 0 deletes);
-//  - trade, ticker_lite and heartbeat feeds; errors "Invalid feed", "Invalid product id",
+//  - trade, ticker (its last frame = the final top of book, last trade and the trades' volume),
+//    ticker_lite and heartbeat feeds; errors "Invalid feed", "Invalid product id",
 //    "Json Error"; private feeds refused with an alert;
 //  - ccxt krakenfutures loads its markets from the sim's /derivatives/api/v3/instruments (product
 //    ids upper-case, as the feeds spell them) and its
@@ -45,7 +46,7 @@ function sorted(book) {
 function client(url) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
-    const c = { ws, msgs: [], books: {}, seq: {}, gaps: [], bad: [], events: [], trades: 0, lite: 0, heartbeats: 0 };
+    const c = { ws, msgs: [], books: {}, seq: {}, gaps: [], bad: [], events: [], trades: 0, lite: 0, heartbeats: 0, tradeList: {}, tickers: {} };
     ws.on('message', (data) => {
       const text = String(data);
       let m;
@@ -62,6 +63,9 @@ function client(url) {
       } else if (m.feed === 'trade') {
         check(typeof m.uid === 'string' && m.type === 'fill' && (m.side === 'buy' || m.side === 'sell') && m.qty > 0 && m.price > 0, `trade: ${text}`);
         c.trades++;
+        (c.tradeList[m.product_id] = c.tradeList[m.product_id] || []).push(m);
+      } else if (m.feed === 'ticker') {
+        (c.tickers[m.product_id] = c.tickers[m.product_id] || []).push(m);
       } else if (m.feed === 'ticker_lite') {
         check(m.bid > 0 && m.ask > m.bid, `ticker_lite: ${text}`);
         c.lite++;
@@ -93,9 +97,10 @@ async function until(cond, what, ms = 20000) {
   send(a, { event: 'subscribe', feed: 'book', product_ids: products.filter((p) => p !== victim).map((p) => p.toLowerCase()) });
   send(a, { event: 'subscribe', feed: 'trade', product_ids: ['PI_LTCUSD'] });
   send(a, { event: 'subscribe', feed: 'ticker_lite', product_ids: ['FI_XBTUSD_210730'] });
+  send(a, { event: 'subscribe', feed: 'ticker', product_ids: ['PI_LTCUSD'] });
   send(a, { event: 'subscribe', feed: 'heartbeat' });
   send(b, { event: 'subscribe', feed: 'book', product_ids: [victim] });
-  await until(() => a.events.length === 1 + 9 + 1 + 1 + 1 && b.events.length === 2, 'the subscribed events');
+  await until(() => a.events.length === 1 + 9 + 1 + 1 + 1 + 1 && b.events.length === 2, 'the subscribed events');
   check(a.events.slice(1, 10).every((e) => e.event === 'subscribed' && e.feed === 'book' && e.product_ids.length === 1 && products.includes(e.product_ids[0])),
     `one subscribed per product, upper-case: ${JSON.stringify(a.events.slice(1, 10))}`);
   check(a.events.some((e) => e.event === 'subscribed' && e.feed === 'heartbeat'), 'heartbeat subscribed');
@@ -148,6 +153,15 @@ async function until(cond, what, ms = 20000) {
   }
   check(a.trades >= 1 && a.lite >= 1 && a.heartbeats >= 1, `trades ${a.trades}, ticker_lite ${a.lite}, heartbeats ${a.heartbeats}`);
   console.log(`ok - 9 books from snapshot + deltas (seq +1) = the reference from the recording (every level) = REST orderbook, top 10 = GET /_sim/state; ${a.trades} trades, ${a.lite} ticker_lite, ${a.heartbeats} heartbeats`);
+
+  // the `ticker` feed (PI_LTCUSD, subscribed with its book and trades before the replay): the last
+  // one is the final best bid/ask with their sizes, the last trade's price, the replay's volume
+  const tks = a.tickers.PI_LTCUSD || [], tk = tks[tks.length - 1], ltc = sorted(a.books.PI_LTCUSD), lt = a.tradeList.PI_LTCUSD || [];
+  const vol = lt.reduce((v, t) => v + t.qty, 0);
+  check(tks.length >= 2 && lt.length >= 1 && tk.bid === ltc.bids[0][0] && tk.bid_size === ltc.bids[0][1] && tk.ask === ltc.asks[0][0] && tk.ask_size === ltc.asks[0][1] &&
+    tk.last === lt[lt.length - 1].price && Math.abs(tk.volume - vol) < 1e-9 && typeof tk.change === 'number' && tk.suspended === false && tk.time > 0,
+    `ticker PI_LTCUSD (${tks.length}): ${JSON.stringify(tk)}; book ${JSON.stringify([ltc.bids[0], ltc.asks[0]])}, last trade ${lt.length && lt[lt.length - 1].price}, volume ${vol}`);
+  console.log(`ok - ticker PI_LTCUSD: ${tks.length} frames, the last = the final best bid/ask and sizes, last trade ${tk.last}, volume ${tk.volume} = the ${lt.length} trades'`);
 
   // ---- ccxt ----
   const ex = new ccxt.pro.krakenfutures({ enableRateLimit: false, timeout: 10000 });

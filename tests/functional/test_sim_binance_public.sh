@@ -3,7 +3,7 @@
 # client (tests/ccxt/binance_public.js says what it proves): the endpoints line, markets from the
 # sim's exchangeInfo, watchOrderBook on every recorded symbol equal to the sim's own books and to a
 # reference built from the recording, the diff chain, trade and bookTicker streams; then a clean
-# SIGTERM and bad options.
+# SIGTERM and bad options; then the faults on Binance's wire (tests/ccxt/binance_faults.js).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sim_lib.sh"
 need_ccxt
@@ -36,3 +36,10 @@ for args in "--venue binance --data $REC --instruments $INS --snapshots $T/missi
   grep -q -- "--snapshots" "$T/err" && [ ! -s "$T/out" ] || fail "sim $args: expected a message naming --snapshots on stderr only: $(cat "$T/err")"
 done
 pass "bad --snapshots: exit 2 with a message, nothing on stdout"
+
+# the faults on Binance's wire (tests/ccxt/binance_faults.js): the sequence gap, a malformed frame,
+# REST latency, a disconnect of one socket then of all
+start_sim_venue binance --data "$REC" --snapshots "$SNAP" --instruments "$INS" --speed 20 --paused
+node "$TH_HOME/tests/ccxt/binance_faults.js" "$T/endpoints.json" || fail "binance fault test"
+stop_sim
+pass "faults on Binance: gap (one hole in U/u, resynced by Binance's recipe), malformed, latency, disconnect one / all"
