@@ -6,7 +6,8 @@
 //  - ccxt's fetchBalance (GET /api/v3/account), createOrder (POST /api/v3/order: LIMIT GTC resting,
 //    MARKET filled with its fills, LIMIT_MAKER via postOnly), fetchOpenOrders (GET openOrders),
 //    cancelOrder (DELETE /api/v3/order) work as against Binance, and agree with GET /_sim/state;
-//  - Binance's refusals reach ccxt as its mapped errors: -2010 a post-only order that would cross,
+//  - Binance's refusals reach ccxt as its mapped errors: -2010 a post-only order that would cross
+//    and an order beyond the balance (InsufficientFunds), -1013 LOT_SIZE by hand,
 //    -2011 cancelling an unknown order, -1013 a price off the tick, -1022 a wrong secret;
 //  - signed requests made by hand: -1021 outside recvWindow, -1102 no timestamp, -2015 unknown key,
 //    and every answer carries X-MBX-USED-WEIGHT-1M;
@@ -75,7 +76,11 @@ async function expectError(p, cls, code, what, msg) {
   r = await raw('POST', `${ep.rest}/api/v3/order`, { 'X-MBX-APIKEY': ep.key },
     sign(`symbol=NKNUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=10&price=0.3000&timestamp=${Date.now()}`));
   check(r.status === 400 && JSON.parse(r.body).msg === 'Filter failure: NOTIONAL', `3 USDT is below the 10 USDT NOTIONAL: ${r.status} ${r.body}`);
-  console.log('ok - LIMIT_MAKER through the spread -> -2010 (OrderImmediatelyFillable); price off the tick -> -1013 PRICE_FILTER, below 10 USDT -> -1013 NOTIONAL');
+  r = await raw('POST', `${ep.rest}/api/v3/order`, { 'X-MBX-APIKEY': ep.key },
+    sign(`symbol=NKNUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=100.5&price=${px}&timestamp=${Date.now()}`));
+  check(r.status === 400 && JSON.parse(r.body).code === -1013 && JSON.parse(r.body).msg === 'Filter failure: LOT_SIZE', `100.5 NKN (step 1): ${r.status} ${r.body}`);
+  await expectError(ex.createOrder(sym, 'limit', 'buy', 10000000, px), ccxt.InsufficientFunds, -2010, `10,000,000 NKN at ${px} with 1,000,000 USDT`, 'Account has insufficient balance for requested action.');
+  console.log('ok - LIMIT_MAKER through the spread -> -2010 (OrderImmediatelyFillable); price off the tick -> -1013 PRICE_FILTER, below 10 USDT -> -1013 NOTIONAL, off the step -> -1013 LOT_SIZE; more than the balance -> -2010 (InsufficientFunds)');
 
   // cancel, and cancel again
   const c1 = await ex.cancelOrder(o1.id, sym);
