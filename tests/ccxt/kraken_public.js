@@ -12,7 +12,8 @@
 //    client computes from the levels it holds (so the sim's diffs and checksums agree);
 //  - status frame first, ping/pong with req_id, subscribe acks and errors in Kraken's shapes,
 //    garbage answered with an error without losing the connection, trade and ticker and
-//    instrument channels, heartbeats, a client joining after the data ended.
+//    instrument channels, heartbeats, a client joining after the data ended; the ticker's default
+//    `trades` trigger: one update per recorded trade with last, volume, low and high.
 'use strict';
 const fs = require('fs');
 const WebSocket = require('ws');
@@ -84,6 +85,7 @@ function top(sideMap, n) { return [...sideMap.entries()].slice(0, n).map(([p, q]
     { method: 'subscribe', params: { channel: 'trade', symbol: symbols }, req_id: 20 },
     { method: 'subscribe', params: { channel: 'ticker', symbol: ['XMR/USD'], event_trigger: 'bbo' }, req_id: 21 },
     { method: 'subscribe', params: { channel: 'instrument' }, req_id: 22 },
+    { method: 'subscribe', params: { channel: 'ticker', symbol: ['SC/EUR'] }, req_id: 26 },
     { method: 'subscribe', params: { channel: 'book', symbol: ['NOPE/USD'] }, req_id: 23 },
     { method: 'subscribe', params: { channel: 'book', symbol: ['XMR/USD'], depth: 7 }, req_id: 24 },
     'this is not json',
@@ -109,8 +111,8 @@ function top(sideMap, n) { return [...sideMap.entries()].slice(0, n).map(([p, q]
       })().catch((e) => { if (!done) { console.error(`FAIL: watchOrderBook ${s} ${limit}: ${e}`); process.exit(1); } });
   };
   watch(ex10, undefined);
-  for (let i = 0; raw10.acks.length < 12 || raw1000.acks.length < 5; i++) {
-    check(i < 100, `subscriptions not acknowledged: ${raw10.acks.length}/12, ${raw1000.acks.length}/5`);
+  for (let i = 0; raw10.acks.length < 13 || raw1000.acks.length < 5; i++) {
+    check(i < 100, `subscriptions not acknowledged: ${raw10.acks.length}/13, ${raw1000.acks.length}/5`);
     await sleep(50);
   }
   await sleep(300);
@@ -168,19 +170,29 @@ function top(sideMap, n) { return [...sideMap.entries()].slice(0, n).map(([p, q]
   check(raw10.errors.some((e) => e.req_id === undefined && /malformed/.test(e.error)), 'garbage is answered with an error');
   check(raw10.pongs.some((p) => p.req_id === 25), 'ping req_id 25 answered with pong req_id 25 after the garbage');
   let trades = 0;
+  const sc = [];
   for (const line of fs.readFileSync(tradesRec, 'utf8').split('\n')) {
     const m = line.match(/^\d+\.\d+: (\[.*\])$/);
     if (!m) continue;
     const v = JSON.parse(m[1]);
     const pair = v[3].replace('XBT', 'BTC');
     if (v[2] === 'trade' && symbols.includes(pair)) trades += v[1].length;
+    if (v[2] === 'trade' && pair === 'SC/EUR') sc.push(...v[1].map((t) => [Number(t[0]), Number(t[1])]));
   }
   check(trades > 0 && raw10.trades === trades, `trade channel: ${raw10.trades} trades, the recording has ${trades}`);
-  const tk = raw10.tickers[raw10.tickers.length - 1];
+  const xmrTickers = raw10.tickers.filter((x) => x.symbol === 'XMR/USD');
+  const tk = xmrTickers[xmrTickers.length - 1];
   check(tk && Number(tk.bid) === ref['XMR/USD'].bids[0][0] && Number(tk.ask) === ref['XMR/USD'].asks[0][0], `last bbo ticker equals the final best bid/ask: ${JSON.stringify(tk)}`);
+  // the ticker's default trigger (`trades`): one update per recorded trade, then last, volume,
+  // low, high over the replay
+  const kt = raw10.tickers.filter((x) => x.symbol === 'SC/EUR'), kl = kt[kt.length - 1];
+  const kvol = sc.reduce((a, t) => a + t[1], 0);
+  check(sc.length > 0 && kt.length === 1 + sc.length && Number(kl.last) === sc[sc.length - 1][0] && Math.abs(kl.volume - kvol) < 1e-6 &&
+    Number(kl.low) === Math.min(...sc.map((t) => t[0])) && Number(kl.high) === Math.max(...sc.map((t) => t[0])),
+    `ticker SC/EUR (trigger trades): ${kt.length} frames for ${sc.length} trades, last ${JSON.stringify(kl)}; recorded last ${sc.length && sc[sc.length - 1][0]}, volume ${kvol}`);
   const ins = raw10.instrument;
   check(ins && ins.type === 'snapshot' && ins.data.pairs.length === 5 && ins.data.pairs.some((p) => p.symbol === 'KSM/BTC' && p.price_precision === 6), 'instrument snapshot with the 5 pairs');
-  console.log(`ok - status frame, acks, errors (unknown pair, bad depth, garbage), pong; ${raw10.trades} trades = the recording's; bbo ticker; instrument snapshot`);
+  console.log(`ok - status frame, acks, errors (unknown pair, bad depth, garbage), pong; ${raw10.trades} trades = the recording's; bbo ticker; trades ticker (${sc.length} SC/EUR trades, ${kt.length} frames); instrument snapshot`);
 
   // after the data: heartbeats about once a second, and a late client gets the final books
   const hb0 = raw10.heartbeats;
