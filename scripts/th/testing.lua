@@ -150,12 +150,12 @@ function M.market(spec)
   return self
 end
 
-function Market:ns(t)
+function Market:_ns(t)
   local total = math.floor(t * 1e9 + 0.5) -- ns since the script's start (exact below 2^53 ns, 104 days)
   return ("%d%09d"):format(self.start_s + math.floor(total / 1e9), total % 1e9)
 end
 
-function Market:instrument(symbol)
+function Market:_instrument(symbol)
   local ins = self.instruments[symbol]
   if not ins then error("th.testing: no instrument " .. tostring(symbol) .. " in the instrument data", 3) end
   return ins
@@ -185,7 +185,7 @@ end
 -- m:book(symbol, {bids = {{price, qty}, ...}, asks = {...}}): the whole book at the current time
 -- (a snapshot: it replaces what was there).
 function Market:book(symbol, book)
-  local ins = self:instrument(symbol)
+  local ins = self:_instrument(symbol)
   if type(book) ~= "table" then error("th.testing: book(symbol, {bids=, asks=}) expects a table", 2) end
   local bids, asks = levels(book.bids or {}, ins, "bids", symbol), levels(book.asks or {}, ins, "asks", symbol)
   local function json_side(l)
@@ -193,7 +193,7 @@ function Market:book(symbol, book)
     for i, x in ipairs(l) do parts[i] = ('{"price":%s,"qty":%s}'):format(x[1], x[2]) end
     return "[" .. table.concat(parts, ",") .. "]"
   end
-  self.lines[#self.lines + 1] = self:ns(self.now) .. (' {"channel":"book","type":"snapshot","data":[{"symbol":%q,'
+  self.lines[#self.lines + 1] = self:_ns(self.now) .. (' {"channel":"book","type":"snapshot","data":[{"symbol":%q,'
     .. '"bids":%s,"asks":%s,"checksum":%d}]}'):format(symbol, json_side(bids), json_side(asks),
       M.book_checksum(bids, asks))
   return self
@@ -202,13 +202,13 @@ end
 -- m:trade(symbol, {side = "buy"|"sell" (the taker's), price =, qty =}): a trade on the venue at the
 -- current time (what fills resting orders at or through its price in the sim).
 function Market:trade(symbol, tr)
-  local ins = self:instrument(symbol)
+  local ins = self:_instrument(symbol)
   if type(tr) ~= "table" or (tr.side ~= "buy" and tr.side ~= "sell") or type(tr.price) ~= "number"
      or type(tr.qty) ~= "number" then
     error("th.testing: trade(symbol, {side = \"buy\"|\"sell\", price = n, qty = n})", 2)
   end
   self.trade_id = self.trade_id + 1
-  self.lines[#self.lines + 1] = self:ns(self.now) .. (' {"channel":"trade","type":"update","data":[{"symbol":%q,'
+  self.lines[#self.lines + 1] = self:_ns(self.now) .. (' {"channel":"trade","type":"update","data":[{"symbol":%q,'
     .. '"side":%q,"price":%s,"qty":%s,"ord_type":"limit","trade_id":%d}]}'):format(symbol, tr.side,
       fixed(tr.price, ins.price_precision), fixed(tr.qty, ins.qty_precision), self.trade_id)
   return self
@@ -326,7 +326,7 @@ function Market:run()
   local dir = make_dir()
   local lines = { unpack(self.lines) }
   -- a frame the feed ignores at the current time, so that the virtual clock reaches it
-  lines[#lines + 1] = self:ns(self.now) .. ' {"channel":"heartbeat"}'
+  lines[#lines + 1] = self:_ns(self.now) .. ' {"channel":"heartbeat"}'
   write_file(dir .. "/market.txt", table.concat(lines, "\n") .. "\n")
   local ins_file = self.ins_path
   if not ins_file then
@@ -337,7 +337,7 @@ function Market:run()
   local ok, run = pcall(run_backtest, self.spec, dir, cfg, { dir .. "/market.txt" })
   if not ok then remove_dir(dir); error(run, 2) end
   if not self.spec.keep then remove_dir(dir) end
-  return finish(run, tonumber(self:ns(0)))
+  return finish(run, tonumber(self:_ns(0)))
 end
 
 -- testing.replay{strategy=, data = {recording, ...}, from=, to=, instruments=, ... as market{}}:
@@ -363,8 +363,8 @@ end
 
 -- run:select{kind=, symbol=, from=, to=} -> the events matching (kind: a name or a list of names;
 -- from/to: seconds, inclusive).
-function Run:select(f)
-  f = f or {}
+function Run:select(filter)
+  local f = filter or {}
   local kinds = f.kind
   if type(kinds) == "string" then kinds = { [kinds] = true }
   elseif type(kinds) == "table" then local s = {}; for _, k in ipairs(kinds) do s[k] = true end; kinds = s end
@@ -389,5 +389,8 @@ function Run:last_quotes(symbol, before)
   end
   return nil
 end
+
+-- The classes, for tools/check_annotations.lua (types/th_testing.lua must annotate their methods).
+M._classes = { Market = Market, Run = Run }
 
 return M
