@@ -29,5 +29,7 @@ fi
 # The loop stall per turn for the journal's commit, on the loop vs on the thread pool (real loop,
 # journal on disk, market data flowing).
 bench/bench_loop.sh "$runs"
+# on_book dispatched into Lua per event (read the top, two quotes through the gates) at 1 and 500 pairs.
+bench/dispatch_bench.sh "$runs"
 # The metered string functions and sort of budgeted runs against LuaJIT's own.
 luajit bench/bench_metered.lua build/th_metered_spec.so "$runs"
