@@ -78,6 +78,7 @@ function Market:run() end
 ---@field open_orders th.Order[]
 ---@field calls table<string, integer|table<string, integer>>
 ---@field state? table the strategy's state at on_stop
+---@field summary? table the backtest's summary.json
 ---@field dir string
 local Run = {}
 ---@param filter? th.testing.Filter

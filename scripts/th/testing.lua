@@ -275,6 +275,9 @@ local function run_backtest(spec, dir, cfg, data, extra)
   local run = setmetatable({ status = status, ok = status == 0 or status == 3, faulted = status == 3, log = read_file(dir .. "/backtest.log") or "",
                              events = {}, intents = {}, fills = {}, errors = {}, orders = {}, positions = {},
                              open_orders = {}, calls = {}, dir = dir }, Run)
+  -- the backtest's own summary (docs/guide.md "Backtests"): fills, volume, fees, PnL per pair, orders, refusals
+  local summary = read_file(dir .. "/report/summary.json")
+  if summary and ok_cjson then run.summary = cjson.decode(summary) end
   local text = read_file(out) or ""
   for l in text:gmatch("[^\n]+") do
     local chunk = loadstring("return " .. l)

@@ -125,3 +125,47 @@ describe("market_maker under th.testing", function()
     assert.same({ "buy 99980.0", "sell 100020.0" }, seen)
   end)
 end)
+
+describe("market_maker replayed under th.testing", function()
+  it("fills exactly as a plain `tradehost backtest` of config/paper_mm.lua (the probe changes nothing)", function()
+    local BOOK = "tests/data/kraken/book-5pairs-2021-04-17.v2.txt"
+    local TRADES = "tests/data/kraken/trades-ws-v1-2021-04-17.rec"
+    local paper = dofile("config/paper_mm.lua")
+    local run = testing.replay{
+      strategy = "strategies/market_maker.lua", name = "market_maker", data = { BOOK, TRADES }, seed = 1,
+      params = paper.strategy.params, tick_ms = paper.strategy.tick_ms, pairs = paper.pairs,
+      risk = paper.risk, quotes = paper.quotes,
+      venue = { fee_bps = paper.venue.fee_bps, stale_ms = paper.venue.stale_ms },
+      config = { session = paper.session, strategy = { budget_ms = 5 } },
+    }
+    assert.is_true(#run.fills > 0, "the replay should fill: " .. run.log)
+    -- every quote the strategy asked for kept its bid under its offer
+    for _, q in ipairs(run:select{ kind = "quotes" }) do
+      local bid, ask = -math.huge, math.huge
+      for _, t in ipairs(q.targets) do
+        if t.side == "buy" then bid = math.max(bid, t.price) else ask = math.min(ask, t.price) end
+      end
+      assert.is_true(bid < ask)
+    end
+    -- the same session without the kit
+    local dir = io.popen("mktemp -d \"${TMPDIR:-/tmp}/th-mmspec.XXXXXX\""):read("*l")
+    local bin = os.getenv("TH_BIN") or "build/tradehost"
+    local st = os.execute(("%s backtest config/paper_mm.lua --data %s --data %s --seed 1 --report %s >%s/log 2>&1")
+      :format(bin, BOOK, TRADES, dir, dir))
+    local f = assert(io.open(dir .. "/summary.json"))
+    local summary = require("cjson").decode(f:read("*a"))
+    f:close()
+    os.execute("rm -rf '" .. dir .. "'")
+    assert.equal(0, st)
+    -- the run's figures are the plain run's: fills, volume, fees and PnL per pair, orders, refusals
+    assert.same(summary.pairs, run.summary.pairs)
+    assert.same(summary.orders, run.summary.orders)
+    assert.same(summary.refusals, run.summary.refusals)
+    -- and the fills the kit saw add up to them
+    local n, volume, fees = 0, 0, 0
+    for _, x in ipairs(run.fills) do n, volume, fees = n + 1, volume + x.price * x.size, fees + x.fee end
+    assert.equal(summary.total.fills, n)
+    assert.near(summary.total.volume, volume, 1e-6)
+    assert.near(summary.total.fees, fees, 1e-9)
+  end)
+end)
