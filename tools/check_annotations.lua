@@ -15,6 +15,8 @@
 --     only built-in types or a `---@class`/`---@alias` declared in types/;
 --   * docs: docs/lua-api.md names every th function and method, and every `th.x(` it shows is a
 --     real function (config-only names excepted below); docs/guide.md names the kit's;
+--   * th.Strategy (the module shape) has a field for every callback th.runtime.CALLBACKS names, and
+--     no other on_ field;
 --   * .luarc.json parses and puts types/ on the LuaLS library path for LuaJIT.
 -- Used as a library by tests/lua/annotations_spec.lua, which proves each check fails when it must.
 local M = {}
@@ -230,7 +232,7 @@ M.parse_type = parse_type
 
 -- ------------------------------------------------------------- the annotation files
 -- Returns decl (name -> {params, tag_params, file, line}), declared type names, errors.
-function M.parse_file(path, text, decl, declared, errors, type_uses)
+function M.parse_file(path, text, decl, declared, errors, type_uses, fields)
   local fn, lerr = loadstring(text, "@" .. path)
   if not fn then errors[#errors + 1] = path .. ": not valid Lua: " .. lerr end
   if not text:match("^%-%-%-@meta") then errors[#errors + 1] = path .. ":1: a library file starts with ---@meta" end
@@ -275,6 +277,10 @@ function M.parse_file(path, text, decl, declared, errors, type_uses)
           for _, x in ipairs(names) do type_uses[#type_uses + 1] = { x, where } end
         end
         if tag == "param" and pname then pending[#pending + 1] = pname:gsub("%?$", "") end
+        if tag == "field" and pname and last_class then
+          fields[last_class] = fields[last_class] or {}
+          fields[last_class][pname:gsub("%?$", "")] = where
+        end
       end
     else
       local var = line:match("^local%s+([%a_][%w_]*)%s*=%s*{}")
@@ -305,8 +311,20 @@ end
 -- opts: th, testing (the live modules), files = { {path, text} }, api_doc, guide_doc, luarc (text).
 -- Returns the list of errors (empty: all good).
 function M.check(opts)
-  local errors, decl, declared, uses = {}, {}, {}, {}
-  for _, f in ipairs(opts.files) do M.parse_file(f[1], f[2], decl, declared, errors, uses) end
+  local errors, decl, declared, uses, fields = {}, {}, {}, {}, {}
+  for _, f in ipairs(opts.files) do M.parse_file(f[1], f[2], decl, declared, errors, uses, fields) end
+  -- the strategy module's shape: every callback the runtime knows is a field of th.Strategy
+  local strategy = fields["th.Strategy"] or {}
+  local known = {}
+  for _, cb in ipairs(opts.callbacks or {}) do
+    known[cb] = true
+    if not strategy[cb] then errors[#errors + 1] = "callback " .. cb .. " (th.runtime.CALLBACKS) is not a field of th.Strategy" end
+  end
+  for name, where in pairs(strategy) do
+    if name:match("^on_") and opts.callbacks and not known[name] then
+      errors[#errors + 1] = where .. ": th.Strategy." .. name .. " is not a callback the runtime calls"
+    end
+  end
   for _, u in ipairs(uses) do
     local name = u[1]
     if not BUILTIN[name] and not declared[name] then
@@ -386,7 +404,7 @@ function M.repo_opts(root)
   local p = io.popen("ls " .. root .. "/types/*.lua")
   for path in p:lines() do files[#files + 1] = { path:sub(#root + 2), assert(read(path)) } end
   p:close()
-  return { th = require("th"), testing = require("th.testing"), files = files,
+  return { th = require("th"), testing = require("th.testing"), files = files, callbacks = require("th.runtime").CALLBACKS,
            api_doc = assert(read(root .. "/docs/lua-api.md")), guide_doc = assert(read(root .. "/docs/guide.md")),
            luarc = assert(read(root .. "/.luarc.json")) }
 end

@@ -76,6 +76,14 @@ describe("LuaLS annotations (types/)", function()
     assert.is_true(has(errors, "docs/lua-api.md shows th.risk.re_arm(...), which th does not have"))
   end)
 
+  it("fail when th.Strategy lacks a callback the runtime calls, or names one it does not", function()
+    local errors = checker.check(with_file(opts, th_index, function(t)
+      return (t:gsub("%-%-%-@field on_trade%?", "---@field on_trades?"))
+    end))
+    assert.is_true(has(errors, "callback on_trade (th.runtime.CALLBACKS) is not a field of th.Strategy"))
+    assert.is_true(has(errors, "th.Strategy.on_trades is not a callback the runtime calls"))
+  end)
+
   it("fail when .luarc.json does not point LuaLS at types/", function()
     local copy = {}
     for k, v in pairs(opts) do copy[k] = v end
