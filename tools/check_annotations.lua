@@ -15,8 +15,8 @@
 --     only built-in types or a `---@class`/`---@alias` declared in types/;
 --   * docs: docs/lua-api.md names every th function and method, and every `th.x(` it shows is a
 --     real function (config-only names excepted below); docs/guide.md names the kit's;
---   * th.Strategy (the module shape) has a field for every callback th.runtime.CALLBACKS names, and
---     no other on_ field;
+--   * th.Strategy (the module shape) has a field for every callback th.runtime.CALLBACKS names (an
+--     on_ field the runtime does not call is a warning: it may be annotated ahead of its branch);
 --   * .luarc.json parses and puts types/ on the LuaLS library path for LuaJIT.
 -- Used as a library by tests/lua/annotations_spec.lua, which proves each check fails when it must.
 local M = {}
@@ -320,9 +320,12 @@ function M.check(opts)
     known[cb] = true
     if not strategy[cb] then errors[#errors + 1] = "callback " .. cb .. " (th.runtime.CALLBACKS) is not a field of th.Strategy" end
   end
+  -- the other way round only warns: a callback annotated ahead of the branch that adds it to the
+  -- runtime (branches land independently) must not fail this one; a missing annotation does
+  local warnings = {}
   for name, where in pairs(strategy) do
     if name:match("^on_") and opts.callbacks and not known[name] then
-      errors[#errors + 1] = where .. ": th.Strategy." .. name .. " is not a callback the runtime calls"
+      warnings[#warnings + 1] = where .. ": th.Strategy." .. name .. " is not a callback the runtime calls"
     end
   end
   for _, u in ipairs(uses) do
@@ -393,7 +396,7 @@ function M.check(opts)
       if ver ~= "LuaJIT" then errors[#errors + 1] = ".luarc.json: runtime.version must be \"LuaJIT\"" end
     end
   end
-  return errors, live, decl
+  return errors, live, decl, warnings
 end
 
 -- The repository's own files (run from the repository root).
@@ -410,7 +413,8 @@ function M.repo_opts(root)
 end
 
 if arg and arg[0] and arg[0]:match("check_annotations%.lua$") then
-  local errors, live = M.check(M.repo_opts(arg[1] or "."))
+  local errors, live, _, warnings = M.check(M.repo_opts(arg[1] or "."))
+  for _, w in ipairs(warnings) do io.stderr:write("check_annotations: warning: ", w, "\n") end
   local n = 0
   for _ in pairs(live) do n = n + 1 end
   if #errors > 0 then

@@ -41,6 +41,7 @@
 ---@field on_start? fun(state: table, ctx: th.Ctx)
 ---@field on_tick? fun(state: table, ctx: th.Ctx, now_ns: integer)
 ---@field on_book? fun(state: table, ctx: th.Ctx, symbol: string)
+---@field on_lead? fun(state: table, ctx: th.Ctx, symbol: string) a book of the lead market (venue.lead) changed
 ---@field on_trade? fun(state: table, ctx: th.Ctx, symbol: string, trade: table)
 ---@field on_book_health? fun(state: table, ctx: th.Ctx, symbol: string, health: th.Health, reason: string)
 ---@field on_fill? fun(state: table, ctx: th.Ctx, fill: th.Fill)
