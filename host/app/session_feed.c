@@ -352,8 +352,14 @@ static void start_live(th_session_feed *m)
         bool enabled;
         if (th_lua_cfg_pair_symbol(m->lua, i, names[k], sizeof names[k], &enabled) && enabled) { syms[k] = names[k]; k++; }
     }
-    char why[1024];
-    if (!names || !syms || th_kraken_public_open(&m->kp, m->loop, have_url ? url : NULL, &m->feed, syms, k, why, sizeof why) != 0)
+    char why[1024], rest[512];
+    bool have_rest = th_lua_cfg_string(m->lua, "venue.endpoints.rest", rest, sizeof rest);
+    int rc = -1;
+    if (names && syms)
+        rc = m->feed.venue == TH_VENUE_BINANCE
+                 ? th_binance_public_open(&m->bp, m->loop, have_url ? url : NULL, have_rest ? rest : NULL, &m->feed, syms, k, why, sizeof why)
+                 : th_kraken_public_open(&m->kp, m->loop, have_url ? url : NULL, &m->feed, syms, k, why, sizeof why);
+    if (rc != 0)
         th_logf(TH_LOG_ERROR, "live market data: cannot start", "why=\"%s\"", names && syms ? why : "out of memory");
     free(names);
     free(syms);
@@ -374,8 +380,8 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
         if (!th_lua_cfg_string(m->lua, "venue.feed", venue_name, sizeof venue_name))
             th_lua_cfg_string(m->lua, "venue.name", venue_name, sizeof venue_name);
         th_venue_id v;
-        /* One public connector so far: Kraken spot. A backtest never goes live. */
-        if (virtual_clock || th_venue_parse(venue_name, &v) != 0 || v != TH_VENUE_KRAKEN) return 0;
+        /* Public connectors: Kraken spot and Binance spot. A backtest never goes live. */
+        if (virtual_clock || th_venue_parse(venue_name, &v) != 0 || (v != TH_VENUE_KRAKEN && v != TH_VENUE_BINANCE)) return 0;
         return open_live(m, loop, v, err);
     }
     if (!th_lua_cfg_string(m->lua, "venue.feed", venue_name, sizeof venue_name))
@@ -430,7 +436,11 @@ void th_session_feed_stop(th_session_feed *m)
 {
     m->stopping = true;
     if (!m->active) return;
-    if (m->live) { th_kraken_public_close(&m->kp); return; }
+    if (m->live) {
+        if (m->feed.venue == TH_VENUE_BINANCE) th_binance_public_close(&m->bp);
+        else th_kraken_public_close(&m->kp);
+        return;
+    }
     lag_report(m);
     close_handle((uv_handle_t *)&m->timer);
     close_handle((uv_handle_t *)&m->idle);
@@ -439,7 +449,8 @@ void th_session_feed_stop(th_session_feed *m)
 void th_session_feed_close(th_session_feed *m)
 {
     if (!m->active) return;
-    if (m->live) th_kraken_public_free(&m->kp);
+    if (m->live && m->feed.venue == TH_VENUE_BINANCE) th_binance_public_free(&m->bp);
+    else if (m->live) th_kraken_public_free(&m->kp);
     th_market_remove(&m->feed);
     th_ingest_close(&m->in);
     for (int k = 0; k < m->nextra; k++) th_ingest_close(&m->extra[k]);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "../connectors/binance_public.h"
 #include "../connectors/kraken_public.h"
 #include "../core/metrics.h"
 #include "../feed/feed.h"
@@ -34,6 +35,7 @@ typedef struct th_session_feed {
     bool active, done;
     bool live;               /* market data from the venue's websocket (no venue.recording) */
     th_kraken_public kp;     /* live: Kraken spot's public connection */
+    th_binance_public bp;    /* live: Binance spot's streams and depth snapshots */
     uv_loop_t *loop;
     bool stopping;           /* th_session_feed_stop ran: no more records are applied */
     th_feed feed;

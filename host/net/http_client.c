@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../core/log.h"
 #include "url.h"
@@ -17,6 +18,8 @@ typedef struct http_req {
     char *body;            /* the request body (curl does not copy POSTFIELDS) */
     char *resp;
     size_t resp_n, resp_cap;
+    char hdr[1024];        /* the answer's headers a caller may ask for (th_http_header), "name: value\n" */
+    size_t hdr_n;
     th_http_done done;
     void *ctx;
     uint64_t tag;
@@ -75,7 +78,9 @@ static void drain_done(th_http *h)
         h->inflight--;
         if (rc != CURLE_OK) h->failures++;
         const char *err = rc == CURLE_OK ? NULL : (r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc));
+        h->cur_hdr = r->hdr;
         r->done(r->ctx, r->tag, rc == CURLE_OK ? (int)status : 0, r->resp ? r->resp : "", r->resp_n, err);
+        h->cur_hdr = NULL;
         req_free(r);
     }
 }
@@ -163,6 +168,42 @@ static size_t on_body(char *p, size_t size, size_t n, void *userp)
     return len;
 }
 
+/* Only the headers a venue's limits are read from are kept (bounded: a venue's answer, not an
+ * attacker's, but a proxy could send many). */
+static size_t on_header(char *p, size_t size, size_t n, void *userp)
+{
+    http_req *r = userp;
+    size_t len = size * n;
+    bool keep = (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) || (len > 6 && strncasecmp(p, "x-mbx-", 6) == 0);
+    if (keep && r->hdr_n + len + 1 < sizeof r->hdr) {
+        memcpy(r->hdr + r->hdr_n, p, len);
+        r->hdr_n += len;
+        r->hdr[r->hdr_n] = 0;
+    }
+    return len;
+}
+
+bool th_http_header(const th_http *h, const char *name, char *out, size_t cap)
+{
+    if (!h->cur_hdr || !cap) return false;
+    size_t nl = strlen(name);
+    for (const char *p = h->cur_hdr; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
+            const char *v = p + nl + 1;
+            while (*v == ' ') v++;
+            size_t vl = (size_t)(p + len - v);
+            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' ')) vl--;
+            snprintf(out, cap, "%.*s", (int)vl, v);
+            return true;
+        }
+        if (!eol) break;
+        p = eol + 1;
+    }
+    return false;
+}
+
 int th_http_open(th_http *h, uv_loop_t *loop, const char **err)
 {
     memset(h, 0, sizeof *h);
@@ -210,6 +251,8 @@ int th_http_request(th_http *h, const char *method, const char *url, const char 
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 5000 ? timeout_ms : 5000L);

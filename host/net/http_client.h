@@ -26,6 +26,7 @@ typedef struct th_http {
     struct http_req *reqs;
     struct http_sock *socks;
     uv_timer_t timer;
+    const char *cur_hdr;  /* during a done callback: the answer's kept headers */
     bool open;
     int32_t inflight;
     uint64_t requests, failures;
@@ -36,6 +37,9 @@ int th_http_open(th_http *h, uv_loop_t *loop, const char **err);
  * with a message in why (a bad URL, plain text to a non-loopback host, out of memory). */
 int th_http_request(th_http *h, const char *method, const char *url, const char *const *headers, int nheaders, const char *body,
                     size_t body_len, long timeout_ms, th_http_done done, void *ctx, uint64_t tag, char *why, size_t cap);
+/* In a done callback only: the answer's header `name` (case-insensitive; only Retry-After and
+ * X-MBX-* are kept, the ones venues put their limits in) into out. false when absent. */
+bool th_http_header(const th_http *h, const char *name, char *out, size_t cap);
 /* Abandon every request in flight (no answers) and close the handles on the loop. */
 void th_http_close(th_http *h);
 

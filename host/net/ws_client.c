@@ -64,6 +64,7 @@ int th_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
         c->connected = true;
         c->connecting = false;
         c->connects++;
+        c->ping_due = false;
         c->last_rx_ns = th_mono_ns();
         th_backoff_success(&c->bo);
         th_logf(TH_LOG_INFO, "websocket connected", "name=%s url=%s://%s:%d%s connects=%llu", c->name, c->url.scheme, c->url.host,
@@ -85,6 +86,13 @@ int th_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
         if (!c || c->wsi != wsi) return 0;
         if (c->drop_asked || !c->want_open) return -1; /* closes: CLIENT_CLOSED follows */
+        if (c->ping_due) { /* a control frame: the pong proves the connection (venues that send nothing when quiet) */
+            unsigned char pb[LWS_PRE + 4];
+            c->ping_due = false;
+            if (lws_write(wsi, pb + LWS_PRE, 0, LWS_WRITE_PING) < 0) return -1;
+            if (c->q_n) lws_callback_on_writable(wsi);
+            return 0;
+        }
         if (!c->q_n) return 0;
         th_ws_msg *m = &c->q[c->q_head];
         int w = lws_write(wsi, m->buf + LWS_PRE, m->n, LWS_WRITE_TEXT);
@@ -96,6 +104,9 @@ int th_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
         if (c->q_n) lws_callback_on_writable(wsi);
         return 0;
     }
+    case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
+        if (c && c->wsi == wsi) c->last_rx_ns = th_mono_ns();
+        return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
         if (c && (c->wsi == wsi || c->connecting)) lost(c, in && len ? (const char *)in : "connection error");
         return 0;
@@ -149,11 +160,19 @@ static void schedule_retry(th_ws_client *c)
     uv_timer_start(&c->retry_timer, on_retry, ms > 0 ? (uint64_t)ms : 0, 0);
 }
 
-/* A venue that sends nothing for idle_ns (not even a heartbeat) has lost us: start again. */
+/* A venue that sends nothing for idle_ns (not even a heartbeat, nor a pong to our ping) has lost
+ * us: start again. A connection quiet for a third of that gets a ping, so a venue that sends no
+ * heartbeats (Binance's streams when the market is quiet) is not taken for dead. */
 static void on_idle_check(uv_timer_t *t)
 {
     th_ws_client *c = t->data;
-    if (c->connected && c->idle_ns > 0 && th_mono_ns() - c->last_rx_ns > c->idle_ns) th_ws_drop(c, "no data within the idle limit");
+    if (!c->connected || c->idle_ns <= 0) return;
+    int64_t quiet = th_mono_ns() - c->last_rx_ns;
+    if (quiet > c->idle_ns) { th_ws_drop(c, "no data within the idle limit"); return; }
+    if (quiet > c->idle_ns / 3 && c->wsi && !c->drop_asked && !c->ping_due) {
+        c->ping_due = true;
+        lws_callback_on_writable(c->wsi);
+    }
 }
 
 int th_ws_open(th_ws_client *c, uv_loop_t *loop, const char *name, const char *url, const th_ws_handlers *h, double idle_ms,

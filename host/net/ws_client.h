@@ -41,6 +41,7 @@ typedef struct th_ws_client {
     bool connected;
     bool connecting;
     bool drop_asked;
+    bool ping_due;       /* a websocket ping goes out at the next writable callback */
     bool timers_open;
     uv_timer_t retry_timer, idle_timer;
     th_backoff bo;
