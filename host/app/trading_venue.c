@@ -9,7 +9,7 @@
 #include "../core/log.h"
 #include "../sim/kraken_rate_counter.h"
 
-bool th_trading_venue_supported(const char *venue) { return strcmp(venue, "kraken") == 0; }
+bool th_trading_venue_supported(const char *venue) { return strcmp(venue, "kraken") == 0 || strcmp(venue, "binance") == 0; }
 
 void th_trading_venue_rates(th_lua *lua, const char *venue, th_flow_cfg *c)
 {
@@ -59,6 +59,33 @@ static void on_ready(void *ctx)
     th_flow_reconcile(v->flow, th_clock_ns());
 }
 
+/* Binance spot: the WebSocket API for orders and user data, the configured pairs for myTrades. */
+static int open_binance(th_trading_venue *v, th_lua *lua, uv_loop_t *loop, const th_instruments *ins, const char *key,
+                        const char *secret, th_venue *out, char *w, size_t wcap)
+{
+    char rest[512], ws[512];
+    bool have_rest = th_lua_cfg_string(lua, "venue.endpoints.rest", rest, sizeof rest);
+    bool have_ws = th_lua_cfg_string(lua, "venue.endpoints.ws_private", ws, sizeof ws);
+    int n = th_lua_cfg_pair_count(lua), k = 0;
+    char (*names)[64] = calloc((size_t)(n > 0 ? n : 1), sizeof *names);
+    const char **syms = calloc((size_t)(n > 0 ? n : 1), sizeof *syms);
+    if (!names || !syms) { free(names); free(syms); snprintf(w, wcap, "out of memory"); return -1; }
+    for (int i = 0; i < n; i++) {
+        bool enabled;
+        if (th_lua_cfg_pair_symbol(lua, i, names[k], sizeof names[k], &enabled) && enabled) { syms[k] = names[k]; k++; }
+    }
+    th_binance_spot_cfg bc = {have_rest ? rest : NULL, have_ws ? ws : NULL, key, secret, syms, k};
+    v->binance = true;
+    int rc = th_binance_spot_open(&v->bs, loop, ins, &bc, w, wcap);
+    free(names);
+    free(syms);
+    if (rc != 0) return -1;
+    v->bs.ready = on_ready;
+    v->bs.ready_ctx = v;
+    *out = th_binance_spot_as_venue(&v->bs);
+    return 0;
+}
+
 int th_trading_venue_open(th_trading_venue *v, th_lua *lua, uv_loop_t *loop, const char *venue, const th_instruments *ins,
                           th_venue *out, const char **err)
 {
@@ -69,22 +96,29 @@ int th_trading_venue_open(th_trading_venue *v, th_lua *lua, uv_loop_t *loop, con
     if (secret_from_env(lua, "venue.credentials.key_env", key, sizeof key, err) != 0 ||
         secret_from_env(lua, "venue.credentials.secret_env", secret, sizeof secret, err) != 0)
         return -1;
-    bool have_rest = th_lua_cfg_string(lua, "venue.endpoints.rest", rest, sizeof rest);
-    bool have_ws = th_lua_cfg_string(lua, "venue.endpoints.ws_private", ws, sizeof ws);
-    th_kraken_spot_cfg kc = {have_rest ? rest : NULL, have_ws ? ws : NULL, key, secret,
-                             th_lua_cfg_number(lua, "venue.dead_man_s", 60)};
     char w[500];
-    int rc = th_kraken_spot_open(&v->ks, loop, ins, &kc, w, sizeof w);
+    int rc;
+    if (strcmp(venue, "binance") == 0) {
+        rc = open_binance(v, lua, loop, ins, key, secret, out, w, sizeof w);
+    } else {
+        bool have_rest = th_lua_cfg_string(lua, "venue.endpoints.rest", rest, sizeof rest);
+        bool have_ws = th_lua_cfg_string(lua, "venue.endpoints.ws_private", ws, sizeof ws);
+        th_kraken_spot_cfg kc = {have_rest ? rest : NULL, have_ws ? ws : NULL, key, secret,
+                                 th_lua_cfg_number(lua, "venue.dead_man_s", 60)};
+        rc = th_kraken_spot_open(&v->ks, loop, ins, &kc, w, sizeof w);
+    }
     memset(secret, 0, sizeof secret);
     memset(key, 0, sizeof key);
     if (rc != 0) {
         snprintf(why, sizeof why, "venue %s: %s", venue, w);
         *err = why;
-        th_kraken_spot_close(&v->ks);
+        if (v->binance) th_binance_spot_close(&v->bs);
+        else th_kraken_spot_close(&v->ks);
         v->open = true; /* freed with the order side */
         return -1;
     }
     v->open = true;
+    if (v->binance) return 0;
     v->ks.ready = on_ready;
     v->ks.ready_ctx = v;
     *out = th_kraken_spot_as_venue(&v->ks);
@@ -95,17 +129,20 @@ void th_trading_venue_wire(th_trading_venue *v, th_flow *f)
 {
     if (!v->open) return;
     v->flow = f;
-    v->ks.ev = th_flow_venue_events(f);
+    if (v->binance) v->bs.ev = th_flow_venue_events(f);
+    else v->ks.ev = th_flow_venue_events(f);
 }
 
 void th_trading_venue_close(th_trading_venue *v)
 {
-    if (v->open) th_kraken_spot_close(&v->ks);
+    if (v->open && v->binance) th_binance_spot_close(&v->bs);
+    else if (v->open) th_kraken_spot_close(&v->ks);
 }
 
 void th_trading_venue_free(th_trading_venue *v)
 {
     if (!v->open) return;
-    th_kraken_spot_free(&v->ks);
+    if (v->binance) th_binance_spot_free(&v->bs);
+    else th_kraken_spot_free(&v->ks);
     v->open = false;
 }

@@ -12,13 +12,16 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "../connectors/binance_spot.h"
 #include "../connectors/kraken_spot.h"
 #include "../core/order_flow.h"
 #include "../lua/lua_host.h"
 
 typedef struct th_trading_venue {
     bool open;
+    bool binance;           /* which of the two is open */
     th_kraken_spot ks;
+    th_binance_spot bs;
     th_flow *flow;          /* for the reconnect hook */
 } th_trading_venue;
 

@@ -14,6 +14,7 @@
 #include "../core/strhash.h"
 #include "../venues/kraken_names.h"
 #include "tick_probe.h"
+#include "wire_num.h"
 
 enum { RQ_ADD = 1, RQ_CANCEL, RQ_AMEND, RQ_CANCEL_ALL, RQ_BATCH };
 enum { Q_TOKEN = 1, Q_QUERY_TX, Q_QUERY_OPEN, Q_QUERY_CLOSED, Q_OPEN_ORDERS, Q_TRADES, Q_TRADE_ORDERS };
@@ -31,29 +32,6 @@ static int32_t verr_of(const char *e)
     if (strstr(e, "Unknown order") || strstr(e, "Invalid order")) return TH_VERR_UNKNOWN_ORDER;
     if (strncmp(e, "EService:", 9) == 0 || strstr(e, "Internal error") || strstr(e, "Timeout")) return TH_VERR_TRANSIENT;
     return TH_VERR_REJECTED;
-}
-
-/* Decimal text to money units at `scale` (rounded half away from zero past it). */
-static th_money money_of(const char *s, size_t n, int32_t scale)
-{
-    th_money v = 0;
-    bool neg = n && s[0] == '-', dot = false, round_up = false, cut = false;
-    int32_t frac = 0;
-    for (size_t i = neg; i < n; i++) {
-        char c = s[i];
-        if (c == '.') { dot = true; continue; }
-        if (c < '0' || c > '9') break;
-        if (dot && frac == scale) {
-            if (!cut) round_up = c >= '5';
-            cut = true;
-            continue;
-        }
-        v = v * 10 + (c - '0');
-        if (dot) frac++;
-    }
-    for (; frac < scale; frac++) v *= 10;
-    if (round_up) v++;
-    return neg ? -v : v;
 }
 
 static int64_t dec_tok(const th_json *j, int t, int32_t scale, bool *ok)
@@ -385,7 +363,7 @@ static int32_t trades_page(th_kraken_spot *k, const th_json *j, int result, int6
         f->price = dec_tok(j, th_json_get(j, x, "price"), in->price_dec, &ok);
         f->qty = dec_tok(j, th_json_get(j, x, "vol"), in->qty_dec, &ok);
         int fee = th_json_get(j, x, "fee");
-        if (fee >= 0) f->fee = money_of(th_json_ptr(j, fee), th_json_len(j, fee), in->price_dec + in->qty_dec);
+        if (fee >= 0) f->fee = th_wire_money(th_json_ptr(j, fee), th_json_len(j, fee), in->price_dec + in->qty_dec);
         f->ts_ns = seconds_ns(j, th_json_get(j, x, "time"));
         if (ok) k->ntrades_acc++;
     }
@@ -724,7 +702,7 @@ static void exec_trade(th_kraken_spot *k, const th_json *j, int e, const char *c
     int fees = th_json_get(j, e, "fees");
     if (fees >= 0 && j->tok[fees].type == TH_JSON_ARRAY && j->tok[fees].size > 0) {
         int q = th_json_get(j, fees + 1, "qty");
-        if (q >= 0) f.fee = money_of(th_json_ptr(j, q), th_json_len(j, q), in->price_dec + in->qty_dec);
+        if (q >= 0) f.fee = th_wire_money(th_json_ptr(j, q), th_json_len(j, q), in->price_dec + in->qty_dec);
     }
     int ts = th_json_get(j, e, "timestamp");
     f.ts_ns = ts >= 0 ? rfc3339_ns(th_json_ptr(j, ts), th_json_len(j, ts)) : 0;

@@ -79,6 +79,8 @@ void bn_place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc);
 void bn_cancel(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc);
 void bn_open_orders(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc);
 void bn_account(simd *s, sim_http_resp *r, int32_t acc);
+void bn_order_status(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc);
+void bn_my_trades(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc);
 /* Binance's orderId of an engine order: its place in the placement sequence, 1, 2, ... */
 uint64_t bn_order_no(simd *s, const th_sim_order *o);
 const char *bn_status_text(const th_sim_order *o);

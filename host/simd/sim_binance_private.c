@@ -6,7 +6,9 @@
  * `timestamp` required (-1102), within `recvWindow` (default 5000 ms, at most 60000: -1131) of the
  * server's clock and not more than 1000 ms ahead (-1021). Orders: LIMIT (GTC, IOC), LIMIT_MAKER
  * (post-only: -2010 when it would cross), MARKET; newOrderRespType ACK, RESULT or FULL (fills);
- * refusals as Binance's codes (-1013 filter failures, -2010 balance, -2011 unknown order). Binance's
+ * refusals as Binance's codes (-1013 filter failures, -2010 balance, -2011 unknown order). Queries:
+ * GET /api/v3/order (one order by orderId or origClientOrderId, open or not; -2013 unknown) and
+ * GET /api/v3/myTrades (symbol; startTime, fromId, limit), what a client recovers with. Binance's
  * order ids are the order's place in the engine's placement sequence, 1, 2, 3... (the engine's own
  * ids are 64-bit, beyond what a JSON number carries exactly). */
 #include <ctype.h>
@@ -331,6 +333,84 @@ void bn_open_orders(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t 
     sim_buf_putc(out, ']');
 }
 
+/* The order a request names (orderId or origClientOrderId, on its symbol), or NULL with the error answered. */
+static const th_sim_order *named_order(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc, bool cancel)
+{
+    char sym[64], oid[32], cl[80];
+    if (!param(req, "symbol", sym, sizeof sym) || !sym[0]) {
+        bn_error(r, 400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+        return NULL;
+    }
+    int32_t ins = th_instruments_find(&s->feed.instruments, sym, strlen(sym));
+    if (ins < 0) { bn_error(r, 400, -1121, "Invalid symbol."); return NULL; }
+    bool by_id = param(req, "orderId", oid, sizeof oid) && oid[0];
+    bool by_cl = param(req, "origClientOrderId", cl, sizeof cl) && cl[0];
+    if (!by_id && !by_cl) { bn_error(r, 400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!"); return NULL; }
+    const th_sim_order *ord = NULL;
+    if (by_id) {
+        char *end;
+        unsigned long long n = strtoull(oid, &end, 10);
+        if (!*end && n > 0 && n <= (unsigned long long)th_sim_order_count(s->engine)) ord = th_sim_order_at(s->engine, (int32_t)(n - 1));
+    } else {
+        ord = th_sim_order_find_cl(s->engine, acc, cl);
+    }
+    if (!ord || ord->account != acc || ord->ins != ins || (cancel && ord->status != TH_SIM_ST_OPEN)) {
+        reject(r, TH_SIM_REJ_UNKNOWN_ORDER, cancel);
+        return NULL;
+    }
+    return ord;
+}
+
+void bn_order_status(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
+{
+    const th_sim_order *ord = named_order(s, req, r, acc, false);
+    if (!ord) return;
+    order_fields(s, &r->body, ord, true);
+    sim_buf_putc(&r->body, '}');
+}
+
+void bn_my_trades(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
+{
+    char sym[64], v[32];
+    if (!param(req, "symbol", sym, sizeof sym) || !sym[0]) {
+        bn_error(r, 400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+        return;
+    }
+    int32_t ins = th_instruments_find(&s->feed.instruments, sym, strlen(sym));
+    if (ins < 0) { bn_error(r, 400, -1121, "Invalid symbol."); return; }
+    const th_instrument *in = &s->feed.instruments.v[ins];
+    long long start = param(req, "startTime", v, sizeof v) ? strtoll(v, NULL, 10) : 0;
+    long long from = param(req, "fromId", v, sizeof v) ? strtoll(v, NULL, 10) : 0;
+    long limit = param(req, "limit", v, sizeof v) ? strtol(v, NULL, 10) : 500;
+    if (limit <= 0 || limit > 1000) { bn_error(r, 400, -1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'."); return; }
+    sim_buf *out = &r->body;
+    sim_buf_putc(out, '[');
+    long n = 0;
+    for (int32_t i = 0; i < th_sim_trade_count(s->engine) && n < limit; i++) {
+        const th_sim_trade *t = th_sim_trade_at(s->engine, i);
+        if (t->account != acc || t->ins != ins || i + 1 < from || ms_of(t->ts_ns) < start) continue;
+        const th_sim_order *ord = th_sim_order_find(s->engine, t->order_id);
+        sim_buf_puts(out, "{\"symbol\":");
+        sim_buf_str(out, in->symbol);
+        sim_buf_printf(out, ",\"id\":%d,\"orderId\":%llu,\"orderListId\":-1,\"price\":", i + 1,
+                       (unsigned long long)(ord ? bn_order_no(s, ord) : 0));
+        sim_buf_dec(out, t->price, in->price_dec, 8 > in->price_dec ? 8 : in->price_dec, true);
+        sim_buf_puts(out, ",\"qty\":");
+        sim_buf_dec(out, t->qty, in->qty_dec, 8 > in->qty_dec ? 8 : in->qty_dec, true);
+        sim_buf_puts(out, ",\"quoteQty\":");
+        bn_money(out, t->cost, in->price_dec + in->qty_dec);
+        sim_buf_puts(out, ",\"commission\":");
+        bn_money(out, t->fee, TH_SIM_SCALE);
+        sim_buf_puts(out, ",\"commissionAsset\":");
+        sim_buf_str(out, th_sim_asset_name(s->engine, t->fee_asset));
+        sim_buf_printf(out, ",\"time\":%lld,\"isBuyer\":%s,\"isMaker\":%s,\"isBestMatch\":true},", (long long)ms_of(t->ts_ns),
+                       t->side == TH_SIM_BUY ? "true" : "false", t->maker ? "true" : "false");
+        n++;
+    }
+    sim_buf_unput(out, ',');
+    sim_buf_putc(out, ']');
+}
+
 void bn_account(simd *s, sim_http_resp *r, int32_t acc)
 {
     sim_buf *out = &r->body;
@@ -357,11 +437,13 @@ void bn_account(simd *s, sim_http_resp *r, int32_t acc)
 bool bn_private_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
 {
     const char *p = req->path, *m = req->method;
-    enum { NONE, PLACE, CANCEL, OPEN, ACCOUNT } what = NONE;
+    enum { NONE, PLACE, CANCEL, OPEN, ACCOUNT, STATUS, TRADES } what = NONE;
     if (strcmp(p, "/api/v3/order") == 0 && strcmp(m, "POST") == 0) what = PLACE;
     else if (strcmp(p, "/api/v3/order") == 0 && strcmp(m, "DELETE") == 0) what = CANCEL;
     else if (strcmp(p, "/api/v3/openOrders") == 0 && strcmp(m, "GET") == 0) what = OPEN;
     else if (strcmp(p, "/api/v3/account") == 0 && strcmp(m, "GET") == 0) what = ACCOUNT;
+    else if (strcmp(p, "/api/v3/order") == 0 && strcmp(m, "GET") == 0) what = STATUS;
+    else if (strcmp(p, "/api/v3/myTrades") == 0 && strcmp(m, "GET") == 0) what = TRADES;
     if (what == NONE) return false;
     int32_t acc = auth(s, req, r);
     if (acc < 0) return true;
@@ -370,6 +452,8 @@ bool bn_private_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     case CANCEL: bn_cancel(s, req, r, acc); break;
     case OPEN: bn_open_orders(s, req, r, acc); break;
     case ACCOUNT: bn_account(s, r, acc); break;
+    case STATUS: bn_order_status(s, req, r, acc); break;
+    case TRADES: bn_my_trades(s, req, r, acc); break;
     default: break;
     }
     return true;

@@ -173,6 +173,8 @@ static int weight_of(const sim_http_req *req)
     const char *p = req->path;
     char v[32];
     if (strcmp(p, "/api/v3/exchangeInfo") == 0 || strcmp(p, "/api/v3/account") == 0) return 20;
+    if (strcmp(p, "/api/v3/myTrades") == 0) return 20;
+    if (strcmp(p, "/api/v3/order") == 0 && strcmp(req->method, "GET") == 0) return 4;
     if (strcmp(p, "/api/v3/openOrders") == 0) return kr_form_get(req->query, "symbol", v, sizeof v) ? 6 : 80;
     if (strcmp(p, "/api/v3/depth") == 0) {
         long lim = kr_form_get(req->query, "limit", v, sizeof v) ? strtol(v, NULL, 10) : 100;
@@ -196,6 +198,6 @@ void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     if (strcmp(p, "/api/v3/exchangeInfo") == 0 && get) { exchange_info(s, req, r); return; }
     if (strcmp(p, "/api/v3/depth") == 0 && get) { depth(s, req, r); return; }
     char msg[320];
-    snprintf(msg, sizeof msg, "%s %s is not served by this sim (served: GET /api/v3/ping, time, exchangeInfo, depth, openOrders, account; POST and DELETE /api/v3/order)", req->method, p);
+    snprintf(msg, sizeof msg, "%s %s is not served by this sim (served: GET /api/v3/ping, time, exchangeInfo, depth, openOrders, account, order, myTrades; POST and DELETE /api/v3/order)", req->method, p);
     bn_error(r, 404, -1000, msg);
 }

@@ -5,7 +5,7 @@
  * or {"id","status":4xx,"error":{"code","msg"},"rateLimits":[...]} (rateLimits left out when the
  * request says returnRateLimits=false), as Binance's websocket-api docs show. Served:
  *   ping, time                           unsigned
- *   order.place, order.cancel, openOrders.status, account.status
+ *   order.place, order.cancel, order.status, openOrders.status, account.status, myTrades
  *                                        signed; the bodies are the signed REST endpoints' own
  *                                        (sim_binance_private.c), so the two can never disagree
  *   userDataStream.subscribe.signature   signed; then {"subscriptionId":N,"event":{...}} with
@@ -376,7 +376,7 @@ static void unsubscribe(api_req *r, const kv *v, int n)
     answer_text(r, "{}");
 }
 
-enum { M_PING, M_TIME, M_PLACE, M_CANCEL, M_OPEN, M_ACCOUNT, M_SUB, M_UNSUB, M_COUNT };
+enum { M_PING, M_TIME, M_PLACE, M_CANCEL, M_OPEN, M_ACCOUNT, M_SUB, M_UNSUB, M_STATUS, M_TRADES, M_COUNT };
 static const struct { const char *name; int weight; bool signed_; } METHODS[M_COUNT] = {
     [M_PING] = {"ping", 1, false},
     [M_TIME] = {"time", 1, false},
@@ -386,6 +386,8 @@ static const struct { const char *name; int weight; bool signed_; } METHODS[M_CO
     [M_ACCOUNT] = {"account.status", 20, true},
     [M_SUB] = {"userDataStream.subscribe.signature", 2, true},
     [M_UNSUB] = {"userDataStream.unsubscribe", 2, false},
+    [M_STATUS] = {"order.status", 4, true},
+    [M_TRADES] = {"myTrades", 20, true},
 };
 
 void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
@@ -409,9 +411,9 @@ void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
     const char *rl = nv > 0 ? kv_get(v, nv, "returnRateLimits") : NULL;
     if (rl && strcmp(rl, "false") == 0) r.rate_limits = false;
     if (which < 0) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "Unknown method: served ping, time, order.place, order.cancel, openOrders.status, account.status, "
-                                  "userDataStream.subscribe.signature, userDataStream.unsubscribe.");
+        char msg[256];
+        snprintf(msg, sizeof msg, "Unknown method: served ping, time, order.place, order.cancel, order.status, openOrders.status, "
+                                  "account.status, myTrades, userDataStream.subscribe.signature, userDataStream.unsubscribe.");
         answer_error(&r, 400, -1020, msg);
         return;
     }
@@ -448,6 +450,8 @@ void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
     case M_PLACE: bn_place(s, &q, &res, acc); break;
     case M_CANCEL: bn_cancel(s, &q, &res, acc); break;
     case M_OPEN: bn_open_orders(s, &q, &res, acc); break;
+    case M_STATUS: bn_order_status(s, &q, &res, acc); break;
+    case M_TRADES: bn_my_trades(s, &q, &res, acc); break;
     default: bn_account(s, &res, acc); break;
     }
     answer(&r, res.status ? res.status : 200, &res.body, 0);
