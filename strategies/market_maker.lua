@@ -3,6 +3,9 @@
 -- position quotes lower and sells off, a short one the other way; no bids past `max_inventory`.
 -- The host does the rest: th.quotes.set keeps quotes that moved less than the tolerance, amends
 -- or replaces the ones that moved more, and every order passes the risk gates and the journal.
+-- With a lead market (venue.lead, e.g. a Kraken Futures perpetual beside spot) and `lead` naming
+-- one of its books, the spread widens by `lead_widen` bps per bp the lead's mid moved since the
+-- pair's previous quote: a fast move in the lead is when resting quotes get picked off.
 local th = require("th")
 
 local M = {}
@@ -13,6 +16,8 @@ M.defaults = {
   max_inventory = 5.0,   -- in sizes: beyond it, only the reducing side is quoted
   report_every_s = 5.0,
   requote_on = "book",   -- "book" | "tick"
+  lead = "",             -- a lead market's symbol (venue.lead); "" for none
+  lead_widen = 0,        -- extra spread (bps) per bp of the lead's mid move since the last quote
 }
 
 function M.on_start(state, ctx)
@@ -22,11 +27,11 @@ function M.on_start(state, ctx)
   th.log.info("market_maker started", { pairs = #ctx.pairs })
 end
 
-local function targets(p, mid, inventory)
+local function targets(p, mid, inventory, widen)
   local out = {}
   local skew = -(inventory / p.size) * p.skew_bps
   for i = 0, p.levels - 1 do
-    local off = p.spread_bps / 2 + i * p.step_bps
+    local off = (p.spread_bps + widen) / 2 + i * p.step_bps
     if inventory < p.max_inventory * p.size then
       out[#out + 1] = { side = "buy", price = mid * (1 - (off - skew) / 1e4), size = p.size, tag = "mm-b" .. i }
     end
@@ -37,12 +42,26 @@ local function targets(p, mid, inventory)
   return out
 end
 
+-- The lead's mid move (bps) since this pair's previous quote, times lead_widen; 0 without a
+-- healthy lead book.
+local function lead_widen(state, p, symbol)
+  if p.lead == "" or p.lead_widen == 0 then return 0 end
+  local lb = th.book(p.lead)
+  if not lb or not lb:ok() then return 0 end
+  local mid = lb:mid()
+  state.lead_ref = state.lead_ref or {}
+  local ref = state.lead_ref[symbol]
+  state.lead_ref[symbol] = mid
+  if not ref or not mid then return 0 end
+  return p.lead_widen * math.abs(mid - ref) / ref * 1e4
+end
+
 local function requote(state, ctx, symbol)
   local b = th.book(symbol)
   if not b:ok() then return end -- quoting pauses on any book state but ok (the gates refuse too)
   local p = ctx.symbols[symbol].params
   local position = th.position(symbol)
-  local r, err = th.quotes.set(symbol, targets(p, b:mid(), position and position.qty or 0))
+  local r, err = th.quotes.set(symbol, targets(p, b:mid(), position and position.qty or 0, lead_widen(state, p, symbol)))
   if not r then
     th.log.warn("quotes not set", { symbol = symbol, error = err })
   elseif r.refusal then

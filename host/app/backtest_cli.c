@@ -51,10 +51,10 @@ static int parse_time(const char *s, int64_t *ns, bool *rel)
     return 0;
 }
 
-static int abs_path(const char *p, char *out, size_t cap)
+static int abs_path(const char *opt, const char *p, char *out, size_t cap)
 {
     char *abs = realpath(p, NULL);
-    if (!abs) { fprintf(stderr, "tradehost backtest: --data %s: %s\n", p, strerror(errno)); return -1; }
+    if (!abs) { fprintf(stderr, "tradehost backtest: --%s %s: %s\n", opt, p, strerror(errno)); return -1; }
     snprintf(out, cap, "%s", abs);
     free(abs);
     return 0;
@@ -86,6 +86,7 @@ int th_cmd_backtest(int argc, char **argv, const char *home)
         {"data", required_argument, NULL, 'D'},  {"from", required_argument, NULL, 'f'}, {"to", required_argument, NULL, 't'},
         {"report", required_argument, NULL, 'R'}, {"set", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
         {"rank", required_argument, NULL, 'k'},  {"jobs", required_argument, NULL, 'j'},
+        {"lead", required_argument, NULL, 'L'},
         {"duration", required_argument, NULL, 'd'}, {"log-level", required_argument, NULL, 'l'}, {"resume", no_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
@@ -94,7 +95,7 @@ int th_cmd_backtest(int argc, char **argv, const char *home)
     static const char *sets[MAX_SETS + 2];
     const char *user_sets[MAX_SETS];
     int nsets = 0, nuser = 0, jobs = 0;
-    const char *data = NULL, *report = NULL, *rank = "pnl";
+    const char *data = NULL, *report = NULL, *rank = "pnl", *lead = NULL;
     static char more_data[TH_SESSION_MAX_DATA][PATH_MAX];
     static const char *more_ptr[TH_SESSION_MAX_DATA];
     int ndata = 0;
@@ -107,7 +108,7 @@ int th_cmd_backtest(int argc, char **argv, const char *home)
         case 'D':
             if (ndata == TH_SESSION_MAX_DATA + 1) { fprintf(stderr, "tradehost backtest: at most %d --data\n", TH_SESSION_MAX_DATA + 1); return 2; }
             if (!data) data = optarg;
-            else if (abs_path(optarg, more_data[ndata - 1], sizeof more_data[0]) != 0) return 2;
+            else if (abs_path("data", optarg, more_data[ndata - 1], sizeof more_data[0]) != 0) return 2;
             else more_ptr[ndata - 1] = more_data[ndata - 1];
             ndata++;
             break;
@@ -125,6 +126,7 @@ int th_cmd_backtest(int argc, char **argv, const char *home)
             break;
         }
         case 'R': report = optarg; break;
+        case 'L': lead = optarg; break;
         case 's':
             if (nuser == MAX_SETS) { fprintf(stderr, "tradehost backtest: at most %d --set\n", MAX_SETS); return 2; }
             if (!strchr(optarg, '=')) { fprintf(stderr, "tradehost backtest: --set %s: expected key.path=value\n", optarg); return 2; }
@@ -162,7 +164,18 @@ int th_cmd_backtest(int argc, char **argv, const char *home)
         return 2;
     }
     char data_abs[PATH_MAX] = "";
-    if (data && abs_path(data, data_abs, sizeof data_abs) != 0) return 2;
+    if (data && abs_path("data", data, data_abs, sizeof data_abs) != 0) return 2;
+    o.data_given = data != NULL;
+    /* --lead: the lead market's recording (the rest of venue.lead, its feed, instruments and
+     * alignment, comes from the config); a --set, so a sweep's runs get it too */
+    static char lead_set[PATH_MAX + 32];
+    if (lead) {
+        char lead_abs[PATH_MAX];
+        if (abs_path("lead", lead, lead_abs, sizeof lead_abs) != 0) return 2;
+        if (nuser == MAX_SETS) { fprintf(stderr, "tradehost backtest: at most %d --set\n", MAX_SETS); return 2; }
+        snprintf(lead_set, sizeof lead_set, "venue.lead.recording=%s", lead_abs);
+        user_sets[nuser++] = lead_set;
+    }
     o.data = more_ptr;
     o.ndata = ndata > 1 ? ndata - 1 : 0;
     char rdir[PATH_MAX] = "";

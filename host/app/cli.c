@@ -110,7 +110,7 @@ const th_cli_cmd TH_COMMANDS[] = {
      "Exit status: 0 after a graceful stop, 2 for a bad config or strategy, 1 for a runtime failure.\n",
      cmd_run},
     {"backtest", "run a session over recorded data on a virtual clock; parameter sweeps",
-     "usage: tradehost backtest CONFIG [--data RECORDING] [--from T --to T] [--report DIR]\n"
+     "usage: tradehost backtest CONFIG [--data RECORDING]... [--lead RECORDING] [--from T --to T] [--report DIR]\n"
      "                          [--set key=value]... [--seed N] [--rank METRIC] [--jobs N] [--log-level L]\n\n"
      "The session code of `run` on a virtual clock that moves only with the recording's receive times:\n"
      "the strategy, risk gates, order tracker, quote executor and journal are the live ones; orders go to\n"
@@ -118,7 +118,9 @@ const th_cli_cmd TH_COMMANDS[] = {
      "the latency model (venue.latency). Records received within one loop turn (venue.latency.turn_ms)\n"
      "are one batch, as at recorded pace, so the strategy sees the same events (docs/guide.md). At the\n"
      "end it prints a summary: fills, volume, fees, PnL, orders by outcome, refusals by reason, events/s.\n"
-     "  --data RECORDING  the market data (default: the config's venue.recording)\n"
+     "  --data RECORDING  the market data (default: the config's venue.recording and venue.data);\n"
+     "                    repeated: merged by receive time (of the config's feed venue)\n"
+     "  --lead RECORDING  the lead market's recording (venue.lead: its feed, instruments, alignment)\n"
      "  --from T, --to T  trade only this part (T: +SECONDS after the first record, epoch seconds, or\n"
      "                    YYYY-MM-DDTHH:MM:SSZ); records before --from still build the books\n"
      "  --report DIR      the journal, the report (JSON + HTML) and summary.json go to DIR; the same\n"

@@ -278,7 +278,7 @@ static int open_loop_handles(session *s, const th_session_opts *o)
     s->mf.ctx = s;
     th_session_feed_hooks(s);
     s->mf.from_ns = o->from_ns, s->mf.to_ns = o->to_ns, s->mf.from_rel = o->from_rel, s->mf.to_rel = o->to_rel;
-    s->mf.data = o->data, s->mf.ndata = o->ndata;
+    s->mf.data = o->data, s->mf.ndata = o->ndata, s->mf.data_given = o->data_given;
     if (th_session_feed_open(&s->mf, &s->loop, o->virtual_clock, &err) != 0) {
         fprintf(stderr, "tradehost: market data: %s\n", err);
         return -1;

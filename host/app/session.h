@@ -26,6 +26,7 @@ typedef struct th_session_opts {
     bool from_rel, to_rel;     /* ..._ns counts from the recording's first record */
     const char *const *data;   /* --data beyond the first (the first is venue.recording): merged */
     int ndata;
+    bool data_given;           /* --data: replaces venue.recording and venue.data */
 } th_session_opts;
 
 /* Exit statuses (docs/ops.md, "Exit status"): how the session ended. */

@@ -44,6 +44,14 @@ typedef struct th_session_feed {
     int nextra, src;         /* src: which one the next record comes from (0: in) */
     const char *const *data; /* their paths, set before open */
     int ndata;
+    bool data_given;         /* backtest --data: replaces venue.recording and venue.data */
+    /* venue.lead: another venue's market (Kraken Futures beside Kraken spot), its recording merged
+     * by receive time (shifted by venue.lead.align/shift_s) into a feed of its own, registered
+     * for th.book; strategies get on_lead for its changed books, nothing trades on it */
+    th_feed lead;
+    th_ingest lead_in;
+    bool have_lead;
+    uint64_t lead_events;    /* on_lead calls */
     int64_t next_ts;         /* receive time of what comes next */
     bool have_next;
     bool full_pace;          /* backtest: as fast as possible on the virtual clock */

@@ -91,6 +91,7 @@ bool th_ingest_peek(const th_ingest *in, int64_t *ts_ns)
     if (!in->have_next) *ts_ns = in->snaps[in->snap_next].ts_ns;
     else if (snap && in->snaps[in->snap_next].ts_ns <= in->next.ts_ns) *ts_ns = in->snaps[in->snap_next].ts_ns;
     else *ts_ns = in->next.ts_ns;
+    *ts_ns += in->shift_ns;
     return true;
 }
 
@@ -120,7 +121,7 @@ int th_ingest_step(th_ingest *in)
     bool snap = in->snap_next < in->nsnap;
     if (snap && (!in->have_next || in->snaps[in->snap_next].ts_ns <= in->next.ts_ns)) {
         th_ingest_snap *s = &in->snaps[in->snap_next++];
-        f->now_ns = s->ts_ns;
+        f->now_ns = s->ts_ns + in->shift_ns;
         int rc = th_feed_rest(f, s->url, strlen(s->url), s->body, s->len, f->symbol_hint);
         in->snapshots_applied++;
         explain(in, rc, "snapshots", in->snap_next);
@@ -131,9 +132,9 @@ int th_ingest_step(th_ingest *in)
     int rc = 0;
     f->last_reason = -1;
     switch (r->kind) {
-    case TH_REC_FRAME: rc = th_feed_frame(f, r->data, r->len, r->ts_ns); break;
+    case TH_REC_FRAME: rc = th_feed_frame(f, r->data, r->len, r->ts_ns + in->shift_ns); break;
     case TH_REC_REST:
-        f->now_ns = r->ts_ns;
+        f->now_ns = r->ts_ns + in->shift_ns;
         if (r->data) rc = th_feed_rest(f, r->url, r->url_len, r->data, r->len, f->symbol_hint);
         break;
     /* what the recorder subscribed to says which symbols the recording is about */

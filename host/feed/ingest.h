@@ -34,13 +34,15 @@ typedef struct th_ingest {
     int log_first;             /* each reason is logged for its first log_first occurrences */
     uint64_t records;          /* recording records applied */
     uint64_t snapshots_applied;/* from the separate files */
+    int64_t shift_ns;          /* added to every receive time read (records and snapshots): a
+                                * recording of another day aligned to this one (venue.lead.align) */
 } th_ingest;
 
 /* Open a recording for feed. who: a log prefix. */
 int th_ingest_open(th_ingest *in, th_feed *feed, const char *recording, const char *who, const char **err);
 /* Add a file of REST snapshots (`<url> -> <epoch>: <body>` lines): merged by receive time. */
 int th_ingest_add_snapshots(th_ingest *in, const char *path, const char **err);
-/* The receive time of what comes next; false at the end. */
+/* The receive time of what comes next (shifted by shift_ns); false at the end. */
 bool th_ingest_peek(const th_ingest *in, int64_t *ts_ns);
 /* Apply what comes next to the feed: 1 applied, 0 at the end, -1 read error (logged). */
 int th_ingest_step(th_ingest *in);

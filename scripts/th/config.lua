@@ -47,6 +47,21 @@ M.schema = {
       recording = { type = "string" },
       instruments = { type = "string" },
       snapshots = { type = "string" },
+      -- more recordings of the feed's venue (a trade channel beside the books), merged with the
+      -- recording by receive time; `backtest --data` replaces the recording and this list
+      data = { type = "array", items = { type = "string" } },
+      -- a lead market: another venue's recording (Kraken Futures beside Kraken spot) merged by
+      -- receive time into a feed of its own; strategies read its books (th.book, on_lead), never
+      -- trade them. align = "start" shifts it so its first record meets the recording's first;
+      -- shift_s moves it further (docs/config.md "A lead market")
+      lead = { type = "table", fields = {
+        feed = { type = "string", required = true, enum = { "kraken", "kraken-futures", "binance", "binance-usdm" } },
+        recording = { type = "string", required = true },
+        instruments = { type = "string", required = true },
+        snapshots = { type = "string" },
+        align = { type = "string", enum = { "none", "start" }, default = "none" },
+        shift_s = { type = "number", default = 0 },
+      } },
       pace = { type = "string", enum = { "full", "recorded" }, default = "recorded" },
       speed = { type = "number", min = 0.001, default = 1 },
       stale_ms = { type = "number", min = 1, default = 5000 },
@@ -228,6 +243,7 @@ end
 -- Every path a config names. A relative one is relative to the directory holding the config file
 -- (docs/config.md "Paths"): the host may be started from anywhere and must still find the same
 -- journal, recording and socket.
+-- (venue.data's items and venue.lead's paths too: resolve_paths.)
 M.PATHS = { { "venue", "recording" }, { "venue", "instruments" }, { "venue", "snapshots" }, { "strategy", "module" },
             { "storage", "journal_dir" }, { "repl", "socket" }, { "log", "file" },
             { "api", "token_file" } }
@@ -239,6 +255,12 @@ local function resolve_paths(cfg, dir)
     if type(v) == "string" and v ~= "" and v:sub(1, 1) ~= "/" then
       t[k[2]] = dir .. "/" .. v:gsub("^%./", "")
     end
+  end
+  local function rel(v) return v:sub(1, 1) == "/" and v or dir .. "/" .. v:gsub("^%./", "") end
+  for i, v in ipairs(cfg.venue.data or {}) do if v ~= "" then cfg.venue.data[i] = rel(v) end end
+  local lead = cfg.venue.lead
+  for _, k in ipairs({ "recording", "instruments", "snapshots" }) do
+    if lead and type(lead[k]) == "string" and lead[k] ~= "" then lead[k] = rel(lead[k]) end
   end
   -- The journal's default: beside the config, one directory per strategy, so two configs never
   -- recover each other's orders.

@@ -12,7 +12,7 @@ local timers = require("th.timers")
 
 local M = {}
 
-M.CALLBACKS = { "on_start", "on_tick", "on_stop", "on_book", "on_trade", "on_book_health", "on_fill",
+M.CALLBACKS = { "on_start", "on_tick", "on_stop", "on_book", "on_lead", "on_trade", "on_book_health", "on_fill",
                 "on_order", "on_halt", "on_fault" }
 local MODULE_KEYS = { check = true, migrate = true, defaults = true, name = true, description = true }
 for _, k in ipairs(M.CALLBACKS) do MODULE_KEYS[k] = true end
