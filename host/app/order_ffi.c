@@ -29,7 +29,7 @@ int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out
         const th_instrument *ins = &t->flow.ins->v[i];
         if (th_dec_from_double(req->price, ins->price_dec, &price) != 0 || th_dec_from_double(req->qty, ins->qty_dec, &qty) != 0) {
             *reason_out = TH_RISK_BAD_ORDER; /* NaN, inf or out of range: counted like every refusal */
-            th_risk_count(&t->flow.risk, TH_RISK_BAD_ORDER);
+            th_risk_count_pair(&t->flow.risk, i, TH_RISK_BAD_ORDER);
             *err = th_risk_reason(TH_RISK_BAD_ORDER);
             return -1;
         }

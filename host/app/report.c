@@ -76,6 +76,21 @@ static int add_count(th_report_count *v, int32_t *n, const char *name, uint64_t 
     return 0;
 }
 
+#define PAIR_REASONS 16
+
+/* A pair's count by reason (its table made at the first one; past PAIR_REASONS distinct reasons
+ * the rest are counted in the last, as add_count does for the totals). */
+static int add_pair_count(th_report_count **v, int32_t *n, const char *name, uint64_t k)
+{
+    if (!*v && !(*v = calloc(PAIR_REASONS, sizeof **v))) return -1;
+    for (int32_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i].name, name) == 0) { (*v)[i].n += k; return 0; }
+    if (*n >= PAIR_REASONS) { (*v)[PAIR_REASONS - 1].n += k; return 0; }
+    snprintf((*v)[*n].name, sizeof (*v)[*n].name, "%s", name);
+    (*v)[(*n)++].n = k;
+    return 0;
+}
+
 /* ---- the timeline ---- */
 
 typedef struct sample {
@@ -142,6 +157,11 @@ static int read_timeline(build *b, const char *path)
             continue;
         }
         if (line[0] == 'r' && sscanf(line, "r %255s %llu", name, &n) == 2) { add_count(r->refusals, &r->nrefusals, name, n); continue; }
+        if (line[0] == 'R' && sscanf(line, "R %d %255s %llu", &k, name, &n) == 3 && k >= 0 && k < b->nmap) {
+            th_report_pair *p = &r->pairs[b->map[k]];
+            if (add_pair_count(&p->refusals, &p->nrefusals, name, n) != 0) { rc = -1; fail(b->err, b->errcap, "out of memory"); break; }
+            continue;
+        }
         if (line[0] == 'e' && sscanf(line, "e %lld", &ts) == 1) { if (ts > r->end_ns) r->end_ns = ts; continue; }
         rc = -1;
         fail(b->err, b->errcap, "%s:%ld: not a timeline line: %.80s", path, lineno, line);
@@ -227,8 +247,15 @@ static int on_record(void *ctx, const th_jrec *j)
         snprintf(x->cl_id, sizeof x->cl_id, "%s", j->cl_id);
         return 0;
     }
-    case TH_J_REJECT:
-        return add_count(r->rejects, &r->nrejects, j->text[0] ? j->text : "(no reason given)", 1);
+    case TH_J_REJECT: {
+        const char *why = j->text[0] ? j->text : "(no reason given)";
+        int32_t k = th_slot_find(b->slots, b->nslots, j->cl_id, ord_key, b);
+        if (k >= 0 && b->ord[k].pair >= 0) {
+            th_report_pair *p = &r->pairs[b->ord[k].pair];
+            if (add_pair_count(&p->rejects, &p->nrejects, why, 1) != 0) return -1;
+        }
+        return add_count(r->rejects, &r->nrejects, why, 1);
+    }
     case TH_J_KILL:
         r->kills++;
         return 0;
@@ -439,7 +466,11 @@ int th_report_build(th_report *r, const char *journal, const char *timeline, cha
 
 void th_report_free(th_report *r)
 {
-    for (int32_t i = 0; i < r->npairs; i++) free(r->pairs[i].pts);
+    for (int32_t i = 0; i < r->npairs; i++) {
+        free(r->pairs[i].pts);
+        free(r->pairs[i].refusals);
+        free(r->pairs[i].rejects);
+    }
     free(r->pairs);
     free(r->fills);
     free(r->tot);

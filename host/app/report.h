@@ -19,8 +19,9 @@
  *   the largest fall from a running peak (the peak starts at the opening PnL), exact per pair;
  *   Sharpe = mean / standard deviation of the series' steps, times sqrt(steps): over the period,
  *   not annualised;
- * - refusals by reason are the risk gates' counts (the timeline's end; the gates count per reason,
- *   not per pair), venue rejects come from the journal with their reason.
+ * - refusals by reason are the risk gates' counts, in total and per pair (the timeline's end),
+ *   venue rejects (and failed orders) come from the journal with their reason, each counted for
+ *   its order's pair too.
  *
  * Entry points: th_report_make (a journal or a journal directory in, report.json and report.html
  * out) for the CLI and for a session's end; th_report_build / th_report_write / th_report_free for
@@ -46,6 +47,11 @@ typedef struct th_report_fill {
     char cl_id[40];
 } th_report_fill;
 
+typedef struct th_report_count {
+    char name[128];
+    uint64_t n;
+} th_report_count;
+
 typedef struct th_report_point {
     int64_t ts;
     int64_t bid, ask, our_bid, our_ask; /* price units; 0: none */
@@ -66,15 +72,13 @@ typedef struct th_report_pair {
     th_money open_cost;      /* carried in: the open position's cost */
     bool carried;            /* the journal opened with a position for this pair */
     double sharpe;           /* NaN: undefined (fewer than two steps, or no variation) */
+    th_report_count *refusals, *rejects; /* this pair's gate refusals and venue rejects by reason */
+    int32_t nrefusals, nrejects;
     th_report_point *pts;
     int32_t npts, cap_pts;
     bool sampled;            /* has timeline samples */
 } th_report_pair;
 
-typedef struct th_report_count {
-    char name[128];
-    uint64_t n;
-} th_report_count;
 
 typedef struct th_report_total_point {
     int64_t ts;

@@ -187,6 +187,43 @@ static int pair_section(FILE *f, const th_report *r, int32_t pi)
     return 0;
 }
 
+static uint64_t count_of(const th_report_count *v, int32_t n, const char *name)
+{
+    for (int32_t i = 0; i < n; i++)
+        if (strcmp(v[i].name, name) == 0) return v[i].n;
+    return 0;
+}
+
+/* Every refusal (the gates') and venue reject (with failed orders) by reason: a row per reason,
+ * its total and each pair's count, so a reader sees what was refused where and why. */
+static void refusal_table(FILE *f, const th_report *r)
+{
+    if (!r->nrefusals && !r->nrejects) return;
+    fputs("<table class=\"refusals\"><tr><th class=\"l\">kind</th><th class=\"l\">reason</th><th>total</th>", f);
+    for (int32_t i = 0; i < r->npairs; i++) {
+        fputs("<th>", f);
+        th_report_html_text(f, r->pairs[i].symbol);
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (int kind = 0; kind < 2; kind++) {
+        const th_report_count *v = kind ? r->rejects : r->refusals;
+        int32_t n = kind ? r->nrejects : r->nrefusals;
+        for (int32_t k = 0; k < n; k++) {
+            fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">", kind ? "venue reject" : "refusal");
+            th_report_html_text(f, v[k].name);
+            fprintf(f, "</td><td>%llu</td>", (unsigned long long)v[k].n);
+            for (int32_t i = 0; i < r->npairs; i++) {
+                const th_report_pair *p = &r->pairs[i];
+                fprintf(f, "<td>%llu</td>", (unsigned long long)(kind ? count_of(p->rejects, p->nrejects, v[k].name)
+                                                                      : count_of(p->refusals, p->nrefusals, v[k].name)));
+            }
+            fputs("</tr>\n", f);
+        }
+    }
+    fputs("</table>\n", f);
+}
+
 int th_report_write_html(const th_report *r, const char *path, char *err, size_t cap)
 {
     FILE *f = fopen(path, "w");
@@ -231,6 +268,7 @@ int th_report_write_html(const th_report *r, const char *path, char *err, size_t
         fprintf(f, " %llu", (unsigned long long)r->rejects[i].n);
     }
     fprintf(f, ". Kill switch pulled: %llu.</p>\n", (unsigned long long)r->kills);
+    refusal_table(f, r);
     size_t m = (size_t)(r->ntot > 0 ? r->ntot : 1);
     int64_t *t = malloc(m * sizeof *t);
     double *v = malloc(m * 2 * sizeof *v);

@@ -84,6 +84,8 @@ static void pair_json(FILE *f, const th_report_pair *p)
 #undef P
     fputs(", \"sharpe\": ", f);
     jnum(f, p->sharpe);
+    counts(f, "refusals", p->refusals, p->nrefusals);
+    counts(f, "rejects", p->rejects, p->nrejects);
     fprintf(f, ", \"carried\": %s, \"sampled\": %s,\n      \"series\": {\"t_ms\": [", p->carried ? "true" : "false",
             p->sampled ? "true" : "false");
     for (int32_t i = 0; i < p->npts; i++) fprintf(f, "%s%lld", i ? "," : "", (long long)(p->pts[i].ts / 1000000));

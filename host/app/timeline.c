@@ -99,6 +99,11 @@ void th_timeline_close(th_timeline *tl, th_trading *t)
         if (!tl->samples || now != tl->last_ns) sample(tl, t, now);
         for (int32_t r = 1; r < TH_RISK_REASON_COUNT; r++)
             if (t->flow.risk.refusals[r]) fprintf(tl->f, "r %s %llu\n", th_risk_reason(r), (unsigned long long)t->flow.risk.refusals[r]);
+        for (int32_t k = 0; k < tl->n; k++) /* the same per pair (a refusal for no known pair is in the total only) */
+            for (int32_t r = 1; r < TH_RISK_REASON_COUNT; r++) {
+                uint64_t n = th_risk_pair_refusals(&t->flow.risk, tl->ins[k], r);
+                if (n) fprintf(tl->f, "R %d %s %llu\n", k, th_risk_reason(r), (unsigned long long)n);
+            }
         fprintf(tl->f, "e %lld\n", (long long)now);
     }
     if (tl->f && fclose(tl->f) != 0) th_logf(TH_LOG_WARN, "timeline: write failed", "path=%s error=%s", tl->path, strerror(errno));

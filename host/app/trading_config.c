@@ -152,6 +152,19 @@ void th_trading_cfg_fsync(th_lua *lua, char *out, size_t cap)
     if (!th_lua_cfg_string(lua, "storage.fsync", out, cap)) snprintf(out, cap, "turn");
 }
 
+/* venue.balances, read into one array (the paper venue copies it at open) */
+static th_paper_balance g_bal[64];
+
+static int add_balance(void *ctx, const char *asset, const char *amount)
+{
+    int32_t *n = ctx;
+    if (*n == (int32_t)(sizeof g_bal / sizeof g_bal[0])) return 1;
+    snprintf(g_bal[*n].asset, sizeof g_bal[*n].asset, "%s", asset);
+    snprintf(g_bal[*n].amount, sizeof g_bal[*n].amount, "%s", amount);
+    (*n)++;
+    return 0;
+}
+
 /* The paper venue (paper sessions and backtests): fees, the queue model, the latency model. Every
  * value was checked by th.config (scripts/th/config.lua), so the parses below cannot fail on a
  * config that loaded. */
@@ -175,4 +188,11 @@ void th_trading_cfg_paper(th_lua *lua, uint64_t seed, th_paper_cfg *c)
     l->order_ns = (int64_t)(th_lua_cfg_number(lua, "venue.latency.order_ms", 0) * 1e6);
     l->jitter_ns = (int64_t)(th_lua_cfg_number(lua, "venue.latency.jitter_ms", 0) * 1e6);
     l->sigma = th_lua_cfg_number(lua, "venue.latency.sigma", 0.5);
+    /* venue.balances: th.config made every amount exact decimal text; a table (even empty) means
+     * "these and nothing else", no table the default for every asset */
+    int32_t nbal = 0;
+    int rc = th_lua_cfg_each(lua, "venue.balances", add_balance, &nbal);
+    if (rc > 0) th_logf(TH_LOG_ERROR, "venue.balances: more than 64 assets: the rest start at 0", NULL);
+    c->balances = rc >= 0 ? g_bal : NULL;
+    c->nbalances = nbal;
 }

@@ -320,15 +320,15 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     else if (f->recon) reason = TH_RISK_RECOVERING;
     else if (!f->venue.ops) reason = TH_RISK_NO_VENUE;
     else if (!flow_instrument_of(f, ins)) reason = TH_RISK_UNKNOWN_SYMBOL;
-    if (reason) { th_risk_count(&f->risk, reason); return reason; }
+    if (reason) { th_risk_count_pair(&f->risk, ins, reason); return reason; }
     th_risk_ctx c;
     risk_ctx(f, &c, ins, side, price, qty, post_only, now_ns);
     reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
     reason = rate_gate(f, ins, 1, -1, now_ns);
-    if (reason) { th_risk_count(&f->risk, reason); return reason; }
+    if (reason) { th_risk_count_pair(&f->risk, ins, reason); return reason; }
     int32_t idx = th_tracker_create(&f->trk, ins, side, price, qty, tag, now_ns);
-    if (idx < 0) { th_risk_count(&f->risk, TH_RISK_HALTED); return TH_RISK_HALTED; }
+    if (idx < 0) { th_risk_count_pair(&f->risk, ins, TH_RISK_HALTED); return TH_RISK_HALTED; }
     th_order *o = &f->trk.v[idx];
     f->open_notional += flow_live_notional(f, o);
     /* The record by hand: only the header and the strings this record has (no 400-byte memset,
@@ -439,7 +439,7 @@ static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t no
     int32_t reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
     reason = rate_gate(f, o->instrument, 1 + th_kraken_amend_cost(kraken_age(o, now_ns)), idx, now_ns);
-    if (reason) { th_risk_count(&f->risk, reason); return reason; }
+    if (reason) { th_risk_count_pair(&f->risk, o->instrument, reason); return reason; }
     int64_t total = o->filled + q->qty;
     if (th_tracker_request_amend(&f->trk, idx, q->price, total, now_ns) < 0) return TH_RISK_BAD_ORDER;
     th_jrec r;

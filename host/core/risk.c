@@ -50,6 +50,8 @@ int th_risk_init(th_risk *r, const th_risk_limits *lim, int32_t n)
 void th_risk_free(th_risk *r)
 {
     free(r->pair);
+    free(r->pair_refusals);
+    r->pair_refusals = NULL;
     r->pair = NULL;
     r->npair = 0;
 }
@@ -57,6 +59,10 @@ void th_risk_free(th_risk *r)
 int th_risk_reserve(th_risk *r, int32_t n)
 {
     if (n <= r->npair) return 0;
+    uint64_t *c = realloc(r->pair_refusals, sizeof *c * (size_t)n * TH_RISK_REASON_COUNT);
+    if (!c) return -1;
+    memset(c + (size_t)r->npair * TH_RISK_REASON_COUNT, 0, sizeof *c * (size_t)(n - r->npair) * TH_RISK_REASON_COUNT);
+    r->pair_refusals = c;
     th_pair_limits *p = realloc(r->pair, sizeof *p * (size_t)n);
     if (!p) return -1;
     for (int32_t i = r->npair; i < n; i++) p[i] = r->lim.pair_default;
@@ -78,6 +84,19 @@ void th_risk_count(th_risk *r, int32_t reason)
     if (r->metric[reason] >= 0) th_metric_inc(r->metric[reason]);
 }
 
+void th_risk_count_pair(th_risk *r, int32_t ins, int32_t reason)
+{
+    th_risk_count(r, reason);
+    if (reason > 0 && reason < TH_RISK_REASON_COUNT && ins >= 0 && ins < r->npair)
+        r->pair_refusals[(size_t)ins * TH_RISK_REASON_COUNT + (size_t)reason]++;
+}
+
+uint64_t th_risk_pair_refusals(const th_risk *r, int32_t ins, int32_t reason)
+{
+    if (reason <= 0 || reason >= TH_RISK_REASON_COUNT || ins < 0 || ins >= r->npair) return 0;
+    return r->pair_refusals[(size_t)ins * TH_RISK_REASON_COUNT + (size_t)reason];
+}
+
 static int32_t refuse(th_risk *r, int32_t reason)
 {
     th_risk_count(r, reason);
@@ -88,7 +107,7 @@ bool th_risk_breaker_open(const th_risk *r, int64_t now_ns) { return now_ns < r-
 
 static double bps_apart(int64_t a, int64_t b) { return fabs((double)(a - b)) / (double)b * 1e4; }
 
-int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
+static int32_t gates(th_risk *r, const th_risk_ctx *c)
 {
     if (r->halted) return refuse(r, r->halt_code == TH_RISK_DAILY_LOSS || r->halt_code == TH_RISK_DRAWDOWN ? r->halt_code : TH_RISK_HALTED);
     if (th_risk_breaker_open(r, c->now_ns)) return refuse(r, TH_RISK_BREAKER_OPEN);
@@ -167,6 +186,15 @@ int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
         if (total > r->lim.max_total_exposure_pct * budget) return refuse(r, TH_RISK_EXPOSURE_TOTAL);
     }
     return TH_RISK_OK;
+}
+
+/* The gates count every refusal by reason (refuse); here it is counted for its pair too. */
+int32_t th_risk_check(th_risk *r, const th_risk_ctx *c)
+{
+    int32_t reason = gates(r, c);
+    if (reason > 0 && reason < TH_RISK_REASON_COUNT && c->ins_idx >= 0 && c->ins_idx < r->npair)
+        r->pair_refusals[(size_t)c->ins_idx * TH_RISK_REASON_COUNT + (size_t)reason]++;
+    return reason;
 }
 
 bool th_risk_halt(th_risk *r, int32_t code, const char *reason)

@@ -56,6 +56,8 @@ typedef struct th_risk {
     int32_t consecutive_errors;
     int64_t breaker_until_ns;
     uint64_t refusals[TH_RISK_REASON_COUNT];
+    uint64_t *pair_refusals;                 /* [instrument * TH_RISK_REASON_COUNT + reason]: the
+                                              * same counts per pair (reports), npair rows */
     int32_t metric[TH_RISK_REASON_COUNT];
     uint64_t breaker_trips, kills;
 } th_risk;
@@ -85,8 +87,12 @@ th_pair_limits *th_risk_pair(th_risk *r, int32_t ins);
 
 /* TH_RISK_OK or the first gate that refuses; refusals are counted here. */
 int32_t th_risk_check(th_risk *r, const th_risk_ctx *c);
-/* Count a refusal decided outside (rate limits, back-off) with the same counters. */
+/* Count a refusal decided outside (rate limits, back-off) with the same counters; _pair also
+ * counts it for instrument ins (when it is one: an unknown symbol counts in the total only). */
 void th_risk_count(th_risk *r, int32_t reason);
+void th_risk_count_pair(th_risk *r, int32_t ins, int32_t reason);
+/* Refusals of instrument ins for reason (0 past the table). */
+uint64_t th_risk_pair_refusals(const th_risk *r, int32_t ins, int32_t reason);
 
 /* Pull the kill switch (idempotent; the first reason stays). Returns true if it was not pulled. */
 bool th_risk_halt(th_risk *r, int32_t code, const char *reason);

@@ -211,6 +211,28 @@ bool th_lua_cfg_string(th_lua *lh, const char *path, char *buf, size_t cap)
     return ok;
 }
 
+int th_lua_cfg_each(th_lua *lh, const char *path, int (*fn)(void *ctx, const char *key, const char *value), void *ctx)
+{
+    lua_State *L = lh->L;
+    push_cfg_path(lh, path);
+    int rc = lua_istable(L, -1) ? 0 : -1;
+    if (rc == 0) {
+        lua_pushnil(L);
+        while (rc == 0 && lua_next(L, -2)) {
+            /* lua_tostring on a number key would change the key under lua_next: test the type */
+            if (lua_type(L, -2) == LUA_TSTRING && (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)) {
+                lua_pushvalue(L, -1); /* a copy to convert, so the table's value stays a number */
+                rc = fn(ctx, lua_tostring(L, -3), lua_tostring(L, -1));
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+        if (rc != 0) lua_pop(L, 1); /* the key lua_next left when fn stopped it */
+    }
+    lua_pop(L, 1);
+    return rc;
+}
+
 int th_lua_cfg_pair_count(th_lua *lh)
 {
     push_cfg_path(lh, "pairs");

@@ -86,6 +86,10 @@ bool th_lua_cfg_bool(th_lua *lh, const char *path, bool dflt);
 /* Copies into buf (NUL-terminated); returns false and leaves buf empty if missing. */
 bool th_lua_cfg_string(th_lua *lh, const char *path, char *buf, size_t cap);
 int th_lua_cfg_pair_count(th_lua *lh);
+/* Each string key of the table at path whose value is a string or number: fn(ctx, key, value
+ * text), in the table's order; stops at fn's first nonzero (positive), which it returns. 0 when
+ * done, -1 when path is no table. */
+int th_lua_cfg_each(th_lua *lh, const char *path, int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
 bool th_lua_cfg_pair_symbol(th_lua *lh, int index0, char *buf, size_t cap, bool *enabled);
 
 /* Resolve a strategy module path from the config (strategy.module or strategies/<name>.lua). */

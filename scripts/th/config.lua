@@ -69,6 +69,24 @@ M.schema = {
       -- the paper venue (paper sessions and backtests: the sim's matching engine, docs/config.md)
       maker_fee_bps = { type = "number", min = 0 }, taker_fee_bps = { type = "number", min = 0 },
       queue_model = { type = "string", enum = { "pessimistic", "proportional", "optimistic" }, default = "proportional" },
+      -- the paper account's balances by asset ({ USD = 10000, XMR = "2.5" }); assets not named
+      -- start at 0, so an order the account cannot pay for is refused by the venue
+      -- (insufficient_funds). Without it every asset starts at 1e12.
+      balances = { type = "table", open = true, fields = {}, check = function(t)
+        for k, v in pairs(t) do
+          if type(k) ~= "string" or not k:match("^[%w%.]+$") or #k > 15 then
+            return false, ("%s: an asset name (letters and digits, at most 15)"):format(tostring(k))
+          end
+          if type(v) == "number" then
+            if v ~= v or v < 0 or v >= 1e17 then return false, ("%s: %s is not an amount from 0 to 1e17"):format(k, tostring(v)) end
+            -- exact text for the venue's fixed point: integers as they are, fractions to 10 places
+            t[k] = v == math.floor(v) and ("%d"):format(v) or (("%.10f"):format(v):gsub("0+$", ""))
+          elseif type(v) ~= "string" or not v:match("^%d+%.?%d*$") then
+            return false, ("%s: expected a non-negative amount (a number or decimal text), got %s"):format(k, tostring(v))
+          end
+        end
+        return true
+      end },
       latency = { type = "table", fields = {
         dist = { type = "string", enum = { "fixed", "uniform", "lognormal" }, default = "fixed" },
         feed_ms = POS, order_ms = POS, jitter_ms = POS, sigma = { type = "number", min = 0, max = 5 },

@@ -62,6 +62,39 @@ describe("th.config", function()
     end
   end)
 
+  it("takes the paper account's balances as exact decimal text, at real magnitudes", function()
+    local base = [[return { venue = { name = "sim", balances = { %s } }, strategy = { name = "s" }, pairs = { { symbol = "A/B" } } }]]
+    local p = write(base:format('USD = 100000, BTC = 0.00000123, PEPE = 1e9, EUR = "1000.50", XMR = 0'))
+    local b = assert(config.load(p)).venue.balances
+    assert.same({ USD = "100000", BTC = "0.00000123", PEPE = "1000000000", EUR = "1000.50", XMR = "0" }, b)
+    os.remove(p)
+    for _, bad in ipairs({ "USD = -1", 'USD = "1e5"', 'USD = "ten"', "USD = 1e18", '["U S"] = 1', "USD = true" }) do
+      p = write(base:format(bad))
+      local cfg, err = config.load(p)
+      assert.is_nil(cfg, bad)
+      assert.matches("venue.balances", err, 1, true)
+      os.remove(p)
+    end
+  end)
+
+  it("resolves venue.data and venue.lead paths beside the config", function()
+    local p = write([[return { venue = { name = "sim", recording = "r.txt", data = { "t.rec", "/abs/u.rec" },
+      lead = { feed = "kraken-futures", recording = "f.rec", instruments = "i.rec", align = "start" } },
+      strategy = { name = "s" }, pairs = { { symbol = "A/B" } } }]])
+    local cfg = assert(config.load(p, "/cfgdir"))
+    assert.same({ "/cfgdir/t.rec", "/abs/u.rec" }, cfg.venue.data)
+    assert.equal("/cfgdir/f.rec", cfg.venue.lead.recording)
+    assert.equal("/cfgdir/i.rec", cfg.venue.lead.instruments)
+    assert.equal(0, cfg.venue.lead.shift_s)
+    os.remove(p)
+    p = write([[return { venue = { name = "sim", lead = { feed = "kraken-futures", recording = "f.rec" } },
+      strategy = { name = "s" }, pairs = { { symbol = "A/B" } } }]])
+    local cfg2, err = config.load(p)
+    assert.is_nil(cfg2)
+    assert.matches("venue.lead.instruments", err, 1, true)
+    os.remove(p)
+  end)
+
   it("checks strategy params and pair overrides against the strategy's defaults", function()
     local cfg = { _path = "c.lua", strategy = { name = "mm", params = { spread_bps = 5 } },
                   pairs = { { symbol = "A" }, { symbol = "B", spread_bps = "wide" } } }
