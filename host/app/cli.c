@@ -127,7 +127,7 @@ const th_cli_cmd TH_COMMANDS[] = {
      "                    inputs, config and --seed give byte-identical summary.json\n"
      "  --set key=value   override a config value before validation (strategy.params.spread_bps=10);\n"
      "                    key=a,b,c runs a sweep: every combination, one process per core (--jobs),\n"
-     "                    each in DIR/run-NNN, and DIR/sweep.json + DIR/sweep.txt ranked by --rank\n"
+     "                    each in DIR/run-NNN, and DIR/sweep.json, sweep.txt, sweep.html ranked by --rank\n"
      "                    (pnl, realised, unrealised, volume, fills, maker_fills: higher first; fees)\n"
      "  --seed N          the paper venue's ids and sampled latencies (default 0)\n\n"
      "Exit status: 0; 2 for a bad config or usage; 1 when a sweep's run failed.\n",

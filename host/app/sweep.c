@@ -16,7 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <math.h>
+
 #include "../core/clock.h"
+#include "report.h"
 
 #define SWEEP_MAX_RUNS 4096
 #define SWEEP_MAX_VALUES 64
@@ -148,6 +152,92 @@ static int by_rank(const void *a, const void *b)
     return x->idx - y->idx;
 }
 
+/* The run's report page, relative to the sweep's directory (run-NNN/<journal>.report/report.html),
+ * into out; "" when the run wrote none. */
+static void report_link(const sweep_run *r, char *out, size_t cap)
+{
+    out[0] = 0;
+    DIR *d = opendir(r->dir);
+    if (!d) return;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n > 7 && strcmp(e->d_name + n - 7, ".report") == 0) {
+            char probe[1600];
+            snprintf(probe, sizeof probe, "%s/%s/report.html", r->dir, e->d_name);
+            if (access(probe, R_OK) == 0) snprintf(out, cap, "%s/%s/report.html", strrchr(r->dir, '/') + 1, e->d_name);
+            break;
+        }
+    }
+    closedir(d);
+}
+
+static void html_num(FILE *f, double v, const char *fmt)
+{
+    if (isfinite(v)) fprintf(f, fmt, v);
+    else fputs("&ndash;", f);
+}
+
+/* DIR/sweep.html: the same table as sweep.json, self-contained (the report's look, no script, no
+ * network), a row per run in rank order; each row carries its rank and the ranked metric
+ * (data-rank, data-metric) and links to the run's own report page. */
+static int write_html(const char *path, const th_sweep_opts *o, const sweep_axis *ax, int nax, sweep_run *const *order, long total,
+                      int jobs, double wall)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    th_report_html_head(f, "tradehost sweep");
+    fprintf(f, "<h1>tradehost sweep</h1>\n<p>%ld runs (%d at a time, %.2f s wall), ranked by <b>", total, jobs, wall);
+    th_report_html_text(f, o->rank);
+    fprintf(f, "</b> (%s first); config <code>", strcmp(o->rank, "fees") == 0 ? "lowest" : "highest");
+    th_report_html_text(f, o->config_path);
+    fputs("</code>.</p>\n<table class=\"sweep\"><thead><tr><th>rank</th><th class=\"l\">run</th>", f);
+    for (int a = 0; a < nax; a++) {
+        fputs("<th class=\"l\">", f);
+        th_report_html_text(f, ax[a].key);
+        fputs("</th>", f);
+    }
+    fputs("<th>pnl</th><th>fees</th><th>volume</th><th>realised</th><th>unrealised</th><th>fills</th><th>maker fills</th><th>exit</th>"
+          "<th class=\"l\">refusals</th></tr></thead>\n<tbody>\n",
+          f);
+    for (long i = 0; i < total; i++) {
+        const sweep_run *r = order[i];
+        char link[1700];
+        report_link(r, link, sizeof link);
+        fprintf(f, "<tr data-rank=\"%ld\" data-run=\"%s\"", i + 1, strrchr(r->dir, '/') + 1);
+        if (r->have) fprintf(f, " data-metric=\"%.17g\"", metric(r, o->rank));
+        fprintf(f, "><td>%ld</td><td class=\"l\">", i + 1);
+        if (link[0]) {
+            fputs("<a href=\"", f);
+            th_report_html_text(f, link);
+            fputs("\">", f);
+        }
+        th_report_html_text(f, strrchr(r->dir, '/') + 1);
+        fputs(link[0] ? "</a></td>" : "</td>", f);
+        for (int a = 0; a < nax; a++) {
+            fputs("<td class=\"l\">", f);
+            th_report_html_text(f, ax[a].values[r->choice[a]]);
+            fputs("</td>", f);
+        }
+        if (r->have) {
+            double v[] = {r->pnl, r->fees, r->volume, r->realised, r->unrealised};
+            for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+                fputs("<td>", f);
+                html_num(f, v[k], k == 2 ? "%.2f" : "%.4f");
+                fputs("</td>", f);
+            }
+            fprintf(f, "<td>%.0f</td><td>%.0f</td><td>%d</td><td class=\"l\">", r->fills, r->maker_fills, r->exit_code);
+            th_report_html_text(f, r->refusals[0] ? r->refusals : "none");
+            fputs("</td></tr>\n", f);
+        } else {
+            fprintf(f, "<td colspan=\"7\" class=\"l\">no summary: see %s/backtest.log</td><td>%d</td><td></td></tr>\n",
+                    strrchr(r->dir, '/') + 1, r->exit_code);
+        }
+    }
+    fputs("</tbody></table>\n</body></html>\n", f);
+    int bad = ferror(f);
+    return (fclose(f) != 0 || bad) ? -1 : 0;
+}
+
 static const char *const METRICS[] = {"pnl", "fees", "volume", "fills", "maker_fills", "realised", "unrealised"};
 
 int th_sweep_run(const th_sweep_opts *o)
@@ -245,8 +335,13 @@ int th_sweep_run(const th_sweep_opts *o)
     fprintf(j, "]}\n");
     fclose(j);
     fclose(t);
-    printf("sweep: %ld runs in %.2f s wall (%d at a time); ranked by %s: %s/sweep.json, %s/sweep.txt\n", total, wall, jobs, o->rank,
-           o->report_dir, o->report_dir);
+    snprintf(path, sizeof path, "%s/sweep.html", o->report_dir);
+    if (write_html(path, o, ax, nax, order, total, jobs, wall) != 0) {
+        fprintf(stderr, "tradehost backtest: cannot write %s: %s\n", path, strerror(errno));
+        failed++;
+    }
+    printf("sweep: %ld runs in %.2f s wall (%d at a time); ranked by %s: %s/sweep.json, %s/sweep.txt, %s/sweep.html\n", total, wall, jobs,
+           o->rank, o->report_dir, o->report_dir, o->report_dir);
     free(runs);
     free(order);
     return failed ? 1 : 0;

@@ -3,7 +3,8 @@
  * the machine's cores), each with its own --report directory (run-NNN: journal, report,
  * summary.json, backtest.log); then one table ranked by --rank (pnl, realised, unrealised, volume,
  * fills, maker_fills: higher first; fees: lower first; ties by run number) is written as
- * DIR/sweep.json and DIR/sweep.txt and printed. */
+ * DIR/sweep.json, DIR/sweep.txt and DIR/sweep.html (self-contained, each row linking to its run's
+ * report page) and printed. */
 #ifndef TH_SWEEP_H
 #define TH_SWEEP_H
 
