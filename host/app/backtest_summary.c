@@ -200,6 +200,9 @@ int th_backtest_summary(const th_trading *t, const th_session_feed *m, const cha
     printf("  events: %llu records, %llu book events in %.3f s: %.0f records/s, %.0f book events/s\n", (unsigned long long)records,
            (unsigned long long)m->book_events, wall_s, wall_s > 0 ? (double)records / wall_s : 0,
            wall_s > 0 ? (double)m->book_events / wall_s : 0);
+    if (m->have_lead) /* read beside the traded records, in the same wall time */
+        printf("  lead: %s, %llu records, %llu lead book events (shifted %+.3f s)\n", th_venue_name(m->lead.venue),
+               (unsigned long long)m->lead_in.records, (unsigned long long)m->lead_events, (double)m->lead_in.shift_ns / 1e9);
     if (report_dir) printf("  summary: %s/summary.json\n", report_dir);
     fflush(stdout);
     th_logf(TH_LOG_INFO, "backtest summary", "fills=%lld volume=%.4f fees=%.4f pnl=%.4f records=%llu book_events=%llu wall_s=%.3f",

@@ -235,7 +235,7 @@ static void finished(th_session_feed *m)
     th_ingest_log_reasons(&m->in);
     for (int k = 0; k < m->nextra; k++) th_ingest_log_reasons(&m->extra[k]);
     if (m->have_lead) {
-        th_logf(TH_LOG_INFO, "lead recording finished", "feed=%s records=%llu frames=%llu on_lead=%llu errors=%llu",
+        th_logf(TH_LOG_INFO, "lead recording finished", "feed=%s records=%llu frames=%llu lead_book_events=%llu errors=%llu",
                 th_venue_name(m->lead.venue), (unsigned long long)m->lead_in.records, (unsigned long long)m->lead.frames,
                 (unsigned long long)m->lead_events, (unsigned long long)m->lead.errors);
         th_ingest_log_reasons(&m->lead_in);

@@ -51,7 +51,7 @@ typedef struct th_session_feed {
     th_feed lead;
     th_ingest lead_in;
     bool have_lead;
-    uint64_t lead_events;    /* on_lead calls */
+    uint64_t lead_events;    /* lead book events (on_lead, when the strategy has it) */
     int64_t next_ts;         /* receive time of what comes next */
     bool have_next;
     bool full_pace;          /* backtest: as fast as possible on the virtual clock */

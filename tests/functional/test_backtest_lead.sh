@@ -95,7 +95,7 @@ lead_config none j2 >"$T/noalign.lua"
 grep -q 'msg="lead recording is hours away from the traded one' "$T/n.log" || fail "no warning for an unaligned lead: $(grep lead "$T/n.log" | head -3)"
 # the lead (July) comes after the whole spot recording (April): the session ends with the traded
 # recordings, so none of it is read
-grep -q 'msg="lead recording finished" feed=kraken-futures records=0 frames=0 on_lead=0 ' "$T/n.log" || fail "unaligned lead: $(grep 'lead recording finished' "$T/n.log")"
+grep -q 'msg="lead recording finished" feed=kraken-futures records=0 frames=0 lead_book_events=0 ' "$T/n.log" || fail "unaligned lead: $(grep 'lead recording finished' "$T/n.log")"
 pass "an unaligned lead is warned about ('hours away', venue.lead.align)"
 head -n 400 "$D/kraken-futures/futures-ws-v1-2021-07-22.rec" >"$T/short.rec"
 "$TH_BIN" backtest "$T/lead.lua" --lead "$T/short.rec" 2>"$T/s.log" >/dev/null || fail "--lead backtest exit $?"
