@@ -226,7 +226,15 @@ static int write_html(const char *path, const th_sweep_opts *o, const sweep_axis
                 fputs("</td>", f);
             }
             fprintf(f, "<td>%.0f</td><td>%.0f</td><td>%d</td><td class=\"l\">", r->fills, r->maker_fills, r->exit_code);
-            th_report_html_text(f, r->refusals[0] ? r->refusals : "none");
+            char plain[sizeof r->refusals]; /* "layering":42,"price_band":3 -> layering:42, price_band:3 */
+            size_t k = 0;
+            for (const char *c = r->refusals; *c && k + 2 < sizeof plain; c++) {
+                if (*c == '"') continue;
+                plain[k++] = *c;
+                if (*c == ',') plain[k++] = ' ';
+            }
+            plain[k] = 0;
+            th_report_html_text(f, k ? plain : "none");
             fputs("</td></tr>\n", f);
         } else {
             fprintf(f, "<td colspan=\"7\" class=\"l\">no summary: see %s/backtest.log</td><td>%d</td><td></td></tr>\n",
