@@ -7,8 +7,9 @@
  * then per pair (position limit, max open orders, anti-layering) and portfolio (exposure, per
  * position, per pair, daily loss, drawdown). Exposure gates only apply to an order that can grow
  * the position: a reducing order is never trapped by the limits it would help restore.
- * A refusal is a reason code (tradehost.h TH_RISK_*) with a static text; each is counted, and
- * counted again in a metric `risk_refused_total{reason="..."}`.
+ * A refusal is a reason code (tradehost.h TH_RISK_*) with a static text; each is counted, in
+ * total and for its pair (the report's refusals per pair), and again in a metric
+ * `risk_refused_total{reason="..."}`.
  * The kill switch cancels everything (the order flow does that) and stays until re-armed; a
  * breached daily loss cap or drawdown pulls it by itself. The circuit breaker opens after N
  * consecutive venue errors and closes after a cool-down. Plain C: no I/O, no clock of its own. */
