@@ -476,6 +476,9 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
             th_lua_cfg_string(m->lua, "venue.name", venue_name, sizeof venue_name);
         th_venue_id v;
         /* Public connectors: Kraken spot and Binance spot. A backtest never goes live. */
+        char lead[8];
+        if (th_lua_cfg_string(m->lua, "venue.lead.recording", lead, sizeof lead)) /* a lead is a recording beside a recording */
+            th_logf(TH_LOG_WARN, "venue.lead is read only beside venue.recording: no lead market in this session", NULL);
         if (virtual_clock || th_venue_parse(venue_name, &v) != 0 || (v != TH_VENUE_KRAKEN && v != TH_VENUE_BINANCE)) return 0;
         return open_live(m, loop, v, err);
     }
