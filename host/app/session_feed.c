@@ -60,18 +60,6 @@ static void on_trade(void *ctx, th_feed *f, int32_t sym, const th_trade_ev *t)
     th_trading_market_trade(m->tr, sym, t->price, t->qty, t->side, f->now_ns);
 }
 
-/* The lead's health changes are logged, and the book's next on_lead tells the strategy, which
- * reads the health from th.book (the lead is read, never traded: no on_book_health for it). */
-static void on_lead_health(void *ctx, th_feed *f, int32_t sym, int32_t old_h, int32_t new_h, const char *reason)
-{
-    (void)ctx;
-    (void)old_h;
-    th_logf(new_h == TH_BOOK_OK ? TH_LOG_DEBUG : TH_LOG_WARN, "lead book health", "symbol=%s health=%s reason=\"%s\"",
-            f->instruments.v[sym].symbol, th_book_health_name(new_h), reason);
-    th_feed_symbol *fs = th_feed_symbol_at(f, sym);
-    if (fs) fs->dirty = true;
-}
-
 static bool is_wanted(const th_session_feed *m, int32_t i) { return i >= 0 && i < m->nwanted && m->wanted[i]; }
 
 /* The configured, enabled pairs by instrument index, sized to the registry. Run at start and
@@ -167,15 +155,7 @@ static void dispatch_market(th_session_feed *m)
         lua_pushstring(L, m->feed.instruments.v[i].symbol);
         th_strategy_call(m->lua, m->strat, "on_book", 1);
     }
-    if (!m->have_lead) return;
-    for (int32_t i = 0; i < m->lead.sym_cap; i++) { /* the lead's changed books, after the pairs' */
-        th_feed_symbol *fs = m->lead.sym[i];
-        if (!fs || !fs->dirty) continue;
-        fs->dirty = false;
-        m->lead_events++;
-        lua_pushstring(L, m->lead.instruments.v[i].symbol);
-        th_strategy_call(m->lua, m->strat, "on_lead", 1);
-    }
+    if (m->have_lead) th_session_lead_dispatch(m); /* the lead's changed books, after the pairs' */
 }
 
 void th_session_feed_check_stale(th_session_feed *m)
@@ -234,12 +214,7 @@ static void finished(th_session_feed *m)
             (unsigned long long)m->book_events, (unsigned long long)m->feed.errors, (unsigned long long)m->feed.ignored);
     th_ingest_log_reasons(&m->in);
     for (int k = 0; k < m->nextra; k++) th_ingest_log_reasons(&m->extra[k]);
-    if (m->have_lead) {
-        th_logf(TH_LOG_INFO, "lead recording finished", "feed=%s records=%llu frames=%llu lead_book_events=%llu errors=%llu",
-                th_venue_name(m->lead.venue), (unsigned long long)m->lead_in.records, (unsigned long long)m->lead.frames,
-                (unsigned long long)m->lead_events, (unsigned long long)m->lead.errors);
-        th_ingest_log_reasons(&m->lead_in);
-    }
+    if (m->have_lead) th_session_lead_finished(m);
     lag_report(m);
     if (m->full_pace) m->ended(m->ctx);
 }
@@ -360,52 +335,6 @@ static int open_sources(th_session_feed *m, const char *recording, const char **
     return 0;
 }
 
-/* venue.lead: its feed, instruments, recording and snapshots, and its shift. Called once the traded
- * recordings' first record is known (m->next_ts): align = "start" shifts the lead so its first
- * record meets that one, shift_s moves it further. Recordings of different days (the bundled
- * Kraken spot and Futures ones) are aligned, never simultaneous: the log line says by how much. */
-static int open_lead(th_session_feed *m, const char **err)
-{
-    static char why[1400];
-    char rec[1024], ipath[1024], spath[1024], feed_name[64], align[16], w[1200];
-    if (!th_lua_cfg_string(m->lua, "venue.lead.recording", rec, sizeof rec)) return 0;
-    th_lua_cfg_string(m->lua, "venue.lead.instruments", ipath, sizeof ipath);
-    th_lua_cfg_string(m->lua, "venue.lead.feed", feed_name, sizeof feed_name);
-    th_venue_id v;
-    if (th_venue_parse(feed_name, &v) != 0 || v == TH_VENUE_SIM) { snprintf(why, sizeof why, "venue.lead.feed: unknown feed %s", feed_name); *err = why; return -1; }
-    if (th_path_check_readable(rec, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.lead.recording: %s", w); *err = why; return -1; }
-    if (th_path_check_readable(ipath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.lead.instruments: %s", w); *err = why; return -1; }
-    if (th_feed_init(&m->lead, v, th_venue_feed_ops_for(v)->depth) != 0) { *err = "out of memory"; return -1; }
-    m->have_lead = true; /* from here on, close frees it */
-    m->lead.sink.ctx = m;
-    m->lead.sink.on_health = on_lead_health;
-    if (th_instruments_load_file(&m->lead.instruments, ipath, err) <= 0) {
-        snprintf(why, sizeof why, "venue.lead.instruments: %s", *err);
-        *err = why;
-        return -1;
-    }
-    if (th_ingest_open(&m->lead_in, &m->lead, rec, "lead", err) != 0) return -1;
-    if (th_lua_cfg_string(m->lua, "venue.lead.snapshots", spath, sizeof spath)) {
-        if (th_path_check_readable(spath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.lead.snapshots: %s", w); *err = why; return -1; }
-        if (th_ingest_add_snapshots(&m->lead_in, spath, err) != 0) { snprintf(why, sizeof why, "venue.lead.snapshots: %s", *err); *err = why; return -1; }
-    }
-    int64_t lead_first;
-    if (!th_ingest_peek(&m->lead_in, &lead_first)) { snprintf(why, sizeof why, "venue.lead.recording %s: no records", rec); *err = why; return -1; }
-    th_lua_cfg_string(m->lua, "venue.lead.align", align, sizeof align);
-    int64_t shift = (int64_t)(th_lua_cfg_number(m->lua, "venue.lead.shift_s", 0) * 1e9);
-    if (strcmp(align, "start") == 0 && m->have_next) shift += m->next_ts - lead_first;
-    m->lead_in.shift_ns = shift;
-    if (th_market_add(&m->lead) < 0) { *err = "too many market data feeds"; return -1; }
-    int64_t apart = m->have_next ? m->next_ts - (lead_first + shift) : 0;
-    if (apart < 0) apart = -apart;
-    th_logf(apart > 3600000000000LL ? TH_LOG_WARN : TH_LOG_INFO,
-            apart > 3600000000000LL ? "lead recording is hours away from the traded one: it is read before or after all of it (venue.lead.align = \"start\" aligns it)"
-                                    : "lead market from recording",
-            "feed=%s file=%s instruments=%d shift_s=%.6f apart_s=%.3f", feed_name, rec, m->lead.instruments.n, (double)shift / 1e9,
-            (double)apart / 1e9);
-    return 0;
-}
-
 /* Live market data: the feed's instruments from venue.instruments, the websocket opened at start. */
 static int open_live(th_session_feed *m, uv_loop_t *loop, th_venue_id venue, const char **err)
 {
@@ -505,7 +434,7 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
     m->timer.data = m->idle.data = m;
     read_next(m);
     int64_t traded_first = m->next_ts; /* --from/--to +S count from the traded recordings' start */
-    if (open_lead(m, err) != 0) return -1;
+    if (th_session_lead_open(m, err) != 0) return -1;
     if (read_next(m)) {
         m->first_ts = m->next_ts;
         if (m->from_rel) m->from_ns += traded_first;
@@ -554,11 +483,7 @@ void th_session_feed_close(th_session_feed *m)
     else if (m->live) th_kraken_public_free(&m->kp);
     th_market_remove(&m->feed);
     th_ingest_close(&m->in);
-    if (m->have_lead) {
-        th_market_remove(&m->lead);
-        th_ingest_close(&m->lead_in);
-        th_feed_free(&m->lead);
-    }
+    th_session_lead_close(m);
     for (int k = 0; k < m->nextra; k++) th_ingest_close(&m->extra[k]);
     th_feed_free(&m->feed);
     free(m->wanted);

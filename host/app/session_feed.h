@@ -7,7 +7,8 @@
  * session needs only to open, start, stop and close it. Later live connectors feed the same
  * events. Two hooks go back to the session: a virtual-time tick is due (backtest), and a
  * full-pace recording has ended (the session stops). Parsers never call Lua: health changes queue
- * until the end of a batch, then go out in order, then one on_book per changed pair. */
+ * until the end of a batch, then go out in order, then one on_book per changed pair. A lead
+ * market of another venue (venue.lead) is merged in by receive time; session_lead.c owns it. */
 #ifndef TH_SESSION_FEED_H
 #define TH_SESSION_FEED_H
 
@@ -115,5 +116,14 @@ void th_session_feed_reconfigure(th_session_feed *m);
 void th_session_feed_stop(th_session_feed *m);
 /* After the loop has closed. */
 void th_session_feed_close(th_session_feed *m);
+
+/* The lead market (session_lead.c). open: from venue.lead, once the traded recordings' first
+ * record is read (m->next_ts, for align = "start"); 0 when there is none. dispatch: on_lead for
+ * its changed books (after the pairs' on_book). finished: its counts to the log. close: with the
+ * feed. */
+int th_session_lead_open(th_session_feed *m, const char **err);
+void th_session_lead_dispatch(th_session_feed *m);
+void th_session_lead_finished(th_session_feed *m);
+void th_session_lead_close(th_session_feed *m);
 
 #endif
