@@ -6,7 +6,10 @@
 #   bench/backtest_bench.sh [BUILD_DIR]     (default build/)
 # Prints records/s and book events/s (on_book calls) for two strategies: `watch` reads the top of
 # the book on every on_book (the cost of the host's event path), `quote` also requotes two levels
-# per side on every tick through th.quotes.set (gates, executor, paper venue).
+# per side on every tick through th.quotes.set (gates, executor, paper venue). Each rate is given
+# per wall second and per CPU second of the process (cpu_ev/s): on a shared machine wall time
+# also counts other processes' turns on the core, so cpu_ev/s is the run's own speed on one core;
+# the two agree on an idle machine. The load average is printed with the results.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$HERE/build}/tradehost
@@ -45,19 +48,24 @@ return {
 }
 CFG
 }
-run() { # run NAME MODULE TURN_MS -> "records/s book_events/s records book_events"
+median() { sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"; }
+run() { # run NAME MODULE TURN_MS -> "records/s book_events/s cpu_book_events/s records book_events" (each a median)
   config "$1" "$2" "$3" >"$T/cfg.lua"
-  local out=()
+  local f="$T/$1-$3.txt"
   for i in $(seq "$RUNS"); do
-    taskset -c 0 "$BIN" backtest "$T/cfg.lua" 2>/dev/null | sed -n 's/.*events: \([0-9]*\) records, \([0-9]*\) book events in \([0-9.]*\) s: \([0-9]*\) records\/s, \([0-9]*\) book events\/s.*/\4 \5 \1 \2/p' >>"$T/$1-$3.txt"
+    taskset -c 0 "$BIN" backtest "$T/cfg.lua" 2>/dev/null | sed -n 's/.*events: \([0-9]*\) records, \([0-9]*\) book events in \([0-9.]*\) s: \([0-9]*\) records\/s, \([0-9]*\) book events\/s; cpu \([0-9.]*\) s: \([0-9]*\) book events\/s.*/\4 \5 \7 \1 \2/p' >>"$f"
   done
-  sort -n -k2 "$T/$1-$3.txt" | sed -n "$(( (RUNS + 1) / 2 ))p"
+  [ "$(wc -l <"$f")" = "$RUNS" ] || { echo "backtest_bench: a run printed no events line" >&2; exit 1; }
+  echo "$(cut -d' ' -f1 "$f" | median) $(cut -d' ' -f2 "$f" | median) $(cut -d' ' -f3 "$f" | median) $(head -1 "$f" | cut -d' ' -f4-)"
 }
-printf '%-8s %-8s %12s %14s %10s %12s\n' strategy turn_ms records/s book_events/s records book_events
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-8s %-8s %12s %14s %12s %10s %12s\n' strategy turn_ms records/s book_events/s cpu_ev/s records book_events
 for s in watch quote; do
   mod=""; [ "$s" = watch ] && mod="$T/watch.lua"; name=$s; [ "$s" = quote ] && name=market_maker
   for turn in 1 0; do
-    read -r rps eps nrec nev < <(run "$name" "$mod" "$turn")
-    printf '%-8s %-8s %12s %14s %10s %12s\n' "$s" "$turn" "$rps" "$eps" "$nrec" "$nev"
+    run "$name" "$mod" "$turn" >"$T/res"
+    read -r rps eps ceps nrec nev <"$T/res"
+    printf '%-8s %-8s %12s %14s %12s %10s %12s\n' "$s" "$turn" "$rps" "$eps" "$ceps" "$nrec" "$nev"
   done
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

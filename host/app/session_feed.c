@@ -452,6 +452,7 @@ void th_session_feed_start(th_session_feed *m, double tick_ms)
     if (m->live) { start_live(m); return; }
     m->tick_ms = tick_ms;
     m->start_mono = th_mono_ns();
+    m->start_cpu = th_cpu_ns();
     th_hist_reset(&m->lag_ns);
     if (m->full_pace) uv_idle_start(&m->idle, on_idle);
     else uv_timer_start(&m->timer, on_timer, 0, 0);

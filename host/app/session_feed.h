@@ -59,6 +59,7 @@ typedef struct th_session_feed {
     double speed;
     double tick_ms;          /* full pace: on_tick every tick_ms of recorded time */
     int64_t first_ts, start_mono;
+    int64_t start_cpu;       /* th_cpu_ns at start: a backtest's speed per core */
     int64_t stale_ns;
     bool *wanted;            /* by instrument index (nwanted of them): a configured, enabled pair */
     int32_t nwanted;

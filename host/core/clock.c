@@ -31,6 +31,13 @@ int64_t th_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+int64_t th_cpu_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int th_clock_now(int64_t *ns_out, int32_t *is_virtual_out)
 {
     if (!ns_out || !is_virtual_out) return -1;

@@ -20,6 +20,10 @@ void th_clock_advance_to(int64_t ns);
 int64_t th_clock_ns(void);
 /* Monotonic time for measuring durations (latency histograms); unaffected by virtual time. */
 int64_t th_mono_ns(void);
+/* CPU time the process has used (all threads): what a backtest's speed per core is measured with,
+ * since wall time on a shared machine also counts the time other processes had the core. A system
+ * call (microseconds): not for hot paths. */
+int64_t th_cpu_ns(void);
 /* ns since the epoch as ISO 8601 UTC with milliseconds ("2021-04-17T12:00:00.123Z"): how reports
  * and `tradehost journal` print host times. Returns buf. */
 const char *th_clock_iso(int64_t ns, char *buf, size_t cap);
