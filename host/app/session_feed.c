@@ -152,8 +152,7 @@ static void dispatch_market(th_session_feed *m)
         th_trading_mark(m->tr, i);
         m->book_events++;
         th_metric_inc(m->m_book_events);
-        lua_pushstring(L, m->feed.instruments.v[i].symbol);
-        th_strategy_call(m->lua, m->strat, "on_book", 1);
+        th_strategy_call_symbol(m->lua, m->strat, "on_book", i, m->feed.instruments.v[i].symbol);
     }
     if (m->have_lead) th_session_lead_dispatch(m); /* the lead's changed books, after the pairs' */
 }

@@ -71,22 +71,86 @@ static int traceback_handler(lua_State *L)
     return 1;
 }
 
-int th_lua_pcall(th_lua *lh, int nargs, int nresults)
+/* The error handler: made once and kept in the registry (pushing a C function makes a new
+ * closure, an allocation on every protected call). */
+static void push_traceback(th_lua *lh)
 {
     lua_State *L = lh->L;
-    int fn_idx = lua_gettop(L) - nargs;
+    if (lh->traceback_ref > 0) { lua_rawgeti(L, LUA_REGISTRYINDEX, lh->traceback_ref); return; }
     lua_pushcfunction(L, traceback_handler);
-    lua_insert(L, fn_idx);
-    int rc = lua_pcall(L, nargs, nresults, fn_idx);
+    lua_pushvalue(L, -1);
+    lh->traceback_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* The error handler is at h, the function above it with its nargs arguments on top. */
+static int pcall_at(th_lua *lh, int h, int nargs, int nresults)
+{
+    lua_State *L = lh->L;
+    int rc = lua_pcall(L, nargs, nresults, h);
     if (rc != 0) {
         const char *m = lua_tostring(L, -1);
         snprintf(lh->error, sizeof lh->error, "%s", m ? m : "(error object is not a string)");
         lua_pop(L, 1);
-        lua_remove(L, fn_idx);
+        lua_remove(L, h);
         return -1;
     }
-    lua_remove(L, fn_idx);
+    lua_remove(L, h);
     return 0;
+}
+
+int th_lua_pcall(th_lua *lh, int nargs, int nresults)
+{
+    lua_State *L = lh->L;
+    int fn_idx = lua_gettop(L) - nargs;
+    push_traceback(lh);
+    lua_insert(L, fn_idx);
+    return pcall_at(lh, fn_idx, nargs, nresults);
+}
+
+/* A callback name's string, by the literal's address (each call site passes its own literal). */
+static void push_cb_key(th_lua *lh, const char *cb)
+{
+    lua_State *L = lh->L;
+    for (int i = 0; i < lh->ncb_keys; i++)
+        if (lh->cb_keys[i].key == cb) { lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cb_keys[i].ref); return; }
+    lua_pushstring(L, cb);
+    if (lh->ncb_keys == lh->cb_keys_cap) {
+        int cap = lh->cb_keys_cap ? lh->cb_keys_cap * 2 : 16;
+        th_lua_str *v = realloc(lh->cb_keys, sizeof *v * (size_t)cap);
+        if (!v) return; /* not kept: pushed all the same */
+        lh->cb_keys = v;
+        lh->cb_keys_cap = cap;
+    }
+    lua_pushvalue(L, -1);
+    lh->cb_keys[lh->ncb_keys++] = (th_lua_str){cb, NULL, luaL_ref(L, LUA_REGISTRYINDEX)};
+}
+
+/* A symbol's string, kept by slot; re-made when the slot's text changed. */
+static void push_symbol(th_lua *lh, int32_t slot, const char *sym)
+{
+    lua_State *L = lh->L;
+    if (slot >= 0 && slot < lh->nsyms && lh->syms[slot].text && strcmp(lh->syms[slot].text, sym) == 0) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lh->syms[slot].ref);
+        return;
+    }
+    lua_pushstring(L, sym);
+    if (slot < 0 || slot > (1 << 20)) return;
+    if (slot >= lh->nsyms) {
+        int n = slot + 16;
+        th_lua_str *v = realloc(lh->syms, sizeof *v * (size_t)n);
+        if (!v) return;
+        memset(v + lh->nsyms, 0, sizeof *v * (size_t)(n - lh->nsyms));
+        lh->syms = v;
+        lh->nsyms = n;
+    }
+    th_lua_str *e = &lh->syms[slot];
+    char *t = strdup(sym);
+    if (!t) return;
+    free(e->text);
+    if (e->text) luaL_unref(L, LUA_REGISTRYINDEX, e->ref);
+    e->text = t;
+    lua_pushvalue(L, -1);
+    e->ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 int th_lua_open(th_lua *lh, const char *home, const char **err)
@@ -118,6 +182,12 @@ void th_lua_close(th_lua *lh)
 {
     if (lh->L) th_budget_close(lh->L);
     lh->L = NULL;
+    for (int i = 0; i < lh->nsyms; i++) free(lh->syms[i].text);
+    free(lh->syms);
+    free(lh->cb_keys);
+    lh->syms = lh->cb_keys = NULL;
+    lh->nsyms = lh->ncb_keys = lh->cb_keys_cap = 0;
+    lh->traceback_ref = 0;
 }
 
 static int require_field(th_lua *lh, const char *module, const char *field)
@@ -461,23 +531,16 @@ static int32_t over_budget_metric(th_strategy *s, const char *label)
     return id;
 }
 
-/* The function sits below its nargs arguments on the stack: call it as fn(state, ctx, args...)
- * under the strategy's budget and fault isolation. `label` names it in logs and the fault. */
-static int strategy_invoke(th_lua *lh, th_strategy *s, const char *label, int nargs)
+/* The stack holds, from h: the error handler, the function, and its arguments state, ctx and
+ * nargs more. Calls it under the strategy's budget and fault isolation; `label` names it in logs
+ * and the fault, `pair` is its symbol argument ("" none) for the watchdog's line. */
+static int invoke_at(th_lua *lh, th_strategy *s, const char *label, int h, int nargs, const char *pair, size_t pair_len)
 {
-    lua_State *L = lh->L;
-    int fn_idx = lua_gettop(L) - nargs;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
-    lua_insert(L, fn_idx + 1);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
-    lua_insert(L, fn_idx + 2);
-    size_t pair_len = 0; /* the symbol argument (on_book, on_book_health), for the watchdog's line */
-    const char *pair = nargs > 0 && lua_type(L, fn_idx + 3) == LUA_TSTRING ? lua_tolstring(L, fn_idx + 3, &pair_len) : "";
     int64_t t0 = th_mono_ns();
     running_mark before = running_begin_pair(s, label, pair, pair_len);
     char pair_copy[sizeof th_lua_now.pair];
     memcpy(pair_copy, th_lua_now.pair, sizeof pair_copy); /* the string leaves the stack with the call */
-    int rc = th_lua_pcall(lh, nargs + 2, 0);
+    int rc = pcall_at(lh, h, nargs + 2, 0);
     running_end(before);
     int64_t dt = th_mono_ns() - t0;
     th_metric_observe(s->m_cb_ns, dt);
@@ -512,16 +575,55 @@ static int strategy_invoke(th_lua *lh, th_strategy *s, const char *label, int na
     return 0;
 }
 
+/* The function sits below its nargs arguments on the stack: call it as fn(state, ctx, args...). */
+static int strategy_invoke(th_lua *lh, th_strategy *s, const char *label, int nargs)
+{
+    lua_State *L = lh->L;
+    int fn_idx = lua_gettop(L) - nargs;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
+    lua_insert(L, fn_idx + 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
+    lua_insert(L, fn_idx + 2);
+    size_t pair_len = 0; /* the symbol argument (on_book, on_book_health), for the watchdog's line */
+    const char *pair = nargs > 0 && lua_type(L, fn_idx + 3) == LUA_TSTRING ? lua_tolstring(L, fn_idx + 3, &pair_len) : "";
+    push_traceback(lh);
+    lua_insert(L, fn_idx);
+    return invoke_at(lh, s, label, fn_idx, nargs, pair, pair_len);
+}
+
+/* Pushes the module's field cb (as lua_getfield would: metamethods apply). */
+static void push_callback(th_lua *lh, th_strategy *s, const char *cb)
+{
+    lua_State *L = lh->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->mod_ref);
+    push_cb_key(lh, cb);
+    lua_gettable(L, -2);
+    lua_replace(L, -2);
+}
+
 int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
 {
     lua_State *L = lh->L;
     if (s->faulted || s->mod_ref == LUA_NOREF) { lua_pop(L, nargs); return 0; }
-    lua_rawgeti(L, LUA_REGISTRYINDEX, s->mod_ref);
-    lua_getfield(L, -1, cb);
-    lua_remove(L, -2);
+    push_callback(lh, s, cb);
     if (!lua_isfunction(L, -1)) { lua_pop(L, 1 + nargs); return 0; }
     lua_insert(L, lua_gettop(L) - nargs); /* function below its args */
     return strategy_invoke(lh, s, cb, nargs);
+}
+
+int th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t slot, const char *symbol)
+{
+    lua_State *L = lh->L;
+    if (s->faulted || s->mod_ref == LUA_NOREF) return 0;
+    /* pushed in call order: handler, function, state, ctx, symbol (nothing to move) */
+    int h = lua_gettop(L) + 1;
+    push_traceback(lh);
+    push_callback(lh, s, cb);
+    if (!lua_isfunction(L, -1)) { lua_settop(L, h - 1); return 0; }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
+    push_symbol(lh, slot, symbol);
+    return invoke_at(lh, s, cb, h, 1, symbol, strlen(symbol));
 }
 
 /* th/timers.lua's due(name, now) lists the timers due (rescheduled or removed already), and its

@@ -12,9 +12,23 @@
 
 typedef struct lua_State lua_State;
 
+/* A string the per-event path pushes again and again (a symbol, a callback name), kept as a
+ * registry reference: pushing it is an array read, where lua_pushstring hashes and interns the
+ * text on every call. */
+typedef struct th_lua_str {
+    const char *key;      /* callback names: the literal's address; symbols: NULL (by slot) */
+    char *text;           /* the string (symbols: checked on each push, re-made if it changed) */
+    int ref;
+} th_lua_str;
+
 typedef struct th_lua {
     lua_State *L;
     int config_ref;       /* the validated config table */
+    int traceback_ref;    /* the protected calls' error handler, made once (0: not yet) */
+    th_lua_str *cb_keys;  /* callback names by literal address */
+    int ncb_keys, cb_keys_cap;
+    th_lua_str *syms;     /* symbols by slot (the instrument index) */
+    int nsyms;
     char home[1024];      /* project root: scripts/, strategies/ */
     char error[8192];     /* last error text (with traceback) from th_lua_pcall */
 } th_lua;
@@ -100,6 +114,9 @@ void th_strategy_release(th_lua *lh, th_strategy *s);
  * Returns 0 (done or callback absent or strategy faulted), -1 when the callback raised: then the
  * strategy is faulted, the error is logged with its traceback and counted. */
 int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs);
+/* The per-event form: cb(state, ctx, symbol) with the symbol's string kept by slot (the
+ * instrument index), so the call pushes no new string. Same results as th_strategy_call. */
+int th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t slot, const char *symbol);
 /* Run the strategy's timers due at the host clock's now, earliest first, each in the strategy's
  * error isolation (a raising timer faults the strategy like a raising callback). Cheap when none
  * is due: one comparison. */
