@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/clock.h"
 #include "../core/log.h"
 #include "../lua/lua_host.h"
 
@@ -78,11 +79,9 @@ static void forced_exit(int sig, const char *why)
     put(&l, " why=");
     put(&l, why);
     const char *strategy = th_lua_now.strategy, *cb = th_lua_now.callback;
-    int64_t since = th_lua_now.since_ns;
+    int64_t since = th_lua_now.since_ticks;
     if (strategy && cb) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        int64_t ms = ((int64_t)now.tv_sec * 1000000000LL + now.tv_nsec - since) / 1000000;
+        int64_t ms = th_ticks_to_ns(th_ticks() - since) / 1000000;
         put(&l, " strategy=");
         put(&l, strategy);
         put(&l, " callback=");
@@ -204,7 +203,7 @@ static bool running_snapshot(th_lua_running *out)
     if (s1 & 1) return false;
     out->strategy = th_lua_now.strategy;
     out->callback = th_lua_now.callback;
-    out->since_ns = th_lua_now.since_ns;
+    out->since_ticks = th_lua_now.since_ticks;
     memcpy(out->pair, th_lua_now.pair, sizeof out->pair);
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     out->pair[sizeof out->pair - 1] = 0;
@@ -243,7 +242,7 @@ static void *watchdog_main(void *arg)
         if (g_wd_stop) break;
         th_lua_running r;
         if (!running_snapshot(&r) || !r.strategy) continue;
-        int64_t ran = mono_ns() - r.since_ns;
+        int64_t ran = th_ticks_to_ns(th_ticks() - r.since_ticks);
         if (ran >= g_stuck_ns) stuck_exit(&r, ran);
     }
     pthread_mutex_unlock(&g_wd_mu);

@@ -3,6 +3,10 @@
 
 #include <stdio.h>
 #include <time.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#endif
 
 static bool g_virtual;
 static int64_t g_virtual_ns;
@@ -29,6 +33,54 @@ int64_t th_mono_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- ticks ---- */
+
+static bool g_tsc;            /* ticks are TSC cycles (set once by th_ticks_init) */
+static double g_ns_per_tick;  /* their rate */
+
+int64_t th_ticks(void)
+{
+#if defined(__x86_64__)
+    if (g_tsc) return (int64_t)__rdtsc();
+#endif
+    return th_mono_ns();
+}
+
+int64_t th_ticks_to_ns(int64_t ticks) { return g_tsc ? (int64_t)((double)ticks * g_ns_per_tick) : ticks; }
+
+#if defined(__x86_64__)
+/* A (TSC, CLOCK_MONOTONIC) pair read close together: the best of a few tries, so a preemption
+ * between the two reads does not skew the rate. */
+static void tsc_pair(int64_t *tsc, int64_t *mono)
+{
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 16; i++) {
+        uint64_t a = __rdtsc();
+        int64_t m = th_mono_ns();
+        uint64_t b = __rdtsc();
+        if (b - a < best) { best = b - a; *tsc = (int64_t)(a + (b - a) / 2); *mono = m; }
+    }
+}
+#endif
+
+void th_ticks_init(void)
+{
+#if defined(__x86_64__)
+    if (g_tsc) return;
+    unsigned a, b, c, d;
+    /* invariant TSC: CPUID 0x80000007 EDX bit 8 (a constant rate, ticking in every C-state) */
+    if (!__get_cpuid(0x80000007, &a, &b, &c, &d) || !(d & (1u << 8))) return;
+    int64_t t0 = 0, m0 = 0, t1 = 0, m1 = 0;
+    tsc_pair(&t0, &m0);
+    struct timespec nap = {0, 2000000};
+    while (nanosleep(&nap, &nap) != 0) {}
+    tsc_pair(&t1, &m1);
+    if (t1 <= t0 || m1 <= m0) return;
+    g_ns_per_tick = (double)(m1 - m0) / (double)(t1 - t0);
+    g_tsc = true;
+#endif
 }
 
 int64_t th_cpu_ns(void)

@@ -39,27 +39,27 @@ static void now_set(const char *strategy, const char *callback, int64_t since, c
     __atomic_thread_fence(__ATOMIC_RELEASE);
     th_lua_now.strategy = strategy;
     th_lua_now.callback = callback;
-    th_lua_now.since_ns = since;
+    th_lua_now.since_ticks = since;
     if (pair_len >= sizeof th_lua_now.pair) pair_len = sizeof th_lua_now.pair - 1;
     memcpy(th_lua_now.pair, pair, pair_len);
     th_lua_now.pair[pair_len] = 0;
     __atomic_store_n(&th_lua_now.seq, th_lua_now.seq + 1, __ATOMIC_RELEASE);
 }
 
-static running_mark running_begin_pair(th_strategy *s, const char *callback, const char *pair, size_t pair_len)
+static running_mark running_begin_at(th_strategy *s, const char *callback, int64_t since, const char *pair, size_t pair_len)
 {
     running_mark before = {th_lua_now, g_running};
-    now_set(s->name, callback, th_mono_ns(), pair, pair_len);
+    now_set(s->name, callback, since, pair, pair_len);
     g_running = s;
     return before;
 }
 
-static running_mark running_begin(th_strategy *s, const char *callback) { return running_begin_pair(s, callback, "", 0); }
+static running_mark running_begin(th_strategy *s, const char *callback) { return running_begin_at(s, callback, th_ticks(), "", 0); }
 
 static void running_end(running_mark before)
 {
     const th_lua_running *b = &before.lua_now;
-    now_set(b->strategy, b->callback, b->since_ns, b->pair, strlen(b->pair));
+    now_set(b->strategy, b->callback, b->since_ticks, b->pair, strlen(b->pair));
     g_running = before.strategy;
 }
 
@@ -161,6 +161,7 @@ int th_lua_open(th_lua *lh, const char *home, const char **err)
     lh->L = luaL_newstate();
     if (!lh->L) { *err = "cannot create Lua state (out of memory)"; return -1; }
     lua_State *L = lh->L;
+    th_ticks_init(); /* strategy calls are timed in ticks */
     luaL_openlibs(L);
     if (th_budget_install(L, err) != 0) return -1;
     register_host_module(L);
@@ -536,13 +537,13 @@ static int32_t over_budget_metric(th_strategy *s, const char *label)
  * and the fault, `pair` is its symbol argument ("" none) for the watchdog's line. */
 static int invoke_at(th_lua *lh, th_strategy *s, const char *label, int h, int nargs, const char *pair, size_t pair_len)
 {
-    int64_t t0 = th_mono_ns();
-    running_mark before = running_begin_pair(s, label, pair, pair_len);
+    int64_t t0 = th_ticks(); /* one read starts both the budget and the watchdog's clock */
+    running_mark before = running_begin_at(s, label, t0, pair, pair_len);
     char pair_copy[sizeof th_lua_now.pair];
     memcpy(pair_copy, th_lua_now.pair, sizeof pair_copy); /* the string leaves the stack with the call */
     int rc = pcall_at(lh, h, nargs + 2, 0);
     running_end(before);
-    int64_t dt = th_mono_ns() - t0;
+    int64_t dt = th_ticks_to_ns(th_ticks() - t0);
     th_metric_observe(s->m_cb_ns, dt);
     /* A count hook cannot interrupt compiled traces, so the budget is measured, not enforced:
      * an over-budget callback is logged and counted per callback for the operator to see (past

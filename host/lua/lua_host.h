@@ -73,7 +73,7 @@ typedef struct th_strategy {
 typedef struct th_lua_running {
     const char *volatile strategy; /* NULL: no strategy callback running */
     const char *volatile callback;
-    volatile int64_t since_ns;     /* th_mono_ns() at the call */
+    volatile int64_t since_ticks;  /* th_ticks() at the call (core/clock.h) */
     char pair[48];                 /* the callback's symbol argument (on_book, on_book_health); "" none */
     volatile uint32_t seq;         /* odd while the fields change: the watchdog thread (shutdown.c)
                                     * reads a whole snapshot or retries (a seqlock) */
