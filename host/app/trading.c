@@ -242,10 +242,20 @@ static void note_journal_failure(th_trading *t)
     if (t->active) th_trading_journal_note_failure(&t->jn, &t->flow);
 }
 
+/* Nothing to journal or send, no venue request or answer due, no failure to note: the turn would
+ * do nothing (most turns of a backtest, one per batch of records, are such). */
+static bool turn_idle(const th_trading *t, int64_t now)
+{
+    const th_flow *f = &t->flow;
+    return !t->async_commit && !f->nout && !f->commit_out && !f->failed && !(f->jr && th_journal_pending(f->jr)) &&
+           (!t->have_pv || th_paper_venue_next_due(&t->pv) > now);
+}
+
 void th_trading_turn(th_trading *t)
 {
     if (!t->active) return;
     int64_t now = th_clock_ns();
+    if (turn_idle(t, now)) return;
     bool records = t->jn.open && th_journal_pending(&t->jn.jr);
     int64_t t0 = records ? th_mono_ns() : 0;
     commit_step(t, now);
