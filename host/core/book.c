@@ -42,15 +42,92 @@ void th_book_free(th_book *b)
     for (int i = 0; i < 2; i++) { free(b->side[i].key); free(b->side[i].qty); b->side[i].key = b->side[i].qty = NULL; }
 }
 
-static inline void crc_touch(th_book *b, int side, int32_t rank)
-{
-    if (rank < b->crc_dirty[side]) b->crc_dirty[side] = rank;
-}
-
 void th_book_clear(th_book *b)
 {
-    b->crc_dirty[0] = b->crc_dirty[1] = 0;
-    for (int i = 0; i < 2; i++) b->side[i].start = b->side[i].end = b->side[i].cap / 2;
+    for (int i = 0; i < 2; i++) {
+        b->side[i].start = b->side[i].end = b->side[i].cap / 2;
+        b->crc_text[i].n = 0;
+        b->crc_text[i].off[0] = 0;
+        b->crc_changed[i] = true;
+    }
+}
+
+static const char DIGITS2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Decimal digits of v (an int64 value, >= 0, so at most 19 digits) written at o, two at a time
+ * from a table; returns the end. The digit count comes first so the digits go straight to their
+ * place (no temporary and no variable-size copy). */
+static inline char *put_u64(char *o, uint64_t v)
+{
+    /* digits from the bit length: 1233/4096 ~ log10(2), then one comparison corrects it */
+    int n = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
+    if (n < 19 && v >= (uint64_t)th_dec_pow10_table[n]) n++;
+    if (n == 0) n = 1;
+    char *e = o + n, *t = e;
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--t = DIGITS2[d + 1];
+        *--t = DIGITS2[d];
+    }
+    if (v >= 10) { *--t = DIGITS2[v * 2 + 1]; *--t = DIGITS2[v * 2]; }
+    else *--t = (char)('0' + v);
+    return e;
+}
+
+/* A level's checksum text: its price digits then its qty digits, in the wire's decimals. */
+static inline char *level_text(const th_book *b, char *o, int side, int32_t i)
+{
+    const th_book_side *s = &b->side[side];
+    int64_t px = side == TH_BID ? s->key[i] : -s->key[i];
+    o = put_u64(o, (uint64_t)(px * b->crc_text_mul[0]));
+    return put_u64(o, (uint64_t)(s->qty[i] * b->crc_text_mul[1]));
+}
+
+/* The side's text again from its top 10 levels. */
+static void text_rebuild(th_book *b, int side)
+{
+    const th_book_side *s = &b->side[side];
+    th_crc_side *t = &b->crc_text[side];
+    char *o = t->txt;
+    int32_t n = 0;
+    for (int32_t i = s->end - 1; i >= s->start && n < 10; i--, n++) {
+        t->off[n] = (uint16_t)(o - t->txt);
+        o = level_text(b, o, side, i);
+    }
+    t->off[n] = (uint16_t)(o - t->txt);
+    t->n = n;
+    b->crc_changed[side] = true;
+}
+
+/* The book's side has just changed at rank r (< 10) from the top: `del` ranks of the text from r
+ * on are gone (0 or 1: a level changed or deleted) and `add` ranks are new there (0 or 1: a level
+ * changed or inserted), formatted from the book as it is now. Then the text is cut to 10 ranks,
+ * or, after a delete, the level that moved up into the 10th rank is appended. */
+static void text_splice(th_book *b, int side, int32_t r, int32_t del, int32_t add)
+{
+    const th_book_side *s = &b->side[side];
+    th_crc_side *t = &b->crc_text[side];
+    char seg[48];
+    int32_t seglen = add ? (int32_t)(level_text(b, seg, side, s->end - 1 - r) - seg) : 0;
+    int32_t a = t->off[r], z = t->off[r + del], end = t->off[t->n];
+    int32_t delta = seglen - (z - a);
+    memmove(t->txt + a + seglen, t->txt + z, (size_t)(end - z));
+    memcpy(t->txt + a, seg, (size_t)seglen);
+    int32_t n = t->n - del + add;
+    if (add != del) memmove(&t->off[r + add], &t->off[r + del], sizeof t->off[0] * (size_t)(t->n - r - del + 1));
+    for (int32_t k = r + add; k <= n; k++) t->off[k] = (uint16_t)(t->off[k] + delta);
+    t->n = n;
+    if (t->n > 10) t->n = 10;
+    int32_t count = s->end - s->start;
+    while (t->n < 10 && t->n < count) { /* the level now 10th from the top */
+        char *o = level_text(b, t->txt + t->off[t->n], side, s->end - 1 - t->n);
+        t->off[++t->n] = (uint16_t)(o - t->txt);
+    }
+    b->crc_changed[side] = true;
 }
 
 /* First index in [start, end) whose key >= key; galloping down from the best end first. */
@@ -98,11 +175,13 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
     int32_t p = lower_bound(s, key);
     bool found = p < s->end && s->key[p] == key;
     /* rank from the top of the level being changed (or of the insertion point) */
-    crc_touch(b, side, s->end - p - (found ? 1 : 0));
+    int32_t rank = s->end - p - (found ? 1 : 0);
+    bool text = b->crc_track && rank < 10;
     if (found) {
         if (qty > 0) {
             if (s->qty[p] == qty) return 0;
             s->qty[p] = qty;
+            if (text) text_splice(b, side, rank, 1, 1);
             return 1;
         }
         /* delete: close the gap from the shorter side */
@@ -115,6 +194,7 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
             memmove(s->qty + s->start + 1, s->qty + s->start, sizeof *s->qty * (size_t)(p - s->start));
             s->start++;
         }
+        if (text) text_splice(b, side, rank, 1, 0);
         return 1;
     }
     if (qty <= 0) return 0;
@@ -137,6 +217,7 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
     }
     s->key[p] = key;
     s->qty[p] = qty;
+    if (text) text_splice(b, side, rank, 0, 1);
     return 1;
 }
 
@@ -147,95 +228,33 @@ void th_book_truncate(th_book *b)
         th_book_side *s = &b->side[i];
         if (s->end - s->start > b->depth) {
             s->start = s->end - b->depth;
-            crc_touch(b, i, b->depth); /* ranks from depth on are gone */
+            if (b->crc_text[i].n > b->depth) { /* ranks from depth on are gone */
+                b->crc_text[i].n = b->depth;
+                b->crc_changed[i] = true;
+            }
         }
     }
-}
-
-static const char DIGITS2[201] =
-    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-    "8081828384858687888990919293949596979899";
-
-/* Decimal digits of v (an int64 value, >= 0, so at most 19 digits) written at o, two at a time
- * from a table; returns the end. The digit count comes first so the digits go straight to their
- * place (no temporary and no variable-size copy). */
-static inline char *put_u64(char *o, uint64_t v)
-{
-    int n = 1;
-    while (n < 19 && v >= (uint64_t)th_dec_pow10_table[n]) n++;
-    char *e = o + n, *t = e;
-    while (v >= 100) {
-        unsigned d = (unsigned)(v % 100) * 2;
-        v /= 100;
-        *--t = DIGITS2[d + 1];
-        *--t = DIGITS2[d];
-    }
-    if (v >= 10) { *--t = DIGITS2[v * 2 + 1]; *--t = DIGITS2[v * 2]; }
-    else *--t = (char)('0' + v);
-    return e;
-}
-
-/* Rebuilds one side's checksum text into the other generation: ranks before `from` are copied as
- * they are; each rank from `from` on reuses the old text of its level when the level is at the
- * same rank or one away (a level moves one rank per inserted or deleted level above it), and is
- * formatted otherwise. Copies come from the previous generation, written a checksum ago: copying
- * back what was just written would stall on store forwarding. */
-static void side_text(th_book *b, int side, int32_t from, int64_t pmul, int64_t qmul)
-{
-    const th_book_side *s = &b->side[side];
-    const th_crc_side *old = &b->crc_text[b->crc_gen[side]][side];
-    th_crc_side *cur = &b->crc_text[!b->crc_gen[side]][side];
-    if (from > old->n) from = old->n;
-    memcpy(cur->txt, old->txt, old->off[from]);
-    memcpy(cur->off, old->off, sizeof cur->off[0] * (size_t)(from + 1));
-    memcpy(cur->key, old->key, sizeof cur->key[0] * (size_t)from);
-    memcpy(cur->qty, old->qty, sizeof cur->qty[0] * (size_t)from);
-    char *o = cur->txt + old->off[from];
-    int32_t n = from;
-    for (int32_t i = s->end - 1 - from; i >= s->start && n < 10; i--, n++) {
-        int64_t key = s->key[i], qty = s->qty[i];
-        cur->key[n] = key;
-        cur->qty[n] = qty;
-        cur->off[n] = (uint16_t)(o - cur->txt);
-        int k = -1;
-        if (n < old->n && old->key[n] == key) k = n;
-        else if (n + 1 < old->n && old->key[n + 1] == key) k = n + 1;
-        else if (n - 1 >= from && n - 1 < old->n && old->key[n - 1] == key) k = n - 1;
-        if (k >= 0 && old->qty[k] == qty) {
-            memcpy(o, old->txt + old->off[k], 40); /* fixed size: slack in txt */
-            o += old->off[k + 1] - old->off[k];
-        } else {
-            int64_t px = side == TH_BID ? key : -key;
-            o = put_u64(o, (uint64_t)(px * pmul));
-            o = put_u64(o, (uint64_t)(qty * qmul));
-        }
-    }
-    cur->off[n] = (uint16_t)(o - cur->txt);
-    cur->n = n;
-    b->crc_gen[side] = !b->crc_gen[side];
-    b->crc_dirty[side] = 10;
 }
 
 uint32_t th_book_kraken_crc32(th_book *b)
 {
     int64_t pmul = th_dec_pow10(b->wire_price_dec - b->price_dec), qmul = th_dec_pow10(b->wire_qty_dec - b->qty_dec);
-    if (b->crc_text_mul[0] != pmul || b->crc_text_mul[1] != qmul) {
-        memset(b->crc_text, 0, sizeof b->crc_text); /* texts in other units: none is reusable */
-        b->crc_text_mul[0] = pmul;
+    if (!b->crc_track || b->crc_text_mul[0] != pmul || b->crc_text_mul[1] != qmul) {
+        b->crc_text_mul[0] = pmul; /* texts in other units (or none yet): made again */
         b->crc_text_mul[1] = qmul;
-        b->crc_dirty[0] = b->crc_dirty[1] = 0;
+        b->crc_track = true;
+        text_rebuild(b, TH_ASK);
+        text_rebuild(b, TH_BID);
     }
-    if (b->crc_dirty[TH_ASK] < 10) {
-        side_text(b, TH_ASK, b->crc_dirty[TH_ASK], pmul, qmul);
-        const th_crc_side *a = &b->crc_text[b->crc_gen[TH_ASK]][TH_ASK];
+    if (b->crc_changed[TH_ASK]) {
+        const th_crc_side *a = &b->crc_text[TH_ASK];
         b->crc_ask = th_crc32(a->txt, a->off[a->n]);
-    } else if (b->crc_dirty[TH_BID] >= 10) {
+    } else if (!b->crc_changed[TH_BID]) {
         return b->crc_cache;
     }
-    if (b->crc_dirty[TH_BID] < 10) side_text(b, TH_BID, b->crc_dirty[TH_BID], pmul, qmul);
-    const th_crc_side *bid = &b->crc_text[b->crc_gen[TH_BID]][TH_BID];
+    const th_crc_side *bid = &b->crc_text[TH_BID];
     b->crc_cache = th_crc32_continue(b->crc_ask, bid->txt, bid->off[bid->n]);
+    b->crc_changed[TH_ASK] = b->crc_changed[TH_BID] = false;
     return b->crc_cache;
 }
 

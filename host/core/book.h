@@ -25,13 +25,13 @@ typedef struct th_book_side {
     int32_t start, end, cap;
 } th_book_side;
 
-/* One side's part of the Kraken checksum string (ranks 0-9, best first), as of the last checksum:
- * the texts back to back, where each rank's starts, and the level each was made from. */
+/* One side's part of the Kraken checksum string (ranks 0-9, best first): the texts back to back and
+ * where each rank's starts. Room for 11 ranks: an insert above the 10th holds one more until the
+ * last is dropped. */
 typedef struct th_crc_side {
-    char txt[10 * 40 + 64];  /* 10 x (two numbers of at most 19 digits), slack for fixed-size copies */
-    uint16_t off[11];        /* off[i]: start of rank i's text; off[n]: end */
-    int32_t n;               /* ranks in the text */
-    int64_t key[10], qty[10];
+    char txt[11 * 40 + 24]; /* a rank: two numbers of at most 19 digits */
+    uint16_t off[12];       /* off[i]: start of rank i's text; off[n]: end */
+    int32_t n;              /* ranks in the text: min(10, the side's levels) */
 } th_crc_side;
 
 typedef struct th_book {
@@ -45,19 +45,20 @@ typedef struct th_book {
     const char *reason;     /* why the book is not OK (static string) */
     int64_t last_update_ns;
     int64_t seq;            /* venue sequence: Kraken Futures seq, Binance u */
-    /* The top-10 checksum, kept proportional to what changed. A change at rank r (from the top)
-     * leaves ranks 0..r-1 of its side as they were, so th_book_set records the lowest rank changed
-     * per side, and the checksum rebuilds only that side's text from that rank: the rest of its
-     * text is copied as it is, and the levels below r, shifted by a rank at most, mostly find their
-     * old text instead of being formatted again (formatting 40 numbers cost more than the CRC).
-     * The CRC runs over the asks' text, then continues over the bids': when only the bids changed
-     * it starts from the asks' CRC, kept from the last time. Nothing in the top 10 changed: the
-     * last value is returned. */
-    int32_t crc_dirty[2];           /* per side: lowest rank changed since the last checksum; 10: none */
+    /* The top-10 checksum's text, kept as the book changes. Once a book's checksum has been asked
+     * for (crc_track), every th_book_set that changes one of the top 10 levels of a side edits that
+     * side's text in place: the changed rank's text is formatted (a level's price and qty digits)
+     * and the ranks below move along by a memmove; a delete formats the level that moves up into
+     * the 10th rank. So a checksum costs the CRC alone (formatting the 20 levels each time cost
+     * more than the CRC). The CRC runs over the asks' text, then continues over the bids': when
+     * only the bids changed it starts from the asks' CRC, kept from the last time; when neither
+     * changed the last value is returned. The texts are rebuilt whole when the wire decimals
+     * change (the multipliers below). */
+    bool crc_track;                 /* the texts follow the book */
+    bool crc_changed[2];            /* per side: its text changed since the last checksum */
     uint32_t crc_cache;             /* the last checksum */
     uint32_t crc_ask;               /* CRC state after the asks' text */
-    th_crc_side crc_text[2][2];     /* [generation][side]: the last checksum's texts and the next */
-    int32_t crc_gen[2];             /* per side: which generation holds the last checksum's text */
+    th_crc_side crc_text[2];        /* per side */
     int64_t crc_text_mul[2];        /* the price/qty multipliers the texts were made with */
     uint64_t updates;
 } th_book;
