@@ -25,8 +25,10 @@ static void register_host_module(lua_State *L);
  * th.every/th.after know whose timers they arm. Saved and restored with th_lua_now. */
 static th_strategy *g_running;
 
-/* Marks the strategy callback that runs until the matching running_end (calls may nest). */
+/* Marks the strategy callback that runs until the matching running_end (calls may nest: a nested
+ * one puts back the outer one's mark; the outermost only clears it). */
 typedef struct running_mark {
+    bool nested;              /* a strategy callback was running: lua_now is its mark */
     th_lua_running lua_now;
     th_strategy *strategy;
 } running_mark;
@@ -46,21 +48,23 @@ static void now_set(const char *strategy, const char *callback, int64_t since, c
     __atomic_store_n(&th_lua_now.seq, th_lua_now.seq + 1, __ATOMIC_RELEASE);
 }
 
-static running_mark running_begin_at(th_strategy *s, const char *callback, int64_t since, const char *pair, size_t pair_len)
+static void running_begin_at(running_mark *before, th_strategy *s, const char *callback, int64_t since, const char *pair, size_t pair_len)
 {
-    running_mark before = {th_lua_now, g_running};
+    before->nested = th_lua_now.strategy != NULL;
+    if (before->nested) before->lua_now = th_lua_now;
+    before->strategy = g_running;
     now_set(s->name, callback, since, pair, pair_len);
     g_running = s;
-    return before;
 }
 
-static running_mark running_begin(th_strategy *s, const char *callback) { return running_begin_at(s, callback, th_ticks(), "", 0); }
+static void running_begin(running_mark *before, th_strategy *s, const char *callback) { running_begin_at(before, s, callback, th_ticks(), "", 0); }
 
-static void running_end(running_mark before)
+static void running_end(const running_mark *before)
 {
-    const th_lua_running *b = &before.lua_now;
-    now_set(b->strategy, b->callback, b->since_ticks, b->pair, strlen(b->pair));
-    g_running = before.strategy;
+    const th_lua_running *b = &before->lua_now;
+    if (before->nested) now_set(b->strategy, b->callback, b->since_ticks, b->pair, strlen(b->pair));
+    else now_set(NULL, NULL, 0, "", 0);
+    g_running = before->strategy;
 }
 
 static int traceback_handler(lua_State *L)
@@ -504,9 +508,10 @@ static void call_on_fault_hook(th_lua *lh, th_strategy *s)
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->ctx_ref);
     lua_pushstring(L, s->fault_error);
-    running_mark before = running_begin(s, "on_fault");
+    running_mark before;
+    running_begin(&before, s, "on_fault");
     int rc = th_lua_pcall(lh, 3, 0);
-    running_end(before);
+    running_end(&before);
     if (rc != 0) {
         char q[sizeof lh->error + 64];
         th_log_quote(lh->error, q, sizeof q);
@@ -538,17 +543,19 @@ static int32_t over_budget_metric(th_strategy *s, const char *label)
 static int invoke_at(th_lua *lh, th_strategy *s, const char *label, int h, int nargs, const char *pair, size_t pair_len)
 {
     int64_t t0 = th_ticks(); /* one read starts both the budget and the watchdog's clock */
-    running_mark before = running_begin_at(s, label, t0, pair, pair_len);
-    char pair_copy[sizeof th_lua_now.pair];
-    memcpy(pair_copy, th_lua_now.pair, sizeof pair_copy); /* the string leaves the stack with the call */
+    running_mark before;
+    running_begin_at(&before, s, label, t0, pair, pair_len);
     int rc = pcall_at(lh, h, nargs + 2, 0);
-    running_end(before);
     int64_t dt = th_ticks_to_ns(th_ticks() - t0);
-    th_metric_observe(s->m_cb_ns, dt);
     /* A count hook cannot interrupt compiled traces, so the budget is measured, not enforced:
      * an over-budget callback is logged and counted per callback for the operator to see (past
      * strategy.stuck_s the watchdog thread ends the process: shutdown.c). */
-    if ((double)dt > s->budget_ms * 1e6) {
+    bool over = (double)dt > s->budget_ms * 1e6;
+    char pair_copy[sizeof th_lua_now.pair];
+    if (over) memcpy(pair_copy, th_lua_now.pair, sizeof pair_copy); /* this call's until running_end */
+    running_end(&before);
+    th_metric_observe(s->m_cb_ns, dt);
+    if (over) {
         int32_t m = over_budget_metric(s, label);
         if (m >= 0) th_metric_inc(m);
         th_logf(TH_LOG_WARN, "strategy callback over budget", "strategy=%s callback=%s pair=%s ms=%.3f budget_ms=%.3f",
@@ -697,10 +704,11 @@ int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const c
         } else {
             lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
         }
-        running_mark before = running_begin(s, "reload");
+        running_mark before;
+        running_begin(&before, s, "reload");
         /* reload_all: mod, cfg, summary, diff (or nil, err); reload: mod (or nil, err) */
         int rc = th_lua_pcall(lh, with_config ? 5 : 3, with_config ? 3 : 2);
-        running_end(before);
+        running_end(&before);
         if (rc == 0) {
             int first = top + 1;
             if (!lua_isnil(L, first)) {
