@@ -143,15 +143,22 @@ static const char *symbol_of(th_binance_spot *k, const th_instrument *ins, const
     return m && m->symbol[0] ? m->symbol : NULL;
 }
 
-static int bs_cancel(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins)
+/* A request about one order (order.cancel, order.status): by the venue's id once we know it, else
+ * by our client id. */
+static int one_order_request(th_binance_spot *k, const char *method, int32_t kind, const char *cl_id, const char *ex_id,
+                             const th_instrument *ins)
 {
-    th_binance_spot *k = self;
     const char *sym = symbol_of(k, ins, ex_id);
     if (!ready(k) || !sym) return -1;
     kv v[MAX_PARAMS];
     int n = add(v, 0, "symbol", sym);
     n = ex_id && ex_id[0] ? add(v, n, "orderId", ex_id) : add(v, n, "origClientOrderId", cl_id);
-    return send_signed(k, "order.cancel", v, n, RQ_CANCEL, cl_id, ex_id, sym);
+    return send_signed(k, method, v, n, kind, cl_id, ex_id, sym);
+}
+
+static int bs_cancel(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins)
+{
+    return one_order_request(self, "order.cancel", RQ_CANCEL, cl_id, ex_id, ins);
 }
 
 static int bs_amend(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins, int64_t price, int64_t qty)
@@ -162,13 +169,7 @@ static int bs_amend(void *self, const char *cl_id, const char *ex_id, const th_i
 
 static int bs_query_order(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins)
 {
-    th_binance_spot *k = self;
-    const char *sym = symbol_of(k, ins, ex_id);
-    if (!ready(k) || !sym) return -1;
-    kv v[MAX_PARAMS];
-    int n = add(v, 0, "symbol", sym);
-    n = ex_id && ex_id[0] ? add(v, n, "orderId", ex_id) : add(v, n, "origClientOrderId", cl_id);
-    return send_signed(k, "order.status", v, n, RQ_QUERY, cl_id, ex_id, sym);
+    return one_order_request(self, "order.status", RQ_QUERY, cl_id, ex_id, ins);
 }
 
 static void send_recovery(th_binance_spot *k)
