@@ -7,7 +7,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
+const { openOffline } = require('./offline_page');
 
 function fail(msg) { console.error('FAIL: ' + msg); process.exit(1); }
 
@@ -17,16 +17,8 @@ function fail(msg) { console.error('FAIL: ' + msg); process.exit(1); }
   const html = path.resolve(dir, 'report.html');
   const report = JSON.parse(fs.readFileSync(path.resolve(dir, 'report.json'), 'utf8'));
   const url = 'file://' + html;
-  const browser = await chromium.launch({
-    executablePath: process.env.TH_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
-  const errors = [], requests = [];
+  const { browser, page, errors, requests } = await openOffline(url);
   try {
-    const page = await browser.newPage();
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(m.type() + ': ' + m.text()); });
-    page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
-    page.on('request', (r) => { if (r.url() !== url) requests.push(r.url()); });
     const resp = await page.goto(url, { waitUntil: 'load' });
     if (!resp || !resp.ok()) fail('the page did not load');
     const seen = await page.evaluate(() => {
