@@ -350,7 +350,8 @@ function th.orders.open(symbol) end
 
 ---@class th.quotes
 th.quotes = {}
---- Target quotes: kept within tolerance, amended or replaced when moved, placed when missing.
+--- Target quotes: kept within tolerance, amended or replaced when moved, placed when missing; manages
+--- only the orders it placed (orders placed with th.orders.place on the pair are left alone).
 ---@param symbol string
 ---@param list th.QuoteTarget[] the targets, at most 32
 ---@return th.QuoteResult? result, string? err

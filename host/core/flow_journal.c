@@ -21,6 +21,11 @@ static int32_t ins_of_symbol(th_flow *f, const char *symbol, const char **err)
     return ins;
 }
 
+/* A journal older than version 5 names no quote owner (TH_J_INTENT_QUOTE): its orders are read as
+ * the quotes', as the hosts that wrote it treated every order of a quoted pair. A journal with no
+ * session record (never written by a host, only by hand) is read as the current version. */
+static bool jr_names_no_owner(const th_flow *f) { return f->jr_version > 0 && f->jr_version < 5; }
+
 int th_flow_apply(th_flow *f, const th_jrec *r)
 {
     const char *err = NULL;
@@ -34,6 +39,7 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
                      r->code, TH_JOURNAL_VERSION);
             return -1;
         }
+        f->jr_version = r->code;
         /* the previous sessions' last fill time: "trades since" starts there, not at 0 */
         if (r->created_ns > f->last_fill_ns) f->last_fill_ns = r->created_ns;
         return 0;
@@ -60,7 +66,10 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
         o.price = r->price;
         o.qty = r->qty;
         o.created_ns = o.state_ns = r->type == TH_J_ORDER ? r->created_ns : t;
-        if (r->type == TH_J_INTENT) o.state = TH_ORD_PENDING_CREATE;
+        if (r->type == TH_J_INTENT) {
+            o.state = TH_ORD_PENDING_CREATE;
+            if ((r->code & TH_J_INTENT_QUOTE) || jr_names_no_owner(f)) o.flags = TH_ORD_QUOTE;
+        }
         else if (r->type == TH_J_ADOPT) {
             o.filled = r->filled;
             o.notional_filled = th_money_mul(r->price, r->filled);
@@ -76,6 +85,7 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
             o.state = r->code;
             o.done_reason = r->reason;
             o.flags = (uint32_t)r->seq;
+            if (jr_names_no_owner(f) && !(o.flags & TH_ORD_ADOPTED)) o.flags |= TH_ORD_QUOTE;
         }
         int32_t k = th_tracker_restore(&f->trk, &o);
         if (k < 0) { flow_error(f, "journal: order %s cannot be restored (duplicate or invalid)", r->cl_id); return -1; }

@@ -32,7 +32,7 @@
 
 typedef enum th_jtype {
     TH_J_SESSION = 1,     /* text: client id prefix; code: format version; created_ns: last fill time carried over */
-    TH_J_INTENT,          /* cl_id symbol side price qty tag code(flags) */
+    TH_J_INTENT,          /* cl_id symbol side price qty tag code(flags: TH_ORDER_POST_ONLY, TH_J_INTENT_QUOTE) */
     TH_J_ACK,             /* cl_id ex_id */
     TH_J_REJECT,          /* cl_id text */
     TH_J_CANCEL_REQ,      /* cl_id */
@@ -84,7 +84,11 @@ typedef struct th_jrec {
  * trade-key window (SEEN records) and each live order's amend in flight (amend_price, amend_qty). */
 /* Version 4: th.store records (TH_J_STORE), with the one field longer than 255 bytes (the value's
  * chunk, field ids from 48 up carry a 2-byte length). Older journals have none and read as before. */
-#define TH_JOURNAL_VERSION 4
+/* Version 5: an intent's code carries TH_J_INTENT_QUOTE when the quote executor placed it (a
+ * snapshot's flags carry TH_ORD_QUOTE). Older journals say nothing of owners: their orders are read
+ * as the quotes' (as older hosts treated every order of a quoted pair), so none is left unmanaged. */
+#define TH_JOURNAL_VERSION 5
+#define TH_J_INTENT_QUOTE 2 /* beside TH_ORDER_POST_ONLY (1) in an intent's code */
 
 /* Records sealed for one write: the buffer belongs to the batch until th_journal_done. */
 typedef struct th_jbatch {

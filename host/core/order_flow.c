@@ -312,8 +312,9 @@ static int32_t rate_gate(th_flow *f, int32_t ins, double cost, int32_t exclude, 
 
 /* ---- intents ---- */
 
-int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only, const char *tag,
-                      int64_t now_ns, int32_t *idx_out)
+/* A place through the gates; `flags` (TH_ORD_QUOTE or 0) is set on the order and journalled. */
+static int32_t flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only,
+                          uint32_t flags, const char *tag, int64_t now_ns, int32_t *idx_out)
 {
     int32_t reason = TH_RISK_OK;
     if (f->failed) reason = TH_RISK_HALTED;
@@ -330,6 +331,7 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     int32_t idx = th_tracker_create(&f->trk, ins, side, price, qty, tag, now_ns);
     if (idx < 0) { th_risk_count_pair(&f->risk, ins, TH_RISK_HALTED); return TH_RISK_HALTED; }
     th_order *o = &f->trk.v[idx];
+    o->flags |= flags;
     f->open_notional += flow_live_notional(f, o);
     /* The record by hand: only the header and the strings this record has (no 400-byte memset,
      * no printf) — this is the per-intent hot path. */
@@ -338,7 +340,7 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     r.type = TH_J_INTENT;
     r.ts_ns = now_ns;
     r.side = side;
-    r.code = post_only ? TH_ORDER_POST_ONLY : 0;
+    r.code = (post_only ? TH_ORDER_POST_ONLY : 0) | ((flags & TH_ORD_QUOTE) ? TH_J_INTENT_QUOTE : 0);
     r.price = price;
     r.qty = qty;
     r.price_dec = f->ins->v[ins].price_dec;
@@ -356,6 +358,12 @@ int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int6
     f->st.placed++;
     if (idx_out) *idx_out = idx;
     return TH_RISK_OK;
+}
+
+int32_t th_flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only, const char *tag,
+                      int64_t now_ns, int32_t *idx_out)
+{
+    return flow_place(f, ins, side, price, qty, post_only, 0, tag, now_ns, idx_out);
 }
 
 /* The order is not (or no longer) at the venue: DONE by the tracker's rule, journalled, and the
@@ -460,6 +468,7 @@ int th_flow_quotes(th_flow *f, int32_t ins, const th_quote *targets, int32_t n, 
     th_exec_action act[TH_QUOTES_MAX + 256];
     th_exec_cfg ec = f->cfg.exec;
     ec.amend = ec.amend && f->venue.ops && f->venue.ops->can_amend;
+    ec.owned = TH_ORD_QUOTE | TH_ORD_ADOPTED; /* orders placed by hand on the pair are not the quotes' */
     int32_t m = th_exec_diff(&f->trk, ins, targets, n, &ec, act, (int32_t)(sizeof act / sizeof act[0]));
     if (m < 0) return -1;
     /* Cancels first: they free the room (exposure, layering, open orders) the places need. */
@@ -483,7 +492,7 @@ int th_flow_quotes(th_flow *f, int32_t ins, const th_quote *targets, int32_t n, 
         const th_exec_action *a = &act[i];
         if (a->kind != TH_EXEC_PLACE) continue;
         const th_quote *q = &targets[a->target];
-        int32_t reason = th_flow_place(f, ins, q->side, q->price, q->qty, true, q->tag, now_ns, NULL);
+        int32_t reason = flow_place(f, ins, q->side, q->price, q->qty, true, TH_ORD_QUOTE, q->tag, now_ns, NULL);
         if (reason == TH_RISK_OK) res->placed++;
         else {
             res->refused++;

@@ -104,6 +104,7 @@ typedef struct th_flow {
     int64_t recon_sent_ns;          /* when the reconciliation's current request went out */
     int64_t recon_retry_ns;         /* that request is lost: ask again from here (back-off); 0 none */
     int64_t last_fill_ns;
+    int32_t jr_version;             /* the version of the journal being read (recovery) */
     uint64_t day_rolls_logged;      /* pf.day_rolls already journalled */
     bool failed;                    /* journal failure: nothing more is sent */
     bool stopping;                  /* th_flow_stop ran: the graceful stop's cancels are out */

@@ -43,7 +43,10 @@ typedef enum th_done_reason {
     TH_DONE_NONE = 0, TH_DONE_FILLED, TH_DONE_CANCELLED, TH_DONE_REJECTED, TH_DONE_EXPIRED, TH_DONE_FAILED
 } th_done_reason;
 
-enum { TH_ORD_ADOPTED = 1u << 0, TH_ORD_CANCEL_WANTED = 1u << 1 };
+/* TH_ORD_QUOTE: placed by the quote executor (th_flow_quotes). A quotes update manages only such
+ * orders (and adopted ones, whose owner is unknown): an order a strategy placed by hand on the
+ * same pair is never cancelled or re-pointed by it. Journalled with the intent and the snapshot. */
+enum { TH_ORD_ADOPTED = 1u << 0, TH_ORD_CANCEL_WANTED = 1u << 1, TH_ORD_QUOTE = 1u << 2 };
 
 /* Results of event calls: >= 0 applied (the order's index); negative: why not. */
 enum {

@@ -29,7 +29,10 @@ int32_t th_exec_diff(const th_tracker *t, int32_t ins, const th_quote *targets, 
     int32_t live[LIVE_MAX], nlive;
     const th_live *lv = th_tracker_live(t, ins, &nlive);
     if (nlive > LIVE_MAX) return -1;
-    for (int32_t k = 0; k < nlive; k++) live[k] = lv[k].idx;
+    int32_t k0 = 0;
+    for (int32_t k = 0; k < nlive; k++)
+        if (!cfg->owned || (t->v[lv[k].idx].flags & cfg->owned)) live[k0++] = lv[k].idx;
+    nlive = k0;
     /* matched: for each live order, the target it serves (-1 none); leaving orders never match */
     int32_t order_target[LIVE_MAX], target_order[TH_QUOTES_MAX];
     bool leaving[LIVE_MAX];

@@ -10,6 +10,8 @@
  * the order flow asks the venue for a total of filled + target, so it then rests the target).
  * Targets left unmatched are placed, except one within tolerance of an order whose cancel is still
  * pending: that target waits for the cancel to finish (placing would layer two orders).
+ * Only the pair's live orders the quotes own take part (`owned`: the order flow passes placed-by-
+ * the-executor and adopted); the others are left as they are (they still count in the gates).
  * Plain C: reads the tracker, writes a list of actions; the order flow executes them through the
  * risk gates, cancels first. */
 #ifndef TH_QUOTE_EXECUTOR_H
@@ -34,6 +36,7 @@ typedef struct th_exec_cfg {
     double price_tol_bps;
     double size_tol;          /* fraction of the target size */
     bool amend;               /* the venue amends in place */
+    uint32_t owned;           /* order flags that make a live order the quotes' (0: every live order) */
 } th_exec_cfg;
 
 typedef enum th_exec_kind { TH_EXEC_KEEP = 0, TH_EXEC_PLACE, TH_EXEC_CANCEL, TH_EXEC_AMEND, TH_EXEC_WAIT } th_exec_kind;

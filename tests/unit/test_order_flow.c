@@ -712,6 +712,84 @@ static void quotes_converge_with_few_actions(void **st)
     assert_int_equal(th_test_venue_open_count(&V), 0);
 }
 
+/* th_flow_quotes manages only the orders it placed: an order a strategy placed by hand on the same
+ * pair is neither matched, re-pointed nor cancelled by it, also after two restarts (the owner rides
+ * in the intent and in the snapshot). A version 4 journal names no owner: its orders are the quotes'
+ * (the older hosts' rule), so none is left unmanaged. */
+static void quotes_own_only_their_orders_across_restarts(void **st)
+{
+    (void)st;
+    th_flow_cfg cc = cfg();
+    int32_t h;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "hand", th_clock_ns(), &h), TH_RISK_OK);
+    char hand[40];
+    snprintf(hand, sizeof hand, "%s", F.trk.v[h].cl_id);
+    th_quote q[2] = {{TH_BID, 0, 499500, 100, "qb"}, {TH_ASK, 0, 500500, 100, "qa"}};
+    th_quotes_outcome r;
+    assert_int_equal(th_flow_quotes(&F, 0, q, 2, th_clock_ns(), &r), 0);
+    assert_int_equal(r.placed, 2);
+    assert_int_equal(r.cancelled, 0);
+    turn();
+    assert_int_equal(th_test_venue_open_count(&V), 3);
+    /* the bid target moves next to the hand order's price: the executor does not take the hand
+     * order as its bid (before, it kept it and cancelled its own); re-pointing its own bid there is
+     * refused by the layering gate, which does see the hand order, and the stale bid is pulled */
+    q[0].price = 499001;
+    assert_int_equal(th_flow_quotes(&F, 0, q, 2, th_clock_ns(), &r), 0);
+    assert_int_equal(r.kept, 1);
+    assert_int_equal(r.first_refusal, TH_RISK_LAYERING);
+    assert_int_equal(r.cancelled, 1);
+    turn();
+    assert_int_equal(th_test_venue_open_count(&V), 2);
+    q[0].price = 499500;
+    assert_int_equal(th_flow_quotes(&F, 0, q, 2, th_clock_ns(), &r), 0);
+    assert_int_equal(r.kept, 1);
+    assert_int_equal(r.placed, 1);
+    turn();
+    assert_int_equal(th_test_venue_open_count(&V), 3);
+    h = th_tracker_find_cl(&F.trk, hand);
+    assert_int_equal(F.trk.v[h].state, TH_ORD_OPEN);
+    assert_int_equal(F.trk.v[h].price, 499000);
+    assert_false(F.trk.v[h].flags & TH_ORD_QUOTE);
+    for (int round = 0; round < 2; round++) {
+        restart(&cc, round ? JPATH2 : JPATH, round ? JPATH : JPATH2);
+        h = th_tracker_find_cl(&F.trk, hand);
+        assert_true(h >= 0);
+        assert_int_equal(F.trk.v[h].state, TH_ORD_OPEN);
+        assert_false(F.trk.v[h].flags & TH_ORD_QUOTE);
+        assert_int_equal(th_test_venue_open_count(&V), 3);
+    }
+    /* empty targets pull the quotes' two orders and nothing else */
+    assert_int_equal(th_flow_quotes(&F, 0, q, 0, th_clock_ns(), &r), 0);
+    assert_int_equal(r.cancelled, 2);
+    turn();
+    assert_int_equal(th_test_venue_open_count(&V), 1);
+    assert_int_equal(F.trk.v[th_tracker_find_cl(&F.trk, hand)].state, TH_ORD_OPEN);
+
+    /* version 4: an intent with no owner bit is read as the quotes' */
+    th_jrec in;
+    memset(&in, 0, sizeof in);
+    in.type = TH_J_INTENT;
+    in.ts_ns = th_clock_ns();
+    in.side = TH_BID;
+    in.price = 498000;
+    in.qty = 100;
+    snprintf(in.cl_id, sizeof in.cl_id, "old-1");
+    snprintf(in.symbol, sizeof in.symbol, "XBT/USD");
+    th_flow g;
+    th_journal_scan scan;
+    const char *err;
+    for (int v = 4; v <= TH_JOURNAL_VERSION; v++) {
+        write_journal(JPATH2, v, &in);
+        assert_int_equal(th_flow_init(&g, &cc, &INS, (th_venue){0}, NULL, th_clock_ns(), &err), 0);
+        assert_int_equal(th_flow_recover(&g, JPATH2, &scan, &err), 0);
+        int32_t k = th_tracker_find_cl(&g.trk, "old-1");
+        assert_true(k >= 0);
+        assert_int_equal((g.trk.v[k].flags & TH_ORD_QUOTE) != 0, v < 5);
+        th_flow_free(&g);
+    }
+}
+
 /* ---- recovery ---- */
 
 typedef struct snapshot {
@@ -1162,6 +1240,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(failing_append_reports_the_real_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(failing_journal_halts_and_sends_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(quotes_converge_with_few_actions, setup, teardown),
+        cmocka_unit_test_setup_teardown(quotes_own_only_their_orders_across_restarts, setup, teardown),
         cmocka_unit_test_setup_teardown(recovery_rebuilds_then_reconciles, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_orders_cancelled_by_configuration, setup, teardown),
         cmocka_unit_test_setup_teardown(randomised_run_keeps_invariants_and_rebuilds, setup, teardown),

@@ -218,6 +218,19 @@ static int32_t place(int32_t ins, int32_t side, int64_t px, int64_t qty)
     return idx;
 }
 
+/* One order placed by the quote executor (the quotes re-point only their own orders): the pair's
+ * newest live order after a one-target quotes update. */
+static int32_t place_quote(int32_t ins, int32_t side, int64_t px, int64_t qty)
+{
+    th_quote q = {.side = side, .price = px, .qty = qty};
+    th_quotes_outcome res;
+    assert_int_equal(th_flow_quotes(&F, ins, &q, 1, th_clock_ns(), &res), 0);
+    assert_int_equal(res.placed, 1);
+    int32_t n;
+    const th_live *lv = th_tracker_live(&F.trk, ins, &n);
+    return lv[n - 1].idx;
+}
+
 /* Issue 10 item 4: one 40-lot trade on a 100-lot order became filled = 80/100 after the second
  * restart (the new journal's snapshot carried neither the last fill time nor the trade keys, so
  * the next recovery asked for trades since 0 and counted the trade again). */
@@ -277,7 +290,7 @@ static void three_restarts_count_every_fill_once(void **st)
 static void amend_in_flight_at_a_crash(void **st)
 {
     (void)st;
-    int32_t a = place(0, TH_BID, P(499000), Q(100)), b = place(1, TH_BID, P(500000), Q(100));
+    int32_t a = place_quote(0, TH_BID, P(499000), Q(100)), b = place_quote(1, TH_BID, P(500000), Q(100));
     turn();
     char cl_a[40], cl_b[40];
     snprintf(cl_a, sizeof cl_a, "%s", F.trk.v[a].cl_id);
