@@ -1,8 +1,9 @@
 /* bench_dispatch.c — the cost of dispatching on_book into Lua, measured inside the real host.
  *
  * This is the tradehost binary (every host object, the same command table) linked with
- * -Wl,--wrap=th_strategy_call: each call the session makes into a strategy callback goes through
- * __wrap_th_strategy_call below, which times the on_book ones around the real call (the callback
+ * -Wl,--wrap=th_strategy_call_symbol (on_book, with its symbol) and --wrap=th_strategy_call (every
+ * other callback: ends a batch's run): each on_book the session dispatches goes through
+ * __wrap_th_strategy_call_symbol below, which times it around the real call (the callback
  * lookup, the argument, the protected call, the budget clock reads, and the strategy's body: what
  * bench/dispatch_quote.lua does, reading the top of the book and setting two quotes through the
  * risk gates and the quote executor). Nothing in host/ changes for it. Two figures per event:
@@ -24,6 +25,7 @@
 #include "../host/lua/lua_host.h"
 
 int __real_th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs);
+int __real_th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t slot, const char *symbol);
 
 #define MAX_SAMPLES (8u << 20)
 static uint32_t *call_ns, *gap_ns;
@@ -43,13 +45,19 @@ static inline int64_t mono(void)
 
 int __wrap_th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
 {
+    last_virtual = -1; /* anything else between two on_book calls ends the batch's run */
+    return __real_th_strategy_call(lh, s, cb, nargs);
+}
+
+int __wrap_th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t slot, const char *symbol)
+{
     if (strcmp(cb, "on_book") != 0) {
-        last_virtual = -1; /* anything else between two on_book calls ends the batch's run */
-        return __real_th_strategy_call(lh, s, cb, nargs);
+        last_virtual = -1;
+        return __real_th_strategy_call_symbol(lh, s, cb, slot, symbol);
     }
     int64_t virt = th_clock_ns();
     int64_t t0 = mono();
-    int r = __real_th_strategy_call(lh, s, cb, nargs);
+    int r = __real_th_strategy_call_symbol(lh, s, cb, slot, symbol);
     int64_t t1 = mono();
     if (call_ns && n_call < MAX_SAMPLES) call_ns[n_call++] = (uint32_t)(t1 - t0);
     if (gap_ns && virt == last_virtual && n_gap < MAX_SAMPLES) gap_ns[n_gap++] = (uint32_t)(t0 - last_entry);

@@ -43,7 +43,11 @@ CFG
   for what in call interval; do
     line() { grep -h "^RESULT dispatch_$what " "$T/$n"/out.* | sed -n "s/.* $1=\([^ ]*\).*/\1/p" | median; }
     cnt=$(grep -h "^RESULT dispatch_$what " "$T/$n/out.1" | sed -n 's/.* n=\([0-9]*\).*/\1/p')
-    [ "${cnt:-0}" -gt 0 ] || { echo "pairs=$n $what: no samples (one event per batch)"; continue; }
+    if [ "${cnt:-0}" = 0 ]; then
+      # one event per batch at 1 pair: no interval; no call sample at all means the wrap missed
+      [ "$what" = interval ] && { echo "pairs=$n $what: no samples (one event per batch)"; continue; }
+      echo "pairs=$n: no on_book call was timed (the host no longer dispatches through the wrapped function?)" >&2; exit 1
+    fi
     printf 'pairs=%-3s %-8s events=%-6s p50=%6s us  p99=%6s us  p99.9=%6s us  max=%7s us  (median of %d runs)\n' \
       "$n" "$what" "$cnt" "$(line p50_us)" "$(line p99_us)" "$(line p999_us)" "$(line max_us)" "$runs"
   done

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
+# the benchmarks are not in `all` (bench/ runs them); building them here keeps them building
+cmake --build build -j"$jobs" --target bench_market bench_safety bench_sim bench_dispatch
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTH_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 echo "== tests (release build) =="
