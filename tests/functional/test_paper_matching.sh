@@ -40,7 +40,7 @@ return {
                params = { orders = "q buy 100.00 0.5; take buy 102.00 4; pd buy 99.00 0.5 post" } },
   pairs = { { symbol = "XMR/USD" } },
   risk = { price_band_pct = 5, anti_layering_pct = 0 },
-  storage = { journal_dir = "$T/j-$1" }, session = { duration_s = 1.5 },
+  storage = { journal_dir = "$T/j-$1" }, session = { duration_s = 3 },
 }
 CFG
 }
@@ -53,13 +53,17 @@ fills() {
 check() { # check MODE QUEUE_MODEL EXPECTED_Q_FILLS
   local mode=$1 model=$2 want=$3 log="$T/$1-$2.log"
   if [ "$mode" = recorded ]; then
-    config "$model" 'pace = "recorded", speed = 2' >"$T/cfg-$model.lua"
+    # speed 1: q must reach the engine before the t=0.2 update (200 ms of wall time to do it)
+    config "$model" 'pace = "recorded", speed = 1' >"$T/cfg-$model.lua"
     "$TH_BIN" run "$T/cfg-$model.lua" 2>"$log" || fail "$mode $model: exit $?"
   else
     config "$model" '' >"$T/cfg-$model.lua"
     "$TH_BIN" backtest "$T/cfg-$model.lua" 2>"$log" || fail "$mode $model: exit $?"
   fi
-  fills "$log" >"$T/fills"
+  # At recorded pace an order reaches the matching engine at the recording's time when it is sent,
+  # which lags by however long the host took (tens of ms on a loaded machine): recorded-mode times
+  # are compared to the 200 ms step of the script (the backtest's are exact).
+  fills "$log" | awk '{ if (mode == "recorded") $5 = int(($5 + 50) / 200) * 200; print }' mode="$mode" >"$T/fills"
   # the marketable buy walks the book at the taker fee: 3 * 101 * 0.0026, 1 * 102 * 0.0026
   grep -q '^take 101.00 3.00000000 0.787800 34000$' "$T/fills" || fail "$mode $model: take did not fill 3 @ 101.00 (the ask) at t=0: $(cat "$T/fills")"
   grep -q '^take 102.00 1.00000000 0.265200 34000$' "$T/fills" || fail "$mode $model: take did not fill 1 @ 102.00: $(cat "$T/fills")"
@@ -67,7 +71,7 @@ check() { # check MODE QUEUE_MODEL EXPECTED_Q_FILLS
   ! grep -q '^pd' "$T/fills" || fail "$mode $model: pd filled with 9 lots still ahead of it"
   # the resting bid, at its own price and the maker fee, when the queue ahead of it is gone
   local got
-  got=$(grep '^q ' "$T/fills" | awk '{ t = $5; if (mode == "recorded") t = int((t + 50) / 200) * 200; printf "%s %s %s %s;", $2, $3, $4, t }' mode="$mode")
+  got=$(grep '^q ' "$T/fills" | awk '{ printf "%s %s %s %s;", $2, $3, $4, $5 }')
   [ "$got" = "$want" ] || fail "$mode $model: q fills '$got', expected '$want'"
   grep -q 'msg="probe order" filled=0.50000000 reason=filled state=done .*tag=q' "$log" || fail "$mode $model: q not done filled"
   pass "$mode $model: take walks 3 @ 101.00 + 1 @ 102.00 (taker); q fills $want"
