@@ -56,7 +56,7 @@ ATTACKS=(
   '^error: stopped'
   'local t = {} for i = 1, 1e9 do t[i] = i end'
   '^error: stopped'
-  'local t = {} for i = 1, 1e5 do t[i] = "x" end return #table.concat(t, ("y"):rep(1000))'
+  'local t = {} for i = 1, 1e3 do t[i] = "x" end return #table.concat(t, ("y"):rep(1e5))'
   '^error: stopped: the memory budget'
   'string.rep("x", 2^14, ("y"):rep(2^13))'
   '^error: stopped: the memory budget'

@@ -332,7 +332,7 @@ describe("budgeted runs", function()
       local status, text, ms = M.budgeted(a[1], 1e7, 10)
       assert.equal("stopped", status)
       assert.matches(a[2], text)
-      assert(ms < 2000, ("took %.0f ms to stop"):format(ms))
+      assert(ms < 2000, ("took %.0f ms of CPU to stop"):format(ms))
     end)
   end
 
