@@ -60,6 +60,9 @@ static inline bn_state *bn_of(simd *s) { return s->vstate; }
 void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *resp);
 /* Binance's error body {"code":N,"msg":"..."} with an HTTP status. */
 void bn_error(sim_http_resp *r, int status, int code, const char *msg);
+/* A parameter of the request breaks Binance's form (length, bytes, number range): -1100 naming it
+ * answered, true. REST and the WebSocket API check with it before any handler reads a value. */
+bool bn_params_refused(const sim_http_req *req, sim_http_resp *r);
 
 /* signed REST (sim_binance_private.c): false when the path is not one of its endpoints */
 bool bn_private_rest(simd *s, const sim_http_req *req, sim_http_resp *resp);

@@ -9,6 +9,7 @@
 
 #include "sim_binance.h"
 #include "sim_kraken.h" /* kr_form_get: a query parameter, URL-decoded */
+#include "sim_params.h"
 
 void bn_error(sim_http_resp *r, int status, int code, const char *msg)
 {
@@ -183,11 +184,51 @@ static int weight_of(const sim_http_req *req)
     return 1;
 }
 
+/* Binance's own checks of a parameter's form (its -1100 messages quote these ranges); every value a
+ * handler copies into a fixed buffer or parses as a number is listed, so none is cut or clamped. */
+#define BN_INT(name) {name, SIMP_INT, 20, NULL, 0, INT64_MAX, "^[0-9]{1,20}$"}
+#define BN_DEC(name) {name, SIMP_DECIMAL, 41, NULL, 0, 0, "^([0-9]{1,20})(\\.[0-9]{1,20})?$"}
+#define BN_CLID(name) {name, SIMP_CHARSET, 36, ".ABCDEFGHIJKLMNOPQRSTUVWXYZ:/abcdefghijklmnopqrstuvwxyz0123456789_-", 0, 0, \
+                       "^[\\.A-Z\\:/a-z0-9_-]{1,36}$"}
+static const sim_param_rule BN_RULES[] = {
+    {"symbol", SIMP_CHARSET, 20, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", 0, 0, "^[A-Z0-9-_.]{1,20}$"},
+    {"symbols", SIMP_TEXT, 2047, NULL, 0, 0, "a JSON array of symbols, at most 2047 characters"},
+    BN_CLID("newClientOrderId"), BN_CLID("origClientOrderId"),
+    BN_INT("orderId"), BN_INT("fromId"), BN_INT("timestamp"), BN_INT("recvWindow"), BN_INT("startTime"), BN_INT("endTime"),
+    BN_INT("limit"),
+    BN_DEC("quantity"), BN_DEC("price"), BN_DEC("quoteOrderQty"), BN_DEC("stopPrice"), BN_DEC("icebergQty"),
+};
+
+/* A parameter of the query or body breaks Binance's form: -1100 naming it. */
+bool bn_params_refused(const sim_http_req *req, sim_http_resp *r)
+{
+    sim_param_fault f;
+    const sim_param_rule *bad = sim_params_check(req->query, BN_RULES, sizeof BN_RULES / sizeof BN_RULES[0], &f);
+    if (!bad && req->body) bad = sim_params_check(req->body, BN_RULES, sizeof BN_RULES / sizeof BN_RULES[0], &f);
+    if (!bad) return false;
+    char msg[256];
+    if (f == SIMP_OUT_OF_RANGE)
+        snprintf(msg, sizeof msg, "Illegal characters found in parameter '%s'; legal range is '%s' and at most %lld.", bad->name, bad->legal,
+                 (long long)bad->hi);
+    else
+        snprintf(msg, sizeof msg, "Illegal characters found in parameter '%s'; legal range is '%s'.", bad->name, bad->legal);
+    bn_error(r, 400, -1100, msg);
+    return true;
+}
+
 void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
 {
     const char *p = req->path;
     if (!bn_weight_take(s, weight_of(req))) { bn_too_many(s, r); return; }
     weight_header(s, r);
+    if (req->query_too_long) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "Request-URI too long: the query string needs %zu bytes, the sim reads at most %zu; refused rather than "
+                                  "cut (send fewer or shorter parameters, or put them in the body).", req->query_need, sizeof req->query - 1);
+        bn_error(r, 414, -1000, msg);
+        return;
+    }
+    if (bn_params_refused(req, r)) return;
     if (bn_private_rest(s, req, r)) return;
     bool get = strcmp(req->method, "GET") == 0;
     if (strcmp(p, "/api/v3/ping") == 0 && get) { sim_buf_puts(&r->body, "{}"); return; }

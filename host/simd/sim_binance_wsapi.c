@@ -312,9 +312,10 @@ static void query_of(const kv *v, int n, sim_http_req *q)
     for (int i = 0; i < n; i++) {
         if (strcmp(v[i].key, "signature") == 0) continue;
         int k = snprintf(q->query + at, sizeof q->query - at, "%s%s=", at ? "&" : "", v[i].key);
-        if (k < 0 || (size_t)k >= sizeof q->query - at) return;
+        if (k < 0 || (size_t)k >= sizeof q->query - at) { q->query_too_long = true; return; }
         at += (size_t)k;
-        for (const char *c = v[i].val; *c && at + 4 < sizeof q->query; c++) {
+        for (const char *c = v[i].val; *c; c++) {
+            if (at + 4 >= sizeof q->query) { q->query_too_long = true; return; } /* refused, never read cut */
             unsigned char u = (unsigned char)*c;
             if ((u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || strchr("-_.~", u)) q->query[at++] = (char)u;
             else at += (size_t)snprintf(q->query + at, 4, "%%%02X", u);
@@ -432,12 +433,7 @@ void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
     int32_t acc = signed_account(&r, v, nv);
     if (acc < 0) return;
     if (which == M_SUB) { subscribe(&r, acc); return; }
-    if (which == M_PLACE || which == M_CANCEL) { /* order requests: the rate_limit and no_answer faults */
-        simd_req_fault f = simd_fault_request(s, SIM_PORT_PRIVATE);
-        if (f == SIMD_REQ_RATE_LIMIT) { answer_too_many(&r, -1015, "Too many new orders; current limit is 100 orders per TEN_SECONDS."); return; }
-        if (f == SIMD_REQ_NO_ANSWER_DROPPED) return;
-        s->hide_answers = f == SIMD_REQ_NO_ANSWER_EXECUTED;
-    }
+    /* the parameters as the REST handlers read them, checked as REST checks them */
     sim_http_req q;
     memset(&q, 0, sizeof q);
     q.port = SIM_PORT_PRIVATE;
@@ -445,6 +441,22 @@ void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
     query_of(v, nv, &q);
     sim_http_resp res = {.status = 200};
     sim_buf_init(&res.body);
+    if (q.query_too_long) bn_error(&res, 400, -1000, "The request's parameters are too long for the sim; refused rather than cut.");
+    if (q.query_too_long || bn_params_refused(&q, &res)) {
+        answer(&r, res.status, &res.body, 0);
+        sim_buf_free(&res.body);
+        return;
+    }
+    if (which == M_PLACE || which == M_CANCEL) { /* order requests: the rate_limit and no_answer faults */
+        simd_req_fault f = simd_fault_request(s, SIM_PORT_PRIVATE);
+        if (f == SIMD_REQ_RATE_LIMIT) {
+            answer_too_many(&r, -1015, "Too many new orders; current limit is 100 orders per TEN_SECONDS.");
+            sim_buf_free(&res.body);
+            return;
+        }
+        if (f == SIMD_REQ_NO_ANSWER_DROPPED) { sim_buf_free(&res.body); return; }
+        s->hide_answers = f == SIMD_REQ_NO_ANSWER_EXECUTED;
+    }
     b->hold++;
     switch (which) {
     case M_PLACE: bn_place(s, &q, &res, acc); break;

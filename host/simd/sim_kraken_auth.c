@@ -9,6 +9,7 @@
  * the nonce, which must grow with every call of the key (`EAPI:Invalid nonce`); a call refused for
  * its signature does not use up its nonce. Tokens from GetWebSocketsToken are valid for 15 minutes
  * until first used, then for as long as the sim runs (Kraken keeps a used token's connections). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,15 +40,21 @@ static bool nonce_of(const sim_http_req *req, char v[32], uint64_t *out)
         if (th_json_init(&j, 256) != 0) return false;
         bool ok = th_json_parse(&j, req->body, req->body_n) > 0 && j.tok[0].type == TH_JSON_OBJECT;
         int t = ok ? th_json_get(&j, 0, "nonce") : -1;
-        if (t >= 0) th_json_copy(&j, t, v, 32);
+        if (t >= 0 && th_json_len(&j, t) < 32) th_json_copy(&j, t, v, 32); /* longer: no nonce (never a cut one) */
         th_json_free(&j);
     } else {
-        kr_form_get(req->body, "nonce", v, 32);
+        kr_form_get(req->body, "nonce", v, 32); /* kr_rest refused a form nonce past 20 digits */
     }
     if (!v[0]) return false;
-    char *end;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*end || v[0] == '-') return false;
+    /* strictly digits and within uint64: strtoull would clamp a longer one to UINT64_MAX, which
+     * every later nonce is then below (the account could never sign again) */
+    unsigned long long n = 0;
+    for (const char *c = v; *c; c++) {
+        if (*c < '0' || *c > '9') return false;
+        unsigned d = (unsigned)(*c - '0');
+        if (n > (ULLONG_MAX - d) / 10) return false;
+        n = n * 10 + d;
+    }
     *out = n;
     return true;
 }

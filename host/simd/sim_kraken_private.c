@@ -9,6 +9,7 @@
 
 #include "../core/decimal.h"
 #include "sim_kraken.h"
+#include "sim_params.h"
 
 static void error(sim_http_resp *r, const char *err)
 {
@@ -220,7 +221,7 @@ static void add_order_batch(simd *s, int32_t a, const sim_http_req *req, sim_htt
 /* Cancel by txid (an order id, a userref: every open order with it, or a cl_ord_id) or cl_ord_id. */
 static void cancel_order(simd *s, int32_t a, const sim_http_req *req, sim_http_resp *r)
 {
-    char txid[96] = "", cl[96] = "";
+    char txid[2048] = "", cl[96] = ""; /* as long as kr_rest lets them be: never read cut */
     form(req, "txid", txid, sizeof txid);
     form(req, "cl_ord_id", cl, sizeof cl);
     int64_t now = simd_now_ns(s);
@@ -234,9 +235,14 @@ static void cancel_order(simd *s, int32_t a, const sim_http_req *req, sim_http_r
         rj = th_sim_cancel(s->engine, a, id, now);
         count = rj == TH_SIM_OK;
     } else if (txid[0]) {
-        char *end;
-        long long userref = strtoll(txid, &end, 10);
-        if (!*end) {
+        int64_t userref;
+        bool digits = strspn(txid + (txid[0] == '-'), "0123456789") == strlen(txid + (txid[0] == '-'));
+        if (digits && !sim_parse_int(txid, INT32_MIN, INT32_MAX, &userref)) {
+            /* a userref is an int32: strtoll would clamp a longer number and match none in silence */
+            error(r, "EGeneral:Invalid arguments:txid");
+            return;
+        }
+        if (digits) {
             const th_sim_order *open[512];
             int32_t n = th_sim_open_orders(s->engine, a, -1, open, 512);
             uint64_t ids[512];
@@ -276,6 +282,9 @@ static void query_orders(simd *s, int32_t a, const sim_http_req *req, sim_http_r
     form(req, "txid", list, sizeof list);
     form(req, "trades", trades, sizeof trades);
     form(req, "userref", userref, sizeof userref);
+    int ids = list[0] != 0;
+    for (const char *c = list; *c; c++) ids += *c == ',';
+    if (ids > 50) { error(r, "EGeneral:Invalid arguments:txid (at most 50 ids)"); return; }
     bool with_trades = strcmp(trades, "true") == 0 || strcmp(trades, "1") == 0;
     sim_buf *o = &r->body;
     sim_buf_puts(o, "{\"error\":[],\"result\":{");

@@ -9,6 +9,7 @@
 
 #include "../core/decimal.h"
 #include "sim_kraken.h"
+#include "sim_params.h"
 
 bool kr_form_get(const char *form, const char *key, char *out, size_t cap)
 {
@@ -163,10 +164,48 @@ static void pub_depth(simd *s, const sim_http_req *req, sim_http_resp *r)
     sim_buf_puts(o, "}}}");
 }
 
+/* Every parameter a handler copies into a fixed buffer or parses as a number, with the most it may
+ * hold: a value past that, a control byte or a number out of range is refused naming it (Kraken:
+ * EGeneral:Invalid arguments:<name>; a nonce: EAPI:Invalid nonce), never cut or clamped. */
+#define KR_TEXT(name, max) {name, SIMP_TEXT, max, NULL, 0, 0, NULL}
+static const sim_param_rule KR_RULES[] = {
+    {"nonce", SIMP_UINT64, 20, NULL, 0, 0, NULL},
+    {"userref", SIMP_INT, 11, NULL, INT32_MIN, INT32_MAX, NULL},
+    {"ofs", SIMP_INT, 19, NULL, 0, INT64_MAX, NULL},
+    {"count", SIMP_INT, 19, NULL, 0, INT64_MAX, NULL},
+    {"timeout", SIMP_INT, 19, NULL, 0, INT64_MAX, NULL},
+    KR_TEXT("txid", 2047), KR_TEXT("cl_ord_id", 79), KR_TEXT("pair", 63), KR_TEXT("asset", 511),
+    KR_TEXT("type", 15), KR_TEXT("ordertype", 31), KR_TEXT("volume", 63), KR_TEXT("price", 63), KR_TEXT("timeinforce", 15),
+    KR_TEXT("oflags", 127), KR_TEXT("validate", 15), KR_TEXT("trades", 15), KR_TEXT("start", 47), KR_TEXT("end", 47),
+};
+
+static bool params_refused(const sim_http_req *req, sim_http_resp *r)
+{
+    if (req->query_too_long) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "EGeneral:Invalid arguments:query string too long (%zu bytes, the sim reads at most %zu)", req->query_need,
+                 sizeof req->query - 1);
+        envelope_error(r, 414, msg);
+        return true;
+    }
+    sim_param_fault f;
+    size_t n = sizeof KR_RULES / sizeof KR_RULES[0];
+    const sim_param_rule *bad = sim_params_check(req->query, KR_RULES, n, &f);
+    /* a JSON body (AddOrderBatch) is read by its own handler */
+    if (!bad && req->body && req->body[0] != '{') bad = sim_params_check(req->body, KR_RULES, n, &f);
+    if (!bad) return false;
+    if (strcmp(bad->name, "nonce") == 0) { envelope_error(r, 200, "EAPI:Invalid nonce"); return true; }
+    char msg[96];
+    snprintf(msg, sizeof msg, "EGeneral:Invalid arguments:%s", bad->name);
+    envelope_error(r, 200, msg);
+    return true;
+}
+
 void kr_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
 {
     const char *p = req->path;
     if (req->port != SIM_PORT_PUBLIC) { envelope_error(r, 404, "EGeneral:Unknown method"); return; }
+    if (params_refused(req, r)) return;
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
         envelope_error(r, 405, "EGeneral:Invalid arguments:GET or POST");
         return;

@@ -135,13 +135,28 @@ static void read_request(struct lws *wsi, http_state *h, const char *uri, size_t
                 : lws_hdr_total_length(wsi, WSI_TOKEN_DELETE_URI) > 0 ? "DELETE"
                 : lws_hdr_total_length(wsi, WSI_TOKEN_PUT_URI) > 0    ? "PUT"
                                                                       : "OTHER";
-    size_t k = 0;
-    char frag[1024];
-    for (int i = 0; k + 2 < sizeof r->query; i++) {
+    /* lws hands the arguments %-decoded, one fragment per '&'; encode each again so that a value
+     * holding '&' or '%' cannot split or change when a handler decodes it, and refuse (never cut)
+     * a query that does not fit: a cut one loses its later parameters (timestamp, signature) */
+    static char frag[SIM_HTTP_HEADER_MAX + 1]; /* a fragment is at most lws's header space */
+    size_t k = 0, need = 0;
+    for (int i = 0;; i++) {
         int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
         if (n < 0) break;
-        k += (size_t)snprintf(r->query + k, sizeof r->query - k, "%s%s", k ? "&" : "", frag);
+        if (i) need++;
+        if (i && need < sizeof r->query) r->query[k++] = '&';
+        for (int j = 0; j < n; j++) {
+            unsigned char c = (unsigned char)frag[j];
+            bool enc = c == '%' || c == '&' || c == '+' || c <= ' ' || c >= 0x7f;
+            need += enc ? 3 : 1;
+            if (need >= sizeof r->query) continue;
+            if (enc) k += (size_t)snprintf(r->query + k, sizeof r->query - k, "%%%02X", c);
+            else r->query[k++] = (char)c;
+        }
     }
+    r->query[k < sizeof r->query ? k : sizeof r->query - 1] = 0;
+    r->query_need = need;
+    r->query_too_long = need >= sizeof r->query;
     hdr_custom(wsi, "api-key:", r->api_key, sizeof r->api_key);
     if (!r->api_key[0]) hdr_custom(wsi, "x-mbx-apikey:", r->api_key, sizeof r->api_key);
     hdr_custom(wsi, "api-sign:", r->api_sign, sizeof r->api_sign);

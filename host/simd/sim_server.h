@@ -88,7 +88,11 @@ typedef struct sim_http_req {
     sim_port port;
     const char *method;       /* "GET", "POST", "DELETE", "PUT" */
     char path[256];
-    char query[4096];         /* decoded arguments joined with '&' */
+    char query[SIM_HTTP_HEADER_MAX]; /* the arguments joined with '&', each %-encoded again where it
+                               * holds '%', '&', '+', a space or a byte outside printable ASCII, so
+                               * that kr_form_get gives back exactly the value the client sent */
+    size_t query_need;        /* bytes the query needed; > sizeof query: query_too_long */
+    bool query_too_long;      /* refused by the venue as too long, never read cut short */
     char *body;               /* NUL-terminated; NULL when none */
     size_t body_n;
     char api_key[160];        /* API-Key header (Kraken), X-MBX-APIKEY (Binance) */

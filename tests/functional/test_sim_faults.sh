@@ -61,3 +61,15 @@ kill -0 "$SIM_PID" || fail "the sim died"
 curl -sf "$EP_REST/0/public/Time" >/dev/null || fail "REST after the hostile clients"
 stop_sim
 pass "garbage, 40 bare connections, a huge body and a websocket client that never reads (cut at 16 MB queued): the sim serves on and exits 0"
+
+# hostile REST requests, Kraken then Binance (tests/functional/sim_rest_hostile.py lists them): each
+# refused in the venue's words naming the real problem, and the account still usable after
+start_sim --data "$D/book-5pairs-2021-04-17.v2.txt" --instruments "$D/instrument-5pairs.v2.json" --pace full
+python3 "$TH_HOME/tests/functional/sim_rest_hostile.py" kraken "$T/endpoints.json" >"$T/hostile.out" || { cat "$T/hostile.out"; fail "Kraken hostile REST probes"; }
+stop_sim
+B="$TH_HOME/tests/data/binance"
+start_sim_venue binance --data "$B/spot-ws-2021-10-12.rec" --snapshots "$B/spot-depth-snapshots-2021-10-12.rec" \
+  --instruments "$B/spot-exchangeInfo-2021-10-12.rec" --pace full
+python3 "$TH_HOME/tests/functional/sim_rest_hostile.py" binance "$T/endpoints.json" >"$T/hostile.out" || { cat "$T/hostile.out"; fail "Binance hostile REST probes"; }
+stop_sim
+pass "hostile REST probes (over-long ids and queries, bytes a symbol cannot hold, numbers past int64): refused naming the parameter, never cut"
