@@ -238,7 +238,7 @@ static inline bool number(const char **s, const char *end, fast_num *out)
  * result th_dec_parse would give: the common text (digits and one point, at most 19 characters)
  * is converted here exactly as th_dec_parse's own fast path does; anything else is handed to
  * th_dec_parse. *decimals: digits after the first point. Returns false if there is no number. */
-static inline bool dec_number(const char **sp, const char *end, int scale, int64_t *out, int *rc, int32_t *decimals)
+static bool dec_number_general(const char **sp, const char *end, int scale, int64_t *out, int *rc, int32_t *decimals)
 {
     const char *s = *sp, *p = s;
     uint64_t v = 0;
@@ -274,6 +274,66 @@ static inline bool dec_number(const char **sp, const char *end, int scale, int64
     const char *dot = memchr(s, '.', n);
     *decimals = dot ? (int32_t)(n - (size_t)(dot - s) - 1) : 0;
     *rc = th_dec_parse(s, n, scale, out);
+    return true;
+}
+
+/* Eight bytes as loaded (first byte lowest): all ASCII digits? */
+static inline bool eight_digits(uint64_t c)
+{
+    return ((c & 0xF0F0F0F0F0F0F0F0u) | (((c + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) == 0x3333333333333333u;
+}
+
+/* Their value (the first byte the most significant digit), by three multiplies instead of eight. */
+static inline uint64_t eight_value(uint64_t c)
+{
+    c -= 0x3030303030303030u;
+    c = c * 10 + (c >> 8);
+    c = (((c & 0x000000FF000000FFu) * (100 + (1000000ull << 32))) + (((c >> 16) & 0x000000FF000000FFu) * (1 + (10000ull << 32)))) >> 32;
+    return c & 0xFFFFFFFFu;
+}
+
+/* The same result as dec_number_general, faster for the shape Kraken sends (digits, a point, the
+ * instrument's decimals: "354.15000000"): the fraction's digits are read eight at a time. Any
+ * other text (a sign, an exponent, no digit before the point, a second point, more than 19
+ * characters) goes to dec_number_general from its start. */
+static inline bool dec_number(const char **sp, const char *end, int scale, int64_t *out, int *rc, int32_t *decimals)
+{
+    const char *s = *sp, *p = s;
+    uint64_t v = 0;
+    unsigned dg;
+    while (p < end && (dg = (unsigned)(unsigned char)*p - '0') <= 9) { v = v * 10 + dg; p++; }
+    if (p == s) return dec_number_general(sp, end, scale, out, rc, decimals);
+    int f = 0;
+    if (p < end && *p == '.') {
+        const char *q = ++p;
+        uint64_t c;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* within 19 characters: the value cannot wrap before the length check below */
+        while (end - p >= 8 && p + 8 - s <= 19 && (memcpy(&c, p, 8), eight_digits(c))) { v = v * 100000000u + eight_value(c); p += 8; }
+#else
+        (void)c;
+#endif
+        while (p < end && (dg = (unsigned)(unsigned char)*p - '0') <= 9) { v = v * 10 + dg; p++; }
+        f = (int)(p - q);
+        if (f == 0) return dec_number_general(sp, end, scale, out, rc, decimals);
+    }
+    size_t n = (size_t)(p - s);
+    if (n > 19 || (p < end && NUMCH[(unsigned char)*p]) || scale < 0 || scale > TH_DEC_MAX_SCALE)
+        return dec_number_general(sp, end, scale, out, rc, decimals);
+    *sp = p;
+    *decimals = f;
+    *rc = TH_DEC_OK;
+    if (f <= scale) {
+        uint64_t m = (uint64_t)th_dec_pow10_table[scale - f];
+        if (v > (uint64_t)INT64_MAX / m) { *rc = TH_DEC_ERANGE; return true; }
+        v *= m;
+    } else {
+        uint64_t m = (uint64_t)th_dec_pow10_table[f - scale];
+        if (v % m) { *rc = TH_DEC_EINEXACT; return true; }
+        v /= m;
+        if (v > (uint64_t)INT64_MAX) { *rc = TH_DEC_ERANGE; return true; }
+    }
+    *out = (int64_t)v;
     return true;
 }
 

@@ -165,6 +165,66 @@ static void fast_snapshots_equal_generic(void **st)
     th_feed_free(&slow);
 }
 
+/* Number texts of every length and shape through both paths at 8+8 decimals (BTC at 100,000, a
+ * meme coin at 0.00000123 with size 1e9): the fast path reads a fraction eight digits at a time and
+ * hands anything unusual to the general converter; each snapshot must leave the same book, health
+ * and counters as the generic path, and the common shapes must give the exact units. */
+static void fast_numbers_equal_generic(void **st)
+{
+    (void)st;
+    th_feed fast, slow;
+    th_instrument ins = {.symbol = "X/Y", .price_dec = 8, .qty_dec = 8, .tick = 1, .lot = 1, .online = true};
+    assert_int_equal(th_feed_init(&fast, TH_VENUE_KRAKEN, 1000), 0);
+    assert_int_equal(th_feed_init(&slow, TH_VENUE_KRAKEN, 1000), 0);
+    slow.no_fast_path = true;
+    th_instruments_put(&fast.instruments, &ins);
+    th_instruments_put(&slow.instruments, &ins);
+    static const struct { const char *px, *qty; int64_t want_px, want_qty; } cases[] = {
+        {"100000.12345678", "0.00000001", 10000012345678, 1},
+        {"0.00000123", "1000000000.00000000", 123, 100000000000000000},
+        {"0.00000123", "1000000000", 123, 100000000000000000},
+        {"92233720368.54775807", "1", 0, 0},           /* 20 characters: the general converter */
+        {"9223372036.85477580", "1.5", 922337203685477580, 150000000}, /* 19 characters */
+        {"99999999999.9999999", "1", 0, 0},            /* 19 characters, out of range at 8 decimals */
+        {"5.10000000000", "2.000000000", 510000000, 200000000},        /* more wire decimals, zeros */
+        {"5.100000001", "2", 0, 0},                    /* a digit beyond the precision */
+        {"5.", "2", 500000000, 200000000},
+        {".5", "2", 50000000, 200000000},
+        {"007.50", "2", 750000000, 200000000},
+        {"1.5e2", "2", 15000000000, 200000000},
+        {"-1.5", "2", 0, 0},
+        {"1.2.3", "2", 0, 0},
+        {"12345678", "87654321.12345678", 1234567800000000, 8765432112345678},
+        {"1234567890123", "1.12345678", 0, 0},         /* 13 integer digits fit (21 with the scale)? no: range */
+    };
+    char frame[1024];
+    int exact = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int pass = 0; pass < 2; pass++) {
+            uint32_t sum = 12345;
+            if (pass == 1 && slow.sym && slow.sym[0]) sum = th_book_kraken_crc32(&slow.sym[0]->book);
+            snprintf(frame, sizeof frame,
+                     "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"X/Y\",\"bids\":[{\"price\":%s,\"qty\":%s}],"
+                     "\"asks\":[{\"price\":%s,\"qty\":%s}],\"checksum\":%u}]}",
+                     cases[i].px, cases[i].qty, "999999999.1", "1", sum);
+            int rc;
+            if (!th_kraken_fast_frame(&fast, frame, strlen(frame), &rc)) th_feed_frame(&fast, frame, strlen(frame), 0);
+            th_feed_frame(&slow, frame, strlen(frame), 0);
+            same_books(&fast, &slow);
+        }
+        if (cases[i].want_px) {
+            int64_t px, qty;
+            assert_int_equal(th_book_level(&fast.sym[0]->book, TH_BID, 0, &px, &qty), 0);
+            assert_int_equal(px, cases[i].want_px);
+            assert_int_equal(qty, cases[i].want_qty);
+            exact++;
+        }
+    }
+    assert_int_equal(exact, 10);
+    th_feed_free(&fast);
+    th_feed_free(&slow);
+}
+
 /* Kraken spot v1 trade frames: every trade in the bundled v1 recording is counted against the
  * symbols of the v2 instrument data, the last print's price is exact, and v1's XBT naming maps to
  * v2's BTC. Malformed v1 frames are errors that name what was wrong. */
@@ -292,6 +352,7 @@ int main(void)
         cmocka_unit_test(fast_path_equals_generic_path),
         cmocka_unit_test(fast_path_declines_other_shapes),
         cmocka_unit_test(fast_snapshots_equal_generic),
+        cmocka_unit_test(fast_numbers_equal_generic),
         cmocka_unit_test(kraken_v1_trades),
         cmocka_unit_test(venue_table_and_reasons),
     };
