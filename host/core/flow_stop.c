@@ -108,7 +108,7 @@ void flow_cancel_refused_for_rate(th_flow *f, int32_t idx, int64_t now_ns)
 
 void flow_resend_cancels(th_flow *f, int64_t now_ns)
 {
-    if (th_backoff_blocked(&f->backoff, now_ns) || !f->venue.ops) return;
+    if (f->trk.nlive == 0 || th_backoff_blocked(&f->backoff, now_ns) || !f->venue.ops) return;
     for (int32_t i = 0; i < f->trk.ins_cap; i++)
         for (int32_t k = 0; k < f->trk.live[i].n; k++) {
             int32_t idx = f->trk.live[i].v[k].idx;

@@ -671,7 +671,7 @@ void th_flow_tick(th_flow *f, int64_t now_ns)
             if (f->pf.v[i].day != f->pf.v[i].day_logged) flow_jr_position(f, i, now_ns);
     }
     double open = 0;
-    for (int32_t i = 0; i < f->trk.ins_cap; i++)
+    for (int32_t i = 0; f->trk.nlive && i < f->trk.ins_cap; i++) /* every tick: no walk without live orders */
         for (int32_t k = 0; k < f->trk.live[i].n; k++) open += flow_live_notional(f, &f->trk.v[f->trk.live[i].v[k].idx]);
     f->open_notional = open;
     flow_check_loss_caps(f, now_ns);

@@ -524,6 +524,7 @@ void th_tracker_touch(th_tracker *t, int32_t idx, int64_t now_ns)
 int32_t th_tracker_due(const th_tracker *t, int64_t now_ns, int64_t timeout_ns, int32_t *out, int32_t max)
 {
     int32_t k = 0;
+    if (t->nlive == 0) return 0; /* every tick: nothing to walk */
     for (int32_t ins = 0; ins < t->ins_cap && k < max; ins++)
         for (int32_t j = 0; j < t->live[ins].n && k < max; j++) {
             int32_t i = t->live[ins].v[j].idx;
