@@ -42,8 +42,17 @@ void th_book_free(th_book *b)
     for (int i = 0; i < 2; i++) { free(b->side[i].key); free(b->side[i].qty); b->side[i].key = b->side[i].qty = NULL; }
 }
 
+static inline void chg_log(th_book *b, int side, int64_t lo, int64_t hi)
+{
+    th_book_chg *c = &b->chg[b->chg_seq++ % TH_BOOK_CHG_RING];
+    c->side = side;
+    c->lo = lo;
+    c->hi = hi;
+}
+
 void th_book_clear(th_book *b)
 {
+    b->chg_clear_seq = ++b->chg_seq; /* followers from before compare the whole book */
     for (int i = 0; i < 2; i++) {
         b->side[i].start = b->side[i].end = b->side[i].cap / 2;
         b->crc_text[i].n = 0;
@@ -182,6 +191,7 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
             if (s->qty[p] == qty) return 0;
             s->qty[p] = qty;
             if (text) text_splice(b, side, rank, 1, 1);
+            chg_log(b, side, key, key);
             return 1;
         }
         /* delete: close the gap from the shorter side */
@@ -195,6 +205,7 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
             s->start++;
         }
         if (text) text_splice(b, side, rank, 1, 0);
+        chg_log(b, side, key, key);
         return 1;
     }
     if (qty <= 0) return 0;
@@ -218,6 +229,7 @@ int th_book_set(th_book *b, int side, int64_t price, int64_t qty)
     s->key[p] = key;
     s->qty[p] = qty;
     if (text) text_splice(b, side, rank, 0, 1);
+    chg_log(b, side, key, key);
     return 1;
 }
 
@@ -227,6 +239,7 @@ void th_book_truncate(th_book *b)
     for (int i = 0; i < 2; i++) {
         th_book_side *s = &b->side[i];
         if (s->end - s->start > b->depth) {
+            chg_log(b, i, s->key[s->start], s->key[s->end - b->depth - 1]); /* the worst levels, dropped */
             s->start = s->end - b->depth;
             if (b->crc_text[i].n > b->depth) { /* ranks from depth on are gone */
                 b->crc_text[i].n = b->depth;

@@ -34,6 +34,14 @@ typedef struct th_crc_side {
     int32_t n;              /* ranks in the text: min(10, the side's levels) */
 } th_crc_side;
 
+/* A range of keys (see th_book_side) of one side whose levels may have changed. */
+typedef struct th_book_chg {
+    int32_t side;
+    int64_t lo, hi;
+} th_book_chg;
+
+#define TH_BOOK_CHG_RING 64
+
 typedef struct th_book {
     th_book_side side[2];   /* TH_BID, TH_ASK */
     int32_t depth;          /* levels kept per side; 0 = unbounded */
@@ -61,7 +69,22 @@ typedef struct th_book {
     th_crc_side crc_text[2];        /* per side */
     int64_t crc_text_mul[2];        /* the price/qty multipliers the texts were made with */
     uint64_t updates;
+    /* Where the levels changed, for a follower that keeps a copy of the book (the sim engine's
+     * book sync): every th_book_set that changes a level logs its key, a truncation logs the keys
+     * it dropped as one range, in a ring of the last TH_BOOK_CHG_RING. A follower that remembers
+     * chg_seq can tell which keys changed since, or that it cannot (the ring wrapped, or the book
+     * was cleared at chg_clear_seq: then it compares the whole book). */
+    uint64_t chg_seq, chg_clear_seq;
+    th_book_chg chg[TH_BOOK_CHG_RING];
 } th_book;
+
+/* True when the ring still holds every change logged after seq `since` (seqs since .. chg_seq - 1,
+ * read with th_book_change_at); false when the follower must compare the whole book. */
+static inline bool th_book_changes_since(const th_book *b, uint64_t since)
+{
+    return since >= b->chg_clear_seq && since <= b->chg_seq && b->chg_seq - since <= TH_BOOK_CHG_RING;
+}
+static inline const th_book_chg *th_book_change_at(const th_book *b, uint64_t seq) { return &b->chg[seq % TH_BOOK_CHG_RING]; }
 
 int th_book_init(th_book *b, int32_t depth, int32_t price_dec, int32_t qty_dec);
 void th_book_free(th_book *b);
