@@ -9,6 +9,7 @@
 
 #include "../core/clock.h"
 #include "../core/ffi_guard.h"
+#include "shadow_guard.h"
 #include "tradehost.h"
 #include "trading.h"
 
@@ -20,6 +21,7 @@ int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out
     TH_FFI_NOT_NULL(req);
     TH_FFI_NOT_NULL(cl_id_out);
     TH_FFI_SIDE(req->side);
+    NOT_FROM_SHADOW(err);
     th_trading *t = th_trading_current();
     *reason_out = TH_RISK_NO_VENUE;
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
@@ -46,6 +48,7 @@ int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out
 int th_order_cancel(const char *cl_id, const char **err)
 {
     TH_FFI_ERR(err);
+    NOT_FROM_SHADOW(err);
     th_trading *t = th_trading_current();
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     int32_t idx = th_tracker_find_cl(&t->flow.trk, cl_id ? cl_id : "");
@@ -60,8 +63,9 @@ int th_order_cancel_all(const char *symbol, int32_t *n_out, const char **err)
 {
     TH_FFI_ERR(err);
     TH_FFI_NOT_NULL(n_out);
-    th_trading *t = th_trading_current();
     *n_out = 0;
+    NOT_FROM_SHADOW(err);
+    th_trading *t = th_trading_current();
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     int32_t i = -1;
     if (symbol && *symbol && (i = th_trading_find_symbol(t, symbol)) < 0) { *err = "unknown symbol"; return -1; }
@@ -137,6 +141,7 @@ int th_orders_open(const char *symbol, th_order_view *out, int32_t max, int32_t 
 int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n, th_quote_result *out, const char **err)
 {
     TH_FFI_ERR(err);
+    NOT_FROM_SHADOW(err);
     TH_FFI_NOT_NULL(out);
     memset(out, 0, sizeof *out);
     TH_FFI_CHECK(n >= 0 && n <= TH_QUOTES_MAX, "too many quote targets (max 32 per pair)");

@@ -8,6 +8,7 @@
 
 #include "../core/clock.h"
 #include "../core/ffi_guard.h"
+#include "shadow_guard.h"
 #include "tradehost.h"
 #include "trading.h"
 
@@ -47,6 +48,7 @@ int th_risk_status_get(th_risk_view *out)
 
 int th_risk_kill(const char *reason)
 {
+    if (th_shadow_role() == 2) return -1; /* a shadow changes nothing (th/shadow.lua records it) */
     th_trading *t = th_trading_current();
     if (!t) return -1;
     th_flow_kill(&t->flow, TH_RISK_HALTED, reason && *reason ? reason : "kill switch from Lua", th_clock_ns());
@@ -56,6 +58,7 @@ int th_risk_kill(const char *reason)
 int th_risk_rearm(const char **err)
 {
     TH_FFI_ERR(err);
+    NOT_FROM_SHADOW(err);
     th_trading *t = th_trading_current();
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     th_flow_rearm(&t->flow, th_clock_ns());
@@ -65,6 +68,7 @@ int th_risk_rearm(const char **err)
 int th_risk_set_oracle(const char *symbol, double price, const char **err)
 {
     TH_FFI_ERR(err);
+    NOT_FROM_SHADOW(err);
     th_trading *t = th_trading_current();
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     int32_t i = th_trading_find_symbol(t, symbol);

@@ -54,6 +54,7 @@ void th_reload_attach(th_reload_target *r, const char *config_path, const char *
 {
     g_target = r;
     th_lua_on_reload(r ? th_reload_hook : NULL, NULL);
+    th_lua_on_shadow(r ? th_shadow_hook : NULL, NULL);
     if (!r) return;
     snprintf(r->config_path, sizeof r->config_path, "%s", config_path);
     snprintf(r->config_dir, sizeof r->config_dir, "%s", config_dir);
@@ -61,21 +62,34 @@ void th_reload_attach(th_reload_target *r, const char *config_path, const char *
 
 int th_reload_hook(void *ctx, char *msg, size_t cap) { return (void)ctx, th_session_reload(msg, cap); }
 
-int th_session_reload(char *msg, size_t cap)
+static th_reload_target *target(char *msg, size_t cap)
 {
     th_reload_target *r = g_target;
     if (!r || (r->stopping && *r->stopping)) {
         snprintf(msg, cap, "%s", r ? "the session is stopping: nothing reloaded" : "no session to reload");
-        return -1;
+        return NULL;
     }
-    th_logf(TH_LOG_INFO, "reloading: config and strategy code", "config=%s strategy=%s", r->config_path, r->strat->name);
+    return r;
+}
+
+static int code_and_config(th_reload_target *r, char *msg, size_t cap)
+{
+    return th_strategy_reload(r->lua, r->strat, r->config_path, r->config_dir, msg, cap);
+}
+
+static int promote(th_reload_target *r, char *msg, size_t cap) { return th_strategy_shadow_promote(r->lua, r->strat, msg, cap); }
+
+/* swap: the strategy's side of the transaction (its new code and config in place, or nothing
+ * changed and -1); then the host's side, the same for a reload and a promoted shadow. */
+static int reload_with(th_reload_target *r, int (*swap)(th_reload_target *, char *, size_t), char *msg, size_t cap)
+{
     symbol_list was = {0}, now = {0};
     if (enabled_pairs(r->lua, &was) != 0) {
         snprintf(msg, cap, "out of memory: nothing reloaded");
         th_logf(TH_LOG_ERROR, "reload refused", "error=\"%s\"", msg);
         return -1;
     }
-    if (th_strategy_reload(r->lua, r->strat, r->config_path, r->config_dir, msg, cap) != 0) {
+    if (swap(r, msg, cap) != 0) {
         free(was.v);
         return -1;
     }
@@ -94,4 +108,35 @@ int th_session_reload(char *msg, size_t cap)
     th_log_quote(msg, q, sizeof q);
     th_logf(TH_LOG_INFO, "reload applied", "strategy=%s changes=%s", r->strat->name, q);
     return 0;
+}
+
+int th_session_reload(char *msg, size_t cap)
+{
+    th_reload_target *r = target(msg, cap);
+    if (!r) return -1;
+    th_logf(TH_LOG_INFO, "reloading: config and strategy code", "config=%s strategy=%s", r->config_path, r->strat->name);
+    return reload_with(r, code_and_config, msg, cap);
+}
+
+int th_session_shadow(const char *op, int max_diffs, char *msg, size_t cap)
+{
+    th_reload_target *r = target(msg, cap);
+    if (!r) return -1;
+    if (strcmp(op, "start") == 0) {
+        th_logf(TH_LOG_INFO, "shadow reload: config and strategy code beside the live strategy", "config=%s strategy=%s",
+                r->config_path, r->strat->name);
+        return th_strategy_shadow_start(r->lua, r->strat, r->config_path, r->config_dir, max_diffs, msg, cap);
+    }
+    if (strcmp(op, "promote") == 0) {
+        th_logf(TH_LOG_INFO, "promoting the shadow: its code and config replace the live strategy's", "strategy=%s", r->strat->name);
+        return reload_with(r, promote, msg, cap);
+    }
+    if (strcmp(op, "discard") == 0) return th_strategy_shadow_discard(r->lua, r->strat, "discarded", msg, cap);
+    snprintf(msg, cap, "unknown shadow operation %s (start, promote or discard)", op);
+    return -1;
+}
+
+int th_shadow_hook(void *ctx, const char *op, int max_diffs, char *msg, size_t cap)
+{
+    return (void)ctx, th_session_shadow(op, max_diffs, msg, cap);
 }

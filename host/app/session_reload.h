@@ -39,6 +39,13 @@ typedef struct th_reload_target {
 int th_session_reload(char *msg, size_t cap);
 /* The same, as a hook (th_session_view.reload, th_lua_on_reload): ctx is unused. */
 int th_reload_hook(void *ctx, char *msg, size_t cap);
+/* Shadow reload of the running session (lua_host.h th_strategy_shadow_start): op "start" loads
+ * the config and code as th_session_reload would and runs them beside the live strategy, sending
+ * nothing (max_diffs: differences kept per pair, 0 the default); "promote" is th_session_reload
+ * with the shadow's code and config (then the same pairs, limits and settings apply); "discard"
+ * drops it. 0 and what happened in msg, or -1 and why. From the loop thread, between callbacks. */
+int th_session_shadow(const char *op, int max_diffs, char *msg, size_t cap);
+int th_shadow_hook(void *ctx, const char *op, int max_diffs, char *msg, size_t cap);
 /* The session's target (r filled but for the paths), from start-up; NULL when it has ended. */
 void th_reload_attach(th_reload_target *r, const char *config_path, const char *config_dir);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/ffi_guard.h"
+#include "shadow_guard.h"
 #include "tradehost.h"
 #include "trading.h"
 
@@ -16,6 +17,7 @@ int th_store_set(const char *strategy, const char *key, const char *value, int32
     TH_FFI_NOT_NULL(key);
     TH_FFI_CHECK(len >= 0, "len must be >= 0");
     TH_FFI_CHECK(value != NULL || len == 0, "value is NULL");
+    NOT_FROM_SHADOW(err);
     th_trading *t = th_trading_current();
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     return th_flow_store_put(&t->flow, strategy, key, value ? value : "", len, err);
@@ -39,6 +41,7 @@ int th_store_get(const char *strategy, const char *key, const char **value, int3
 int th_store_delete(const char *strategy, const char *key, const char **err)
 {
     TH_FFI_ERR(err);
+    NOT_FROM_SHADOW(err);
     TH_FFI_NOT_NULL(strategy);
     TH_FFI_NOT_NULL(key);
     th_trading *t = th_trading_current();

@@ -297,6 +297,10 @@ int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **er
 int th_strategy_info_get(int32_t index, th_strategy_info *out, const char **err);
 /* The strategy whose callback (or reload) is running now: timers are armed on its behalf. */
 int th_strategy_running(const char **name, const char **err);
+/* Shadow reload: 2 while a shadow strategy's code runs (its order intents are recorded by th/shadow.lua
+ * and never sent: the order entry points refuse them), 1 while a live strategy that has a shadow
+ * runs (its intents are recorded to compare), 0 otherwise. */
+int32_t th_shadow_role(void);
 /* th/timers.lua tells the host when a strategy's earliest timer is due (due_ns < 0: none) and how
  * many it has, so the loop can wake for it without asking Lua. */
 int th_strategy_timer_due(const char *strategy, int64_t due_ns, int32_t count, const char **err);

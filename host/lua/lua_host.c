@@ -16,6 +16,7 @@
 #include "../core/metrics.h"
 #include "tradehost.h"
 #include "lua_budget.h"
+#include "lua_host_impl.h"
 
 th_lua_running th_lua_now;
 
@@ -25,13 +26,7 @@ static void register_host_module(lua_State *L);
  * th.every/th.after know whose timers they arm. Saved and restored with th_lua_now. */
 static th_strategy *g_running;
 
-/* Marks the strategy callback that runs until the matching running_end (calls may nest: a nested
- * one puts back the outer one's mark; the outermost only clears it). */
-typedef struct running_mark {
-    bool nested;              /* a strategy callback was running: lua_now is its mark */
-    th_lua_running lua_now;
-    th_strategy *strategy;
-} running_mark;
+typedef th_running_mark running_mark; /* lua_host_impl.h */
 
 /* th_lua_now is written as a seqlock: seq odd while it changes, so the watchdog thread never
  * reports a callback name with another call's start time or pair. */
@@ -57,9 +52,11 @@ static void running_begin_at(running_mark *before, th_strategy *s, const char *c
     g_running = s;
 }
 
-static void running_begin(running_mark *before, th_strategy *s, const char *callback) { running_begin_at(before, s, callback, th_ticks(), "", 0); }
+void th_lua_running_begin(running_mark *before, th_strategy *s, const char *callback) { running_begin_at(before, s, callback, th_ticks(), "", 0); }
+#define running_begin th_lua_running_begin
+#define running_end th_lua_running_end
 
-static void running_end(const running_mark *before)
+void th_lua_running_end(const running_mark *before)
 {
     const th_lua_running *b = &before->lua_now;
     if (before->nested) now_set(b->strategy, b->callback, b->since_ticks, b->pair, strlen(b->pair));
@@ -195,7 +192,7 @@ void th_lua_close(th_lua *lh)
     lh->traceback_ref = 0;
 }
 
-static int require_field(th_lua *lh, const char *module, const char *field)
+int th_lua_require_field(th_lua *lh, const char *module, const char *field)
 {
     lua_State *L = lh->L;
     lua_getglobal(L, "require");
@@ -220,7 +217,7 @@ void th_lua_config_overrides(th_lua *lh, const char *const *sets, int n)
 int th_lua_load_config(th_lua *lh, const char *path, const char *dir, const char **err)
 {
     lua_State *L = lh->L;
-    if (require_field(lh, "th.config", "load") != 0) { *err = lh->error; return -1; }
+    if (th_lua_require_field(lh, "th.config", "load") != 0) { *err = lh->error; return -1; }
     lua_pushstring(L, path);
     if (dir) lua_pushstring(L, dir);
     else lua_pushnil(L);
@@ -337,7 +334,7 @@ bool th_lua_cfg_pair_symbol(th_lua *lh, int index0, char *buf, size_t cap, bool 
 #define STRATEGIES_MAX 8
 static th_strategy *g_strategies[STRATEGIES_MAX];
 
-static void strategy_register(th_strategy *s)
+void th_lua_strategy_register(th_strategy *s)
 {
     for (int i = 0; i < STRATEGIES_MAX; i++)
         if (g_strategies[i] == s) return;
@@ -345,7 +342,7 @@ static void strategy_register(th_strategy *s)
         if (!g_strategies[i]) { g_strategies[i] = s; return; }
 }
 
-static void strategy_unregister(th_strategy *s)
+void th_lua_strategy_unregister(th_strategy *s)
 {
     for (int i = 0; i < STRATEGIES_MAX; i++)
         if (g_strategies[i] == s) g_strategies[i] = NULL;
@@ -354,7 +351,7 @@ static void strategy_unregister(th_strategy *s)
 int th_strategy_faulted_count(void)
 {
     int n = 0;
-    for (int i = 0; i < STRATEGIES_MAX; i++) n += g_strategies[i] && g_strategies[i]->faulted;
+    for (int i = 0; i < STRATEGIES_MAX; i++) n += g_strategies[i] && !g_strategies[i]->shadow_of && g_strategies[i]->faulted;
     return n;
 }
 
@@ -365,7 +362,7 @@ int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **er
     TH_FFI_CHECK(index >= 0, "index must be >= 0");
     for (int i = 0, k = 0; i < STRATEGIES_MAX; i++) {
         const th_strategy *s = g_strategies[i];
-        if (!s || !s->faulted || k++ != index) continue;
+        if (!s || s->shadow_of || !s->faulted || k++ != index) continue; /* a shadow's fault is its own */
         memset(out, 0, sizeof *out);
         snprintf(out->strategy, sizeof out->strategy, "%s", s->name);
         snprintf(out->callback, sizeof out->callback, "%s", s->fault_callback);
@@ -385,7 +382,7 @@ int th_strategy_info_get(int32_t index, th_strategy_info *out, const char **err)
     TH_FFI_CHECK(index >= 0, "index must be >= 0");
     for (int i = 0, k = 0; i < STRATEGIES_MAX; i++) {
         const th_strategy *s = g_strategies[i];
-        if (!s || k++ != index) continue;
+        if (!s || s->shadow_of || k++ != index) continue; /* shadows: th.shadow.report() */
         memset(out, 0, sizeof *out);
         snprintf(out->name, sizeof out->name, "%s", s->name);
         out->faulted = s->faulted;
@@ -418,9 +415,9 @@ int th_strategy_timer_due(const char *strategy, int64_t due_ns, int32_t count, c
     for (int i = 0; i < STRATEGIES_MAX; i++) {
         th_strategy *s = g_strategies[i];
         if (!s || strcmp(s->name, strategy) != 0) continue;
-        s->timer_due_ns = due_ns < 0 || count == 0 ? INT64_MAX : due_ns;
+        s->timer_own_due_ns = due_ns < 0 || count == 0 ? INT64_MAX : due_ns;
         s->timers = count;
-        if (s->on_timers) s->on_timers(s->on_timers_ctx, s);
+        th_lua_timers_combine(s->shadow_of ? s->shadow_of : s);
         return 0;
     }
     *err = "no strategy by this name";
@@ -446,7 +443,7 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
     lua_State *L = lh->L;
     memset(s, 0, sizeof *s);
     s->mod_ref = s->state_ref = s->ctx_ref = LUA_NOREF;
-    s->timer_due_ns = INT64_MAX;
+    s->timer_due_ns = s->timer_own_due_ns = INT64_MAX;
     th_lua_cfg_string(lh, "strategy.name", s->name, sizeof s->name);
     s->budget_ms = th_lua_cfg_number(lh, "strategy.budget_ms", 5);
     char module[1024];
@@ -456,9 +453,9 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
         snprintf(s->path, sizeof s->path, "%s/strategies/%s.lua", lh->home, s->name);
     }
     register_strategy_metrics(s);
-    strategy_register(s);
+    th_lua_strategy_register(s);
 
-    if (require_field(lh, "th.runtime", "start") != 0) { *err = lh->error; return -1; }
+    if (th_lua_require_field(lh, "th.runtime", "start") != 0) { *err = lh->error; return -1; }
     lua_pushstring(L, s->path);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
     if (th_lua_pcall(lh, 2, 3) != 0) { *err = lh->error; return -1; }
@@ -476,7 +473,8 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
 
 void th_strategy_release(th_lua *lh, th_strategy *s)
 {
-    strategy_unregister(s);
+    if (s->shadow && lh->L) th_strategy_shadow_discard(lh, s, "the session ended", NULL, 0);
+    th_lua_strategy_unregister(s);
     if (!lh->L) return;
     luaL_unref(lh->L, LUA_REGISTRYINDEX, s->mod_ref);
     luaL_unref(lh->L, LUA_REGISTRYINDEX, s->state_ref);
@@ -537,6 +535,28 @@ static int32_t over_budget_metric(th_strategy *s, const char *label)
     return id;
 }
 
+/* A shadow's callback raised: the shadow stops (its intents are no longer compared), nothing else
+ * changes: no orders are touched (it has none), the live strategy runs on, the host's fault count
+ * and /health do not see it. th.shadow.report() and the discard/promote log show it. */
+static int shadow_faulted(th_lua *lh, th_strategy *s, const char *label)
+{
+    char where[256];
+    error_location(lh->error, where, sizeof where);
+    s->faulted = true;
+    s->errors++;
+    th_metric_inc(s->m_errors);
+    snprintf(s->fault_callback, sizeof s->fault_callback, "%s", label);
+    size_t line = strcspn(lh->error, "\n");
+    snprintf(s->fault_error, sizeof s->fault_error, "%.*s", (int)line, lh->error);
+    s->fault_ns = th_clock_ns();
+    char q[sizeof lh->error + 64];
+    th_log_quote(lh->error, q, sizeof q);
+    th_logf(TH_LOG_ERROR, "shadow faulted: the shadow stops, the live strategy runs on", "strategy=%s callback=%s where=%s error=%s",
+            s->shadow_of->name, label, where, q);
+    th_lua_timers_combine(s->shadow_of); /* its timers no longer count */
+    return -1;
+}
+
 /* The stack holds, from h: the error handler, the function, and its arguments state, ctx and
  * nargs more. Calls it under the strategy's budget and fault isolation; `label` names it in logs
  * and the fault, `pair` is its symbol argument ("" none) for the watchdog's line. */
@@ -561,6 +581,7 @@ static int invoke_at(th_lua *lh, th_strategy *s, const char *label, int h, int n
         th_logf(TH_LOG_WARN, "strategy callback over budget", "strategy=%s callback=%s pair=%s ms=%.3f budget_ms=%.3f",
                 s->name, label, pair_copy[0] ? pair_copy : "none", (double)dt / 1e6, s->budget_ms);
     }
+    if (rc != 0 && s->shadow_of) return shadow_faulted(lh, s, label);
     if (rc != 0) {
         char where[256];
         error_location(lh->error, where, sizeof where);
@@ -609,7 +630,7 @@ static void push_callback(th_lua *lh, th_strategy *s, const char *cb)
     lua_replace(L, -2);
 }
 
-int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
+static int strategy_call_one(th_lua *lh, th_strategy *s, const char *cb, int nargs)
 {
     lua_State *L = lh->L;
     if (s->faulted || s->mod_ref == LUA_NOREF) { lua_pop(L, nargs); return 0; }
@@ -619,7 +640,20 @@ int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
     return strategy_invoke(lh, s, cb, nargs);
 }
 
-int th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t slot, const char *symbol)
+/* With a shadow: the same event to the live strategy, then to its shadow (the arguments copied:
+ * the same values), then the two's intents compared. The shadow's outcome never changes the
+ * live call's. */
+int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
+{
+    if (!s->shadow) return strategy_call_one(lh, s, cb, nargs);
+    for (int i = 0; i < nargs; i++) lua_pushvalue(lh->L, -nargs);
+    int rc = strategy_call_one(lh, s, cb, nargs);
+    strategy_call_one(lh, s->shadow, cb, nargs);
+    th_lua_shadow_compare(lh, s, cb);
+    return rc;
+}
+
+static int strategy_call_symbol_one(th_lua *lh, th_strategy *s, const char *cb, int32_t slot, const char *symbol)
 {
     lua_State *L = lh->L;
     if (s->faulted || s->mod_ref == LUA_NOREF) return 0;
@@ -634,30 +668,41 @@ int th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t 
     return invoke_at(lh, s, cb, h, 1, symbol, strlen(symbol));
 }
 
+int th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t slot, const char *symbol)
+{
+    int rc = strategy_call_symbol_one(lh, s, cb, slot, symbol);
+    if (s->shadow) {
+        strategy_call_symbol_one(lh, s->shadow, cb, slot, symbol);
+        th_lua_shadow_compare(lh, s, cb);
+    }
+    return rc;
+}
+
 /* th/timers.lua's due(name, now) lists the timers due (rescheduled or removed already), and its
  * fire(state, ctx, handle) calls one unless an earlier one in the batch cancelled it. */
-int th_strategy_timers_run(th_lua *lh, th_strategy *s)
+static int timers_run_one(th_lua *lh, th_strategy *s, int64_t now)
 {
     lua_State *L = lh->L;
-    int64_t now = th_clock_ns();
-    if (s->faulted || s->mod_ref == LUA_NOREF || !th_strategy_timers_due(s, now)) return 0;
-    if (require_field(lh, "th.timers", "due") != 0) {
+    if (s->faulted || s->mod_ref == LUA_NOREF || s->timer_own_due_ns > now) return 0;
+    if (th_lua_require_field(lh, "th.timers", "due") != 0) {
         th_logf(TH_LOG_ERROR, "timers: th.timers.due failed", "strategy=%s", s->name);
-        s->timer_due_ns = INT64_MAX;
+        s->timer_own_due_ns = INT64_MAX;
+        th_lua_timers_combine(s->shadow_of ? s->shadow_of : s);
         return -1;
     }
     lua_pushstring(L, s->name);
     lua_pushnumber(L, (lua_Number)now);
     if (th_lua_pcall(lh, 2, 1) != 0) {
         th_logf(TH_LOG_ERROR, "timers: th.timers.due failed", "strategy=%s", s->name);
-        s->timer_due_ns = INT64_MAX;
+        s->timer_own_due_ns = INT64_MAX;
+        th_lua_timers_combine(s->shadow_of ? s->shadow_of : s);
         return -1;
     }
     int list = lua_gettop(L);
     int n = lua_istable(L, list) ? (int)lua_objlen(L, list) : 0;
     int rc = 0;
     for (int i = 1; i <= n && rc == 0 && !s->faulted; i++) {
-        if (require_field(lh, "th.timers", "fire") != 0) { rc = -1; break; }
+        if (th_lua_require_field(lh, "th.timers", "fire") != 0) { rc = -1; break; }
         lua_rawgeti(L, list, i);
         s->timers_fired++;
         rc = strategy_invoke(lh, s, "timer", 1);
@@ -666,9 +711,35 @@ int th_strategy_timers_run(th_lua *lh, th_strategy *s)
     return rc;
 }
 
-/* The new module is on top of the stack (and, with a config, the new config below it): swap them
- * in. The state and ctx tables stay the same objects. */
-static void reload_swap(th_lua *lh, th_strategy *s, bool with_config)
+/* The live strategy's due timers, then its shadow's (whose intents wait for the next event's
+ * comparison: a timer armed at another phase would otherwise always differ). */
+int th_strategy_timers_run(th_lua *lh, th_strategy *s)
+{
+    int64_t now = th_clock_ns();
+    if (s->faulted || s->mod_ref == LUA_NOREF || !th_strategy_timers_due(s, now)) return 0;
+    int rc = timers_run_one(lh, s, now);
+    if (s->shadow) timers_run_one(lh, s->shadow, now);
+    return rc;
+}
+
+void th_lua_timers_combine(th_strategy *s)
+{
+    int64_t due = s->timer_own_due_ns;
+    th_strategy *sh = s->shadow;
+    if (sh && !sh->faulted && sh->timer_own_due_ns < due) due = sh->timer_own_due_ns;
+    s->timer_due_ns = due;
+    if (sh) sh->timer_due_ns = sh->timer_own_due_ns;
+    if (s->on_timers) s->on_timers(s->on_timers_ctx, s);
+}
+
+int32_t th_shadow_role(void)
+{
+    if (!g_running) return 0;
+    return g_running->shadow_of ? 2 : g_running->shadow ? 1 : 0;
+}
+
+/* The state and ctx tables stay the same objects. */
+void th_lua_reload_swap(th_lua *lh, th_strategy *s, bool with_config)
 {
     lua_State *L = lh->L;
     luaL_unref(L, LUA_REGISTRYINDEX, s->mod_ref);
@@ -693,7 +764,7 @@ int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const c
     lua_State *L = lh->L;
     int top = lua_gettop(L);
     bool with_config = cfg_path != NULL;
-    if (require_field(lh, "th.runtime", with_config ? "reload_all" : "reload") == 0) {
+    if (th_lua_require_field(lh, "th.runtime", with_config ? "reload_all" : "reload") == 0) {
         lua_pushstring(L, s->path);
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->state_ref);
         if (with_config) {
@@ -716,11 +787,11 @@ int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const c
                 if (msg) snprintf(msg, cap, "%s", sum ? sum : "code reloaded");
                 if (with_config) {
                     lua_pop(L, 1);     /* the summary: mod, cfg left */
-                    lua_insert(L, -2); /* cfg, mod: reload_swap takes the module first */
+                    lua_insert(L, -2); /* cfg, mod: th_lua_reload_swap takes the module first */
                 } else {
                     lua_pop(L, 1);
                 }
-                reload_swap(lh, s, with_config);
+                th_lua_reload_swap(lh, s, with_config);
                 lua_settop(L, top);
                 return 0;
             }
@@ -763,6 +834,41 @@ static int l_host_reload(lua_State *L)
     return 2;
 }
 
+static th_lua_shadow_fn g_shadow_fn;
+static void *g_shadow_ctx;
+
+void th_lua_on_shadow(th_lua_shadow_fn fn, void *ctx)
+{
+    g_shadow_fn = fn;
+    g_shadow_ctx = ctx;
+}
+
+/* th.host.shadow(op [, max_diffs]) -> ok (boolean), message */
+static int l_host_shadow(lua_State *L)
+{
+    static char msg[8192];
+    const char *op = luaL_checkstring(L, 1);
+    int max_diffs = (int)luaL_optinteger(L, 2, 0);
+    if (!g_shadow_fn) {
+        lua_pushboolean(L, 0);
+        lua_pushstring(L, "this host has no session to shadow");
+        return 2;
+    }
+    int rc = g_shadow_fn(g_shadow_ctx, op, max_diffs, msg, sizeof msg);
+    lua_pushboolean(L, rc == 0);
+    lua_pushstring(L, msg);
+    return 2;
+}
+
+/* th.host.shadow_fault() -> the running shadow's fault { callback, error, time_ns }, or nil */
+static int l_host_shadow_fault(lua_State *L)
+{
+    for (int i = 0; i < STRATEGIES_MAX; i++)
+        if (g_strategies[i] && g_strategies[i]->shadow_of) { th_lua_push_shadow_fault(L, g_strategies[i]); return 1; }
+    lua_pushnil(L);
+    return 1;
+}
+
 static void register_host_module(lua_State *L)
 {
     lua_getglobal(L, "package");
@@ -770,6 +876,10 @@ static void register_host_module(lua_State *L)
     lua_newtable(L);
     lua_pushcfunction(L, l_host_reload);
     lua_setfield(L, -2, "reload");
+    lua_pushcfunction(L, l_host_shadow);
+    lua_setfield(L, -2, "shadow");
+    lua_pushcfunction(L, l_host_shadow_fault);
+    lua_setfield(L, -2, "shadow_fault");
     lua_setfield(L, -2, "th.host");
     lua_pop(L, 2);
 }
@@ -779,7 +889,7 @@ static void register_host_module(lua_State *L)
 int th_lua_repl_env(th_lua *lh, th_strategy *s, bool readonly)
 {
     lua_State *L = lh->L;
-    if (require_field(lh, "th.repl", "env") != 0) return -1;
+    if (th_lua_require_field(lh, "th.repl", "env") != 0) return -1;
     lua_rawgeti(L, LUA_REGISTRYINDEX, s ? s->state_ref : LUA_NOREF);
     lua_rawgeti(L, LUA_REGISTRYINDEX, s ? s->ctx_ref : LUA_NOREF);
     lua_pushboolean(L, readonly);
@@ -799,7 +909,7 @@ int th_lua_repl_eval(th_lua *lh, const char *fn, int env_ref, const char *chunk,
     *incomplete = false;
     *out_n = 0;
     if (env_ref <= 0) { *out_n = (size_t)snprintf(out, cap, "error: the REPL environment could not be made\n"); return -1; }
-    if (require_field(lh, "th.repl", fn) != 0) { *out_n = (size_t)snprintf(out, cap, "error: %s\n", lh->error); return -1; }
+    if (th_lua_require_field(lh, "th.repl", fn) != 0) { *out_n = (size_t)snprintf(out, cap, "error: %s\n", lh->error); return -1; }
     lua_rawgeti(L, LUA_REGISTRYINDEX, env_ref);
     lua_pushlstring(L, chunk, len);
     lua_pushnumber(L, (lua_Number)cap);

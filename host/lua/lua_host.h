@@ -61,6 +61,11 @@ typedef struct th_strategy {
     void *on_timers_ctx;
     double budget_ms;
     int32_t m_errors, m_reloads, m_reload_failures, m_cb_ns;
+    /* Shadow reload (lua_shadow.c): a live strategy's shadow runs beside it on the same events,
+     * its order intents recorded and never sent; a shadow points back at its live strategy. */
+    struct th_strategy *shadow;
+    struct th_strategy *shadow_of;
+    int64_t timer_own_due_ns;          /* this strategy's own timers; timer_due_ns adds its shadow's */
     /* strategy_over_budget{strategy,callback}: registered at a callback's first over-budget call */
     struct { const char *callback; int32_t metric; } over[16];
     int32_t nover;
@@ -134,11 +139,29 @@ int th_strategy_faulted_count(void);
  * 0 or -1; msg may be NULL. */
 int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap);
 
+/* Shadow reload (lua_shadow.c, th/shadow.lua): the config and code as a reload would take them,
+ * compiled and started beside the live strategy s on a deep copy of its state (migrate(copy) runs
+ * on it); from then on every callback and timer of s runs on the shadow too, whose order intents
+ * (th.orders.place/cancel/cancel_all, th.quotes.set, th.risk.kill/rearm/set_reference) are
+ * recorded and never sent, and compared with s's after each event, per pair (the first max_diffs
+ * differences of each pair kept). A shadow's fault stops the shadow only. Promote: the shadow's
+ * module and config replace s's as a reload does (migrate(state) on the live state, as one
+ * transaction; counted as a reload); on failure nothing changes and the shadow keeps running.
+ * Discard: the shadow is dropped. Both log the differences. 0 or -1 with msg. */
+int th_strategy_shadow_start(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, int max_diffs,
+                             char *msg, size_t cap);
+int th_strategy_shadow_promote(th_lua *lh, th_strategy *s, char *msg, size_t cap);
+int th_strategy_shadow_discard(th_lua *lh, th_strategy *s, const char *why, char *msg, size_t cap);
+
 /* The session's reload entry point, for the REPL's reload() (th.host.reload in Lua, called by
  * th/repl.lua once the chunk has ended, outside its budget): 0 and what changed in msg, or -1 and
  * the error. */
 typedef int (*th_lua_reload_fn)(void *ctx, char *msg, size_t cap);
 void th_lua_on_reload(th_lua_reload_fn fn, void *ctx);
+/* The same for the shadow operations (th.host.shadow(op, max_diffs), called by th/repl.lua after
+ * the chunk): op is "start", "promote" or "discard". */
+typedef int (*th_lua_shadow_fn)(void *ctx, const char *op, int max_diffs, char *msg, size_t cap);
+void th_lua_on_shadow(th_lua_shadow_fn fn, void *ctx);
 
 /* REPL chunks, evaluated by th/repl.lua in this state. th_lua_repl_env makes one client's
  * environment (full: globals readable, its own assignments kept, `state` and `ctx` the strategy's;

@@ -244,6 +244,7 @@ int th_pnl_get(th_pnl_view *out, const char **err);
 int th_strategy_fault_get(int32_t index, th_strategy_fault *out, const char **err);
 int th_strategy_info_get(int32_t index, th_strategy_info *out, const char **err);
 int th_strategy_running(const char **name, const char **err);
+int32_t th_shadow_role(void);
 int th_strategy_timer_due(const char *strategy, int64_t due_ns, int32_t count, const char **err);
 int th_store_set(const char *strategy, const char *key, const char *value, int32_t len, const char **err);
 int th_store_get(const char *strategy, const char *key, const char **value, int32_t *len, const char **err);

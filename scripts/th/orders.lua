@@ -7,6 +7,9 @@
 local ffi = require("ffi")
 local base = require("th.ffi")
 local C = base.C
+-- While a shadow runs (reload{shadow = true}), each order entry point records its intent first;
+-- the shadow's go no further (th/shadow.lua). One table read when there is no shadow.
+local shadow = require("th.shadow")
 
 local M = { orders = {}, quotes = {}, risk = {} }
 
@@ -82,12 +85,26 @@ function M.orders.place(o)
   req.price = num(o.price, "price", "th.orders.place")
   req.qty = num(o.size, "size", "th.orders.place")
   req.flags = o.post_only and C.TH_ORDER_POST_ONLY or 0
+  if shadow.on then
+    local role = shadow.role()
+    if role ~= 0 then
+      local fake = shadow.place(role, symbol, SIDE_NAMES[tonumber(req.side)], o.price, o.size, o.post_only)
+      if role == 2 then return fake end
+    end
+  end
   if C.th_order_place(req, clid, reason, base.err) ~= 0 then return nil, base.errstr() end
   return ffi.string(clid)
 end
 
 function M.orders.cancel(id)
   if type(id) ~= "string" then error("th.orders.cancel: id must be a string", 2) end
+  if shadow.on then
+    local role = shadow.role()
+    if role ~= 0 then
+      shadow.cancel(role, id, M.orders.get(id))
+      if role == 2 then return true end
+    end
+  end
   if C.th_order_cancel(id, base.err) ~= 0 then return nil, base.errstr() end
   return true
 end
@@ -95,6 +112,13 @@ end
 -- Cancels every live order (of one symbol); returns how many were asked to cancel.
 function M.orders.cancel_all(symbol)
   if symbol ~= nil and type(symbol) ~= "string" then error("th.orders.cancel_all: symbol must be a string", 2) end
+  if shadow.on then
+    local role = shadow.role()
+    if role ~= 0 then
+      shadow.cancel_all(role, symbol)
+      if role == 2 then return 0 end
+    end
+  end
   if C.th_order_cancel_all(symbol, base.i32, base.err) ~= 0 then return nil, base.errstr() end
   return base.i32[0]
 end
@@ -137,6 +161,13 @@ function M.quotes.set(symbol, list)
     t.price = num(q.price, "price", "th.quotes.set")
     t.qty = num(q.size, "size", "th.quotes.set")
     ffi.copy(t.tag, tostring(q.tag or ""):sub(1, 15))
+  end
+  if shadow.on then
+    local role = shadow.role()
+    if role ~= 0 then
+      shadow.quotes(role, symbol, list)
+      if role == 2 then return shadow.quotes_result() end
+    end
   end
   if C.th_quotes_set(symbol, targets, n, qres, base.err) ~= 0 then return nil, base.errstr() end
   local first = nil
@@ -191,11 +222,21 @@ end
 
 -- Pull the kill switch: every open order is cancelled and new ones refused until th.risk.rearm().
 function M.risk.kill(why)
+  if shadow.on then
+    local role = shadow.role()
+    if role ~= 0 then shadow.risk(role, "kill") end
+    if role == 2 then return true end
+  end
   if C.th_risk_kill(why and tostring(why) or "kill switch from Lua") ~= 0 then return nil, "no order flow in this session" end
   return true
 end
 
 function M.risk.rearm()
+  if shadow.on then
+    local role = shadow.role()
+    if role ~= 0 then shadow.risk(role, "rearm") end
+    if role == 2 then return true end
+  end
   if C.th_risk_rearm(base.err) ~= 0 then return nil, base.errstr() end
   return true
 end
@@ -205,6 +246,11 @@ end
 function M.risk.set_reference(symbol, price)
   if price ~= nil and (type(price) ~= "number" or not (price > 0) or price == math.huge) then
     return nil, "reference price must be a positive finite number (nil clears it)"
+  end
+  if shadow.on then
+    local role = shadow.role()
+    if role ~= 0 then shadow.risk(role, ("reference %s %s"):format(tostring(symbol), tostring(price))) end
+    if role == 2 then return true end
   end
   if C.th_risk_set_oracle(symbol, price or 0, base.err) ~= 0 then return nil, base.errstr() end
   return true

@@ -90,21 +90,51 @@ end
 
 -- reload(): the host's one reload (config and code, as SIGHUP). It cannot run inside the chunk
 -- (that runs under the budget, and a reload must never be cut off half-way), so reload() asks for
--- it and it runs once the chunk has ended; its outcome is added to the answer.
-local reload_asked = false
-local function reload_fn() reload_asked = true end
+-- it and it runs once the chunk has ended; its outcome is added to the answer. So do the shadow
+-- reload's steps (th/shadow.lua): reload{shadow = true [, max_diffs = n]} starts one, promote()
+-- swaps it in (a reload with the shadow's code and config), discard() drops it.
+local reload_asked = nil -- nil, or { op = "reload" | "start" | "promote" | "discard", max_diffs = n }
+local function reload_fn(opts)
+  if opts == nil then reload_asked = { op = "reload" } return end
+  if type(opts) ~= "table" then error("reload: expects nothing or a table ({ shadow = true }), got " .. type(opts), 2) end
+  for k in pairs(opts) do
+    if k ~= "shadow" and k ~= "max_diffs" then error("reload: unknown option " .. tostring(k) .. " (shadow, max_diffs)", 2) end
+  end
+  local n = opts.max_diffs
+  if n ~= nil and (type(n) ~= "number" or n < 1 or n ~= math.floor(n) or n > 10000) then
+    error("reload: max_diffs must be a whole number from 1 to 10000, got " .. tostring(n), 2)
+  end
+  if n ~= nil and not opts.shadow then error("reload: max_diffs is for a shadow reload (shadow = true)", 2) end
+  reload_asked = opts.shadow and { op = "start", max_diffs = n } or { op = "reload" }
+end
+local function promote_fn() reload_asked = { op = "promote" } end
+local function discard_fn() reload_asked = { op = "discard" } end
+
+-- shadow(): how the running shadow's intents differ from the live strategy's (th/shadow.lua
+-- report: per pair compared, differing and the first differences), or nil, why.
+local function shadow_fn()
+  local ok, host = pcall(require, "th.host")
+  return require("th.shadow").report(ok and host.shadow_fault() or nil)
+end
+M.shadow_report = shadow_fn
+
+local OP_LABEL = { reload = "reload", start = "shadow", promote = "promote", discard = "discard" }
 
 local function run_reload()
-  if not reload_asked then return nil end
-  reload_asked = false
+  local asked = reload_asked
+  if not asked then return nil end
+  reload_asked = nil
   local ok, host = pcall(require, "th.host")
-  if not ok then return { ok = false, message = "this host has no session to reload" } end
-  local good, msg = host.reload()
-  return { ok = good, message = msg }
+  if not ok then return { ok = false, op = OP_LABEL[asked.op], message = "this host has no session to reload" } end
+  local good, msg
+  if asked.op == "reload" then good, msg = host.reload()
+  else good, msg = host.shadow(asked.op, asked.max_diffs or 0) end
+  return { ok = good, op = OP_LABEL[asked.op], message = msg }
 end
 
 local function full_env(state, ctx)
-  local env = setmetatable({ state = state, ctx = ctx, th = require("th"), reload = reload_fn }, { __index = _G })
+  local env = setmetatable({ state = state, ctx = ctx, th = require("th"), reload = reload_fn, promote = promote_fn,
+                             discard = discard_fn, shadow = shadow_fn }, { __index = _G })
   env.show = show_fn(env)
   return env
 end
@@ -169,6 +199,11 @@ local function readonly_env(state, ctx)
     string = proxy(string, "object"), table = proxy(guarded_table, "object"), math = proxy(math, "object"),
     coroutine = proxy(coroutine, "object"), bit = proxy(bit, "object"),
     th = readonly_th(),
+    shadow = function()
+      local r, why = shadow_fn()
+      if r == nil then return nil, why end
+      return wrap(r, "data")
+    end,
     state = state ~= nil and proxy(state, "data") or nil,
     ctx = ctx ~= nil and proxy(ctx, "data") or nil,
   }
@@ -243,7 +278,7 @@ function M.eval(env, chunk)
   end)
   if not ok then text = "error: " .. text .. "\n" end
   local r = run_reload()
-  if r then text = text .. (r.ok and "reload: ok: " or "reload failed: ") .. tostring(r.message) .. "\n" end
+  if r then text = text .. r.op .. (r.ok and ": ok: " or " failed: ") .. tostring(r.message) .. "\n" end
   return printed .. text, false
 end
 

@@ -125,11 +125,8 @@ end
 
 -- Timers are part of the transaction: the new code's (armed while it compiles or in migrate) go
 -- to a pending set that replaces the old code's only when the reload succeeds.
-local function reload(path, state, cfg)
-  local mod, err = M.compile(path)
-  if not mod then return nil, err end
-  local ok, perr = config.check_params(cfg, mod.defaults)
-  if not ok then return nil, perr end
+-- migrate(state) of a compiled module, with the state restored in place if it refuses.
+local function migrate_into(path, mod, state)
   if mod.migrate then
     local backup = snapshot(state)
     local mok, res = xpcall(mod.migrate, traceback, state)
@@ -142,10 +139,25 @@ local function reload(path, state, cfg)
   return mod
 end
 
-function M.reload(path, state, cfg)
+local function reload(path, state, cfg, mod)
+  if not mod then
+    local err
+    mod, err = M.compile(path)
+    if not mod then return nil, err end
+  end
+  local ok, perr = config.check_params(cfg, mod.defaults)
+  if not ok then return nil, perr end
+  return migrate_into(path, mod, state)
+end
+
+M.migrate_into = migrate_into
+M.traceback = traceback
+
+-- mod: an already compiled module (a shadow's, promoted) instead of compiling path again.
+function M.reload(path, state, cfg, mod)
   local name = cfg.strategy.name
   timers.reload_begin(name)
-  local ok, mod, err = pcall(reload, path, state, cfg)
+  local ok, mod, err = pcall(reload, path, state, cfg, mod)
   if not ok or not mod then
     timers.reload_abort(name)
     if not ok then error(mod, 0) end
@@ -178,8 +190,17 @@ end
 function M.reload_all(path, state, ctx, cfg_path, cfg_dir)
   local cfg, err = config.load(cfg_path, cfg_dir)
   if not cfg then return nil, "config " .. err end
+  return M.apply(path, state, ctx, cfg, nil, cfg_path)
+end
+
+M.summary = summary
+
+-- The second half of reload_all, for a config already loaded (and a module already compiled: a
+-- promoted shadow's, else nil to compile path).
+function M.apply(path, state, ctx, cfg, mod, cfg_path)
   local d = config.diff(ctx.config, cfg)
-  local mod, rerr = M.reload(path, state, cfg)
+  local rerr
+  mod, rerr = M.reload(path, state, cfg, mod)
   if not mod then
     -- the parameters against the new code's defaults: a config error too
     if type(rerr) == "string" and rerr:sub(1, #cfg_path + 1) == cfg_path .. ":" then rerr = "config " .. rerr end

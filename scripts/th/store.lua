@@ -18,11 +18,12 @@ local name_cell = ffi.new("const char *[1]")
 local val_cell = ffi.new("const char *[1]")
 local len_cell = ffi.new("int32_t[1]")
 local sinfo = ffi.new("th_strategy_info")
+local shadow = require("th.shadow")
 
 -- Whose store: the strategy whose code runs now; from the REPL (no strategy code running), the
 -- host's only strategy.
 local function owner(api)
-  if C.th_strategy_running(name_cell, base.err) == 0 then return ffi.string(name_cell[0]) end
+  if C.th_strategy_running(name_cell, base.err) == 0 then return shadow.store_owner(ffi.string(name_cell[0])) end
   if C.th_strategy_info_get(0, sinfo, base.err) == 0 and C.th_strategy_info_get(1, sinfo, base.err) ~= 0 then
     C.th_strategy_info_get(0, sinfo, base.err)
     return ffi.string(sinfo.name)
@@ -116,10 +117,12 @@ function M.set(key, value)
   check_key(key, "th.store.set")
   local who = owner("th.store.set")
   if value == nil then
+    if shadow.role() == 2 then shadow.store_overlay()[key] = false return true end
     if C.th_store_delete(who, key, base.err) ~= 0 then error("th.store.set(" .. key .. ", nil): " .. base.errstr(), 2) end
     return true
   end
   local bytes = M.encode(value, "th.store.set", key)
+  if shadow.role() == 2 then shadow.store_overlay()[key] = bytes return true end -- never journalled
   if C.th_store_set(who, key, bytes, #bytes, base.err) ~= 0 then
     error(("th.store.set(%s): %s (%d bytes serialized)"):format(key, base.errstr(), #bytes), 2)
   end
@@ -129,6 +132,11 @@ end
 function M.get(key)
   check_key(key, "th.store.get")
   local who = owner("th.store.get")
+  if shadow.role() == 2 then
+    local v = shadow.store_overlay()[key]
+    if v == false then return nil end
+    if v ~= nil then return M.decode(v) end
+  end
   if C.th_store_get(who, key, val_cell, len_cell, base.err) ~= 0 then error("th.store.get(" .. key .. "): " .. base.errstr(), 2) end
   if len_cell[0] < 0 then return nil end
   return M.decode(ffi.string(val_cell[0], len_cell[0]))
@@ -141,6 +149,15 @@ function M.keys()
   local who = owner("th.store.keys")
   local out = {}
   while C.th_store_key_at(who, #out, val_cell, base.err) == 0 do out[#out + 1] = ffi.string(val_cell[0]) end
+  if shadow.role() == 2 then -- the live strategy's keys as the shadow changed them
+    local overlay, kept, seen = shadow.store_overlay(), {}, {}
+    for _, k in ipairs(out) do
+      if overlay[k] ~= false then kept[#kept + 1] = k end
+      seen[k] = true
+    end
+    for k, v in pairs(overlay) do if v and not seen[k] then kept[#kept + 1] = k end end
+    out = kept
+  end
   return out
 end
 
@@ -148,8 +165,12 @@ function M.usage()
   local who = owner("th.store.usage")
   local bytes, n = 0, 0
   for _, k in ipairs(M.keys()) do
-    C.th_store_get(who, k, val_cell, len_cell, base.err)
-    bytes = bytes + #k + len_cell[0]
+    local overlay = shadow.role() == 2 and shadow.store_overlay()[k]
+    if overlay then bytes = bytes + #k + #overlay
+    else
+      C.th_store_get(who, k, val_cell, len_cell, base.err)
+      bytes = bytes + #k + math.max(len_cell[0], 0)
+    end
     n = n + 1
   end
   return { keys = n, bytes = bytes, limit = 256 * 1024 }

@@ -141,6 +141,16 @@ function M.reload_abort(name)
   s.pending = nil
 end
 
+-- A shadow that ends (th/shadow.lua): all its timers go.
+function M.drop(name)
+  local s = sets[name]
+  if not s then return end
+  for _, h in ipairs(s.live) do h.active = false end
+  for _, h in ipairs(s.pending or {}) do h.active = false end
+  sets[name] = nil
+  if host_has_strategies then C.th_strategy_timer_due(name, -1, 0, base.err) end
+end
+
 -- For the REPL and tests: the armed timers of a strategy.
 function M.list(name)
   local s = sets[name]
