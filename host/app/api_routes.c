@@ -260,10 +260,31 @@ static int post_stop(struct lws *wsi, api_req *r)
                                    "the venue to confirm), the journal closed, then the process exits\"}");
 }
 
+/* POST /reload {"shadow": true [, "max_diffs": n]}, {"promote": true}, {"discard": true}: the shadow
+ * reload's steps (th_session_shadow), as the REPL's reload{shadow = true}, promote(), discard(). */
+static int shadow_step(api_req *r, const char *op, int max_diffs)
+{
+    if (!g_api->view.shadow) return api_answer_json(r, 503, "{\"error\":\"not available in this session\"}");
+    char msg[2048] = "", esc[2600];
+    int rc = g_api->view.shadow(g_api->view.ctx, op, max_diffs, msg, sizeof msg);
+    json_str(esc, sizeof esc, msg);
+    if (rc == 0) return api_answer_json(r, 200, "{\"ok\":true,\"shadow\":\"%s\",\"detail\":\"%s\"}", op, esc);
+    return api_answer_json(r, 422, "{\"ok\":false,\"shadow\":\"%s\",\"error\":\"%s\"}", op, esc);
+}
+
 static int post_reload(struct lws *wsi, api_req *r)
 {
     (void)wsi;
-    if (read_body(r, NULL, 0) != 0) return 0;
+    body_field fs[] = {{.name = "shadow", .type = 'b'}, {.name = "max_diffs", .type = 'n'},
+                       {.name = "promote", .type = 'b'}, {.name = "discard", .type = 'b'}};
+    if (read_body(r, fs, 4) != 0) return 0;
+    bool shadow = fs[0].present && fs[0].flag, promote = fs[2].present && fs[2].flag, discard = fs[3].present && fs[3].flag;
+    if (shadow + promote + discard > 1) return (void)refuse(r, "{\"error\":\"one of shadow, promote and discard at a time\"}"), 0;
+    if (fs[1].present && (!shadow || fs[1].num < 1 || fs[1].num > 10000 || fs[1].num != (double)(int)fs[1].num))
+        return (void)refuse(r, "{\"error\":\"max_diffs: a whole number from 1 to 10000, with \\\"shadow\\\": true\"}"), 0;
+    if (shadow) return shadow_step(r, "start", fs[1].present ? (int)fs[1].num : 0);
+    if (promote) return shadow_step(r, "promote", 0);
+    if (discard) return shadow_step(r, "discard", 0);
     if (!g_api->view.reload) return api_answer_json(r, 503, "{\"error\":\"not available in this session\"}");
     char msg[2048] = "", esc[2600];
     int rc = g_api->view.reload(g_api->view.ctx, msg, sizeof msg);

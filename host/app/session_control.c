@@ -270,6 +270,12 @@ int th_session_reload_told(session *s, const char *source, char *msg, size_t cap
 
 static int ctl_reload(void *ctx, char *msg, size_t cap) { return th_session_reload_told(ctx, "api", msg, cap); }
 
+static int ctl_shadow(void *ctx, const char *op, int max_diffs, char *msg, size_t cap)
+{
+    (void)ctx;
+    return th_session_shadow(op, max_diffs, msg, cap);
+}
+
 /* ---- settlement ---- */
 
 static bool orders_in_flight(const th_flow *f)
@@ -454,6 +460,7 @@ th_session_view th_session_control_view(session *s)
     v.start = ctl_start;
     v.stop = ctl_stop;
     v.reload = ctl_reload;
+    v.shadow = ctl_shadow;
     v.settle = ctl_settle;
     return v;
 }

@@ -66,6 +66,9 @@ typedef struct th_session_view {
     /* Reload the config and the strategy code (the session's th_session_reload, as SIGHUP): 0 and
      * what changed in msg, or -1 and the error in msg (nothing changed). NULL: no session. */
     int (*reload)(void *ctx, char *msg, size_t cap);
+    /* Shadow reload (th_session_shadow): op "start" (max_diffs, 0 the default), "promote" or
+     * "discard"; 0 and what happened, or -1 and why (nothing changed). NULL: no session. */
+    int (*shadow)(void *ctx, const char *op, int max_diffs, char *msg, size_t cap);
 
     /* The entries below answer with JSON written to f (documents of any length: 500 pairs) and
      * are filled by the session itself (session_control.c); NULL when it has none. */

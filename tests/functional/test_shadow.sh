@@ -19,7 +19,9 @@ source "$(dirname "$0")/lib.sh"
 REF="luajit $TH_HOME/tests/functional/journal_reference.lua"
 CMP="luajit $TH_HOME/tests/functional/compare_journal.lua"
 SOCK="$T/th.sock"
-SPEED=1 TICK_MS=100 paper_mm_config
+TOKEN="tok-$RANDOM-$RANDOM"
+printf '%s\n' "$TOKEN" >"$T/token"; chmod 600 "$T/token"
+SPEED=1 TICK_MS=100 paper_mm_config "" "api = { listen = \"127.0.0.1:0\", token_file = \"$T/token\" },"
 cat >"$T/quoter.lua" <<'LUA'
 local th = require("th")
 local M = {}
@@ -57,6 +59,11 @@ sed -i "s|strategy = { name = \"market_maker\",|strategy = { name = \"quoter\", 
 grep -q 'version = "v1"' "$T/cfg.lua" || fail "the test's edit did not apply"
 v2() { sed -i 's|params = { spread_bps = .* } },|params = { spread_bps = 30, size_mult = 3, version = "v2"'"${1:-}"' } },|' "$T/cfg.lua"; }
 repl() { timeout 20 "$TH_BIN" repl "$SOCK" 2>>"$T/repl.err"; }
+http() { # http METHOD PATH [curl args...]: prints "STATUS BODY"
+  local m=$1 p=$2; shift 2
+  curl -s -o "$T/body" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $TOKEN" "$@" "http://127.0.0.1:$PORT$p" >"$T/code" || fail "curl $m $p failed"
+  echo "$(cat "$T/code") $(cat "$T/body")"
+}
 # The live quotes per pair: "SYMBOL:BPS:SIZE" (spread between our best bid and ask over the mid, in bps).
 QUOTES='local out = {} for _, s in ipairs({ "XMR/USD", "WAVES/EUR" }) do local bid, ask, size for _, o in ipairs(th.orders.open(s)) do if o.state ~= "pending_cancel" then if o.side == "buy" then bid = math.max(bid or 0, o.price) else ask = math.min(ask or 1e18, o.price) end size = o.size end end out[#out + 1] = s .. ":" .. (bid and ask and math.floor((ask - bid) / ((ask + bid) / 2) * 1e4 + 0.5) or "none") .. ":" .. tostring(size) end return table.concat(out, " ")'
 # Orders in the journal of the v2 size (x3: 1.5 XMR, 60 WAVES; v1's, amended after a partial fill to
@@ -120,6 +127,22 @@ q=$(echo "$QUOTES" | repl)
 r=$(echo 'local s = th.strategies()[1] return s.name .. " " .. s.reloads .. " " .. #th.strategies() .. " " .. tostring(s.faulted)' | repl)
 [ "$r" = '"quoter 0 1 false"' ] || fail "strategies after discard: $r"
 pass "discard: differences logged (first 5), live still v1 ($q), 0 orders of the shadow's size in the journal, the live strategy's on_book ran on ($b0 -> $b1 books), $r"
+
+# ---- the same over the API: POST /reload {"shadow": true}, then {"discard": true} ----
+PORT=$(grep -m1 'api: listening' "$T/host.log" | sed -E 's/.* port=([0-9]+).*/\1/')
+out=$(http POST /reload -d '{"shadow": true, "promote": true}')
+[[ "$out" == '400 {"error":"one of shadow, promote and discard at a time"}' ]] || fail "API: two steps at once: $out"
+out=$(http POST /reload -d '{"shadow": true, "max_diffs": 3}')
+[[ "$out" == '200 {"ok":true,"shadow":"start","detail":"shadow of quoter started'* ]] || fail "API shadow start: $out"
+out=$(http POST /reload -d '{"shadow": true}')
+[[ "$out" == '422 {"ok":false,"shadow":"start","error":"a shadow of quoter is already running'* ]] || fail "API second shadow: $out"
+sleep 1
+out=$(http POST /reload -d '{"discard": true}')
+[[ "$out" == '200 {"ok":true,"shadow":"discard","detail":"discarded after '*'WAVES/EUR '*'XMR/USD '* ]] || fail "API discard: $out"
+grep -q 'msg="shadow difference".*n=3 pair=XMR/USD' "$T/host.log" || fail "API: no differences logged"
+out=$(http POST /reload -d '{"discard": true}')
+[[ "$out" == '422 {"ok":false,"shadow":"discard","error":"no shadow of quoter is running'* ]] || fail "API discard of none: $out"
+pass "POST /reload {\"shadow\": true, \"max_diffs\": 3} then {\"discard\": true}: $out"
 
 # ---- a shadow that faults ----
 v2 ', fail = true'
