@@ -143,8 +143,23 @@ end
 -- start(path, live_state, live_ctx, cfg_path, cfg_dir, max_diffs, shadow_name, live_name):
 -- mod, state, ctx; or nil, err (nothing started). The host runs it as the shadow's code, so
 -- timers migrate arms are the shadow's, and its intents are recorded, never sent.
+local start
 function M.start(path, live_state, live_ctx, cfg_path, cfg_dir, max_diffs, shadow_name, live_name)
   if run then return nil, "a shadow is already running" end
+  -- whatever raises on the way (a state deep_copy cannot walk, a fill_ctx on a strange config)
+  -- leaves no half-started shadow behind
+  local ok, mod, state, ctx, diff = xpcall(start, debug.traceback, path, live_state, live_ctx, cfg_path, cfg_dir,
+                                           max_diffs, shadow_name, live_name)
+  if ok and mod then return mod, state, ctx, diff end
+  if run then
+    require("th.timers").reload_abort(shadow_name)
+    run, M.on = nil, false
+  end
+  if not ok then return nil, "shadow start raised: " .. tostring(mod) end
+  return nil, state
+end
+
+function start(path, live_state, live_ctx, cfg_path, cfg_dir, max_diffs, shadow_name, live_name)
   local config = require("th.config")
   local runtime = require("th.runtime")
   local timers = require("th.timers")

@@ -31,7 +31,12 @@ local function arm(state)
   th.every(0.5, function(state, ctx) th.log.info("beat", { v = ctx.params.version }) end)
 end
 function M.on_start(state, ctx) state.books, state.identity = 0, tostring(state) arm(state) end
-function M.migrate(state) state.migrations = (state.migrations or 0) + 1 arm(state) end
+function M.migrate(state)
+  local f = io.open(os.getenv("TH_TEST_DIR") .. "/fail_migrate")
+  if f then f:close() error("migrate refuses") end
+  state.migrations = (state.migrations or 0) + 1
+  arm(state)
+end
 -- on every book change and every tick (the recording ends after 28 s; a slow run must still quote)
 local function quote(state, ctx, symbol)
   state.books = state.books + 1
@@ -81,6 +86,7 @@ v1 = {"XMR/USD": 0.5 * 10 ** int(sys.argv[1]), "WAVES/EUR": 20 * 10 ** int(sys.a
 print(sum(1 for o in j["orders"].values() if o["qty"] >= 2.5 * v1[o["symbol"]]), j["intents"])' $DECIMALS
 }
 
+export TH_TEST_DIR="$T"
 start_host run "$T/cfg.lua"
 wait_for 'order flow ready' 10
 wait_for 'msg="beat" v=v1' 10
@@ -163,10 +169,16 @@ out=$(echo 'discard()' | repl)
 [[ "$out" == *"the shadow faulted"*"shadow boom"* ]] || fail "discard of a faulted shadow: $out"
 pass "a faulting shadow stops alone: $f; the live strategy quotes on ($q, books $i0 -> $i1)"
 
-# ---- shadow, then promote ----
+# ---- a shadow whose migrate raises: nothing started; then shadow, then promote ----
 v2
+touch "$T/fail_migrate"
 out=$(echo 'reload{ shadow = true }' | repl)
-[[ "$out" == *"shadow: ok"* ]] || fail "shadow start: $out"
+[[ "$out" == *"shadow failed: "*"migrate(copy of the state) raised"*"migrate refuses"* ]] || fail "a failing shadow start: $out"
+rf=$(echo 'return tostring(shadow()) .. " " .. state.books' | repl)
+[[ "$rf" =~ ^\"nil\ [0-9]+\"$ ]] || fail "after a failed shadow start: $rf"
+rm "$T/fail_migrate"
+out=$(echo 'reload{ shadow = true }' | repl)
+[[ "$out" == *"shadow: ok"* ]] || fail "shadow start after a failed one: $out"
 out=$(echo 'reload{ shadow = true }' | repl)
 [[ "$out" == *"shadow failed: a shadow of quoter is already running"* ]] || fail "a second shadow: $out"
 sleep 1
@@ -181,7 +193,7 @@ r=$(echo 'local s = th.strategies()[1] return s.reloads .. " " .. s.reload_failu
 read -r v2p _ <<<"$(journal_v2)"
 [ "$v2p" -gt 0 ] || fail "no v2-sized order in the journal after promote"
 grep -q 'msg="beat" v=v2' "$T/host.log" || fail "no v2 beat"
-pass "promote: live quotes now $q; reloads/failures/same state/migrations/shadow: $r; $v2p v2-sized orders"
+pass "a shadow whose migrate raised left nothing (shadow() and books: $rf); promote: live quotes now $q; reloads/failures/same state/migrations/shadow: $r; $v2p v2-sized orders"
 
 kill -TERM "$HOST_PID"; wait_exit 30
 [ "$HOST_RC" = 0 ] || fail "exit $HOST_RC"
