@@ -87,13 +87,27 @@ static inline char *put_u64(char *o, uint64_t v)
     return e;
 }
 
+/* v in the wire's decimals: its digits, then `zeros` zeros (the wire's decimals past ours). Written,
+ * not multiplied: 999,999,999.1 at 11 wire decimals is past int64 (UBSan caught the product).
+ * zeros < 0 (decimals no text can show): "0", which fails the checksum and resyncs the book. */
+static inline char *put_scaled(char *o, uint64_t v, int32_t zeros)
+{
+    if (zeros < 0) v = 0;
+    o = put_u64(o, v);
+    if (v && zeros > 0) {
+        memset(o, '0', (size_t)zeros);
+        o += zeros;
+    }
+    return o;
+}
+
 /* A level's checksum text: its price digits then its qty digits, in the wire's decimals. */
 static inline char *level_text(const th_book *b, char *o, int side, int32_t i)
 {
     const th_book_side *s = &b->side[side];
     int64_t px = side == TH_BID ? s->key[i] : -s->key[i];
-    o = put_u64(o, (uint64_t)(px * b->crc_text_mul[0]));
-    return put_u64(o, (uint64_t)(s->qty[i] * b->crc_text_mul[1]));
+    o = put_scaled(o, (uint64_t)px, b->crc_text_zeros[0]);
+    return put_scaled(o, (uint64_t)s->qty[i], b->crc_text_zeros[1]);
 }
 
 /* The side's text again from its top 10 levels. */
@@ -120,7 +134,7 @@ static void text_splice(th_book *b, int side, int32_t r, int32_t del, int32_t ad
 {
     const th_book_side *s = &b->side[side];
     th_crc_side *t = &b->crc_text[side];
-    char seg[48];
+    char seg[80];
     int32_t seglen = add ? (int32_t)(level_text(b, seg, side, s->end - 1 - r) - seg) : 0;
     int32_t a = t->off[r], z = t->off[r + del], end = t->off[t->n];
     int32_t delta = seglen - (z - a);
@@ -249,12 +263,15 @@ void th_book_truncate(th_book *b)
     }
 }
 
+/* 0..18 zeros (the range th_dec_pow10 had); -1 outside it */
+static int32_t crc_zeros(int32_t d) { return d >= 0 && d <= 18 ? d : -1; }
+
 uint32_t th_book_kraken_crc32(th_book *b)
 {
-    int64_t pmul = th_dec_pow10(b->wire_price_dec - b->price_dec), qmul = th_dec_pow10(b->wire_qty_dec - b->qty_dec);
-    if (!b->crc_track || b->crc_text_mul[0] != pmul || b->crc_text_mul[1] != qmul) {
-        b->crc_text_mul[0] = pmul; /* texts in other units (or none yet): made again */
-        b->crc_text_mul[1] = qmul;
+    int32_t pz = crc_zeros(b->wire_price_dec - b->price_dec), qz = crc_zeros(b->wire_qty_dec - b->qty_dec);
+    if (!b->crc_track || b->crc_text_zeros[0] != pz || b->crc_text_zeros[1] != qz) {
+        b->crc_text_zeros[0] = pz; /* texts in other units (or none yet): made again */
+        b->crc_text_zeros[1] = qz;
         b->crc_track = true;
         text_rebuild(b, TH_ASK);
         text_rebuild(b, TH_BID);

@@ -29,7 +29,7 @@ typedef struct th_book_side {
  * where each rank's starts. Room for 11 ranks: an insert above the 10th holds one more until the
  * last is dropped. */
 typedef struct th_crc_side {
-    char txt[11 * 40 + 24]; /* a rank: two numbers of at most 19 digits */
+    char txt[11 * 76 + 24]; /* a rank: two numbers of at most 19 digits and 18 zeros each */
     uint16_t off[12];       /* off[i]: start of rank i's text; off[n]: end */
     int32_t n;              /* ranks in the text: min(10, the side's levels) */
 } th_crc_side;
@@ -67,7 +67,7 @@ typedef struct th_book {
     uint32_t crc_cache;             /* the last checksum */
     uint32_t crc_ask;               /* CRC state after the asks' text */
     th_crc_side crc_text[2];        /* per side */
-    int64_t crc_text_mul[2];        /* the price/qty multipliers the texts were made with */
+    int32_t crc_text_zeros[2];      /* the price/qty zeros (wire decimals past ours) the texts were made with */
     uint64_t updates;
     /* Where the levels changed, for a follower that keeps a copy of the book (the sim engine's
      * book sync): every th_book_set that changes a level logs its key, a truncation logs the keys

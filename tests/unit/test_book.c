@@ -106,20 +106,45 @@ static void assert_same(const th_book *b, const ref *r, int side)
     }
 }
 
-/* The Kraken checksum the slow, obvious way: snprintf each top-10 level, zlib's crc32. */
+/* The Kraken checksum the slow, obvious way: snprintf each top-10 level (the wire's decimals past
+ * ours as trailing zeros, as the wire writes them), zlib's crc32. */
 static uint32_t reference_crc(const th_book *b)
 {
-    char buf[1024];
+    char buf[2048];
     size_t n = 0;
-    int64_t pm = th_dec_pow10(b->wire_price_dec - b->price_dec), qm = th_dec_pow10(b->wire_qty_dec - b->qty_dec);
+    int pz = b->wire_price_dec - b->price_dec, qz = b->wire_qty_dec - b->qty_dec;
     const int order[2] = {TH_ASK, TH_BID};
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < 10; i++) {
             int64_t px, qty;
             if (th_book_level(b, order[k], i, &px, &qty)) break;
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%lld%lld", (long long)(px * pm), (long long)(qty * qm));
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%lld%.*s%lld%.*s", (long long)px, px ? pz : 0,
+                                  "000000000000000000", (long long)qty, qty ? qz : 0, "000000000000000000");
         }
     return (uint32_t)crc32(0L, (const Bytef *)buf, (uInt)n);
+}
+
+/* Wire decimals far past ours at the largest magnitudes: 999,999,999.1 at 1 decimal sent with 11
+ * (a text of 20 digits), 10^9 coins at 8 decimals sent with 18: the level texts overflowed int64
+ * when they were made by multiplying (UBSan: signed overflow in level_text), so the checksum was of
+ * wrapped numbers. Ten levels a side, then changes at the top, the 10th rank and past it. */
+static void wire_decimals_past_int64(void **st)
+{
+    (void)st;
+    th_book b;
+    assert_int_equal(th_book_init(&b, 100, 1, 8), 0);
+    b.wire_price_dec = 12;
+    b.wire_qty_dec = 18;
+    for (int64_t i = 0; i < 12; i++) {
+        assert_true(th_book_set(&b, TH_ASK, 9999999991LL + i, 100000000000000000LL + i) >= 0);
+        assert_true(th_book_set(&b, TH_BID, 9999999990LL - i, 100000000000000000LL - i) >= 0);
+    }
+    assert_int_equal(th_book_kraken_crc32(&b), reference_crc(&b));
+    assert_true(th_book_set(&b, TH_ASK, 9999999991LL, 0) >= 0);      /* the top goes */
+    assert_true(th_book_set(&b, TH_BID, 9999999981LL, 7) >= 0);      /* the 10th rank changes */
+    assert_true(th_book_set(&b, TH_BID, 9999999950LL, 123456) >= 0); /* past the 10th: no change */
+    assert_int_equal(th_book_kraken_crc32(&b), reference_crc(&b));
+    th_book_free(&b);
 }
 
 /* th_crc32 (ISA-L) gives zlib's value at every length and alignment. */
@@ -238,6 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(kraken_checksum_official_vector),
         cmocka_unit_test(crc32_matches_zlib),
+        cmocka_unit_test(wire_decimals_past_int64),
         cmocka_unit_test(randomised_against_reference),
         cmocka_unit_test(unbounded_book_grows),
         cmocka_unit_test(queries),
