@@ -223,12 +223,17 @@ void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     weight_header(s, r);
     if (req->query_too_long) {
         char msg[200];
-        snprintf(msg, sizeof msg, "Request-URI too long: the query string needs %zu bytes, the sim reads at most %zu; refused rather than "
+        snprintf(msg, sizeof msg, "Request-URI too long: the query string needs at least %zu bytes, the sim reads at most %zu; refused rather than "
                                   "cut (send fewer or shorter parameters, or put them in the body).", req->query_need, sizeof req->query - 1);
         bn_error(r, 414, -1000, msg);
         return;
     }
     if (bn_params_refused(req, r)) return;
+    if (req->uri_refused) {
+        bn_error(r, 400, -1100, "Illegal characters found in the request URI: a %-escape that is not two hex digits, or a byte that decodes "
+                                "to NUL or a control character.");
+        return;
+    }
     if (bn_private_rest(s, req, r)) return;
     bool get = strcmp(req->method, "GET") == 0;
     if (strcmp(p, "/api/v3/ping") == 0 && get) { sim_buf_puts(&r->body, "{}"); return; }

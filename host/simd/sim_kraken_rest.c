@@ -183,7 +183,7 @@ static bool params_refused(const sim_http_req *req, sim_http_resp *r)
 {
     if (req->query_too_long) {
         char msg[160];
-        snprintf(msg, sizeof msg, "EGeneral:Invalid arguments:query string too long (%zu bytes, the sim reads at most %zu)", req->query_need,
+        snprintf(msg, sizeof msg, "EGeneral:Invalid arguments:query string too long (at least %zu bytes, the sim reads at most %zu)", req->query_need,
                  sizeof req->query - 1);
         envelope_error(r, 414, msg);
         return true;
@@ -206,6 +206,7 @@ void kr_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     const char *p = req->path;
     if (req->port != SIM_PORT_PUBLIC) { envelope_error(r, 404, "EGeneral:Unknown method"); return; }
     if (params_refused(req, r)) return;
+    if (req->uri_refused) { envelope_error(r, 400, "EGeneral:Invalid arguments:the URI holds a bad %-escape or a byte decoding to a control character"); return; }
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "POST") != 0) {
         envelope_error(r, 405, "EGeneral:Invalid arguments:GET or POST");
         return;

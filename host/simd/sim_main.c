@@ -158,6 +158,7 @@ static void srv_http(void *ctx, const sim_http_req *req, sim_http_resp *resp)
         simd_control(s, req, resp);
         return;
     }
+    if (req->uri_refused || req->query_too_long) { s->venue->http(s, req, resp); return; } /* refused: no fault applies */
     bool hide;
     if (simd_fault_http(s, req, resp, &hide)) return;
     s->venue->http(s, req, resp);

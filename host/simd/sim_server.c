@@ -4,6 +4,7 @@
 #include <uv.h> /* before libwebsockets.h: its libuv glue needs uv's types */
 
 #include "sim_server.h"
+#include "sim_front.h"
 
 #include <libwebsockets.h>
 #include <stdio.h>
@@ -503,7 +504,7 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
         h->wsi = wsi;
         http_reset(h);
         read_request(wsi, h, in, len);
-        h->req.port = lws_get_vhost(wsi) == s->vh[SIM_PORT_PRIVATE] ? SIM_PORT_PRIVATE : SIM_PORT_PUBLIC;
+        h->req.port = sim_wsi_port(wsi);
         bool has_body = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 ||
                         lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0;
         char cl[32] = "";
@@ -563,7 +564,7 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!ws) return -1;
         ws->wsi = wsi;
         ws->srv = s;
-        ws->port = lws_get_vhost(wsi) == s->vh[SIM_PORT_PRIVATE] ? SIM_PORT_PRIVATE : SIM_PORT_PUBLIC;
+        ws->port = sim_wsi_port(wsi);
         ws->id = ++s->next_id;
         ws_target(wsi, ws);
         ws->last_sent_ns = ws->opened_ns = th_mono_ns();
@@ -603,9 +604,10 @@ static const struct lws_protocols PROTOCOLS[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
-static struct lws_vhost *vhost(sim_server *s, const char *name, const char *host, int port)
+/* A vhost that listens on nothing: sim_front.c accepts the connections and adopts them into it. */
+static struct lws_vhost *vhost(sim_server *s, const char *name, const char *host)
 {
-    return th_lws_listen(s->ctx, name, host, port, PROTOCOLS, s, SIM_IDLE_S, SIM_KEEPALIVE_S);
+    return th_lws_listen(s->ctx, name, host, CONTEXT_PORT_NO_LISTEN_SERVER, PROTOCOLS, s, SIM_IDLE_S, SIM_KEEPALIVE_S);
 }
 
 int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_public, int port_private,
@@ -620,24 +622,29 @@ int sim_server_open(sim_server *s, uv_loop_t *loop, const char *host, int port_p
     s->ctx = th_lws_context_on_loop(loop, (unsigned)cap + 8, (unsigned short)cap, SIM_HTTP_HEADER_MAX);
     if (!s->ctx) { *err = "libwebsockets: cannot create the context (is libwebsockets-evlib-uv installed?)"; return -1; }
     s->open = true;
-    s->vh[SIM_PORT_PUBLIC] = vhost(s, "sim-public", host, port_public);
-    s->vh[SIM_PORT_PRIVATE] = s->vh[SIM_PORT_PUBLIC] ? vhost(s, "sim-private", host, port_private) : NULL;
+    s->front_cap = cap;
+    s->vh[SIM_PORT_PUBLIC] = vhost(s, "sim-public", host);
+    s->vh[SIM_PORT_PRIVATE] = s->vh[SIM_PORT_PUBLIC] ? vhost(s, "sim-private", host) : NULL;
     if (!s->vh[SIM_PORT_PUBLIC] || !s->vh[SIM_PORT_PRIVATE]) {
-        snprintf(msg, sizeof msg, "cannot listen on %s ports %d and %d (in use?)", host, port_public, port_private);
+        *err = "libwebsockets: cannot create the vhosts";
+        sim_server_close(s);
+        return -1;
+    }
+    if (sim_front_listen(s, SIM_PORT_PUBLIC, host, port_public, err) != 0 || sim_front_listen(s, SIM_PORT_PRIVATE, host, port_private, err) != 0) {
+        snprintf(msg, sizeof msg, "%s (ports %d and %d in use?)", *err, port_public, port_private);
         *err = msg;
         sim_server_close(s);
         return -1;
     }
     uv_timer_init(loop, &s->delay_timer);
     s->delay_timer.data = s;
-    s->port[0] = lws_get_vhost_listen_port(s->vh[0]);
-    s->port[1] = lws_get_vhost_listen_port(s->vh[1]);
     return 0;
 }
 
 void sim_server_close(sim_server *s)
 {
     if (!s->open || !s->ctx) return;
+    sim_front_close(s);
     if (s->delay_timer.loop) {
         uv_timer_stop(&s->delay_timer);
         uv_close((uv_handle_t *)&s->delay_timer, NULL);

@@ -93,6 +93,9 @@ typedef struct sim_http_req {
                                * that kr_form_get gives back exactly the value the client sent */
     size_t query_need;        /* bytes the query needed; > sizeof query: query_too_long */
     bool query_too_long;      /* refused by the venue as too long, never read cut short */
+    bool uri_refused;         /* a URI libwebsockets would drop (a byte decoding to NUL or a control
+                               * byte, a bad %-escape): the venue answers 400 (sim_front.c); the
+                               * query is as sent, still %-encoded, and no header or body is read */
     char *body;               /* NUL-terminated; NULL when none */
     size_t body_n;
     char api_key[160];        /* API-Key header (Kraken), X-MBX-APIKEY (Binance) */
@@ -135,6 +138,9 @@ typedef struct sim_server {
     bool delay_timer_on;
     uint64_t next_id;
     bool open;
+    struct sim_front_listener *front[2]; /* the listening sockets (sim_front.c) */
+    struct sim_front_conn *front_conns;  /* connections whose first request line is not in yet */
+    int front_n, front_cap;
     uint64_t http_requests, ws_frames_out, ws_cut_slow, ws_messages_in;
 } sim_server;
 

@@ -81,10 +81,18 @@ def binance():
            400, bn_illegal("newClientOrderId"))
     expect("a parameter past the old 1024-byte fragment limit does not hide the later timestamp",
            bn_signed("GET", "/api/v3/openOrders", "symbol=NKNUSDT&note=" + "x" * 2000), 200, lambda b: isinstance(b, list))
-    q = "symbol=NKNUSDT&pad=" + "%26" * 2800 + "&limit=5"
-    expect("a query too long for the sim's buffer (2800 encoded '&' = 8400 bytes): 414, refused as too long",
+    q = "symbol=NKNUSDT&pad=" + "+" * 3000 + "&limit=5"
+    expect("a query too long for the sim's buffer once re-encoded (3000 "+" = 9000 bytes as %20): 414, refused as too long",
            http("GET", "/api/v3/depth?" + q), 414, lambda b: b.get("code") == -1000 and "too long" in b.get("msg", ""))
     expect("symbol=%ff%fe: -1100 naming symbol", http("GET", "/api/v3/depth?symbol=%ff%fe"), 400, bn_illegal("symbol"))
+    expect("symbol=%00%ff%fe: a 400 with Binance's error JSON, not a dropped connection",
+           http("GET", "/api/v3/depth?symbol=%00%ff%fe"), 400, bn_illegal("symbol"))
+    expect("signed symbol=%00%ff%fe: a 400 with Binance's error JSON",
+           bn_signed("DELETE", "/api/v3/order", "symbol=%00%ff%fe&orderId=1"), 400, bn_illegal("symbol"))
+    expect("a bad %-escape (%zz): a 400 with Binance's error JSON, not libwebsockets' HTML 403",
+           http("GET", "/api/v3/depth?symbol=NKNUSDT&limit=%zz"), 400, lambda b: b.get("code") == -1100)
+    expect("a request line longer than the parser's header space (9000 bytes): 414 in Binance's shape, not a dropped connection",
+           http("GET", "/api/v3/depth?symbol=NKNUSDT&pad=" + "x" * 9000), 414, lambda b: b.get("code") == -1000 and "too long" in b.get("msg", ""))
     expect("orderId past int64 (DELETE): -1100, not -2011",
            bn_signed("DELETE", "/api/v3/order", "symbol=NKNUSDT&orderId=99999999999999999999999"), 400, bn_illegal("orderId"))
     expect("orderId 2^64+1 (GET order): -1100, not -2013",
@@ -158,7 +166,13 @@ def kraken():
            kr_err("EGeneral:Invalid arguments:volume"))
     expect("Depth count past int64: EGeneral:Invalid arguments:count", http("GET", "/0/public/Depth?pair=XMRUSD&count=99999999999999999999999"),
            200, kr_err("EGeneral:Invalid arguments:count"))
-    q = "pair=XMRUSD&pad=" + "%26" * 2800 + "&count=5"
+    expect("Depth pair=%00%ff%fe: Kraken's error JSON naming pair, not a dropped connection", http("GET", "/0/public/Depth?pair=%00%ff%fe"),
+           200, kr_err("EGeneral:Invalid arguments:pair"))
+    expect("Time?x=%01: a 400 in Kraken's envelope", http("GET", "/0/public/Time?x=%01"), 400,
+           lambda b: len(b.get("error", [])) == 1 and b["error"][0].startswith("EGeneral:Invalid arguments"))
+    expect("a request line of 9000 bytes: 414 in Kraken's envelope", http("GET", "/0/public/Depth?pair=XMRUSD&pad=" + "x" * 9000), 414,
+           lambda b: len(b.get("error", [])) == 1 and "too long" in b["error"][0])
+    q = "pair=XMRUSD&pad=" + "+" * 3000 + "&count=5"
     expect("a query too long for the sim's buffer: 414, refused as too long", http("GET", "/0/public/Depth?" + q), 414,
            lambda b: len(b.get("error", [])) == 1 and b["error"][0].startswith("EGeneral:Invalid arguments") and "too long" in b["error"][0])
     expect("after all that, a signed call works", kr_private("Balance", ""), 200, ok)
