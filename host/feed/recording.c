@@ -76,6 +76,13 @@ int th_recording_parse_line(char *line, size_t len, th_record *out)
     /* ours: "<digits> <frame>" (read and converted in one walk: it is every line's prefix) */
     size_t k = 0;
     uint64_t stamp = 0;
+#if TH_DEC_SWAR
+    uint64_t c0, c1; /* a ns stamp has 19 digits: the first 16 eight at a time */
+    if (first >= 16 && (memcpy(&c0, line, 8), memcpy(&c1, line + 8, 8), th_dec_eight_digits(c0) && th_dec_eight_digits(c1))) {
+        stamp = th_dec_eight_value(c0) * 100000000u + th_dec_eight_value(c1);
+        k = 16;
+    }
+#endif
     for (; k < first; k++) {
         unsigned d = (unsigned)(unsigned char)line[k] - '0';
         if (d > 9) break;

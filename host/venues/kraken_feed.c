@@ -209,9 +209,36 @@ typedef struct fast_frame {
     fast_num checksum;
 } fast_frame;
 
+/* The literal at *s: compared eight bytes at a time (n is a constant at every use, so this unrolls
+ * into a few loads; a memcmp call per literal cost more than the compare). */
 static inline bool lit(const char **s, const char *end, const char *text, size_t n)
 {
-    if ((size_t)(end - *s) < n || memcmp(*s, text, n) != 0) return false;
+    if ((size_t)(end - *s) < n) return false;
+    const char *p = *s;
+    if (n >= 8) {
+        uint64_t a, b;
+        size_t k = 0;
+        for (; k + 8 <= n; k += 8) {
+            memcpy(&a, p + k, 8);
+            memcpy(&b, text + k, 8);
+            if (a != b) return false;
+        }
+        if (k < n) { /* the last eight, overlapping the chunk before */
+            memcpy(&a, p + n - 8, 8);
+            memcpy(&b, text + n - 8, 8);
+            if (a != b) return false;
+        }
+    } else if (n >= 4) {
+        uint32_t a, b, c, d;
+        memcpy(&a, p, 4);
+        memcpy(&b, text, 4);
+        memcpy(&c, p + n - 4, 4);
+        memcpy(&d, text + n - 4, 4);
+        if (a != b || c != d) return false;
+    } else {
+        for (size_t k = 0; k < n; k++)
+            if (p[k] != text[k]) return false;
+    }
     *s += n;
     return true;
 }
@@ -277,21 +304,6 @@ static bool dec_number_general(const char **sp, const char *end, int scale, int6
     return true;
 }
 
-/* Eight bytes as loaded (first byte lowest): all ASCII digits? */
-static inline bool eight_digits(uint64_t c)
-{
-    return ((c & 0xF0F0F0F0F0F0F0F0u) | (((c + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) >> 4)) == 0x3333333333333333u;
-}
-
-/* Their value (the first byte the most significant digit), by three multiplies instead of eight. */
-static inline uint64_t eight_value(uint64_t c)
-{
-    c -= 0x3030303030303030u;
-    c = c * 10 + (c >> 8);
-    c = (((c & 0x000000FF000000FFu) * (100 + (1000000ull << 32))) + (((c >> 16) & 0x000000FF000000FFu) * (1 + (10000ull << 32)))) >> 32;
-    return c & 0xFFFFFFFFu;
-}
-
 /* The same result as dec_number_general, faster for the shape Kraken sends (digits, a point, the
  * instrument's decimals: "354.15000000"): the fraction's digits are read eight at a time. Any
  * other text (a sign, an exponent, no digit before the point, a second point, more than 19
@@ -307,9 +319,9 @@ static inline bool dec_number(const char **sp, const char *end, int scale, int64
     if (p < end && *p == '.') {
         const char *q = ++p;
         uint64_t c;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if TH_DEC_SWAR
         /* within 19 characters: the value cannot wrap before the length check below */
-        while (end - p >= 8 && p + 8 - s <= 19 && (memcpy(&c, p, 8), eight_digits(c))) { v = v * 100000000u + eight_value(c); p += 8; }
+        while (end - p >= 8 && p + 8 - s <= 19 && (memcpy(&c, p, 8), th_dec_eight_digits(c))) { v = v * 100000000u + th_dec_eight_value(c); p += 8; }
 #else
         (void)c;
 #endif
@@ -442,10 +454,11 @@ static bool fast_apply(th_feed *f, const fast_frame *fr, int *rc)
      * an unknown symbol (reported there; fast_scan declined it) or a checksum that is not a plain
      * integer. */
     uint64_t want = 0;
+    if (fr->checksum.n > 10) return false;
     for (uint32_t k = 0; k < fr->checksum.n; k++) {
-        char c = fr->checksum.p[k];
-        if (c < '0' || c > '9' || k >= 10) return false;
-        want = want * 10 + (uint64_t)(c - '0');
+        unsigned d = (unsigned)(unsigned char)fr->checksum.p[k] - '0';
+        if (d > 9) return false;
+        want = want * 10 + d;
     }
     int32_t idx = fr->idx;
     th_feed_symbol *s = th_feed_symbol_at(f, idx);
