@@ -9,7 +9,8 @@
 # per side on every tick through th.quotes.set (gates, executor, paper venue). Each rate is given
 # per wall second and per CPU second of the process (cpu_ev/s): on a shared machine wall time
 # also counts other processes' turns on the core, so cpu_ev/s is the run's own speed on one core;
-# the two agree on an idle machine. The load average is printed with the results.
+# the two agree on an idle machine. The load average is printed with the results, and the last line
+# says whether watch reached issue 16's target of 2 M book events per CPU second.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${1:-$HERE/build}/tradehost
@@ -66,6 +67,10 @@ for s in watch quote; do
     run "$name" "$mod" "$turn" >"$T/res"
     read -r rps eps ceps nrec nev <"$T/res"
     printf '%-8s %-8s %12s %14s %12s %10s %12s\n' "$s" "$turn" "$rps" "$eps" "$ceps" "$nrec" "$nev"
+    if [ "$s" = watch ] && [ "$turn" = 1 ]; then watch_cpu=$ceps; fi
   done
 done
+# issue 16's target: 2 M book events per CPU second with a simple Lua strategy (watch, turn 1 ms)
+if [ "$watch_cpu" -ge 2000000 ]; then verdict="reached"; else verdict="not reached"; fi
+echo "target 2000000 book events/s (watch, cpu): $verdict ($watch_cpu)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
