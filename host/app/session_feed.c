@@ -361,7 +361,7 @@ static int open_live(th_session_feed *m, uv_loop_t *loop, th_venue_id venue, con
     m->speed = 1;
     m->stale_ns = (int64_t)(th_lua_cfg_number(m->lua, "venue.stale_ms", 5000) * 1e6);
     th_logf(TH_LOG_INFO, "market data live from the venue", "feed=%s instruments=%d", th_venue_name(venue), m->feed.instruments.n);
-    return 0;
+    return th_session_lead_open_live(m, err);
 }
 
 static void start_live(th_session_feed *m)
@@ -448,7 +448,7 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
 void th_session_feed_start(th_session_feed *m, double tick_ms)
 {
     if (!m->active) return;
-    if (m->live) { start_live(m); return; }
+    if (m->live) { start_live(m); th_session_lead_start_live(m); return; }
     m->tick_ms = tick_ms;
     m->start_mono = th_mono_ns();
     m->start_cpu = th_cpu_ns();
@@ -467,6 +467,7 @@ void th_session_feed_stop(th_session_feed *m)
     m->stopping = true;
     if (!m->active) return;
     if (m->live) {
+        th_session_lead_stop_live(m);
         if (m->feed.venue == TH_VENUE_BINANCE) th_binance_public_close(&m->bp);
         else th_kraken_public_close(&m->kp);
         return;

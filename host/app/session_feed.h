@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "../connectors/binance_public.h"
+#include "../connectors/kraken_futures_public.h"
 #include "../connectors/kraken_public.h"
 #include "../core/metrics.h"
 #include "../feed/feed.h"
@@ -52,6 +53,8 @@ typedef struct th_session_feed {
     th_feed lead;
     th_ingest lead_in;
     bool have_lead;
+    bool lead_live;          /* a live session's lead: its venue's websocket (session_lead.c) */
+    th_kraken_futures_public kfp;
     uint64_t lead_events;    /* lead book events (on_lead, when the strategy has it) */
     int64_t next_ts;         /* receive time of what comes next */
     bool have_next;
@@ -126,5 +129,10 @@ int th_session_lead_open(th_session_feed *m, const char **err);
 void th_session_lead_dispatch(th_session_feed *m);
 void th_session_lead_finished(th_session_feed *m);
 void th_session_lead_close(th_session_feed *m);
+/* A live session's lead (venue.lead without a recording: Kraken Futures' websocket). open: with the
+ * live feed (0 when there is none); start: connect; stop: close the connection. */
+int th_session_lead_open_live(th_session_feed *m, const char **err);
+void th_session_lead_start_live(th_session_feed *m);
+void th_session_lead_stop_live(th_session_feed *m);
 
 #endif

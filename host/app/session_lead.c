@@ -1,13 +1,15 @@
 /* session_lead.c — a session's lead market (venue.lead, see session_feed.h): another venue's
  * recording (Kraken Futures beside Kraken spot) in a feed of its own, registered for th.book,
  * merged by receive time into the traded recordings by session_feed.c (read_next), shifted so
- * recordings of different days meet (align, shift_s). Strategies read it, never trade it: its
- * changed books go to on_lead, its health changes to the log. */
+ * recordings of different days meet (align, shift_s); or, in a live session, that venue itself
+ * (Kraken Futures' public websocket, connectors/kraken_futures_public.c). Strategies read it,
+ * never trade it: its changed books go to on_lead, its health changes to the log. */
 #include <lua.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../core/log.h"
+#include "../net/url.h"
 #include "../feed/market.h"
 #include "../feed/venue_feed.h"
 #include "paths.h"
@@ -71,6 +73,67 @@ int th_session_lead_open(th_session_feed *m, const char **err)
     return 0;
 }
 
+/* A live session's lead: venue.lead without a recording, the venue's own websocket into the lead
+ * feed. Kraken Futures is the one live lead connector; another feed is refused naming it. */
+int th_session_lead_open_live(th_session_feed *m, const char **err)
+{
+    static char why[1300];
+    char feed_name[64], ipath[1024], w[1200], url[512];
+    if (!th_lua_cfg_string(m->lua, "venue.lead.feed", feed_name, sizeof feed_name)) return 0;
+    if (th_lua_cfg_string(m->lua, "venue.lead.recording", w, sizeof w)) return 0; /* a recording: only beside a recording (session_feed.c warns) */
+    if (strcmp(feed_name, "kraken-futures") != 0) {
+        snprintf(why, sizeof why, "venue.lead.feed: %s has no live connector (a live lead is kraken-futures; venue.lead.recording reads a recording beside a recording)", feed_name);
+        *err = why;
+        return -1;
+    }
+    if (!th_lua_cfg_string(m->lua, "venue.lead.instruments", ipath, sizeof ipath)) { *err = "venue.lead.instruments is required for a live lead"; return -1; }
+    if (th_path_check_readable(ipath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.lead.instruments: %s", w); *err = why; return -1; }
+    if (!th_lua_cfg_string(m->lua, "venue.lead.symbols.1", w, sizeof w)) { *err = "venue.lead.symbols: a live lead needs its products (e.g. { \"PI_ETHUSD\" })"; return -1; }
+    th_url u;
+    if (th_lua_cfg_string(m->lua, "venue.lead.endpoints.ws_public", url, sizeof url) && th_url_parse(url, &u, w, sizeof w) != 0) {
+        snprintf(why, sizeof why, "venue.lead.endpoints.ws_public: %s", w);
+        *err = why;
+        return -1;
+    }
+    if (th_feed_init(&m->lead, TH_VENUE_KRAKEN_FUTURES, th_venue_feed_ops_for(TH_VENUE_KRAKEN_FUTURES)->depth) != 0) { *err = "out of memory"; return -1; }
+    m->have_lead = m->lead_live = true; /* from here on, close frees it */
+    m->lead.sink.ctx = m;
+    m->lead.sink.on_health = on_lead_health;
+    if (th_instruments_load_file(&m->lead.instruments, ipath, err) <= 0) {
+        snprintf(why, sizeof why, "venue.lead.instruments: %s", *err);
+        *err = why;
+        return -1;
+    }
+    if (th_market_add(&m->lead) < 0) { *err = "too many market data feeds"; return -1; }
+    th_logf(TH_LOG_INFO, "lead market live", "feed=%s instruments=%d", feed_name, m->lead.instruments.n);
+    return 0;
+}
+
+/* The products (venue.lead.symbols, upper case as the feeds spell them), connected. */
+void th_session_lead_start_live(th_session_feed *m)
+{
+    if (!m->lead_live) return;
+    char url[512], why[1024], names[64][32];
+    bool have_url = th_lua_cfg_string(m->lua, "venue.lead.endpoints.ws_public", url, sizeof url);
+    const char *syms[64];
+    int n = 0;
+    for (; n < 64; n++) {
+        char key[40];
+        snprintf(key, sizeof key, "venue.lead.symbols.%d", n + 1);
+        if (!th_lua_cfg_string(m->lua, key, names[n], sizeof names[n])) break;
+        for (char *c = names[n]; *c; c++)
+            if (*c >= 'a' && *c <= 'z') *c = (char)(*c - 32);
+        syms[n] = names[n];
+    }
+    if (th_kraken_futures_public_open(&m->kfp, m->loop, have_url ? url : NULL, &m->lead, syms, n, why, sizeof why) != 0)
+        th_logf(TH_LOG_ERROR, "live lead market data: cannot start", "why=\"%s\"", why);
+}
+
+void th_session_lead_stop_live(th_session_feed *m)
+{
+    if (m->lead_live) th_kraken_futures_public_close(&m->kfp);
+}
+
 void th_session_lead_dispatch(th_session_feed *m)
 {
     lua_State *L = m->lua->L;
@@ -95,6 +158,8 @@ void th_session_lead_finished(th_session_feed *m)
 void th_session_lead_close(th_session_feed *m)
 {
     if (!m->have_lead) return;
+    if (m->lead_live) th_kraken_futures_public_free(&m->kfp);
+    m->lead_live = false;
     th_market_remove(&m->lead);
     th_ingest_close(&m->lead_in);
     th_feed_free(&m->lead);

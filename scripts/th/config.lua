@@ -56,8 +56,12 @@ M.schema = {
       -- shift_s moves it further (docs/config.md "A lead market")
       lead = { type = "table", fields = {
         feed = { type = "string", required = true, enum = { "kraken", "kraken-futures", "binance", "binance-usdm" } },
-        recording = { type = "string", required = true },
+        -- a recording (beside venue.recording), or in a live session the venue itself:
+        -- endpoints.ws_public (default the venue's) and symbols, the products to subscribe
+        recording = { type = "string" },
         instruments = { type = "string", required = true },
+        endpoints = { type = "table", fields = { ws_public = { type = "string" } } },
+        symbols = { type = "array", items = { type = "string" } },
         snapshots = { type = "string" },
         align = { type = "string", enum = { "none", "start" }, default = "none" },
         shift_s = { type = "number", default = 0 },
