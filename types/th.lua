@@ -228,6 +228,9 @@ function BookView:last_update_ns() end
 --- Seconds since the book's last update (host clock); math.huge before any.
 ---@return number seconds
 function BookView:age() end
+--- The venue's sequence number of the last frame applied (Kraken Futures seq, Binance u; 0: none).
+---@return number seq
+function BookView:seq() end
 ---@return th.Health health, string reason
 function BookView:health() end
 --- Only "ok" books are trustworthy.

@@ -65,7 +65,7 @@ static int ctl_links(void *ctx, FILE *f)
     bool live = s->mf.active && s->mf.live, md_ok = true;
     const char *md = !s->mf.active ? "none" : s->held ? "waiting_for_start" : s->mf.done ? "ended" : "replaying";
     if (live) {
-        const th_ws_client *ws = &s->mf.kp.ws;
+        const th_ws_client *ws = s->mf.feed.venue == TH_VENUE_BINANCE ? &s->mf.bp.ws : &s->mf.kp.ws;
         md = ws->connected ? "connected" : ws->connecting ? "connecting" : "disconnected";
         md_ok = ws->connected;
         bad += !md_ok;
@@ -77,6 +77,7 @@ static int ctl_links(void *ctx, FILE *f)
     fputs(",\"state\":", f);
     th_json_put_str(f, md);
     fprintf(f, ",\"ok\":%s}", md_ok ? "true" : "false");
+    bad += th_session_lead_health_venue(&s->mf, f);
     if (s->tr.active) {
         bool ok = s->tr.have_pv;
         bad += !ok;
@@ -103,6 +104,7 @@ static int ctl_links(void *ctx, FILE *f)
         put_kv_num(f, "age_s", fs && fs->book.last_update_ns ? (double)(now - fs->book.last_update_ns) / 1e9 : -1);
         fprintf(f, ",\"ok\":%s}", ok ? "true" : "false");
     }
+    bad += th_session_lead_health_books(&s->mf, f, &n);
     fputs("],\"stores\":[", f);
     bool jfail = s->tr.active && th_trading_journal_failed(&s->tr);
     bad += jfail;

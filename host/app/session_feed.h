@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
 #include "../connectors/binance_public.h"
@@ -134,5 +135,9 @@ void th_session_lead_close(th_session_feed *m);
 int th_session_lead_open_live(th_session_feed *m, const char **err);
 void th_session_lead_start_live(th_session_feed *m);
 void th_session_lead_stop_live(th_session_feed *m);
+/* /health: the lead venue as a "venues" entry (with its leading comma), and its books as "books"
+ * entries (*n: entries written so far, for the commas). Each returns how many are not well. */
+int th_session_lead_health_venue(const th_session_feed *m, FILE *f);
+int th_session_lead_health_books(const th_session_feed *m, FILE *f, int *n);
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../core/clock.h"
+#include "../core/json_out.h"
 #include "../core/log.h"
 #include "../net/url.h"
 #include "../feed/market.h"
@@ -132,6 +134,65 @@ void th_session_lead_start_live(th_session_feed *m)
 void th_session_lead_stop_live(th_session_feed *m)
 {
     if (m->lead_live) th_kraken_futures_public_close(&m->kfp);
+}
+
+/* /health: the lead venue (its websocket's state, or its recording) as one more "venues" entry. */
+int th_session_lead_health_venue(const th_session_feed *m, FILE *f)
+{
+    if (!m->have_lead) return 0;
+    const char *st = "replaying";
+    bool ok = true;
+    if (m->lead_live) {
+        const th_ws_client *ws = &m->kfp.ws;
+        st = ws->connected ? "connected" : ws->connecting ? "connecting" : "disconnected";
+        ok = ws->connected;
+    }
+    fputs(",{\"name\":", f);
+    th_json_put_str(f, th_venue_name(m->lead.venue));
+    fputs(",\"role\":\"lead\",\"source\":", f);
+    th_json_put_str(f, m->lead_live ? "websocket" : "recording");
+    fputs(",\"state\":", f);
+    th_json_put_str(f, st);
+    if (m->lead_live)
+        fprintf(f, ",\"connects\":%llu,\"resubscribes\":%llu,\"frame_errors\":%llu", (unsigned long long)m->kfp.ws.connects,
+                (unsigned long long)m->kfp.resubscribes, (unsigned long long)m->kfp.frame_errors);
+    fprintf(f, ",\"ok\":%s}", ok ? "true" : "false");
+    return !ok;
+}
+
+static int lead_book_json(const th_session_feed *m, FILE *f, int32_t i, const char *name, int *n, int64_t now)
+{
+    const th_feed_symbol *fs = i >= 0 && i < m->lead.sym_cap ? m->lead.sym[i] : NULL;
+    int32_t health = fs ? fs->book.health : TH_BOOK_EMPTY;
+    bool ok = health == TH_BOOK_OK;
+    fprintf(f, "%s{\"symbol\":", (*n)++ ? "," : "");
+    th_json_put_str(f, name);
+    fputs(",\"lead\":true,\"health\":", f);
+    th_json_put_str(f, th_book_health_name(health));
+    fputs(",\"reason\":", f);
+    th_json_put_str(f, fs && fs->book.reason ? fs->book.reason : (fs ? "" : "no data yet"));
+    fputs(",\"age_s\":", f);
+    th_json_put_num(f, fs && fs->book.last_update_ns ? (double)(now - fs->book.last_update_ns) / 1e9 : -1);
+    fprintf(f, ",\"seq\":%lld,\"ok\":%s}", fs ? (long long)fs->book.seq : 0LL, ok ? "true" : "false");
+    return !ok;
+}
+
+/* /health: the lead's books in "books" (marked "lead":true), after the pairs' (*n of them so far):
+ * a live lead's configured products, a recorded lead's books as they appear. */
+int th_session_lead_health_books(const th_session_feed *m, FILE *f, int *n)
+{
+    if (!m->have_lead) return 0;
+    int bad = 0;
+    int64_t now = th_clock_ns();
+    if (m->lead_live) {
+        for (int32_t k = 0; k < m->kfp.nproducts; k++)
+            bad += lead_book_json(m, f, th_instruments_find(&m->lead.instruments, m->kfp.products[k], strlen(m->kfp.products[k])),
+                                  m->kfp.products[k], n, now);
+        return bad;
+    }
+    for (int32_t i = 0; i < m->lead.sym_cap; i++)
+        if (m->lead.sym[i]) bad += lead_book_json(m, f, i, m->lead.instruments.v[i].symbol, n, now);
+    return bad;
 }
 
 void th_session_lead_dispatch(th_session_feed *m)

@@ -144,6 +144,16 @@ int th_book_health_get(int32_t id, int32_t *health, const char **reason, const c
     return 0;
 }
 
+/* The venue's sequence number of the last frame applied (Kraken Futures seq, Binance u; 0 for a
+ * venue without one): a strategy can see its lead book advance and a resync's new snapshot. */
+int th_book_seq_get(int32_t id, int64_t *seq, const char **err)
+{
+    BOOK_OR_FAIL(b, id);
+    TH_FFI_NOT_NULL(seq);
+    *seq = b->seq;
+    return 0;
+}
+
 /* Exact text with the trailing zeros of the fraction dropped ("0.05000000" -> "0.05"). */
 static void dec_text(int64_t v, int scale, char *buf, size_t cap)
 {

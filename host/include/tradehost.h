@@ -278,6 +278,7 @@ int th_book_depth_get(int32_t id, int32_t side, double bps, double *qty, const c
 int th_book_microprice_get(int32_t id, double *out, const char **err);
 int th_book_imbalance_get(int32_t id, int32_t levels, double *out, const char **err);
 int th_book_health_get(int32_t id, int32_t *health, const char **reason, const char **err);
+int th_book_seq_get(int32_t id, int64_t *seq, const char **err);
 int th_instrument_get(const char *symbol, th_instrument_view *out, const char **err);
 int th_risk_reason_name(int32_t reason, const char **name);
 int th_risk_refusals_get(double *counts, int32_t n);

@@ -71,6 +71,14 @@ function view:age()
   return tonumber(base.i64[0] - top.last_update_ns) / 1e9
 end
 
+-- The venue's sequence number of the last frame applied to the book (Kraken Futures `seq`,
+-- Binance `u`; 0 for Kraken spot, which has none), as a number: a lead book advancing, or taking a
+-- new snapshot after a gap, shows here.
+function view:seq()
+  C.th_book_seq_get(self.id, base.i64, base.err)
+  return tonumber(base.i64[0])
+end
+
 function view:health()
   C.th_book_health_get(self.id, base.i32, reason_cell, base.err)
   return HEALTH[base.i32[0]], ffi.string(reason_cell[0])

@@ -131,6 +131,11 @@ local function run(ctx)
       { "NULL reason", function() return C.th_book_health_get(id, i32, nil, err) end },
       { "id 1<<24, NULL err", function() local r = ffi.new("const char *[1]") return C.th_book_health_get(1 * 2 ^ 24, i32, r, nil) end },
     },
+    th_book_seq_get = {
+      { "id -1", function() return C.th_book_seq_get(-1, ffi.new("int64_t[1]"), err) end },
+      { "NULL seq", function() return C.th_book_seq_get(id, nil, err) end },
+      { "id 1<<24, NULL err", function() return C.th_book_seq_get(1 * 2 ^ 24, ffi.new("int64_t[1]"), nil) end },
+    },
     th_instrument_get = {
       { "NULL symbol", function() return C.th_instrument_get(nil, ffi.new("th_instrument_view"), err) end },
       { "NULL out", function() return C.th_instrument_get(SYM, nil, err) end },
