@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The live Kraken Futures lead's whole life under valgrind: a paper session on Kraken spot (live
+# books from `tradehost sim --venue kraken`) with Kraken Futures as its lead from a second sim,
+# both over real websockets; a seq gap (resubscribe of that book), a disconnect (reconnect and
+# resubscribe), /health read, then SIGTERM: no invalid access and no leak (definite, indirect or
+# possible) — the lead's connection, feed and instruments freed with the session.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/sim_lib.sh"
+source "$(dirname "$0")/kraken_live_lib.sh"
+command -v valgrind >/dev/null || fail "valgrind is not installed (tools/install-deps.sh installs it)"
+case "$TH_BIN" in *asan*) echo "ok - skipped under ASan (valgrind and ASan do not mix)"; exit 0 ;; esac
+FUT_PID=""
+trap 'session_cleanup; [ -n "$FUT_PID" ] && kill -9 "$FUT_PID" 2>/dev/null; cleanup' EXIT
+FD="$TH_HOME/tests/data/kraken-futures"
+
+start_sim --data "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt" \
+  --instruments "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json" --speed 2
+"$TH_BIN" sim --venue kraken-futures --data "$FD/futures-ws-v1-2021-07-22.rec" --instruments "$FD/instruments-2021-07-22.rec" \
+  --speed 1 --paused >"$T/fut.json" 2>"$T/fut.log" &
+FUT_PID=$!
+i=0; until grep -q '}' "$T/fut.json" 2>/dev/null; do sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || fail "no endpoints line from the futures sim"; done
+fut() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/fut.json" "$1"; }
+FUT_CONTROL="$(fut rest)/_sim"
+cat >"$T/cfg.lua" <<CFG
+return {
+  venue = { name = "kraken", paper = true, instruments = "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json",
+            endpoints = { rest = "$(ep rest)", ws_public = "$(ep ws_public)", ws_private = "$(ep ws_private)" },
+            stale_ms = 3600000,
+            lead = { feed = "kraken-futures", instruments = "$FD/instruments-2021-07-22.rec",
+                     endpoints = { ws_public = "$(fut ws_public)" }, symbols = { "pi_ethusd", "fi_xbtusd_210924" } } },
+  strategy = { name = "live_lead_books", module = "$TH_HOME/tests/functional/live_lead_books.lua", tick_ms = 200, budget_ms = 1000,
+               params = { out = "$T/lead.json", lead = { "pi_ethusd", "fi_xbtusd_210924" } } },
+  pairs = { { symbol = "XMR/USD" } },
+  storage = { journal_dir = "$T/j" },
+  api = { listen = "127.0.0.1:0" },
+}
+CFG
+valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+  --log-file="$T/vg.log" "$TH_BIN" run "$T/cfg.lua" 2>"$T/session.log" &
+SESSION_PID=$!
+swait "websocket connected.*kraken-futures-public" 60
+curl -sf -X POST "$FUT_CONTROL/resume" >/dev/null
+i=0; until [ -s "$T/lead.json" ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["PI_ETHUSD"]["health"]=="ok" and d["_on_lead"]>0 else 1)' "$T/lead.json" 2>/dev/null; do
+  sleep 0.2; i=$((i + 1)); [ $i -lt 300 ] || sfail "the lead book never ok under valgrind"; done
+curl -sf -X POST "$FUT_CONTROL/fault" -d '{"kind":"gap","scope":"PI_ETHUSD","count":1}' >/dev/null
+swait "kraken futures public: resubscribing a broken book for a new snapshot.*PI_ETHUSD" 60
+curl -sf -X POST "$FUT_CONTROL/fault" -d '{"kind":"disconnect","scope":"public"}' >/dev/null
+swait "websocket connected.*kraken-futures-public.*connects=2" 60
+PORT=$(grep -o 'msg="api: listening".*port=[0-9]*' "$T/session.log" | sed 's/.*port=//')
+curl -sf --max-time 20 "http://127.0.0.1:$PORT/health" | grep -q '"role":"lead"' || sfail "/health has no lead venue"
+kill -TERM "$SESSION_PID"
+for i in $(seq 1200); do kill -0 "$SESSION_PID" 2>/dev/null || break; sleep 0.1; done
+set +e; wait "$SESSION_PID"; SESSION_RC=$?; set -e
+SESSION_PID=""
+[ "$SESSION_RC" = 0 ] || { cat "$T/vg.log"; sfail "valgrind run exit $SESSION_RC"; }
+grep -q "ERROR SUMMARY: 0 errors" "$T/vg.log" || { cat "$T/vg.log"; fail "valgrind reported errors"; }
+pass "live Kraken Futures lead (gap, disconnect, /health) beside live Kraken spot, SIGTERM, under valgrind: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$T/vg.log")"
+kill -TERM "$FUT_PID"; wait "$FUT_PID" 2>/dev/null || true; FUT_PID=""
+stop_sim
