@@ -69,13 +69,7 @@ static int cmd_backtest(int argc, char **argv) { return th_cmd_backtest(argc, ar
 
 int th_cmd_replay(int argc, char **argv);
 
-static int cmd_record(int argc, char **argv)
-{
-    (void)argc; (void)argv;
-    fprintf(stderr, "tradehost record: capturing a live venue needs the venue connectors, which this build "
-                    "does not have yet; nothing was recorded\n");
-    return 2;
-}
+int th_cmd_record(int argc, char **argv);
 
 int th_cmd_repl(int argc, char **argv);
 int th_cmd_sim(int argc, char **argv);
@@ -144,11 +138,27 @@ const th_cli_cmd TH_COMMANDS[] = {
      "  --json              print one JSON object with per-symbol counters and the final top 5 levels\n"
      "  --pace recorded     sleep to reproduce the recording's timing (default: full speed)\n",
      th_cmd_replay},
-    {"record", "capture a venue's raw frames to a file (needs venue connectors)",
-     "usage: tradehost record CONFIG OUT\n\n"
-     "Will capture every raw frame and REST snapshot of a live venue into OUT in the replay format.\n"
-     "This build has no live venue connectors yet, so the command refuses to run (exit 2).\n",
-     cmd_record},
+    {"record", "capture a venue's raw frames and REST snapshots to a recording replay and backtest read",
+     "usage: tradehost record --venue VENUE --symbols A,B --instruments FILE --out FILE [--duration S]\n"
+     "                        [--endpoint URL] [--rest URL] [--log-level LEVEL]\n\n"
+     "Connects to the venue's public market data with the connector a live session uses and writes\n"
+     "every frame received, with its receive time (`<receive_ts_ns> <frame>` lines), every connection\n"
+     "opened and frame sent, and every REST snapshot the books needed with its URL (Binance depth:\n"
+     "`<url> -> <epoch>: <body>`, the venue.snapshots line) to FILE, which replay, run (venue.recording)\n"
+     "and backtest read as they are. The books are kept as a session keeps them (a broken Kraken book\n"
+     "resubscribed, a Binance snapshot fetched after a gap), so a replay of FILE builds the same books.\n"
+     "VENUE: kraken | binance | kraken-futures. Ends after --duration or at SIGINT/SIGTERM: the file\n"
+     "always ends with a complete line (lines are written whole, at least every 100 ms). Prints one\n"
+     "JSON line: lines, frames, opens, sent, rest, bytes and each book's health at the end.\n"
+     "  --symbols A,B        the venue's names (Kraken XMR/USD, Binance NKNUSDT, Futures PI_XBTUSD)\n"
+     "  --instruments FILE   the venue's instrument data (as venue.instruments)\n"
+     "  --out FILE           created; an existing file is never overwritten\n"
+     "  --endpoint URL       the public websocket (default the venue's; ws:// only to loopback, e.g.\n"
+     "                       the ws_public of `tradehost sim`)\n"
+     "  --rest URL           Binance: the REST base for depth snapshots (default https://api.binance.com)\n\n"
+     "Exit status: 0 after --duration or a signal, 1 when the file could not be written or the\n"
+     "venue not reached at start, 2 for bad options.\n",
+     th_cmd_record},
     {"repl", "attach to a running host's REPL socket",
      "usage: tradehost repl [--read-only] [--json] SOCKET\n\n"
      "Attaches to the REPL of a host started with repl.socket = SOCKET in its config (a unix socket,\n"

@@ -65,8 +65,9 @@ static void on_depth(void *ctx, uint64_t tag, int status, const char *body, size
     if (!s || !b->ws.connected || b->fetch_ns[i] < b->opened_ns) return;
     /* the sim before its replay starts: no image yet (Binance's ids are never 0); asked again */
     if (memmem(body, len, "\"lastUpdateId\":0,", 16)) return;
-    char url[128];
-    int un = snprintf(url, sizeof url, "/api/v3/depth?symbol=%s", b->symbols[i]);
+    char url[400]; /* the whole URL: `tradehost record` writes it beside the body (the feed reads symbol=) */
+    int un = snprintf(url, sizeof url, "%s/api/v3/depth?symbol=%s&limit=%d", b->rest.base, b->symbols[i], b->limit);
+    if (un < 0 || (size_t)un >= sizeof url) un = (int)strlen(url);
     b->feed->now_ns = th_clock_ns();
     b->snapshots++;
     if (th_feed_rest(b->feed, url, (size_t)un, body, len, NULL) != 0) {

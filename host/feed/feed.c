@@ -316,6 +316,7 @@ static int rest_parsed(th_feed *f, const char *url, size_t url_len, const char *
 int th_feed_rest(th_feed *f, const char *url, size_t url_len, const char *body, size_t len, const char *symbol_hint)
 {
     f->last_reason = -1;
+    if (f->rest_tap) f->rest_tap(f->rest_tap_ctx, url, url_len, body, len);
     int rc = th_json_parse(&f->json, body, len);
     if (rc < 0) return th_feed_error(f, -1, th_json_strerror(rc));
     return rest_parsed(f, url, url_len, body, len, symbol_hint);

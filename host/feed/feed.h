@@ -95,6 +95,10 @@ typedef struct th_feed {
     th_feed_symset seen;      /* symbols frames have named */
     th_feed_symset subscribed;/* symbols the recorded subscriptions (URLs, sent frames) name */
     const char *symbol_hint;  /* the symbol of snapshot bodies that name none (replay --symbol) */
+    /* `tradehost record`: every REST body a live connector gives th_feed_rest, with its URL, as
+     * given (a replay of the recording gives the feed the same call); NULL: none */
+    void (*rest_tap)(void *ctx, const char *url, size_t url_len, const char *body, size_t len);
+    void *rest_tap_ctx;
     int32_t inferred;         /* a URL-less snapshot went to the only symbol seen then (-1: none) */
 } th_feed;
 

@@ -69,6 +69,11 @@ int th_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
         th_backoff_success(&c->bo);
         th_logf(TH_LOG_INFO, "websocket connected", "name=%s url=%s://%s:%d%s connects=%llu", c->name, c->url.scheme, c->url.host,
                 c->url.port, c->url.path, (unsigned long long)c->connects);
+        if (c->tap) {
+            char u[700];
+            int n = snprintf(u, sizeof u, "%s://%s:%d%s", c->url.scheme, c->url.host, c->url.port, c->url.path);
+            c->tap(c->tap_ctx, TH_WS_TAP_OPEN, u, n > 0 && (size_t)n < sizeof u ? (size_t)n : strlen(u));
+        }
         if (c->want_open && c->h.on_open) c->h.on_open(c->h.ctx);
         if (c->q_n) lws_callback_on_writable(wsi);
         return 0;
@@ -80,6 +85,7 @@ int th_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
             size_t n = c->rx_n;
             c->rx_n = 0;
             c->frames_in++;
+            if (c->tap) c->tap(c->tap_ctx, TH_WS_TAP_FRAME, c->rx, n);
             if (c->want_open && c->h.on_frame) c->h.on_frame(c->h.ctx, c->rx, n);
         }
         return 0;
@@ -95,6 +101,8 @@ int th_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
         }
         if (!c->q_n) return 0;
         th_ws_msg *m = &c->q[c->q_head];
+        /* before the write: a client's lws_write masks the payload in place */
+        if (c->tap) c->tap(c->tap_ctx, TH_WS_TAP_SENT, (const char *)m->buf + LWS_PRE, m->n);
         int w = lws_write(wsi, m->buf + LWS_PRE, m->n, LWS_WRITE_TEXT);
         free(m->buf);
         c->q_head = (c->q_head + 1) % c->q_cap;
@@ -227,6 +235,12 @@ void th_ws_drop(th_ws_client *c, const char *why)
     th_logf(TH_LOG_WARN, "websocket: dropping the connection", "name=%s why=\"%s\"", c->name, why);
     c->drop_asked = true;
     lws_callback_on_writable(c->wsi); /* the writable callback returns -1: lws closes it */
+}
+
+void th_ws_set_tap(th_ws_client *c, th_ws_tap_fn fn, void *ctx)
+{
+    c->tap = fn;
+    c->tap_ctx = ctx;
 }
 
 void th_ws_close(th_ws_client *c)

@@ -26,6 +26,12 @@ typedef struct th_ws_handlers {
     void (*on_lost)(void *ctx, const char *why);                 /* lost or failed; a retry is scheduled */
 } th_ws_handlers;
 
+/* What a tap sees (th_ws_set_tap): the connection opened (text: its URL), a whole frame received
+ * (every one, the connector's answers and heartbeats too, and those arriving while closing), a
+ * text frame written. */
+typedef enum th_ws_tap_kind { TH_WS_TAP_OPEN = 0, TH_WS_TAP_FRAME = 1, TH_WS_TAP_SENT = 2 } th_ws_tap_kind;
+typedef void (*th_ws_tap_fn)(void *ctx, th_ws_tap_kind kind, const char *text, size_t len);
+
 typedef struct th_ws_msg {
     unsigned char *buf;  /* LWS_PRE bytes of headroom, then the text */
     size_t n;
@@ -51,6 +57,8 @@ typedef struct th_ws_client {
     th_ws_msg *q;
     int32_t q_head, q_n, q_cap;
     uint64_t connects, losses, frames_in, frames_out;
+    th_ws_tap_fn tap;    /* `tradehost record`: every frame in and out, raw (NULL: none) */
+    void *tap_ctx;
 } th_ws_client;
 
 /* Start connecting to url (ws:// or wss://). 0, or -1 with a message in why (a bad URL, plain
@@ -61,6 +69,8 @@ int th_ws_open(th_ws_client *c, uv_loop_t *loop, const char *name, const char *u
 int th_ws_send(th_ws_client *c, const char *text, size_t len);
 /* Drop the connection now (as if lost: on_lost, then a reconnect after the back-off). */
 void th_ws_drop(th_ws_client *c, const char *why);
+/* Sees every frame of the connection from now on (after th_ws_open, which clears it). */
+void th_ws_set_tap(th_ws_client *c, th_ws_tap_fn fn, void *ctx);
 /* Stop for good: no reconnect, no more handler calls; the timers close on the loop. */
 void th_ws_close(th_ws_client *c);
 /* After the loop has drained (the lws client context destroyed): buffers freed. */

@@ -588,6 +588,9 @@ static int on_event(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (pss && pss->ws) {
             sim_ws *ws = pss->ws;
             ws->dead = true;
+            /* what this connection was sent, for a test to compare with what its client got */
+            th_logf(TH_LOG_INFO, "sim: websocket closed", "conn=%llu target=%s frames_sent=%llu", (unsigned long long)ws->id,
+                    ws->target, (unsigned long long)ws->frames_sent);
             if (s) s->ops.ws_close(s->ops.ctx, ws);
             ws_unlink(ws);
             ws_free(ws);
