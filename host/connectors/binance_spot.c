@@ -12,6 +12,7 @@
 #include "../core/decimal.h"
 #include "../core/log.h"
 #include "../core/strhash.h"
+#include "tick_probe.h"
 #include "wire_num.h"
 
 enum { RQ_SUB = 1, RQ_PLACE, RQ_CANCEL, RQ_QUERY, RQ_OPEN, RQ_TRADES };
@@ -98,7 +99,7 @@ static int send_signed(th_binance_spot *k, const char *method, kv *v, int n, int
     if (bn >= (int)sizeof b) return -1;
     binance_pend *p = &k->pend[(uint64_t)id % TH_BINANCE_PENDING];
     if (p->id) k->lost_answers++;
-    *p = (binance_pend){id, kind, "", "", ""};
+    *p = (binance_pend){id, kind, "", "", "", kind == RQ_PLACE || kind == RQ_CANCEL ? th_tick_probe_trigger() : 0};
     snprintf(p->cl_id, sizeof p->cl_id, "%s", cl ? cl : "");
     snprintf(p->ex_id, sizeof p->ex_id, "%s", ex ? ex : "");
     snprintf(p->symbol, sizeof p->symbol, "%s", sym ? sym : "");
@@ -344,6 +345,8 @@ static void answer(th_binance_spot *k, const th_json *j)
     binance_pend r = *p;
     p->id = 0;
     k->answers++;
+    int64_t tin;
+    if (r.trigger_ns && th_json_i64(j, th_json_get(j, 0, "simTimeIn"), &tin) == 0) th_tick_probe_sample(r.trigger_ns, tin);
     int res = th_json_get(j, 0, "result"), err = th_json_get(j, 0, "error");
     char msg[256] = "";
     int64_t retry_ns = 0;
@@ -548,6 +551,7 @@ void th_binance_spot_close(th_binance_spot *k)
 {
     if (!k->open) return;
     k->open = false;
+    th_tick_probe_report("binance");
     th_logf(TH_LOG_INFO, "binance private: closed", "sent=%llu answers=%llu refusals=%llu fills=%llu lost_answers=%llu limited=%llu connects=%llu",
             (unsigned long long)k->sent, (unsigned long long)k->answers, (unsigned long long)k->refusals, (unsigned long long)k->fills,
             (unsigned long long)k->lost_answers, (unsigned long long)k->limited, (unsigned long long)k->ws.connects);

@@ -43,6 +43,7 @@ typedef struct binance_pend {
     int64_t id;
     int32_t kind;
     char cl_id[40], ex_id[24], symbol[32];
+    int64_t trigger_ns;  /* a place or cancel: the wall time of the book frame it reacts to (tick_probe.c) */
 } binance_pend;
 
 typedef struct binance_idmap {

@@ -51,6 +51,7 @@ typedef struct api_req {
     const th_json *j;
     int id;               /* the id token, -1 none */
     bool rate_limits;     /* returnRateLimits (default true) */
+    int64_t time_in;      /* wall clock when the request was taken (simTimeIn) */
 } api_req;
 
 static void put_id(sim_buf *o, const api_req *r)
@@ -88,7 +89,9 @@ static void answer(api_req *r, int status, const sim_buf *body, int64_t retry_af
         sim_buf_put(o, sim_buf_text(body), body->n);
     }
     if (r->rate_limits) put_rate_limits(r->s, o);
-    sim_buf_putc(o, '}');
+    /* the sim's own: when it took the request (wall ns), as Kraken's time_in is there; real Binance
+     * has no such field. bench/tick_to_order.sh measures with it (connectors/tick_probe.c). */
+    sim_buf_printf(o, ",\"simTimeIn\":%lld}", (long long)r->time_in);
     sim_ws_send_tagged(r->ws, o, SIMF_ANSWER, -1);
 }
 
@@ -395,7 +398,7 @@ void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
 {
     bn_state *b = bn_of(s);
     th_json *j = &b->json;
-    api_req r = {.s = s, .ws = ws, .j = j, .id = -1, .rate_limits = true};
+    api_req r = {.s = s, .ws = ws, .j = j, .id = -1, .rate_limits = true, .time_in = simd_wall_ns()};
     if (!ws->user) return;
     if (th_json_parse(j, text, n) < 0 || j->tok[0].type != TH_JSON_OBJECT) {
         answer_error(&r, 400, -1000, "Malformed request: expected a JSON object {\"id\",\"method\",\"params\"}.");
