@@ -254,15 +254,18 @@ int th_cmd_record(int argc, char **argv)
     r->flush.data = r->stop_timer.data = r->sig_int.data = r->sig_term.data = r;
     uv_signal_start(&r->sig_int, on_signal, SIGINT);
     uv_signal_start(&r->sig_term, on_signal, SIGTERM);
-    uv_timer_start(&r->flush, on_flush, FLUSH_MS, FLUSH_MS);
-    if (duration > 0) uv_timer_start(&r->stop_timer, on_stop_timer, (uint64_t)(duration * 1000), 0);
-    r->start_ns = th_clock_ns();
     int code = 0;
     if (open_connector(r, endpoint, rest, syms, n, why, sizeof why) != 0) {
         fprintf(stderr, "tradehost record: cannot connect: %s\n", why);
         code = 1;
         stop(r, "cannot connect");
     } else {
+        /* the duration counts from here: making the client context can take a while (valgrind),
+         * and the loop's clock was read at its init */
+        uv_update_time(&r->loop);
+        r->start_ns = th_clock_ns();
+        uv_timer_start(&r->flush, on_flush, FLUSH_MS, FLUSH_MS);
+        if (duration > 0) uv_timer_start(&r->stop_timer, on_stop_timer, (uint64_t)(duration * 1000), 0);
         th_logf(TH_LOG_INFO, "record: recording", "venue=%s symbols=%d out=%s duration_s=%g", th_venue_name(r->venue), n, out, duration);
     }
     uv_run(&r->loop, UV_RUN_DEFAULT);
