@@ -22,7 +22,7 @@ FD="$TH_HOME/tests/data/kraken-futures"
 start_sim --data "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt" \
   --instruments "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json" --speed 4
 "$TH_BIN" sim --venue kraken-futures --data "$FD/futures-ws-v1-2021-07-22.rec" --instruments "$FD/instruments-2021-07-22.rec" \
-  --speed 2 --paused >"$T/fut.json" 2>"$T/fut.log" &
+  --speed 1 --paused >"$T/fut.json" 2>"$T/fut.log" &
 FUT_PID=$!
 i=0; until grep -q '}' "$T/fut.json" 2>/dev/null; do sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || fail "no endpoints line from the futures sim"; done
 fut() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/fut.json" "$1"; }
