@@ -439,6 +439,7 @@ static int teardown(session *s, int code)
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let close callbacks run */
     th_api_free(&s->api);             /* lws: the second destroy, after the loop has drained */
     th_redis_mirror_free(&s->rm);     /* its shadow state points at the order side's instruments */
+    th_redis_lease_free(&s->rl);
     th_pg_history_free(&s->ph);       /* the same */
     th_lws_client_free();
     if (s->backtest) th_backtest_summary(&s->tr, &s->mf, s->report_dir, s->seed);

@@ -114,6 +114,7 @@ static int ctl_links(void *ctx, FILE *f)
     fprintf(f, ",\"ok\":%s}", jfail ? "false" : "true");
     bad += th_pg_history_health(&s->ph, f);
     bad += th_redis_mirror_health(&s->rm, f);
+    bad += th_redis_lease_health(&s->rl, f);
     fputc(']', f);
     return bad;
 }
@@ -423,6 +424,10 @@ int th_session_stores_open(session *s, const char *mode)
         fprintf(stderr, "tradehost: %s\n", err);
         return -1;
     }
+    if (th_redis_lease_open(&s->rl, &s->loop, &s->lua, &s->tr, &s->mf, &err) != 0) {
+        fprintf(stderr, "tradehost: %s\n", err);
+        return -1;
+    }
     /* Say what keeps the session's state, so a configured store that does nothing never goes unnoticed. */
     char redis[96] = "off", pg[160] = "off"; /* off bare, a store quoted */
     if (s->rm.active) snprintf(redis, sizeof redis, "%s:%d (mirror of the journal)", s->rm.r.host, s->rm.r.port);
@@ -446,6 +451,7 @@ void th_session_control_open(session *s)
 
 void th_session_control_close(session *s)
 {
+    th_redis_lease_close(&s->rl); /* after the drain: the pairs' orders are gone */
     th_redis_mirror_close(&s->rm);
     th_pg_history_close(&s->ph);
     if (s->control_timer.loop && !uv_is_closing((uv_handle_t *)&s->control_timer)) uv_close((uv_handle_t *)&s->control_timer, NULL);

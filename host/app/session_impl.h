@@ -16,6 +16,7 @@
 #include "../lua/lua_host.h"
 #include "api.h"
 #include "pg_history.h"
+#include "redis_lease.h"
 #include "redis_mirror.h"
 #include "repl.h"
 #include "session_events.h"
@@ -76,6 +77,7 @@ struct session {
     th_session_events ev;      /* fills, orders, risk, reloads, status -> /events (and stores) */
     th_redis_mirror rm;        /* storage.redis: the journal projected into Redis */
     th_pg_history ph;          /* storage.postgres: the journal's history in PostgreSQL */
+    th_redis_lease rl;         /* storage.redis.leases: pairs and a risk budget shared with other hosts */
 };
 
 /* session.c */

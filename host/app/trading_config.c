@@ -53,6 +53,13 @@ void th_trading_cfg_flow(th_lua *lua, th_flow_cfg *c)
     c->exec.size_tol = pct(lua, "quotes.size_tolerance_pct", 0.10);
     c->exec.amend = th_lua_cfg_bool(lua, "quotes.amend", true);
     c->stop_cancel_all = th_lua_cfg_bool(lua, "venue.cancel_all_on_stop", true);
+    char hid[64];
+    if (th_lua_cfg_string(lua, "storage.redis.leases.host_id", hid, sizeof hid)) {
+        /* Several hosts on one account (host/app/redis_lease.c): this host's client ids start with
+         * session.id_prefix (required then); the venue's cancel_all would take the others' orders. */
+        th_lua_cfg_string(lua, "session.id_prefix", c->own_prefix, sizeof c->own_prefix);
+        c->stop_cancel_all = false;
+    }
 }
 
 void th_trading_cfg_pair_limits(th_flow *f, th_lua *lua, int32_t from)

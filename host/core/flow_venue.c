@@ -28,6 +28,20 @@ static bool ours(const th_flow *f, const char *cl_id)
     return cl_id && n && strncmp(cl_id, f->cfg.prefix, n) == 0 && cl_id[n] == '-';
 }
 
+/* On an account shared with other hosts (cfg.own_prefix): a client id not of this host's making
+ * (another host's, or none: an order placed by hand, a trade reported without it). */
+static bool foreign(const th_flow *f, const char *cl_id)
+{
+    size_t n = strnlen(f->cfg.own_prefix, sizeof f->cfg.own_prefix);
+    return n && (!cl_id || strncmp(cl_id, f->cfg.own_prefix, n) != 0);
+}
+
+static bool owned(th_flow *f, const char *symbol)
+{
+    int32_t ins = symbol ? th_instruments_find(f->ins, symbol, strlen(symbol)) : -1;
+    return ins >= 0 && f->gate.owns && f->gate.owns(f->gate.ctx, ins);
+}
+
 /* An order of this session the tracker no longer holds (retired a keep window after it was given
  * up): a late ack, or a fill, says the venue may hold it resting. Cancelled by its ids; an answer
  * that it is unknown there is harmless. */
@@ -65,6 +79,7 @@ static void ev_ack(void *ctx, const char *cl_id, const char *ex_id)
     if (idx < 0) {
         f->trk.st.unknown_events++;
         if (ours(f, cl_id)) cancel_retired(f, cl_id, ex_id, NULL, "late ack for a retired order of this session: cancelling it at the venue");
+        else if (foreign(f, cl_id)) f->foreign_events++; /* another host's, on a shared account */
         else th_logf(TH_LOG_WARN, "ack for an order we never sent", "cl_id=%s ex_id=%s", cl_id ? cl_id : "", ex_id ? ex_id : "");
         return;
     }
@@ -209,6 +224,10 @@ static void ev_fill(void *ctx, const th_venue_fill *x)
         f->trk.st.duplicate_fills++;
         return;
     }
+    if (idx < 0 && foreign(f, x->cl_id)) {
+        f->foreign_events++; /* another host's: its own journal counts it */
+        return;
+    }
     if (idx < 0) {
         /* A fill is never dropped: the order is adopted so the position counts it. One of this
          * session's that was retired may still rest its remainder at the venue: cancelled there. */
@@ -325,13 +344,49 @@ void flow_recon_retry(th_flow *f, int64_t now_ns)
     flow_recon_send(f, now_ns);
 }
 
+/* Another host's order open at the venue: cancelled on a pair this host holds (the previous
+ * holder's leftovers: it died, or lost the lease), else left alone. */
+static void foreign_open(th_flow *f, const th_venue_order *v)
+{
+    f->foreign_events++;
+    if (!owned(f, v->symbol)) return;
+    f->foreign_cancelled++;
+    cancel_untracked(f, v, "cancelling another host's order on a pair whose lease this host holds");
+}
+
+/* th_flow_sweep_foreign's answer: only other hosts' orders are looked at. */
+static void sweep_answer(th_flow *f, const th_venue_order *v, int32_t n)
+{
+    f->sweep_foreign = false;
+    int32_t before = (int32_t)f->foreign_cancelled;
+    for (int32_t i = 0; i < n; i++)
+        if (find_order(f, v[i].cl_id, v[i].ex_id) < 0 && foreign(f, v[i].cl_id)) foreign_open(f, &v[i]);
+    th_logf(TH_LOG_INFO, "shared account: swept other hosts' orders off the pairs this host holds", "venue_open=%d cancelled=%d", n,
+            (int)f->foreign_cancelled - before);
+}
+
+void th_flow_sweep_foreign(th_flow *f, int64_t now_ns)
+{
+    (void)now_ns;
+    if (!f->venue.ops || f->recon || !f->cfg.own_prefix[0]) return; /* a reconciliation does the same */
+    if (f->venue.ops->open_orders(f->venue.self) == 0) f->sweep_foreign = true;
+}
+
 static void ev_open_orders(void *ctx, const th_venue_order *v, int32_t n)
 {
     th_flow *f = ctx;
     int64_t now = th_clock_ns();
-    if (f->recon != TH_RECON_OPEN) return;
+    if (f->recon != TH_RECON_OPEN) {
+        if (f->sweep_foreign) sweep_answer(f, v, n);
+        return;
+    }
+    f->sweep_foreign = false;
     for (int32_t i = 0; i < n; i++) {
         int32_t idx = find_order(f, v[i].cl_id, v[i].ex_id);
+        if (idx < 0 && foreign(f, v[i].cl_id)) {
+            foreign_open(f, &v[i]);
+            continue;
+        }
         if (idx < 0) {
             if (f->cfg.adopt_unknown) {
                 idx = adopt(f, v[i].ex_id, v[i].symbol, v[i].side, v[i].price, v[i].qty, v[i].filled, now);

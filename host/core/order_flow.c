@@ -312,6 +312,20 @@ static int32_t rate_gate(th_flow *f, int32_t ins, double cost, int32_t exclude, 
 
 /* ---- intents ---- */
 
+void th_flow_set_gate(th_flow *f, th_flow_gate gate) { f->gate = gate; }
+
+/* The host's own gate (leases, shared budget) once the risk gates passed: what this host's
+ * exposure would be with the order (its notional added, `minus` of an order it replaces taken off). */
+static int32_t host_gate(th_flow *f, int32_t ins, int64_t price, int64_t qty, double minus)
+{
+    if (!f->gate.allow) return TH_RISK_OK;
+    const th_position *pos = ins >= 0 && ins < f->pf.n ? &f->pf.v[ins] : NULL;
+    double add = pos ? th_position_gate(pos, th_money_mul(price, qty)) : 0;
+    int32_t reason = f->gate.allow(f->gate.ctx, ins, f->pf.total_exposure + f->open_notional - minus + add);
+    if (reason) th_risk_count_pair(&f->risk, ins, reason);
+    return reason;
+}
+
 /* A place through the gates; `flags` (TH_ORD_QUOTE or 0) is set on the order and journalled. */
 static int32_t flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only,
                           uint32_t flags, const char *tag, int64_t now_ns, int32_t *idx_out)
@@ -325,6 +339,8 @@ static int32_t flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, 
     th_risk_ctx c;
     risk_ctx(f, &c, ins, side, price, qty, post_only, now_ns);
     reason = th_risk_check(&f->risk, &c);
+    if (reason) return reason;
+    reason = host_gate(f, ins, price, qty, 0);
     if (reason) return reason;
     reason = rate_gate(f, ins, 1, -1, now_ns);
     if (reason) { th_risk_count_pair(&f->risk, ins, reason); return reason; }
@@ -445,6 +461,8 @@ static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t no
     risk_ctx(f, &c, o->instrument, o->side, q->price, q->qty, true, now_ns);
     c.exclude = idx;
     int32_t reason = th_risk_check(&f->risk, &c);
+    if (reason) return reason;
+    reason = host_gate(f, o->instrument, q->price, q->qty, flow_live_notional(f, o));
     if (reason) return reason;
     reason = rate_gate(f, o->instrument, 1 + th_kraken_amend_cost(kraken_age(o, now_ns)), idx, now_ns);
     if (reason) { th_risk_count_pair(&f->risk, o->instrument, reason); return reason; }

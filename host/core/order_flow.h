@@ -45,7 +45,25 @@ typedef struct th_flow_cfg {
     double venue_cap, venue_rate;   /* orders per venue: capacity and refill per second */
     bool stop_cancel_all;           /* the stop's first move is the venue's cancel_all, if it has one */
     char prefix[24];                /* client id prefix: host and session */
+    /* Non-empty: the account is shared with other hosts (storage.redis.leases), and this is the
+     * start of every client id this host makes (session.id_prefix). An order or fill whose client
+     * id does not start with it is another host's: never adopted, counted or cancelled, except
+     * that one found open on a pair this host holds (th_flow_gate.owns) is cancelled (a dead
+     * host's leftovers, after its lease expired). */
+    char own_prefix[8];
 } th_flow_cfg;
+
+/* A gate of the host's own, asked after the risk gates for every place and amend
+ * (host/app/redis_lease.c: pair leases and a risk budget shared by several hosts). No I/O here:
+ * the answers are what the host already holds. */
+typedef struct th_flow_gate {
+    /* TH_RISK_OK, or the reason to refuse an order on ins that would bring this host's exposure
+     * (positions plus live orders, report currency) to need. */
+    int32_t (*allow)(void *ctx, int32_t ins, double need);
+    /* ins is this host's to trade now (it holds the pair's lease). */
+    bool (*owns)(void *ctx, int32_t ins);
+    void *ctx;
+} th_flow_gate;
 
 typedef enum th_flow_ev_kind { TH_FLOW_EV_FILL = 1, TH_FLOW_EV_ORDER } th_flow_ev_kind;
 
@@ -115,6 +133,9 @@ typedef struct th_flow {
     int32_t nrates;
     th_flow_stats st;
     th_kvstore store;               /* th.store: journalled and recovered with the orders */
+    th_flow_gate gate;              /* th_flow_set_gate; allow NULL: none */
+    bool sweep_foreign;             /* th_flow_sweep_foreign's open-orders request is out */
+    uint64_t foreign_events, foreign_cancelled; /* another host's orders and fills seen, cancelled */
 } th_flow;
 
 void th_flow_defaults(th_flow_cfg *cfg);
@@ -128,6 +149,11 @@ int th_flow_store_delete(th_flow *f, const char *strategy, const char *key, cons
 /* The callbacks the connector calls (ctx is the flow). */
 th_venue_events th_flow_venue_events(th_flow *f);
 void th_flow_set_market(th_flow *f, th_market_top_fn fn, void *ctx);
+/* The host's own gate (see th_flow_gate); refusals are counted like the risk gates'. */
+void th_flow_set_gate(th_flow *f, th_flow_gate gate);
+/* A shared account: ask the venue for its open orders and cancel those of other hosts on the
+ * pairs this host owns (gate.owns), leaving everything else alone. After taking a pair's lease. */
+void th_flow_sweep_foreign(th_flow *f, int64_t now_ns);
 /* Quote currency rate to the report currency for every instrument quoted in `currency`, now and
  * added later. */
 void th_flow_set_rate(th_flow *f, const char *currency, double rate);

@@ -217,6 +217,44 @@ int th_redis_cmd(th_redis *r, int argc, const char **argv, const size_t *lens, t
     return 0;
 }
 
+typedef struct value_cb {
+    th_redis *r;
+    th_redis_value_fn fn;
+    void *ctx;
+} value_cb;
+
+static void on_value(redisAsyncContext *ac, void *reply, void *priv)
+{
+    (void)ac;
+    value_cb *c = priv;
+    redisReply *rep = reply;
+    c->r->pending--;
+    th_redis_value v = {TH_REDIS_LOST, 0, NULL};
+    if (rep) switch (rep->type) {
+        case REDIS_REPLY_NIL: v.kind = TH_REDIS_NIL; break;
+        case REDIS_REPLY_INTEGER: v.kind = TH_REDIS_INT; v.integer = rep->integer; break;
+        case REDIS_REPLY_STRING: case REDIS_REPLY_STATUS: v.kind = TH_REDIS_STR; v.str = rep->str; break;
+        case REDIS_REPLY_ERROR: v.kind = TH_REDIS_ERR; v.str = rep->str; break;
+        default: v.kind = TH_REDIS_OTHER; break;
+        }
+    c->fn(c->ctx, &v);
+    free(c);
+}
+
+int th_redis_cmd_value(th_redis *r, int argc, const char **argv, th_redis_value_fn fn, void *ctx)
+{
+    if (!r->connected || !r->ac) return -1;
+    value_cb *c = malloc(sizeof *c);
+    if (!c) return -1;
+    *c = (value_cb){r, fn, ctx};
+    if (redisAsyncCommandArgv(r->ac, on_value, c, argc, argv, NULL) != REDIS_OK) {
+        free(c);
+        return -1;
+    }
+    r->pending++;
+    return 0;
+}
+
 static void timer_closed(uv_handle_t *h) { (void)h; }
 
 void th_redis_close(th_redis *r)

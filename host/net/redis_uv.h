@@ -51,6 +51,16 @@ int th_redis_open(th_redis *r, uv_loop_t *loop, const char *host, int port, cons
 /* Queue a command (argv/lens as redisAsyncCommandArgv); the reply goes to fn (may be NULL).
  * -1 when not connected (nothing is queued). */
 int th_redis_cmd(th_redis *r, int argc, const char **argv, const size_t *lens, th_redis_reply_fn fn, void *ctx);
+/* A reply's value, for the commands whose answer matters (a lease's SET NX, a script's result). */
+typedef enum th_redis_kind { TH_REDIS_LOST = 0, TH_REDIS_NIL, TH_REDIS_INT, TH_REDIS_STR, TH_REDIS_ERR, TH_REDIS_OTHER } th_redis_kind;
+typedef struct th_redis_value {
+    th_redis_kind kind;        /* LOST: no reply (the connection went, or is being closed) */
+    long long integer;
+    const char *str;           /* STR, ERR (status replies such as OK are STR); valid during the call */
+} th_redis_value;
+typedef void (*th_redis_value_fn)(void *ctx, const th_redis_value *v);
+/* As th_redis_cmd, with the reply's value handed to fn. -1 when not connected. */
+int th_redis_cmd_value(th_redis *r, int argc, const char **argv, th_redis_value_fn fn, void *ctx);
 /* Stop: queued commands are still written (hiredis's disconnect waits for their replies), then
  * the connection and the timers close; no reconnect. */
 void th_redis_close(th_redis *r);

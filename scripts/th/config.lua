@@ -157,7 +157,16 @@ M.schema = {
       redis = { type = "table", fields = { host = { type = "string", required = true },
                                             port = { type = "integer", min = 1, max = 65535, default = 6379 },
                                             password_env = ENV,
-                                            connect_timeout_ms = { type = "integer", min = 10, max = 60000, default = 1000 } } },
+                                            connect_timeout_ms = { type = "integer", min = 10, max = 60000, default = 1000 },
+                                            -- several hosts on one account (docs/ops.md "Running several hosts")
+                                            leases = { type = "table", fields = {
+                                              host_id = { type = "string", required = true, check = function(v)
+                                                if not v:match("^[%w%-_.]+$") or #v > 63 then return false, "1 to 63 letters, digits, '-', '_' or '.'" end
+                                                return true
+                                              end },
+                                              ttl_ms = { type = "integer", min = 300, max = 600000, default = 3000 },
+                                              account = { type = "string" } } },
+                                            shared_budget = { type = "boolean", default = false } } },
       -- the PostgreSQL history of the journal (docs/ops.md "PostgreSQL history"); conninfo_env turns it on
       postgres = { type = "table", fields = { conninfo_env = { type = "string", check = env_name, required = true },
                                                connect_timeout_ms = { type = "integer", min = 10, max = 60000, default = 2000 },
