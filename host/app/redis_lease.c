@@ -144,6 +144,8 @@ static void reserve(th_redis_lease *l, double want)
     if (lease_send(l, C_RESERVE, -1, want, 8, argv) == 0) {
         l->reserve_out = true;
         l->asked = want;
+        /* handing back: this side stops using it now, before Redis can give it to another host */
+        if (want < l->reserved) l->reserved = want;
     }
 }
 
@@ -336,12 +338,13 @@ static bool gate_owns(void *ctx, int32_t ins)
     return p && p->state == TH_LEASE_HELD;
 }
 
-static int32_t gate_allow(void *ctx, int32_t ins, double need)
+static int32_t gate_allow(void *ctx, int32_t ins, bool grows, double need)
 {
     th_redis_lease *l = ctx;
     if (!gate_owns(l, ins)) return TH_RISK_NO_LEASE;
     /* not before the previous holder's leftovers are cancelled (the sweep's cancels go first) */
     if (l->tr->flow.sweep_foreign && th_mono_ns() - l->sweep_ns < l->ttl_ms * 1000000LL) return TH_RISK_NO_LEASE;
+    (void)grows; /* the flow left the positions out of need for a reducing order */
     if (!l->budget_on) return TH_RISK_OK;
     if (need > l->peak) l->peak = need;
     if (need <= l->reserved + 1e-9) return TH_RISK_OK;

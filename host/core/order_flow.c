@@ -314,14 +314,27 @@ static int32_t rate_gate(th_flow *f, int32_t ins, double cost, int32_t exclude, 
 
 void th_flow_set_gate(th_flow *f, th_flow_gate gate) { f->gate = gate; }
 
-/* The host's own gate (leases, shared budget) once the risk gates passed: what this host's
- * exposure would be with the order (its notional added, `minus` of an order it replaces taken off). */
-static int32_t host_gate(th_flow *f, int32_t ins, int64_t price, int64_t qty, double minus)
+/* The host's own gate (leases, shared budget) once the risk gates passed: whether the order can
+ * grow the position (as the risk gates decide it: a reducing order is never trapped by an
+ * exposure limit), and what this host's exposure would be with it (its notional added, that of
+ * the order it replaces, `exclude`, taken off). */
+static int32_t host_gate(th_flow *f, int32_t ins, int32_t side, int64_t price, int64_t qty, int32_t exclude)
 {
     if (!f->gate.allow) return TH_RISK_OK;
     const th_position *pos = ins >= 0 && ins < f->pf.n ? &f->pf.v[ins] : NULL;
+    int32_t n;
+    const th_live *lv = th_tracker_live(&f->trk, ins, &n);
+    int64_t open_same = 0;
+    for (int32_t k = 0; k < n; k++)
+        if (lv[k].idx != exclude && lv[k].side == side) open_same += lv[k].rest;
+    int64_t held = pos ? pos->qty : 0, after = held + (side == TH_BID ? 1 : -1) * (open_same + qty);
+    bool grows = (after < 0 ? -after : after) > (held < 0 ? -held : held);
     double add = pos ? th_position_gate(pos, th_money_mul(price, qty)) : 0;
-    int32_t reason = f->gate.allow(f->gate.ctx, ins, f->pf.total_exposure + f->open_notional - minus + add);
+    double minus = exclude >= 0 ? flow_live_notional(f, &f->trk.v[exclude]) : 0;
+    /* a reducing order does not add to the position's exposure (filled, it takes it off): its
+     * own notional still counts with the live orders' */
+    double need = (grows ? f->pf.total_exposure : 0) + f->open_notional - minus + add;
+    int32_t reason = f->gate.allow(f->gate.ctx, ins, grows, need);
     if (reason) th_risk_count_pair(&f->risk, ins, reason);
     return reason;
 }
@@ -340,7 +353,7 @@ static int32_t flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, 
     risk_ctx(f, &c, ins, side, price, qty, post_only, now_ns);
     reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
-    reason = host_gate(f, ins, price, qty, 0);
+    reason = host_gate(f, ins, side, price, qty, -1);
     if (reason) return reason;
     reason = rate_gate(f, ins, 1, -1, now_ns);
     if (reason) { th_risk_count_pair(&f->risk, ins, reason); return reason; }
@@ -462,7 +475,7 @@ static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t no
     c.exclude = idx;
     int32_t reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
-    reason = host_gate(f, o->instrument, q->price, q->qty, flow_live_notional(f, o));
+    reason = host_gate(f, o->instrument, o->side, q->price, q->qty, idx);
     if (reason) return reason;
     reason = rate_gate(f, o->instrument, 1 + th_kraken_amend_cost(kraken_age(o, now_ns)), idx, now_ns);
     if (reason) { th_risk_count_pair(&f->risk, o->instrument, reason); return reason; }

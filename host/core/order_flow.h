@@ -58,8 +58,10 @@ typedef struct th_flow_cfg {
  * the answers are what the host already holds. */
 typedef struct th_flow_gate {
     /* TH_RISK_OK, or the reason to refuse an order on ins that would bring this host's exposure
-     * (positions plus live orders, report currency) to need. */
-    int32_t (*allow)(void *ctx, int32_t ins, double need);
+     * to need (report currency): positions plus live orders with it for an order that can grow
+     * the position (grows), the live orders with it for one that only reduces it (filled, it
+     * takes exposure off: the positions are not held against it). */
+    int32_t (*allow)(void *ctx, int32_t ins, bool grows, double need);
     /* ins is this host's to trade now (it holds the pair's lease). */
     bool (*owns)(void *ctx, int32_t ins);
     void *ctx;

@@ -19,9 +19,9 @@ source "$(dirname "$0")/kraken_live_lib.sh"
 command -v redis-server >/dev/null || fail "redis-server is not installed (tools/install-deps.sh installs it)"
 RP=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 REDIS_PID="" A_PID="" B_PID="" MON_PID=""
-reap() { if [ -n "$1" ]; then kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null || :; fi; }
+reap() { if [ -n "$1" ]; then kill -9 "$1" 2>/dev/null || :; wait "$1" 2>/dev/null || :; fi; }
 # cleanup, not checks: what this test started is killed and reaped whatever its status
-trap 'kill -CONT "$REDIS_PID" 2>/dev/null; reap "$MON_PID"; reap "$A_PID"; reap "$B_PID"; reap "$REDIS_PID"; cleanup' EXIT
+trap '[ -z "$REDIS_PID" ] || kill -CONT "$REDIS_PID" 2>/dev/null || :; reap "$MON_PID"; reap "$A_PID"; reap "$B_PID"; reap "$REDIS_PID"; cleanup' EXIT
 redis_start() {
   redis-server --port "$RP" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" >>"$T/redis.log" 2>&1 &
   REDIS_PID=$!
@@ -29,6 +29,21 @@ redis_start() {
   fail "redis-server did not start on port $RP: $(tail -5 "$T/redis.log")"
 }
 hfail() { for h in a b; do echo "--- host $h ---" >&2; tail -30 "$T/$h.log" >&2; done; fail "$*"; }
+
+# --- 0. bad settings stop the start (exit 2) with a message naming the key ---
+bad_config() { # bad_config NAME EXPECTED REDIS_FIELDS [EXTRA]
+  paper_mm_config "$1" "${4:-}"
+  sed -i "s|fsync = \"turn\" }|fsync = \"turn\", redis = { host = \"127.0.0.1\", port = $RP, $3 } }|" "$T/cfg.lua"
+  set +e; "$TH_BIN" run "$T/cfg.lua" --duration 5 2>"$T/bad-$1.err"; local rc=$?; set -e
+  [ "$rc" = 2 ] || { cat "$T/bad-$1.err"; fail "$1: exit $rc, want 2"; }
+  grep -qF -- "$2" "$T/bad-$1.err" || { cat "$T/bad-$1.err"; fail "$1: the message lacks: $2"; }
+  pass "$1 -> $(grep -oF -- "$2" "$T/bad-$1.err")"
+}
+bad_config no_prefix 'storage.redis.leases: session.id_prefix must be set, and differ on every host' 'leases = { host_id = "h1" }'
+bad_config budget_alone 'storage.redis.shared_budget: needs storage.redis.leases' 'shared_budget = true' 'session = { id_prefix = "ha" },'
+bad_config budget_no_budget 'storage.redis.shared_budget: risk.budget must be set (> 0)' 'leases = { host_id = "h1" }, shared_budget = true' 'session = { id_prefix = "ha" },'
+bad_config host_id 'storage.redis.leases.host_id: 1 to 63 letters, digits' 'leases = { host_id = "h 1" }' 'session = { id_prefix = "ha" },'
+bad_config ttl 'storage.redis.leases.ttl_ms' 'leases = { host_id = "h1", ttl_ms = 100 }' 'session = { id_prefix = "ha" },'
 
 merge_kraken_recording "$T/rec.txt"
 python3 - "$T/accounts.json" <<'PY'
@@ -127,6 +142,19 @@ t0 = float(sys.argv[2])
 print(next((int((t - t0) * 1000) for t, n, _ in json.load(open(sys.argv[1]))["trail"] if t >= t0 and n == 0), 999999))
 PY
 }
+# lost_ms HOST T0: ms from T0 (epoch s) to the host's first 'lease: lost' log line after it
+lost_ms() {
+  python3 - "$T/$1.log" "$2" <<'PY'
+import datetime, re, sys
+t0 = float(sys.argv[2])
+for l in open(sys.argv[1]):
+    m = re.match(r"ts=(\S+)Z level=warn msg=\"lease: lost", l)
+    if m:
+        t = datetime.datetime.fromisoformat(m.group(1)).replace(tzinfo=datetime.timezone.utc).timestamp()
+        if t >= t0: print(int((t - t0) * 1000)); sys.exit(0)
+print(999999)
+PY
+}
 api_port() { grep -o 'msg="api: listening".*port=[0-9]*' "$T/$1.log" | sed 's/.*port=//'; }
 lease_health() { curl -s "http://127.0.0.1:$(api_port "$1")/health" | python3 -c 'import json,sys; print(json.dumps([x for x in json.load(sys.stdin)["stores"] if x["name"] == "leases"][0]))'; }
 
@@ -141,19 +169,24 @@ refused=$(python3 -c 'import json,sys; print(sum(json.loads(x)["budget"]["refusa
 pass "two hosts, one account: $(pairs_by_prefix); shared budget refusals=$refused; a: $ha; b: $hb"
 
 # --- 2. Redis frozen: both pull their quotes within one renewal period of the renewal it did not answer ---
-kill -STOP "$REDIS_PID"
 t0=$(date +%s.%N)
-wait_quoted 'len(per) == 0' 5
+kill -STOP "$REDIS_PID"
+wait_quoted 'len(per) == 0' 10
 sleep 0.2 # the monitor's next sample
 ms=$(pulled_ms "$t0")
-# the first renewal after the freeze goes out within 500 ms, and is given up 250 ms later; the
-# cancels' round trip to the sim comes on top
-[ "$ms" -le 1000 ] || hfail "quotes pulled ${ms} ms after Redis froze (renewal period 500 ms)"
+la=$(lost_ms a "$t0")
+lb=$(lost_ms b "$t0")
+# The first renewal after the freeze goes out within a renewal period (500 ms) and is given up
+# half a period later: each host pulls its quotes (cancels every order of the pairs) by 750 ms.
+# When the venue has them all cancelled depends on the venue too (a cancel refused for the
+# rate is sent again after the back-off): reported, and bounded loosely.
+[ "$la" -le 900 ] && [ "$lb" -le 900 ] || hfail "a host pulled its quotes late after Redis froze: a after ${la} ms, b after ${lb} ms (renewal period 500 ms)"
+[ "$ms" -le 5000 ] || hfail "the sim still held orders ${ms} ms after Redis froze"
 grep -q 'lease: lost: quotes on the pair pulled.*unanswered' "$T/a.log" && grep -q 'lease: lost: quotes on the pair pulled.*unanswered' "$T/b.log" ||
   hfail "a host did not say it pulled its quotes for an unanswered renewal"
 kill -CONT "$REDIS_PID"
-wait_quoted 'len(per) >= 2 and all(len(p) == 1 for p in per.values())' 20
-pass "Redis frozen (SIGSTOP): both hosts pulled every quote in ${ms} ms; thawed: quoting again ($(pairs_by_prefix))"
+wait_quoted 'len(per) >= 1 and all(len(p) == 1 for p in per.values())' 20
+pass "Redis frozen (SIGSTOP): host a pulled its quotes after ${la} ms, host b after ${lb} ms, none open at the sim after ${ms} ms; thawed: quoting again ($(pairs_by_prefix))"
 
 # --- 3. kill -9 one host: the other takes its pairs after the leases expire ---
 # The victim is the host with more leases. The shared budget is the limit for the survivor alone
@@ -177,14 +210,16 @@ for i in $(seq 50); do [ "$(held $survivor | wc -w)" = 3 ] && break; sleep 0.1; 
 grep -q 'swept other hosts.* cancelled=[1-9]' "$T/$survivor.log" || hfail "the survivor did not cancel the dead host's leftovers"
 pass "kill -9 host $victim (leases: $vpairs): host $survivor holds all three leases and quotes ${ms} ms later ($(pairs_by_prefix)); $(grep -o 'swept other hosts.*cancelled=[1-9]*' "$T/$survivor.log" | tail -1)"
 
-# --- 4. Redis killed: the survivor pulls its quotes at once ---
-kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || :; REDIS_PID=""
+# --- 4. Redis killed: the survivor pulls its quotes at once (the connection's loss) ---
 t0=$(date +%s.%N)
-wait_quoted 'len(per) == 0' 5
+kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || :; REDIS_PID=""
+wait_quoted 'len(per) == 0' 10
 sleep 0.2
 ms=$(pulled_ms "$t0")
-[ "$ms" -le 1000 ] || hfail "quotes pulled ${ms} ms after Redis died"
-pass "Redis killed: host $survivor pulled every quote in ${ms} ms"
+ls=$(lost_ms $survivor "$t0")
+[ "$ls" -le 500 ] || hfail "host $survivor pulled its quotes ${ls} ms after Redis died"
+[ "$ms" -le 5000 ] || hfail "the sim still held orders ${ms} ms after Redis died"
+pass "Redis killed: host $survivor pulled its quotes after ${ls} ms, none open at the sim after ${ms} ms"
 
 spid=$(eval echo \$${survivor^^}_PID)
 kill -TERM "$spid"
