@@ -131,10 +131,15 @@ static void pull_all(th_redis_lease *l, const char *why)
     for (int32_t i = 0; i < l->np; i++) pull(l, i, why);
 }
 
+/* A host's share of the limit follows the pairs it holds (all of it when it holds every pair):
+ * first come is not first served, so a host with a hungry pair cannot starve the others. */
+static double share_cap(const th_redis_lease *l) { return l->np > 0 ? l->limit * (double)l->held / (double)l->np : 0; }
+
 static void reserve(th_redis_lease *l, double want)
 {
     if (!l->budget_on || !l->up || l->reserve_out) return;
-    if (want > l->limit) want = l->limit;
+    double cap = share_cap(l);
+    if (want > cap) want = cap;
     if (want < 0) want = 0;
     char w[48], lim[48], ttl[24];
     snprintf(w, sizeof w, "%.6f", want);
@@ -298,7 +303,8 @@ static void on_turn(uv_check_t *h)
     double need = exposure_now(l);
     if (l->peak > need) need = l->peak;
     if (l->peak_prev > need) need = l->peak_prev;
-    if (l->up && !l->reserve_out && l->reserved > need + 2 * l->chunk) reserve(l, need + l->chunk);
+    if (l->up && !l->reserve_out && (l->reserved > need + 2 * l->chunk || l->reserved > share_cap(l) + 1e-6))
+        reserve(l, need + l->chunk);
 }
 
 static void on_state(void *ctx, bool connected, const char *why)
