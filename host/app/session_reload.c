@@ -48,6 +48,29 @@ static void pairs_removed(th_reload_target *r, const symbol_list *was, const sym
         if (!listed(was, now->v[i])) th_logf(TH_LOG_INFO, "pair added by a reload: market events and quoting start", "symbol=%s", now->v[i]);
 }
 
+/* A reload never changes what needs a restart (docs/config.md "Reloading the config"): the
+ * summary names those keys, and each is said again as a warning, so a changed store setting
+ * (storage.postgres, storage.redis: their connections stay as they were opened) or venue setting
+ * is not mistaken for applied. */
+static void restart_keys_warn(const char *summary)
+{
+    static const char label[] = "needs a restart (kept as running) ";
+    const char *p = strstr(summary, label);
+    if (!p) return;
+    p += sizeof label - 1;
+    while (*p && *p != ';') {
+        while (*p == ' ' || *p == ',') p++;
+        size_t n = strcspn(p, ",;");
+        if (n == 0) break;
+        char key[160];
+        snprintf(key, sizeof key, "%.*s", (int)(n < sizeof key ? n : sizeof key - 1), p);
+        const char *what = strncmp(key, "storage.", 8) == 0 ? "the store keeps the settings it was opened with"
+                                                              : "the running value stays";
+        th_logf(TH_LOG_WARN, "reload: this key changed but needs a restart: not applied", "key=%s effect=\"%s\"", key, what);
+        p += n;
+    }
+}
+
 static th_reload_target *g_target; /* the running session's */
 
 void th_reload_attach(th_reload_target *r, const char *config_path, const char *config_dir)
@@ -107,6 +130,7 @@ static int reload_with(th_reload_target *r, int (*swap)(th_reload_target *, char
     char q[2048];
     th_log_quote(msg, q, sizeof q);
     th_logf(TH_LOG_INFO, "reload applied", "strategy=%s changes=%s", r->strat->name, q);
+    restart_keys_warn(msg);
     return 0;
 }
 
