@@ -18,10 +18,13 @@ static const char RENEW[] =
 /* Delete the lease only if it is still ours. */
 static const char RELEASE[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 /* Take up to ARGV[3] of the free leases among KEYS (SET NX PX, host id ARGV[1], ttl ARGV[2]), in
- * one round trip: the 1-based positions of those taken, as "1,3" ("" for none). */
+ * one round trip: the 1-based positions of those taken, as "1,3" ("" for none). A key still
+ * holding this host's id (it let the pair go on its side after a Redis blip, or it restarted
+ * with the same id) is taken back at once: no other host can hold it meanwhile. */
 static const char ACQUIRE[] =
     "local got = {} for i = 1, #KEYS do if #got >= tonumber(ARGV[3]) then break end "
-    "if redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then got[#got + 1] = i end end "
+    "if redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then got[#got + 1] = i "
+    "elseif redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[2]) got[#got + 1] = i end end "
     "return table.concat(got, ',')";
 /* This host's entry in the hosts hash (host -> expiry ms), the expired ones dropped: how many live. */
 static const char HEARTBEAT[] =
