@@ -73,7 +73,8 @@ http() { # http METHOD PATH [curl args...]: prints "STATUS BODY"
   curl -s -o "$T/body" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $TOKEN" "$@" "http://127.0.0.1:$PORT$p" >"$T/code" || fail "curl $m $p failed"
   echo "$(cat "$T/code") $(cat "$T/body")"
 }
-# The live quotes per pair: "SYMBOL:BPS:SIZE" (spread between our best bid and ask over the mid, in bps).
+# The live quotes per pair: "SYMBOL:BPS:SIZE" (spread between our best bid and ask over the mid, in
+# bps; each side rounds outward to the tick, a WAVES/EUR tick is ~0.75 bps: 20 bps shows as 20-22).
 QUOTES='local out = {} for _, s in ipairs({ "XMR/USD", "WAVES/EUR" }) do local bid, ask, size for _, o in ipairs(th.orders.open(s)) do if o.state ~= "pending_cancel" then if o.side == "buy" then bid = math.max(bid or 0, o.price) else ask = math.min(ask or 1e18, o.price) end size = o.size end end out[#out + 1] = s .. ":" .. (bid and ask and math.floor((ask - bid) / ((ask + bid) / 2) * 1e4 + 0.5) or "none") .. ":" .. tostring(size) end return table.concat(out, " ")'
 # wait_quotes REGEX: until the live quotes match (amends in flight show the old price for a while:
 # a loaded machine takes longer), up to 10 s; $q holds the last answer.
@@ -102,7 +103,7 @@ start_host run "$T/cfg.lua"
 wait_for 'order flow ready' 10
 wait_for 'msg="beat" v=v1' 10
 DECIMALS=$(echo 'return th.instrument("XMR/USD").qty_decimals .. " " .. th.instrument("WAVES/EUR").qty_decimals' | repl | tr -d '"')
-wait_quotes 'XMR/USD:(19|20|21):0.5 WAVES/EUR:(19|20|21):20' || fail "v1 does not quote 10 bps a side at size x1: $q"
+wait_quotes 'XMR/USD:(19|20|21|22):0.5 WAVES/EUR:(19|20|21|22):20' || fail "v1 does not quote 10 bps a side at size x1: $q"
 pass "v1 quotes: $q"
 
 # ---- shadow, then discard ----
@@ -123,8 +124,7 @@ grep -q 'msg="raw place from the shadow" err="a shadow strategy sends nothing (r
   || fail "a raw FFI place from the shadow was not refused: $(grep 'raw place' "$T/host.log")"
 st=$(echo 'return tostring(th.store.get("shadow_wrote"))' | repl)
 [ "$st" = '"nil"' ] || fail "the shadow's th.store write reached the live store: $st"
-q=$(echo "$QUOTES" | repl)
-[[ "$q" =~ XMR/USD:(19|20|21):0.5\ WAVES/EUR:(19|20|21):20 ]] || fail "the live quotes moved while shadowed: $q"
+wait_quotes 'XMR/USD:(19|20|21|22):0.5 WAVES/EUR:(19|20|21|22):20' || fail "the live quotes moved while shadowed: $q"
 pass "shadow of v2 (30 bps, x3): $diff; spreads $bps; live quotes unchanged ($q); raw FFI place refused; store write kept in the shadow"
 before=$(journal_v2)
 b0=$(echo 'return state.books' | repl)
@@ -141,8 +141,7 @@ read -r v2n _ <<<"$before"; read -r v2m _ <<<"$after"
 [ "$v2n" = 0 ] && [ "$v2m" = 0 ] || fail "orders of the shadow's size reached the journal: $before / $after"
 b1=$(echo 'return state.books' | repl)
 [ "$b1" -gt "$b0" ] || fail "the live strategy stopped getting books after discard: $b0 -> $b1"
-q=$(echo "$QUOTES" | repl)
-[[ "$q" =~ XMR/USD:(19|20|21):0.5\ WAVES/EUR:(19|20|21):20 ]] || fail "discard changed the live quotes: $q"
+wait_quotes 'XMR/USD:(19|20|21|22):0.5 WAVES/EUR:(19|20|21|22):20' || fail "discard changed the live quotes: $q"
 r=$(echo 'local s = th.strategies()[1] return s.name .. " " .. s.reloads .. " " .. #th.strategies() .. " " .. tostring(s.faulted)' | repl)
 [ "$r" = '"quoter 0 1 false"' ] || fail "strategies after discard: $r"
 pass "discard: differences logged (first 5), live still v1 ($q), 0 orders of the shadow's size in the journal, the live strategy ran on ($b0 -> $b1 quoting calls), $r"
@@ -172,8 +171,7 @@ f=$(echo 'local r = shadow() local st = th.risk.status() return tostring(r.fault
 [[ "$f" =~ ^\"true\ on_(book|tick)\ 0\ false\"$ ]] || fail "after the shadow's fault: $f"
 i0=$(echo 'return state.books' | repl); sleep 1; i1=$(echo 'return state.books' | repl)
 [ "$i1" -gt "$i0" ] || fail "the live strategy stopped after the shadow's fault: books $i0 -> $i1"
-q=$(echo "$QUOTES" | repl)
-[[ "$q" =~ XMR/USD:(19|20|21):0.5\ WAVES/EUR:(19|20|21):20 ]] || fail "the live quotes after the shadow's fault: $q"
+wait_quotes 'XMR/USD:(19|20|21|22):0.5 WAVES/EUR:(19|20|21|22):20' || fail "the live quotes after the shadow's fault: $q"
 out=$(echo 'discard()' | repl)
 [[ "$out" == *"the shadow faulted"*"shadow boom"* ]] || fail "discard of a faulted shadow: $out"
 pass "a faulting shadow stops alone: $f; the live strategy quotes on ($q, books $i0 -> $i1)"
@@ -194,7 +192,7 @@ sleep 1
 out=$(echo 'promote()' | repl)
 [[ "$out" == *"promote: ok: changed strategy.params.size_mult, strategy.params.spread_bps, strategy.params.version; shadow promoted after"* ]] || fail "promote: $out"
 wait_for 'msg="reload applied"' 5
-wait_quotes 'XMR/USD:(59|60|61):1.5 WAVES/EUR:(59|60|61):60' || fail "after promote the live quotes are not v2 (30 bps, x3): $q"
+wait_quotes 'XMR/USD:(59|60|61|62):1.5 WAVES/EUR:(59|60|61|62):60' || fail "after promote the live quotes are not v2 (30 bps, x3): $q"
 r=$(echo 'local s = th.strategies()[1] return s.reloads .. " " .. s.reload_failures .. " " .. tostring(tostring(state) == state.identity) .. " " .. state.migrations .. " " .. tostring(shadow())' | repl)
 [ "$r" = '"1 0 true 1 nil"' ] || fail "after promote (reloads, failures, same state, migrations, shadow): $r"
 read -r v2p _ <<<"$(journal_v2)"
