@@ -17,6 +17,6 @@ set +e
 "$TH_BIN" run x.lua --duration abc 2>"$T/e"; rc=$?
 [ $rc -eq 2 ] && grep -q -- "--duration: not a number" "$T/e" || fail "bad --duration: rc=$rc"
 "$TH_BIN" record 2>"$T/e"; rc=$?
-[ $rc -eq 2 ] && grep -q "nothing was recorded" "$T/e" || fail "record refusal: rc=$rc"
+[ $rc -eq 2 ] && grep -q "tradehost record: --venue:" "$T/e" || fail "record without --venue: rc=$rc: $(cat "$T/e")"
 set -e
 pass "bad commands and options exit 2 with a message"
