@@ -12,39 +12,7 @@
 #include "../core/metrics.h"
 #include "tradehost.h"
 
-/* Renew only if the lease is still ours (KEYS[1] the lease, ARGV host id, ttl ms): 1 or 0. */
-static const char RENEW[] =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end return 0";
-/* Delete the lease only if it is still ours. */
-static const char RELEASE[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
-/* Take up to ARGV[3] of the free leases among KEYS (SET NX PX, host id ARGV[1], ttl ARGV[2]), in
- * one round trip: the 1-based positions of those taken, as "1,3" ("" for none). A key still
- * holding this host's id (it let the pair go on its side after a Redis blip, or it restarted
- * with the same id) is taken back at once: no other host can hold it meanwhile. */
-static const char ACQUIRE[] =
-    "local got = {} for i = 1, #KEYS do if #got >= tonumber(ARGV[3]) then break end "
-    "if redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PX', ARGV[2]) then got[#got + 1] = i "
-    "elseif redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[2]) got[#got + 1] = i end end "
-    "return table.concat(got, ',')";
-/* This host's entry in the hosts hash (host -> expiry ms), the expired ones dropped: how many live. */
-static const char HEARTBEAT[] =
-    "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
-    "redis.call('HSET', KEYS[1], ARGV[1], string.format('%d', now + tonumber(ARGV[2]))) "
-    "local all = redis.call('HGETALL', KEYS[1]) local n = 0 "
-    "for i = 1, #all, 2 do if tonumber(all[i + 1]) <= now then redis.call('HDEL', KEYS[1], all[i]) else n = n + 1 end end "
-    "redis.call('PEXPIRE', KEYS[1], ARGV[2]) return n";
-/* The reservation (KEYS[1] the budget hash; ARGV host, wanted amount, limit, ttl ms): granted out
- * of what the other hosts' unexpired reservations leave of the limit; returns the grant as text. */
-static const char RESERVE[] =
-    "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
-    "local all = redis.call('HGETALL', KEYS[1]) local others = 0 "
-    "for i = 1, #all, 2 do if all[i] ~= ARGV[1] then "
-    "  local a, e = string.match(all[i + 1], '^([^:]+):(%d+)$') "
-    "  if not a or tonumber(e) <= now then redis.call('HDEL', KEYS[1], all[i]) else others = others + tonumber(a) end end end "
-    "local grant = math.min(tonumber(ARGV[2]), tonumber(ARGV[3]) - others) if grant < 0 then grant = 0 end "
-    "if grant > 0 then redis.call('HSET', KEYS[1], ARGV[1], string.format('%.6f:%d', grant, now + tonumber(ARGV[4]))) "
-    "else redis.call('HDEL', KEYS[1], ARGV[1]) end "
-    "redis.call('PEXPIRE', KEYS[1], ARGV[4]) return string.format('%.6f', grant)";
+#include "redis_lease_scripts.h"
 
 typedef enum { C_ACQUIRE = 1, C_RENEW, C_HEARTBEAT, C_RESERVE } cmd_kind;
 
@@ -89,7 +57,7 @@ static void acquire(th_redis_lease *l, int32_t max)
     snprintf(mx, sizeof mx, "%d", max);
     int32_t k = 0, a = 0;
     argv[a++] = "EVAL";
-    argv[a++] = ACQUIRE;
+    argv[a++] = TH_LEASE_ACQUIRE;
     argv[a++] = nk;
     for (int32_t i = 0; i < l->np; i++)
         if (l->p[i].state == TH_LEASE_NONE) { cand[k++] = i; argv[a++] = l->p[i].key; }
@@ -148,7 +116,7 @@ static void reserve(th_redis_lease *l, double want)
     snprintf(w, sizeof w, "%.6f", want);
     snprintf(lim, sizeof lim, "%.6f", l->limit);
     snprintf(ttl, sizeof ttl, "%lld", (long long)(4 * l->ttl_ms));
-    const char *argv[] = {"EVAL", RESERVE, "1", l->budget_key, l->host_id, w, lim, ttl};
+    const char *argv[] = {"EVAL", TH_LEASE_RESERVE, "1", l->budget_key, l->host_id, w, lim, ttl};
     if (lease_send(l, C_RESERVE, -1, want, 8, argv) == 0) {
         l->reserve_out = true;
         l->asked = want;
@@ -257,14 +225,14 @@ static void on_tick(uv_timer_t *t)
         th_lease_pair *p = &l->p[i];
         if (p->state == TH_LEASE_NONE) continue;
         if (p->renewing) { pull(l, i, "the renewal went unanswered for a renewal period"); continue; }
-        const char *argv[] = {"EVAL", RENEW, "1", p->key, l->host_id, ttl};
+        const char *argv[] = {"EVAL", TH_LEASE_RENEW, "1", p->key, l->host_id, ttl};
         if (lease_send(l, C_RENEW, i, 0, 6, argv) == 0) {
             p->renewing = true;
             p->sent_ns = th_mono_ns();
         }
         else pull(l, i, "the renewal could not be sent");
     }
-    const char *hb[] = {"EVAL", HEARTBEAT, "1", l->hosts_key, l->host_id, httl};
+    const char *hb[] = {"EVAL", TH_LEASE_HEARTBEAT, "1", l->hosts_key, l->host_id, httl};
     lease_send(l, C_HEARTBEAT, -1, 0, 6, hb);
     if (l->budget_on && l->reserved > 0) reserve(l, l->reserved); /* keep it from expiring */
     l->peak_prev = l->peak;
@@ -287,7 +255,7 @@ static void on_turn(uv_check_t *h)
         if (p->renewing && now - p->sent_ns > margin / 2) { pull(l, i, "the renewal went unanswered for half a renewal period"); continue; }
         int32_t n;
         if (p->state == TH_LEASE_RELEASING && (th_tracker_live(&l->tr->flow.trk, p->ins, &n), n == 0) && l->up) {
-            const char *argv[] = {"EVAL", RELEASE, "1", p->key, l->host_id};
+            const char *argv[] = {"EVAL", TH_LEASE_RELEASE, "1", p->key, l->host_id};
             th_redis_cmd(&l->r, 5, argv, NULL, NULL, NULL);
             p->state = TH_LEASE_NONE;
             p->renewing = false;
@@ -505,7 +473,7 @@ void th_redis_lease_close(th_redis_lease *l)
         int32_t n = 0;
         for (int32_t i = 0; i < l->np; i++) {
             if (l->p[i].state == TH_LEASE_NONE) continue;
-            const char *argv[] = {"EVAL", RELEASE, "1", l->p[i].key, l->host_id};
+            const char *argv[] = {"EVAL", TH_LEASE_RELEASE, "1", l->p[i].key, l->host_id};
             th_redis_cmd(&l->r, 5, argv, NULL, NULL, NULL);
             n++;
         }
