@@ -3,6 +3,7 @@
  *   POST /_sim/reset   the venue's accounts back to their start
  *   POST /_sim/fault   inject a fault (sim_fault.c)
  *   POST /_sim/resume  start a replay held by --paused (tests subscribe first, then resume)
+ *   POST /_sim/pause   hold the replay where it is (a test freezes the market so nothing fills)
  * They are the test harness's view of the venue: what a client's answers must agree with. */
 #include <stdio.h>
 #include <string.h>
@@ -184,7 +185,11 @@ void simd_control(simd *s, const sim_http_req *req, sim_http_resp *r)
         sim_buf_printf(&r->body, "{\"resumed\":%s}", simd_resume(s) ? "true" : "false");
         return;
     }
+    if (post && strcmp(req->path, "/_sim/pause") == 0) {
+        sim_buf_printf(&r->body, "{\"paused\":%s}", simd_pause(s) ? "true" : "false");
+        return;
+    }
     r->status = 404;
     sim_buf_puts(&r->body, "{\"error\":\"no such control endpoint\",\"endpoints\":[\"GET /_sim/state\",\"POST /_sim/reset\","
-                           "\"POST /_sim/fault\",\"POST /_sim/resume\"]}");
+                           "\"POST /_sim/fault\",\"POST /_sim/resume\",\"POST /_sim/pause\"]}");
 }

@@ -41,7 +41,8 @@ int64_t simd_now_ns(const simd *s)
         return th_ingest_peek(&s->in, &ts) ? ts : simd_wall_ns();
     }
     if (!s->opt.pace_full) {
-        int64_t t = s->first_ts + (int64_t)((double)(th_mono_ns() - s->start_mono) * s->opt.speed);
+        int64_t now = s->opt.paused ? s->pause_mono : th_mono_ns(); /* held by POST /_sim/pause */
+        int64_t t = s->first_ts + (int64_t)((double)(now - s->start_mono) * s->opt.speed);
         return t > s->market_ns ? t : s->market_ns;
     }
     return s->market_ns;
@@ -121,8 +122,20 @@ bool simd_resume(simd *s)
 {
     if (!s->opt.paused || s->stopping) return false;
     s->opt.paused = false;
+    /* the recorded pace counts from start_mono: the time held does not count (no burst to catch up) */
+    if (s->first_ts > 0) s->start_mono += th_mono_ns() - s->pause_mono;
     th_logf(TH_LOG_INFO, "sim: replay resumed", NULL);
     uv_timer_start(&s->pace_timer, pace, 0, 0);
+    return true;
+}
+
+bool simd_pause(simd *s)
+{
+    if (s->opt.paused || s->stopping || s->data_ended) return false;
+    s->opt.paused = true;
+    s->pause_mono = th_mono_ns();
+    uv_timer_stop(&s->pace_timer);
+    th_logf(TH_LOG_INFO, "sim: replay paused; the market holds still until POST /_sim/resume", NULL);
     return true;
 }
 

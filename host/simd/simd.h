@@ -66,7 +66,7 @@ typedef struct simd_opts {
     const char *venue, *data, *instruments, *accounts, *listen;
     const char *snapshots;      /* --snapshots: REST depth snapshots beside the recording (Binance) */
     bool pace_full;
-    bool paused;                /* --paused: the replay waits for POST /_sim/resume */
+    bool paused;                /* --paused or POST /_sim/pause: the replay waits for POST /_sim/resume */
     bool no_rate_limit;         /* --no-rate-limit: the venue's trading rate counter off (benchmarks) */
     int64_t ws_ping_ms;         /* --ws-ping-ms: server pings (Binance: 20000 as the exchange) */
     double speed;
@@ -82,6 +82,7 @@ typedef struct simd {
     th_ingest in;
     bool data_ended, stopping;
     int64_t first_ts, start_mono;
+    int64_t pause_mono;         /* when POST /_sim/pause held a replay that had started (its clock stops) */
     int64_t market_ns;          /* receive time of the last record applied */
     uint64_t steps;
     uv_timer_t pace_timer, tick_timer;
@@ -102,7 +103,7 @@ typedef struct simd {
 } simd;
 
 /* The sim's clock, the time of every order and fill: the recording's time while it plays (at
- * --pace full it moves with the records), held while --paused, real time after the data ended. */
+ * --pace full it moves with the records), held while paused, real time after the data ended. */
 int64_t simd_now_ns(const simd *s);
 /* Wall clock, for answers that carry the server's time (Time, time_in/time_out). */
 int64_t simd_wall_ns(void);
@@ -113,8 +114,12 @@ extern const sim_venue SIM_VENUE_KRAKEN;
 extern const sim_venue SIM_VENUE_BINANCE;
 extern const sim_venue SIM_VENUE_KRAKEN_FUTURES;
 
-/* Start the replay held by --paused (POST /_sim/resume); false if it was not held. */
+/* Start the replay held by --paused or POST /_sim/pause (POST /_sim/resume); false if it was not held. */
 bool simd_resume(simd *s);
+/* Hold the replay where it is (POST /_sim/pause): the books and the clock stand still, so resting
+ * orders can no longer fill from the market, while every order request is still answered; false if
+ * it was already held, stopping, or the data had ended. */
+bool simd_pause(simd *s);
 
 /* The engine (sim_market.c): created with the accounts, fed from the market. */
 int simd_engine_open(simd *s, const char **err);
