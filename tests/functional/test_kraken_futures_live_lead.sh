@@ -14,33 +14,14 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sim_lib.sh"
 source "$(dirname "$0")/kraken_live_lib.sh"
-FUT_PID=""
+source "$(dirname "$0")/futures_lead_lib.sh"
 trap 'session_cleanup; [ -n "$FUT_PID" ] && kill -9 "$FUT_PID" 2>/dev/null; cleanup' EXIT
-FD="$TH_HOME/tests/data/kraken-futures"
 
 # the spot sim (the session's own venue), then the Futures sim (the lead), each its endpoints line
 start_sim --data "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt" \
   --instruments "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json" --speed 4
-"$TH_BIN" sim --venue kraken-futures --data "$FD/futures-ws-v1-2021-07-22.rec" --instruments "$FD/instruments-2021-07-22.rec" \
-  --speed 1 --paused >"$T/fut.json" 2>"$T/fut.log" &
-FUT_PID=$!
-i=0; until grep -q '}' "$T/fut.json" 2>/dev/null; do sleep 0.05; i=$((i + 1)); [ $i -lt 200 ] || fail "no endpoints line from the futures sim"; done
-fut() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/fut.json" "$1"; }
-FUT_CONTROL="$(fut rest)/_sim"
-cat >"$T/cfg.lua" <<CFG
-return {
-  venue = { name = "kraken", paper = true, instruments = "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json",
-            endpoints = { rest = "$(ep rest)", ws_public = "$(ep ws_public)", ws_private = "$(ep ws_private)" },
-            stale_ms = 3600000,
-            lead = { feed = "kraken-futures", instruments = "$FD/instruments-2021-07-22.rec",
-                     endpoints = { ws_public = "$(fut ws_public)" }, symbols = { "pi_ethusd", "fi_xbtusd_210924" } } },
-  strategy = { name = "live_lead_books", module = "$TH_HOME/tests/functional/live_lead_books.lua", tick_ms = 100, budget_ms = 200,
-               params = { out = "$T/lead.json", lead = { "pi_ethusd", "fi_xbtusd_210924" } } },
-  pairs = { { symbol = "XMR/USD" } },
-  storage = { journal_dir = "$T/j" },
-  api = { listen = "127.0.0.1:0" },
-}
-CFG
+start_fut_sim
+lead_config 100 200
 start_session "$T/cfg.lua"
 swait "websocket connected.*kraken-futures-public" 10
 swait "websocket connected.*kraken-public" 10
