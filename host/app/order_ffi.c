@@ -150,7 +150,6 @@ int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n,
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     int32_t i = th_trading_find_symbol(t, symbol);
     if (i < 0) { *err = "unknown symbol"; return -1; }
-    if (n < 0 || n > TH_QUOTES_MAX) { *err = "too many quote targets (max 32 per pair)"; return -1; }
     const th_instrument *ins = &t->flow.ins->v[i];
     th_quote q[TH_QUOTES_MAX];
     int32_t m = 0;
