@@ -48,8 +48,11 @@ sleep 1
 # the market stands still from here: a quote left resting when the host exits must not fill from the
 # replay before the sim's state is read (CI once saw two buys named by the host and already filled)
 paused=$(curl -sf -X POST "$EP_CONTROL/pause") || fail "the sim refused POST /_sim/pause"
-market() { sim_state | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["records"], s["market_time"], s["data_ended"])'; }
-m1=$(market); sleep 0.4; m2=$(market)
+# paused: the records and the sim's clock stand still; {"paused":false} when the replay had already
+# ended (a slow run): the books stand still then too, while the clock runs in real time
+market() { sim_state | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["records"], s["data_ended"], s["market_time"] if sys.argv[1] == "true" else "")' "$1"; }
+held=$(python3 -c 'import json,sys; print("true" if json.loads(sys.argv[1])["paused"] else "false")' "$paused")
+m1=$(market "$held"); sleep 0.4; m2=$(market "$held")
 [ "$m1" = "$m2" ] || fail "the market moved while paused ($paused): $m1 then $m2"
 fault '{"kind":"rate_limit","scope":"private","duration_ms":60000}'
 stop_session TERM
