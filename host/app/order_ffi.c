@@ -9,9 +9,19 @@
 
 #include "../core/clock.h"
 #include "../core/ffi_guard.h"
+#include "../lua/lua_host.h"
 #include "shadow_guard.h"
 #include "tradehost.h"
 #include "trading.h"
+
+/* Several strategy instances: each trades only its own pairs (docs/config.md "Several strategies"). */
+static bool may_trade(const char *symbol, const char **err)
+{
+    const char *owner;
+    if (th_lua_running_may_trade(symbol ? symbol : "", &owner)) return true;
+    *err = owner ? "the pair is traded by another strategy instance" : "the pair is traded by no strategy instance (only read)";
+    return false;
+}
 
 int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out, const char **err)
 {
@@ -36,6 +46,7 @@ int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out
             return -1;
         }
     }
+    if (!may_trade(req->symbol, err)) { *reason_out = TH_RISK_BAD_ORDER; return -1; }
     int32_t idx = -1;
     int32_t reason = th_flow_place(&t->flow, i, req->side, price, qty, (req->flags & TH_ORDER_POST_ONLY) != 0,
                                    req->tag ? req->tag : "", th_clock_ns(), &idx);
@@ -53,6 +64,7 @@ int th_order_cancel(const char *cl_id, const char **err)
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     int32_t idx = th_tracker_find_cl(&t->flow.trk, cl_id ? cl_id : "");
     if (idx < 0) { *err = "unknown order"; return -1; }
+    if (!may_trade(t->flow.ins->v[t->flow.trk.v[idx].instrument].symbol, err)) return -1;
     int32_t rc = th_flow_cancel(&t->flow, idx, th_clock_ns());
     if (rc == TH_TRK_DUPLICATE) { *err = "cancel already pending"; return -1; }
     if (rc < 0) { *err = "order is already done"; return -1; }
@@ -69,6 +81,15 @@ int th_order_cancel_all(const char *symbol, int32_t *n_out, const char **err)
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     int32_t i = -1;
     if (symbol && *symbol && (i = th_trading_find_symbol(t, symbol)) < 0) { *err = "unknown symbol"; return -1; }
+    if (i >= 0 && !may_trade(symbol, err)) return -1;
+    const th_strategy *inst = i < 0 ? th_lua_running_instance() : NULL;
+    if (inst) { /* an instance's cancel_all(): its own pairs */
+        for (int k = 0; k < inst->nsymbols; k++) {
+            int32_t j = inst->symbols[k].trades ? th_trading_find_symbol(t, inst->symbols[k].v) : -1;
+            if (j >= 0) *n_out += th_flow_cancel_all(&t->flow, j, th_clock_ns());
+        }
+        return 0;
+    }
     *n_out = th_flow_cancel_all(&t->flow, i, th_clock_ns());
     return 0;
 }
@@ -150,6 +171,7 @@ int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n,
     if (!t) { *err = TH_TRADING_NO_FLOW; return -1; }
     int32_t i = th_trading_find_symbol(t, symbol);
     if (i < 0) { *err = "unknown symbol"; return -1; }
+    if (!may_trade(symbol, err)) return -1;
     const th_instrument *ins = &t->flow.ins->v[i];
     th_quote q[TH_QUOTES_MAX];
     int32_t m = 0;

@@ -130,8 +130,8 @@ static void on_stop_timer(uv_timer_t *t) { th_session_stop(t->data, "duration");
 
 /* A callback raised (lua_host.c has logged it and stopped the callbacks). Nobody manages the
  * strategy's orders now, so by default they are cancelled (strategy.on_fault = "cancel"); "keep"
- * leaves them resting for an operator who would rather fix and reload. One strategy per host, so
- * "its orders" are every live order. */
+ * leaves them resting for an operator who would rather fix and reload. "Its orders": every live
+ * order, or with several instances those on the faulted one's pairs (instance_orders.c). */
 static void strategy_faulted(void *ctx, th_strategy *st)
 {
     session *s = ctx;
@@ -142,7 +142,7 @@ static void strategy_faulted(void *ctx, th_strategy *st)
                 st->name, st->fault_callback, live);
         return;
     }
-    th_trading_cancel_all(&s->tr);
+    live = th_instance_cancel_orders(&s->tr, st);
     st->fault_orders_cancelled = live;
     th_logf(TH_LOG_ERROR, "strategy faulted: cancelling its orders", "strategy=%s callback=%s live_orders=%d", st->name,
             st->fault_callback, live);
@@ -259,7 +259,7 @@ static int session_load(session *s, const th_session_opts *o, const char **mode)
     }
     s->strategy_loaded = true;
     reload_applied(s);
-    s->strat.on_fault = strategy_faulted;
+    s->strat.on_fault = strategy_faulted; /* every instance's (lua_host.c: the head's hook) */
     s->strat.on_fault_ctx = s;
     th_reload_target *r = &s->reload;
     *r = (th_reload_target){.lua = &s->lua, .strat = &s->strat, .tr = &s->tr, .mf = &s->mf, .log_level_fixed = o->log_level != NULL,
@@ -425,9 +425,10 @@ static int ran_status(session *s)
         th_logf(TH_LOG_ERROR, "session ended with orders still live at the venue", "live_orders=%d exit=%d", s->left_live, TH_EXIT_ORDERS_LIVE);
         return TH_EXIT_ORDERS_LIVE;
     }
-    if (!s->strat.faulted) return TH_EXIT_OK;
-    th_logf(TH_LOG_ERROR, "session ended with a faulted strategy", "strategy=%s callback=%s exit=%d", s->strat.name,
-            s->strat.fault_callback, TH_EXIT_STRATEGY_FAULTED);
+    const th_strategy *f = th_instance_faulted(&s->strat);
+    if (!f) return TH_EXIT_OK;
+    th_logf(TH_LOG_ERROR, "session ended with a faulted strategy", "strategy=%s callback=%s exit=%d", f->name,
+            f->fault_callback, TH_EXIT_STRATEGY_FAULTED);
     return TH_EXIT_STRATEGY_FAULTED;
 }
 

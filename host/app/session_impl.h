@@ -15,6 +15,7 @@
 
 #include "../lua/lua_host.h"
 #include "api.h"
+#include "instance_orders.h"
 #include "pg_history.h"
 #include "redis_lease.h"
 #include "redis_mirror.h"

@@ -20,7 +20,7 @@ static void arm(th_strategy_timers *t)
 {
     if (!t->open || t->stopped || t->poll_only) return;
     int64_t due = t->strat->timer_due_ns;
-    if (due == INT64_MAX || t->strat->faulted) { uv_timer_stop(&t->timer); return; }
+    if (due == INT64_MAX || th_strategy_group_faulted(t->strat)) { uv_timer_stop(&t->timer); return; }
     if (t->sync_clock) t->sync_clock(t->sync_ctx);
     double wait_ns = (double)(due - th_clock_ns()) / t->speed;
     /* rounded up: a wake-up before the due time would find nothing due and spin */
@@ -65,7 +65,7 @@ void th_strategy_timers_run_until(th_strategy_timers *t, int64_t until)
 {
     /* each run moves the due time past the clock (an every is rescheduled, an after removed), and
      * a faulted strategy runs nothing: the loop ends either way */
-    while (t->open && !t->stopped && !t->strat->faulted && t->strat->timer_due_ns <= until) {
+    while (t->open && !t->stopped && !th_strategy_group_faulted(t->strat) && t->strat->timer_due_ns <= until) {
         if (t->strat->timer_due_ns > th_clock_ns()) th_clock_advance_to(t->strat->timer_due_ns);
         if (th_strategy_timers_run(t->lua, t->strat) != 0) break;
     }

@@ -331,7 +331,7 @@ bool th_lua_cfg_pair_symbol(th_lua *lh, int index0, char *buf, size_t cap, bool 
 }
 
 /* The loaded strategies, for th_strategy_fault_get (one per host today; a few slots for later). */
-#define STRATEGIES_MAX 8
+#define STRATEGIES_MAX 32
 static th_strategy *g_strategies[STRATEGIES_MAX];
 
 void th_lua_strategy_register(th_strategy *s)
@@ -438,19 +438,50 @@ static void register_strategy_metrics(th_strategy *s)
     th_metric_register(name, TH_METRIC_HISTOGRAM, &s->m_cb_ns, &e);
 }
 
-int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
+/* The pairs an instance trades and reads (cfg.instances[index].pairs[k].symbol, .reads[k]): it
+ * hears only their market events, fills and order changes, and may only trade the first. */
+static int instance_symbols(th_lua *lh, th_strategy *s, int index)
 {
     lua_State *L = lh->L;
-    memset(s, 0, sizeof *s);
+    char key[64];
+    for (int part = 0; part < 2; part++) {
+        snprintf(key, sizeof key, "_instances.%d.%s", index, part ? "reads" : "pairs");
+        push_cfg_path(lh, key);
+        int n = lua_istable(L, -1) ? (int)lua_objlen(L, -1) : 0;
+        for (int k = 1; k <= n; k++) {
+            lua_rawgeti(L, -1, k);
+            if (lua_istable(L, -1)) lua_getfield(L, -1, "symbol");
+            else lua_pushvalue(L, -1);
+            const char *sym = lua_tostring(L, -1);
+            if (sym && s->nsymbols < (int)(sizeof s->symbols / sizeof s->symbols[0])) {
+                snprintf(s->symbols[s->nsymbols].v, sizeof s->symbols[0].v, "%s", sym);
+                s->symbols[s->nsymbols++].trades = part == 0;
+            }
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* One instance of cfg.instances (1-based index): its id names it (store, timers, metrics, logs). */
+static int instance_load(th_lua *lh, th_strategy *s, int index, const char **err)
+{
+    lua_State *L = lh->L;
     s->mod_ref = s->state_ref = s->ctx_ref = LUA_NOREF;
     s->timer_due_ns = s->timer_own_due_ns = INT64_MAX;
-    th_lua_cfg_string(lh, "strategy.name", s->name, sizeof s->name);
+    s->instance = index;
+    char key[64], name[64], module[1024];
+    snprintf(key, sizeof key, "_instances.%d.id", index);
+    th_lua_cfg_string(lh, key, s->name, sizeof s->name);
+    snprintf(key, sizeof key, "_instances.%d.name", index);
+    th_lua_cfg_string(lh, key, name, sizeof name);
     s->budget_ms = th_lua_cfg_number(lh, "strategy.budget_ms", 5);
-    char module[1024];
-    if (th_lua_cfg_string(lh, "strategy.module", module, sizeof module)) {
+    snprintf(key, sizeof key, "_instances.%d.module", index);
+    if (th_lua_cfg_string(lh, key, module, sizeof module)) {
         snprintf(s->path, sizeof s->path, "%s", module); /* absolute: th.config resolved it beside the config */
     } else {
-        snprintf(s->path, sizeof s->path, "%s/strategies/%s.lua", lh->home, s->name);
+        snprintf(s->path, sizeof s->path, "%s/strategies/%s.lua", lh->home, name);
     }
     register_strategy_metrics(s);
     th_lua_strategy_register(s);
@@ -458,7 +489,8 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
     if (th_lua_require_field(lh, "th.runtime", "start") != 0) { *err = lh->error; return -1; }
     lua_pushstring(L, s->path);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lh->config_ref);
-    if (th_lua_pcall(lh, 2, 3) != 0) { *err = lh->error; return -1; }
+    lua_pushinteger(L, index);
+    if (th_lua_pcall(lh, 3, 3) != 0) { *err = lh->error; return -1; }
     if (lua_isnil(L, -3)) {
         snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, -2) ? lua_tostring(L, -2) : "strategy failed to load");
         lua_pop(L, 3);
@@ -468,10 +500,47 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
     s->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     s->state_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     s->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return instance_symbols(lh, s, index);
+}
+
+/* The head (cfg.instances[1]) is s; the others are allocated and chained from it (s->next), each
+ * pointing back at the head, which the session holds and passes to every dispatch. */
+int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
+{
+    memset(s, 0, sizeof *s);
+    s->head = s;
+    push_cfg_path(lh, "_instances");
+    int n = lua_istable(lh->L, -1) ? (int)lua_objlen(lh->L, -1) : 1;
+    lua_pop(lh->L, 1);
+    if (instance_load(lh, s, 1, err) != 0) return -1;
+    th_strategy *last = s;
+    for (int i = 2; i <= n; i++) {
+        th_strategy *x = calloc(1, sizeof *x);
+        if (!x) { *err = "out of memory loading strategy instances"; return -1; }
+        x->head = s;
+        last->next = x;
+        last = x;
+        if (instance_load(lh, x, i, err) != 0) return -1;
+    }
     return 0;
 }
 
+static void release_one(th_lua *lh, th_strategy *s);
+
 void th_strategy_release(th_lua *lh, th_strategy *s)
+{
+    th_strategy *x = s->next;
+    s->next = NULL;
+    while (x) {
+        th_strategy *n = x->next;
+        release_one(lh, x);
+        free(x);
+        x = n;
+    }
+    release_one(lh, s);
+}
+
+static void release_one(th_lua *lh, th_strategy *s)
 {
     if (s->shadow && lh->L) th_strategy_shadow_discard(lh, s, "the session ended", NULL, 0);
     th_lua_strategy_unregister(s);
@@ -597,7 +666,9 @@ static int invoke_at(th_lua *lh, th_strategy *s, const char *label, int h, int n
         th_log_quote(lh->error, q, sizeof q);
         th_logf(TH_LOG_ERROR, "strategy faulted: callbacks stopped until reload",
                 "strategy=%s callback=%s where=%s error=%s", s->name, label, where, q);
-        if (s->on_fault) s->on_fault(s->on_fault_ctx, s);
+        if (s->head && s->head->next) th_lua_timers_combine(s); /* its timers no longer count */
+        th_strategy *h = s->head ? s->head : s; /* the session set the head's hook for every instance */
+        if (h->on_fault) h->on_fault(h->on_fault_ctx, s);
         call_on_fault_hook(lh, s);
         return -1;
     }
@@ -643,13 +714,48 @@ static int strategy_call_one(th_lua *lh, th_strategy *s, const char *cb, int nar
 /* With a shadow: the same event to the live strategy, then to its shadow (the arguments copied:
  * the same values), then the two's intents compared. The shadow's outcome never changes the
  * live call's. */
-int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
+static int call_with_shadow(th_lua *lh, th_strategy *s, const char *cb, int nargs)
 {
     if (!s->shadow) return strategy_call_one(lh, s, cb, nargs);
     for (int i = 0; i < nargs; i++) lua_pushvalue(lh->L, -nargs);
     int rc = strategy_call_one(lh, s, cb, nargs);
     strategy_call_one(lh, s->shadow, cb, nargs);
     th_lua_shadow_compare(lh, s, cb);
+    return rc;
+}
+
+bool th_strategy_hears(const th_strategy *s, const char *symbol)
+{
+    if (!s->head || !s->head->next || !symbol) return true; /* one instance: every pair is its */
+    for (int i = 0; i < s->nsymbols; i++)
+        if (strcmp(s->symbols[i].v, symbol) == 0) return true;
+    return false;
+}
+
+/* Several instances: each hears the events of its own pairs (a book's health, a fill, an order
+ * change) and every host-wide one (ticks, halts, the lead market, start and stop). */
+int th_strategy_call(th_lua *lh, th_strategy *s, const char *cb, int nargs)
+{
+    if (!s->next) return call_with_shadow(lh, s, cb, nargs);
+    lua_State *L = lh->L;
+    char sym[64] = "";
+    bool routed = false;
+    if (nargs > 0 && strcmp(cb, "on_book_health") == 0 && lua_type(L, -nargs) == LUA_TSTRING) {
+        snprintf(sym, sizeof sym, "%s", lua_tostring(L, -nargs));
+        routed = true;
+    } else if (nargs > 0 && (strcmp(cb, "on_fill") == 0 || strcmp(cb, "on_order") == 0) && lua_istable(L, -nargs)) {
+        lua_getfield(L, -nargs, "symbol");
+        snprintf(sym, sizeof sym, "%s", lua_tostring(L, -1) ? lua_tostring(L, -1) : "");
+        lua_pop(L, 1);
+        routed = true;
+    }
+    int rc = 0;
+    for (th_strategy *x = s; x; x = x->next) {
+        if (routed && !th_strategy_hears(x, sym)) continue;
+        for (int i = 0; i < nargs; i++) lua_pushvalue(L, -nargs);
+        if (call_with_shadow(lh, x, cb, nargs) != 0) rc = -1;
+    }
+    lua_pop(L, nargs);
     return rc;
 }
 
@@ -670,10 +776,14 @@ static int strategy_call_symbol_one(th_lua *lh, th_strategy *s, const char *cb, 
 
 int th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t slot, const char *symbol)
 {
-    int rc = strategy_call_symbol_one(lh, s, cb, slot, symbol);
-    if (s->shadow) {
-        strategy_call_symbol_one(lh, s->shadow, cb, slot, symbol);
-        th_lua_shadow_compare(lh, s, cb);
+    int rc = 0;
+    for (th_strategy *x = s; x; x = x->next) {
+        if (s->next && !th_strategy_hears(x, symbol)) continue;
+        if (strategy_call_symbol_one(lh, x, cb, slot, symbol) != 0) rc = -1;
+        if (x->shadow) {
+            strategy_call_symbol_one(lh, x->shadow, cb, slot, symbol);
+            th_lua_shadow_compare(lh, x, cb);
+        }
     }
     return rc;
 }
@@ -716,20 +826,57 @@ static int timers_run_one(th_lua *lh, th_strategy *s, int64_t now)
 int th_strategy_timers_run(th_lua *lh, th_strategy *s)
 {
     int64_t now = th_clock_ns();
-    if (s->faulted || s->mod_ref == LUA_NOREF || !th_strategy_timers_due(s, now)) return 0;
-    int rc = timers_run_one(lh, s, now);
-    if (s->shadow) timers_run_one(lh, s->shadow, now);
+    if (s->mod_ref == LUA_NOREF || !th_strategy_timers_due(s, now)) return 0;
+    int rc = 0;
+    for (th_strategy *x = s; x; x = x->next) {
+        if (timers_run_one(lh, x, now) != 0) rc = -1;
+        if (x->shadow) timers_run_one(lh, x->shadow, now);
+    }
     return rc;
 }
 
+/* The head's timer_due_ns (what the loop waits for): the earliest of every unfaulted instance's
+ * and shadow's own timers. */
 void th_lua_timers_combine(th_strategy *s)
 {
-    int64_t due = s->timer_own_due_ns;
-    th_strategy *sh = s->shadow;
-    if (sh && !sh->faulted && sh->timer_own_due_ns < due) due = sh->timer_own_due_ns;
-    s->timer_due_ns = due;
-    if (sh) sh->timer_due_ns = sh->timer_own_due_ns;
-    if (s->on_timers) s->on_timers(s->on_timers_ctx, s);
+    th_strategy *h = s->head ? s->head : s;
+    int64_t due = INT64_MAX;
+    for (th_strategy *x = h; x; x = x->next) {
+        if (!x->faulted && x->timer_own_due_ns < due) due = x->timer_own_due_ns;
+        th_strategy *sh = x->shadow;
+        if (!sh) continue;
+        sh->timer_due_ns = sh->timer_own_due_ns;
+        if (!sh->faulted && sh->timer_own_due_ns < due) due = sh->timer_own_due_ns;
+    }
+    h->timer_due_ns = due;
+    if (h->on_timers) h->on_timers(h->on_timers_ctx, h);
+}
+
+bool th_strategy_group_faulted(const th_strategy *s)
+{
+    for (const th_strategy *x = s->head ? s->head : s; x; x = x->next)
+        if (!x->faulted) return false;
+    return true;
+}
+
+bool th_lua_running_may_trade(const char *symbol, const char **owner)
+{
+    *owner = NULL;
+    const th_strategy *r = g_running;
+    if (!r || r->shadow_of || !r->head || !r->head->next) return true;
+    for (int i = 0; i < r->nsymbols; i++)
+        if (r->symbols[i].trades && strcmp(r->symbols[i].v, symbol) == 0) return true;
+    for (const th_strategy *x = r->head; x; x = x->next)
+        for (int i = 0; i < x->nsymbols; i++)
+            if (x->symbols[i].trades && strcmp(x->symbols[i].v, symbol) == 0) *owner = x->name;
+    return false;
+}
+
+const th_strategy *th_lua_running_instance(void)
+{
+    const th_strategy *r = g_running;
+    if (!r || r->shadow_of || !r->head || !r->head->next) return NULL;
+    return r;
 }
 
 int32_t th_shadow_role(void)
@@ -754,13 +901,70 @@ void th_lua_reload_swap(th_lua *lh, th_strategy *s, bool with_config)
     bool was_faulted = s->faulted;
     s->faulted = false;
     s->fault_callback[0] = s->fault_error[0] = 0;
-    if (was_faulted && s->on_timers) s->on_timers(s->on_timers_ctx, s); /* its timers run again */
+    if (was_faulted) th_lua_timers_combine(s); /* its timers run again */
     th_logf(TH_LOG_INFO, "strategy reloaded", "strategy=%s path=%s reloads=%llu%s", s->name, s->path,
             (unsigned long long)s->reloads, was_faulted ? " unfaulted=true" : "");
 }
 
+/* Several instances: th/runtime.lua reload_instances, then every instance's module swapped (the
+ * config once, with the first). */
+static int reload_instances(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap)
+{
+    lua_State *L = lh->L;
+    int top = lua_gettop(L);
+    int n = 0;
+    for (th_strategy *x = s; x; x = x->next) n++;
+    if (th_lua_require_field(lh, "th.runtime", "reload_instances") == 0) {
+        lua_createtable(L, n, 0);
+        lua_createtable(L, n, 0);
+        lua_createtable(L, n, 0);
+        int i = 1;
+        for (th_strategy *x = s; x; x = x->next, i++) {
+            lua_pushstring(L, x->path);
+            lua_rawseti(L, top + 2, i);
+            lua_rawgeti(L, LUA_REGISTRYINDEX, x->state_ref);
+            lua_rawseti(L, top + 3, i);
+            lua_rawgeti(L, LUA_REGISTRYINDEX, x->ctx_ref);
+            lua_rawseti(L, top + 4, i);
+        }
+        lua_pushstring(L, cfg_path);
+        if (cfg_dir) lua_pushstring(L, cfg_dir);
+        else lua_pushnil(L);
+        running_mark before;
+        running_begin(&before, s, "reload");
+        int rc = th_lua_pcall(lh, 5, 3); /* mods, cfg, summary | nil, err */
+        running_end(&before);
+        if (rc == 0 && !lua_isnil(L, top + 1)) {
+            if (msg) snprintf(msg, cap, "%s", lua_tostring(L, top + 3) ? lua_tostring(L, top + 3) : "reloaded");
+            i = 1;
+            for (th_strategy *x = s; x; x = x->next, i++) {
+                if (x == s) lua_pushvalue(L, top + 2); /* the config, swapped with the first */
+                lua_rawgeti(L, top + 1, i);
+                th_lua_reload_swap(lh, x, x == s);
+                x->budget_ms = s->budget_ms;
+                x->nsymbols = 0; /* the pairs may have moved between instances */
+                instance_symbols(lh, x, x->instance);
+            }
+            lua_settop(L, top);
+            return 0;
+        }
+        if (rc == 0) snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, top + 2) ? lua_tostring(L, top + 2) : "reload failed");
+    }
+    lua_settop(L, top);
+    for (th_strategy *x = s; x; x = x->next) {
+        x->reload_failures++;
+        th_metric_inc(x->m_reload_failures);
+    }
+    if (msg) snprintf(msg, cap, "%s", lh->error);
+    char q[sizeof lh->error + 64];
+    th_log_quote(lh->error, q, sizeof q);
+    th_logf(TH_LOG_ERROR, "strategy reload failed: old code keeps running", "strategy=%s instances=%d error=%s", s->name, n, q);
+    return -1;
+}
+
 int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap)
 {
+    if (s->next && cfg_path) return reload_instances(lh, s, cfg_path, cfg_dir, msg, cap);
     lua_State *L = lh->L;
     int top = lua_gettop(L);
     bool with_config = cfg_path != NULL;
@@ -869,6 +1073,46 @@ static int l_host_shadow_fault(lua_State *L)
     return 1;
 }
 
+/* th.host.as_instance(index, fn, ...) -> fn(...) run as instance `index` of the host's strategies
+ * (its timers, its store): th/runtime.lua reload_instances runs each migrate so. */
+static int l_host_as_instance(lua_State *L)
+{
+    int index = (int)luaL_checkinteger(L, 1);
+    th_strategy *x = NULL;
+    for (int i = 0; i < STRATEGIES_MAX && !x; i++)
+        if (g_strategies[i] && !g_strategies[i]->shadow_of && g_strategies[i]->instance == index) x = g_strategies[i];
+    if (!x) return luaL_error(L, "no strategy instance %d", index);
+    lua_remove(L, 1);
+    running_mark before;
+    running_begin(&before, x, "reload");
+    int rc = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    running_end(&before);
+    if (rc != 0) return lua_error(L);
+    return lua_gettop(L);
+}
+
+/* th.host.instance(id) -> state, ctx of the strategy instance named id (its ctx.name), or nil,
+ * err listing the ids: the REPL's instance(id) (th/repl.lua). */
+static int l_host_instance(lua_State *L)
+{
+    const char *id = luaL_checkstring(L, 1);
+    char ids[256] = "";
+    size_t n = 0;
+    for (int i = 0; i < STRATEGIES_MAX; i++) {
+        const th_strategy *x = g_strategies[i];
+        if (!x || x->shadow_of || x->state_ref == LUA_NOREF) continue;
+        if (strcmp(x->name, id) == 0) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, x->state_ref);
+            lua_rawgeti(L, LUA_REGISTRYINDEX, x->ctx_ref);
+            return 2;
+        }
+        if (n < sizeof ids) n += (size_t)snprintf(ids + n, sizeof ids - n, "%s%s", n ? ", " : "", x->name);
+    }
+    lua_pushnil(L);
+    lua_pushfstring(L, "no strategy instance %s (instances: %s)", id, ids[0] ? ids : "none");
+    return 2;
+}
+
 static void register_host_module(lua_State *L)
 {
     lua_getglobal(L, "package");
@@ -878,6 +1122,10 @@ static void register_host_module(lua_State *L)
     lua_setfield(L, -2, "reload");
     lua_pushcfunction(L, l_host_shadow);
     lua_setfield(L, -2, "shadow");
+    lua_pushcfunction(L, l_host_as_instance);
+    lua_setfield(L, -2, "as_instance");
+    lua_pushcfunction(L, l_host_instance);
+    lua_setfield(L, -2, "instance");
     lua_pushcfunction(L, l_host_shadow_fault);
     lua_setfield(L, -2, "shadow_fault");
     lua_setfield(L, -2, "th.host");

@@ -66,6 +66,12 @@ typedef struct th_strategy {
     struct th_strategy *shadow;
     struct th_strategy *shadow_of;
     int64_t timer_own_due_ns;          /* this strategy's own timers; timer_due_ns adds its shadow's */
+    /* Strategy instances (config `strategies`): the session holds the head (instance 1); the
+     * others are chained from it. Each hears the events of its own symbols only. */
+    int instance;                      /* 1-based index in cfg.instances */
+    struct th_strategy *head, *next;
+    struct { char v[48]; bool trades; } symbols[64]; /* pairs it trades, then pairs it only reads */
+    int nsymbols;
     /* strategy_over_budget{strategy,callback}: registered at a callback's first over-budget call */
     struct { const char *callback; int32_t metric; } over[16];
     int32_t nover;
@@ -127,6 +133,17 @@ int th_strategy_call_symbol(th_lua *lh, th_strategy *s, const char *cb, int32_t 
  * is due: one comparison. */
 int th_strategy_timers_run(th_lua *lh, th_strategy *s);
 static inline bool th_strategy_timers_due(const th_strategy *s, int64_t now) { return s->timer_due_ns <= now; }
+
+/* Instances: whether s hears the events of symbol (always with one instance); whether every
+ * instance of s's group is faulted (the loop then has no strategy to wake for). */
+bool th_strategy_hears(const th_strategy *s, const char *symbol);
+bool th_strategy_group_faulted(const th_strategy *s);
+/* The order entry points: may the running strategy code trade symbol? With several instances
+ * only the instance that lists the pair in its `pairs` may (*owner: that instance's id, or NULL
+ * when none trades it); the REPL and a single strategy may trade every pair. */
+bool th_lua_running_may_trade(const char *symbol, const char **owner);
+/* The instance whose code runs now, with several instances (NULL otherwise). */
+const th_strategy *th_lua_running_instance(void);
 
 /* Faulted strategies are listed by th_strategy_fault_get (tradehost.h: th.risk.status(), /health). */
 int th_strategy_faulted_count(void);

@@ -32,6 +32,10 @@ local function env_name(v)
 end
 
 local ENV = { type = "string", check = env_name }
+local function NAME(v)
+  if not v:match("^[%w_%-]+$") then return false, "letters, digits, _ and - only" end
+  return true
+end
 local POS = { type = "number", min = 0 }
 local PCT = { type = "number", min = 0, max = 100 }
 
@@ -107,11 +111,10 @@ M.schema = {
       -- hosts share one account), then a reconciliation; false: one cancel per order
       cancel_all_on_stop = { type = "boolean", default = true },
     } },
-    strategy = { type = "table", required = true, fields = {
-      name = { type = "string", required = true, check = function(v)
-        if not v:match("^[%w_%-]+$") then return false, "letters, digits, _ and - only" end
-        return true
-      end },
+    -- the single-strategy form; with `strategies` it holds only the host-wide keys (tick_ms,
+    -- budget_ms, stuck_s, on_fault) and may be left out
+    strategy = { type = "table", default = {}, fields = {
+      name = { type = "string", check = NAME },
       module = { type = "string" },
       tick_ms = { type = "integer", min = 1, default = 1000 },
       budget_ms = { type = "number", min = 0, default = 5 },
@@ -121,7 +124,19 @@ M.schema = {
       on_fault = { type = "string", enum = { "cancel", "keep" }, default = "cancel" },
       params = { type = "table", open = true, fields = {}, default = {} },
     } },
-    pairs = { type = "array", required = true, min_items = 1, items = {
+    -- several strategy instances in one host (docs/config.md "Several strategies"): each with its
+    -- own code, parameters, pairs (traded by it alone), pairs it only reads, and risk share
+    strategies = { type = "array", min_items = 1, items = {
+      type = "table", fields = {
+        name = { type = "string", required = true, check = NAME },
+        id = { type = "string", check = NAME },
+        module = { type = "string" },
+        params = { type = "table", open = true, fields = {}, default = {} },
+        pairs = { type = "array", default = {}, items = { type = "any" } },
+        reads = { type = "array", default = {}, items = { type = "string" } },
+        risk_share = { type = "number", min = 0, max = 1 },
+      } } },
+    pairs = { type = "array", min_items = 1, items = {
       type = "table", open = true, fields = {
         symbol = { type = "string", required = true },
         enabled = { type = "boolean", default = true },
@@ -289,6 +304,9 @@ local function resolve_paths(cfg, dir)
   end
   local function rel(v) return v:sub(1, 1) == "/" and v or dir .. "/" .. v:gsub("^%./", "") end
   for i, v in ipairs(cfg.venue.data or {}) do if v ~= "" then cfg.venue.data[i] = rel(v) end end
+  for _, st in ipairs(cfg._instances or {}) do
+    if type(st.module) == "string" and st.module ~= "" then st.module = rel(st.module) end
+  end
   local lead = cfg.venue.lead
   for _, k in ipairs({ "recording", "instruments", "snapshots" }) do
     if lead and type(lead[k]) == "string" and lead[k] ~= "" then lead[k] = rel(lead[k]) end
@@ -354,10 +372,16 @@ function M.load(path, dir)
   end
   local from = type(cfg.pairs) == "table" and origin[cfg.pairs]
   local where = from and ("%s (pairs from %s)"):format(path, from) or path
+  -- the single form needs both; `strategies` replaces them (M.instances)
+  for _, k in ipairs({ "strategy", "pairs" }) do
+    if cfg[k] == nil and cfg.strategies == nil then return nil, ("%s: %s: required value is missing"):format(path, k) end
+  end
   local valid, verr = schema.validate(M.schema, cfg, "")
   if not valid then
     return nil, ("%s: %s"):format(verr:match("^pairs[%[:]") and where or path, verr)
   end
+  local nerr = M.instances(cfg)
+  if nerr then return nil, ("%s: %s"):format(path, nerr) end
   local seen = {}
   for i, p in ipairs(cfg.pairs) do
     if seen[p.symbol] then
@@ -371,12 +395,78 @@ function M.load(path, dir)
   return cfg
 end
 
+-- ---- strategy instances ----
+
+-- Both forms become cfg._instances, one entry per strategy instance the host runs:
+--   { id, name, module, params, pairs = {pair tables it trades}, reads = {symbols}, risk_share }
+-- The single form (`strategy` + `pairs`) is one instance trading every pair (risk_share 1). With
+-- `strategies`, cfg.pairs is made from the instances' pairs (the pair fields only: the market data
+-- and the order side read it), and cfg.strategy.name/module/params are the first instance's, so
+-- that what reads the single form still reads something true. Returns nil, or an error naming the key.
+function M.instances(cfg)
+  if not cfg.strategies then
+    if not cfg.strategy.name then return "strategy.name: required (or list strategy instances in strategies)" end
+    if not cfg.pairs then return "pairs: required" end
+    cfg._instances = { { id = cfg.strategy.name, name = cfg.strategy.name, module = cfg.strategy.module,
+                        params = cfg.strategy.params, pairs = cfg.pairs, reads = {}, risk_share = 1 } }
+    return nil
+  end
+  if cfg.pairs then return "pairs: with strategies, each instance lists its pairs (strategies[i].pairs)" end
+  if cfg.strategy.name or cfg.strategy.module or next(cfg.strategy.params) then
+    return "strategy: with strategies, strategy holds only tick_ms, budget_ms, stuck_s and on_fault"
+  end
+  local item = M.schema.fields.pairs.items
+  local ids, owner, union, share = {}, {}, {}, 0
+  cfg._instances = {}
+  for i, st in ipairs(cfg.strategies) do
+    local key = ("strategies[%d]"):format(i)
+    local id = st.id or st.name
+    if ids[id] then return ("%s.id: %s is used twice (first at strategies[%d]); give each instance its own id"):format(key, id, ids[id]) end
+    ids[id] = i
+    local list = {}
+    for k, p in ipairs(st.pairs) do
+      if type(p) == "string" then p = { symbol = p } end
+      if type(p) ~= "table" then return ("%s.pairs[%d]: expected a symbol or a pair table, got %s"):format(key, k, type(p)) end
+      local ok, err = schema.validate(item, p, ("%s.pairs[%d]"):format(key, k))
+      if not ok then return err end
+      if owner[p.symbol] then
+        return ("%s.pairs[%d]: %s is traded by %s already: a pair is traded by one instance (list it in reads to read it)")
+          :format(key, k, p.symbol, owner[p.symbol])
+      end
+      owner[p.symbol] = id
+      list[#list + 1] = p
+      local u = {}
+      for f in pairs(M.PAIR_FIELDS) do u[f] = p[f] end
+      union[#union + 1] = u
+    end
+    cfg._instances[i] = { id = id, name = st.name, module = st.module, params = st.params, pairs = list,
+                         reads = st.reads, risk_share = st.risk_share or (1 / #cfg.strategies) }
+    share = share + cfg._instances[i].risk_share
+  end
+  if share > 1 + 1e-9 then return ("strategies: the risk_share values add up to %g, more than 1"):format(share) end
+  for i, st in ipairs(cfg._instances) do
+    for k, sym in ipairs(st.reads) do
+      if not owner[sym] then
+        union[#union + 1] = { symbol = sym, enabled = true }
+        owner[sym] = false -- read by instances, traded by none
+      end
+    end
+    if #st.pairs == 0 and #st.reads == 0 then return ("strategies[%d]: no pairs and no reads: it would see nothing"):format(i) end
+  end
+  if #union == 0 then return "strategies: no instance lists a pair" end
+  cfg.pairs = union
+  local first = cfg._instances[1]
+  cfg.strategy.name, cfg.strategy.module, cfg.strategy.params = first.id, first.module, first.params
+  cfg._owner = owner
+  return nil
+end
+
 -- ---- reloading (SIGHUP, the REPL's reload(), POST /reload) ----
 
 -- What a reload changes while the host runs (docs/config.md "Reloading the config"). Any other
 -- key that differs needs a restart: it is reported, and the running config keeps its old value,
 -- so ctx.config and every later read of the config say what is in effect.
-M.LIVE = { "strategy.params", "strategy.budget_ms", "strategy.on_fault", "strategy.tick_ms", "pairs", "risk", "quotes",
+M.LIVE = { "strategy.params", "strategies", "strategy.budget_ms", "strategy.on_fault", "strategy.tick_ms", "pairs", "risk", "quotes",
            "log.level", "venue.fee_bps", "venue.stale_ms", "session.keep_done_s", "session.keep_done_max" }
 -- Inside those, what names orders already sent or the trading day's PnL stays until a restart.
 M.RESTART_ONLY = { "risk.currency", "risk.day_start_utc" }
@@ -463,25 +553,32 @@ M.PAIR_FIELDS = { symbol = true, enabled = true, max_order_size = true, min_orde
 
 -- Strategy parameters are checked against the strategy's own `defaults` table, so a misspelt or
 -- mistyped parameter in `strategy.params` or a per-pair override is caught at startup too.
-function M.check_params(cfg, defaults)
+-- index: which instance (cfg._instances; 1 in the single form, whose keys keep their names).
+function M.check_params(cfg, defaults, index)
   local path = cfg._path or "config"
   if defaults == nil then return true end
+  index = index or 1
+  if not cfg._instances then M.instances(cfg) end
+  local inst = cfg._instances[index]
+  local multi = cfg.strategies ~= nil
   local fields = {}
   for k, v in pairs(defaults) do fields[k] = { type = type(v) } end
   local pnode = { type = "table", fields = fields,
-                  unknown_hint = "not a parameter of strategy " .. cfg.strategy.name }
-  local ok, err = schema.validate(pnode, cfg.strategy.params, "strategy.params")
+                  unknown_hint = "not a parameter of strategy " .. (multi and inst.name or cfg.strategy.name) }
+  local key = multi and ("strategies[%d]"):format(index) or nil
+  local ok, err = schema.validate(pnode, multi and inst.params or cfg.strategy.params, multi and key .. ".params" or "strategy.params")
   if not ok then return nil, path .. ": " .. err end
   local ppath = cfg._pairs_file and ("%s (pairs from %s)"):format(path, cfg._pairs_file) or path
-  for i, p in ipairs(cfg.pairs) do
+  if multi then ppath = path .. ": " .. key end
+  for i, p in ipairs(multi and inst.pairs or cfg.pairs) do
     for k, v in pairs(p) do
       if not M.PAIR_FIELDS[k] then
         if fields[k] == nil then
-          return nil, ("%s: pairs[%d].%s: unknown key (neither a pair field nor a parameter of strategy %s)")
-            :format(ppath, i, tostring(k), cfg.strategy.name)
+          return nil, ("%s%spairs[%d].%s: unknown key (neither a pair field nor a parameter of strategy %s)")
+            :format(ppath, multi and "." or ": ", i, tostring(k), multi and inst.name or cfg.strategy.name)
         end
         if type(v) ~= fields[k].type then
-          return nil, ("%s: pairs[%d].%s: expected %s, got %s"):format(ppath, i, k, fields[k].type, type(v))
+          return nil, ("%s%spairs[%d].%s: expected %s, got %s"):format(ppath, multi and "." or ": ", i, k, fields[k].type, type(v))
         end
       end
     end

@@ -132,9 +132,18 @@ local function run_reload()
   return { ok = good, op = OP_LABEL[asked.op], message = msg }
 end
 
+-- Several strategy instances (docs/config.md "Several strategies"): `state` and `ctx` are the
+-- first's; instance(id) gives another's state, ctx (nil, err naming the ids when there is none).
+local function instance_fn(id)
+  if type(id) ~= "string" then error("instance(id): id must be a string (an instance's id)", 2) end
+  local ok, host = pcall(require, "th.host")
+  if not ok then return nil, "this host runs no strategy" end
+  return host.instance(id)
+end
+
 local function full_env(state, ctx)
   local env = setmetatable({ state = state, ctx = ctx, th = require("th"), reload = reload_fn, promote = promote_fn,
-                             discard = discard_fn, shadow = shadow_fn }, { __index = _G })
+                             discard = discard_fn, shadow = shadow_fn, instance = instance_fn }, { __index = _G })
   env.show = show_fn(env)
   return env
 end
@@ -206,6 +215,11 @@ local function readonly_env(state, ctx)
     end,
     state = state ~= nil and proxy(state, "data") or nil,
     ctx = ctx ~= nil and proxy(ctx, "data") or nil,
+    instance = function(id)
+      local st, c = instance_fn(id)
+      if st == nil then return nil, c end
+      return proxy(st, "data"), proxy(c, "data")
+    end,
   }
   -- Text only (a bytecode string could do anything), and always into this sandbox.
   env.load = function(chunk, name, _, e)

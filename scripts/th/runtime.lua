@@ -63,29 +63,42 @@ end
 
 -- Builds what a strategy sees besides its state: its name, params, and enabled pairs with their
 -- merged parameters. Returns mod, state, ctx or nil, err.
-function M.start(path, cfg)
+-- cfg._instances (th/config.lua instances), made here for a config table built by hand (specs).
+local function instances(cfg)
+  if not cfg._instances then config.instances(cfg) end
+  return cfg._instances
+end
+
+-- index: the instance (cfg._instances), 1 for the single form.
+function M.start(path, cfg, index)
+  index = index or 1
   local mod, err = M.compile(path)
   if not mod then
-    return nil, ("%s: strategy %s (from %s): %s"):format(cfg._path or "config", cfg.strategy.name,
-      cfg.strategy.module and "strategy.module" or "strategy.name", err)
+    local inst = instances(cfg)[index]
+    local key = cfg.strategies and ("strategies[%d]."):format(index) or "strategy."
+    return nil, ("%s: strategy %s (from %s): %s"):format(cfg._path or "config", inst.id,
+      key .. (inst.module and "module" or "name"), err)
   end
-  local ok, perr = config.check_params(cfg, mod.defaults)
+  local ok, perr = config.check_params(cfg, mod.defaults, index)
   if not ok then return nil, perr end
   local ctx = {}
-  M.fill_ctx(ctx, mod, cfg)
+  M.fill_ctx(ctx, mod, cfg, index)
   require("th.status").watch(ctx) -- th.status() lists this strategy's pairs
   return mod, {}, ctx
 end
 
 -- ctx's fields from a config (at start, and again in place after a config reload: the ctx table
 -- itself stays the one the strategy and the REPL hold).
-function M.fill_ctx(ctx, mod, cfg)
-  ctx.name = cfg.strategy.name
-  ctx.params = merged_params(mod.defaults, cfg.strategy.params, {})
-  ctx.pairs, ctx.symbols, ctx.config = {}, {}, cfg
-  for _, pair in ipairs(cfg.pairs) do
+function M.fill_ctx(ctx, mod, cfg, index)
+  local inst = instances(cfg)[index or 1]
+  ctx.name = inst.id
+  ctx.instance = { id = inst.id, name = inst.name, risk_share = inst.risk_share }
+  ctx.params = merged_params(mod.defaults, inst.params, {})
+  ctx.pairs, ctx.symbols, ctx.config, ctx.reads = {}, {}, cfg, {}
+  for i, sym in ipairs(inst.reads) do ctx.reads[i] = sym end
+  for _, pair in ipairs(inst.pairs) do
     if pair.enabled then
-      local entry = { symbol = pair.symbol, params = merged_params(mod.defaults, cfg.strategy.params, pair) }
+      local entry = { symbol = pair.symbol, params = merged_params(mod.defaults, inst.params, pair) }
       ctx.pairs[#ctx.pairs + 1] = entry
       ctx.symbols[pair.symbol] = entry
     end
@@ -194,6 +207,60 @@ function M.reload_all(path, state, ctx, cfg_path, cfg_dir)
 end
 
 M.summary = summary
+
+-- Several instances (config `strategies`): one reload of the config and every instance's code, as
+-- one transaction. paths, states, ctxs: the running instances in order. The instance list itself
+-- (ids, in order) needs a restart to change. Each instance's migrate runs as that instance
+-- (th.host.as_instance), so the timers it arms and the store it writes are its own. Any failure
+-- restores every state and drops every new timer. Returns mods (by instance), cfg, summary; or
+-- nil, err.
+function M.reload_instances(paths, states, ctxs, cfg_path, cfg_dir)
+  local cfg, err = config.load(cfg_path, cfg_dir)
+  if not cfg then return nil, "config " .. err end
+  local n = #paths
+  if #cfg._instances ~= n then
+    return nil, ("config %s: strategies: %d instances where %d run: adding or removing an instance needs a restart")
+      :format(cfg_path, #cfg._instances, n)
+  end
+  for i, inst in ipairs(cfg._instances) do
+    if inst.id ~= ctxs[i].name then
+      return nil, ("config %s: strategies[%d]: instance %s where %s runs: changing the instances needs a restart")
+        :format(cfg_path, i, inst.id, ctxs[i].name)
+    end
+  end
+  local d = config.diff(ctxs[1].config, cfg)
+  local mods = {}
+  for i = 1, n do
+    local mod, cerr = M.compile(paths[i])
+    if not mod then return nil, cerr end
+    local ok, perr = config.check_params(cfg, mod.defaults, i)
+    if not ok then return nil, "config " .. perr end
+    mods[i] = mod
+  end
+  local ok_host, host = pcall(require, "th.host")
+  local as = ok_host and host.as_instance or function(_, fn, ...) return fn(...) end
+  for i = 1, n do timers.reload_begin(ctxs[i].name) end
+  local backups, failed = {}, nil
+  for i = 1, n do
+    backups[i] = snapshot(states[i])
+    if mods[i].migrate then
+      local mok, res = xpcall(as, traceback, i, mods[i].migrate, states[i])
+      if not mok or res == false then
+        failed = ("%s (instance %s): migrate(state) %s; every state restored"):format(paths[i], ctxs[i].name,
+          mok and "returned false" or ("raised: " .. tostring(res)))
+        break
+      end
+    end
+  end
+  if failed then
+    for i = #backups, 1, -1 do restore(backups[i]) end
+    for i = 1, n do timers.reload_abort(ctxs[i].name) end
+    return nil, failed
+  end
+  for i = 1, n do timers.reload_commit(ctxs[i].name) end
+  for i = 1, n do M.fill_ctx(ctxs[i], mods[i], cfg, i) end
+  return mods, cfg, summary(d)
+end
 
 -- The second half of reload_all, for a config already loaded (and a module already compiled: a
 -- promoted shadow's, else nil to compile path).
