@@ -62,6 +62,32 @@ void th_trading_cfg_flow(th_lua *lua, th_flow_cfg *c)
     }
 }
 
+/* Several strategy instances (config `strategies`, th/config.lua instances): the pairs of an
+ * instance whose risk_share is below 1 form its group in the risk gates (exposure_share). Set
+ * afresh each time: a reload may move a pair or change a share. */
+static void instance_shares(th_flow *f, th_lua *lua, int32_t from)
+{
+    const th_instruments *ins = f->ins;
+    for (int32_t i = from; i < ins->n; i++) {
+        th_pair_limits *pl = th_risk_pair(&f->risk, i);
+        if (pl) pl->group = 0, pl->share = 0;
+    }
+    char path[96], sym[64];
+    for (int k = 1;; k++) {
+        snprintf(path, sizeof path, "_instances.%d.risk_share", k);
+        double share = th_lua_cfg_number(lua, path, -1);
+        if (share < 0) break;
+        if (share >= 1) continue;
+        for (int j = 1;; j++) {
+            snprintf(path, sizeof path, "_instances.%d.pairs.%d.symbol", k, j);
+            if (!th_lua_cfg_string(lua, path, sym, sizeof sym)) break;
+            int32_t i = th_instruments_find(ins, sym, strlen(sym));
+            th_pair_limits *pl = i >= from ? th_risk_pair(&f->risk, i) : NULL;
+            if (pl) pl->group = k, pl->share = share;
+        }
+    }
+}
+
 void th_trading_cfg_pair_limits(th_flow *f, th_lua *lua, int32_t from)
 {
     const th_instruments *ins = f->ins;
@@ -88,6 +114,7 @@ void th_trading_cfg_pair_limits(th_flow *f, th_lua *lua, int32_t from)
         snprintf(path, sizeof path, "pairs.%d.max_open_orders", p + 1);
         pl->max_open_orders = (int32_t)th_lua_cfg_number(lua, path, pl->max_open_orders);
     }
+    instance_shares(f, lua, from);
 }
 
 /* A missing rate is 1 with a warning (when a budget makes totals matter), never silently wrong

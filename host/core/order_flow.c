@@ -251,6 +251,24 @@ const th_instrument *flow_instrument_of(th_flow *f, int32_t ins)
     return flow_ins_ready(f, ins) ? &f->ins->v[ins] : NULL;
 }
 
+/* A strategy instance's exposure (th_pair_limits.group; 0 when the pair has none): its pairs'
+ * positions and live orders, the order `exclude` (being amended) left out. */
+static double group_exposure(const th_flow *f, int32_t ins, int32_t exclude)
+{
+    int32_t g = ins >= 0 && ins < f->risk.npair ? f->risk.pair[ins].group : 0;
+    if (g <= 0 || f->risk.lim.budget <= 0) return 0;
+    double e = 0;
+    for (int32_t i = 0; i < f->risk.npair; i++) {
+        if (f->risk.pair[i].group != g) continue;
+        if (i < f->pf.n) e += f->pf.v[i].exposure_c;
+        int32_t n;
+        const th_live *lv = th_tracker_live(&f->trk, i, &n);
+        for (int32_t k = 0; k < n; k++)
+            if (lv[k].idx != exclude) e += flow_live_notional(f, &f->trk.v[lv[k].idx]);
+    }
+    return e;
+}
+
 static void risk_ctx(th_flow *f, th_risk_ctx *c, int32_t ins, int32_t side, int64_t price, int64_t qty, bool post_only,
                      int64_t now_ns)
 {
@@ -268,6 +286,7 @@ static void risk_ctx(th_flow *f, th_risk_ctx *c, int32_t ins, int32_t side, int6
     c->exclude = -1;
     c->portfolio = &f->pf;
     c->open_notional = f->open_notional;
+    c->group_exposure = group_exposure(f, ins, -1);
     c->now_ns = now_ns;
 }
 
@@ -473,6 +492,7 @@ static int32_t flow_amend(th_flow *f, int32_t idx, const th_quote *q, int64_t no
     th_risk_ctx c;
     risk_ctx(f, &c, o->instrument, o->side, q->price, q->qty, true, now_ns);
     c.exclude = idx;
+    c.group_exposure = group_exposure(f, o->instrument, idx);
     int32_t reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
     reason = host_gate(f, o->instrument, o->side, q->price, q->qty, idx);

@@ -14,7 +14,7 @@ static const char *const REASONS[TH_RISK_REASON_COUNT] = {
     "size_too_small", "size_too_large", "notional_too_small", "notional_too_large", "no_reference_price",
     "book_not_ok", "price_band", "post_only_cross", "position_limit", "max_open_orders", "layering",
     "exposure_total", "exposure_position", "exposure_pair", "daily_loss", "drawdown", "recovering", "no_venue",
-    "no_lease", "shared_budget",
+    "no_lease", "shared_budget", "exposure_share",
 };
 
 const char *th_risk_reason(int32_t reason)
@@ -185,6 +185,9 @@ static int32_t gates(th_risk *r, const th_risk_ctx *c)
         if (pair_gross > r->lim.max_pair_pct * budget) return refuse(r, TH_RISK_EXPOSURE_PAIR);
         double total = (c->portfolio ? c->portfolio->total_exposure : 0) + c->open_notional + notional;
         if (total > r->lim.max_total_exposure_pct * budget) return refuse(r, TH_RISK_EXPOSURE_TOTAL);
+        /* an instance with a share below the whole: its pairs together within that share */
+        if (pl->group > 0 && pl->share < 1 && c->group_exposure + notional > r->lim.max_total_exposure_pct * pl->share * budget)
+            return refuse(r, TH_RISK_EXPOSURE_SHARE);
     }
     return TH_RISK_OK;
 }

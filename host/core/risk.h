@@ -5,7 +5,8 @@
  * (online, tick, lot, exchange minimums), our size and notional bounds, book health and the price
  * band against a reference (an oracle price when set, else the mid), the post-only crossing check,
  * then per pair (position limit, max open orders, anti-layering) and portfolio (exposure, per
- * position, per pair, daily loss, drawdown). Exposure gates only apply to an order that can grow
+ * position, per pair, daily loss, drawdown), then the strategy instance's share of the
+ * exposure budget (exposure_share: its pairs' positions and live orders together). Exposure gates only apply to an order that can grow
  * the position: a reducing order is never trapped by the limits it would help restore.
  * A refusal is a reason code (tradehost.h TH_RISK_*) with a static text; each is counted, in
  * total and for its pair (the report's refusals per pair), and again in a metric
@@ -31,6 +32,10 @@ typedef struct th_pair_limits {
     int32_t max_open_orders;
     double band_bps;                 /* max distance from the reference price */
     double layering_bps;             /* min distance between two own orders on one side */
+    /* Several strategy instances (config strategies[i].risk_share): the pairs one instance trades
+     * share a group number (its index, 1-based; 0: none) and its fraction of the budget. */
+    double share;
+    int32_t group;
 } th_pair_limits;
 
 typedef struct th_risk_limits {
@@ -77,6 +82,8 @@ typedef struct th_risk_ctx {
     int32_t exclude;                         /* an order the pair gates skip (the one being amended); -1 none */
     const th_portfolio *portfolio;
     double open_notional;                    /* all live orders, report currency */
+    double group_exposure;                   /* the pair's group (pair limits): its positions and
+                                              * live orders but `exclude`, report currency */
     int64_t now_ns;
 } th_risk_ctx;
 

@@ -304,6 +304,58 @@ static void loss_cap_and_exposure_at_8_plus_8_decimals(void **st)
     assert_int_equal(th_risk_check(&R, &c), TH_RISK_NOTIONAL_TOO_LARGE); /* 49,500 */
 }
 
+/* A strategy instance with risk_share 0.25 of a 1,000,000 budget (80 % total): its pairs'
+ * positions and live orders together stay within 200,000, at BTC 100,000 with 8+8 decimals. The
+ * cap itself is allowed, one satoshi past it is not; a pair of no group, a share of 1 and a
+ * reducing order are not held to it. */
+static void instance_share_of_the_budget(void **st)
+{
+    (void)st;
+    th_instrument btc = INS;
+    btc.price_dec = btc.qty_dec = 8;
+    btc.tick = btc.lot = btc.min_qty = 1;
+    btc.min_cost = 0;
+    th_portfolio_set_unit(&PF, 0, 16, 1.0);
+    R.lim.max_notional = R.lim.min_notional = 0;
+    R.lim.budget = 1000000;
+    R.lim.max_position_pct = R.lim.max_pair_pct = 10; /* wide open: the share binds */
+    R.pair[0].max_position = R.pair[0].max_order_qty = R.pair[0].min_order_qty = 0;
+    R.pair[0].band_bps = 0;
+    R.pair[0].group = 1;
+    R.pair[0].share = 0.25;
+    const int64_t E8 = 100000000;
+    th_risk_ctx c = ctx();
+    c.ins = &btc;
+    c.price = 100000 * E8;
+    c.best_bid = 99990 * E8;
+    c.best_ask = 100010 * E8;
+    c.group_exposure = 150000; /* its other pairs and orders */
+    c.qty = E8 / 2;            /* 50,000: 200,000 in all, the cap */
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_OK);
+    c.qty = E8 / 2 + 1;
+    uint64_t before = R.refusals[TH_RISK_EXPOSURE_SHARE];
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_EXPOSURE_SHARE);
+    assert_int_equal(R.refusals[TH_RISK_EXPOSURE_SHARE], before + 1);
+    assert_int_equal(th_risk_pair_refusals(&R, 0, TH_RISK_EXPOSURE_SHARE), 1);
+    assert_string_equal(th_risk_reason(TH_RISK_EXPOSURE_SHARE), "exposure_share");
+    R.pair[0].share = 1;       /* the whole budget: the host-wide total only (800,000) */
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_OK);
+    R.pair[0].share = 0.25;
+    R.pair[0].group = 0;       /* no instance group */
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_OK);
+    R.pair[0].group = 1;
+    th_portfolio_fill(&PF, 0, TH_BID, 3 * E8, 100000 * E8, 0, 1); /* long 3 BTC: selling reduces */
+    th_portfolio_mark(&PF, 0, 100000 * E8, 1);
+    c.group_exposure = 300000;
+    c.side = TH_ASK;
+    c.price = 100010 * E8;
+    c.qty = E8;
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_OK);
+    c.side = TH_BID;
+    c.price = 100000 * E8;
+    assert_int_equal(th_risk_check(&R, &c), TH_RISK_EXPOSURE_SHARE);
+}
+
 static void circuit_breaker(void **st)
 {
     (void)st;
@@ -345,6 +397,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(non_positive_reference_is_no_reference, setup, teardown),
         cmocka_unit_test_setup_teardown(loss_exactly_at_the_cap_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(loss_cap_and_exposure_at_8_plus_8_decimals, setup, teardown),
+        cmocka_unit_test_setup_teardown(instance_share_of_the_budget, setup, teardown),
         cmocka_unit_test(reason_names_cover_every_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
