@@ -93,6 +93,27 @@ void th_book_clear(th_book *b);
 /* Set a level: qty 0 deletes (deleting an absent level is a no-op that returns 0). Returns 1 if
  * the book changed, 0 if not, -1 on allocation failure. price and qty are in book units. */
 int th_book_set(th_book *b, int side, int64_t price, int64_t qty);
+/* th_book_set for a snapshot's levels, which arrive best first, each a new worst level: such a
+ * level is written below the side's worst without the search and the moves (a snapshot's levels
+ * were about half of the levels a recording sets). Anything else (a level not worse than the
+ * worst, a delete, a level the checksum text must show, no room below) goes to th_book_set, so
+ * the result is th_book_set's in every case. */
+static inline int th_book_set_worse(th_book *b, int side, int64_t price, int64_t qty)
+{
+    th_book_side *s = &b->side[side];
+    int64_t key = side == TH_BID ? price : -price;
+    int32_t count = s->end - s->start;
+    if (qty <= 0 || s->start == 0 || count == 0 || key >= s->key[s->start] || (b->crc_track && count < 10))
+        return th_book_set(b, side, price, qty);
+    s->start--;
+    s->key[s->start] = key;
+    s->qty[s->start] = qty;
+    th_book_chg *c = &b->chg[b->chg_seq++ % TH_BOOK_CHG_RING];
+    c->side = side;
+    c->lo = c->hi = key;
+    return 1;
+}
+
 /* Drop levels beyond depth on both sides (the venue forgets them too). */
 void th_book_truncate(th_book *b);
 

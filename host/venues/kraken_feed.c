@@ -308,7 +308,7 @@ static bool dec_number_general(const char **sp, const char *end, int scale, int6
  * instrument's decimals: "354.15000000"): the fraction's digits are read eight at a time. Any
  * other text (a sign, an exponent, no digit before the point, a second point, more than 19
  * characters) goes to dec_number_general from its start. */
-static inline bool dec_number(const char **sp, const char *end, int scale, int64_t *out, int *rc, int32_t *decimals)
+static inline __attribute__((always_inline)) bool dec_number(const char **sp, const char *end, int scale, int64_t *out, int *rc, int32_t *decimals)
 {
     const char *s = *sp, *p = s;
     uint64_t v = 0;
@@ -439,7 +439,7 @@ static int fast_snapshot_levels(th_book *b, const fast_frame *fr)
     for (int side = 0; side < 2; side++) {
         for (int k = 0; k < fr->nlev[side]; k++) {
             const fast_lv *lv = &fr->lv[side][k];
-            if (lv->bad || th_book_set(b, side, lv->px, lv->qty) < 0) return -1;
+            if (lv->bad || th_book_set_worse(b, side, lv->px, lv->qty) < 0) return -1;
             if (lv->pd > b->wire_price_dec && lv->pd <= 18) b->wire_price_dec = lv->pd;
             if (lv->qd > b->wire_qty_dec && lv->qd <= 18) b->wire_qty_dec = lv->qd;
         }

@@ -193,6 +193,61 @@ static void randomised_against_reference(void **st)
     }
 }
 
+/* th_book_set_worse (a snapshot's levels, best first) leaves the book exactly as th_book_set does:
+ * levels, checksum, and the change log a follower reads, whether the levels come in order or not
+ * (duplicates, deletes, better levels mixed in), with the checksum text followed or not, and past
+ * the room below the worst level (depth 0 grows, 1000 re-centres). */
+static void set_worse_same_as_set(void **st)
+{
+    (void)st;
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    static const int DEPTHS[] = {1000, 0, 10};
+    for (size_t di = 0; di < sizeof DEPTHS / sizeof DEPTHS[0]; di++) {
+        th_book a, w;
+        assert_int_equal(th_book_init(&a, DEPTHS[di], 2, 8), 0);
+        assert_int_equal(th_book_init(&w, DEPTHS[di], 2, 8), 0);
+        for (int snap = 0; snap < 60; snap++) {
+            if (snap % 3 == 1) { th_book_kraken_crc32(&a); th_book_kraken_crc32(&w); } /* texts followed from now */
+            th_book_clear(&a);
+            th_book_clear(&w);
+            int n = (int)(RND() % 2500);
+            for (int side = 0; side < 2; side++) {
+                int64_t px = side == TH_BID ? 10000000 : 10000001; /* BTC at 100,000.00 */
+                for (int k = 0; k < n; k++) {
+                    uint64_t r = RND() % 100;
+                    int64_t step = r < 90 ? (int64_t)(RND() % 50 + 1) : r < 94 ? 0 : -(int64_t)(RND() % 200); /* worse, same, better */
+                    px += side == TH_BID ? -step : step;
+                    if (px <= 0) px = 1;
+                    int64_t qty = RND() % 20 == 0 ? 0 : (int64_t)(RND() % 1000000000000ull + 1); /* up to 10,000 BTC at 8 decimals */
+                    assert_int_equal(th_book_set_worse(&w, side, px, qty), th_book_set(&a, side, px, qty));
+                }
+            }
+            th_book_truncate(&a);
+            th_book_truncate(&w);
+            for (int side = 0; side < 2; side++) {
+                assert_int_equal(th_book_count(&w, side), th_book_count(&a, side));
+                for (int32_t k = 0; k < th_book_count(&a, side); k++) {
+                    int64_t pa = 0, qa = 0, pw = -1, qw = -1;
+                    assert_int_equal(th_book_level(&a, side, k, &pa, &qa), 0);
+                    assert_int_equal(th_book_level(&w, side, k, &pw, &qw), 0);
+                    assert_true(pa == pw && qa == qw);
+                }
+            }
+            assert_true(w.chg_seq == a.chg_seq);
+            for (uint64_t q = a.chg_seq > TH_BOOK_CHG_RING ? a.chg_seq - TH_BOOK_CHG_RING : 0; q < a.chg_seq; q++) {
+                const th_book_chg *ca = th_book_change_at(&a, q), *cw = th_book_change_at(&w, q);
+                assert_true(ca->side == cw->side && ca->lo == cw->lo && ca->hi == cw->hi);
+            }
+            if (a.crc_track) {
+                assert_int_equal(th_book_kraken_crc32(&w), th_book_kraken_crc32(&a));
+                assert_int_equal(th_book_kraken_crc32(&w), reference_crc(&w));
+            }
+        }
+        th_book_free(&a);
+        th_book_free(&w);
+    }
+}
+
 static void unbounded_book_grows(void **st)
 {
     (void)st;
@@ -265,6 +320,7 @@ int main(void)
         cmocka_unit_test(crc32_matches_zlib),
         cmocka_unit_test(wire_decimals_past_int64),
         cmocka_unit_test(randomised_against_reference),
+        cmocka_unit_test(set_worse_same_as_set),
         cmocka_unit_test(unbounded_book_grows),
         cmocka_unit_test(queries),
         cmocka_unit_test(health_transitions),
