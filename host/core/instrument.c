@@ -70,6 +70,7 @@ int32_t th_instruments_find(const th_instruments *r, const char *sym, size_t len
 
 int32_t th_instruments_put(th_instruments *r, const th_instrument *ins)
 {
+    r->gen++;
     int32_t idx = th_instruments_find(r, ins->symbol, strlen(ins->symbol));
     if (idx >= 0) { r->v[idx] = *ins; return idx; }
     if (r->n == r->cap) {

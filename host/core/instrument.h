@@ -38,6 +38,7 @@ typedef struct th_instruments {
     int32_t n, cap;
     int32_t *slots;         /* hash slots: index + 1, 0 empty */
     int32_t nslots;
+    uint32_t gen;           /* bumped by every th_instruments_put: a cache of finds compares it */
 } th_instruments;
 
 void th_instruments_init(th_instruments *r, th_venue_id venue);

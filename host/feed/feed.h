@@ -95,6 +95,11 @@ typedef struct th_feed {
     th_feed_symset seen;      /* symbols frames have named */
     th_feed_symset subscribed;/* symbols the recorded subscriptions (URLs, sent frames) name */
     const char *symbol_hint;  /* the symbol of snapshot bodies that name none (replay --symbol) */
+    /* The Kraken book fast path's recent symbol texts (up to 23 bytes: three words, the masks
+     * keep the text's bytes) and what th_instruments_find gave for each while instruments.gen was
+     * gen - 1 (0: empty), tried before the find. */
+    struct { uint64_t w[3], m[3]; uint32_t gen; int32_t idx; uint32_t len; } fast_sym[8];
+    uint32_t fast_sym_next;
     /* `tradehost record`: every REST body a live connector gives th_feed_rest, with its URL, as
      * given (a replay of the recording gives the feed the same call); NULL: none */
     void (*rest_tap)(void *ctx, const char *url, size_t url_len, const char *body, size_t len);

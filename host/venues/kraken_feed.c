@@ -393,7 +393,47 @@ static bool fast_levels(const char **sp, const char *end, fast_frame *fr, int si
     return true;
 }
 
-static bool fast_scan(const th_feed *f, const char *s, size_t len, fast_frame *fr)
+
+/* The instrument a frame's symbol text names, from the feed's recent texts (no hashing, no
+ * per-byte scan for the closing quote) or else th_instruments_find, whose answer is kept. *sp moves
+ * to the closing quote; -2: no closing quote or an escape (not a frame for the fast path). */
+static int32_t fast_symbol(th_feed *f, const char **sp, const char *end)
+{
+    const char *s = *sp;
+    uint32_t gen = f->instruments.gen + 1;
+    if (end - s > 24) {
+        uint64_t a[3];
+        memcpy(a, s, sizeof a); /* the text's three words, compared with each cached one's */
+        for (int k = 0; k < 8; k++) {
+            const __typeof__(f->fast_sym[0]) *e = &f->fast_sym[k];
+            if (e->gen == gen && !(((a[0] ^ e->w[0]) & e->m[0]) | ((a[1] ^ e->w[1]) & e->m[1]) | ((a[2] ^ e->w[2]) & e->m[2])) &&
+                s[e->len] == '"') {
+                *sp = s + e->len;
+                return e->idx;
+            }
+        }
+    }
+    const char *sym = s;
+    while (s < end && *s != '"' && *s != '\\') s++;
+    if (s == end || *s != '"') return -2;
+    *sp = s;
+    size_t n = (size_t)(s - sym);
+    int32_t idx = th_instruments_find(&f->instruments, sym, n);
+    if (n < sizeof f->fast_sym[0].w) {
+        __typeof__(f->fast_sym[0]) *e = &f->fast_sym[f->fast_sym_next++ % 8];
+        char text[sizeof e->w] = {0}, mask[sizeof e->m] = {0};
+        memcpy(text, sym, n);
+        memset(mask, 0xff, n);
+        memcpy(e->w, text, sizeof text);
+        memcpy(e->m, mask, sizeof mask);
+        e->len = (uint32_t)n;
+        e->idx = idx;
+        e->gen = gen;
+    }
+    return idx;
+}
+
+static bool fast_scan(th_feed *f, const char *s, size_t len, fast_frame *fr)
 {
     const char *end = s + len;
     if (!LIT(s, end, "{\"channel\":\"book\",\"type\":\"")) return false;
@@ -401,12 +441,9 @@ static bool fast_scan(const th_feed *f, const char *s, size_t len, fast_frame *f
     else if (LIT(s, end, "snapshot")) fr->snapshot = true;
     else return false;
     if (!LIT(s, end, "\",\"data\":[{\"symbol\":\"")) return false;
-    const char *sym = s;
-    while (s < end && *s != '"' && *s != '\\') s++;
-    if (s == end || *s != '"') return false;
     /* The instrument's precision converts the levels as they are read. An unknown symbol is
      * declined (the generic path reports it). */
-    fr->idx = th_instruments_find(&f->instruments, sym, (size_t)(s - sym));
+    fr->idx = fast_symbol(f, &s, end);
     if (fr->idx < 0) return false;
     const th_book *b = fr->idx < f->sym_cap && f->sym[fr->idx] ? &f->sym[fr->idx]->book : NULL;
     fr->price_dec = b ? b->price_dec : f->instruments.v[fr->idx].price_dec;

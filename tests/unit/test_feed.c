@@ -112,6 +112,47 @@ static void fast_path_declines_other_shapes(void **st)
     th_feed_free(&f);
 }
 
+/* The fast path's cache of symbol texts: each frame's levels go to its own symbol's book whichever
+ * of 12 symbols (more than the cache holds; some prefixes of others, one too long to cache) came
+ * before; an unknown symbol is declined every time, and taken once the instrument is added. */
+static void fast_symbol_cache(void **st)
+{
+    (void)st;
+    th_feed f;
+    assert_int_equal(th_feed_init(&f, TH_VENUE_KRAKEN, 1000), 0);
+    static const char *syms[] = {"A/B", "A/BC", "AB/C", "XBT/USD", "XBT/USDT", "ETH/EUR", "SOL/EUR", "SC/EUR",
+                                 "GRT/ETH", "KSM/BTC", "XMR/USD", "ABCDEFGHIJKLMNOPQRSTUVWXYZ/EUR"};
+    enum { NS = sizeof syms / sizeof syms[0] };
+    for (int i = 0; i < NS; i++) {
+        th_instrument ins = {.price_dec = 2, .qty_dec = 2, .tick = 1, .lot = 1, .online = true};
+        snprintf(ins.symbol, sizeof ins.symbol, "%s", syms[i]);
+        assert_int_equal(th_instruments_put(&f.instruments, &ins), i);
+    }
+    char frame[512];
+    int rc;
+    uint64_t x = 88172645463325252ull;
+    for (int step = 0; step < 400; step++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        int i = (int)(x % NS);
+        snprintf(frame, sizeof frame,
+                 "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"%s\",\"bids\":[{\"price\":%d.00,\"qty\":1.00}],"
+                 "\"asks\":[],\"checksum\":0}]}", syms[i], 100 + step);
+        assert_true(th_kraken_fast_frame(&f, frame, strlen(frame), &rc));
+        int64_t px, q;
+        assert_int_equal(th_book_level(&f.sym[i]->book, TH_BID, 0, &px, &q), 0);
+        assert_true(px == (100 + step) * 100); /* this symbol's book got the level */
+    }
+    const char *unknown = "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"DOT/USD\",\"bids\":[],\"asks\":[],\"checksum\":0}]}";
+    assert_false(th_kraken_fast_frame(&f, unknown, strlen(unknown), &rc));
+    assert_false(th_kraken_fast_frame(&f, unknown, strlen(unknown), &rc)); /* remembered as unknown */
+    th_instrument dot = {.symbol = "DOT/USD", .price_dec = 4, .qty_dec = 8, .tick = 1, .lot = 1, .online = true};
+    int32_t di = th_instruments_put(&f.instruments, &dot);
+    assert_true(th_kraken_fast_frame(&f, unknown, strlen(unknown), &rc)); /* and known once added */
+    assert_int_equal(rc, 0);
+    assert_true(f.sym[di] != NULL && f.sym[di]->frames == 1);
+    th_feed_free(&f);
+}
+
 /* Hand-made snapshots through both paths, books compared after each: a good one (its checksum
  * taken from the generic path's book), one whose level halfway is malformed (price 0: the book
  * keeps what came before it on both paths), a wrong checksum, a price with more decimals on the
@@ -351,6 +392,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fast_path_equals_generic_path),
         cmocka_unit_test(fast_path_declines_other_shapes),
+        cmocka_unit_test(fast_symbol_cache),
         cmocka_unit_test(fast_snapshots_equal_generic),
         cmocka_unit_test(fast_numbers_equal_generic),
         cmocka_unit_test(kraken_v1_trades),
