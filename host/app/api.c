@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -111,6 +112,47 @@ void api_refused_log(const char *uri)
     unlogged = 0;
 }
 
+/* Deferred answers. lws reads nothing more of a connection once its request is in, so a client
+ * that hangs up while its answer is awaited would be seen only when the answer is written: every
+ * API_DEFER_CHECK_MS each waiting connection's socket is peeked instead, and at its end the view
+ * forgets the request (nothing is sent for it) and lws closes the connection. */
+#define API_DEFER_CHECK_MS 100
+
+void api_undefer(api_req *r)
+{
+    if (!r->deferred) return;
+    r->deferred = false;
+    for (api_req **p = &g_api->deferred; *p; p = &(*p)->next_deferred)
+        if (*p == r) { *p = r->next_deferred; break; }
+    r->next_deferred = NULL;
+    if (!g_api->deferred) uv_timer_stop(&g_api->defer_timer);
+}
+
+static void on_defer_check(uv_timer_t *t)
+{
+    (void)t;
+    for (api_req *r = g_api->deferred, *next; r; r = next) {
+        next = r->next_deferred;
+        char c;
+        int fd = (int)lws_get_socket_fd(r->wsi);
+        ssize_t n = fd < 0 ? 0 : recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))) continue;
+        if (g_api->view.performance_cancel) g_api->view.performance_cancel(g_api->view.ctx, r);
+        api_undefer(r);
+        lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    }
+}
+
+void api_defer(api_req *r, struct lws *wsi)
+{
+    r->wsi = wsi;
+    r->deferred = true;
+    r->next_deferred = g_api->deferred;
+    g_api->deferred = r;
+    if (!uv_is_active((uv_handle_t *)&g_api->defer_timer))
+        uv_timer_start(&g_api->defer_timer, on_defer_check, API_DEFER_CHECK_MS, API_DEFER_CHECK_MS);
+}
+
 static void upgrade_uri(struct lws *wsi, char *uri, size_t cap)
 {
     uri[0] = 0;
@@ -145,7 +187,7 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
             if (api_route(wsi, r) != 0) return -1;
             if (!r->routed) return 0;
         } else if (api_route(wsi, r) != 0) return -1;
-        lws_callback_on_writable(wsi);
+        if (r->routed) lws_callback_on_writable(wsi); /* else deferred: asked for when the answer comes */
         return 0;
     }
     case LWS_CALLBACK_HTTP_BODY:
@@ -171,6 +213,7 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         lws_callback_on_writable(wsi);
         return 0;
     case LWS_CALLBACK_HTTP_WRITEABLE: {
+        if (r && r->deferred && !r->body) return 0; /* the answer is not there yet */
         if (!r || !r->body) return -1;
         unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr - 1;
         if (lws_add_http_common_headers(wsi, (unsigned)r->status, r->ctype, r->body_n, &p, end) ||
@@ -215,6 +258,9 @@ static int on_http(struct lws *wsi, enum lws_callback_reasons reason, void *user
         /* lws also closes connections it never bound to a request (connect then close, an idle
          * timeout, a header it refused): those have no per-request memory. */
         if (r) {
+            /* a deferred answer still to come goes nowhere now */
+            if (r->deferred && g_api->view.performance_cancel) g_api->view.performance_cancel(g_api->view.ctx, r);
+            api_undefer(r);
             free(r->body);
             free(r->in);
             r->body = NULL;
@@ -314,6 +360,7 @@ int th_api_open(th_api *a, uv_loop_t *loop, const char *listen, const char *toke
      * connection, so no connection waits for one behind idle ones. + the listener and lws's own. */
     a->ctx = th_lws_context_on_loop(loop, (unsigned)a->max_connections + 4, (unsigned short)a->max_connections, API_HEADER_MAX);
     if (!a->ctx) { *err = "libwebsockets: cannot create the context (is libwebsockets-evlib-uv installed?)"; return -1; }
+    uv_timer_init(loop, &a->defer_timer);
     a->open = true;
 
     a->vh = th_lws_listen(a->ctx, "api", host, port, PROTOCOLS, NULL, API_IDLE_S, API_IDLE_S);
@@ -337,6 +384,7 @@ void th_api_close(th_api *a)
 {
     if (!a->open || !a->ctx) return;
     a->open = false;
+    uv_close((uv_handle_t *)&a->defer_timer, NULL);
     lws_context_destroy(a->ctx); /* inside the loop this only starts closing */
 }
 

@@ -8,6 +8,7 @@
  *   GET  /risk                the kill switch, the breaker and refusal counts
  *   GET  /sessions/status     the session: state, mode, orders, fills, PnL, settlement
  *   GET  /performance/stats   per session and per pair: PnL, fees, volume, fills, fill ratio, drawdown
+ *                             (from the PostgreSQL history when configured: a deferred answer)
  *   GET  /events              websocket: fills, orders, risk events, reloads, periodic status
  *   POST /risk/kill           pull the kill switch (?reason=... or {"reason": ...})
  *   POST /risk/rearm          re-arm after a kill
@@ -46,6 +47,9 @@ typedef struct th_api {
     int nclients;
     size_t client_buffer;   /* unsent bytes a client may have queued before it is dropped */
     int32_t m_ev_clients, m_ev_sent, m_ev_drop_slow, m_ev_drop_big, m_ev_refused;
+    /* requests whose answer comes later (api.c: deferred answers) */
+    struct api_req *deferred;
+    uv_timer_t defer_timer;
 } th_api;
 
 /* listen: "127.0.0.1:8080", "[::1]:8080" or "localhost:0"; token_env, token_file: NULL or a

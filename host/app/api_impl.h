@@ -33,6 +33,9 @@ typedef struct api_req {
     const char *ctype;
     api_after after;     /* what to do once the answer is out (the stop) */
     api_ev_client *ev;   /* this connection is an /events websocket */
+    struct lws *wsi;     /* set while deferred: where the late answer goes */
+    bool deferred;       /* the answer comes later (a database read): the view has this request */
+    struct api_req *next_deferred;
 } api_req;
 
 extern struct th_api *g_api; /* lws protocol callbacks get no user pointer of ours per vhost here */
@@ -41,6 +44,9 @@ int api_answer(api_req *r, int status, const char *ctype, const char *text, size
 int api_answer_json(api_req *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The JSON a view function wrote to a stream, as the answer. */
 int api_answer_stream(api_req *r, int status, char **buf, size_t *n, FILE *f);
+/* The answer of r comes later (api_undefer, then api_answer and lws_callback_on_writable). */
+void api_defer(api_req *r, struct lws *wsi);
+void api_undefer(api_req *r);
 bool api_token_ok(struct lws *wsi);
 void api_refused_log(const char *uri);
 

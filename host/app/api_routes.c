@@ -7,7 +7,8 @@
  * enabled (no token configured), 404 no such endpoint, 405 the wrong method, 409 the session's
  * state does not allow it (start while running, a second stop, a settlement while one runs),
  * 411/413 a body without a length or over 4 KiB (api.c), 422 a reload the strategy refused,
- * 426 /events without a websocket upgrade, 503 no order side. */
+ * 426 /events without a websocket upgrade, 503 no order side (or PostgreSQL down or not answering
+ * in time, for statistics read from it: 404 there is a session it does not hold). */
 #include <uv.h> /* before libwebsockets.h */
 
 #include "api.h"
@@ -325,7 +326,36 @@ static int get_health(struct lws *w, api_req *r) { (void)w; return health_json(r
 static int get_metrics(struct lws *w, api_req *r) { (void)w; return metrics_text(r); }
 static int get_risk(struct lws *w, api_req *r) { (void)w; return risk_json(r); }
 static int get_status(struct lws *w, api_req *r) { (void)w; return doc_json(r, g_api->view.status); }
-static int get_perf(struct lws *w, api_req *r) { (void)w; return doc_json(r, g_api->view.performance); }
+/* The late answer of a deferred /performance/stats (the view calls it once, or never after the
+ * client hung up: api.c cancels it at the close). */
+static void perf_reply(void *token, int status, const char *json, size_t n)
+{
+    api_req *r = token;
+    if (!r->deferred) return;
+    api_undefer(r);
+    if (api_answer(r, status, "application/json", json, n) != 0) return;
+    lws_callback_on_writable(r->wsi);
+}
+
+/* From the PostgreSQL history when the session has one (deferred: the loop never waits for it),
+ * ?session=ID a past session there; ?source=process the figures of this process. */
+static int get_perf(struct lws *w, api_req *r)
+{
+    char src[32] = "", sess[80] = "";
+    const char *a = lws_get_urlarg_by_name(w, "source=", src, sizeof src);
+    const char *b = lws_get_urlarg_by_name(w, "session=", sess, sizeof sess);
+    bool process = a && strcmp(a, "process") == 0;
+    if (a && !process && strcmp(a, "postgres") != 0) return (void)refuse(r, "{\"error\":\"source: postgres or process\"}"), 0;
+    if (!process && g_api->view.performance_pg) {
+        api_defer(r, w);
+        if (g_api->view.performance_pg(g_api->view.ctx, b, perf_reply, r) == 0) return 0; /* answered now or later */
+        api_undefer(r);
+    }
+    if (b || (a && !process))
+        return api_answer_json(r, 503, "{\"error\":\"past sessions and source=postgres are read from the PostgreSQL "
+                                       "history: storage.postgres is not configured\"}");
+    return doc_json(r, g_api->view.performance);
+}
 static int get_events(struct lws *w, api_req *r)
 {
     (void)w;

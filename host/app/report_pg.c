@@ -10,7 +10,7 @@
 
 /* Per pair: fills, volume and fees (fills), orders and the fill ratio (orders), position and
  * realised PnL (the newest snapshot), the drawdown of realised minus fees along its snapshots. */
-static const char PAIRS_SQL[] =
+const char TH_PG_PAIRS_SQL[] =
     "WITH j AS (SELECT journal, started_at FROM sessions WHERE session_id = $1),\n"
     "f AS (SELECT symbol, min(quote) AS quote, count(*) AS n, sum(price * qty) AS volume, sum(fee) AS fees,\n"
     "  sum(CASE WHEN side = 'buy' THEN qty ELSE 0 END) AS bought, sum(CASE WHEN side = 'sell' THEN qty ELSE 0 END) AS sold\n"
@@ -29,14 +29,14 @@ static const char PAIRS_SQL[] =
     "FROM o LEFT JOIN f USING (symbol) LEFT JOIN p USING (symbol) ORDER BY o.symbol";
 
 /* The portfolio: the newest PnL snapshot, and the largest fall of its total from a peak. */
-static const char PNL_SQL[] =
+const char TH_PG_PNL_SQL[] =
     "WITH x AS (SELECT p.currency, p.total, p.realised, p.unrealised, p.fees, row_number() OVER (ORDER BY s.started_at DESC, p.ts_ns DESC) AS newest,\n"
     "  max(p.total) OVER (ORDER BY s.started_at, p.ts_ns) - p.total AS fall\n"
     "  FROM pnl_snapshots p JOIN sessions s USING (journal) WHERE s.session_id = $1)\n"
     "SELECT max(currency) FILTER (WHERE newest = 1), max(total) FILTER (WHERE newest = 1), max(realised) FILTER (WHERE newest = 1),\n"
     "  max(unrealised) FILTER (WHERE newest = 1), max(fees) FILTER (WHERE newest = 1), max(fall), count(*) FROM x";
 
-static const char SESSIONS_SQL[] =
+const char TH_PG_SESSIONS_SQL[] =
     "SELECT journal, strategy, venue, mode, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),\n"
     "  coalesce(to_char(ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), records\n"
     "FROM sessions WHERE session_id = $1 ORDER BY started_at";
@@ -124,9 +124,9 @@ int th_report_pg(const char *session, const char *conninfo_env, bool json)
         return 1;
     }
     int rc = 1;
-    PGresult *ss = run(c, SESSIONS_SQL, session), *pr = NULL, *pn = NULL;
+    PGresult *ss = run(c, TH_PG_SESSIONS_SQL, session), *pr = NULL, *pn = NULL;
     if (ss && PQntuples(ss) == 0) fprintf(stderr, "tradehost report: no session %s in the PostgreSQL history\n", session);
-    else if (ss && (pr = run(c, PAIRS_SQL, session)) != NULL && (pn = run(c, PNL_SQL, session)) != NULL) {
+    else if (ss && (pr = run(c, TH_PG_PAIRS_SQL, session)) != NULL && (pn = run(c, TH_PG_PNL_SQL, session)) != NULL) {
         if (json) json_out(session, ss, pr, pn);
         else text_out(session, ss, pr, pn);
         rc = 0;

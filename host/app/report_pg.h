@@ -15,4 +15,11 @@
  * configured: the variable is unset). */
 int th_report_pg(const char *session, const char *conninfo_env, bool json);
 
+/* The queries, $1 the session name (the API's GET /performance/stats reads the same figures,
+ * app/pg_stats.c): its journals (journal, strategy, venue, mode, started, ended, records); per
+ * pair (symbol, quote, fills, volume, fees, bought, sold, orders, orders_filled, fill_ratio,
+ * position, realised, drawdown); the portfolio (currency, total, realised, unrealised, fees,
+ * max_drawdown, snapshots). */
+extern const char TH_PG_SESSIONS_SQL[], TH_PG_PAIRS_SQL[], TH_PG_PNL_SQL[];
+
 #endif

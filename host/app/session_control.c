@@ -404,6 +404,13 @@ static void on_control(uv_timer_t *t)
     }
 }
 
+static int ctl_performance_pg(void *ctx, const char *session_id, th_view_reply_fn reply, void *token)
+{
+    return th_pg_stats_ask(&((session *)ctx)->ps, session_id, reply, token);
+}
+
+static void ctl_performance_cancel(void *ctx, void *token) { th_pg_stats_cancel(&((session *)ctx)->ps, token); }
+
 int th_session_stores_open(session *s, const char *mode)
 {
     char name[64] = "";
@@ -424,6 +431,9 @@ int th_session_stores_open(session *s, const char *mode)
         fprintf(stderr, "tradehost: %s\n", err);
         return -1;
     }
+    if (s->ph.active && th_pg_stats_open(&s->ps, &s->loop, s->ph.env, (int64_t)th_lua_cfg_number(&s->lua, "storage.postgres.connect_timeout_ms", 2000),
+                                         (int64_t)th_lua_cfg_number(&s->lua, "storage.postgres.query_timeout_ms", 3000), s->id) != 0)
+        return -1;
     if (th_redis_lease_open(&s->rl, &s->loop, &s->lua, &s->tr, &s->mf, &err) != 0) {
         fprintf(stderr, "tradehost: %s\n", err);
         return -1;
@@ -454,6 +464,7 @@ void th_session_control_close(session *s)
     th_redis_lease_close(&s->rl); /* after the drain: the pairs' orders are gone */
     th_redis_mirror_close(&s->rm);
     th_pg_history_close(&s->ph);
+    th_pg_stats_close(&s->ps); /* waiting API requests answered 503 before the API closes */
     if (s->control_timer.loop && !uv_is_closing((uv_handle_t *)&s->control_timer)) uv_close((uv_handle_t *)&s->control_timer, NULL);
     if (s->ctl_timer.loop && !uv_is_closing((uv_handle_t *)&s->ctl_timer)) uv_close((uv_handle_t *)&s->ctl_timer, NULL);
 }
@@ -465,6 +476,8 @@ th_session_view th_session_control_view(session *s)
     v.links = ctl_links;
     v.status = ctl_status;
     v.performance = ctl_performance;
+    v.performance_pg = ctl_performance_pg;
+    v.performance_cancel = ctl_performance_cancel;
     v.start = ctl_start;
     v.stop = ctl_stop;
     v.reload = ctl_reload;

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "instance_orders.h"
 #include "pg_history.h"
+#include "pg_stats.h"
 #include "redis_lease.h"
 #include "redis_mirror.h"
 #include "repl.h"
@@ -78,6 +79,7 @@ struct session {
     th_session_events ev;      /* fills, orders, risk, reloads, status -> /events (and stores) */
     th_redis_mirror rm;        /* storage.redis: the journal projected into Redis */
     th_pg_history ph;          /* storage.postgres: the journal's history in PostgreSQL */
+    th_pg_stats ps;            /* storage.postgres: the API's statistics read from it */
     th_redis_lease rl;         /* storage.redis.leases: pairs and a risk budget shared with other hosts */
 };
 

@@ -50,6 +50,9 @@ typedef struct th_view_risk {
     th_view_refusals refusals[TH_VIEW_REFUSALS_MAX];
 } th_view_risk;
 
+/* A deferred answer (a database read): the HTTP status and a JSON body, for the API's request token. */
+typedef void (*th_view_reply_fn)(void *token, int status, const char *json, size_t n);
+
 typedef struct th_session_view {
     void *ctx;
     void (*health)(void *ctx, th_view_health *out);
@@ -79,6 +82,11 @@ typedef struct th_session_view {
     void (*status)(void *ctx, FILE *f);
     /* GET /performance/stats: one object, the session's totals and one entry per pair. */
     void (*performance)(void *ctx, FILE *f);
+    /* The same from the PostgreSQL history (app/pg_stats.h), session NULL for this one: 1 when
+     * there is none, else 0 and reply(token, ...) is called once, now or later, unless
+     * performance_cancel(token) came first (the client hung up). */
+    int (*performance_pg)(void *ctx, const char *session, th_view_reply_fn reply, void *token);
+    void (*performance_cancel)(void *ctx, void *token);
     /* POST /sessions/start: 0, or -1 with *err (the session is running or stopping: a conflict).
      * duration_s > 0 replaces the configured duration. */
     int (*start)(void *ctx, double duration_s, const char **err);

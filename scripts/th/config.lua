@@ -185,7 +185,9 @@ M.schema = {
       -- the PostgreSQL history of the journal (docs/ops.md "PostgreSQL history"); conninfo_env turns it on
       postgres = { type = "table", fields = { conninfo_env = { type = "string", check = env_name, required = true },
                                                connect_timeout_ms = { type = "integer", min = 10, max = 60000, default = 2000 },
-                                               stop_timeout_ms = { type = "integer", min = 0, max = 60000, default = 3000 } } },
+                                               stop_timeout_ms = { type = "integer", min = 0, max = 60000, default = 3000 },
+                                               -- how long GET /performance/stats waits for PostgreSQL (under the API's 5 s idle cut)
+                                               query_timeout_ms = { type = "integer", min = 100, max = 4000, default = 3000 } } },
     } },
     api = { type = "table", fields = { listen = { type = "string", check = loopback_listen }, token_env = ENV,
       -- the token from a file (mode 0600 or stricter, checked at start), instead of token_env
