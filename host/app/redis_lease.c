@@ -45,7 +45,7 @@ static int lease_send(th_redis_lease *l, int32_t kind, int32_t pair, double amou
 static void acquire(th_redis_lease *l, int32_t max)
 {
     int32_t n = 0;
-    for (int32_t i = 0; i < l->np; i++) n += l->p[i].state == TH_LEASE_NONE;
+    for (int32_t i = 0; i < l->np; i++) n += l->p[i].state == TH_LEASE_NONE && !l->p[i].off;
     if (n == 0 || max <= 0) return;
     const char **argv = malloc(sizeof *argv * (size_t)(n + 6));
     cmd_ctx *c = malloc(sizeof *c);
@@ -60,7 +60,7 @@ static void acquire(th_redis_lease *l, int32_t max)
     argv[a++] = TH_LEASE_ACQUIRE;
     argv[a++] = nk;
     for (int32_t i = 0; i < l->np; i++)
-        if (l->p[i].state == TH_LEASE_NONE) { cand[k++] = i; argv[a++] = l->p[i].key; }
+        if (l->p[i].state == TH_LEASE_NONE && !l->p[i].off) { cand[k++] = i; argv[a++] = l->p[i].key; }
     argv[a++] = l->host_id;
     argv[a++] = ttl;
     argv[a++] = mx;
@@ -104,7 +104,7 @@ static void pull_all(th_redis_lease *l, const char *why)
 
 /* A host's share of the limit follows the pairs it holds (all of it when it holds every pair):
  * first come is not first served, so a host with a hungry pair cannot starve the others. */
-static double share_cap(const th_redis_lease *l) { return l->np > 0 ? l->limit * (double)l->held / (double)l->np : 0; }
+static double share_cap(const th_redis_lease *l) { return l->nconf > 0 ? l->limit * (double)l->held / (double)l->nconf : 0; }
 
 static void reserve(th_redis_lease *l, double want)
 {
@@ -131,7 +131,7 @@ static double exposure_now(th_redis_lease *l) { return l->tr->flow.pf.total_expo
 static void share(th_redis_lease *l)
 {
     int32_t hosts = l->nhosts > 0 ? l->nhosts : 1;
-    int32_t fair = (l->np + hosts - 1) / hosts, releasing = 0;
+    int32_t fair = (l->nconf + hosts - 1) / hosts, releasing = 0;
     for (int32_t i = 0; i < l->np; i++) releasing += l->p[i].state == TH_LEASE_RELEASING;
     if (!l->acquiring && l->held < fair) acquire(l, fair - l->held);
     if (l->held > fair && !releasing)
@@ -175,7 +175,7 @@ static void handle(cmd_ctx *c, const th_redis_value *v)
             else if (*q) break;
             if (k < 0 || k >= c->ncand) continue;
             th_lease_pair *p = &l->p[c->cand[k]];
-            if (p->state != TH_LEASE_NONE) continue;
+            if (p->state != TH_LEASE_NONE || p->off) continue; /* removed meanwhile: expires unrenewed */
             p->state = TH_LEASE_HELD;
             p->valid_ns = c->sent_ns + l->ttl_ms * 1000000LL;
             l->acquired++;
@@ -217,7 +217,9 @@ static void handle(cmd_ctx *c, const th_redis_value *v)
 static void on_tick(uv_timer_t *t)
 {
     th_redis_lease *l = t->data;
-    if (!l->up || l->closing) return;
+    if (l->closing) return;
+    if (th_lease_pairs_sync(l) != 0) th_logf(TH_LOG_ERROR, "lease: out of memory following the configured pairs", NULL);
+    if (!l->up) return;
     char ttl[24], httl[24];
     snprintf(ttl, sizeof ttl, "%lld", (long long)l->ttl_ms);
     snprintf(httl, sizeof httl, "%lld", (long long)(2 * l->ttl_ms));
@@ -296,7 +298,7 @@ static void on_state(void *ctx, bool connected, const char *why)
         return;
     }
     th_logf(TH_LOG_INFO, "lease: connected: taking pairs", "account=%s host_id=%s pairs=%d ttl_ms=%lld shared_budget=%s",
-            l->account, l->host_id, l->np, (long long)l->ttl_ms, l->budget_on ? "on" : "off");
+            l->account, l->host_id, l->nconf, (long long)l->ttl_ms, l->budget_on ? "on" : "off");
     on_tick(&l->tick);
 }
 
@@ -331,13 +333,6 @@ static int32_t gate_allow(void *ctx, int32_t ins, bool grows, double need)
 }
 
 /* ---- open, health, close ---- */
-
-static void key_symbol(const char *sym, char *out, size_t cap)
-{
-    size_t k = 0;
-    for (; *sym && k + 1 < cap; sym++) out[k++] = *sym == '/' || *sym == ' ' ? '-' : (char)tolower((unsigned char)*sym);
-    out[k] = 0;
-}
 
 static bool id_ok(const char *s)
 {
@@ -406,27 +401,15 @@ int th_redis_lease_open(th_redis_lease *l, uv_loop_t *loop, th_lua *lua, th_trad
             return -1;
         }
     }
-    const th_instruments *ins = tr->flow.ins;
-    int32_t n = 0;
-    for (int32_t i = 0; mf && mf->wanted && i < mf->nwanted && i < ins->n; i++) n += mf->wanted[i];
-    if (n == 0) {
+    l->tr = tr;
+    l->mf = mf;
+    if (th_lease_pairs_sync(l) != 0) { *err = "storage.redis.leases: out of memory"; return -1; }
+    if (l->nconf == 0) {
         *err = "storage.redis.leases: no enabled pair to lease";
         return -1;
     }
-    l->p = calloc((size_t)n, sizeof *l->p);
-    if (!l->p) { *err = "storage.redis.leases: out of memory"; return -1; }
-    for (int32_t i = 0; i < mf->nwanted && i < ins->n; i++) {
-        if (!mf->wanted[i]) continue;
-        th_lease_pair *p = &l->p[l->np++];
-        char sym[48];
-        key_symbol(ins->v[i].symbol, sym, sizeof sym);
-        p->l = l;
-        p->ins = i;
-        snprintf(p->key, sizeof p->key, "th:lease:%s:%s", l->account, sym);
-    }
     snprintf(l->hosts_key, sizeof l->hosts_key, "th:hosts:%s", l->account);
     snprintf(l->budget_key, sizeof l->budget_key, "th:budget:%s", l->account);
-    l->tr = tr;
     const char *e2;
     th_metric_register("leases_held", TH_METRIC_GAUGE, &l->m_held, &e2);
     th_metric_register("lease_lost_total", TH_METRIC_COUNTER, &l->m_lost, &e2);
@@ -442,7 +425,7 @@ int th_redis_lease_open(th_redis_lease *l, uv_loop_t *loop, th_lua *lua, th_trad
     uv_timer_start(&l->tick, on_tick, (uint64_t)l->period_ms, (uint64_t)l->period_ms);
     if (th_redis_open(&l->r, loop, host, port, password, timeout_ms, on_state, l, err) != 0) return -1;
     th_logf(TH_LOG_INFO, "leases on: quoting only the pairs whose lease this host holds", "address=%s:%d host_id=%s account=%s pairs=%d ttl_ms=%lld renew_ms=%lld shared_budget=%s limit=%.2f",
-            host, port, l->host_id, l->account, l->np, (long long)l->ttl_ms, (long long)l->period_ms, budget ? "on" : "off", l->limit);
+            host, port, l->host_id, l->account, l->nconf, (long long)l->ttl_ms, (long long)l->period_ms, budget ? "on" : "off", l->limit);
     return 0;
 }
 
@@ -454,7 +437,7 @@ int th_redis_lease_health(th_redis_lease *l, FILE *f)
     int k = 0;
     for (int32_t i = 0; i < l->np; i++)
         if (l->p[i].state == TH_LEASE_HELD) fprintf(f, "%s\"%s\"", k++ ? "," : "", l->tr->flow.ins->v[l->p[i].ins].symbol);
-    fprintf(f, "],\"pairs\":%d,\"acquired\":%llu,\"lost\":%llu,\"released\":%llu", l->np, (unsigned long long)l->acquired,
+    fprintf(f, "],\"pairs\":%d,\"acquired\":%llu,\"lost\":%llu,\"released\":%llu", l->nconf, (unsigned long long)l->acquired,
             (unsigned long long)l->lost, (unsigned long long)l->released);
     if (l->budget_on)
         fprintf(f, ",\"budget\":{\"limit\":%.2f,\"reserved\":%.2f,\"exposure\":%.2f,\"refusals\":%llu}", l->limit, l->reserved,
@@ -495,5 +478,5 @@ void th_redis_lease_free(th_redis_lease *l)
 {
     free(l->p);
     l->p = NULL;
-    l->np = 0;
+    l->np = l->cap = 0;
 }

@@ -44,6 +44,7 @@ typedef struct th_lease_pair {
     int32_t ins;
     char key[160];
     int32_t state;
+    bool off;                    /* no longer configured (redis_lease_pairs.c): never acquired again */
     bool renewing;               /* a renewal is out */
     int64_t valid_ns;            /* mono: the lease surely holds until then (sent + ttl) */
     int64_t sent_ns;             /* when the renewal that is out was sent */
@@ -60,8 +61,9 @@ typedef struct th_redis_lease {
     char host_id[64], account[64];
     char hosts_key[160], budget_key[160];
     int64_t ttl_ms, period_ms;
+    th_session_feed *mf;         /* the configured pairs (mf->wanted) */
     th_lease_pair *p;
-    int32_t np, nhosts, held;
+    int32_t np, cap, nconf, nhosts, held; /* entries (off ones too), configured pairs */
     /* shared budget (report currency) */
     double limit, chunk, reserved, asked;
     double peak, peak_prev;      /* the largest exposure the gate was asked about, this period and the last */
@@ -84,5 +86,9 @@ int th_redis_lease_health(th_redis_lease *l, FILE *f);
 /* The graceful stop, after the drain: leases and the reservation handed back, the connection closed. */
 void th_redis_lease_close(th_redis_lease *l);
 void th_redis_lease_free(th_redis_lease *l);
+/* redis_lease_pairs.c: the table of pairs made to follow the configured ones (at the start, and
+ * every renewal period: pairs a reload adds are leased, pairs it removes handed back). 0, or -1
+ * out of memory (the table is as it was). */
+int th_lease_pairs_sync(th_redis_lease *l);
 
 #endif
