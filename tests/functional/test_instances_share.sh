@@ -6,7 +6,9 @@
 #  - small (share 0.25, XMR/USD): its cap is 80 % x 0.25 x 10,000 = 2,000 USD of positions and
 #    live orders. A bid of 3,000 is refused "exposure_share" (the host-wide total, 8,000, would
 #    take it); 1,500 rests; 1,000 more is refused (2,500 > 2,000); 400 more rests (1,900);
-#  - big (share 0.75, WAVES/EUR, EUR at 1.2 USD): 5,000 rests: more than small's cap, within its own.
+#  - big (share 0.75, WAVES/EUR, EUR at 1.2 USD): 5,000 rests: more than small's cap, within its own
+#    (6,000); then a quote (th.quotes.set, placed by the executor) of 1,050 is refused
+#    exposure_share (the total, 7,950, would take it) and one of 500 is placed.
 # Then kill -9 and a restart on the same journal: each instance finds its own th.store values.
 source "$(dirname "$0")/lib.sh"
 SOCK="$T/th.sock"
@@ -14,7 +16,7 @@ SPEED=1 paper_mm_config ""
 cat >"$T/sizer.lua" <<'LUA'
 local th = require("th")
 local M = {}
-M.defaults = { fracs = "" }
+M.defaults = { fracs = "", quotes = "" }
 function M.on_start(state, ctx)
   local prev = th.store.get("starts")
   th.log.info("store at start", { instance = ctx.name, starts = tostring(prev), tag = tostring(th.store.get("tag")) })
@@ -35,6 +37,11 @@ function M.on_book(state, ctx, symbol)
     local id, why = th.orders.place{ symbol = symbol, side = "buy", price = price, size = usd / rate / price, tag = "share" }
     th.log.info("share place", { instance = ctx.name, usd = usd, ok = id ~= nil, why = tostring(why) })
   end
+  for usd in ctx.params.quotes:gmatch("[^,]+") do -- quotes pass the same gate (through the executor)
+    local price = b:mid() * 0.97
+    local r = th.quotes.set(symbol, { { side = "buy", price = price, size = tonumber(usd) / rate / price } })
+    th.log.info("share quote", { instance = ctx.name, usd = usd, placed = r.placed, refusal = tostring(r.refusal) })
+  end
 end
 return M
 LUA
@@ -46,7 +53,7 @@ s = re.sub(r'  strategy = \{ name = "market_maker",.*?\n  pairs = \{[^\n]*\n', '
   strategies = {
     { name = "sizer", id = "small", module = "%s/sizer.lua", params = { fracs = "0.3,0.15,0.1,0.04" },
       pairs = { "XMR/USD" }, risk_share = 0.25 },
-    { name = "sizer", id = "big", module = "%s/sizer.lua", params = { fracs = "0.5" },
+    { name = "sizer", id = "big", module = "%s/sizer.lua", params = { fracs = "0.5", quotes = "1050,500" },
       pairs = { "WAVES/EUR" }, risk_share = 0.75 },
   },
 ''' % (t, t), s, flags=re.S)
@@ -71,8 +78,11 @@ for e in "${exp[@]}"; do
   grep -q "msg=\"share place\" $e" "$T/host.log" || fail "expected: $e; got: $(grep 'share place' "$T/host.log")"
 done
 n=$(echo 'return #th.orders.open("XMR/USD") .. " " .. #th.orders.open("WAVES/EUR") .. " " .. th.risk.status().refusals.exposure_share' | repl)
-[ "$n" = '"2 1 2"' ] || fail "open orders XMR/USD, WAVES/EUR and exposure_share refusals: $n"
-pass "small (share 0.25) is held to 2,000 USD (3,000 and 1,000 more refused exposure_share, 1,500 + 400 rest); big (share 0.75) rests 5,000"
+[ "$n" = '"2 2 3"' ] || fail "open orders XMR/USD, WAVES/EUR and exposure_share refusals: $n"
+grep -q 'msg="share quote" instance=big placed=0 refusal=exposure_share usd=1050' "$T/host.log" \
+  && grep -q 'msg="share quote" instance=big placed=1 refusal=nil usd=500' "$T/host.log" \
+  || fail "big's quotes (1,050 past its 6,000 cap, within the 8,000 total; then 500): $(grep 'share quote' "$T/host.log")"
+pass "small (share 0.25) is held to 2,000 USD (3,000 and 1,000 more refused exposure_share, 1,500 + 400 rest); big (share 0.75) rests 5,000, then a 1,050 quote is refused exposure_share and a 500 one placed"
 
 wait_for 'msg="store at start".*instance=small' 5
 grep -q 'msg="store at start" instance=small starts=nil tag=nil' "$T/host.log" || fail "fresh store: $(grep 'store at start' "$T/host.log")"
