@@ -9,7 +9,8 @@
 #  - big (share 0.75, WAVES/EUR, EUR at 1.2 USD): 5,000 rests: more than small's cap, within its own
 #    (6,000); then a quote (th.quotes.set, placed by the executor) of 1,050 is refused
 #    exposure_share (the total, 7,950, would take it) and one of 500 is placed.
-# Then kill -9 and a restart on the same journal: each instance finds its own th.store values.
+# A reload to shares of 0.5 each lets small take 500 more. Then kill -9 and a restart on the same
+# journal (--resume): each instance finds its own th.store values.
 source "$(dirname "$0")/lib.sh"
 SOCK="$T/th.sock"
 SPEED=1 paper_mm_config ""
@@ -84,6 +85,17 @@ grep -q 'msg="share quote" instance=big placed=0 refusal=exposure_share usd=1050
   || fail "big's quotes (1,050 past its 6,000 cap, within the 8,000 total; then 500): $(grep 'share quote' "$T/host.log")"
 pass "small (share 0.25) is held to 2,000 USD (3,000 and 1,000 more refused exposure_share, 1,500 + 400 rest); big (share 0.75) rests 5,000, then a 1,050 quote is refused exposure_share and a 500 one placed"
 
+# The shares change with a reload (SIGHUP): an order on small's pair, from the REPL too, counts
+# in small's group; 500 USD more (2,400) is refused at 0.25 and rests at 0.5 (cap 4,000).
+place='local b = th.book("XMR/USD") local p = b:mid() * 0.95 local id, why = th.orders.place{ symbol = "XMR/USD", side = "buy", price = p, size = 500 / p } return tostring(why)'
+r=$(echo "$place" | repl)
+[ "$r" = '"exposure_share"' ] || fail "a REPL order on small's pair at share 0.25: $r"
+sed -i 's/risk_share = 0.25/risk_share = 0.5/; s/risk_share = 0.75/risk_share = 0.5/' "$T/cfg.lua"
+kill -HUP "$HOST_PID"
+wait_for 'msg="reload applied"' 10
+r=$(echo "$place" | repl)
+[ "$r" = '"nil"' ] || fail "the same order after the reload to share 0.5: $r"
+pass "a reload changes the shares: 500 USD more on small's pair refused at 0.25, resting at 0.5"
 wait_for 'msg="store at start".*instance=small' 5
 grep -q 'msg="store at start" instance=small starts=nil tag=nil' "$T/host.log" || fail "fresh store: $(grep 'store at start' "$T/host.log")"
 kill -9 "$HOST_PID"; wait_exit 10
