@@ -19,11 +19,18 @@
 ---@field params table<string, any> the strategy's defaults, `strategy.params` and the pair's own settings, merged
 
 ---@class th.Ctx what a strategy sees besides its state (the same table across reloads)
----@field name string the strategy's name (`strategy.name`)
----@field params table<string, any> defaults merged with `strategy.params`
----@field pairs th.Pair[] the enabled pairs
+---@field name string the strategy's name (`strategy.name`; with several instances, the instance's id)
+---@field params table<string, any> defaults merged with `strategy.params` (or the instance's `params`)
+---@field pairs th.Pair[] the enabled pairs (with several instances, the ones this instance trades)
 ---@field symbols table<string, th.Pair> the same entries by symbol
 ---@field config table the validated config
+---@field instance th.Instance which strategy instance this is (config `strategies`)
+---@field reads string[] the pairs this instance only reads (config `strategies[i].reads`)
+
+---@class th.Instance one strategy instance of config `strategies` (the single form is one, share 1)
+---@field id string its id (`strategies[i].id`, else its name)
+---@field name string its strategy's name (`strategies[i].name`)
+---@field risk_share number its share of the exposure budget (refusal `exposure_share`)
 
 ---@class th.Fill
 ---@field id string
