@@ -442,10 +442,14 @@ function M.instances(cfg)
       union[#union + 1] = u
     end
     cfg._instances[i] = { id = id, name = st.name, module = st.module, params = st.params, pairs = list,
-                         reads = st.reads, risk_share = st.risk_share or (1 / #cfg.strategies) }
-    share = share + cfg._instances[i].risk_share
+                         reads = st.reads, risk_share = st.risk_share }
+    share = share + (st.risk_share or 0)
   end
   if share > 1 + 1e-9 then return ("strategies: the risk_share values add up to %g, more than 1"):format(share) end
+  -- an instance without a risk_share gets an even part of what the others leave
+  local unset = 0
+  for _, st in ipairs(cfg._instances) do if not st.risk_share then unset = unset + 1 end end
+  for _, st in ipairs(cfg._instances) do st.risk_share = st.risk_share or math.max(0, 1 - share) / unset end
   for i, st in ipairs(cfg._instances) do
     for k, sym in ipairs(st.reads) do
       if not owner[sym] then
