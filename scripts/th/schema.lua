@@ -29,6 +29,13 @@ local function join(path, key)
   return path .. "." .. tostring(key)
 end
 
+local function copy_default(d)
+  if type(d) ~= "table" then return d end
+  local c = {}
+  for k, x in pairs(d) do c[k] = copy_default(x) end
+  return c
+end
+
 local function check_node(node, v, path)
   local want = node.type or "any"
   local got, raw = type_of(v)
@@ -81,7 +88,9 @@ local function check_node(node, v, path)
       local sub = node.fields[k]
       if v[k] == nil then
         if sub.required then return join(path, k) .. ": required value is missing" end
-        if sub.default ~= nil then v[k] = sub.default end
+        -- a table default is copied: the config is changed later (th/config.lua instances), and a
+        -- shared default would carry one load's changes into the next (a reload's)
+        if sub.default ~= nil then v[k] = copy_default(sub.default) end
       end
       if v[k] ~= nil then
         local err = check_node(sub, v[k], join(path, k))
