@@ -153,6 +153,59 @@ static void fast_symbol_cache(void **st)
     th_feed_free(&f);
 }
 
+/* Random number texts (0-10 integer digits, a point or not, 0-12 fraction digits, sometimes an
+ * exponent, a sign or a second point after them) as prices and sizes, at 8 and at 2 decimals,
+ * through both paths: the fast path reads "digits.digits" as two words when it can, the bytes one
+ * by one otherwise, and every snapshot must leave the same book, health and counters. */
+static void fast_numbers_random_equal_generic(void **st)
+{
+    (void)st;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+#define RNDF() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+    for (int dec = 2; dec <= 8; dec += 6) {
+        th_feed fast, slow;
+        th_instrument ins = {.symbol = "X/Y", .price_dec = dec, .qty_dec = dec, .tick = 1, .lot = 1, .online = true};
+        assert_int_equal(th_feed_init(&fast, TH_VENUE_KRAKEN, 1000), 0);
+        assert_int_equal(th_feed_init(&slow, TH_VENUE_KRAKEN, 1000), 0);
+        slow.no_fast_path = true;
+        th_instruments_put(&fast.instruments, &ins);
+        th_instruments_put(&slow.instruments, &ins);
+        int taken = 0;
+        for (int step = 0; step < 4000; step++) {
+            char num[2][40];
+            for (int k = 0; k < 2; k++) {
+                char *o = num[k];
+                int id = (int)(RNDF() % 11), fd = (int)(RNDF() % 13);
+                o[0] = (char)('1' + RNDF() % 9); /* a first digit that is not 0, or none */
+                int n = id ? 1 : 0;
+                for (int i = 1; i < id; i++) o[n++] = (char)('0' + RNDF() % 10);
+                if (RNDF() % 8) {
+                    o[n++] = '.';
+                    for (int i = 0; i < fd; i++) o[n++] = (char)('0' + RNDF() % 10);
+                }
+                if (RNDF() % 16 == 0) o[n++] = "e.-+E"[RNDF() % 5];
+                if (n == 0) o[n++] = '1';
+                o[n] = 0;
+            }
+            uint32_t sum = step % 2 ? 0 : 12345;
+            char frame[512];
+            snprintf(frame, sizeof frame,
+                     "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"X/Y\",\"bids\":[{\"price\":%s,\"qty\":%s}],"
+                     "\"asks\":[{\"price\":%s,\"qty\":%s}],\"checksum\":%u}]}",
+                     num[0], num[1], num[1], num[0], sum);
+            int rc;
+            if (th_kraken_fast_frame(&fast, frame, strlen(frame), &rc)) taken++;
+            else th_feed_frame(&fast, frame, strlen(frame), 0);
+            th_feed_frame(&slow, frame, strlen(frame), 0);
+            same_books(&fast, &slow);
+        }
+        assert_true(taken > 3000); /* the fast path read them (numbers it declines are rare) */
+        th_feed_free(&fast);
+        th_feed_free(&slow);
+    }
+#undef RNDF
+}
+
 /* Hand-made snapshots through both paths, books compared after each: a good one (its checksum
  * taken from the generic path's book), one whose level halfway is malformed (price 0: the book
  * keeps what came before it on both paths), a wrong checksum, a price with more decimals on the
@@ -395,6 +448,7 @@ int main(void)
         cmocka_unit_test(fast_symbol_cache),
         cmocka_unit_test(fast_snapshots_equal_generic),
         cmocka_unit_test(fast_numbers_equal_generic),
+        cmocka_unit_test(fast_numbers_random_equal_generic),
         cmocka_unit_test(kraken_v1_trades),
         cmocka_unit_test(venue_table_and_reasons),
     };
