@@ -23,11 +23,13 @@ void th_lws_log_to(const char *who)
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
 }
 
-struct lws_context *th_lws_context_on_loop(uv_loop_t *loop, unsigned fd_limit, unsigned short header_pool, unsigned header_data)
+static struct lws_context *context_on_loop(uv_loop_t *loop, unsigned fd_limit, unsigned short header_pool, unsigned header_data,
+                                          unsigned timeout_s)
 {
     struct lws_context_creation_info ci;
     memset(&ci, 0, sizeof ci);
     void *loops[1] = {loop};
+    ci.timeout_secs = timeout_s; /* 0: lws's default */
     ci.options = LWS_SERVER_OPTION_LIBUV | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
     ci.foreign_loops = loops; /* copied by lws during create */
     ci.port = CONTEXT_PORT_NO_LISTEN;
@@ -35,6 +37,11 @@ struct lws_context *th_lws_context_on_loop(uv_loop_t *loop, unsigned fd_limit, u
     if (header_pool) ci.max_http_header_pool = header_pool;
     if (header_data) ci.max_http_header_data = header_data;
     return lws_create_context(&ci);
+}
+
+struct lws_context *th_lws_context_on_loop(uv_loop_t *loop, unsigned fd_limit, unsigned short header_pool, unsigned header_data)
+{
+    return context_on_loop(loop, fd_limit, header_pool, header_data, 0);
 }
 
 struct lws_vhost *th_lws_listen(struct lws_context *ctx, const char *name, const char *host, int port,
@@ -75,7 +82,10 @@ struct lws_vhost *th_lws_client_vhost(uv_loop_t *loop, const char **err)
     if (!g_client_ctx) {
         th_lws_log_to("net: libwebsockets");
         /* a few connections per venue: public, private, and one being replaced */
-        g_client_ctx = th_lws_context_on_loop(loop, 64, 8, 0);
+        /* lws's own connect timeouts (the context's timeout_secs, the vhost's connect_timeout_secs)
+         * are set well past ws_client.c's watchdog, which always ends a hanging connect first:
+         * lws 4.1.6's timeout path closes the socket but never its uv_poll_t, which leaks */
+        g_client_ctx = context_on_loop(loop, 64, 8, 0, TH_LWS_CLIENT_LWS_TIMEOUT_S);
         if (!g_client_ctx) { *err = "libwebsockets: cannot create the client context (is libwebsockets-evlib-uv installed?)"; return NULL; }
     }
     struct lws_context_creation_info vi;
@@ -86,6 +96,7 @@ struct lws_vhost *th_lws_client_vhost(uv_loop_t *loop, const char **err)
     /* TLS for clients; with no CA file lws loads the system's default verify paths, and
      * verification stays on (no LCCSCF_ALLOW_* flag is ever set by ws_client.c). */
     vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    vi.connect_timeout_secs = vi.timeout_secs = TH_LWS_CLIENT_LWS_TIMEOUT_S;
     g_client_vh = lws_create_vhost(g_client_ctx, &vi);
     if (!g_client_vh) { *err = "libwebsockets: cannot create the client vhost (TLS init?)"; return NULL; }
     return g_client_vh;

@@ -30,6 +30,11 @@ struct lws_context *th_lws_context_on_loop(uv_loop_t *loop, unsigned fd_limit, u
 struct lws_vhost *th_lws_listen(struct lws_context *ctx, const char *name, const char *host, int port,
                                 const struct lws_protocols *protocols, void *user, int idle_s, int keepalive_s);
 
+/* lws's own timeouts on client connections, in seconds: twice ws_client.c's connect watchdog
+ * (TH_WS_CONNECT_TIMEOUT_MS), so that lws never times a connect out itself (its 4.1.6 timeout path
+ * leaks the connection's uv_poll_t; the watchdog's close does not). */
+#define TH_LWS_CLIENT_LWS_TIMEOUT_S 30
+
 /* The process's client vhost (one context for every outgoing websocket), made on first use on
  * `loop`: TLS initialised for clients, certificates verified against the system store. NULL with
  * *err on failure. */

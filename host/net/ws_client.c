@@ -14,6 +14,8 @@
 #define WS_BACKOFF_BASE_NS 250000000LL   /* first retry within 0.125..0.25 s */
 #define WS_BACKOFF_MAX_NS 30000000000LL  /* never more than 30 s apart */
 
+_Static_assert(TH_WS_CONNECT_TIMEOUT_MS < TH_LWS_CLIENT_LWS_TIMEOUT_S * 1000 / 2, "the watchdog must end a connect well before lws times it out");
+
 static void schedule_retry(th_ws_client *c);
 
 static void q_clear(th_ws_client *c)
@@ -26,6 +28,7 @@ static void q_clear(th_ws_client *c)
 static void lost(th_ws_client *c, const char *why)
 {
     bool was = c->connected;
+    if (c->timers_open) uv_timer_stop(&c->connect_timer);
     c->wsi = NULL;
     c->connected = c->connecting = c->drop_asked = false;
     c->rx_n = 0;
@@ -65,6 +68,7 @@ int th_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
         c->connecting = false;
         c->connects++;
         c->ping_due = false;
+        uv_timer_stop(&c->connect_timer);
         c->last_rx_ns = th_mono_ns();
         th_backoff_success(&c->bo);
         th_logf(TH_LOG_INFO, "websocket connected", "name=%s url=%s://%s:%d%s connects=%llu", c->name, c->url.scheme, c->url.host,
@@ -129,6 +133,24 @@ int th_ws_client_callback(struct lws *wsi, enum lws_callback_reasons reason, voi
     }
 }
 
+/* The watchdog: an opening still not established after TH_WS_CONNECT_TIMEOUT_MS is killed here,
+ * synchronously through lws's ordinary close (which closes the uv_poll_t with the socket), before
+ * lws's own connect timeout could run its leaking path. The wsi is forgotten first, so that the
+ * callbacks of its close are not taken for the next connection's; then the one back-off. */
+static void on_connect_timeout(uv_timer_t *t)
+{
+    th_ws_client *c = t->data;
+    if (!c->connecting || c->connected) return;
+    struct lws *w = c->wsi;
+    c->wsi = NULL;
+    c->connecting = false;
+    c->connect_timeouts++;
+    if (w) lws_set_timeout(w, PENDING_TIMEOUT_AWAITING_CONNECT_RESPONSE, LWS_TO_KILL_SYNC);
+    char why[96];
+    snprintf(why, sizeof why, "not connected within %d ms: the attempt is ended and retried", TH_WS_CONNECT_TIMEOUT_MS);
+    lost(c, why);
+}
+
 static void connect_now(th_ws_client *c)
 {
     const char *err = NULL;
@@ -149,6 +171,7 @@ static void connect_now(th_ws_client *c)
     ci.pwsi = &c->wsi;
     c->connecting = true;
     c->drop_asked = false;
+    uv_timer_start(&c->connect_timer, on_connect_timeout, TH_WS_CONNECT_TIMEOUT_MS, 0);
     struct lws *w = lws_client_connect_via_info(&ci);
     if (!w && c->connecting) lost(c, "cannot start the connection");
 }
@@ -199,7 +222,8 @@ int th_ws_open(th_ws_client *c, uv_loop_t *loop, const char *name, const char *u
     th_backoff_init(&c->bo, WS_BACKOFF_BASE_NS, WS_BACKOFF_MAX_NS, (uint64_t)th_mono_ns() ^ (uint64_t)(uintptr_t)c);
     uv_timer_init(loop, &c->retry_timer);
     uv_timer_init(loop, &c->idle_timer);
-    c->retry_timer.data = c->idle_timer.data = c;
+    uv_timer_init(loop, &c->connect_timer);
+    c->retry_timer.data = c->idle_timer.data = c->connect_timer.data = c;
     c->timers_open = true;
     c->want_open = true;
     if (c->idle_ns > 0) uv_timer_start(&c->idle_timer, on_idle_check, 500, 500);
@@ -250,8 +274,10 @@ void th_ws_close(th_ws_client *c)
     c->timers_open = false;
     uv_timer_stop(&c->retry_timer);
     uv_timer_stop(&c->idle_timer);
+    uv_timer_stop(&c->connect_timer);
     uv_close((uv_handle_t *)&c->retry_timer, NULL);
     uv_close((uv_handle_t *)&c->idle_timer, NULL);
+    uv_close((uv_handle_t *)&c->connect_timer, NULL);
     if (c->wsi) lws_callback_on_writable(c->wsi); /* closes it (want_open is false) */
 }
 

@@ -6,7 +6,10 @@
  * every (re)connect subscribes again itself. A connection silent for idle_ms (no frame at all:
  * venues send heartbeats) is taken for dead and replaced. Frames queued for a connection that is
  * lost are dropped with it (their fate is unknown: the connector's caller resolves that by
- * query, never by sending again). ws:// only to loopback (url.h). Handlers run from lws
+ * query, never by sending again). An opening (TCP, TLS, the upgrade) that has not completed
+ * within TH_WS_CONNECT_TIMEOUT_MS is ended by us and retried after the back-off: lws 4.1.6's own
+ * connect timeout leaks the connection's uv_poll_t, so it must never be the one that fires
+ * (lws_loop.h sets it further out). ws:// only to loopback (url.h). Handlers run from lws
  * callbacks on the loop: they may send, but must not close the client. */
 #ifndef TH_WS_CLIENT_H
 #define TH_WS_CLIENT_H
@@ -18,6 +21,11 @@
 
 #include "../core/rate_limit.h"
 #include "url.h"
+
+/* How long one opening may take before the watchdog ends it (a venue's TLS handshake from far away
+ * takes well under a second; a SYN dropped by a full accept queue is retried by the kernel for
+ * two minutes). Must stay below TH_LWS_CLIENT_LWS_TIMEOUT_S. */
+#define TH_WS_CONNECT_TIMEOUT_MS 10000
 
 typedef struct th_ws_handlers {
     void *ctx;
@@ -49,7 +57,7 @@ typedef struct th_ws_client {
     bool drop_asked;
     bool ping_due;       /* a websocket ping goes out at the next writable callback */
     bool timers_open;
-    uv_timer_t retry_timer, idle_timer;
+    uv_timer_t retry_timer, idle_timer, connect_timer;
     th_backoff bo;
     int64_t idle_ns, last_rx_ns;
     char *rx;
@@ -57,6 +65,7 @@ typedef struct th_ws_client {
     th_ws_msg *q;
     int32_t q_head, q_n, q_cap;
     uint64_t connects, losses, frames_in, frames_out;
+    uint64_t connect_timeouts; /* openings the watchdog ended */
     th_ws_tap_fn tap;    /* `tradehost record`: every frame in and out, raw (NULL: none) */
     void *tap_ctx;
 } th_ws_client;
