@@ -175,7 +175,11 @@ static void handle(cmd_ctx *c, const th_redis_value *v)
             else if (*q) break;
             if (k < 0 || k >= c->ncand) continue;
             th_lease_pair *p = &l->p[c->cand[k]];
-            if (p->state != TH_LEASE_NONE || p->off) continue; /* removed meanwhile: expires unrenewed */
+            if (p->off && p->state == TH_LEASE_NONE) { /* removed while the acquire was out: given back at once */
+                const char *argv[] = {"EVAL", TH_LEASE_RELEASE, "1", p->key, l->host_id};
+                th_redis_cmd(&l->r, 5, argv, NULL, NULL, NULL);
+            }
+            if (p->state != TH_LEASE_NONE || p->off) continue;
             p->state = TH_LEASE_HELD;
             p->valid_ns = c->sent_ns + l->ttl_ms * 1000000LL;
             l->acquired++;

@@ -431,7 +431,9 @@ int th_session_stores_open(session *s, const char *mode)
         fprintf(stderr, "tradehost: %s\n", err);
         return -1;
     }
-    if (s->ph.active && th_pg_stats_open(&s->ps, &s->loop, s->ph.env, (int64_t)th_lua_cfg_number(&s->lua, "storage.postgres.connect_timeout_ms", 2000),
+    char listen[64];
+    bool api = th_lua_cfg_string(&s->lua, "api.listen", listen, sizeof listen); /* the reads' connection serves the API only */
+    if (s->ph.active && api && th_pg_stats_open(&s->ps, &s->loop, s->ph.env, (int64_t)th_lua_cfg_number(&s->lua, "storage.postgres.connect_timeout_ms", 2000),
                                          (int64_t)th_lua_cfg_number(&s->lua, "storage.postgres.query_timeout_ms", 3000), s->id) != 0)
         return -1;
     if (th_redis_lease_open(&s->rl, &s->loop, &s->lua, &s->tr, &s->mf, &err) != 0) {
