@@ -58,7 +58,7 @@ for r in $(seq "$runs"); do
       grep -q 'msg="postgres: session written"' "$T/log" || { tail "$T/log"; fail "the history did not finish"; }
       m='redis: mirror time on the loop'; p='postgres: history time on the loop'
       line="$line $(per_s "$(field writes "$m" "$T/log")") $(per_s "$(field rows "$p" "$T/log")") $(per_s "$(field records "$p" "$T/log")")"
-      line="$line $(field p99_us "$m" "$T/log") $(field p99_us "$p" "$T/log")"
+      line="$line $(field p99_us "$m" "$T/log") $(field p99_us "$p" "$T/log") $(field batches "$p" "$T/log") $(field p50_us "$p" "$T/log")"
     fi
     echo "$line" >>"$T/$mode"
   done
@@ -68,7 +68,7 @@ echo "paper session, $npairs pairs, 16x pace, requote 20 ms, 3 levels a side, $s
 echo "  market data lateness, stores off:          p50 $(col off 1) us  p99 $(col off 2) us  max $(col off 3) us"
 echo "  market data lateness, Redis + PostgreSQL:  p50 $(col on 1) us  p99 $(col on 2) us  max $(col on 3) us"
 echo "  Redis: $(col on 4) state writes/s   PostgreSQL: $(col on 5) rows/s   journal: $(col on 6) records/s"
-echo "  time on the loop per turn with work, p99: Redis mirror $(col on 7) us, PostgreSQL history $(col on 8) us"
+echo "  time on the loop per turn with work, p99: Redis mirror $(col on 7) us, PostgreSQL history $(col on 8) us (p50 $(col on 10) us, $(col on 9) batches a run)"
 echo "RESULT redis_writes_per_s $(col on 4)"
 echo "RESULT pg_rows_per_s $(col on 5)"
 echo "RESULT lag_p99_off_us $(col off 2)"
