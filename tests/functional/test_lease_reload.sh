@@ -34,8 +34,8 @@ sed -i 's|{ symbol = "WAVES/EUR", size = 20 } }|{ symbol = "WAVES/EUR", size = 2
 grep -q 'SC/EUR' "$T/cfg.lua" || fail "the test's edit (add SC/EUR) did not apply"
 kill -HUP "$HOST_PID"
 wait_for 'msg="reload applied"' 10
-wait_until 5 '[ "$(rkey sc-eur)" = host-r ]' || fail "the pair the reload added is not leased: th:lease:sim:sc-eur=$(rkey sc-eur)"
-wait_until 5 '[ "$(open_on SC/EUR)" -gt 0 ]' || fail "the added pair is not quoted: $(open_on SC/EUR) open, refusals: $(repl 'return th.risk.status and th.risk.status() or ""')"
+wait_until 10 '[ "$(rkey sc-eur)" = host-r ]' || fail "the pair the reload added is not leased: th:lease:sim:sc-eur=$(rkey sc-eur)"
+wait_until 10 '[ "$(open_on SC/EUR)" -gt 0 ]' || fail "the added pair is not quoted: $(open_on SC/EUR) open, refusals: $(repl 'return th.risk.status and th.risk.status() or ""')"
 [ "$(redis-cli -p "$RP" pttl th:lease:sim:sc-eur)" -gt 0 ] || fail "the added pair's lease has no expiry"
 sleep 1.6 # past one ttl: renewed, not lost
 [ "$(rkey sc-eur)" = host-r ] && [ "$(open_on SC/EUR)" -gt 0 ] || fail "the added pair's lease was not renewed"
@@ -47,7 +47,7 @@ sed -i 's|{ symbol = "WAVES/EUR", size = 20 }, ||' "$T/cfg.lua"
 grep -q 'WAVES/EUR' "$T/cfg.lua" && fail "the test's edit (remove WAVES/EUR) did not apply"
 kill -HUP "$HOST_PID"
 wait_for 'msg="reload applied"' 10 2
-wait_until 5 '[ -z "$(rkey waves-eur)" ]' || fail "the pair the reload removed is still leased: th:lease:sim:waves-eur=$(rkey waves-eur)"
+wait_until 10 '[ -z "$(rkey waves-eur)" ]' || fail "the pair the reload removed is still leased: th:lease:sim:waves-eur=$(rkey waves-eur)"
 [ "$(open_on WAVES/EUR)" = 0 ] || fail "orders left on the removed pair: $(open_on WAVES/EUR)"
 grep -q 'lease: handed back.*symbol=WAVES/EUR' "$T/host.log" || fail "no hand-back logged for WAVES/EUR"
 [ "$(rkey xmr-usd)" = host-r ] && [ "$(rkey sc-eur)" = host-r ] || fail "the other leases: xmr-usd=$(rkey xmr-usd) sc-eur=$(rkey sc-eur)"
