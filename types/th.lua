@@ -214,6 +214,7 @@
 ---@field avg_entry number
 ---@field pnl table
 ---@field last_fill? table
+---@field balances? table<string, {total: number, available: number, held: number}> the pair's two assets at the venue
 ---@field halted boolean
 
 ---@class th.BookView a read-only view of the host's book for one symbol (cached per symbol)
@@ -373,6 +374,30 @@ function th.position(symbol) end
 
 ---@return th.Pnl? pnl, string? err
 function th.pnl() end
+
+---@class th.BalanceText exact figures at the asset's decimals, trailing zeros dropped
+---@field total string
+---@field available string
+---@field held string
+
+---@class th.Balance one asset at the venue: available = total - held (what open orders hold)
+---@field asset string
+---@field total number
+---@field available number
+---@field held number
+---@field decimals integer
+---@field source string kraken|binance|paper
+---@field updated_ns integer
+---@field text th.BalanceText
+
+--- One asset's balance; nil, "balances unknown ..." until the venue (or the paper account) gave them.
+---@param asset string as the instruments name it (BTC, USD, USDT)
+---@return th.Balance? balance, string? err
+function th.balance(asset) end
+
+--- Every asset the venue named, by asset; nil, err while unknown.
+---@return table<string, th.Balance>? balances, string? err
+function th.balances() end
 
 ---@class th.risk
 th.risk = {}

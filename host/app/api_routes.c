@@ -356,6 +356,7 @@ static int get_perf(struct lws *w, api_req *r)
                                        "history: storage.postgres is not configured\"}");
     return doc_json(r, g_api->view.performance);
 }
+static int get_balances(struct lws *w, api_req *r) { (void)w; return doc_json(r, g_api->view.balances); }
 static int get_events(struct lws *w, api_req *r)
 {
     (void)w;
@@ -366,6 +367,7 @@ static const route_ent ROUTES[] = {
     {"/health", false, get_health},         {"/metrics", false, get_metrics},
     {"/risk", false, get_risk},             {"/sessions/status", false, get_status},
     {"/performance/stats", false, get_perf}, {"/events", false, get_events},
+    {"/balances", false, get_balances},
     {"/risk/kill", true, post_kill},        {"/risk/rearm", true, post_rearm},
     {"/sessions/start", true, post_start},  {"/sessions/stop", true, post_stop},
     {"/reload", true, post_reload},         {"/settlement/trigger", true, post_settle},

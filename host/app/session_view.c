@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "../core/json_out.h"
 #include "../core/metrics.h"
 #include "tradehost.h"
 
@@ -76,6 +77,30 @@ static void view_metrics(void *ctx, FILE *f)
     th_metrics_prometheus(f);
 }
 
+static void view_balances(void *ctx, FILE *f)
+{
+    (void)ctx;
+    th_balance_view b;
+    const char *err = NULL;
+    int rc = th_balance_at(0, &b, &err);
+    if (rc != 0 && err && strstr(err, "unknown")) {
+        fputs("{\"known\":false,\"reason\":", f);
+        th_json_put_str(f, err);
+        fputs(",\"balances\":{}}", f);
+        return;
+    }
+    fputs("{\"known\":true,\"source\":", f);
+    th_json_put_str(f, rc == 0 ? b.source : "");
+    fputs(",\"balances\":{", f);
+    for (int32_t i = 0; th_balance_at(i, &b, &err) == 0; i++) {
+        fprintf(f, "%s", i ? "," : "");
+        th_json_put_str(f, b.asset);
+        fprintf(f, ":{\"total\":\"%s\",\"available\":\"%s\",\"held\":\"%s\",\"decimals\":%d,\"updated_ns\":%lld}", b.total_text,
+                b.available_text, b.held_text, b.decimals, (long long)b.updated_ns);
+    }
+    fputs("}}", f);
+}
+
 th_session_view th_session_view_make(void)
 {
     return (th_session_view){
@@ -86,5 +111,6 @@ th_session_view th_session_view_make(void)
         .kill = view_kill,
         .rearm = view_rearm,
         .metrics = view_metrics,
+        .balances = view_balances,
     };
 }

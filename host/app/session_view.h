@@ -66,6 +66,9 @@ typedef struct th_session_view {
     int (*rearm)(void *ctx, const char **err);
     /* Every registered metric, Prometheus text. */
     void (*metrics)(void *ctx, FILE *f);
+    /* GET /balances: one object, {"known":..,"source":..,"balances":{asset:{total,available,held
+     * (exact decimal text), decimals, updated_ns}}} (known false: "reason" says why). */
+    void (*balances)(void *ctx, FILE *f);
     /* Reload the config and the strategy code (the session's th_session_reload, as SIGHUP): 0 and
      * what changed in msg, or -1 and the error in msg (nothing changed). NULL: no session. */
     int (*reload)(void *ctx, char *msg, size_t cap);

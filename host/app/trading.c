@@ -151,6 +151,7 @@ static int flow_start(th_trading *t, th_lua *lua, const th_flow_cfg *c, const th
     if (th_flow_init(&t->flow, c, ins, v, NULL, th_clock_ns(), err) != 0) return -1;
     th_flow_set_market(&t->flow, market_top, t);
     if (t->have_pv) t->pv.ev = th_flow_venue_events(&t->flow);
+    t->lv.bal = &t->bal;
     th_trading_venue_wire(&t->lv, &t->flow);
     t->lua = lua;
     th_trading_cfg_currency(lua, t->currency, sizeof t->currency);
@@ -384,6 +385,7 @@ void th_trading_close(th_trading *t)
     if (t->have_pv) th_paper_venue_close(&t->pv);
     th_trading_venue_free(&t->lv);
     if (t->own_loaded) th_instruments_free(&t->own);
+    th_balances_free(&t->bal);
     free(t->events);
     t->events = NULL;
     t->events_cap = 0;

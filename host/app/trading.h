@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 
+#include "../core/balances.h"
 #include "../core/decimal.h"
 #include "../core/order_flow.h"
 #include "../feed/feed.h"
@@ -36,6 +37,7 @@ typedef struct th_trading {
     th_trading_journal jn;  /* the journal file, its directory lock and failure marker */
     th_paper_venue pv;      /* paper and backtest: the sim's matching engine in-process */
     bool have_pv;
+    th_balances bal;             /* the account's balances (balance_ffi.c; the connector fills them) */
     th_trading_venue lv;         /* a live venue's connector (run mode on a venue that has one) */
     th_instruments own;          /* when there is no feed, instruments loaded for orders only */
     bool own_loaded;
@@ -67,6 +69,10 @@ typedef struct th_trading_opts {
     uint64_t seed;                /* the paper venue's ids and sampled latencies (--seed) */
     bool keep_journal;            /* backtest: journal anyway (its report is built from it), never synced */
 } th_trading_opts;
+
+/* The account's balances (balance_ffi.c): a paper session's are read from its engine first.
+ * NULL without an order side. */
+const th_balances *th_trading_balances(th_trading *t);
 
 /* Returns 0 (also when orders are not configured: active stays false), or -1 with *err.
  * mode "backtest": no journal and no recovery (a backtest never inherits a previous run's orders).

@@ -104,7 +104,8 @@ int th_trading_venue_open(th_trading_venue *v, th_lua *lua, uv_loop_t *loop, con
         bool have_rest = th_lua_cfg_string(lua, "venue.endpoints.rest", rest, sizeof rest);
         bool have_ws = th_lua_cfg_string(lua, "venue.endpoints.ws_private", ws, sizeof ws);
         th_kraken_spot_cfg kc = {have_rest ? rest : NULL, have_ws ? ws : NULL, key, secret,
-                                 th_lua_cfg_number(lua, "venue.dead_man_s", 60)};
+                                 th_lua_cfg_number(lua, "venue.dead_man_s", 60),
+                                 th_lua_cfg_number(lua, "venue.balance_refresh_s", 5)};
         rc = th_kraken_spot_open(&v->ks, loop, ins, &kc, w, sizeof w);
     }
     memset(secret, 0, sizeof secret);
@@ -130,7 +131,10 @@ void th_trading_venue_wire(th_trading_venue *v, th_flow *f)
     if (!v->open) return;
     v->flow = f;
     if (v->binance) v->bs.ev = th_flow_venue_events(f);
-    else v->ks.ev = th_flow_venue_events(f);
+    else {
+        v->ks.ev = th_flow_venue_events(f);
+        v->ks.bal = v->bal;
+    }
 }
 
 void th_trading_venue_close(th_trading_venue *v)

@@ -23,6 +23,7 @@ typedef struct th_trading_venue {
     th_kraken_spot ks;
     th_binance_spot bs;
     th_flow *flow;          /* for the reconnect hook */
+    th_balances *bal;       /* the order side's balance store, handed to the connector */
 } th_trading_venue;
 
 /* Whether the venue named in the config has an order connector. */

@@ -13,11 +13,12 @@
 #include "../core/log.h"
 #include "../core/strhash.h"
 #include "../venues/kraken_names.h"
+#include "kraken_balances.h"
 #include "tick_probe.h"
 #include "wire_num.h"
 
 enum { RQ_ADD = 1, RQ_CANCEL, RQ_AMEND, RQ_CANCEL_ALL, RQ_BATCH };
-enum { Q_TOKEN = 1, Q_QUERY_TX, Q_QUERY_OPEN, Q_QUERY_CLOSED, Q_OPEN_ORDERS, Q_TRADES, Q_TRADE_ORDERS };
+enum { Q_TOKEN = 1, Q_QUERY_TX, Q_QUERY_OPEN, Q_QUERY_CLOSED, Q_OPEN_ORDERS, Q_TRADES, Q_TRADE_ORDERS, Q_BALANCE };
 
 #define IDLE_MS 15000            /* a private connection we ping every 4 s answers within this */
 #define PING_NS 4000000000LL
@@ -273,10 +274,21 @@ static void send_recovery(th_kraken_spot *k)
 }
 
 /* Recovery waits for the private connection: until it is subscribed the flow stays recovering. */
+static void ask_balances(th_kraken_spot *k)
+{
+    if (!k->bal || k->bal_pending) return;
+    if (query(k, Q_BALANCE, "BalanceEx", "", NULL, NULL) == 0) {
+        k->bal_pending = true;
+        k->bal_dirty = false;
+        k->bal_next = th_mono_ns() + k->bal_refresh_ns;
+    }
+}
+
 static int ks_open_orders(void *self)
 {
     th_kraken_spot *k = self;
     k->want_open_orders = true;
+    ask_balances(k); /* reconciliation: the account's balances too (REST needs no private socket) */
     if (ready(k)) send_recovery(k);
     return 0;
 }
@@ -493,6 +505,14 @@ static void on_rest(void *ctx, uint64_t tag, const th_json *j, int result, const
         if (k->ws.connected && !k->subscribed) subscribe(k);
         return;
     }
+    if (q.kind == Q_BALANCE) {
+        k->bal_pending = false;
+        if (err) { k->bal_dirty = true; return; } /* asked again by the timer */
+        /* while the push channel owns the totals, BalanceEx brings the holds only */
+        if (th_kraken_balances_rest(k->bal, j, result, !k->bal_push, th_clock_ns()) < 0)
+            th_logf(TH_LOG_WARN, "kraken private: a BalanceEx answer that is not an object of assets", NULL);
+        return;
+    }
     if (err) {
         /* QueryOrders of an id the venue does not know: the order is unknown (failed or never
          * placed); anything else: no answer, the flow asks again after its timeout. */
@@ -529,6 +549,10 @@ static void subscribe(th_kraken_spot *k)
                      "\"snap_trades\":false,\"order_status\":true,\"ratecounter\":false},\"req_id\":%lld}",
                      k->token, (long long)++k->req_id);
     send_req(k, b, n, 0, NULL, NULL);
+    if (!k->bal) return;
+    n = snprintf(b, sizeof b, "{\"method\":\"subscribe\",\"params\":{\"channel\":\"balances\",\"token\":\"%s\",\"snapshot\":true},"
+                 "\"req_id\":%lld}", k->token, (long long)++k->req_id);
+    send_req(k, b, n, 0, NULL, NULL);
 }
 
 static void get_token(th_kraken_spot *k)
@@ -555,6 +579,7 @@ static void on_lost(void *ctx, const char *why)
     th_kraken_spot *k = ctx;
     (void)why;
     k->subscribed = false;
+    k->bal_push = false; /* until the next snapshot, BalanceEx brings the totals */
     /* Answers to what was in flight are lost with the connection: the flow's timeout queries
      * settle those orders (never a second place). */
     for (int32_t i = 0; i < TH_KRAKEN_PENDING; i++)
@@ -623,6 +648,11 @@ static void answer(th_kraken_spot *k, const th_json *j)
     copy_tok(j, th_json_get(j, 0, "error"), err, sizeof err);
     if (m < 0 || th_json_eq(j, m, "pong")) return;
     if (th_json_eq(j, m, "subscribe")) {
+        int res = th_json_get(j, 0, "result"), ch = res >= 0 ? th_json_get(j, res, "channel") : -1;
+        if (ch >= 0 && th_json_eq(j, ch, "balances")) {
+            if (!success) th_logf(TH_LOG_ERROR, "kraken private: balances subscription refused (BalanceEx keeps them)", "error=\"%s\"", err);
+            return;
+        }
         if (success) on_subscribed(k);
         else {
             th_logf(TH_LOG_ERROR, "kraken private: executions subscription refused", "error=\"%s\"", err);
@@ -745,7 +775,14 @@ static void on_frame(void *ctx, const char *text, size_t len)
     }
     int ch = th_json_get(&k->j, 0, "channel");
     if (ch >= 0) {
-        if (th_json_eq(&k->j, ch, "executions")) executions(k, &k->j);
+        if (th_json_eq(&k->j, ch, "executions")) {
+            k->bal_dirty = true; /* an order event: what orders hold moved */
+            executions(k, &k->j);
+        } else if (th_json_eq(&k->j, ch, "balances") && k->bal) {
+            int r = th_kraken_balances_ws(k->bal, &k->j, th_clock_ns());
+            if (r == 1) k->bal_push = true;
+            else if (r == 0) k->bal_dirty = true;
+        }
         return; /* heartbeat, status */
     }
     answer(k, &k->j);
@@ -765,6 +802,7 @@ static void on_timer(uv_timer_t *t)
         k->ping_next = now + PING_NS;
     }
     if (ready(k) && (k->want_open_orders || k->want_trades)) send_recovery(k);
+    if (k->bal_dirty && now >= k->bal_next) ask_balances(k);
 }
 
 static const th_venue_ops OPS = {
@@ -789,6 +827,7 @@ int th_kraken_spot_open(th_kraken_spot *k, uv_loop_t *loop, const th_instruments
     k->loop = loop;
     k->ins = ins;
     k->dead_man_s = cfg->dead_man_s;
+    k->bal_refresh_ns = (int64_t)((cfg->balance_refresh_s > 0 ? cfg->balance_refresh_s : 5) * 1e9);
     k->pend = calloc(TH_KRAKEN_PENDING, sizeof *k->pend);
     k->idmap = calloc(TH_KRAKEN_IDMAP, sizeof *k->idmap);
     k->batch = calloc(TH_KRAKEN_BATCHES, sizeof *k->batch);

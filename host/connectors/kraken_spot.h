@@ -22,6 +22,9 @@
  *     They wait for the private connection to be subscribed, so the flow stays `recovering` (no new
  *     orders) until the host can trade; after every reconnect the `ready` hook runs the flow's
  *     reconciliation again.
+ *   - Balances (kraken_balances.c): BalanceEx at start and at each reconciliation, the
+ *     `balances` channel (snapshot, then the ledger) for totals, BalanceEx again for holds at most
+ *     every balance_refresh_s while orders move (Kraken pushes no hold changes).
  *   - Dead man's switch: cancel_all_orders_after(dead_man_s) once subscribed, renewed every
  *     dead_man_s/4 while connected: if the host dies or loses the venue, Kraken cancels our
  *     orders within dead_man_s.
@@ -33,6 +36,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "../core/balances.h"
 #include "../core/json.h"
 #include "../core/venue_api.h"
 #include "../net/ws_client.h"
@@ -48,6 +52,7 @@ typedef struct th_kraken_spot_cfg {
     const char *rest_url, *ws_url;  /* NULL: Kraken's own */
     const char *key, *secret;       /* from the environment; copied into kraken_rest */
     double dead_man_s;              /* 0: off */
+    double balance_refresh_s;       /* least interval between BalanceEx asked for holds (0: 5 s) */
 } th_kraken_spot_cfg;
 
 typedef struct kraken_pend {
@@ -101,6 +106,10 @@ typedef struct th_kraken_spot {
     int32_t ntrades_acc, trades_acc_cap;
     char trades_form[64];           /* the walk's `start`, repeated on every page */
     th_json j;
+    th_balances *bal;               /* the store the balances go to (kraken_balances.c); NULL: none */
+    bool bal_push;                  /* the `balances` channel's snapshot came: it owns the totals */
+    bool bal_dirty, bal_pending;    /* holds may have moved; a BalanceEx is in flight */
+    int64_t bal_next, bal_refresh_ns;
     void (*ready)(void *ctx);       /* subscribed again after a reconnect: reconcile */
     void *ready_ctx;
     uint64_t sent, answers, refusals, fills, lost_answers, dead_man_renewals, trade_pages, batches;

@@ -261,6 +261,22 @@ typedef struct th_strategy_info {
     int64_t timers_fired;
 } th_strategy_info;
 
+/* One asset's balance at the venue. The doubles are for arithmetic; the texts are the store's
+ * exact figures at the asset's decimals (`decimals`), trailing zeros dropped ("0.00123"). */
+typedef struct th_balance_view {
+    char asset[16];
+    char source[16];
+    double total;
+    double available;
+    double held;
+    char total_text[48];
+    char available_text[48];
+    char held_text[48];
+    int32_t decimals;
+    int32_t reserved;
+    int64_t updated_ns;
+} th_balance_view;
+
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 
@@ -314,6 +330,11 @@ int th_store_set(const char *strategy, const char *key, const char *value, int32
 int th_store_get(const char *strategy, const char *key, const char **value, int32_t *len, const char **err);
 int th_store_delete(const char *strategy, const char *key, const char **err);
 int th_store_key_at(const char *strategy, int32_t index, const char **key, const char **err);
+/* Balances (core/balances.h): -1 with *err "balances unknown" until the venue (or the paper
+ * account) has given them; an asset the venue does not name holds 0 once they are known.
+ * th_balance_at walks the assets the venue named (index from 0; -1 past the last). */
+int th_balance_get(const char *asset, th_balance_view *out, const char **err);
+int th_balance_at(int32_t index, th_balance_view *out, const char **err);
 /* th:ffi-end */
 
 #endif

@@ -61,3 +61,13 @@ int32_t th_kraken_pair_find(const th_instruments *r, const char *name, size_t n)
     }
     return -1;
 }
+
+void th_kraken_asset_v2(const char *name, size_t n, char *out, size_t cap)
+{
+    for (size_t i = 0; i < sizeof LEGACY / sizeof *LEGACY; i++)
+        if (eqn(LEGACY[i].id, name, n) || eqn(LEGACY[i].alt, name, n) || eqn(LEGACY[i].v2, name, n)) {
+            snprintf(out, cap, "%s", LEGACY[i].v2);
+            return;
+        }
+    snprintf(out, cap, "%.*s", (int)n, name);
+}

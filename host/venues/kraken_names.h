@@ -18,6 +18,8 @@
 
 /* An asset's REST id (XXBT) and altname (XBT), and whether it is fiat. */
 void th_kraken_asset_names(const char *v2, char *id, size_t id_cap, char *alt, size_t alt_cap, bool *fiat);
+/* The v2 name of an asset any API names (XXBT, XBT or BTC -> BTC; ZUSD -> USD); others as given. */
+void th_kraken_asset_v2(const char *name, size_t n, char *out, size_t cap);
 /* A pair's REST id (XXMRZUSD), altname (XMRUSD) and v1 wsname (XMR/USD) from its v2 base and quote. */
 void th_kraken_pair_names(const char *base, const char *quote, char *id, size_t id_cap, char *alt, size_t alt_cap, char *wsname,
                           size_t ws_cap);

@@ -212,6 +212,19 @@ typedef struct th_strategy_info {
     int64_t halts;
     int64_t timers_fired;
 } th_strategy_info;
+typedef struct th_balance_view {
+    char asset[16];
+    char source[16];
+    double total;
+    double available;
+    double held;
+    char total_text[48];
+    char available_text[48];
+    char held_text[48];
+    int32_t decimals;
+    int32_t reserved;
+    int64_t updated_ns;
+} th_balance_view;
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 int th_log_emit(int32_t level, const char *msg, const char *fields);
@@ -254,6 +267,8 @@ int th_store_set(const char *strategy, const char *key, const char *value, int32
 int th_store_get(const char *strategy, const char *key, const char **value, int32_t *len, const char **err);
 int th_store_delete(const char *strategy, const char *key, const char **err);
 int th_store_key_at(const char *strategy, int32_t index, const char **key, const char **err);
+int th_balance_get(const char *asset, th_balance_view *out, const char **err);
+int th_balance_at(int32_t index, th_balance_view *out, const char **err);
 ]]
 
 M.layout = {
@@ -271,6 +286,7 @@ M.layout = {
   { "th_strategy_fault", { "strategy", "callback", "error", "ns", "orders_cancelled", "reserved" } },
   { "th_instrument_view", { "symbol", "base", "quote", "status", "tick", "lot", "min_size", "min_cost", "price_decimals", "qty_decimals", "contract_size" } },
   { "th_strategy_info", { "name", "faulted", "timers", "reloads", "reload_failures", "errors", "halts", "timers_fired" } },
+  { "th_balance_view", { "asset", "source", "total", "available", "held", "total_text", "available_text", "held_text", "decimals", "reserved", "updated_ns" } },
 }
 
 return M

@@ -107,6 +107,8 @@ M.schema = {
       tier = { type = "string", enum = { "starter", "intermediate", "pro" }, default = "starter" },
       -- Kraken's dead man's switch: cancel_all_orders_after this many seconds, renewed while trading (0: off)
       dead_man_s = { type = "number", min = 0, max = 86399, default = 60 },
+      -- Kraken: least interval between BalanceEx asked for what open orders hold (no push for holds)
+      balance_refresh_s = { type = "number", min = 0.1, max = 3600, default = 5 },
       -- the graceful stop's first move is the venue's cancel_all (account-wide: false when several
       -- hosts share one account), then a reconciliation; false: one cancel per order
       cancel_all_on_stop = { type = "boolean", default = true },

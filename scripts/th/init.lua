@@ -92,6 +92,11 @@ th.pnl = orders.pnl
 th.risk = orders.risk
 th.strategies = orders.strategies
 
+-- The account's balances at the venue (see th/balances.lua).
+local balances = require("th.balances")
+th.balance = balances.balance
+th.balances = balances.balances
+
 -- Timers on the host clock (see th/timers.lua): th.every(seconds, fn), th.after(seconds, fn);
 -- fn(state, ctx) runs between events; the handle's :cancel() stops it.
 local timers = require("th.timers")

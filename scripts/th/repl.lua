@@ -158,6 +158,8 @@ local function readonly_th()
     orders = { get = th.orders.get, open = th.orders.open },
     position = th.position,
     pnl = th.pnl,
+    balance = th.balance,
+    balances = th.balances,
     risk = { status = th.risk.status },
     status = th.status,
     host_info = th.host_info,

@@ -16,12 +16,17 @@
 --   position, avg_entry              signed quantity and average entry price
 --   pnl = { realised, unrealised, fees, total }   the pair's PnL in its quote currency
 --   last_fill = { side, price, size, time_ns, age_s }   the newest fill (nil before any)
+--   balances = { [base] = {...}, [quote] = {...} }  the pair's two assets at the venue: { total,
+--                                    available, held } (nil while the venue has not given them)
 --   halted                           the kill switch (host-wide)
 local book = require("th.book")
+local balances = require("th.balances")
 local orders = require("th.orders")
 local base = require("th.ffi")
 
 local M = {}
+local ffi = require("ffi")
+local ins_view = ffi.new("th_instrument_view")
 
 -- ctx tables of the strategies started in this host (weak: a dropped ctx goes away).
 local contexts = setmetatable({}, { __mode = "k" })
@@ -63,6 +68,16 @@ local function pair_status(symbol, strategy, faults, halted)
   table.sort(q.bid, function(x, y) return x.price > y.price end)
   table.sort(q.ask, function(x, y) return x.price < y.price end)
   s.quotes = q
+  local ins = base.C.th_instrument_get(symbol, ins_view, base.err) == 0 and ins_view or nil
+  if ins then
+    for _, asset in ipairs({ ffi.string(ins.base), ffi.string(ins.quote) }) do
+      local bal = asset ~= "" and balances.balance(asset)
+      if bal then
+        s.balances = s.balances or {}
+        s.balances[asset] = { total = bal.total, available = bal.available, held = bal.held }
+      end
+    end
+  end
   local p = orders.position(symbol)
   if p then
     s.position, s.avg_entry = p.qty, p.avg_entry

@@ -210,6 +210,17 @@ local function run(ctx)
           return C.th_quotes_set(SYM, targets, 1, qres, err)
         end },
     },
+    th_balance_get = {
+      { "NULL asset", function() return C.th_balance_get(nil, ffi.new("th_balance_view"), err) end },
+      { "NULL out", function() return C.th_balance_get("BTC", nil, err) end },
+      { "empty asset, NULL err", function() return C.th_balance_get("", ffi.new("th_balance_view"), nil) end },
+      { "1 MB asset", function() return C.th_balance_get(long, ffi.new("th_balance_view"), err) end },
+    },
+    th_balance_at = {
+      { "NULL out", function() return C.th_balance_at(0, nil, err) end },
+      { "negative index", function() return C.th_balance_at(-1, ffi.new("th_balance_view"), err) end },
+      { "huge index", function() return C.th_balance_at(2147483647, ffi.new("th_balance_view"), nil) end },
+    },
     th_position_get = {
       { "NULL symbol", function() return C.th_position_get(nil, pos, err) end },
       { "NULL out", function() return C.th_position_get(SYM, nil, err) end },

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Balances end to end over real sockets against `tradehost sim --venue kraken`: the market maker
+# trades XMR/USD and WAVES/EUR through the Kraken connectors while the host keeps the account's
+# balances (core/balances.c) from REST BalanceEx (start, reconciliation, holds) and the WS v2
+# `balances` channel (snapshot, then the ledger of each fill).
+#   1. at start the host's totals equal the sim's accounts exactly (XMR at 8 decimals, a meme
+#      asset holding 1e9 units and a fraction, USD with cents), through GET /balances and through
+#      Lua (th.balance / th.balances over the REPL);
+#   2. after fills (the market paused) every total equals the sim's exactly, and each moved by
+#      exactly the sim's trades (cost and fee: the ledger's amounts); what open orders hold equals
+#      the sim's (as BalanceEx shows it: rounded up to the asset's decimals, 4 for fiat, 10 else),
+#      so available = total - held is the venue's.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/sim_lib.sh"
+source "$(dirname "$0")/kraken_live_lib.sh"
+trap 'session_cleanup; cleanup' EXIT
+
+merge_kraken_recording "$T/rec.txt"
+python3 - "$T/accounts.json" <<'PY'
+import base64, json, os, sys
+acc = {"key": "key-live-A", "secret": base64.b64encode(os.urandom(64)).decode(),
+       "balances": {"USD": "100000.25", "XMR": "100.12345678", "EUR": "100000", "WAVES": "5000", "MEME": "1000000000.00000001"},
+       "fees": {"maker_bps": 16, "taker_bps": 26}, "tier": "pro"}
+json.dump({"accounts": [acc]}, open(sys.argv[1], "w"))
+open(sys.argv[1] + ".env", "w").write("export KRAKEN_KEY=%s KRAKEN_SECRET=%s\n" % (acc["key"], acc["secret"]))
+PY
+source "$T/accounts.json.env"
+start_sim --data "$T/rec.txt" --instruments "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json" --accounts "$T/accounts.json" --speed 3 --paused
+SOCK="$T/repl.sock"
+DEAD_MAN_S=20 live_mm_config "$T/cfg.lua" "$T/j" "api = { listen = \"127.0.0.1:0\" }, repl = { socket = \"$SOCK\" },"
+sed -i 's/dead_man_s = 20,/dead_man_s = 20, balance_refresh_s = 0.2,/' "$T/cfg.lua"
+grep -q "balance_refresh_s = 0.2" "$T/cfg.lua" || fail "the config did not take balance_refresh_s"
+
+start_session "$T/cfg.lua"
+swait "kraken private: executions subscribed" 10
+swait "api: listening" 10
+PORT=$(grep -o 'msg="api: listening".*port=[0-9]*' "$T/session.log" | sed 's/.*port=//')
+api_bal() { curl -sf "http://127.0.0.1:$PORT/balances"; }
+
+# compare MODE: the host's balances (GET /balances) against the sim's account; MODE "start"
+# (totals only) or "all" (totals and held); prints each asset; exit 1 on a difference
+compare() {
+  api_bal >"$T/host_bal.json" || return 1
+  sim_state >"$T/state.json" || return 1
+  python3 - "$T/host_bal.json" "$T/state.json" "$1" "$T/start.json" <<'PY'
+import json, sys
+from decimal import Decimal, ROUND_CEILING
+h = json.load(open(sys.argv[1])); a = json.load(open(sys.argv[2]))["accounts"][0]; mode = sys.argv[3]
+if not h["known"] or h["source"] != "kraken": print("not known:", h); sys.exit(1)
+hb = h["balances"]; ok = True
+for asset, total in a["balances"].items():
+    mine = hb.get(asset)
+    if mine is None:
+        if Decimal(total) != 0: print(asset, "missing on the host, sim", total); ok = False
+        continue
+    same = Decimal(mine["total"]) == Decimal(total)
+    line = "%-6s host total=%s sim=%s" % (asset, mine["total"], total)
+    if mode == "all":
+        dec = 4 if asset in ("USD", "EUR") else 10
+        want = Decimal(a["held"].get(asset, "0")).quantize(Decimal(1).scaleb(-dec), rounding=ROUND_CEILING)
+        same = same and Decimal(mine["held"]) == want and Decimal(mine["available"]) == Decimal(mine["total"]) - want
+        line += " held=%s sim=%s (%s)" % (mine["held"], want, a["held"].get(asset, "0"))
+    print(line, "ok" if same else "DIFFERENT"); ok = ok and same
+if mode == "start": json.dump({k: v["total"] for k, v in hb.items()}, open(sys.argv[4], "w"))
+sys.exit(0 if ok else 1)
+PY
+}
+# wait_compare MODE TIMEOUT_S
+wait_compare() {
+  local i=0
+  until compare "$1" >"$T/cmp.txt" 2>&1; do
+    sleep 0.2; i=$((i + 1)); [ $i -lt $(($2 * 5)) ] || sfail "balances differ from the sim's: $(cat "$T/cmp.txt")"
+  done
+  cat "$T/cmp.txt"
+}
+
+# --- 1. at start ---
+wait_compare start 10
+python3 - "$T/start.json" <<'PY' || fail "the start balances are not the accounts' figures"
+import json, sys
+s = json.load(open(sys.argv[1]))
+want = {"USD": "100000.25", "XMR": "100.12345678", "EUR": "100000", "WAVES": "5000", "MEME": "1000000000.00000001"}
+bad = {k: (s.get(k), v) for k, v in want.items() if s.get(k) != v}
+sys.exit(1 if bad else 0)
+PY
+pass "at start the host's balances equal the sim's accounts (MEME 1000000000.00000001, XMR 100.12345678, USD 100000.25)"
+lua_total=$(echo 'th.balance("MEME").text.total' | "$TH_BIN" repl "$SOCK")
+[ "$lua_total" = "\"1000000000.00000001\"" ] || fail "th.balance(\"MEME\").text.total: $lua_total"
+lua_n=$(echo 'local n = 0 for k, b in pairs(th.balances()) do n = n + 1 end return n' | "$TH_BIN" repl "$SOCK")
+[ "$lua_n" -ge 5 ] || fail "th.balances() named $lua_n assets"
+lua_zero=$(echo 'th.balance("DOGE").total' | "$TH_BIN" repl "$SOCK")
+[ "$lua_zero" = 0 ] || fail "an asset the venue does not name: $lua_zero"
+lua_xmr=$(echo 'th.balance("XMR").total' | "$TH_BIN" repl "$SOCK")
+[ "$lua_xmr" = 100.12345678 ] || fail "th.balance(\"XMR\").total: $lua_xmr"
+lua_st=$(echo 'th.status("XMR/USD").balances.USD.total' | "$TH_BIN" repl "$SOCK")
+[ "$lua_st" = 100000.25 ] || fail "th.status(\"XMR/USD\").balances.USD.total: $lua_st"
+pass "Lua: th.balance / th.balances / th.status give the same figures (exact text and numbers)"
+
+# --- 2. fills move the balances by exactly the sim's trades ---
+sim_post resume
+sim_wait "a['fills'] >= 2" 60
+sim_post pause
+sleep 0.5
+wait_compare all 15
+python3 - "$T/start.json" "$T/state.json" "$T/host_bal.json" <<'PY' || fail "the balances did not move by the sim's trades"
+import json, sys
+from decimal import Decimal
+start = {k: Decimal(v) for k, v in json.load(open(sys.argv[1])).items()}
+a = json.load(open(sys.argv[2]))["accounts"][0]; h = json.load(open(sys.argv[3]))["balances"]
+move = {}
+for t in a["trades"]:
+    base, quote = t["symbol"].split("/")
+    q, cost, fee = Decimal(t["qty"]), Decimal(t["qty"]) * Decimal(t["price"]), Decimal(t["fee"])
+    sgn = 1 if t["side"] == "buy" else -1
+    move[base] = move.get(base, 0) + sgn * q
+    move[quote] = move.get(quote, 0) - sgn * cost - fee
+ok = bool(move)
+for asset, m in move.items():
+    got = Decimal(h[asset]["total"]) - start[asset]
+    print("%-6s moved %s, the sim's trades %s" % (asset, got, m)); ok = ok and got == m
+# the fees alone move every quote asset traded: a balance that never moved would be caught here
+ok = ok and any(m != 0 for m in move.values())
+sys.exit(0 if ok else 1)
+PY
+pass "after $(sim_state | python3 -c 'import json,sys; print(json.load(sys.stdin)["accounts"][0]["fills"])') fills: totals equal the sim's and moved by exactly its trades (fees included); held and available equal the sim's"
+grep -q "balances subscription refused" "$T/session.log" && sfail "the balances subscription was refused"
+stop_session TERM
+[ "$SESSION_RC" = 0 ] || sfail "exit status $SESSION_RC after SIGTERM"
+stop_sim
