@@ -130,8 +130,10 @@ void th_trading_venue_wire(th_trading_venue *v, th_flow *f)
 {
     if (!v->open) return;
     v->flow = f;
-    if (v->binance) v->bs.ev = th_flow_venue_events(f);
-    else {
+    if (v->binance) {
+        v->bs.ev = th_flow_venue_events(f);
+        v->bs.bal = v->bal;
+    } else {
         v->ks.ev = th_flow_venue_events(f);
         v->ks.bal = v->bal;
     }

@@ -12,10 +12,11 @@
 #include "../core/decimal.h"
 #include "../core/log.h"
 #include "../core/strhash.h"
+#include "binance_balances.h"
 #include "tick_probe.h"
 #include "wire_num.h"
 
-enum { RQ_SUB = 1, RQ_PLACE, RQ_CANCEL, RQ_QUERY, RQ_OPEN, RQ_TRADES };
+enum { RQ_SUB = 1, RQ_PLACE, RQ_CANCEL, RQ_QUERY, RQ_OPEN, RQ_TRADES, RQ_ACCOUNT };
 
 #define IDLE_MS 30000 /* quiet: pinged after 10 s (ws_client.c); the server pings every 20 s too */
 #define MAX_PARAMS 16
@@ -203,12 +204,17 @@ static void send_recovery(th_binance_spot *k)
         kv v[MAX_PARAMS];
         if (send_signed(k, "openOrders.status", v, 0, RQ_OPEN, NULL, NULL, NULL) == 0) k->want_open_orders = false;
     }
+    if (k->want_balances && k->bal) {
+        kv v[MAX_PARAMS];
+        if (send_signed(k, "account.status", v, 0, RQ_ACCOUNT, NULL, NULL, NULL) == 0) k->want_balances = false;
+    }
 }
 
 static int bs_open_orders(void *self)
 {
     th_binance_spot *k = self;
     k->want_open_orders = true;
+    k->want_balances = true; /* reconciliation: the account's balances too */
     send_recovery(k);
     return 0;
 }
@@ -385,6 +391,7 @@ static void answer(th_binance_spot *k, const th_json *j)
             if (code == -2013) k->ev.on_order_status(k->ev.ctx, r.cl_id, NULL); /* the venue does not know it */
             break;                                                            /* else: the flow asks again */
         case RQ_OPEN: k->want_open_orders = true; break;
+        case RQ_ACCOUNT: k->want_balances = true; break;
         case RQ_TRADES:
             if (k->trades_waiting > 0) { k->trades_waiting = 0; k->want_trades = true; } /* the other pairs' answers are ignored */
             break;
@@ -394,6 +401,9 @@ static void answer(th_binance_spot *k, const th_json *j)
     }
     switch (r.kind) {
     case RQ_SUB: on_subscribed(k); break;
+    case RQ_ACCOUNT:
+        if (k->bal && th_binance_balances_account(k->bal, j, res) < 0) k->want_balances = true;
+        break;
     case RQ_PLACE: {
         char ex[24] = "";
         if (res >= 0) copy_tok(j, th_json_get(j, res, "orderId"), ex, sizeof ex);
@@ -471,7 +481,9 @@ static void on_frame(void *ctx, const char *text, size_t len)
     int ev = th_json_get(j, 0, "event");
     if (ev >= 0) {
         if (j->tok[ev].type == TH_JSON_OBJECT && th_json_eq(j, th_json_get(j, ev, "e"), "executionReport")) execution_report(k, j, ev);
-        return; /* outboundAccountPosition, balanceUpdate: balances come from fills */
+        else if (j->tok[ev].type == TH_JSON_OBJECT && k->bal && th_json_eq(j, th_json_get(j, ev, "e"), "outboundAccountPosition"))
+            th_binance_balances_position(k->bal, j, ev);
+        return; /* balanceUpdate: its outboundAccountPosition follows (binance_balances.h) */
     }
     answer(k, j);
 }
@@ -496,6 +508,7 @@ static void on_lost(void *ctx, const char *why)
         binance_pend *p = &k->pend[i];
         if (!p->id) continue;
         if (p->kind == RQ_OPEN) k->want_open_orders = true;
+        if (p->kind == RQ_ACCOUNT) k->want_balances = true;
         if (p->kind == RQ_TRADES) k->want_trades = true;
         p->id = 0;
         k->lost_answers++;
@@ -507,7 +520,7 @@ static void on_timer(uv_timer_t *t)
 {
     th_binance_spot *k = t->data;
     if (k->ws.connected && !k->subscribed) subscribe(k);
-    if (ready(k) && (k->want_open_orders || k->want_trades)) send_recovery(k);
+    if (ready(k) && (k->want_open_orders || k->want_trades || k->want_balances)) send_recovery(k);
 }
 
 static const th_venue_ops OPS = {

@@ -12,6 +12,8 @@
  *   - Recovery, over the same connection: `openOrders.status`, `myTrades` per configured pair
  *     (startTime = the last known fill), `order.status` for an order whose answer was lost. They
  *     wait until user data is subscribed; after every reconnect the `ready` hook reconciles.
+ *   - Balances (binance_balances.c): `account.status` with each reconciliation, then the user data
+ *     stream's outboundAccountPosition.
  *   - Limits: every answer's rateLimits REQUEST_WEIGHT count sets binance_rest.c's weight bucket;
  *     a 429/418 (error.data.retryAfter) arms its one back-off, during which nothing is sent
  *     (requests fail locally), and the refused order is on_reject(rate_limited, retry_after).
@@ -23,6 +25,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "../core/balances.h"
 #include "../core/json.h"
 #include "../core/venue_api.h"
 #include "../net/ws_client.h"
@@ -71,6 +74,8 @@ typedef struct th_binance_spot {
     th_json j;
     void (*ready)(void *ctx);       /* subscribed again after a reconnect: reconcile */
     void *ready_ctx;
+    th_balances *bal;               /* balances (binance_balances.c): account.status, outboundAccountPosition */
+    bool want_balances;
     uint64_t sent, answers, refusals, fills, lost_answers, limited;
 } th_binance_spot;
 
