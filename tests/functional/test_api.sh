@@ -52,6 +52,11 @@ pass "unknown paths 404, GET on a POST endpoint 405; a kill without the right to
 
 live=$(echo '#th.orders.open()' | "$TH_BIN" repl "$SOCK")
 [ "$live" -gt 0 ] || fail "no live orders before the kill"
+# paper balances: the paper account's (the engine's), what the resting quotes hold included
+out=$(http GET /balances); [[ "$out" == '200 {"known":true,"source":"paper","balances":{'*'"USD":{"total":"'* ]] || fail "GET /balances: $out"
+out=$(echo 'local b = th.balance("USD") return b.source .. " " .. tostring(b.held > 0 and math.abs(b.available - (b.total - b.held)) < 1e-3)' | "$TH_BIN" repl "$SOCK")
+[ "$out" = '"paper true"' ] || fail "th.balance(\"USD\") on paper: $out"
+pass "GET /balances and th.balance on paper: the paper account, held by the resting quotes"
 out=$(http POST '/risk/kill?reason=operator' -H "Authorization: Bearer $TH_TEST_API_TOKEN")
 [[ "$out" == '200 {"halted":true,"halt_code":"halted","halt_reason":"api: operator"'* ]] || fail "kill: $out"
 wait_for 'kill switch pulled.*api: operator' 5
