@@ -9,7 +9,8 @@
 #   2. after fills (the market paused) every total equals the sim's exactly, and each moved by
 #      exactly the sim's trades (cost and fee: the ledger's amounts); what open orders hold equals
 #      the sim's (as BalanceEx shows it: rounded up to the asset's decimals, 4 for fiat, 10 else),
-#      so available = total - held is the venue's.
+#      so available = total - held is the venue's;
+#   3. after the private connection is lost and back (the sim's fault), they agree again.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sim_lib.sh"
 source "$(dirname "$0")/kraken_live_lib.sh"
@@ -62,6 +63,13 @@ sleep 0.5
 bal_wait all kraken 15
 bal_moved_by_trades || fail "the balances did not move by the sim's trades"
 pass "after $(sim_state | python3 -c 'import json,sys; print(json.load(sys.stdin)["accounts"][0]["fills"])') fills: totals equal the sim's and moved by exactly its trades (fees included); held and available equal the sim's"
+# --- 3. the private connection lost and back: the balances channel's new snapshot and BalanceEx agree again ---
+sim_post fault '{"kind":"disconnect","scope":"private"}' || fail "the sim refused the disconnect"
+swait "websocket lost.*kraken-private" 5
+swait "executions subscribed\" reconnect=yes" 10
+swait "reconciled with the venue" 25 2
+bal_wait all kraken 15
+pass "after a private disconnect: resubscribed, reconciled, balances equal the sim's again"
 ! grep -q "balances subscription refused" "$T/session.log" || sfail "the balances subscription was refused"
 stop_session TERM
 [ "$SESSION_RC" = 0 ] || sfail "exit status $SESSION_RC after SIGTERM"
