@@ -152,6 +152,8 @@ static int flow_start(th_trading *t, th_lua *lua, const th_flow_cfg *c, const th
     th_flow_set_market(&t->flow, market_top, t);
     if (t->have_pv) t->pv.ev = th_flow_venue_events(&t->flow);
     t->lv.bal = &t->bal;
+    /* a live venue's balances gate places once known (paper: the engine refuses by itself) */
+    if (t->lv.open) t->flow.bal = &t->bal;
     th_trading_venue_wire(&t->lv, &t->flow);
     t->lua = lua;
     th_trading_cfg_currency(lua, t->currency, sizeof t->currency);

@@ -1,6 +1,8 @@
 /* balances.c — the account's balances per asset (see balances.h). */
 #include "balances.h"
 
+#include "../include/tradehost.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +175,30 @@ bad:
     *err = msg;
     b->refused++;
     return -1;
+}
+
+/* need > avail, each at its own scale, without scaling either up (no overflow): for an integer n
+ * and a real x, n > x iff n > floor(x), and x > m iff ceil(x) > m. */
+static bool exceeds(th_money need, int32_t need_scale, th_money avail, int32_t avail_scale)
+{
+    if (need <= 0) return false;
+    if (avail <= 0) return true;
+    if (need_scale == avail_scale) return need > avail;
+    if (need_scale < avail_scale) return need > avail / th_money_pow10(avail_scale - need_scale);
+    th_money p = th_money_pow10(need_scale - avail_scale);
+    return (need + p - 1) / p > avail;
+}
+
+int32_t th_balances_gate(const th_balances *b, const th_instrument *in, int32_t side, int64_t price, int64_t qty)
+{
+    if (!b || !b->known || !in || !in->base[0] || !in->quote[0]) return TH_RISK_OK;
+    bool buy = side == TH_BID;
+    const th_balance *x = th_balances_find(b, buy ? in->quote : in->base);
+    th_money avail = x ? th_balance_available(x) : 0;
+    int32_t avail_scale = x ? x->scale : 0;
+    th_money need = buy ? th_money_mul(qty, price) : (th_money)qty;
+    int32_t need_scale = buy ? in->price_dec + in->qty_dec : in->qty_dec;
+    return exceeds(need, need_scale, avail, avail_scale) ? TH_RISK_INSUFFICIENT_BALANCE : TH_RISK_OK;
 }
 
 void th_balances_mark_known(th_balances *b, const char *source, int64_t ts_ns)

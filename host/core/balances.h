@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "instrument.h"
 #include "money.h"
 
 #define TH_BAL_MAX_SCALE 24   /* 10^24 units of 1e12 (a meme supply) still fit th_money's 10^38 */
@@ -65,6 +66,12 @@ void th_balances_forget(th_balances *b);
 /* The asset's entry, or NULL when the venue has not named it (its balance is then 0 if known). */
 const th_balance *th_balances_find(const th_balances *b, const char *asset);
 static inline th_money th_balance_available(const th_balance *x) { return x->total - x->held; }
+/* The balance gate (order_flow.c, after the risk gates, for places): TH_RISK_INSUFFICIENT_BALANCE
+ * when the balances are known and the order costs more than is available: a buy's price x qty
+ * (the fee apart) against the quote asset, a sell's qty against the base asset (an asset the
+ * venue does not name holds 0). TH_RISK_OK when balances are unknown (b NULL, or not read yet),
+ * or the instrument names no base/quote: the venue decides, as before. Exact: no doubles. */
+int32_t th_balances_gate(const th_balances *b, const th_instrument *in, int32_t side, int64_t price, int64_t qty);
 /* Money at `from` decimals to `to` (to >= from exactly; to < from truncates toward zero). */
 th_money th_balance_rescale(th_money m, int32_t from, int32_t to);
 

@@ -372,6 +372,8 @@ static int32_t flow_place(th_flow *f, int32_t ins, int32_t side, int64_t price, 
     risk_ctx(f, &c, ins, side, price, qty, post_only, now_ns);
     reason = th_risk_check(&f->risk, &c);
     if (reason) return reason;
+    reason = th_balances_gate(f->bal, flow_instrument_of(f, ins), side, price, qty);
+    if (reason) { th_risk_count_pair(&f->risk, ins, reason); return reason; }
     reason = host_gate(f, ins, side, price, qty, -1);
     if (reason) return reason;
     reason = rate_gate(f, ins, 1, -1, now_ns);

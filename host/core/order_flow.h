@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "balances.h"
 #include "instrument.h"
 #include "journal.h"
 #include "kv_store.h"
@@ -136,6 +137,7 @@ typedef struct th_flow {
     th_flow_stats st;
     th_kvstore store;               /* th.store: journalled and recovered with the orders */
     th_flow_gate gate;              /* th_flow_set_gate; allow NULL: none */
+    const th_balances *bal;         /* a live venue's balances (balances.h gate); NULL: no balance gate */
     bool sweep_foreign;             /* th_flow_sweep_foreign's open-orders request is out */
     uint64_t foreign_events, foreign_cancelled; /* another host's orders and fills seen, cancelled */
 } th_flow;

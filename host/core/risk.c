@@ -14,7 +14,7 @@ static const char *const REASONS[TH_RISK_REASON_COUNT] = {
     "size_too_small", "size_too_large", "notional_too_small", "notional_too_large", "no_reference_price",
     "book_not_ok", "price_band", "post_only_cross", "position_limit", "max_open_orders", "layering",
     "exposure_total", "exposure_position", "exposure_pair", "daily_loss", "drawdown", "recovering", "no_venue",
-    "no_lease", "shared_budget", "exposure_share",
+    "no_lease", "shared_budget", "exposure_share", "insufficient_balance",
 };
 
 const char *th_risk_reason(int32_t reason)

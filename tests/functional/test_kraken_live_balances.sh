@@ -62,6 +62,17 @@ sim_post pause
 sleep 0.5
 bal_wait all kraken 15
 bal_moved_by_trades || fail "the balances did not move by the sim's trades"
+# the balance gate: a buy costing more than the USD available is refused before it leaves the host
+rejected=$(sim_state | python3 -c 'import json,sys; print(json.load(sys.stdin)["accounts"][0]["orders_rejected"])')
+out=$(echo 'local b = th.book("XMR/USD"):best() return th.orders.place{ symbol = "XMR/USD", side = "buy", price = math.floor(b * 0.985 * 100) / 100, size = 400 }' | "$TH_BIN" repl "$SOCK")
+[ "$out" = $'nil\t"insufficient_balance"' ] || fail "a buy over the USD available: $out"
+out=$(echo 'local b = th.book("XMR/USD"):best() return th.orders.place{ symbol = "XMR/USD", side = "sell", price = math.floor(b * 1.015 * 100) / 100, size = 100.2 }' | "$TH_BIN" repl "$SOCK")
+[ "$out" = $'nil\t"insufficient_balance"' ] || fail "a sell over the XMR available: $out"
+n=$(echo 'th.risk.status().refusals.insufficient_balance' | "$TH_BIN" repl "$SOCK")
+[ "$n" = 2 ] || fail "refusals counted for insufficient_balance: $n"
+[ "$(sim_state | python3 -c 'import json,sys; print(json.load(sys.stdin)["accounts"][0]["orders_rejected"])')" = "$rejected" ] ||
+  fail "a refused order reached the sim (it rejected it)"
+pass "insufficient_balance: a buy over the USD available and a sell over the XMR available refused in the host, counted, nothing sent"
 pass "after $(sim_state | python3 -c 'import json,sys; print(json.load(sys.stdin)["accounts"][0]["fills"])') fills: totals equal the sim's and moved by exactly its trades (fees included); held and available equal the sim's"
 # --- 3. the private connection lost and back: the balances channel's new snapshot and BalanceEx agree again ---
 sim_post fault '{"kind":"disconnect","scope":"private"}' || fail "the sim refused the disconnect"

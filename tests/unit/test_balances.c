@@ -16,6 +16,7 @@
 #include "../../host/connectors/kraken_balances.h"
 #include "../../host/core/balances.h"
 #include "../../host/core/json.h"
+#include "../../host/include/tradehost.h"
 
 static const char *fmt(th_money m, int32_t scale)
 {
@@ -184,12 +185,63 @@ static void test_kraken(void **st)
     th_json_free(&j);
 }
 
+/* The balance gate at real magnitudes: BTC/USD at 100,000.0 with 8 qty decimals against USD at 4
+ * decimals, and a meme coin with 1e9 units at 0.00000123 against 9-decimal figures. */
+static void test_gate(void **st)
+{
+    (void)st;
+    th_instrument btc, meme;
+    memset(&btc, 0, sizeof btc);
+    snprintf(btc.base, sizeof btc.base, "BTC");
+    snprintf(btc.quote, sizeof btc.quote, "USD");
+    btc.price_dec = 1;
+    btc.qty_dec = 8;
+    memset(&meme, 0, sizeof meme);
+    snprintf(meme.base, sizeof meme.base, "MEME");
+    snprintf(meme.quote, sizeof meme.quote, "USDT");
+    meme.price_dec = 8;
+    meme.qty_dec = 0;
+    th_balances b;
+    th_balances_init(&b);
+    const char *err;
+    /* unknown: the gate lets everything through (the venue decides, as before) */
+    assert_int_equal(th_balances_gate(&b, &btc, TH_BID, 1000000, 100000000), TH_RISK_OK);
+    assert_int_equal(th_balances_gate(NULL, &btc, TH_BID, 1000000, 100000000), TH_RISK_OK);
+    assert_int_equal(th_balances_set_text(&b, "USD", "100000.0000", 11, "0.0001", 6, 1, &err), 0);
+    assert_int_equal(th_balances_set_text(&b, "BTC", "0.5000000000", 12, "0.1", 3, 1, &err), 0);
+    assert_int_equal(th_balances_set_text(&b, "USDT", "1230.000000000", 14, "0", 1, 1, &err), 0);
+    assert_int_equal(th_balances_set_text(&b, "MEME", "1000000000", 10, "0", 1, 1, &err), 0);
+    th_balances_mark_known(&b, "test", 1);
+    /* 1 BTC at 100,000.0 costs 100,000 USD: 99,999.9999 available -> refused by one unit */
+    assert_int_equal(th_balances_gate(&b, &btc, TH_BID, 1000000, 100000000), TH_RISK_INSUFFICIENT_BALANCE);
+    /* 0.99999999 BTC costs 99,999.999 USD: fits */
+    assert_int_equal(th_balances_gate(&b, &btc, TH_BID, 1000000, 99999999), TH_RISK_OK);
+    /* a sell of 0.4 BTC with 0.4 available fits; 0.40000001 does not */
+    assert_int_equal(th_balances_gate(&b, &btc, TH_ASK, 1000000, 40000000), TH_RISK_OK);
+    assert_int_equal(th_balances_gate(&b, &btc, TH_ASK, 1000000, 40000001), TH_RISK_INSUFFICIENT_BALANCE);
+    /* 1e9 MEME at 0.00000123 costs 1230 USDT exactly: fits; one more unit does not */
+    assert_int_equal(th_balances_gate(&b, &meme, TH_BID, 123, 1000000000), TH_RISK_OK);
+    assert_int_equal(th_balances_gate(&b, &meme, TH_BID, 123, 1000000001), TH_RISK_INSUFFICIENT_BALANCE);
+    assert_int_equal(th_balances_gate(&b, &meme, TH_ASK, 123, 1000000000), TH_RISK_OK);
+    assert_int_equal(th_balances_gate(&b, &meme, TH_ASK, 123, 1000000001), TH_RISK_INSUFFICIENT_BALANCE);
+    /* an asset the known account does not name holds nothing */
+    th_instrument eth = btc;
+    snprintf(eth.base, sizeof eth.base, "ETH");
+    assert_int_equal(th_balances_gate(&b, &eth, TH_ASK, 1000000, 1), TH_RISK_INSUFFICIENT_BALANCE);
+    /* an instrument without base/quote: the venue decides */
+    th_instrument bare = btc;
+    bare.base[0] = 0;
+    assert_int_equal(th_balances_gate(&b, &bare, TH_ASK, 1000000, 1), TH_RISK_OK);
+    th_balances_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_store),
         cmocka_unit_test(test_kraken),
+        cmocka_unit_test(test_gate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
