@@ -20,6 +20,9 @@ enum { RQ_SUB = 1, RQ_PLACE, RQ_CANCEL, RQ_QUERY, RQ_OPEN, RQ_TRADES, RQ_ACCOUNT
 
 #define IDLE_MS 30000 /* quiet: pinged after 10 s (ws_client.c); the server pings every 20 s too */
 #define MAX_PARAMS 16
+/* myTrades rows per page (Binance's most): a full page means more may follow (fromId) */
+#define TRADES_PAGE 1000
+#define TRADES_PAGE_TEXT "1000"
 
 typedef struct kv {
     const char *k;
@@ -174,6 +177,25 @@ static int bs_query_order(void *self, const char *cl_id, const char *ex_id, cons
     return one_order_request(self, "order.status", RQ_QUERY, cl_id, ex_id, ins);
 }
 
+/* One page of myTrades for a pair: the first from startTime (a second before the last known fill;
+ * none at all: the oldest Binance keeps), oldest first; the next ones from fromId = the last row's
+ * id + 1 (Binance takes fromId alone, never with startTime). */
+static int send_trades_page(th_binance_spot *k, const char *symbol, int64_t from_id)
+{
+    kv v[MAX_PARAMS];
+    char t[32];
+    int n = add(v, 0, "symbol", symbol);
+    n = add(v, n, "limit", TRADES_PAGE_TEXT);
+    if (from_id > 0) {
+        snprintf(t, sizeof t, "%lld", (long long)from_id);
+        n = add(v, n, "fromId", t);
+    } else if (k->trades_since_ns > 0) {
+        snprintf(t, sizeof t, "%lld", (long long)(k->trades_since_ns / 1000000 - 1000));
+        n = add(v, n, "startTime", t);
+    }
+    return send_signed(k, "myTrades", v, n, RQ_TRADES, NULL, NULL, symbol);
+}
+
 static void send_recovery(th_binance_spot *k)
 {
     if (!ready(k)) return;
@@ -181,15 +203,7 @@ static void send_recovery(th_binance_spot *k)
         k->ntrades = 0;
         int sent = 0;
         for (int32_t i = 0; i < k->nsymbols; i++) {
-            kv v[MAX_PARAMS];
-            int n = add(v, 0, "symbol", k->symbols[i]);
-            n = add(v, n, "limit", "1000");
-            if (k->trades_since_ns > 0) {
-                char t[32];
-                snprintf(t, sizeof t, "%lld", (long long)(k->trades_since_ns / 1000000 - 1000));
-                n = add(v, n, "startTime", t);
-            }
-            if (send_signed(k, "myTrades", v, n, RQ_TRADES, NULL, NULL, k->symbols[i]) == 0) sent++;
+            if (send_trades_page(k, k->symbols[i], 0) == 0) sent++;
             else break;
         }
         if (sent == k->nsymbols) {
@@ -290,12 +304,19 @@ static bool fill_of(th_binance_spot *k, const th_json *j, int o, bool report, th
     return ok;
 }
 
-static void answer_trades(th_binance_spot *k, const th_json *j, int res)
+/* One page of a pair's trades: collected; a full page asks for the next (fromId), and the trades
+ * go to the flow together once every pair's last page is in. */
+static void answer_trades(th_binance_spot *k, const th_json *j, int res, const char *symbol)
 {
     if (k->trades_waiting <= 0) return;
+    int32_t rows = 0;
+    int64_t last_id = 0;
     if (res >= 0 && j->tok[res].type == TH_JSON_ARRAY) {
         int o = res + 1;
+        rows = j->tok[res].size;
         for (int i = 0; i < j->tok[res].size; i++, o = th_json_skip(j, o)) {
+            int64_t id;
+            if (th_json_i64(j, th_json_get(j, o, "id"), &id) == 0 && id > last_id) last_id = id;
             if (k->ntrades == k->trades_cap) {
                 int32_t cap = k->trades_cap ? k->trades_cap * 2 : 64;
                 th_venue_fill *v = realloc(k->trades, sizeof *v * (size_t)cap);
@@ -310,6 +331,15 @@ static void answer_trades(th_binance_spot *k, const th_json *j, int res)
                 k->ntrades++;
             }
         }
+    }
+    if (rows >= TRADES_PAGE && last_id > 0) {
+        k->trade_pages++;
+        th_logf(TH_LOG_INFO, "binance private: myTrades page full, asking for the next", "symbol=%s from_id=%lld collected=%d", symbol,
+                (long long)(last_id + 1), k->ntrades);
+        if (send_trades_page(k, symbol, last_id + 1) == 0) return; /* the same pair stays waited for */
+        k->trades_waiting = 0; /* not sent: the whole recovery again (the timer); fills are counted once by trade id */
+        k->want_trades = true;
+        return;
     }
     if (--k->trades_waiting == 0) k->ev.on_trades(k->ev.ctx, k->trades, k->ntrades);
 }
@@ -433,7 +463,7 @@ static void answer(th_binance_spot *k, const th_json *j)
         free(v);
         break;
     }
-    case RQ_TRADES: answer_trades(k, j, res); break;
+    case RQ_TRADES: answer_trades(k, j, res, r.symbol); break;
     default: break;
     }
 }

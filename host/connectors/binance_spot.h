@@ -10,7 +10,7 @@
  *     matched by request id; refusals become on_reject / on_cancel_failed with Binance's code and
  *     text. Binance cannot amend a price in place (can_amend = false: the flow cancels and places).
  *   - Recovery, over the same connection: `openOrders.status`, `myTrades` per configured pair
- *     (startTime = the last known fill), `order.status` for an order whose answer was lost. They
+ *     (startTime = the last known fill; a full page of 1000 rows is followed by the next, fromId), `order.status` for an order whose answer was lost. They
  *     wait until user data is subscribed; after every reconnect the `ready` hook reconciles.
  *   - Balances (binance_balances.c): `account.status` with each reconciliation, then the user data
  *     stream's outboundAccountPosition.
@@ -76,7 +76,7 @@ typedef struct th_binance_spot {
     void *ready_ctx;
     th_balances *bal;               /* balances (binance_balances.c): account.status, outboundAccountPosition */
     bool want_balances;
-    uint64_t sent, answers, refusals, fills, lost_answers, limited;
+    uint64_t sent, answers, refusals, fills, lost_answers, limited, trade_pages;
 } th_binance_spot;
 
 int th_binance_spot_open(th_binance_spot *k, uv_loop_t *loop, const th_instruments *ins, const th_binance_spot_cfg *cfg, char *why,

@@ -394,6 +394,13 @@ int32_t th_tracker_on_fill(th_tracker *t, int32_t idx, const char *trade_id, int
         o->price = o->amend_price;
         t->st.fill_implied_amend++;
     }
+    /* An order we never sent has no size of ours: adopted from a fill, its size was that fill's, and
+     * the next fill of the same order (one that took several levels; Binance's myTrades rows of one
+     * orderId) is just as real. The venue's fill decides: the size grows, the fill is counted. */
+    if (o->filled + qty > o->qty && (o->flags & TH_ORD_ADOPTED)) {
+        o->qty = o->filled + qty;
+        t->st.adopted_grown++;
+    }
     if (o->filled + qty > o->qty) { t->st.overfill_refused++; qty = o->qty - o->filled; }
     if (qty > 0) {
         o->filled += qty;

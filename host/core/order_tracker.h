@@ -96,7 +96,7 @@ typedef struct th_live_set { th_live *v; int32_t n, cap; } th_live_set;
 typedef struct th_tracker_stats {
     uint64_t created, acked, filled_events, done[6];
     uint64_t fill_before_ack, fill_after_cancel_request, duplicate_fills, duplicate_acks, late_events,
-        unknown_events, overfill_refused, fill_implied_amend, adopted, retired, revived;
+        unknown_events, overfill_refused, fill_implied_amend, adopted, retired, revived, adopted_grown;
 } th_tracker_stats;
 
 typedef struct th_trade_key { char key[TH_TRADEKEY_MAX]; } th_trade_key;

@@ -383,16 +383,29 @@ void bn_my_trades(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t ac
     long long from = param(req, "fromId", v, sizeof v) ? strtoll(v, NULL, 10) : 0;
     long limit = param(req, "limit", v, sizeof v) ? strtol(v, NULL, 10) : 500;
     if (limit <= 0 || limit > 1000) { bn_error(r, 400, -1100, "Illegal characters found in parameter 'limit'; legal range is '1-1000'."); return; }
+    /* Neither startTime nor fromId: Binance returns the most recent `limit` trades (oldest first);
+     * with either, the oldest from there on. */
+    long skip = 0;
+    if (start == 0 && from == 0) {
+        long all = 0;
+        for (int32_t i = 0; i < th_sim_trade_count(s->engine); i++) {
+            const th_sim_trade *t = th_sim_trade_at(s->engine, i);
+            if (t->account == acc && t->ins == ins) all++;
+        }
+        skip = all > limit ? all - limit : 0;
+    }
     sim_buf *out = &r->body;
     sim_buf_putc(out, '[');
     long n = 0;
     for (int32_t i = 0; i < th_sim_trade_count(s->engine) && n < limit; i++) {
         const th_sim_trade *t = th_sim_trade_at(s->engine, i);
-        if (t->account != acc || t->ins != ins || i + 1 < from || ms_of(t->ts_ns) < start) continue;
+        long long tid = (long long)(s->trades_before + (uint64_t)i + 1); /* the tradeId the fills and executionReports give */
+        if (t->account != acc || t->ins != ins || tid < from || ms_of(t->ts_ns) < start) continue;
+        if (skip > 0) { skip--; continue; }
         const th_sim_order *ord = th_sim_order_find(s->engine, t->order_id);
         sim_buf_puts(out, "{\"symbol\":");
         sim_buf_str(out, in->symbol);
-        sim_buf_printf(out, ",\"id\":%d,\"orderId\":%llu,\"orderListId\":-1,\"price\":", i + 1,
+        sim_buf_printf(out, ",\"id\":%lld,\"orderId\":%llu,\"orderListId\":-1,\"price\":", tid,
                        (unsigned long long)(ord ? bn_order_no(s, ord) : 0));
         sim_buf_dec(out, t->price, in->price_dec, 8 > in->price_dec ? 8 : in->price_dec, true);
         sim_buf_puts(out, ",\"qty\":");

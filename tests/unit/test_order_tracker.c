@@ -201,6 +201,31 @@ static void adoption(void **st)
     assert_int_equal(T.st.adopted, 1);
 }
 
+/* An order we never sent, adopted from its first fill (sized by it), then filled again (it took a
+ * second level): the second fill is counted, not clipped away as an overfill. BTC at 100,000 with
+ * 8+8 decimals. */
+static void adopted_from_a_fill_takes_every_fill(void **st)
+{
+    (void)st;
+    int64_t px = 10000000000000LL, q1 = 12345678, q2 = 87654321; /* 100000.00000000; 0.12345678; 0.87654321 */
+    int32_t a = th_tracker_adopt(&T, "9001", 3, 0, px, q1, 0, 7);
+    assert_true(a >= 0);
+    assert_int_equal(th_tracker_on_fill(&T, a, "BTCUSDT-1", q1, px, 8), a);
+    assert_int_equal(T.v[a].state, TH_ORD_DONE);
+    assert_true(th_tracker_on_fill(&T, a, "BTCUSDT-2", q2, px + 1, 9) >= 0);
+    assert_int_equal(T.v[a].filled, q1 + q2);
+    assert_int_equal(T.v[a].qty, q1 + q2);
+    assert_int_equal(T.st.overfill_refused, 0);
+    assert_int_equal(T.st.adopted_grown, 1);
+    /* one of ours keeps its own size: a fill past it is refused */
+    int32_t o = th_tracker_create(&T, 3, 0, px, q1, "mine", 10);
+    assert_true(o >= 0);
+    assert_int_equal(th_tracker_on_ack(&T, T.v[o].cl_id, "9002", 11), o);
+    th_tracker_on_fill(&T, o, "BTCUSDT-3", q1 + 1, px, 12);
+    assert_int_equal(T.v[o].filled, q1);
+    assert_int_equal(T.st.overfill_refused, 1);
+}
+
 static uint64_t rng_state = 0xC0FFEEull;
 static uint64_t rnd(void)
 {
@@ -400,6 +425,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(timeouts_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_orders_come_back_to_be_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(adoption, setup, teardown),
+        cmocka_unit_test_setup_teardown(adopted_from_a_fill_takes_every_fill, setup, teardown),
         cmocka_unit_test_setup_teardown(randomised_invariants, setup, teardown),
         cmocka_unit_test_setup_teardown(retirement, setup, teardown),
     };
