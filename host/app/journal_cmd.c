@@ -134,6 +134,14 @@ static void print_json(const char *file, const journal_symbols *js, const th_jou
                (long long)p->qty, dec_text(a, sizeof a, p->cost, 0), dec_text(b, sizeof b, p->realised, 0),
                dec_text(d, sizeof d, p->fees, 0), (long long)p->fills, reg->v[i].price_dec, reg->v[i].qty_dec);
     }
+    /* fees charged in another asset than the quote (BNB), in that asset: never converted */
+    printf("},\n \"fees_other\": {");
+    for (int32_t i = 0; i < f->nfees_other; i++) {
+        printf("%s\n  ", i ? "," : "");
+        json_str(f->fees_other[i].asset);
+        printf(": {\"amount\": \"%s\", \"fills\": %lld}", dec_text(a, sizeof a, f->fees_other[i].amount, TH_FEE_OTHER_DEC),
+               (long long)f->fees_other[i].fills);
+    }
     printf("}}\n");
 }
 
@@ -171,6 +179,9 @@ static void print_text(const char *file, const journal_symbols *js, const th_jou
         if (p->last_fill_ns) printf("  last fill %s", th_clock_iso(p->last_fill_ns, t0, sizeof t0));
         printf("\n");
     }
+    for (int32_t i = 0; i < f->nfees_other; i++)
+        printf("fees in %s (charged in it, not converted): %s over %lld fills\n", f->fees_other[i].asset,
+               dec_text(a, sizeof a, f->fees_other[i].amount, TH_FEE_OTHER_DEC), (long long)f->fees_other[i].fills);
 }
 
 int th_journal_cmd(int argc, char **argv)

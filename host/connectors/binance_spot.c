@@ -292,8 +292,11 @@ static bool fill_of(th_binance_spot *k, const th_json *j, int o, bool report, th
     int fee = th_json_get(j, o, report ? "n" : "commission"), fa = th_json_get(j, o, report ? "N" : "commissionAsset");
     if (fee >= 0) {
         if (fa >= 0 && th_json_eq(j, fa, in->quote)) f->fee = th_wire_money(th_json_ptr(j, fee), th_json_len(j, fee), in->price_dec + in->qty_dec);
-        else if (fa >= 0 && j->tok[fa].type == TH_JSON_STRING)
-            th_logf(TH_LOG_WARN, "binance private: a fee in an asset other than the quote is not counted", "symbol=%s trade_id=%s", in->symbol, f->trade_id);
+        else if (fa >= 0 && j->tok[fa].type == TH_JSON_STRING && th_json_len(j, fa) > 0) {
+            /* BNB (or another asset): kept as Binance wrote it, for the flow to record; not converted */
+            copy_tok(j, fa, f->fee_asset, sizeof f->fee_asset);
+            copy_tok(j, fee, f->fee_other, sizeof f->fee_other);
+        }
     }
     int64_t ms = 0;
     int tt = th_json_get(j, o, report ? "T" : "time");

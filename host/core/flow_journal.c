@@ -127,7 +127,7 @@ int th_flow_apply(th_flow *f, const th_jrec *r)
     case TH_J_AMENDED: TRACK(f, idx, th_tracker_on_amended(&f->trk, idx, r->code != 0, t)); break;
     case TH_J_FILL: {
         int64_t delta;
-        flow_apply_fill(f, idx, r->trade_id, r->qty, r->price, r->fee, t, &delta);
+        if (flow_apply_fill(f, idx, r->trade_id, r->qty, r->price, r->fee, t, &delta) >= 0 && r->text[0]) flow_fee_other_replay(f, r->text);
         if (r->created_ns > f->last_fill_ns) f->last_fill_ns = r->created_ns;
         break;
     }

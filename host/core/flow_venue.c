@@ -252,6 +252,12 @@ static void ev_fill(void *ctx, const th_venue_fill *x)
     r.created_ns = x->ts_ns;
     snprintf(r.cl_id, sizeof r.cl_id, "%s", o->cl_id);
     snprintf(r.trade_id, sizeof r.trade_id, "%s", x->trade_id);
+    if (x->fee_asset[0]) {
+        flow_fee_other_text(x->fee_asset, x->fee_other, r.text, sizeof r.text);
+        flow_fee_other_add(f, x->fee_asset, x->fee_other);
+        th_logf(TH_LOG_INFO, "fill: fee charged in another asset than the quote (recorded in it, not converted)", "cl_id=%s trade_id=%s fee=%s asset=%s",
+                o->cl_id, x->trade_id, x->fee_other, x->fee_asset);
+    }
     flow_jr_put(f, &r);
     flow_ev_push(f, TH_FLOW_EV_FILL, idx, delta, x->price, x->fee);
     if (o->state == TH_ORD_DONE || o->state != before) flow_ev_push(f, TH_FLOW_EV_ORDER, idx, 0, 0, 0);

@@ -93,6 +93,15 @@ typedef struct th_flow_stats {
 /* Market view the gates need: best prices (price units, 0 = empty) and book health. */
 typedef int (*th_market_top_fn)(void *ctx, int32_t ins, int64_t *bid, int64_t *ask, int32_t *health);
 
+/* Fees a venue charged in another asset than the pair's quote (Binance's BNB): kept in that asset,
+ * never converted (flow_fees.c). amount: TH_FEE_OTHER_DEC decimals of the asset. */
+#define TH_FEE_OTHER_DEC 12
+#define TH_FEE_OTHER_MAX 8
+typedef struct th_fee_other {
+    char asset[16];
+    int64_t amount, fills;
+} th_fee_other;
+
 typedef enum th_recon_phase { TH_RECON_NONE = 0, TH_RECON_TRADES, TH_RECON_OPEN } th_recon_phase;
 
 typedef struct th_flow {
@@ -125,6 +134,8 @@ typedef struct th_flow {
     int64_t recon_sent_ns;          /* when the reconciliation's current request went out */
     int64_t recon_retry_ns;         /* that request is lost: ask again from here (back-off); 0 none */
     int64_t last_fill_ns;
+    th_fee_other fees_other[TH_FEE_OTHER_MAX]; /* by asset, in the order first seen */
+    int32_t nfees_other;
     int32_t jr_version;             /* the version of the journal being read (recovery) */
     uint64_t day_rolls_logged;      /* pf.day_rolls already journalled */
     bool failed;                    /* journal failure: nothing more is sent */

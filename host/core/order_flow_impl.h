@@ -15,6 +15,11 @@ enum { TH_ORD_SEEN = 1u << 7, TH_ORD_CANCEL_DURING_LIST = 1u << 8 };
 
 /* f->last_error from fmt with one %s. */
 TH_FLOW_PRIVATE void flow_error(th_flow *f, const char *fmt, const char *a);
+/* flow_fees.c: a fee charged in another asset than the quote (totalled by asset; -1: unreadable or
+ * no room), its journal text, and that text read back on replay (0: the record has none). */
+TH_FLOW_PRIVATE int flow_fee_other_add(th_flow *f, const char *asset, const char *amount);
+TH_FLOW_PRIVATE void flow_fee_other_text(const char *asset, const char *amount, char *out, size_t cap);
+TH_FLOW_PRIVATE int flow_fee_other_replay(th_flow *f, const char *text);
 /* An instrument index the order side can use (growing the flow's arrays if the registry grew). */
 TH_FLOW_PRIVATE bool flow_ins_ready(th_flow *f, int32_t ins);
 TH_FLOW_PRIVATE const th_instrument *flow_instrument_of(th_flow *f, int32_t ins);

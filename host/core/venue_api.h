@@ -42,6 +42,9 @@ typedef struct th_venue_fill {
     int64_t price, qty;
     int64_t ts_ns;
     th_money fee;             /* money.h: notional units of the quote currency */
+    /* A fee the venue charged in another asset than the quote (Binance's BNB): that asset and the
+     * amount as the venue wrote it. Never converted: `fee` is then 0, and the flow records this. */
+    char fee_asset[16], fee_other[32];
 } th_venue_fill;
 
 typedef struct th_venue_place {

@@ -34,6 +34,9 @@ typedef struct sim_account {
     bool *rate_init;
     int32_t nopen;
     th_sim_account_stats st;
+    /* fees charged in another asset (Binance's BNB), at a fixed price per quote asset; -1: none */
+    int32_t fee_asset, nfee_px;
+    struct { int32_t quote; th_money px; } fee_px[8]; /* px: quote per unit of fee_asset, TH_SIM_SCALE */
 } sim_account;
 
 struct th_sim_engine {
@@ -381,6 +384,7 @@ int32_t th_sim_account_add(th_sim_engine *e, const th_sim_account_spec *spec, co
     ac->maker_ppm = spec->maker_ppm;
     ac->taker_ppm = spec->taker_ppm;
     ac->tier = spec->rate_tier;
+    ac->fee_asset = -1;
     return e->nacc++;
 oom:
     *err = "sim: out of memory";
@@ -448,6 +452,25 @@ int th_sim_balance_grant(th_sim_engine *e, int32_t a, const char *asset, const c
         return -1;
     }
     e->acc[a].total[i] = v;
+    return 0;
+}
+
+int th_sim_account_fee_asset(th_sim_engine *e, int32_t a, const char *asset, const char *quote, const char *price, const char **err)
+{
+    *err = NULL;
+    if (!valid_account(e, a)) { *err = "sim: unknown account"; return -1; }
+    sim_account *ac = &e->acc[a];
+    th_money px;
+    if (!price || parse_amount(price, &px) || px <= 0) { *err = "sim: a fee asset's price is not a positive decimal with at most 20 decimals"; return -1; }
+    px /= th_money_pow10(TH_SIM_SCALE - 10); /* 10 decimals are plenty for a price */
+    if (px <= 0) { *err = "sim: a fee asset's price is below 1e-10"; return -1; }
+    int32_t fa = asset ? asset_intern(e, asset) : -1, q = quote ? asset_intern(e, quote) : -1;
+    if (fa < 0 || q < 0) { *err = "sim: bad asset name (empty, longer than 15, or out of memory)"; return -1; }
+    if (ac->fee_asset >= 0 && ac->fee_asset != fa) { *err = "sim: an account pays its fees in one asset only"; return -1; }
+    if (ac->nfee_px == (int32_t)(sizeof ac->fee_px / sizeof ac->fee_px[0])) { *err = "sim: at most 8 fee asset prices"; return -1; }
+    ac->fee_asset = fa;
+    ac->fee_px[ac->nfee_px].quote = q;
+    ac->fee_px[ac->nfee_px++].px = px;
     return 0;
 }
 
@@ -590,6 +613,27 @@ static void fill(th_sim_engine *e, th_sim_order *o, int64_t price, int64_t qty, 
         fee = f - o->fee_taker;
         o->fee_taker = f;
     }
+    /* In the fee asset when the account pays fees in one, it has a price for this quote, and the
+     * free balance covers it (else in the quote, as Binance falls back) */
+    int32_t fee_in = m->quote;
+    th_money charged = fee;
+    if (ac->fee_asset >= 0 && ac->fee_asset != m->quote && fee > 0) {
+        for (int32_t k = 0; k < ac->nfee_px; k++) {
+            if (ac->fee_px[k].quote != m->quote) continue;
+            th_money px = ac->fee_px[k].px, scale = th_money_pow10(10);
+            /* px has 10 decimals: fee / (px / 1e10), rounded up, stays at TH_SIM_SCALE (128 bits hold
+             * any fee below 1e28 units, 1e8 of the quote) */
+            th_money in_fa = (fee * scale + px - 1) / px, step = th_money_pow10(TH_SIM_SCALE - 8);
+            in_fa = (in_fa + step - 1) / step * step; /* Binance's commission has 8 decimals */
+            if (ac->total[ac->fee_asset] - ac->reserved[ac->fee_asset] >= in_fa) {
+                fee_in = ac->fee_asset;
+                charged = in_fa;
+                ac->total[fee_in] -= in_fa;
+                fee = 0;
+            }
+            break;
+        }
+    }
     if (o->side == TH_SIM_BUY) {
         th_money spend = c20 + fee;
         th_money from_hold = spend < o->reserved ? spend : o->reserved;
@@ -604,7 +648,7 @@ static void fill(th_sim_engine *e, th_sim_order *o, int64_t price, int64_t qty, 
         ac->total[m->base] -= b20;
         ac->total[m->quote] += c20 - fee;
     }
-    e->fees[m->quote] += fee;
+    e->fees[fee_in] += charged;
     o->filled += qty;
     o->cost += cost;
     o->fee += fee;
@@ -614,7 +658,7 @@ static void fill(th_sim_engine *e, th_sim_order *o, int64_t price, int64_t qty, 
     th_sim_trade *t = &e->trades[e->ntrades++];
     *t = (th_sim_trade){.id = mix64(e->cfg.seed + 0x5bd1e995u + ++e->trade_seq), .order_id = o->id,
                         .account = o->account, .ins = o->ins, .side = o->side, .maker = maker,
-                        .price = price, .qty = qty, .cost = cost, .fee = fee, .fee_asset = m->quote,
+                        .price = price, .qty = qty, .cost = cost, .fee = charged, .fee_asset = fee_in,
                         .ts_ns = ts};
     if (o->filled >= o->qty) {
         /* closed before the event, so the event shows the order's final state */

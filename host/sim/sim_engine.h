@@ -195,6 +195,10 @@ int32_t th_sim_account_count(const th_sim_engine *e);
 const char *th_sim_account_key(const th_sim_engine *e, int32_t account);
 const char *th_sim_account_secret(const th_sim_engine *e, int32_t account);
 const th_sim_account_stats *th_sim_account_stats_get(const th_sim_engine *e, int32_t account);
+/* The account pays its fees in `asset` (Binance's BNB) on pairs quoted in `quote`, one unit of asset
+ * worth `price` (decimal text) of quote: fee in asset = the quote fee / price, rounded up to 1e-10;
+ * in the quote still when the free balance of asset does not cover it. Call once per quote. */
+int th_sim_account_fee_asset(th_sim_engine *e, int32_t account, const char *asset, const char *quote, const char *price, const char **err);
 /* Set an asset's total balance from a decimal string ("100000", "0.5"); the asset need not belong
  * to any instrument. Refused (-1, *err) when the account has orders open, or the text is not a
  * non-negative number with at most TH_SIM_SCALE decimals. */

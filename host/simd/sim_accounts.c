@@ -115,6 +115,26 @@ int simd_accounts_load(simd *s, simd_accounts *a, const char *path, const char *
             *err = fail(path, i, "\"tier\": starter, intermediate or pro");
             goto out;
         }
+        int fa = th_json_get(&j, t, "fee_asset");
+        if (fa >= 0) {
+            int px = th_json_get(&j, fa, "prices");
+            if (j.tok[fa].type != TH_JSON_OBJECT || str_field(&j, fa, "asset", c->fee_asset, sizeof c->fee_asset) != 1 || px < 0 ||
+                j.tok[px].type != TH_JSON_OBJECT || j.tok[px].size < 1 || j.tok[px].size > 8) {
+                *err = fail(path, i, "\"fee_asset\": {\"asset\": \"BNB\", \"prices\": {QUOTE: \"price of one unit in it\", ...}} (1 to 8 prices)");
+                goto out;
+            }
+            int b = px + 1;
+            for (int k = 0; k < j.tok[px].size; k++, b = th_json_skip(&j, b + 1)) {
+                simd_balance *x = &c->fee_px[c->nfee_px++];
+                if (th_json_len(&j, b) == 0 || th_json_len(&j, b) >= sizeof x->asset || th_json_len(&j, b + 1) >= sizeof x->amount ||
+                    j.tok[b + 1].type == TH_JSON_OBJECT || j.tok[b + 1].type == TH_JSON_ARRAY) {
+                    *err = fail(path, i, "\"fee_asset\".prices: quote names up to 15 characters, prices as decimal strings");
+                    goto out;
+                }
+                th_json_copy(&j, b, x->asset, sizeof x->asset);
+                th_json_copy(&j, b + 1, x->amount, sizeof x->amount);
+            }
+        }
         int bal = th_json_get(&j, t, "balances");
         if (bal >= 0) {
             if (j.tok[bal].type != TH_JSON_OBJECT) { *err = fail(path, i, "\"balances\": an object of asset: amount"); goto out; }
@@ -161,6 +181,15 @@ int simd_accounts_apply(simd *s, const char **err)
             for (int32_t k = 0; k < th_sim_asset_count(s->engine); k++)
                 if (th_sim_balance_set(s->engine, a, th_sim_asset_name(s->engine, k), "1000000", err) != 0) return -1;
             continue;
+        }
+        for (int32_t k = 0; k < c->nfee_px; k++) {
+            const char *e2;
+            if (th_sim_account_fee_asset(s->engine, a, c->fee_asset, c->fee_px[k].asset, c->fee_px[k].amount, &e2) != 0) {
+                snprintf(msg, sizeof msg, "--accounts: accounts[%d] fee_asset %s price in %s=%s: %s", i, c->fee_asset, c->fee_px[k].asset,
+                         c->fee_px[k].amount, e2);
+                *err = msg;
+                return -1;
+            }
         }
         for (int32_t k = 0; k < c->nbal; k++) {
             char name[16];

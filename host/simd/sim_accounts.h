@@ -2,7 +2,11 @@
  * (key and secret from --seed, printed in the endpoints line) when there is none.
  *
  *   {"accounts":[{"key":"...","secret":"...","balances":{"USD":"100000","XMR":"50"},
- *                 "fees":{"maker_bps":16,"taker_bps":26},"tier":"starter"}]}
+ *                 "fees":{"maker_bps":16,"taker_bps":26},"tier":"starter",
+ *                 "fee_asset":{"asset":"BNB","prices":{"USDT":"600","BTC":"0.0065"}}}]}
+ *
+ * fee_asset (optional): the account pays its fees in that asset (Binance's BNB, no discount) on
+ * pairs quoted in one of `prices` (quote per unit of the asset), while its free balance covers them.
  *
  * Secrets are as the venue takes them (Kraken: base64 of the HMAC key; checked here). Balances are
  * decimal strings or numbers by asset name; the venue maps its own names (Kraken's ZUSD, XXBT) to
@@ -25,6 +29,9 @@ typedef struct simd_account_cfg {
     int32_t tier;
     simd_balance *bal;
     int32_t nbal;
+    char fee_asset[16];       /* "": fees in the quote */
+    simd_balance fee_px[8];   /* asset = a quote, amount = the fee asset's price in it */
+    int32_t nfee_px;
 } simd_account_cfg;
 
 typedef struct simd_accounts {

@@ -16,8 +16,9 @@ function M.on_book(state, ctx, symbol)
     local id, err = th.orders.place { symbol = symbol, side = side, price = tonumber(price), size = tonumber(size), tag = tag,
                                       post_only = post == "post" }
     th.log.info("probe placed", { tag = tag, id = tostring(id), err = tostring(err) })
-    -- a live venue's first books can come while the start's reconciliation runs: the next book tries again
-    if err == "recovering" then state.placed = false end
+    -- a live venue's first books can come while the start's reconciliation runs, or before its book is in
+    -- sync: the next book tries again
+    if err == "recovering" or err == "book_not_ok" then state.placed = false; return end
   end
 end
 
