@@ -13,10 +13,11 @@
 #include "../core/log.h"
 #include "../core/strhash.h"
 #include "binance_balances.h"
+#include "binance_order_limit.h"
 #include "tick_probe.h"
 #include "wire_num.h"
 
-enum { RQ_SUB = 1, RQ_PLACE, RQ_CANCEL, RQ_QUERY, RQ_OPEN, RQ_TRADES, RQ_ACCOUNT };
+enum { RQ_SUB = 1, RQ_PLACE, RQ_CANCEL, RQ_QUERY, RQ_OPEN, RQ_TRADES, RQ_ACCOUNT, RQ_LIMITS };
 
 #define IDLE_MS 30000 /* quiet: pinged after 10 s (ws_client.c); the server pings every 20 s too */
 #define MAX_PARAMS 16
@@ -124,6 +125,7 @@ static int bs_place(void *self, const th_venue_place *p)
 {
     th_binance_spot *k = self;
     if (!ready(k) || !p->ins) return -1;
+    if (!th_binance_orders_take(k)) return -1; /* fails locally: the flow finishes the order, the strategy may place again later */
     kv v[MAX_PARAMS];
     int n = 0;
     char px[40], qty[40];
@@ -353,6 +355,9 @@ static void on_subscribed(th_binance_spot *k)
     k->subscribed = k->ever_subscribed = true;
     k->sub_pending = false;
     th_logf(TH_LOG_INFO, "binance private: user data subscribed", "reconnect=%s", again ? "yes" : "no");
+    /* the account's order counts and limits before any place: a burst at start must not pass them */
+    kv v[MAX_PARAMS];
+    send_signed(k, "account.rateLimits.orders", v, 0, RQ_LIMITS, NULL, NULL, NULL);
     send_recovery(k);
     if (again && k->ready) k->ready(k->ready_ctx); /* the flow reconciles: nothing is assumed about the gap */
 }
@@ -366,6 +371,7 @@ static void note_weight(th_binance_spot *k, const th_json *j)
     int e = rl + 1;
     for (int i = 0; i < j->tok[rl].size; i++, e = th_json_skip(j, e)) {
         int64_t c;
+        if (th_binance_orders_note(k, j, e)) continue;
         if (!th_json_eq(j, th_json_get(j, e, "rateLimitType"), "REQUEST_WEIGHT") || th_json_i64(j, th_json_get(j, e, "count"), &c)) continue;
         k->rest.used_weight = c;
         k->rest.weight.tokens = k->rest.weight.cap - (double)c;
@@ -467,6 +473,14 @@ static void answer(th_binance_spot *k, const th_json *j)
         break;
     }
     case RQ_TRADES: answer_trades(k, j, res, r.symbol); break;
+    case RQ_LIMITS:
+        if (res >= 0 && j->tok[res].type == TH_JSON_ARRAY) {
+            int e = res + 1;
+            for (int i = 0; i < j->tok[res].size; i++, e = th_json_skip(j, e)) th_binance_orders_note(k, j, e);
+            th_logf(TH_LOG_INFO, "binance private: order count limits", "limit_10s=%d count_10s=%d limit_day=%d count_day=%d",
+                    k->orders_limit_10s, k->orders_n10, k->orders_limit_day, k->orders_nday);
+        }
+        break;
     default: break;
     }
 }
@@ -598,9 +612,10 @@ void th_binance_spot_close(th_binance_spot *k)
     if (!k->open) return;
     k->open = false;
     th_tick_probe_report("binance");
-    th_logf(TH_LOG_INFO, "binance private: closed", "sent=%llu answers=%llu refusals=%llu fills=%llu lost_answers=%llu limited=%llu connects=%llu",
+    th_logf(TH_LOG_INFO, "binance private: closed", "sent=%llu answers=%llu refusals=%llu fills=%llu lost_answers=%llu limited=%llu connects=%llu orders_held=%llu",
             (unsigned long long)k->sent, (unsigned long long)k->answers, (unsigned long long)k->refusals, (unsigned long long)k->fills,
-            (unsigned long long)k->lost_answers, (unsigned long long)k->limited, (unsigned long long)k->ws.connects);
+            (unsigned long long)k->lost_answers, (unsigned long long)k->limited, (unsigned long long)k->ws.connects,
+            (unsigned long long)k->orders_held);
     th_ws_close(&k->ws);
     th_binance_rest_close(&k->rest);
     if (k->timer_open) {

@@ -15,6 +15,8 @@
  *   - Balances (binance_balances.c): `account.status` with each reconciliation, then the user data
  *     stream's outboundAccountPosition.
  *   - Limits: every answer's rateLimits REQUEST_WEIGHT count sets binance_rest.c's weight bucket;
+ *     its ORDERS counts (10 s and day windows) set our model of them, and a place that would pass
+ *     the announced limit is refused here (it fails locally, never sent: no -1015);
  *     a 429/418 (error.data.retryAfter) arms its one back-off, during which nothing is sent
  *     (requests fail locally), and the refused order is on_reject(rate_limited, retry_after).
  * The key and secret are held by binance_rest.c only and never logged. */
@@ -76,7 +78,12 @@ typedef struct th_binance_spot {
     void *ready_ctx;
     th_balances *bal;               /* balances (binance_balances.c): account.status, outboundAccountPosition */
     bool want_balances;
-    uint64_t sent, answers, refusals, fills, lost_answers, limited, trade_pages;
+    /* Binance's ORDERS limits as its answers announce them (rateLimits ORDERS SECOND 10 / DAY 1):
+     * the count it gave and the window it was in, plus our places since; 0 limit: none announced */
+    int32_t orders_limit_10s, orders_limit_day;
+    int64_t orders_win10, orders_day;    /* window index (ms / 10,000; ms / 86,400,000) of the counts */
+    int32_t orders_n10, orders_nday;     /* counted in that window: the venue's count, then ours on top */
+    uint64_t sent, answers, refusals, fills, lost_answers, limited, trade_pages, orders_held;
 } th_binance_spot;
 
 int th_binance_spot_open(th_binance_spot *k, uv_loop_t *loop, const th_instruments *ins, const th_binance_spot_cfg *cfg, char *why,

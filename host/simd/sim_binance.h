@@ -52,9 +52,20 @@ typedef struct bn_state {
     struct bn_held *held;
     int32_t nheld, held_cap;
     sim_buf ev;
+    /* --orders-per-10s: each account's new orders in the current 10 s window (Binance's ORDERS
+     * SECOND 10) and day, by account index */
+    struct bn_order_count { int64_t win10, day; int32_t n10, nday; } *ocount;
+    int32_t nocount;
 } bn_state;
 
 static inline bn_state *bn_of(simd *s) { return s->vstate; }
+
+/* Binance's ORDERS limit (--orders-per-10s N; 200,000 a day): a new order of `account` counted,
+ * or false with the ms until the 10 s window turns when it is over. */
+bool bn_order_count_take(simd *s, int32_t account, int64_t *retry_ms);
+/* ,{"rateLimitType":"ORDERS",...,"count":C} x2 for the WebSocket API's rateLimits (nothing when off) */
+void bn_order_count_json(simd *s, int32_t account, sim_buf *o);
+#define BN_ORDERS_DAY 200000
 
 /* REST */
 void bn_rest(simd *s, const sim_http_req *req, sim_http_resp *resp);

@@ -174,6 +174,50 @@ static void order_fields(simd *s, sim_buf *o, const th_sim_order *ord, bool open
     sim_buf_printf(o, ",\"workingTime\":%lld,\"selfTradePreventionMode\":\"NONE\"", (long long)ms_of(ord->created_ns));
 }
 
+/* ---- Binance's ORDERS limit: new orders per account in 10 s windows (aligned, as Binance counts) and a day ---- */
+
+static struct bn_order_count *order_count(simd *s, int32_t acc)
+{
+    bn_state *b = bn_of(s);
+    if (acc < 0) return NULL;
+    if (acc >= b->nocount) {
+        void *v = realloc(b->ocount, sizeof *b->ocount * (size_t)(acc + 1));
+        if (!v) return NULL;
+        b->ocount = v;
+        memset(b->ocount + b->nocount, 0, sizeof *b->ocount * (size_t)(acc + 1 - b->nocount));
+        b->nocount = acc + 1;
+    }
+    struct bn_order_count *c = &b->ocount[acc];
+    int64_t now = ms_of(simd_wall_ns());
+    if (c->win10 != now / 10000) { c->win10 = now / 10000; c->n10 = 0; }
+    if (c->day != now / 86400000) { c->day = now / 86400000; c->nday = 0; }
+    return c;
+}
+
+bool bn_order_count_take(simd *s, int32_t acc, int64_t *retry_ms)
+{
+    if (s->opt.orders_10s <= 0) return true;
+    struct bn_order_count *c = order_count(s, acc);
+    if (!c) return true;
+    int64_t now = ms_of(simd_wall_ns());
+    if (c->n10 >= s->opt.orders_10s || c->nday >= BN_ORDERS_DAY) {
+        *retry_ms = c->nday >= BN_ORDERS_DAY ? 86400000 - now % 86400000 : 10000 - now % 10000;
+        return false;
+    }
+    c->n10++;
+    c->nday++;
+    return true;
+}
+
+void bn_order_count_json(simd *s, int32_t acc, sim_buf *o)
+{
+    struct bn_order_count *c = s->opt.orders_10s > 0 ? order_count(s, acc) : NULL;
+    if (!c) return;
+    sim_buf_printf(o, ",{\"rateLimitType\":\"ORDERS\",\"interval\":\"SECOND\",\"intervalNum\":10,\"limit\":%d,\"count\":%d}"
+                      ",{\"rateLimitType\":\"ORDERS\",\"interval\":\"DAY\",\"intervalNum\":1,\"limit\":%d,\"count\":%d}",
+                   s->opt.orders_10s, c->n10, BN_ORDERS_DAY, c->nday);
+}
+
 void bn_place(simd *s, const sim_http_req *req, sim_http_resp *r, int32_t acc)
 {
     bn_state *b = bn_of(s);
@@ -461,7 +505,17 @@ bool bn_private_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
     int32_t acc = auth(s, req, r);
     if (acc < 0) return true;
     switch (what) {
-    case PLACE: bn_place(s, req, r, acc); break;
+    case PLACE: {
+        int64_t wait_ms;
+        if (!bn_order_count_take(s, acc, &wait_ms)) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "Too many new orders; current limit is %d orders per TEN_SECONDS.", s->opt.orders_10s);
+            bn_error(r, 429, -1015, msg);
+            break;
+        }
+        bn_place(s, req, r, acc);
+        break;
+    }
     case CANCEL: bn_cancel(s, req, r, acc); break;
     case OPEN: bn_open_orders(s, req, r, acc); break;
     case ACCOUNT: bn_account(s, r, acc); break;

@@ -52,6 +52,7 @@ typedef struct api_req {
     int id;               /* the id token, -1 none */
     bool rate_limits;     /* returnRateLimits (default true) */
     int64_t time_in;      /* wall clock when the request was taken (simTimeIn) */
+    int32_t account;      /* order.place: its account, whose ORDERS counts the answer carries; -1 other */
 } api_req;
 
 static void put_id(sim_buf *o, const api_req *r)
@@ -66,11 +67,14 @@ static void put_id(sim_buf *o, const api_req *r)
     }
 }
 
-static void put_rate_limits(simd *s, sim_buf *o)
+/* REQUEST_WEIGHT always; ORDERS (10 s and day) on order.place answers when --orders-per-10s is set */
+static void put_rate_limits(simd *s, sim_buf *o, int32_t order_account)
 {
     sim_buf_printf(o, ",\"rateLimits\":[{\"rateLimitType\":\"REQUEST_WEIGHT\",\"interval\":\"MINUTE\",\"intervalNum\":1,"
-                      "\"limit\":%d,\"count\":%d}]",
+                      "\"limit\":%d,\"count\":%d}",
                    BN_WEIGHT_LIMIT, bn_of(s)->weight);
+    if (order_account >= 0) bn_order_count_json(s, order_account, o);
+    sim_buf_putc(o, ']');
 }
 
 /* status 200: body is the result; otherwise Binance's {"code","msg"} */
@@ -88,7 +92,7 @@ static void answer(api_req *r, int status, const sim_buf *body, int64_t retry_af
     } else {
         sim_buf_put(o, sim_buf_text(body), body->n);
     }
-    if (r->rate_limits) put_rate_limits(r->s, o);
+    if (r->rate_limits) put_rate_limits(r->s, o, r->account);
     /* the sim's own: when it took the request (wall ns), as Kraken's time_in is there; real Binance
      * has no such field. bench/tick_to_order.sh measures with it (connectors/tick_probe.c). */
     sim_buf_printf(o, ",\"simTimeIn\":%lld}", (long long)r->time_in);
@@ -380,7 +384,7 @@ static void unsubscribe(api_req *r, const kv *v, int n)
     answer_text(r, "{}");
 }
 
-enum { M_PING, M_TIME, M_PLACE, M_CANCEL, M_OPEN, M_ACCOUNT, M_SUB, M_UNSUB, M_STATUS, M_TRADES, M_COUNT };
+enum { M_PING, M_TIME, M_PLACE, M_CANCEL, M_OPEN, M_ACCOUNT, M_SUB, M_UNSUB, M_STATUS, M_TRADES, M_ORDER_LIMITS, M_COUNT };
 static const struct { const char *name; int weight; bool signed_; } METHODS[M_COUNT] = {
     [M_PING] = {"ping", 1, false},
     [M_TIME] = {"time", 1, false},
@@ -392,13 +396,14 @@ static const struct { const char *name; int weight; bool signed_; } METHODS[M_CO
     [M_UNSUB] = {"userDataStream.unsubscribe", 2, false},
     [M_STATUS] = {"order.status", 4, true},
     [M_TRADES] = {"myTrades", 20, true},
+    [M_ORDER_LIMITS] = {"account.rateLimits.orders", 40, true},
 };
 
 void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
 {
     bn_state *b = bn_of(s);
     th_json *j = &b->json;
-    api_req r = {.s = s, .ws = ws, .j = j, .id = -1, .rate_limits = true, .time_in = simd_wall_ns()};
+    api_req r = {.s = s, .ws = ws, .j = j, .id = -1, .rate_limits = true, .time_in = simd_wall_ns(), .account = -1};
     if (!ws->user) return;
     if (th_json_parse(j, text, n) < 0 || j->tok[0].type != TH_JSON_OBJECT) {
         answer_error(&r, 400, -1000, "Malformed request: expected a JSON object {\"id\",\"method\",\"params\"}.");
@@ -417,7 +422,7 @@ void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
     if (which < 0) {
         char msg[256];
         snprintf(msg, sizeof msg, "Unknown method: served ping, time, order.place, order.cancel, order.status, openOrders.status, "
-                                  "account.status, myTrades, userDataStream.subscribe.signature, userDataStream.unsubscribe.");
+                                  "account.status, account.rateLimits.orders, myTrades, userDataStream.subscribe.signature, userDataStream.unsubscribe.");
         answer_error(&r, 400, -1020, msg);
         return;
     }
@@ -436,6 +441,20 @@ void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
     int32_t acc = signed_account(&r, v, nv);
     if (acc < 0) return;
     if (which == M_SUB) { subscribe(&r, acc); return; }
+    if (which == M_ORDER_LIMITS) { /* the account's ORDERS counts: [] when --orders-per-10s is off */
+        sim_buf b2;
+        sim_buf_init(&b2);
+        bn_order_count_json(s, acc, &b2);
+        sim_buf ob;
+        sim_buf_init(&ob);
+        sim_buf_putc(&ob, '[');
+        if (b2.n > 1) sim_buf_put(&ob, sim_buf_text(&b2) + 1, b2.n - 1); /* without its leading comma */
+        sim_buf_putc(&ob, ']');
+        answer(&r, 200, &ob, 0);
+        sim_buf_free(&ob);
+        sim_buf_free(&b2);
+        return;
+    }
     /* the parameters as the REST handlers read them, checked as REST checks them */
     sim_http_req q;
     memset(&q, 0, sizeof q);
@@ -459,6 +478,21 @@ void bn_api_message(simd *s, sim_ws *ws, const char *text, size_t n)
         }
         if (f == SIMD_REQ_NO_ANSWER_DROPPED) { sim_buf_free(&res.body); return; }
         s->hide_answers = f == SIMD_REQ_NO_ANSWER_EXECUTED;
+    }
+    if (which == M_PLACE) { /* --orders-per-10s: Binance's ORDERS limit, counted before the order is looked at */
+        int64_t wait_ms;
+        r.account = acc;
+        if (!bn_order_count_take(s, acc, &wait_ms)) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "Too many new orders; current limit is %d orders per TEN_SECONDS.", s->opt.orders_10s);
+            sim_http_resp e = {.status = 429};
+            sim_buf_init(&e.body);
+            bn_error(&e, 429, -1015, msg);
+            answer(&r, 429, &e.body, wait_ms);
+            sim_buf_free(&e.body);
+            sim_buf_free(&res.body);
+            return;
+        }
     }
     b->hold++;
     switch (which) {
@@ -495,6 +529,7 @@ void bn_api_free(bn_state *b)
 {
     for (int32_t i = 0; i < b->nheld; i++) free(b->held[i].json);
     free(b->held);
+    free(b->ocount);
     b->held = NULL;
     b->nheld = b->held_cap = 0;
     sim_buf_free(&b->ev);

@@ -214,7 +214,8 @@ int th_cmd_sim(int argc, char **argv)
         {"accounts", required_argument, NULL, 'a'}, {"seed", required_argument, NULL, 'S'},
         {"log-level", required_argument, NULL, 'L'}, {"paused", no_argument, NULL, 'P'},
         {"snapshots", required_argument, NULL, 'n'},
-        {"no-rate-limit", no_argument, NULL, 'R'}, {"ws-ping-ms", required_argument, NULL, 'W'}, {NULL, 0, NULL, 0},
+        {"no-rate-limit", no_argument, NULL, 'R'}, {"ws-ping-ms", required_argument, NULL, 'W'},
+        {"orders-per-10s", required_argument, NULL, 'O'}, {NULL, 0, NULL, 0},
     };
     simd_opts o = {.listen = "127.0.0.1:0", .speed = 1.0, .seed = 1, .ws_ping_ms = 20000};
     int c;
@@ -238,6 +239,12 @@ int th_cmd_sim(int argc, char **argv)
             o.speed = strtod(optarg, &end);
             if (*end || !(o.speed > 0) || o.speed > 1e6) return usage_error("--speed: a number > 0 (1 = as recorded)");
             break;
+        case 'O': {
+            long v = strtol(optarg, &end, 10);
+            if (*end || !*optarg || v < 0 || v > 1000000) return usage_error("--orders-per-10s: orders per account per 10 s, 0 (no limit) to 1000000");
+            o.orders_10s = (int32_t)v;
+            break;
+        }
         case 'W':
             o.ws_ping_ms = strtoll(optarg, &end, 10);
             if (*end || o.ws_ping_ms < 100 || o.ws_ping_ms > 3600000) return usage_error("--ws-ping-ms: milliseconds between server pings, 100 to 3600000");

@@ -68,6 +68,7 @@ typedef struct simd_opts {
     bool pace_full;
     bool paused;                /* --paused or POST /_sim/pause: the replay waits for POST /_sim/resume */
     bool no_rate_limit;         /* --no-rate-limit: the venue's trading rate counter off (benchmarks) */
+    int32_t orders_10s;         /* --orders-per-10s: Binance's ORDERS limit per account (0: none, the default) */
     int64_t ws_ping_ms;         /* --ws-ping-ms: server pings (Binance: 20000 as the exchange) */
     double speed;
     uint64_t seed;
