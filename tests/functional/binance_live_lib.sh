@@ -30,3 +30,21 @@ return {
 }
 CFG
 }
+# bn_probe_config ORDERS [RISK_EXTRA]: $T/cfg.lua, the probe strategy (paper_probe.lua) placing ORDERS
+# ("tag side price size [post]; ...") on NKNUSDT through the live connector, journal in $T/j;
+# RISK_EXTRA adds risk fields, LOG_LEVEL (default info) the log level
+bn_probe_config() {
+  cat >"$T/cfg.lua" <<CFG
+return {
+  venue = { name = "binance", instruments = "$BN_INS",
+            endpoints = { rest = "$(ep rest)", ws_public = "$(ep ws_streams)", ws_private = "$(ep ws_api)" },
+            credentials = { key_env = "BINANCE_KEY", secret_env = "BINANCE_SECRET" }, stale_ms = 3600000 },
+  strategy = { name = "probe", module = "$TH_HOME/tests/functional/paper_probe.lua", tick_ms = 100,
+               params = { orders = "$1" } },
+  pairs = { { symbol = "NKNUSDT" } },
+  risk = { price_band_pct = 5, pending_timeout_s = 2${2:+, $2} },
+  storage = { journal_dir = "$T/j" },
+  log = { level = "${LOG_LEVEL:-info}" },
+}
+CFG
+}

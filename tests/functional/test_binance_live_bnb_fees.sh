@@ -20,19 +20,7 @@ PY
 start_sim_venue binance --data "$BN_DATA/spot-ws-2021-10-12.rec" --snapshots "$BN_DATA/spot-depth-snapshots-2021-10-12.rec" \
   --instruments "$BN_INS" --accounts "$T/accounts.json" --speed 1 --paused
 source "$T/accounts.json.env"
-cat >"$T/cfg.lua" <<CFG
-return {
-  venue = { name = "binance", instruments = "$BN_INS",
-            endpoints = { rest = "$(ep rest)", ws_public = "$(ep ws_streams)", ws_private = "$(ep ws_api)" },
-            credentials = { key_env = "BINANCE_KEY", secret_env = "BINANCE_SECRET" }, stale_ms = 3600000 },
-  strategy = { name = "probe", module = "$TH_HOME/tests/functional/paper_probe.lua", tick_ms = 100,
-               params = { orders = "b buy 0.3600 40; s sell 0.3400 40" } },
-  pairs = { { symbol = "NKNUSDT" } },
-  risk = { price_band_pct = 5, pending_timeout_s = 2 },
-  storage = { journal_dir = "$T/j" },
-  log = { level = "info" },
-}
-CFG
+bn_probe_config "b buy 0.3600 40; s sell 0.3400 40"
 sim_post resume
 start_session "$T/cfg.lua"
 swait "binance private: user data subscribed" 10

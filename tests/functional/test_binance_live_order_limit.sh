@@ -13,19 +13,7 @@ trap 'session_cleanup; cleanup' EXIT
 
 start_bn_sim --speed 1 --paused --orders-per-10s 100
 orders=$(python3 -c 'print(";".join("q%d buy 0.3400 40 post" % i for i in range(120)))')
-cat >"$T/cfg.lua" <<CFG
-return {
-  venue = { name = "binance", instruments = "$BN_INS",
-            endpoints = { rest = "$(ep rest)", ws_public = "$(ep ws_streams)", ws_private = "$(ep ws_api)" },
-            credentials = { key_env = "BINANCE_KEY", secret_env = "BINANCE_SECRET" }, stale_ms = 3600000 },
-  strategy = { name = "probe", module = "$TH_HOME/tests/functional/paper_probe.lua", tick_ms = 100,
-               params = { orders = "$orders" } },
-  pairs = { { symbol = "NKNUSDT" } },
-  risk = { price_band_pct = 5, pending_timeout_s = 2, orders_per_s = 10000, orders_burst = 10000, anti_layering_pct = 0 },
-  storage = { journal_dir = "$T/j" },
-  log = { level = "debug" },
-}
-CFG
+LOG_LEVEL=debug bn_probe_config "$orders" "orders_per_s = 10000, orders_burst = 10000, anti_layering_pct = 0"
 sim_post resume
 start_session "$T/cfg.lua"
 swait "probe placed.*tag=q119" 20

@@ -15,23 +15,8 @@ source "$(dirname "$0")/binance_live_lib.sh"
 trap 'session_cleanup; cleanup' EXIT
 
 start_bn_sim --speed 1 --paused
-probe_config() {
-  cat >"$T/cfg.lua" <<CFG
-return {
-  venue = { name = "binance", instruments = "$BN_INS",
-            endpoints = { rest = "$(ep rest)", ws_public = "$(ep ws_streams)", ws_private = "$(ep ws_api)" },
-            credentials = { key_env = "BINANCE_KEY", secret_env = "BINANCE_SECRET" }, stale_ms = 3600000 },
-  strategy = { name = "probe", module = "$TH_HOME/tests/functional/paper_probe.lua", tick_ms = 100,
-               params = { orders = "$1" } },
-  pairs = { { symbol = "NKNUSDT" } },
-  risk = { price_band_pct = 5, pending_timeout_s = 2 },
-  storage = { journal_dir = "$T/j" },
-  log = { level = "info" },
-}
-CFG
-}
 sim_post resume
-probe_config "q buy 0.3600 40"
+bn_probe_config "q buy 0.3600 40"
 start_session "$T/cfg.lua"
 swait "binance private: user data subscribed" 10
 swait "probe fill" 20
@@ -46,7 +31,7 @@ got=$(python3 "$TH_HOME/tests/functional/bn_place_many.py" "$(ep rest)" "$BINANC
 sim_post pause || true # the market stands still: session 2 trades nothing itself
 pass "session 1: one fill of ours; then $N fills of orders the host never saw, while it was gone"
 
-probe_config ""
+bn_probe_config ""
 start_session "$T/cfg.lua"
 swait "reconciled with the venue" 60
 fills_match "$T/j" >"$T/match.txt" || { cat "$T/match.txt"; sfail "after the restart the host's fills differ from the sim's (a page missed?)"; }
