@@ -50,3 +50,21 @@ paper_mm_config() {
   paper_mm_lua "$T/j${1:-}" "repl = { socket = \"$T/th${1:-}.sock\" },
   ${2:-}" >"$T/cfg.lua"
 }
+
+# fill_once PAIR SIDE SIZE: through the REPL at $SOCK, a marketable order 2% through the book (0.2%
+# could miss when the book moved before it arrived), its price on the pair's tick (a buy rounded up,
+# a sell down: docs/lua-api.md), which must fill in full: a strategy quoting the same pair with
+# th.quotes.set manages only the orders it placed, so it never cancels this one. A failure is told
+# through ${FILL_FAIL:-fail} (a live test passes sfail, which adds the session log).
+fill_once() {
+  local out id st i f=${FILL_FAIL:-fail}
+  out=$(echo "local ins = th.instrument(\"$1\") local b, _, a = th.book(\"$1\"):best() local buy = \"$2\" == \"buy\" local t = (buy and a * 1.02 or b * 0.98) / ins.tick local n = buy and math.ceil(t - 1e-9) or math.floor(t + 1e-9) local p = (\"%.\" .. ins.price_decimals .. \"f\"):format(n * ins.tick) return th.orders.place{ symbol = \"$1\", side = \"$2\", price = tonumber(p), size = $3, tag = \"t\" }" | "$TH_BIN" repl "$SOCK")
+  [[ "$out" == \"th* ]] || "$f" "a marketable $2 on $1 was refused: $out"
+  id=${out//\"/}
+  for i in $(seq 100); do
+    st=$(echo "local o = th.orders.get(\"$id\") return o.state .. ' ' .. o.filled .. ' ' .. o.reason" | "$TH_BIN" repl "$SOCK")
+    [[ "$st" == \"done* ]] && break
+    sleep 0.1
+  done
+  [[ "$st" == "\"done $3 filled\"" ]] || "$f" "the marketable $2 on $1 ended: $st"
+}

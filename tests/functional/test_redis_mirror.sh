@@ -24,21 +24,6 @@ redis_kill() { kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null || [ $? = 137
 trap 'if [ -n "$REDIS_PID" ]; then kill -9 "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/null || :; fi; cleanup' EXIT
 rcli() { redis-cli -p "$RP" "$@"; }
 health_redis() { curl -s "http://127.0.0.1:$PORT/health" | jq -r '.stores[] | select(.name == "redis") | .state'; }
-fill_once() { # fill_once PAIR SIDE SIZE: a marketable order 2% through the book (0.2% could miss when the book moved before it arrived)
-  # The market maker quotes the same pair with th.quotes.set, which manages only the orders it
-  # placed (docs/lua-api.md): this hand-placed order is never cancelled by its next tick and must
-  # fill in full (it used to be cancelled before it left in 2 of 5 runs under load).
-  local out id st
-  out=$(echo "local b, _, a = th.book(\"$1\"):best() local p = \"$2\" == \"buy\" and a * 1.02 or b * 0.98 return th.orders.place{ symbol = \"$1\", side = \"$2\", price = p, size = $3, tag = \"t\" }" | "$TH_BIN" repl "$SOCK")
-  [[ "$out" == \"th* ]] || fail "a marketable $2 on $1 was refused: $out"
-  id=${out//\"/}
-  for i in $(seq 100); do
-    st=$(echo "local o = th.orders.get(\"$id\") return o.state .. ' ' .. o.filled .. ' ' .. o.reason" | "$TH_BIN" repl "$SOCK")
-    [[ "$st" == \"done* ]] && break
-    sleep 0.1
-  done
-  [[ "$st" == "\"done $3 filled\"" ]] || fail "the marketable $2 on $1 ended: $st"
-}
 
 # Recorded pace (SPEED=1: 28 s of market data), so that fills still come late in the test.
 SPEED=1 paper_mm_config "" 'api = { listen = "127.0.0.1:0" }, session = { name = "session-456" },'
