@@ -216,6 +216,20 @@
 ---@field last_fill? table
 ---@field balances? table<string, {total: number, available: number, held: number}> the pair's two assets at the venue
 ---@field halted boolean
+---@field priority? integer the pair's dispatch priority, 1 (highest) to 4
+---@field paused? boolean overload mode paused it: no on_book, quotes pulled
+
+---@class th.DispatchStatus th.dispatch(): docs/lua-api.md "th.dispatch"
+---@field overload boolean
+---@field paused_priorities integer[]
+---@field paused_pairs integer
+---@field turn_budget_us number 0: no budget (a backtest)
+---@field overload_enters integer
+---@field overload_exits integer
+---@field turns integer
+---@field over_budget_turns integer
+---@field forced integer
+---@field priorities table<integer, {changed: integer, dispatched: integer, deferred: integer, skipped: integer}>
 
 ---@class th.BookView a read-only view of the host's book for one symbol (cached per symbol)
 ---@field id integer
@@ -457,5 +471,9 @@ function th.status(symbol) end
 
 ---@return th.HostInfo
 function th.host_info() end
+
+--- Overload mode and the on_book counts per priority (nil without market data).
+---@return th.DispatchStatus? status, string? err
+function th.dispatch() end
 
 return th

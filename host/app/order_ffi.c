@@ -10,6 +10,7 @@
 #include "../core/clock.h"
 #include "../core/ffi_guard.h"
 #include "../lua/lua_host.h"
+#include "session_dispatch.h"
 #include "shadow_guard.h"
 #include "tradehost.h"
 #include "trading.h"
@@ -22,6 +23,11 @@ static bool may_trade(const char *symbol, const char **err)
     *err = owner ? "the pair is traded by another strategy instance" : "the pair is traded by no strategy instance (only read)";
     return false;
 }
+
+/* Overload mode paused the pair (session_dispatch.c): its quotes were pulled, and a strategy's
+ * callback (on_tick, a timer) may not put them back until its priority resumes. The REPL may. */
+#define TH_PAUSED_ERR "the pair is paused by overload mode (its priority resumes when the loop catches up)"
+static bool paused_for_strategy(int32_t ins) { return th_lua_now.strategy && th_dispatch_pair_paused(ins); }
 
 int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out, const char **err)
 {
@@ -47,6 +53,7 @@ int th_order_place(const th_order_req *req, char *cl_id_out, int32_t *reason_out
         }
     }
     if (!may_trade(req->symbol, err)) { *reason_out = TH_RISK_BAD_ORDER; return -1; }
+    if (paused_for_strategy(i)) { *reason_out = TH_RISK_BAD_ORDER; *err = TH_PAUSED_ERR; return -1; }
     int32_t idx = -1;
     int32_t reason = th_flow_place(&t->flow, i, req->side, price, qty, (req->flags & TH_ORDER_POST_ONLY) != 0,
                                    req->tag ? req->tag : "", th_clock_ns(), &idx);
@@ -172,6 +179,7 @@ int th_quotes_set(const char *symbol, const th_quote_target *targets, int32_t n,
     int32_t i = th_trading_find_symbol(t, symbol);
     if (i < 0) { *err = "unknown symbol"; return -1; }
     if (!may_trade(symbol, err)) return -1;
+    if (paused_for_strategy(i) && n > 0) { *err = TH_PAUSED_ERR; return -1; }
     const th_instrument *ins = &t->flow.ins->v[i];
     th_quote q[TH_QUOTES_MAX];
     int32_t m = 0;

@@ -19,6 +19,7 @@ void th_session_feed_metrics(th_session_feed *m)
     const char *e;
     th_metric_register("market_book_events", TH_METRIC_COUNTER, &m->m_book_events, &e);
     th_metric_register("market_records", TH_METRIC_COUNTER, &m->m_frames, &e);
+    th_session_dispatch_metrics(m);
 }
 
 /* Recorded pace: how late market data was applied (timer wake-ups, and whatever held the loop). */
@@ -59,8 +60,6 @@ static void on_trade(void *ctx, th_feed *f, int32_t sym, const th_trade_ev *t)
     th_session_feed *m = ctx;
     th_trading_market_trade(m->tr, sym, t->price, t->qty, t->side, f->now_ns);
 }
-
-static bool is_wanted(const th_session_feed *m, int32_t i) { return i >= 0 && i < m->nwanted && m->wanted[i]; }
 
 /* The configured, enabled pairs by instrument index, sized to the registry. Run at start and
  * again whenever the registry has grown (an instrument update added pairs): a configured pair
@@ -128,33 +127,15 @@ void th_session_feed_reconfigure(th_session_feed *m)
                     "symbol=%s", sym);
     }
     free(was);
+    th_session_dispatch_reconfigure(m);
 }
 
-/* After a batch of frames: health events in order, then one on_book per changed wanted pair. */
+/* After a batch of frames: the pair table follows the registry, then the events
+ * (session_dispatch.c: health in order, then on_book per changed pair by priority). */
 static void dispatch_market(th_session_feed *m)
 {
-    lua_State *L = m->lua->L;
     if (wanted_sync(m) != 0) th_logf(TH_LOG_ERROR, "out of memory growing the pair table", NULL);
-    for (int i = 0; i < m->hq_n; i++) {
-        th_health_ev *e = &m->hq[i];
-        if (!is_wanted(m, e->sym)) continue;
-        lua_pushstring(L, m->feed.instruments.v[e->sym].symbol);
-        lua_pushstring(L, th_book_health_name(e->health));
-        lua_pushstring(L, e->reason ? e->reason : "");
-        th_strategy_call(m->lua, m->strat, "on_book_health", 3);
-    }
-    m->hq_n = 0;
-    for (int32_t i = 0; i < m->feed.sym_cap; i++) {
-        th_feed_symbol *fs = m->feed.sym[i];
-        if (!fs || !fs->dirty) continue;
-        fs->dirty = false;
-        if (!is_wanted(m, i)) continue;
-        th_trading_mark(m->tr, i);
-        m->book_events++;
-        th_metric_inc(m->m_book_events);
-        th_strategy_call_symbol(m->lua, m->strat, "on_book", i, m->feed.instruments.v[i].symbol);
-    }
-    if (m->have_lead) th_session_lead_dispatch(m); /* the lead's changed books, after the pairs' */
+    th_session_dispatch_batch(m);
 }
 
 void th_session_feed_check_stale(th_session_feed *m)
@@ -361,6 +342,7 @@ static int open_live(th_session_feed *m, uv_loop_t *loop, th_venue_id venue, con
     m->speed = 1;
     m->stale_ns = (int64_t)(th_lua_cfg_number(m->lua, "venue.stale_ms", 5000) * 1e6);
     th_logf(TH_LOG_INFO, "market data live from the venue", "feed=%s instruments=%d", th_venue_name(venue), m->feed.instruments.n);
+    if (th_session_dispatch_open(m, loop) != 0) { *err = "out of memory"; return -1; }
     return th_session_lead_open_live(m, err);
 }
 
@@ -440,6 +422,7 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
         if (m->to_rel) m->to_ns += traded_first;
         th_clock_use_virtual(m->first_ts);
     }
+    if (th_session_dispatch_open(m, loop) != 0) { *err = "out of memory"; return -1; }
     th_logf(TH_LOG_INFO, "market data from recording", "feed=%s file=%s snapshots=%zu instruments=%d pace=%s speed=%g",
             th_venue_name(venue), buf, m->in.nsnap, m->feed.instruments.n, m->full_pace ? "full" : "recorded", m->speed);
     return 0;
@@ -466,6 +449,7 @@ void th_session_feed_stop(th_session_feed *m)
 {
     m->stopping = true;
     if (!m->active) return;
+    th_session_dispatch_stop(m);
     if (m->live) {
         th_session_lead_stop_live(m);
         if (m->feed.venue == TH_VENUE_BINANCE) th_binance_public_close(&m->bp);
@@ -487,6 +471,7 @@ void th_session_feed_close(th_session_feed *m)
     th_session_lead_close(m);
     for (int k = 0; k < m->nextra; k++) th_ingest_close(&m->extra[k]);
     th_feed_free(&m->feed);
+    th_session_dispatch_close(m);
     free(m->wanted);
     m->active = false;
 }

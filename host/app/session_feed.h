@@ -7,7 +7,8 @@
  * session needs only to open, start, stop and close it. Later live connectors feed the same
  * events. Two hooks go back to the session: a virtual-time tick is due (backtest), and a
  * full-pace recording has ended (the session stops). Parsers never call Lua: health changes queue
- * until the end of a batch, then go out in order, then one on_book per changed pair. A lead
+ * until the end of a batch, then go out in order, then one on_book per changed pair, by
+ * priority within the turn's budget (session_dispatch.c). A lead
  * market of another venue (venue.lead) is merged in by receive time; session_lead.c owns it. */
 #ifndef TH_SESSION_FEED_H
 #define TH_SESSION_FEED_H
@@ -24,6 +25,7 @@
 #include "../feed/feed.h"
 #include "../feed/ingest.h"
 #include "../lua/lua_host.h"
+#include "session_dispatch.h"
 #include "trading.h"
 
 #define TH_SESSION_HEALTH_QUEUE 1024
@@ -84,6 +86,7 @@ typedef struct th_session_feed {
     th_hist lag_ns;          /* how late records were applied: what a busy loop costs market data */
     bool lag_reported;
     int32_t m_book_events, m_frames;
+    th_session_dispatch disp;  /* on_book by priority within the turn's budget; overload mode */
     /* where events go */
     th_lua *lua;
     th_strategy *strat;
@@ -95,6 +98,8 @@ typedef struct th_session_feed {
     void (*ended)(void *ctx); /* full pace: the recording has ended */
     void (*before_record)(void *ctx, int64_t ts); /* full pace: a record at ts is next (timers due before it run) */
 } th_session_feed;
+
+static inline bool th_session_feed_wanted(const th_session_feed *m, int32_t i) { return i >= 0 && i < m->nwanted && m->wanted[i]; }
 
 /* Registers market_book_events and market_records (before the session's other metrics, so the
  * metrics text keeps its order). */

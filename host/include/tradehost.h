@@ -278,6 +278,26 @@ typedef struct th_balance_view {
     int64_t updated_ns;
 } th_balance_view;
 
+/* Dispatch priorities and overload mode (th.dispatch(), docs/architecture.md "Priorities and
+ * overload"): per priority (index 1..4; 0 unused) the pair-turns whose book changed, the on_book
+ * calls made, the deferrals (over the turn's budget) and the changes skipped while paused. */
+typedef struct th_dispatch_view {
+    int32_t overload;
+    int32_t paused_levels;
+    int32_t paused_pairs;
+    int32_t reserved;
+    double turn_budget_us;
+    int64_t enters;
+    int64_t exits;
+    int64_t turns;
+    int64_t over_budget_turns;
+    int64_t forced;
+    int64_t changed[5];
+    int64_t dispatched[5];
+    int64_t deferred[5];
+    int64_t skipped[5];
+} th_dispatch_view;
+
 int th_version(const char **out);
 int th_host_info_get(th_host_info *out);
 
@@ -303,6 +323,8 @@ int th_instrument_get(const char *symbol, th_instrument_view *out, const char **
 int th_risk_reason_name(int32_t reason, const char **name);
 int th_risk_refusals_get(double *counts, int32_t n);
 int th_risk_status_get(th_risk_view *out);
+int th_dispatch_status_get(th_dispatch_view *out);
+int th_dispatch_pair_get(const char *symbol, int32_t *priority, int32_t *paused);
 int th_risk_kill(const char *reason);
 int th_risk_rearm(const char **err);
 int th_risk_set_oracle(const char *symbol, double price, const char **err);

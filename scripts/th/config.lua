@@ -37,6 +37,7 @@ local function NAME(v)
   return true
 end
 local POS = { type = "number", min = 0 }
+local PRIORITY = { type = "integer", min = 1, max = 4 }
 local PCT = { type = "number", min = 0, max = 100 }
 
 M.VENUES = { "sim", "kraken", "kraken-futures", "binance", "binance-usdm" }
@@ -125,6 +126,9 @@ M.schema = {
       -- a callback raised: "cancel" its live orders (nobody manages them now) or "keep" them resting
       on_fault = { type = "string", enum = { "cancel", "keep" }, default = "cancel" },
       params = { type = "table", open = true, fields = {}, default = {} },
+      -- the pairs' dispatch priority, 1 (highest) to 4, unless a pair sets its own (default 2;
+      -- docs/config.md "Priorities and overload")
+      priority = PRIORITY,
     } },
     -- several strategy instances in one host (docs/config.md "Several strategies"): each with its
     -- own code, parameters, pairs (traded by it alone), pairs it only reads, and risk share
@@ -137,6 +141,7 @@ M.schema = {
         pairs = { type = "array", default = {}, items = { type = "any" } },
         reads = { type = "array", default = {}, items = { type = "string" } },
         risk_share = { type = "number", min = 0, max = 1 },
+        priority = PRIORITY, -- its pairs' priority unless a pair sets its own
       } } },
     pairs = { type = "array", min_items = 1, items = {
       type = "table", open = true, fields = {
@@ -145,6 +150,7 @@ M.schema = {
         -- per-pair risk overrides (base units)
         max_order_size = POS, min_order_size = POS, max_position = POS,
         max_open_orders = { type = "integer", min = 0 },
+        priority = PRIORITY, -- on_book order within a loop turn's budget; overload pauses the lowest
       } } },
     risk = { type = "table", default = {}, fields = {
       budget = POS, max_order_size = POS, max_order_notional = POS, min_order_notional = POS,
@@ -223,6 +229,14 @@ M.schema = {
       -- the venue's rate counter needs for the orders in play); orders still live then: exit 6
       drain_timeout_s = { type = "number", min = 0.1, max = 3600 },
       keep_done_s = { type = "number", min = 0 },
+      -- a loop turn's on_book budget: past it, lower priorities wait for the next turn (0: none;
+      -- never in a backtest); a pair waits at most max_defer_turns turns in a row; deferrals in
+      -- overload_turns turns in a row pause the lowest priority; overload_calm_ms of calm turns
+      -- resume it (docs/config.md "Priorities and overload")
+      turn_budget_us = { type = "number", min = 0, max = 10000000, default = 5000 },
+      max_defer_turns = { type = "integer", min = 1, max = 10000, default = 10 },
+      overload_turns = { type = "integer", min = 1, max = 100000, default = 5 },
+      overload_calm_ms = { type = "number", min = 0, max = 3600000, default = 2000 },
       keep_done_max = { type = "number", min = 0 },
       id_prefix = { type = "string", check = function(v)
         if not v:match("^%w%w?%w?%w?$") then return false, "1 to 4 letters or digits (client ids stay short)" end
@@ -411,13 +425,15 @@ function M.instances(cfg)
   if not cfg.strategies then
     if not cfg.strategy.name then return "strategy.name: required (or list strategy instances in strategies)" end
     if not cfg.pairs then return "pairs: required" end
+    -- each pair's priority resolved (pair, then strategy.priority, then 2): the host reads pairs.N.priority
+    for _, p in ipairs(cfg.pairs) do p.priority = p.priority or cfg.strategy.priority or M.PRIORITY_DEFAULT end
     cfg._instances = { { id = cfg.strategy.name, name = cfg.strategy.name, module = cfg.strategy.module,
                         params = cfg.strategy.params, pairs = cfg.pairs, reads = {}, risk_share = 1 } }
     return nil
   end
   if cfg.pairs then return "pairs: with strategies, each instance lists its pairs (strategies[i].pairs)" end
-  if cfg.strategy.name or cfg.strategy.module or next(cfg.strategy.params) then
-    return "strategy: with strategies, strategy holds only tick_ms, budget_ms, stuck_s and on_fault"
+  if cfg.strategy.name or cfg.strategy.module or next(cfg.strategy.params) or cfg.strategy.priority then
+    return "strategy: with strategies, strategy holds only tick_ms, budget_ms, stuck_s and on_fault (a priority goes on strategies[i] or its pairs)"
   end
   local item = M.schema.fields.pairs.items
   local ids, owner, union, share = {}, {}, {}, 0
@@ -441,6 +457,7 @@ function M.instances(cfg)
       list[#list + 1] = p
       local u = {}
       for f in pairs(M.PAIR_FIELDS) do u[f] = p[f] end
+      u.priority = p.priority or st.priority or M.PRIORITY_DEFAULT
       union[#union + 1] = u
     end
     cfg._instances[i] = { id = id, name = st.name, module = st.module, params = st.params, pairs = list,
@@ -455,7 +472,7 @@ function M.instances(cfg)
   for i, st in ipairs(cfg._instances) do
     for k, sym in ipairs(st.reads) do
       if not owner[sym] then
-        union[#union + 1] = { symbol = sym, enabled = true }
+        union[#union + 1] = { symbol = sym, enabled = true, priority = cfg.strategies[i].priority or M.PRIORITY_DEFAULT }
         owner[sym] = false -- read by instances, traded by none
       end
     end
@@ -474,8 +491,9 @@ end
 -- What a reload changes while the host runs (docs/config.md "Reloading the config"). Any other
 -- key that differs needs a restart: it is reported, and the running config keeps its old value,
 -- so ctx.config and every later read of the config say what is in effect.
-M.LIVE = { "strategy.params", "strategies", "strategy.budget_ms", "strategy.on_fault", "strategy.tick_ms", "pairs", "risk", "quotes",
-           "log.level", "venue.fee_bps", "venue.stale_ms", "session.keep_done_s", "session.keep_done_max" }
+M.LIVE = { "strategy.params", "strategies", "strategy.budget_ms", "strategy.on_fault", "strategy.tick_ms", "strategy.priority", "pairs",
+           "risk", "quotes", "log.level", "venue.fee_bps", "venue.stale_ms", "session.keep_done_s", "session.keep_done_max",
+           "session.turn_budget_us", "session.max_defer_turns", "session.overload_turns", "session.overload_calm_ms" }
 -- Inside those, what names orders already sent or the trading day's PnL stays until a restart.
 M.RESTART_ONLY = { "risk.currency", "risk.day_start_utc" }
 
@@ -556,8 +574,9 @@ function M.diff(old, new)
   return d
 end
 
+M.PRIORITY_DEFAULT = 2 -- a pair's dispatch priority when neither it nor its instance sets one
 M.PAIR_FIELDS = { symbol = true, enabled = true, max_order_size = true, min_order_size = true, max_position = true,
-                  max_open_orders = true }
+                  max_open_orders = true, priority = true }
 
 -- Strategy parameters are checked against the strategy's own `defaults` table, so a misspelt or
 -- mistyped parameter in `strategy.params` or a per-pair override is caught at startup too.

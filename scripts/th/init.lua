@@ -129,6 +129,8 @@ end
 
 -- One table per pair: book health, best levels, our quotes, position, PnL, last fill, faults.
 th.status = require("th.status").status
+-- Overload mode and the dispatch counts per priority.
+th.dispatch = require("th.status").dispatch
 
 function th.host_info()
   local info = ffi.new("th_host_info")

@@ -162,6 +162,7 @@ local function readonly_th()
     balances = th.balances,
     risk = { status = th.risk.status },
     status = th.status,
+    dispatch = th.dispatch,
     host_info = th.host_info,
   }, "object")
 end

@@ -19,6 +19,8 @@
 --   balances = { [base] = {...}, [quote] = {...} }  the pair's two assets at the venue: { total,
 --                                    available, held } (nil while the venue has not given them)
 --   halted                           the kill switch (host-wide)
+--   priority, paused                 the pair's dispatch priority (1..4) and whether overload mode
+--                                    paused it (no on_book, quotes pulled); nil without market data
 local book = require("th.book")
 local balances = require("th.balances")
 local orders = require("th.orders")
@@ -26,7 +28,9 @@ local base = require("th.ffi")
 
 local M = {}
 local ffi = require("ffi")
+local bit = require("bit")
 local ins_view = ffi.new("th_instrument_view")
+local dv = ffi.new("th_dispatch_view")
 
 -- ctx tables of the strategies started in this host (weak: a dropped ctx goes away).
 local contexts = setmetatable({}, { __mode = "k" })
@@ -45,6 +49,9 @@ end
 
 local function pair_status(symbol, strategy, faults, halted)
   local s = { symbol = symbol, strategy = strategy, halted = halted, faulted = false }
+  if base.C.th_dispatch_pair_get(symbol, base.i32, base.i32b) == 0 then
+    s.priority, s.paused = base.i32[0], base.i32b[0] ~= 0
+  end
   local f = strategy and faults[strategy]
   if f then s.faulted, s.fault = true, { callback = f.callback, error = f.error, time_ns = f.time_ns } end
   local b, berr = book.get(symbol)
@@ -126,6 +133,22 @@ function M.status(symbol)
     end
   end
   return out
+end
+
+-- th.dispatch(): overload mode and the on_book counts per priority (docs/lua-api.md "th.dispatch");
+-- nil without market data.
+function M.dispatch()
+  if base.C.th_dispatch_status_get(dv) ~= 0 then return nil, "no market data in this session" end
+  local paused, per = {}, {}
+  for l = 1, 4 do
+    if bit.band(dv.paused_levels, bit.lshift(1, l)) ~= 0 then paused[#paused + 1] = l end
+    per[l] = { changed = tonumber(dv.changed[l]), dispatched = tonumber(dv.dispatched[l]),
+               deferred = tonumber(dv.deferred[l]), skipped = tonumber(dv.skipped[l]) }
+  end
+  return { overload = dv.overload ~= 0, paused_priorities = paused, paused_pairs = dv.paused_pairs,
+           turn_budget_us = dv.turn_budget_us, overload_enters = tonumber(dv.enters), overload_exits = tonumber(dv.exits),
+           turns = tonumber(dv.turns), over_budget_turns = tonumber(dv.over_budget_turns), forced = tonumber(dv.forced),
+           priorities = per }
 end
 
 return M
