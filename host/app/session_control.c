@@ -102,7 +102,9 @@ static int ctl_links(void *ctx, FILE *f)
         put_kv_str(f, "health", th_book_health_name(health));
         put_kv_str(f, "reason", fs && fs->book.reason ? fs->book.reason : (fs ? "" : "no data yet"));
         put_kv_num(f, "age_s", fs && fs->book.last_update_ns ? (double)(now - fs->book.last_update_ns) / 1e9 : -1);
-        fprintf(f, ",\"ok\":%s}", ok ? "true" : "false");
+        bool paused;
+        int prio = th_session_dispatch_pair(&s->mf, i, &paused);
+        fprintf(f, ",\"priority\":%d,\"paused\":%s,\"ok\":%s}", prio, paused ? "true" : "false", ok ? "true" : "false");
     }
     bad += th_session_lead_health_books(&s->mf, f, &n);
     fputs("],\"stores\":[", f);
@@ -116,6 +118,7 @@ static int ctl_links(void *ctx, FILE *f)
     bad += th_redis_mirror_health(&s->rm, f);
     bad += th_redis_lease_health(&s->rl, f);
     fputc(']', f);
+    if (s->mf.active) bad += th_session_dispatch_health(&s->mf, f); /* overload: degraded */
     return bad;
 }
 

@@ -123,14 +123,13 @@ static void pause_level(th_session_feed *m, int level)
         if (d->prio.pair[i].level != level) continue;
         pairs++;
         cancelled += th_trading_cancel_pair(m->tr, i); /* quotes pulled through the order flow */
-        d->since[i] = 0;
-        d->prio.pair[i].waited = 0;
+        d->since[i] = 0; /* waited stays: after the resume the pairs that waited longest go first */
         if (used < sizeof first - 64)
             used += (size_t)snprintf(first + used, sizeof first - used, "%s%s", used ? "," : "", m->feed.instruments.v[i].symbol);
     }
     d->paused_pairs += pairs;
     th_logf(TH_LOG_WARN, "overload: lowest priority paused (quotes pulled, no on_book until the loop catches up)",
-            "priority=%d pairs=%d orders_cancelled=%d reason=\"deferrals in %d turns in a row, last turn's dispatch %.0f us over a budget of %.0f us\" "
+            "priority=%d pairs=%d orders_cancelled=%d reason=\"deferrals in %d turns in a row, the last turn's on_book took %.0f us, budget %.0f us\" "
             "symbols=%s%s",
             level, pairs, cancelled, d->prio.overload_turns, (double)d->prio.work_ns / 1e3, (double)d->prio.budget_ns / 1e3, first,
             pairs > 0 && used >= sizeof first - 64 ? ",..." : "");
