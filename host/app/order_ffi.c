@@ -10,7 +10,7 @@
 #include "../core/clock.h"
 #include "../core/ffi_guard.h"
 #include "../lua/lua_host.h"
-#include "session_dispatch.h"
+#include "session_feed.h"
 #include "shadow_guard.h"
 #include "tradehost.h"
 #include "trading.h"

@@ -8,7 +8,6 @@
  * cancelled through the order flow (journaled, confirmed by the venue like any cancel), get no
  * on_book, and may not place orders or set quotes from any strategy callback (order_ffi.c) until
  * they resume; then each gets an on_book with its current book. */
-#include "session_dispatch.h"
 
 #include <lua.h>
 #include <stdlib.h>

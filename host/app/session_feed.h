@@ -25,7 +25,7 @@
 #include "../feed/feed.h"
 #include "../feed/ingest.h"
 #include "../lua/lua_host.h"
-#include "session_dispatch.h"
+#include "dispatch_state.h"
 #include "trading.h"
 
 #define TH_SESSION_HEALTH_QUEUE 1024
@@ -144,5 +144,24 @@ void th_session_lead_stop_live(th_session_feed *m);
  * entries (*n: entries written so far, for the commas). Each returns how many are not well. */
 int th_session_lead_health_venue(const th_session_feed *m, FILE *f);
 int th_session_lead_health_books(const th_session_feed *m, FILE *f, int *n);
+
+/* The dispatch of market events by priority, and overload mode (session_dispatch.c). */
+/* The metrics, with the feed's (registration order is the metrics text's order). */
+void th_session_dispatch_metrics(th_session_feed *m);
+/* After the feed opened: settings and the pairs' priorities from the config; the backlog handle. */
+int th_session_dispatch_open(th_session_feed *m, uv_loop_t *loop);
+/* A config reload: the settings and priorities again; overload mode ends (paused pairs resume). */
+void th_session_dispatch_reconfigure(th_session_feed *m);
+/* The batch's events: health first, then on_book for the changed pairs by priority. */
+void th_session_dispatch_batch(th_session_feed *m);
+void th_session_dispatch_stop(th_session_feed *m);
+void th_session_dispatch_close(th_session_feed *m);
+/* /health: ,"dispatch":{...}; returns 1 in overload mode (the host is degraded), else 0. */
+int th_session_dispatch_health(const th_session_feed *m, FILE *f);
+/* The pair's priority (0: not configured) and whether it is paused now. */
+int th_session_dispatch_pair(const th_session_feed *m, int32_t ins, bool *paused);
+/* The session's pair ins is paused by overload mode (false with no session): the order entry
+ * points refuse a strategy's orders and quotes on it. */
+bool th_dispatch_pair_paused(int32_t ins);
 
 #endif

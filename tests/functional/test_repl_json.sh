@@ -102,7 +102,7 @@ RO=(
 )
 printf '%s\n' "${RO[@]}" | timeout 30 "$TH_BIN" repl --read-only --json "$SOCK" >"$T/ro.json" 2>"$T/ro.err" || fail "read-only json client exited $?"
 check "read-only machine mode" "$T/ro.json" '
-assert a[0]["completions"] == ["th.balance(", "th.balances(", "th.book(", "th.clock", "th.host_info(", "th.orders", "th.pnl(", "th.position(", "th.risk", "th.status("], a[0]
+assert a[0]["completions"] == ["th.balance(", "th.balances(", "th.book(", "th.clock", "th.dispatch(", "th.host_info(", "th.orders", "th.pnl(", "th.position(", "th.risk", "th.status("], a[0]
 assert a[1]["completions"] == ["th.orders.get(", "th.orders.open("], a[1]
 assert a[2]["completions"] == ["th.risk.status("], a[2]
 assert a[3]["completions"] == ["or"], a[3]
