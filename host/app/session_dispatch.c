@@ -245,6 +245,7 @@ void th_session_dispatch_stop(th_session_feed *m)
 {
     th_session_dispatch *d = &m->disp;
     if (d->backlog_open && !uv_is_closing((uv_handle_t *)&d->backlog)) uv_close((uv_handle_t *)&d->backlog, NULL);
+    d->backlog_open = false; /* a dispatch after the stop (a last stale check) starts no handle */
 }
 
 void th_session_dispatch_close(th_session_feed *m)
