@@ -3,7 +3,7 @@
 
 int32_t th_instance_cancel_orders(th_trading *tr, const th_strategy *st)
 {
-    if (!st->head || !st->head->next) {
+    if (!st->head || (st->head == st && !st->next)) { /* one instance (a removed one has a head) */
         int32_t live = tr->flow.trk.nlive;
         th_trading_cancel_all(tr);
         return live;

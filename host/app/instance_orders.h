@@ -7,7 +7,8 @@
 #include "trading.h"
 
 /* Cancel the orders of st: with several instances those on the pairs it trades (another
- * instance's pairs are not its), with one every live order. Returns the live orders it had. */
+ * instance's pairs are not its), with one every live order; an instance a reload removed: those
+ * on the pairs it traded. Returns the live orders it had. */
 int32_t th_instance_cancel_orders(th_trading *tr, const th_strategy *st);
 /* The first faulted instance of the group headed by head, or NULL. */
 const th_strategy *th_instance_faulted(const th_strategy *head);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/log.h"
+#include "instance_orders.h"
 
 typedef struct symbol_list {
     char (*v)[64];
@@ -102,6 +103,16 @@ static int code_and_config(th_reload_target *r, char *msg, size_t cap)
 
 static int promote(th_reload_target *r, char *msg, size_t cap) { return th_strategy_shadow_promote(r->lua, r->strat, msg, cap); }
 
+/* An instance the reload removed, after its on_stop: nobody quotes its pairs for it now, so the
+ * orders on the pairs it traded are cancelled, through the normal path (an instance that takes one
+ * of them over starts from no orders of its own there). */
+static void instance_gone(void *ctx, const th_strategy *st)
+{
+    th_reload_target *r = ctx;
+    int32_t n = r->tr->active ? th_instance_cancel_orders(r->tr, st) : 0;
+    th_logf(TH_LOG_INFO, "instance removed by a reload: its pairs' orders cancelled", "strategy=%s cancelled=%d", st->name, n);
+}
+
 /* swap: the strategy's side of the transaction (its new code and config in place, or nothing
  * changed and -1); then the host's side, the same for a reload and a promoted shadow. */
 static int reload_with(th_reload_target *r, int (*swap)(th_reload_target *, char *, size_t), char *msg, size_t cap)
@@ -116,12 +127,16 @@ static int reload_with(th_reload_target *r, int (*swap)(th_reload_target *, char
         free(was.v);
         return -1;
     }
-    /* The new config is in place: everything below reads it. */
+    /* The new config is in place: everything below reads it. Instances it removed stop first
+     * (on_stop, their orders cancelled), those it added start last, once the order side (their
+     * pairs, their risk share) and the market data have it. */
+    th_strategy_retire(r->lua, r->strat, instance_gone, r);
     th_trading_reconfigure(r->tr);
     th_session_feed_reconfigure(r->mf);
     if (enabled_pairs(r->lua, &now) == 0) pairs_removed(r, &was, &now);
     free(was.v);
     free(now.v);
+    th_strategy_start_added(r->lua, r->strat);
     char level[16];
     int lv;
     if (!r->log_level_fixed && th_lua_cfg_string(r->lua, "log.level", level, sizeof level) && th_log_level_parse(level, &lv) == 0)

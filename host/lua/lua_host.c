@@ -348,6 +348,19 @@ void th_lua_strategy_unregister(th_strategy *s)
         if (g_strategies[i] == s) g_strategies[i] = NULL;
 }
 
+void th_lua_strategy_order(th_strategy *head)
+{
+    th_strategy *rest[STRATEGIES_MAX];
+    int n = 0;
+    for (int i = 0; i < STRATEGIES_MAX; i++) {
+        th_strategy *x = g_strategies[i];
+        g_strategies[i] = NULL;
+        if (x && (x->shadow_of || x->head != head)) rest[n++] = x; /* a shadow, or no instance of head's */
+    }
+    for (th_strategy *x = head; x; x = x->next) th_lua_strategy_register(x);
+    for (int i = 0; i < n; i++) th_lua_strategy_register(rest[i]);
+}
+
 int th_strategy_faulted_count(void)
 {
     int n = 0;
@@ -424,7 +437,7 @@ int th_strategy_timer_due(const char *strategy, int64_t due_ns, int32_t count, c
     return -1;
 }
 
-static void register_strategy_metrics(th_strategy *s)
+void th_lua_strategy_metrics(th_strategy *s)
 {
     char name[96];
     const char *e;
@@ -440,7 +453,7 @@ static void register_strategy_metrics(th_strategy *s)
 
 /* The pairs an instance trades and reads (cfg.instances[index].pairs[k].symbol, .reads[k]): it
  * hears only their market events, fills and order changes, and may only trade the first. */
-static int instance_symbols(th_lua *lh, th_strategy *s, int index)
+int th_lua_instance_symbols(th_lua *lh, th_strategy *s, int index)
 {
     lua_State *L = lh->L;
     char key[64];
@@ -483,7 +496,7 @@ static int instance_load(th_lua *lh, th_strategy *s, int index, const char **err
     } else {
         snprintf(s->path, sizeof s->path, "%s/strategies/%s.lua", lh->home, name);
     }
-    register_strategy_metrics(s);
+    th_lua_strategy_metrics(s);
     th_lua_strategy_register(s);
 
     if (th_lua_require_field(lh, "th.runtime", "start") != 0) { *err = lh->error; return -1; }
@@ -500,7 +513,7 @@ static int instance_load(th_lua *lh, th_strategy *s, int index, const char **err
     s->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     s->state_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     s->mod_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    return instance_symbols(lh, s, index);
+    return th_lua_instance_symbols(lh, s, index);
 }
 
 /* The head (cfg.instances[1]) is s; the others are allocated and chained from it (s->next), each
@@ -525,22 +538,20 @@ int th_strategy_load(th_lua *lh, th_strategy *s, const char **err)
     return 0;
 }
 
-static void release_one(th_lua *lh, th_strategy *s);
-
 void th_strategy_release(th_lua *lh, th_strategy *s)
 {
     th_strategy *x = s->next;
     s->next = NULL;
     while (x) {
         th_strategy *n = x->next;
-        release_one(lh, x);
+        th_lua_release_one(lh, x);
         free(x);
         x = n;
     }
-    release_one(lh, s);
+    th_lua_release_one(lh, s);
 }
 
-static void release_one(th_lua *lh, th_strategy *s)
+void th_lua_release_one(th_lua *lh, th_strategy *s)
 {
     if (s->shadow && lh->L) th_strategy_shadow_discard(lh, s, "the session ended", NULL, 0);
     th_lua_strategy_unregister(s);
@@ -701,7 +712,7 @@ static void push_callback(th_lua *lh, th_strategy *s, const char *cb)
     lua_replace(L, -2);
 }
 
-static int strategy_call_one(th_lua *lh, th_strategy *s, const char *cb, int nargs)
+int th_lua_call_one(th_lua *lh, th_strategy *s, const char *cb, int nargs)
 {
     lua_State *L = lh->L;
     if (s->faulted || s->mod_ref == LUA_NOREF) { lua_pop(L, nargs); return 0; }
@@ -716,10 +727,10 @@ static int strategy_call_one(th_lua *lh, th_strategy *s, const char *cb, int nar
  * live call's. */
 static int call_with_shadow(th_lua *lh, th_strategy *s, const char *cb, int nargs)
 {
-    if (!s->shadow) return strategy_call_one(lh, s, cb, nargs);
+    if (!s->shadow) return th_lua_call_one(lh, s, cb, nargs);
     for (int i = 0; i < nargs; i++) lua_pushvalue(lh->L, -nargs);
-    int rc = strategy_call_one(lh, s, cb, nargs);
-    strategy_call_one(lh, s->shadow, cb, nargs);
+    int rc = th_lua_call_one(lh, s, cb, nargs);
+    th_lua_call_one(lh, s->shadow, cb, nargs);
     th_lua_shadow_compare(lh, s, cb);
     return rc;
 }
@@ -906,65 +917,10 @@ void th_lua_reload_swap(th_lua *lh, th_strategy *s, bool with_config)
             (unsigned long long)s->reloads, was_faulted ? " unfaulted=true" : "");
 }
 
-/* Several instances: th/runtime.lua reload_instances, then every instance's module swapped (the
- * config once, with the first). */
-static int reload_instances(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap)
-{
-    lua_State *L = lh->L;
-    int top = lua_gettop(L);
-    int n = 0;
-    for (th_strategy *x = s; x; x = x->next) n++;
-    if (th_lua_require_field(lh, "th.runtime", "reload_instances") == 0) {
-        lua_createtable(L, n, 0);
-        lua_createtable(L, n, 0);
-        lua_createtable(L, n, 0);
-        int i = 1;
-        for (th_strategy *x = s; x; x = x->next, i++) {
-            lua_pushstring(L, x->path);
-            lua_rawseti(L, top + 2, i);
-            lua_rawgeti(L, LUA_REGISTRYINDEX, x->state_ref);
-            lua_rawseti(L, top + 3, i);
-            lua_rawgeti(L, LUA_REGISTRYINDEX, x->ctx_ref);
-            lua_rawseti(L, top + 4, i);
-        }
-        lua_pushstring(L, cfg_path);
-        if (cfg_dir) lua_pushstring(L, cfg_dir);
-        else lua_pushnil(L);
-        running_mark before;
-        running_begin(&before, s, "reload");
-        int rc = th_lua_pcall(lh, 5, 3); /* mods, cfg, summary | nil, err */
-        running_end(&before);
-        if (rc == 0 && !lua_isnil(L, top + 1)) {
-            if (msg) snprintf(msg, cap, "%s", lua_tostring(L, top + 3) ? lua_tostring(L, top + 3) : "reloaded");
-            i = 1;
-            for (th_strategy *x = s; x; x = x->next, i++) {
-                if (x == s) lua_pushvalue(L, top + 2); /* the config, swapped with the first */
-                lua_rawgeti(L, top + 1, i);
-                th_lua_reload_swap(lh, x, x == s);
-                x->budget_ms = s->budget_ms;
-                x->nsymbols = 0; /* the pairs may have moved between instances */
-                instance_symbols(lh, x, x->instance);
-            }
-            lua_settop(L, top);
-            return 0;
-        }
-        if (rc == 0) snprintf(lh->error, sizeof lh->error, "%s", lua_tostring(L, top + 2) ? lua_tostring(L, top + 2) : "reload failed");
-    }
-    lua_settop(L, top);
-    for (th_strategy *x = s; x; x = x->next) {
-        x->reload_failures++;
-        th_metric_inc(x->m_reload_failures);
-    }
-    if (msg) snprintf(msg, cap, "%s", lh->error);
-    char q[sizeof lh->error + 64];
-    th_log_quote(lh->error, q, sizeof q);
-    th_logf(TH_LOG_ERROR, "strategy reload failed: old code keeps running", "strategy=%s instances=%d error=%s", s->name, n, q);
-    return -1;
-}
-
 int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap)
 {
-    if (s->next && cfg_path) return reload_instances(lh, s, cfg_path, cfg_dir, msg, cap);
+    if (cfg_path && (s->next || th_lua_config_has_instances(lh))) /* lua_instances.c */
+        return th_lua_reload_instances(lh, s, cfg_path, cfg_dir, msg, cap);
     lua_State *L = lh->L;
     int top = lua_gettop(L);
     bool with_config = cfg_path != NULL;

@@ -70,6 +70,8 @@ typedef struct th_strategy {
      * others are chained from it. Each hears the events of its own symbols only. */
     int instance;                      /* 1-based index in cfg.instances */
     struct th_strategy *head, *next;
+    bool fresh;                        /* added by a reload: its on_start is due (th_strategy_start_added) */
+    struct th_strategy *retired;       /* on the head: instances a reload removed, until th_strategy_retire */
     struct { char v[48]; bool trades; } symbols[64]; /* pairs it trades, then pairs it only reads */
     int nsymbols;
     /* strategy_over_budget{strategy,callback}: registered at a callback's first over-budget call */
@@ -155,6 +157,19 @@ int th_strategy_faulted_count(void);
  * nothing changes, msg has the error (file and key, or file:line) and the old code keeps running.
  * 0 or -1; msg may be NULL. */
 int th_strategy_reload(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap);
+
+/* Instances a reload added or removed (lua_instances.c; docs/config.md "Several strategies"): a
+ * reload of a config with `strategies` matches the instances by id; one the config no longer lists
+ * leaves the chain for head->retired, one it adds joins it (fresh: compiled, checked, its state and
+ * ctx made, not started). When the head's own instance is removed, the next one moves into the
+ * head's struct (the session holds its address). After the reload, the session:
+ *  - th_strategy_retire: each removed instance's on_stop (as itself: its store, its pairs), then
+ *    gone(ctx, r) (the session cancels the orders of the pairs r traded), then its timers, its
+ *    th.status() entry and its references dropped; its th.store keys and journal records stay;
+ *  - th_strategy_start_added: once the order side and the market data have the new config (its
+ *    pairs and risk share), each added instance's on_start. */
+void th_strategy_retire(th_lua *lh, th_strategy *head, void (*gone)(void *ctx, const th_strategy *r), void *ctx);
+void th_strategy_start_added(th_lua *lh, th_strategy *head);
 
 /* Shadow reload (lua_shadow.c, th/shadow.lua): the config and code as a reload would take them,
  * compiled and started beside the live strategy s on a deep copy of its state (migrate(copy) runs

@@ -22,9 +22,25 @@ void th_lua_running_end(const th_running_mark *before);
 /* Pushes require(module)[field]; -1 with lh->error on failure (nothing pushed). */
 int th_lua_require_field(th_lua *lh, const char *module, const char *field);
 
-/* The host's strategies (th.risk.status, timers by name). */
+/* The host's strategies (th.risk.status, timers by name). th_lua_strategy_order: head's instances
+ * first, in their chain's order (th.strategies() lists them so), after a reload changed them. */
 void th_lua_strategy_register(th_strategy *s);
 void th_lua_strategy_unregister(th_strategy *s);
+void th_lua_strategy_order(th_strategy *head);
+
+/* An instance's parts, for lua_instances.c (instances a reload adds and removes): its metrics
+ * registered by its name; its pairs (cfg._instances[index]) read into s->symbols; its Lua
+ * references and registration dropped; one callback of s alone (not its chain), as
+ * th_strategy_call would call it. */
+void th_lua_strategy_metrics(th_strategy *s);
+int th_lua_instance_symbols(th_lua *lh, th_strategy *s, int index);
+void th_lua_release_one(th_lua *lh, th_strategy *s);
+int th_lua_call_one(th_lua *lh, th_strategy *s, const char *cb, int nargs);
+
+/* lua_instances.c: whether the running config lists `strategies`; the reload of several
+ * instances (th_strategy_reload with a config). */
+bool th_lua_config_has_instances(th_lua *lh);
+int th_lua_reload_instances(th_lua *lh, th_strategy *s, const char *cfg_path, const char *cfg_dir, char *msg, size_t cap);
 
 /* The new module is on top of the stack (and, with a config, the new config below it): swap them
  * in, count the reload, clear a fault. */

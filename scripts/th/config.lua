@@ -552,8 +552,12 @@ function M.diff(old, new)
   for k, v in pairs(b) do if a[k] ~= v and not seen[k] then paths[#paths + 1] = k end end
   table.sort(paths)
   local d = { live = {}, restart = {}, added = {}, removed = {}, pairs_changed = {} }
+  -- with strategies, strategy.name/module/params are the first instance's (M.instances): a copy
+  local derived = old.strategies and new.strategies
   for _, p in ipairs(paths) do
-    if any_under(p, M.LIVE) and not any_under(p, M.RESTART_ONLY) then
+    if derived and (under(p, "strategy.name") or under(p, "strategy.module") or under(p, "strategy.params")) then
+      -- the instances' own keys say what changed
+    elseif any_under(p, M.LIVE) and not any_under(p, M.RESTART_ONLY) then
       if not under(p, "pairs") then d.live[#d.live + 1] = p end
     else
       d.restart[#d.restart + 1] = p

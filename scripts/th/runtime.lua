@@ -209,57 +209,88 @@ end
 M.summary = summary
 
 -- Several instances (config `strategies`): one reload of the config and every instance's code, as
--- one transaction. paths, states, ctxs: the running instances in order. The instance list itself
--- (ids, in order) needs a restart to change. Each instance's migrate runs as that instance
--- (th.host.as_instance), so the timers it arms and the store it writes are its own. Any failure
--- restores every state and drops every new timer. Returns mods (by instance), cfg, summary; or
--- nil, err.
-function M.reload_instances(paths, states, ctxs, cfg_path, cfg_dir)
+-- one transaction. paths, states, ctxs: the running instances in order. The instances are matched
+-- by id: one the new config keeps is recompiled and migrated, one it adds is compiled and checked
+-- (its state and ctx made, its on_start left to the host once everything applied), one it leaves
+-- out is dropped by the host (on_stop, its orders cancelled). Each kept instance's migrate runs as
+-- that instance (th.host.as_instance, by its running index), so the timers it arms and the store
+-- it writes are its own. Any failure restores every state and drops every new timer; with a shadow
+-- running the instance list may not change. home: where strategies/<name>.lua are.
+-- Returns mods (by new instance), cfg, summary, plan; or nil, err. plan[i] is the running index of
+-- new instance i, or { state, ctx, path } for an added one.
+function M.reload_instances(paths, states, ctxs, cfg_path, cfg_dir, home, shadow)
   local cfg, err = config.load(cfg_path, cfg_dir)
   if not cfg then return nil, "config " .. err end
-  local n = #paths
-  if #cfg._instances ~= n then
-    return nil, ("config %s: strategies: %d instances where %d run: adding or removing an instance needs a restart")
-      :format(cfg_path, #cfg._instances, n)
-  end
+  local running = {}
+  for i, c in ipairs(ctxs) do running[c.name] = i end
+  local plan, mods, added, kept = {}, {}, {}, {}
   for i, inst in ipairs(cfg._instances) do
-    if inst.id ~= ctxs[i].name then
-      return nil, ("config %s: strategies[%d]: instance %s where %s runs: changing the instances needs a restart")
-        :format(cfg_path, i, inst.id, ctxs[i].name)
+    local was = running[inst.id]
+    local path = was and paths[was] or inst.module or (home .. "/strategies/" .. tostring(inst.name) .. ".lua")
+    local mod, cerr = M.compile(path)
+    if not mod then
+      if was then return nil, cerr end
+      return nil, ("config %s: strategies[%d] (instance %s, added): %s"):format(cfg_path, i, inst.id, cerr)
     end
-  end
-  local d = config.diff(ctxs[1].config, cfg)
-  local mods = {}
-  for i = 1, n do
-    local mod, cerr = M.compile(paths[i])
-    if not mod then return nil, cerr end
     local ok, perr = config.check_params(cfg, mod.defaults, i)
     if not ok then return nil, "config " .. perr end
     mods[i] = mod
+    if was then plan[i], kept[was] = was, true else plan[i] = { path = path } added[#added + 1] = inst.id end
   end
+  local removed = {}
+  for i, c in ipairs(ctxs) do if not kept[i] then removed[#removed + 1] = c.name end end
+  if shadow and (#added > 0 or #removed > 0) then
+    return nil, ("config %s: strategies: instances added or removed while a shadow runs: promote or discard it first"):format(cfg_path)
+  end
+  local d = config.diff(ctxs[1].config, cfg)
   local ok_host, host = pcall(require, "th.host")
   local as = ok_host and host.as_instance or function(_, fn, ...) return fn(...) end
-  for i = 1, n do timers.reload_begin(ctxs[i].name) end
+  for _, p in ipairs(plan) do if type(p) == "number" then timers.reload_begin(ctxs[p].name) end end
   local backups, failed = {}, nil
-  for i = 1, n do
-    backups[i] = snapshot(states[i])
-    if mods[i].migrate then
-      local mok, res = xpcall(as, traceback, i, mods[i].migrate, states[i])
-      if not mok or res == false then
-        failed = ("%s (instance %s): migrate(state) %s; every state restored"):format(paths[i], ctxs[i].name,
-          mok and "returned false" or ("raised: " .. tostring(res)))
-        break
+  for i, p in ipairs(plan) do
+    if type(p) == "number" then
+      backups[#backups + 1] = snapshot(states[p])
+      if mods[i].migrate then
+        local mok, res = xpcall(as, traceback, p, mods[i].migrate, states[p])
+        if not mok or res == false then
+          failed = ("%s (instance %s): migrate(state) %s; every state restored"):format(paths[p], ctxs[p].name,
+            mok and "returned false" or ("raised: " .. tostring(res)))
+          break
+        end
       end
     end
   end
   if failed then
     for i = #backups, 1, -1 do restore(backups[i]) end
-    for i = 1, n do timers.reload_abort(ctxs[i].name) end
+    for _, p in ipairs(plan) do if type(p) == "number" then timers.reload_abort(ctxs[p].name) end end
     return nil, failed
   end
-  for i = 1, n do timers.reload_commit(ctxs[i].name) end
-  for i = 1, n do M.fill_ctx(ctxs[i], mods[i], cfg, i) end
-  return mods, cfg, summary(d)
+  for _, p in ipairs(plan) do if type(p) == "number" then timers.reload_commit(ctxs[p].name) end end
+  for i, p in ipairs(plan) do
+    if type(p) == "number" then
+      M.fill_ctx(ctxs[p], mods[i], cfg, i)
+    else
+      p.state, p.ctx = {}, {}
+      M.fill_ctx(p.ctx, mods[i], cfg, i)
+      require("th.status").watch(p.ctx)
+    end
+  end
+  local s = summary(d)
+  if #added > 0 or #removed > 0 then
+    local parts = {}
+    if #added > 0 then parts[#parts + 1] = "instances added " .. table.concat(added, ", ") end
+    if #removed > 0 then parts[#parts + 1] = "instances removed " .. table.concat(removed, ", ") end
+    s = table.concat(parts, "; ") .. "; " .. s
+  end
+  return mods, cfg, s, plan
+end
+
+-- A removed instance's leftovers, once the host has called its on_stop: its timers and its place in
+-- th.status() go (its th.store keys stay in the journal and in the store: an instance added again
+-- under the same id finds them).
+function M.retire(ctx)
+  timers.drop(ctx.name)
+  require("th.status").unwatch(ctx)
 end
 
 -- The second half of reload_all, for a config already loaded (and a module already compiled: a

@@ -41,6 +41,8 @@ function M.watch(ctx)
   order_of = order_of + 1
   contexts[ctx] = order_of
 end
+-- An instance a reload removed (th/runtime.lua retire): its pairs are no longer its.
+function M.unwatch(ctx) contexts[ctx] = nil end
 
 local function now_s()
   base.C.th_clock_now(base.i64, base.i32)

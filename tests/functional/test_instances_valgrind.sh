@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Several strategy instances (config `strategies`) under valgrind: two instances load (the second
 # allocated beside the session's), one faults, a SIGHUP reloads both, the REPL reaches the second
-# (instance(id)), SIGTERM: no invalid access and no leak (definite, indirect or possible).
+# (instance(id)); a second SIGHUP removes the first and adds a third in its place (the session's
+# own struct takes the new one); SIGTERM: no invalid access and no leak (definite, indirect or possible).
 . "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || fail "valgrind is not installed (tools/install-deps.sh installs it)"
 case "$TH_BIN" in *asan*) echo "ok - skipped under ASan (valgrind and ASan do not mix)"; exit 0 ;; esac
@@ -33,6 +34,12 @@ wait_for 'msg="reload applied"|strategy reloaded' 30
 wait_for 'msg="inst tick" instance=two n=5' 30
 out=$(echo 'local s, c = instance("two") return c.name .. " " .. tostring(s.ticks >= 5)' | "$TH_BIN" repl "$T/th.sock" 2>/dev/null)
 [ "$out" = '"two true"' ] || fail "repl instance() under valgrind: $out"
+sed -i 's/id = "one"/id = "three"/' "$T/cfg.lua"
+grep -q 'id = "three"' "$T/cfg.lua" || fail "the test's edit did not apply: $(cat "$T/cfg.lua")"
+kill -HUP "$HOST_PID"
+wait_for 'msg="inst tick" instance=three n=3' 30
+out=$(echo 'local t = {} for _, s in ipairs(th.strategies()) do t[#t + 1] = s.name end return ctx.name .. " " .. table.concat(t, ",")' | "$TH_BIN" repl "$T/th.sock" 2>/dev/null)
+[ "$out" = '"three three,two"' ] || fail "after removing the first instance under valgrind: $out"
 kill -TERM "$HOST_PID"
 wait_exit 60
 [ "$HOST_RC" -eq 0 ] || { cat "$T/vg.log"; fail "valgrind run exit $HOST_RC"; }
