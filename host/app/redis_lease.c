@@ -188,7 +188,7 @@ static void handle(cmd_ctx *c, const th_redis_value *v)
                     l->tr->flow.ins->v[p->ins].symbol, p->key, l->host_id, (long long)l->ttl_ms);
             /* the previous holder's leftovers (it died: no one pulled them) */
             th_flow_sweep_foreign(&l->tr->flow, th_clock_ns());
-            l->sweep_ns = th_mono_ns();
+            p->sweep_ns = th_mono_ns();
         }
         break;
     case C_RENEW:
@@ -324,9 +324,14 @@ static bool gate_owns(void *ctx, int32_t ins)
 static int32_t gate_allow(void *ctx, int32_t ins, bool grows, double need)
 {
     th_redis_lease *l = ctx;
-    if (!gate_owns(l, ins)) return TH_RISK_NO_LEASE;
-    /* not before the previous holder's leftovers are cancelled (the sweep's cancels go first) */
-    if (l->tr->flow.sweep_foreign && th_mono_ns() - l->sweep_ns < l->ttl_ms * 1000000LL) return TH_RISK_NO_LEASE;
+    th_lease_pair *p = pair_of(l, ins);
+    if (!p || p->state != TH_LEASE_HELD) return TH_RISK_NO_LEASE;
+    /* A pair just taken: not before the previous holder's leftovers on it are cancelled (the
+     * sweep's cancels go first). Only that pair waits: the pairs held all along trade on. */
+    if (p->sweep_ns) {
+        if (l->tr->flow.sweep_foreign && th_mono_ns() - p->sweep_ns < l->ttl_ms * 1000000LL) return TH_RISK_NO_LEASE;
+        p->sweep_ns = 0; /* answered (or given up after a ttl): never looked at again */
+    }
     (void)grows; /* the flow left the positions out of need for a reducing order */
     if (!l->budget_on) return TH_RISK_OK;
     if (need > l->peak) l->peak = need;

@@ -48,6 +48,7 @@ typedef struct th_lease_pair {
     bool renewing;               /* a renewal is out */
     int64_t valid_ns;            /* mono: the lease surely holds until then (sent + ttl) */
     int64_t sent_ns;             /* when the renewal that is out was sent */
+    int64_t sweep_ns;            /* mono: when taking the pair asked for a sweep of other hosts' orders (0: none) */
 } th_lease_pair;
 
 typedef struct th_redis_lease {
@@ -71,7 +72,6 @@ typedef struct th_redis_lease {
     bool acquiring;              /* an ACQUIRE script is out */
     int64_t reserved_valid_ns;   /* mono: the reservation surely holds until then */
     int64_t reserve_sent_ns;
-    int64_t sweep_ns;            /* mono: when the last sweep of other hosts' orders was asked for */
     uint64_t acquired, lost, released, swept, budget_refusals, errors;
     int32_t m_held, m_lost, m_reserved;
     char last_error[160];
