@@ -23,8 +23,15 @@ static void orders_roll(th_binance_spot *k, int64_t now_ms)
 /* A place may go: no limit announced, or room left in both windows (then it is counted). */
 bool th_binance_orders_take(th_binance_spot *k)
 {
+    int64_t now_ms = wall_ms();
+    if (now_ms < k->orders_hold_ms) {
+        if (k->orders_held++ % 100 == 0)
+            th_logf(TH_LOG_WARN, "binance private: a place held back: the venue refused a new order -1015 (not sent)",
+                    "wait_ms=%lld held=%llu", (long long)(k->orders_hold_ms - now_ms), (unsigned long long)k->orders_held);
+        return false;
+    }
     if (k->orders_limit_10s <= 0 && k->orders_limit_day <= 0) return true;
-    orders_roll(k, wall_ms());
+    orders_roll(k, now_ms);
     if ((k->orders_limit_10s > 0 && k->orders_n10 >= k->orders_limit_10s) || (k->orders_limit_day > 0 && k->orders_nday >= k->orders_limit_day)) {
         if (k->orders_held++ % 100 == 0)
             th_logf(TH_LOG_WARN, "binance private: a place held back: Binance's order count limit is reached (not sent)",
@@ -35,6 +42,14 @@ bool th_binance_orders_take(th_binance_spot *k)
     k->orders_n10++;
     k->orders_nday++;
     return true;
+}
+
+void th_binance_orders_refused(th_binance_spot *k, int64_t retry_ns)
+{
+    int64_t now_ms = wall_ms(), until = now_ms + retry_ns / 1000000;
+    if (until < now_ms + 10000 - now_ms % 10000) until = now_ms + 10000 - now_ms % 10000; /* the window's end at least */
+    if (until > k->orders_hold_ms) k->orders_hold_ms = until;
+    th_logf(TH_LOG_WARN, "binance private: -1015: new orders wait (cancels go on)", "wait_ms=%lld", (long long)(k->orders_hold_ms - now_ms));
 }
 
 /* {"rateLimitType":"ORDERS","interval":"SECOND"|"DAY","intervalNum":10|1,"limit":L,"count":C}: the

@@ -12,6 +12,10 @@
 
 /* A place may go (counted), or false: a window is full (logged, every 100th). */
 bool th_binance_orders_take(th_binance_spot *k);
+/* The venue refused a new order -1015 (its count passed a limit we did not know of: another client
+ * of the account): new orders wait retry_ns (at least to the end of the 10 s window). Only new
+ * orders: Binance counts no cancel or query against ORDERS, so they go on. */
+void th_binance_orders_refused(th_binance_spot *k, int64_t retry_ns);
 /* One rateLimits entry: an ORDERS one noted (true), else false (not ORDERS). */
 bool th_binance_orders_note(th_binance_spot *k, const th_json *j, int e);
 

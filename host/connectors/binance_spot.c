@@ -47,7 +47,8 @@ static int64_t dec_tok(const th_json *j, int t, int32_t scale, bool *ok)
 static int32_t verr_of(int status, int64_t code)
 {
     if (status == 418) return TH_VERR_BANNED;
-    if (status == 429 || code == -1003 || code == -1015) return TH_VERR_RATE_LIMITED;
+    if (code == -1015) return TH_VERR_ORDER_LIMIT; /* new orders only: cancels go on */
+    if (status == 429 || code == -1003) return TH_VERR_RATE_LIMITED;
     if (code == -2011 || code == -2013) return TH_VERR_UNKNOWN_ORDER;
     if (status >= 500 || code == -1001 || code == -1007) return TH_VERR_TRANSIENT;
     return TH_VERR_REJECTED;
@@ -410,7 +411,11 @@ static void answer(th_binance_spot *k, const th_json *j)
                 if (retry_ns < 0) retry_ns = 0;
             }
         }
-        if (status == 429 || status == 418) {
+        if (code == -1015 && status != 418) {
+            /* the account's order count, not the IP's weight: new orders wait, cancels and queries go on */
+            k->limited++;
+            th_binance_orders_refused(k, retry_ns);
+        } else if (status == 429 || status == 418) {
             k->limited++;
             th_binance_rest_limited(&k->rest, (int)status, retry_ns, msg);
         }

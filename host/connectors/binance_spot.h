@@ -83,6 +83,7 @@ typedef struct th_binance_spot {
     int32_t orders_limit_10s, orders_limit_day;
     int64_t orders_win10, orders_day;    /* window index (ms / 10,000; ms / 86,400,000) of the counts */
     int32_t orders_n10, orders_nday;     /* counted in that window: the venue's count, then ours on top */
+    int64_t orders_hold_ms;              /* wall ms: after a -1015, new orders wait until then (cancels do not) */
     uint64_t sent, answers, refusals, fills, lost_answers, limited, trade_pages, orders_held;
 } th_binance_spot;
 

@@ -99,6 +99,14 @@ void flow_venue_trouble(th_flow *f, int32_t verr, int64_t retry_after_ns, int64_
     /* Refusals that arrive while the back-off already runs were sent before it began (a burst of
      * cancels at a stop comes back refused together): one failure, not one doubling each, or a
      * burst of eight would push the next try a minute out. A venue's Retry-After still extends it. */
+    if (verr == TH_VERR_ORDER_LIMIT) {
+        /* only new orders are counted (Binance -1015): they wait, at least a second; cancels,
+         * queries and reconciliation go on (the flow's back-off would hold them too) */
+        int64_t until = now + (retry_after_ns > 1000000000LL ? retry_after_ns : 1000000000LL);
+        if (until > f->place_hold_ns) f->place_hold_ns = until;
+        th_logf(TH_LOG_WARN, "venue order count limit: new orders wait, cancels go on", "wait_ms=%lld",
+                (long long)((f->place_hold_ns - now) / 1000000));
+    }
     bool again = th_backoff_blocked(&f->backoff, now) && verr != TH_VERR_BANNED && retry_after_ns <= 0;
     if ((verr == TH_VERR_RATE_LIMITED || verr == TH_VERR_BANNED) && !again) {
         int64_t floor_ns = verr == TH_VERR_BANNED && retry_after_ns < 60LL * 1000000000 ? 60LL * 1000000000 : retry_after_ns;

@@ -317,7 +317,7 @@ static double kraken_cancel_reserve(const th_flow *f, int32_t ins, int32_t exclu
  * the age surcharge for an amend of order `exclude`). Never for cancels. */
 static int32_t rate_gate(th_flow *f, int32_t ins, double cost, int32_t exclude, int64_t now_ns)
 {
-    if (th_backoff_blocked(&f->backoff, now_ns)) return TH_RISK_VENUE_BACKOFF;
+    if (th_backoff_blocked(&f->backoff, now_ns) || now_ns < f->place_hold_ns) return TH_RISK_VENUE_BACKOFF;
     if (f->cfg.venue_cap > 0 && !th_bucket_take(&f->venue_bucket, 1, now_ns)) return TH_RISK_RATE_LIMITED;
     if (f->cfg.rate_model == TH_RATE_KRAKEN && f->cfg.pair_cap > 0) {
         th_bucket *b = &f->pair_bucket[ins];

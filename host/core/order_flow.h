@@ -122,6 +122,7 @@ typedef struct th_flow {
     th_bucket venue_bucket;
     th_bucket *pair_bucket;         /* by instrument */
     th_backoff backoff;
+    int64_t place_hold_ns;          /* a venue's order-count refusal: places and amends wait until then, cancels do not */
     th_send *out;
     int32_t nout, out_cap;
     th_send *held;                  /* the outbox of the commit that is out, sent when it is durable */

@@ -22,10 +22,11 @@
 /* Why a venue refused or failed a request. */
 typedef enum th_verr {
     TH_VERR_REJECTED = 0,     /* a business refusal (insufficient funds, post-only would cross...) */
-    TH_VERR_RATE_LIMITED,     /* 429, Kraken "EOrder:Rate limit exceeded", Binance -1015 */
+    TH_VERR_RATE_LIMITED,     /* 429, Kraken "EOrder:Rate limit exceeded" */
     TH_VERR_BANNED,           /* 418: the IP is banned for a while */
     TH_VERR_TRANSIENT,        /* 5xx, "service unavailable", engine busy */
     TH_VERR_UNKNOWN_ORDER,    /* cancel/amend/query of an order the venue does not know */
+    TH_VERR_ORDER_LIMIT,      /* Binance -1015: the account's count of new orders; new orders wait, cancels go on */
 } th_verr;
 
 typedef struct th_venue_order {

@@ -278,6 +278,37 @@ static void rejects_rate_limit_backoff_and_breaker(void **st)
     assert_int_equal(F.risk.consecutive_errors, 0);
 }
 
+/* Binance -1015 (the account's count of new orders, TH_VERR_ORDER_LIMIT): new orders wait out its
+ * retryAfter, cancels never do. A cancel lost during that wait (its status query finds the order
+ * still open) is sent again at once, not a minute later as after a rate limit. */
+static void order_limit_holds_places_not_cancels(void **st)
+{
+    (void)st;
+    int32_t a, b;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 499000, 100, true, "", th_clock_ns(), &a), TH_RISK_OK);
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_OPEN);
+    V.reject_next = 1;
+    V.reject_verr = TH_VERR_ORDER_LIMIT;
+    V.retry_after_ns = 60 * S;
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 498000, 100, true, "", th_clock_ns(), &b), TH_RISK_OK);
+    turn();
+    assert_int_equal(F.trk.v[b].done_reason, TH_DONE_REJECTED);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 498000, 100, true, "", th_clock_ns(), &b), TH_RISK_VENUE_BACKOFF);
+    V.drop_next = 1; /* the cancel is lost */
+    assert_int_equal(th_flow_cancel(&F, a, th_clock_ns()), 0);
+    turn();
+    advance(3 * S);
+    th_flow_tick(&F, th_clock_ns());
+    turn(); /* the query: still open -> the cancel again, at once */
+    turn();
+    assert_int_equal(F.trk.v[a].state, TH_ORD_DONE);
+    assert_int_equal(F.trk.v[a].done_reason, TH_DONE_CANCELLED);
+    assert_int_equal(th_test_venue_open_count(&V), 0);
+    advance(58 * S);
+    assert_int_equal(th_flow_place(&F, 0, TH_BID, 498000, 100, true, "", th_clock_ns(), &b), TH_RISK_OK);
+}
+
 static void lost_requests_are_resolved_by_query(void **st)
 {
     (void)st;
@@ -1233,6 +1264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(refusals_return_reasons_and_send_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(venue_bucket_limits_the_order_rate, setup, teardown),
         cmocka_unit_test_setup_teardown(rejects_rate_limit_backoff_and_breaker, setup, teardown),
+        cmocka_unit_test_setup_teardown(order_limit_holds_places_not_cancels, setup, teardown),
         cmocka_unit_test_setup_teardown(lost_requests_are_resolved_by_query, setup, teardown),
         cmocka_unit_test_setup_teardown(cancel_before_ack_and_before_send, setup, teardown),
         cmocka_unit_test_setup_teardown(kill_switch_cancels_everything_and_stays, setup, teardown),
