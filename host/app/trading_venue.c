@@ -11,14 +11,20 @@
 
 bool th_trading_venue_supported(const char *venue) { return strcmp(venue, "kraken") == 0 || strcmp(venue, "binance") == 0; }
 
+/* venue.tier (default starter): Kraken's per-pair trading counter and its REST counter. */
+static int kraken_tier(th_lua *lua)
+{
+    char tier[32] = "starter";
+    th_lua_cfg_string(lua, "venue.tier", tier, sizeof tier);
+    int t = th_kraken_tier_parse(tier);
+    return t < 0 ? TH_KRAKEN_TIER_STARTER : t;
+}
+
 void th_trading_venue_rates(th_lua *lua, const char *venue, th_flow_cfg *c)
 {
     if (strcmp(venue, "kraken") != 0) return;
-    char tier[32] = "starter";
-    th_lua_cfg_string(lua, "venue.tier", tier, sizeof tier);
     double threshold, decay;
-    int t = th_kraken_tier_parse(tier);
-    if (th_kraken_tier_limits(t < 0 ? TH_KRAKEN_TIER_STARTER : t, &threshold, &decay) != 0) return;
+    if (th_kraken_tier_limits(kraken_tier(lua), &threshold, &decay) != 0) return;
     /* The flow keeps room for cancelling every live order of the pair (order_flow.c rate_gate),
      * so the threshold is Kraken's own. */
     c->rate_model = TH_RATE_KRAKEN;
@@ -105,7 +111,7 @@ int th_trading_venue_open(th_trading_venue *v, th_lua *lua, uv_loop_t *loop, con
         bool have_ws = th_lua_cfg_string(lua, "venue.endpoints.ws_private", ws, sizeof ws);
         th_kraken_spot_cfg kc = {have_rest ? rest : NULL, have_ws ? ws : NULL, key, secret,
                                  th_lua_cfg_number(lua, "venue.dead_man_s", 60),
-                                 th_lua_cfg_number(lua, "venue.balance_refresh_s", 5)};
+                                 th_lua_cfg_number(lua, "venue.balance_refresh_s", 5), kraken_tier(lua)};
         rc = th_kraken_spot_open(&v->ks, loop, ins, &kc, w, sizeof w);
     }
     memset(secret, 0, sizeof secret);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../core/clock.h"
 #include "../core/log.h"
 #include "../net/url.h"
 #include "kraken_sign.h"
@@ -72,6 +73,10 @@ static void on_answer(void *ctx, uint64_t tag, int status, const char *body, siz
             if (result < 0) { snprintf(msg, sizeof msg, "EGeneral:Internal error (no result)"); err = msg; }
         }
     }
+    if (err && strstr(err, "EAPI:Rate limit exceeded") && r->counted) {
+        r->rate_refused++;
+        r->counter.tokens = 0; /* the venue's counter is full: ours learns it, and waits for the decay */
+    }
     if (err) {
         r->errors++;
         th_logf(TH_LOG_WARN, "kraken rest: call failed", "method=%s error=\"%s\"", c->method, err);
@@ -79,6 +84,22 @@ static void on_answer(void *ctx, uint64_t tag, int status, const char *body, siz
     c->done(c->ctx, c->tag, &r->j, result, err);
     free(c);
 }
+
+void th_kraken_rest_count(th_kraken_rest *r, int tier)
+{
+    double cap, decay;
+    if (th_kraken_rest_limits(tier, &cap, &decay) != 0) return;
+    th_bucket_init(&r->counter, cap, decay, th_mono_ns());
+    r->counted = true;
+}
+
+bool th_kraken_rest_take(th_kraken_rest *r, const char *method)
+{
+    double cost = th_kraken_rest_cost(method);
+    return !r->counted || cost <= 0 || th_bucket_take(&r->counter, cost, th_mono_ns());
+}
+
+double th_kraken_rest_room(th_kraken_rest *r) { return r->counted ? th_bucket_level(&r->counter, th_mono_ns()) : 1e9; }
 
 int th_kraken_rest_call(th_kraken_rest *r, const char *method, const char *form, th_kraken_rest_done done, void *ctx, uint64_t tag)
 {

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "../core/json.h"
+#include "../core/rate_limit.h"
 #include "../net/http_client.h"
 
 #define TH_KRAKEN_REST_URL "https://api.kraken.com"
@@ -28,6 +29,12 @@ typedef struct th_kraken_rest {
     th_json j;
     long timeout_ms;
     uint64_t calls, errors;
+    /* Kraken's REST API counter modelled on our side (th_kraken_rest_limits/_cost, the table the
+     * sim enforces): a call goes only when it fits, so the venue never answers "EAPI:Rate limit
+     * exceeded"; one that comes anyway (another client of the key) empties the model. */
+    th_bucket counter;
+    bool counted;
+    uint64_t rate_refused;      /* "EAPI:Rate limit exceeded" answers */
 } th_kraken_rest;
 
 int th_kraken_rest_open(th_kraken_rest *r, uv_loop_t *loop, const char *base_url, const char *key, const char *secret, char *why,
@@ -35,6 +42,12 @@ int th_kraken_rest_open(th_kraken_rest *r, uv_loop_t *loop, const char *base_url
 /* POST /0/private/<method> with form (without the nonce; "" for none). 0, or -1 when it could
  * not be started (nothing is answered then). */
 int th_kraken_rest_call(th_kraken_rest *r, const char *method, const char *form, th_kraken_rest_done done, void *ctx, uint64_t tag);
+/* Model the REST counter of the key's tier (0 starter, 1 intermediate, 2 pro). */
+void th_kraken_rest_count(th_kraken_rest *r, int tier);
+/* The method's cost fits the counter now: charged, true; false: nothing charged (wait). */
+bool th_kraken_rest_take(th_kraken_rest *r, const char *method);
+/* The counter's room now (points); a large number when not modelled. */
+double th_kraken_rest_room(th_kraken_rest *r);
 void th_kraken_rest_close(th_kraken_rest *r);
 void th_kraken_rest_free(th_kraken_rest *r);
 

@@ -18,6 +18,7 @@
 #include "wire_num.h"
 
 enum { RQ_ADD = 1, RQ_CANCEL, RQ_AMEND, RQ_CANCEL_ALL, RQ_BATCH };
+#define BAL_RESERVE 4 /* REST counter points a BalanceEx refresh leaves for recovery and status queries */
 enum { Q_TOKEN = 1, Q_QUERY_TX, Q_QUERY_OPEN, Q_QUERY_CLOSED, Q_OPEN_ORDERS, Q_TRADES, Q_TRADE_ORDERS, Q_BALANCE };
 
 #define IDLE_MS 15000            /* a private connection we ping every 4 s answers within this */
@@ -243,10 +244,43 @@ static int query_at(th_kraken_spot *k, int32_t kind, const char *method, const c
     kraken_query *q = &k->q[slot];
     q->kind = kind;
     q->ofs = ofs;
+    q->seq = ++k->q_seq;
     snprintf(q->cl_id, sizeof q->cl_id, "%s", cl ? cl : "");
     snprintf(q->ex_id, sizeof q->ex_id, "%s", ex ? ex : "");
+    /* Kraken's REST counter: no room now (or older queries wait): held, sent in order by the timer
+     * once the decay has made room, so the venue never refuses it (EAPI:Rate limit exceeded). The
+     * caller counts it as asked: its answer comes later. */
+    if (k->nwaiting > 0 || !th_kraken_rest_take(&k->rest, method)) {
+        if (!(q->form = strdup(form))) { q->kind = 0; return -1; }
+        q->method = method;
+        q->waiting = true;
+        k->nwaiting++;
+        if (k->rest_waits++ % 20 == 0)
+            th_logf(TH_LOG_INFO, "kraken private: a REST call waits for Kraken's REST counter", "method=%s waiting=%d waits=%llu", method,
+                    k->nwaiting, (unsigned long long)k->rest_waits);
+        return 0;
+    }
     if (th_kraken_rest_call(&k->rest, method, form, on_rest, k, (uint64_t)slot) != 0) { q->kind = 0; return -1; }
     return 0;
+}
+
+/* The timer: held queries go, oldest first, while the counter has room for the next one. */
+static void send_waiting(th_kraken_spot *k)
+{
+    while (k->nwaiting > 0) {
+        int32_t at = -1;
+        for (int32_t i = 0; i < TH_KRAKEN_QUERIES; i++)
+            if (k->q[i].kind && k->q[i].waiting && (at < 0 || k->q[i].seq < k->q[at].seq)) at = i;
+        if (at < 0) { k->nwaiting = 0; return; }
+        kraken_query *q = &k->q[at];
+        if (!th_kraken_rest_take(&k->rest, q->method)) return;
+        q->waiting = false;
+        k->nwaiting--;
+        int rc = th_kraken_rest_call(&k->rest, q->method, q->form, on_rest, k, (uint64_t)at);
+        free(q->form);
+        q->form = NULL;
+        if (rc != 0) on_rest(k, (uint64_t)at, NULL, -1, "EGeneral:Internal error (the held call could not be sent)");
+    }
 }
 
 static int ks_query_order(void *self, const char *cl_id, const char *ex_id, const th_instrument *ins)
@@ -277,6 +311,9 @@ static void send_recovery(th_kraken_spot *k)
 static void ask_balances(th_kraken_spot *k)
 {
     if (!k->bal || k->bal_pending) return;
+    /* a refresh of the holds (an order moved) leaves the counter room for a reconciliation
+     * (OpenOrders 1 + TradesHistory 2) and a status query: else the timer asks later */
+    if (k->bal_dirty && !k->want_open_orders && th_kraken_rest_room(&k->rest) < 1 + BAL_RESERVE) return;
     if (query(k, Q_BALANCE, "BalanceEx", "", NULL, NULL) == 0) {
         k->bal_pending = true;
         k->bal_dirty = false;
@@ -802,6 +839,7 @@ static void on_timer(uv_timer_t *t)
         k->ping_next = now + PING_NS;
     }
     if (ready(k) && (k->want_open_orders || k->want_trades)) send_recovery(k);
+    send_waiting(k);
     if (k->bal_dirty && now >= k->bal_next) ask_balances(k);
 }
 
@@ -833,6 +871,7 @@ int th_kraken_spot_open(th_kraken_spot *k, uv_loop_t *loop, const th_instruments
     k->batch = calloc(TH_KRAKEN_BATCHES, sizeof *k->batch);
     if (!k->pend || !k->idmap || !k->batch || th_json_init(&k->j, 1 << 16) != 0) { snprintf(why, cap, "out of memory"); return -1; }
     if (th_kraken_rest_open(&k->rest, loop, cfg->rest_url, cfg->key, cfg->secret, why, cap) != 0) return -1;
+    if (cfg->rest_tier >= 0) th_kraken_rest_count(&k->rest, cfg->rest_tier);
     k->open = true;
     th_ws_handlers h = {k, on_open, on_frame, on_lost};
     const char *url = cfg->ws_url ? cfg->ws_url : TH_KRAKEN_PRIVATE_URL;
@@ -851,10 +890,11 @@ void th_kraken_spot_close(th_kraken_spot *k)
     if (!k->open) return;
     k->open = false;
     th_logf(TH_LOG_INFO, "kraken private: closed", "sent=%llu answers=%llu refusals=%llu fills=%llu lost_answers=%llu connects=%llu "
-            "dead_man_renewals=%llu rest_calls=%llu rest_errors=%llu",
+            "dead_man_renewals=%llu rest_calls=%llu rest_errors=%llu rest_waits=%llu rest_rate_refused=%llu",
             (unsigned long long)k->sent, (unsigned long long)k->answers, (unsigned long long)k->refusals, (unsigned long long)k->fills,
             (unsigned long long)k->lost_answers, (unsigned long long)k->ws.connects, (unsigned long long)k->dead_man_renewals,
-            (unsigned long long)k->rest.calls, (unsigned long long)k->rest.errors);
+            (unsigned long long)k->rest.calls, (unsigned long long)k->rest.errors, (unsigned long long)k->rest_waits,
+            (unsigned long long)k->rest.rate_refused);
     th_tick_probe_report("kraken");
     th_ws_close(&k->ws);
     th_kraken_rest_close(&k->rest);
@@ -870,6 +910,10 @@ void th_kraken_spot_free(th_kraken_spot *k)
     th_ws_free(&k->ws);
     th_kraken_rest_free(&k->rest);
     th_json_free(&k->j);
+    for (int32_t i = 0; i < TH_KRAKEN_QUERIES; i++) {
+        free(k->q[i].form);
+        k->q[i].form = NULL;
+    }
     free(k->pend);
     free(k->idmap);
     free(k->batch);

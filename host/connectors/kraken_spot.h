@@ -53,6 +53,7 @@ typedef struct th_kraken_spot_cfg {
     const char *key, *secret;       /* from the environment; copied into kraken_rest */
     double dead_man_s;              /* 0: off */
     double balance_refresh_s;       /* least interval between BalanceEx asked for holds (0: 5 s) */
+    int rest_tier;                  /* venue.tier: the REST counter modelled (0 starter, 1, 2; -1: not) */
 } th_kraken_spot_cfg;
 
 typedef struct kraken_pend {
@@ -72,6 +73,10 @@ typedef struct kraken_query {
     int32_t kind;                   /* 0: free */
     int64_t ofs;                    /* TradesHistory: the page's offset */
     char cl_id[40], ex_id[48];
+    bool waiting;                   /* held until the REST counter has room (sent from the timer, in order) */
+    uint64_t seq;                   /* the order queries were asked in */
+    const char *method;             /* while waiting: the method (a literal) and the form (owned) */
+    char *form;
 } kraken_query;
 
 typedef struct kraken_idmap {
@@ -98,6 +103,8 @@ typedef struct th_kraken_spot {
     kraken_pend *pend;
     kraken_query q[TH_KRAKEN_QUERIES];
     int32_t q_next;
+    int32_t nwaiting;               /* queries held for the REST counter */
+    uint64_t q_seq, rest_waits;
     kraken_idmap *idmap;
     kraken_batch *batch;            /* TH_KRAKEN_BATCHES, by req_id */
     th_venue_fill *held_trades;     /* a TradesHistory answer waiting for its orders' client ids */

@@ -1,6 +1,8 @@
 /* rate_limit.c — token bucket and back-off (see rate_limit.h). */
 #include "rate_limit.h"
 
+#include <string.h>
+
 void th_bucket_init(th_bucket *b, double cap, double rate_per_s, int64_t now_ns)
 {
     b->cap = cap;
@@ -95,3 +97,24 @@ void th_backoff_success(th_backoff *b)
 }
 
 bool th_backoff_blocked(const th_backoff *b, int64_t now_ns) { return now_ns < b->until_ns; }
+
+int th_kraken_rest_limits(int tier, double *threshold, double *decay_per_s)
+{
+    static const double T[3][2] = {{15, 0.33}, {20, 0.5}, {20, 1}};
+    if (tier < 0 || tier > 2) return -1;
+    *threshold = T[tier][0];
+    *decay_per_s = T[tier][1];
+    return 0;
+}
+
+double th_kraken_rest_cost(const char *method)
+{
+    static const char *const TWO[] = {"TradesHistory", "QueryTrades", "Ledgers", "QueryLedgers"};
+    static const char *const FREE[] = {"AddOrder", "AddOrderBatch", "CancelOrder", "CancelOrderBatch", "CancelAll",
+                                       "CancelAllOrdersAfter", "EditOrder", "AmendOrder"};
+    for (size_t i = 0; i < sizeof TWO / sizeof *TWO; i++)
+        if (strcmp(method, TWO[i]) == 0) return 2;
+    for (size_t i = 0; i < sizeof FREE / sizeof *FREE; i++)
+        if (strcmp(method, FREE[i]) == 0) return 0;
+    return 1;
+}

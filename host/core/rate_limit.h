@@ -33,6 +33,14 @@ int64_t th_bucket_wait_ns(th_bucket *b, double cost, int64_t now_ns);
  * negative, which then delays the next take exactly as the venue's counter would. */
 void th_bucket_charge(th_bucket *b, double cost, int64_t now_ns);
 
+/* Kraken spot's REST API counter (per API key, the private calls): its threshold and decay per
+ * second for a tier (0 starter: 15 at -0.33/s, 1 intermediate: 20 at -0.5/s, 2 pro: 20 at -1/s;
+ * -1 for another), and what a private method adds to it: 2 for the ledgers and the trade history,
+ * 0 for the order calls (the pair's trading counter counts those), 1 for the others (BalanceEx,
+ * OpenOrders, QueryOrders, GetWebSocketsToken...). One table for the connector and the sim. */
+int th_kraken_rest_limits(int tier, double *threshold, double *decay_per_s);
+double th_kraken_rest_cost(const char *method);
+
 /* Kraken spot: extra counter for cancelling (or amending) an order of the given age. */
 double th_kraken_cancel_cost(int64_t age_ns);
 double th_kraken_amend_cost(int64_t age_ns);

@@ -146,7 +146,7 @@ static void state(simd *s, sim_http_resp *r)
     sim_buf_puts(o, ",\"accounts\":[");
     accounts_json(s, o);
     sim_buf_unput(o, ',');
-    sim_buf_puts(o, "],\"faults\":");
+    sim_buf_printf(o, "],\"rest_refused\":%llu,\"faults\":", (unsigned long long)s->rest_refused);
     simd_fault_state(s, o);
     sim_buf_puts(o, ",\"books\":{");
     th_feed *f = &s->feed;

@@ -15,6 +15,7 @@
 
 #include "../core/json.h"
 #include "../core/money.h"
+#include "../core/rate_limit.h"
 #include "simd.h"
 
 #define KR_NDEPTHS 5
@@ -70,6 +71,8 @@ typedef struct kr_state {
     /* auth */
     uint64_t *nonce;  /* per account: the last nonce accepted */
     int32_t nnonce;
+    th_bucket *rest;  /* per account: the REST API counter (--rest-counter), a bucket seen upside down */
+    int32_t nrest;
     struct kr_token *tokens;
     int32_t ntokens, tokens_cap;
     uint64_t token_seq;

@@ -126,6 +126,9 @@ void kr_auth_free(kr_state *k)
 {
     free(k->tokens);
     free(k->nonce);
+    free(k->rest);
+    k->rest = NULL;
+    k->nrest = 0;
     k->tokens = NULL;
     k->nonce = NULL;
     k->ntokens = k->tokens_cap = k->nnonce = 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../core/decimal.h"
+#include "../core/log.h"
 #include "sim_kraken.h"
 #include "sim_params.h"
 
@@ -434,12 +435,39 @@ static void cancel_after(simd *s, int32_t a, const sim_http_req *req, sim_http_r
     sim_buf_puts(o, "}}");
 }
 
+/* --rest-counter: Kraken's REST API counter of the account's key (rate_limit.h has the tiers and
+ * the costs): a call that would pass the threshold is refused and adds nothing. */
+static bool rest_counter_take(simd *s, int32_t a, const char *method)
+{
+    kr_state *k = kr_of(s);
+    double cost = th_kraken_rest_cost(method), cap, decay;
+    if (!s->opt.rest_counter || cost <= 0) return true;
+    int64_t now = simd_wall_ns();
+    if (a >= k->nrest) {
+        th_bucket *v = realloc(k->rest, sizeof *v * (size_t)(a + 1));
+        if (!v) return true;
+        for (int32_t i = k->nrest; i <= a; i++) {
+            int32_t tier = i < s->accounts.n ? s->accounts.v[i].tier : 0;
+            if (th_kraken_rest_limits(tier, &cap, &decay) != 0) th_kraken_rest_limits(0, &cap, &decay);
+            th_bucket_init(&v[i], cap, decay, now);
+        }
+        k->rest = v;
+        k->nrest = a + 1;
+    }
+    if (th_bucket_take(&k->rest[a], cost, now)) return true;
+    if (s->rest_refused++ % 20 == 0)
+        th_logf(TH_LOG_WARN, "sim: REST counter: call refused (EAPI:Rate limit exceeded)", "method=%s account=%d refused=%llu", method, a,
+                (unsigned long long)s->rest_refused);
+    return false;
+}
+
 void kr_private_rest(simd *s, const sim_http_req *req, sim_http_resp *r)
 {
     const char *err;
     int32_t a = kr_auth_rest(s, req, &err);
     if (a < 0) { error(r, err); return; }
     const char *m = req->path + strlen("/0/private/");
+    if (!rest_counter_take(s, a, m)) { error(r, "EAPI:Rate limit exceeded"); return; }
     kr_events_hold(s); /* the answer first, then its execution events (as Kraken) */
     if (strcmp(m, "AddOrder") == 0) add_order(s, a, req, r);
     else if (strcmp(m, "AddOrderBatch") == 0) add_order_batch(s, a, req, r);

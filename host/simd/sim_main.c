@@ -215,7 +215,7 @@ int th_cmd_sim(int argc, char **argv)
         {"log-level", required_argument, NULL, 'L'}, {"paused", no_argument, NULL, 'P'},
         {"snapshots", required_argument, NULL, 'n'},
         {"no-rate-limit", no_argument, NULL, 'R'}, {"ws-ping-ms", required_argument, NULL, 'W'},
-        {"orders-per-10s", required_argument, NULL, 'O'}, {NULL, 0, NULL, 0},
+        {"orders-per-10s", required_argument, NULL, 'O'}, {"rest-counter", no_argument, NULL, 'C'}, {NULL, 0, NULL, 0},
     };
     simd_opts o = {.listen = "127.0.0.1:0", .speed = 1.0, .seed = 1, .ws_ping_ms = 20000};
     int c;
@@ -231,6 +231,7 @@ int th_cmd_sim(int argc, char **argv)
         case 'n': o.snapshots = optarg; break;
         case 'P': o.paused = true; break;
         case 'R': o.no_rate_limit = true; break;
+        case 'C': o.rest_counter = true; break;
         case 'p':
             if (strcmp(optarg, "full") == 0) o.pace_full = true;
             else if (strcmp(optarg, "recorded") != 0) return usage_error("--pace must be recorded or full");

@@ -69,6 +69,7 @@ typedef struct simd_opts {
     bool paused;                /* --paused or POST /_sim/pause: the replay waits for POST /_sim/resume */
     bool no_rate_limit;         /* --no-rate-limit: the venue's trading rate counter off (benchmarks) */
     int32_t orders_10s;         /* --orders-per-10s: Binance's ORDERS limit per account (0: none, the default) */
+    bool rest_counter;          /* --rest-counter: Kraken's REST API counter per account (its tier), EAPI:Rate limit exceeded */
     int64_t ws_ping_ms;         /* --ws-ping-ms: server pings (Binance: 20000 as the exchange) */
     double speed;
     uint64_t seed;
@@ -76,6 +77,7 @@ typedef struct simd_opts {
 
 typedef struct simd {
     simd_opts opt;
+    uint64_t rest_refused;      /* private REST calls refused for the REST counter (/_sim/state) */
     const sim_venue *venue;
     void *vstate;               /* the venue protocol's state */
     uv_loop_t *loop;

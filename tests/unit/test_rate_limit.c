@@ -49,6 +49,31 @@ static void kraken_counter_model(void **st)
                 th_kraken_amend_cost(15 * S) == 0);
 }
 
+static void kraken_rest_counter(void **st)
+{
+    (void)st;
+    double cap, decay;
+    assert_int_equal(th_kraken_rest_limits(0, &cap, &decay), 0);
+    assert_true(cap == 15 && decay == 0.33);
+    assert_int_equal(th_kraken_rest_limits(2, &cap, &decay), 0);
+    assert_true(cap == 20 && decay == 1);
+    assert_int_equal(th_kraken_rest_limits(3, &cap, &decay), -1);
+    assert_true(th_kraken_rest_cost("BalanceEx") == 1 && th_kraken_rest_cost("OpenOrders") == 1 && th_kraken_rest_cost("QueryOrders") == 1);
+    assert_true(th_kraken_rest_cost("TradesHistory") == 2 && th_kraken_rest_cost("Ledgers") == 2);
+    assert_true(th_kraken_rest_cost("AddOrder") == 0 && th_kraken_rest_cost("CancelOrder") == 0);
+    /* starter: reconciliations (OpenOrders 1 + TradesHistory 2 + BalanceEx 1) fill it after three
+     * and a part; then a point comes back every ~3 s */
+    th_bucket b;
+    th_kraken_rest_limits(0, &cap, &decay);
+    th_bucket_init(&b, cap, decay, 0);
+    int n = 0;
+    while (th_bucket_take(&b, 1, 0) && th_bucket_take(&b, 2, 0) && th_bucket_take(&b, 1, 0)) n++;
+    assert_int_equal(n, 3); /* 3 x 4 = 12, then the 4th's OpenOrders and TradesHistory: 15, its BalanceEx waits */
+    assert_false(th_bucket_take(&b, 1, 0));
+    assert_false(th_bucket_take(&b, 2, 3 * S + S / 10)); /* 1.02 points back */
+    assert_true(th_bucket_take(&b, 2, 6 * S + S / 10));
+}
+
 static void binance_weights(void **st)
 {
     (void)st;
@@ -91,6 +116,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bucket_refuses_when_empty_and_refills_at_rate),
         cmocka_unit_test(kraken_counter_model),
+        cmocka_unit_test(kraken_rest_counter),
         cmocka_unit_test(binance_weights),
         cmocka_unit_test(backoff_grows_with_jitter_and_honours_retry_after),
     };
