@@ -20,17 +20,6 @@ export TH_TEST_PG="$PG_CONNINFO connect_timeout=2"
 repl() { echo "$1" | "$TH_BIN" repl "$SOCK"; }
 # get PATH: the status code on the first line, the body on the second
 get() { curl -s -m "${2:-10}" -w '\n%{http_code}\n' "http://127.0.0.1:$PORT$1" | tac; }
-fill_once() { # fill_once PAIR SIDE SIZE: a marketable order 2% through the book, and its fill seen
-  local out id i
-  out=$(repl "local b, _, a = th.book(\"$1\"):best() local p = \"$2\" == \"buy\" and a * 1.02 or b * 0.98 return th.orders.place{ symbol = \"$1\", side = \"$2\", price = p, size = $3, tag = \"t\" }")
-  [[ "$out" == \"th* ]] || fail "a marketable $2 on $1 was refused: $out"
-  id=${out//\"/}
-  for i in $(seq 100); do
-    [ "$(repl "local o = th.orders.get(\"$id\") return o and o.filled > 0")" = true ] && return 0
-    sleep 0.1
-  done
-  fail "the marketable $2 $3 on $1 ($id) did not fill in 10 s"
-}
 trading() { # the market maker quotes and the loop answers: open orders > 0
   local n; n=$(repl '#th.orders.open()'); [ "$n" -gt 0 ] || fail "the host stopped quoting ($n orders open) $1"
 }

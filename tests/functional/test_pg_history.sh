@@ -17,17 +17,6 @@ pg_init "$T/pg"
 export TH_TEST_PG="$PG_CONNINFO password=not-in-any-log connect_timeout=2"
 health_pg() { curl -s "http://127.0.0.1:$PORT/health" | jq -r '.stores[] | select(.name == "postgres") | .'"${1:-state}"; }
 count() { grep -cE -- "$1" "$T/host.log" || true; }
-fill_once() { # fill_once PAIR SIDE SIZE: a marketable order 2% through the book, and its fill seen
-  local out id i
-  out=$(echo "local b, _, a = th.book(\"$1\"):best() local p = \"$2\" == \"buy\" and a * 1.02 or b * 0.98 return th.orders.place{ symbol = \"$1\", side = \"$2\", price = p, size = $3, tag = \"t\" }" | "$TH_BIN" repl "$SOCK")
-  [[ "$out" == \"th* ]] || fail "a marketable $2 on $1 was refused: $out"
-  id=${out//\"/}
-  for i in $(seq 100); do
-    [ "$(echo "local o = th.orders.get(\"$id\") return o and o.filled > 0" | "$TH_BIN" repl "$SOCK")" = true ] && return 0
-    sleep 0.1
-  done
-  fail "the marketable $2 $3 on $1 ($id) did not fill in 10 s: $(echo "return th.orders.get(\"$id\")" | "$TH_BIN" repl "$SOCK")"
-}
 
 # A config naming an unset variable is refused at start, naming the variable.
 SPEED=1 paper_mm_config "" 'api = { listen = "127.0.0.1:0" }, session = { name = "session-789" },'
