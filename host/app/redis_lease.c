@@ -1,6 +1,7 @@
 /* redis_lease.c — pair leases and the shared risk budget in Redis, and the order flow's gate that
  * asks them (see redis_lease.h for the keys and the rules). */
 #include "redis_lease.h"
+#include "redis_cfg.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -353,7 +354,6 @@ static bool id_ok(const char *s)
 
 int th_redis_lease_open(th_redis_lease *l, uv_loop_t *loop, th_lua *lua, th_trading *tr, th_session_feed *mf, const char **err)
 {
-    static char msg[400];
     memset(l, 0, sizeof *l);
     bool budget = th_lua_cfg_bool(lua, "storage.redis.shared_budget", false);
     if (!th_lua_cfg_string(lua, "storage.redis.leases.host_id", l->host_id, sizeof l->host_id)) {
@@ -362,8 +362,11 @@ int th_redis_lease_open(th_redis_lease *l, uv_loop_t *loop, th_lua *lua, th_trad
                "host's orders off the account, and its reservation would be given away under them";
         return -1;
     }
-    char host[64], idp[8];
-    if (!th_lua_cfg_string(lua, "storage.redis.host", host, sizeof host)) {
+    char idp[8];
+    th_redis_cfg rc;
+    int have = th_redis_cfg_read(lua, &rc, err);
+    if (have < 0) return -1;
+    if (have == 0) {
         *err = "storage.redis.leases: storage.redis.host is not set";
         return -1;
     }
@@ -400,16 +403,6 @@ int th_redis_lease_open(th_redis_lease *l, uv_loop_t *loop, th_lua *lua, th_trad
     l->budget_on = budget;
     l->limit = rl->budget * rl->max_total_exposure_pct;
     l->chunk = l->limit / 20;
-    int port = (int)th_lua_cfg_number(lua, "storage.redis.port", 6379);
-    char penv[128], *password = NULL;
-    if (th_lua_cfg_string(lua, "storage.redis.password_env", penv, sizeof penv)) {
-        password = getenv(penv);
-        if (!password || !*password) {
-            snprintf(msg, sizeof msg, "storage.redis.password_env: the environment variable %s is not set or empty", penv);
-            *err = msg;
-            return -1;
-        }
-    }
     l->tr = tr;
     l->mf = mf;
     if (th_lease_pairs_sync(l) != 0) { *err = "storage.redis.leases: out of memory"; return -1; }
@@ -423,7 +416,6 @@ int th_redis_lease_open(th_redis_lease *l, uv_loop_t *loop, th_lua *lua, th_trad
     th_metric_register("leases_held", TH_METRIC_GAUGE, &l->m_held, &e2);
     th_metric_register("lease_lost_total", TH_METRIC_COUNTER, &l->m_lost, &e2);
     th_metric_register("shared_budget_reserved", TH_METRIC_GAUGE, &l->m_reserved, &e2);
-    int64_t timeout_ms = (int64_t)th_lua_cfg_number(lua, "storage.redis.connect_timeout_ms", 1000);
     l->active = true;
     th_flow_set_gate(&tr->flow, (th_flow_gate){gate_allow, gate_owns, l});
     uv_timer_init(loop, &l->tick);
@@ -432,9 +424,9 @@ int th_redis_lease_open(th_redis_lease *l, uv_loop_t *loop, th_lua *lua, th_trad
     l->turn.data = l;
     uv_check_start(&l->turn, on_turn);
     uv_timer_start(&l->tick, on_tick, (uint64_t)l->period_ms, (uint64_t)l->period_ms);
-    if (th_redis_open(&l->r, loop, host, port, password, timeout_ms, on_state, l, err) != 0) return -1;
+    if (th_redis_open(&l->r, loop, rc.host, rc.port, rc.password, rc.timeout_ms, on_state, l, err) != 0) return -1;
     th_logf(TH_LOG_INFO, "leases on: quoting only the pairs whose lease this host holds", "address=%s:%d host_id=%s account=%s pairs=%d ttl_ms=%lld renew_ms=%lld shared_budget=%s limit=%.2f",
-            host, port, l->host_id, l->account, l->nconf, (long long)l->ttl_ms, (long long)l->period_ms, budget ? "on" : "off", l->limit);
+            rc.host, rc.port, l->host_id, l->account, l->nconf, (long long)l->ttl_ms, (long long)l->period_ms, budget ? "on" : "off", l->limit);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* redis_mirror.c — the journal projected into Redis, one pipelined write per loop turn (see
  * redis_mirror.h for the keys and why a projection of the journal). */
 #include "redis_mirror.h"
+#include "redis_cfg.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -406,21 +407,12 @@ int th_redis_mirror_open(th_redis_mirror *m, uv_loop_t *loop, th_lua *lua, th_tr
     static char msg[300];
     memset(m, 0, sizeof *m);
     m->tail.fd = -1;
-    char host[64];
-    if (!th_lua_cfg_string(lua, "storage.redis.host", host, sizeof host)) return 0;
+    th_redis_cfg rc;
+    int have = th_redis_cfg_read(lua, &rc, err);
+    if (have <= 0) return have;
     if (!tr->active || !tr->jn.open) {
         *err = "storage.redis mirrors the journal: this session keeps none (a backtest)";
         return -1;
-    }
-    int port = (int)th_lua_cfg_number(lua, "storage.redis.port", 6379);
-    char penv[128], *password = NULL;
-    if (th_lua_cfg_string(lua, "storage.redis.password_env", penv, sizeof penv)) {
-        password = getenv(penv);
-        if (!password || !*password) {
-            snprintf(msg, sizeof msg, "storage.redis.password_env: the environment variable %s is not set or empty", penv);
-            *err = msg;
-            return -1;
-        }
     }
     m->tr = tr;
     m->mf = mf;
@@ -446,8 +438,7 @@ int th_redis_mirror_open(th_redis_mirror *m, uv_loop_t *loop, th_lua *lua, th_tr
     th_metric_register("redis_errors_total", TH_METRIC_COUNTER, &m->m_errors, &e2);
     th_metric_register("redis_connected", TH_METRIC_GAUGE, &m->m_connected, &e2);
     th_metric_register("redis_catchups_total", TH_METRIC_COUNTER, &m->m_catchups, &e2);
-    int64_t timeout_ms = (int64_t)th_lua_cfg_number(lua, "storage.redis.connect_timeout_ms", 1000);
-    if (th_redis_open(&m->r, loop, host, port, password, timeout_ms, on_state, m, err) != 0) {
+    if (th_redis_open(&m->r, loop, rc.host, rc.port, rc.password, rc.timeout_ms, on_state, m, err) != 0) {
         th_journal_tail_close(&m->tail);
         return -1;
     }
@@ -459,7 +450,7 @@ int th_redis_mirror_open(th_redis_mirror *m, uv_loop_t *loop, th_lua *lua, th_tr
     uv_timer_start(&m->market, on_market, 1000, 1000);
     m->active = true;
     th_logf(TH_LOG_INFO, "redis: mirror on", "address=%s:%d keys=%s<symbol>:%s:{orders,fills,positions} session_keys=%s{config,portfolio,risk_params}",
-            host, port, m->strategy, m->session, m->sess_prefix);
+            rc.host, rc.port, m->strategy, m->session, m->sess_prefix);
     return 0;
 }
 

@@ -89,7 +89,7 @@ static void on_auth(redisAsyncContext *ac, void *reply, void *priv)
     th_redis *r = priv;
     redisReply *rep = reply;
     if (!rep || rep->type == REDIS_REPLY_ERROR) {
-        snprintf(r->last_error, sizeof r->last_error, "AUTH refused: %s", rep ? rep->str : "no reply");
+        snprintf(r->closing_why, sizeof r->closing_why, "AUTH refused: %s", rep ? rep->str : "no reply");
         th_logf(TH_LOG_ERROR, "redis: AUTH refused", "address=%s:%d error=\"%s\"", r->host, r->port, rep ? rep->str : "no reply");
         redisAsyncDisconnect(ac); /* the disconnect callback retries with back-off */
         return;
@@ -122,7 +122,10 @@ static void on_connect(const redisAsyncContext *ac, int status)
 static void on_disconnect(const redisAsyncContext *ac, int status)
 {
     th_redis *r = ac->data;
-    lost(r, status == REDIS_OK ? "closed" : ac->errstr[0] ? ac->errstr : "connection lost");
+    char why[sizeof r->closing_why];
+    snprintf(why, sizeof why, "%s", r->closing_why[0] ? r->closing_why : status == REDIS_OK ? "closed" : ac->errstr[0] ? ac->errstr : "connection lost");
+    r->closing_why[0] = '\0';
+    lost(r, why);
 }
 
 /* Connected by now, or given up: hiredis 0.14 has no connect timeout of its own. */

@@ -43,6 +43,8 @@ typedef struct th_redis {
     void *ctx;
     uint64_t connects, losses, timeouts, pending;
     char last_error[160];
+    char closing_why[160];         /* why we closed the connection ourselves (an AUTH refused): the
+                                      disconnect callback reports it instead of "closed" */
 } th_redis;
 
 /* Start connecting (the result comes through on_state). 0, or -1 with *err. */
