@@ -22,11 +22,11 @@ swait() {
   sfail "timed out after ${timeout}s waiting for: $pat"
 }
 sfail() { echo "--- session log ---" >&2; tail -60 "$T/session.log" >&2; fail "$*"; }
-# stop_session [SIGNAL]: signal the session and wait for it (sets SESSION_RC)
+# stop_session [SIGNAL] [TIMEOUT_S]: signal the session and wait for it, 20 s by default (sets SESSION_RC)
 stop_session() {
   kill -"${1:-TERM}" "$SESSION_PID" 2>/dev/null || true
-  local i=0
-  while kill -0 "$SESSION_PID" 2>/dev/null; do sleep 0.05; i=$((i + 1)); [ $i -lt 400 ] || sfail "session did not exit in 20 s"; done
+  local i=0 t=${2:-20}
+  while kill -0 "$SESSION_PID" 2>/dev/null; do sleep 0.05; i=$((i + 1)); [ $i -lt $((t * 20)) ] || sfail "session did not exit in $t s"; done
   set +e; wait "$SESSION_PID"; SESSION_RC=$?; set -e
   SESSION_PID=""
   ! grep -qE "ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:" "$T/session.log" || sfail "sanitizer report in the session log"

@@ -8,16 +8,15 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sim_lib.sh"
 source "$(dirname "$0")/kraken_live_lib.sh"
 source "$(dirname "$0")/futures_lead_lib.sh"
-command -v valgrind >/dev/null || fail "valgrind is not installed (tools/install-deps.sh installs it)"
-case "$TH_BIN" in *asan*) echo "ok - skipped under ASan (valgrind and ASan do not mix)"; exit 0 ;; esac
+source "$(dirname "$0")/vg_lib.sh"
+vg_require
 trap 'session_cleanup; [ -n "$FUT_PID" ] && kill -9 "$FUT_PID" 2>/dev/null; cleanup' EXIT
 
 start_sim --data "$TH_HOME/tests/data/kraken/book-5pairs-2021-04-17.v2.txt" \
   --instruments "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json" --speed 2
 start_fut_sim
 lead_config 200 1000
-valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-  --log-file="$T/vg.log" "$TH_BIN" run "$T/cfg.lua" 2>"$T/session.log" &
+"${VG[@]}" --log-file="$T/vg.log" "$TH_BIN" run "$T/cfg.lua" 2>"$T/session.log" &
 SESSION_PID=$!
 swait "websocket connected.*kraken-futures-public" 60
 curl -sf -X POST "$FUT_CONTROL/resume" >/dev/null
@@ -29,12 +28,8 @@ curl -sf -X POST "$FUT_CONTROL/fault" -d '{"kind":"disconnect","scope":"public"}
 swait "websocket connected.*kraken-futures-public.*connects=2" 60
 PORT=$(grep -o 'msg="api: listening".*port=[0-9]*' "$T/session.log" | sed 's/.*port=//')
 curl -sf --max-time 20 "http://127.0.0.1:$PORT/health" | grep -q '"role":"lead"' || sfail "/health has no lead venue"
-kill -TERM "$SESSION_PID"
-for i in $(seq 1200); do kill -0 "$SESSION_PID" 2>/dev/null || break; sleep 0.1; done
-set +e; wait "$SESSION_PID"; SESSION_RC=$?; set -e
-SESSION_PID=""
-[ "$SESSION_RC" = 0 ] || { cat "$T/vg.log"; sfail "valgrind run exit $SESSION_RC"; }
-grep -q "ERROR SUMMARY: 0 errors" "$T/vg.log" || { cat "$T/vg.log"; fail "valgrind reported errors"; }
-pass "live Kraken Futures lead (gap, disconnect, /health) beside live Kraken spot, SIGTERM, under valgrind: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$T/vg.log")"
+stop_session TERM 120
+VG_FAIL=sfail vg_clean "$T/vg.log" "$SESSION_RC" "the session"
+pass "live Kraken Futures lead (gap, disconnect, /health) beside live Kraken spot, SIGTERM, under valgrind: $(vg_summary "$T/vg.log")"
 kill -TERM "$FUT_PID"; wait "$FUT_PID" 2>/dev/null || true; FUT_PID=""
 stop_sim

@@ -7,8 +7,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sim_lib.sh"
 source "$(dirname "$0")/kraken_live_lib.sh"
-command -v valgrind >/dev/null || fail "valgrind is not installed (tools/install-deps.sh installs it)"
-case "$TH_BIN" in *asan*) echo "ok - skipped under ASan (valgrind and ASan do not mix)"; exit 0 ;; esac
+source "$(dirname "$0")/vg_lib.sh"
+vg_require
 trap 'session_cleanup; cleanup' EXIT
 
 merge_kraken_recording "$T/rec.txt"
@@ -17,19 +17,14 @@ source "$T/accounts.json.env"
 start_sim --data "$T/rec.txt" --instruments "$TH_HOME/tests/data/kraken/instrument-5pairs.v2.json" --accounts "$T/accounts.json" --speed 2
 DEAD_MAN_S=60 TICK_MS=200 live_mm_config "$T/cfg.lua" "$T/j"
 sed -i 's/tick_ms = 200,/tick_ms = 200, budget_ms = 1000,/' "$T/cfg.lua"
-valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
-  --log-file="$T/vg.log" "$TH_BIN" run "$T/cfg.lua" 2>"$T/session.log" &
+"${VG[@]}" --log-file="$T/vg.log" "$TH_BIN" run "$T/cfg.lua" 2>"$T/session.log" &
 SESSION_PID=$!
 swait "kraken private: executions subscribed" 60
 swait "kraken public: market data live" 60
 wait_sim_open -gt 0 60
 sleep 2
-kill -TERM "$SESSION_PID"
-for i in $(seq 1200); do kill -0 "$SESSION_PID" 2>/dev/null || break; sleep 0.1; done
-set +e; wait "$SESSION_PID"; SESSION_RC=$?; set -e
-SESSION_PID=""
-[ "$SESSION_RC" = 0 ] || { cat "$T/vg.log"; sfail "valgrind run exit $SESSION_RC"; }
+stop_session TERM 120
+VG_FAIL=sfail vg_clean "$T/vg.log" "$SESSION_RC" "the session"
 [ "$(sim_open_count)" = 0 ] || sfail "the sim still holds open orders after the host stopped"
-grep -q "ERROR SUMMARY: 0 errors" "$T/vg.log" || { cat "$T/vg.log"; fail "valgrind reported errors"; }
-pass "live Kraken (public + private websockets, REST) quoting on the sim, SIGTERM, under valgrind: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$T/vg.log")"
+pass "live Kraken (public + private websockets, REST) quoting on the sim, SIGTERM, under valgrind: $(vg_summary "$T/vg.log")"
 stop_sim
