@@ -472,8 +472,7 @@ static int teardown(session *s, int code)
 int th_session_run(const th_session_opts *o)
 {
     static session S; /* one session per process; static keeps handles off the stack */
-    session *s = &S;
-    memset(s, 0, sizeof *s);
+    session *s = memset(&S, 0, sizeof S);
     s->backtest = o->virtual_clock, s->report_dir = o->report_dir, s->seed = o->seed;
 
     if (o->virtual_clock) th_clock_use_virtual(0);
@@ -492,8 +491,9 @@ int th_session_run(const th_session_opts *o)
         return teardown(s, 2);
     }
     th_session_events_init(&s->ev, "");
-    if (open_control(s) != 0 || open_orders(s, o, mode) != 0 || th_session_stores_open(s, mode) != 0 ||
-        th_status_view_open(&s->status, &s->loop, &s->tr, &s->mf, &s->lua) != 0) return teardown(s, 2);
+    if (open_control(s) != 0 || th_session_feed_fetch_instruments(&s->mf, &s->stopping) != 0 || open_orders(s, o, mode) != 0 ||
+        th_session_stores_open(s, mode) != 0 || th_status_view_open(&s->status, &s->loop, &s->tr, &s->mf, &s->lua) != 0)
+        return teardown(s, 2);
     session_start(s, o, mode);
     uv_run(&s->loop, UV_RUN_DEFAULT);
     return teardown(s, ran_status(s));

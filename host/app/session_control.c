@@ -68,6 +68,7 @@ static int ctl_links(void *ctx, FILE *f)
         const th_ws_client *ws = s->mf.feed.venue == TH_VENUE_BINANCE ? &s->mf.bp.ws : &s->mf.kp.ws;
         md = ws->connected ? "connected" : ws->connecting ? "connecting" : "disconnected";
         md_ok = ws->connected;
+        if (s->mf.fetching) md = "fetching_instruments"; /* nothing else has started yet */
         bad += !md_ok;
     }
     fputs("\"venues\":[{\"name\":", f);
@@ -76,6 +77,7 @@ static int ctl_links(void *ctx, FILE *f)
     th_json_put_str(f, live ? "websocket" : s->mf.active ? "recording" : "none");
     fputs(",\"state\":", f);
     th_json_put_str(f, md);
+    if (s->mf.fetching) put_kv_str(f, "reason", s->mf.fx.why[0] ? s->mf.fx.why : "waiting for the venue's answer");
     fprintf(f, ",\"ok\":%s}", md_ok ? "true" : "false");
     bad += th_session_lead_health_venue(&s->mf, f);
     if (s->tr.active) {

@@ -65,7 +65,7 @@ static void on_trade(void *ctx, th_feed *f, int32_t sym, const th_trade_ev *t)
  * again whenever the registry has grown (an instrument update added pairs): a configured pair
  * whose instrument data only arrives then starts getting market events, and the order side grows
  * its own per-instrument arrays with it (th_trading_sync_instruments). */
-static int wanted_sync(th_session_feed *m)
+int th_session_feed_wanted_sync(th_session_feed *m)
 {
     int32_t n = m->feed.instruments.n, old = m->nwanted;
     if (m->wanted && n <= old) return 0;
@@ -134,7 +134,7 @@ void th_session_feed_reconfigure(th_session_feed *m)
  * (session_dispatch.c: health in order, then on_book per changed pair by priority). */
 static void dispatch_market(th_session_feed *m)
 {
-    if (wanted_sync(m) != 0) th_logf(TH_LOG_ERROR, "out of memory growing the pair table", NULL);
+    if (th_session_feed_wanted_sync(m) != 0) th_logf(TH_LOG_ERROR, "out of memory growing the pair table", NULL);
     th_session_dispatch_batch(m);
 }
 
@@ -315,13 +315,14 @@ static int open_sources(th_session_feed *m, const char *recording, const char **
     return 0;
 }
 
-/* Live market data: the feed's instruments from venue.instruments, the websocket opened at start. */
+/* Live market data: the feed's instruments from venue.instruments, or (none given) from the venue
+ * before start (session_instruments.c); the websocket opened at start. */
 static int open_live(th_session_feed *m, uv_loop_t *loop, th_venue_id venue, const char **err)
 {
     static char why[1300];
-    char ipath[1024], w[1200];
-    if (!th_lua_cfg_string(m->lua, "venue.instruments", ipath, sizeof ipath)) { *err = "venue.instruments is required for live market data"; return -1; }
-    if (th_path_check_readable(ipath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.instruments: %s", w); *err = why; return -1; }
+    char ipath[1024] = "", w[1200];
+    m->fetch_instruments = !th_lua_cfg_string(m->lua, "venue.instruments", ipath, sizeof ipath);
+    if (!m->fetch_instruments && th_path_check_readable(ipath, w, sizeof w) != 0) { snprintf(why, sizeof why, "venue.instruments: %s", w); *err = why; return -1; }
     char url[512];
     th_url u;
     if (th_lua_cfg_string(m->lua, "venue.endpoints.ws_public", url, sizeof url) && th_url_parse(url, &u, w, sizeof w) != 0) {
@@ -335,9 +336,9 @@ static int open_live(th_session_feed *m, uv_loop_t *loop, th_venue_id venue, con
     m->feed.sink.ctx = m;
     m->feed.sink.on_health = on_health;
     m->feed.sink.on_trade = on_trade;
-    if (th_instruments_load_file(&m->feed.instruments, ipath, err) <= 0) return -1;
-    snprintf(m->instruments_path, sizeof m->instruments_path, "%s", ipath);
-    if (wanted_sync(m) != 0) { *err = "out of memory"; return -1; }
+    if (!m->fetch_instruments && th_instruments_load_file(&m->feed.instruments, ipath, err) <= 0) return -1;
+    snprintf(m->instruments_path, sizeof m->instruments_path, "%s", m->fetch_instruments ? "(fetched from the venue)" : ipath);
+    if (!m->fetch_instruments && th_session_feed_wanted_sync(m) != 0) { *err = "out of memory"; return -1; }
     th_market_add(&m->feed);
     m->speed = 1;
     m->stale_ns = (int64_t)(th_lua_cfg_number(m->lua, "venue.stale_ms", 5000) * 1e6);
@@ -402,7 +403,7 @@ int th_session_feed_open(th_session_feed *m, uv_loop_t *loop, bool virtual_clock
     m->feed.sink.on_health = on_health;
     m->feed.sink.on_trade = on_trade;
     if (open_sources(m, buf, err) != 0) return -1;
-    if (wanted_sync(m) != 0) { *err = "out of memory"; return -1; }
+    if (th_session_feed_wanted_sync(m) != 0) { *err = "out of memory"; return -1; }
     th_market_add(&m->feed);
     char pace[16];
     th_lua_cfg_string(m->lua, "venue.pace", pace, sizeof pace);
@@ -464,6 +465,7 @@ void th_session_feed_stop(th_session_feed *m)
 void th_session_feed_close(th_session_feed *m)
 {
     if (!m->active) return;
+    if (m->fetch_instruments) th_instrument_fetch_free(&m->fx);
     if (m->live && m->feed.venue == TH_VENUE_BINANCE) th_binance_public_free(&m->bp);
     else if (m->live) th_kraken_public_free(&m->kp);
     th_market_remove(&m->feed);

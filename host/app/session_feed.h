@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "../connectors/binance_public.h"
+#include "../connectors/instrument_fetch.h"
 #include "../connectors/kraken_futures_public.h"
 #include "../connectors/kraken_public.h"
 #include "../core/metrics.h"
@@ -71,6 +72,9 @@ typedef struct th_session_feed {
     int32_t nwanted;
     bool wanted_logged;      /* start-up done: later changes are instrument updates */
     char instruments_path[256];
+    bool fetch_instruments;  /* live without venue.instruments: fetched from the venue before start */
+    bool fetching;           /* the fetch runs now (/health: market data "fetching_instruments") */
+    th_instrument_fetch fx;
     th_health_ev hq[TH_SESSION_HEALTH_QUEUE];
     int hq_n;
     uint64_t hq_dropped, book_events;
@@ -119,6 +123,13 @@ void th_session_feed_check_stale(th_session_feed *m);
 /* Live: the frames received since the last call have changed books; deliver their events (one
  * on_book per changed pair, health first). Called once per loop turn, before the order side's. */
 void th_session_feed_live_turn(th_session_feed *m);
+/* Live without venue.instruments: fetch them from the venue (instrument_fetch.h) and run the loop
+ * until they are in or *stopping (session_instruments.c); the order side, the strategy and market
+ * data start after. 0 when they are in (or nothing needed fetching); -1 when the session must not
+ * start (a bad endpoint, told on stderr; or a stop came first: exit TH_EXIT_START). */
+int th_session_feed_fetch_instruments(th_session_feed *m, const bool *stopping);
+/* The configured pairs by instrument index, grown to the registry (at open, and when it grew). */
+int th_session_feed_wanted_sync(th_session_feed *m);
 /* A config reload: the configured pairs (added ones get market events, removed ones no more) and
  * venue.stale_ms from the new config. */
 void th_session_feed_reconfigure(th_session_feed *m);
