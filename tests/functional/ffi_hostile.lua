@@ -210,6 +210,16 @@ local function run(ctx)
           return C.th_quotes_set(SYM, targets, 1, qres, err)
         end },
     },
+    th_dispatch_status_get = {
+      { "NULL out", function() return C.th_dispatch_status_get(nil) end },
+    },
+    th_dispatch_pair_get = {
+      { "NULL symbol", function() return C.th_dispatch_pair_get(nil, ffi.new("int32_t[1]"), ffi.new("int32_t[1]")) end },
+      { "NULL priority", function() return C.th_dispatch_pair_get(SYM, nil, ffi.new("int32_t[1]")) end },
+      { "NULL paused", function() return C.th_dispatch_pair_get(SYM, ffi.new("int32_t[1]"), nil) end },
+      { "unknown symbol", function() return C.th_dispatch_pair_get("NOPE/USD", ffi.new("int32_t[1]"), ffi.new("int32_t[1]")) end },
+      { "1 MB symbol", function() return C.th_dispatch_pair_get(long, ffi.new("int32_t[1]"), ffi.new("int32_t[1]")) end },
+    },
     th_balance_get = {
       { "NULL asset", function() return C.th_balance_get(nil, ffi.new("th_balance_view"), err) end },
       { "NULL out", function() return C.th_balance_get("BTC", nil, err) end },
